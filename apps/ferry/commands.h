@@ -1,0 +1,18 @@
+// The ferry subcommands. Each Add*Command registers one subcommand (or a group) on the root app;
+// the callback it installs sets `exit_code` when the command runs.
+//
+// This directory is the only place that picks implementations (SQLite or PostgreSQL store,
+// embedded or remote delegate, the real clock) and wires modules together.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace ferry::app {
+
+struct CommandContext {
+  int exit_code = 0;
+};
+
+void AddVersionCommand(CLI::App& root, CommandContext& ctx);
+
+}  // namespace ferry::app

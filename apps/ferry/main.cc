@@ -1,0 +1,37 @@
+// ferry: one binary for the server, the delegate, the sandbox and the CLI.
+#include <CLI/CLI.hpp>
+#include <cstdlib>
+#include <string>
+
+#include "commands.h"
+#include "common/log.h"
+
+int main(int argc, char** argv) {
+  CLI::App root{"Ferry: continuous delivery for AWS Lambda"};
+  root.name("ferry");
+  root.require_subcommand(1);
+  root.fallthrough();
+  std::string log_level = "info";
+  std::string log_format = "text";
+  root.add_option("--log-level", log_level, "debug, info, warn, error or off")
+      ->check(CLI::IsMember({"debug", "info", "warn", "error", "off"}))
+      ->envname("FERRY_LOG_LEVEL");
+  root.add_option("--log-format", log_format, "text or json")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->envname("FERRY_LOG_FORMAT");
+  root.parse_complete_callback([&] {
+    ferry::log::Configure(ferry::log::ParseLevel(log_level),
+                          log_format == "json" ? ferry::log::Format::kJson
+                                               : ferry::log::Format::kText);
+  });
+
+  ferry::app::CommandContext ctx;
+  ferry::app::AddVersionCommand(root, ctx);
+
+  try {
+    root.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return root.exit(e);
+  }
+  return ctx.exit_code;
+}

@@ -1,0 +1,105 @@
+#include "common/json.h"
+
+#include "common/strings.h"
+
+namespace ferry {
+namespace {
+
+// Nesting depth check before parsing, so hostile input cannot exhaust the stack.
+bool DepthWithin(std::string_view text, int max_depth) {
+  int depth = 0;
+  bool in_string = false, escaped = false;
+  for (char c : text) {
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      if (++depth > max_depth) return false;
+    } else if (c == '}' || c == ']') {
+      --depth;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<Json> ParseJson(std::string_view text, const JsonLimits& limits) {
+  if (text.size() > limits.max_bytes) {
+    return Error{ErrorCode::kPayloadTooLarge,
+                 "JSON body is " + std::to_string(text.size()) + " bytes; the limit is " +
+                     std::to_string(limits.max_bytes),
+                 {}};
+  }
+  if (!DepthWithin(text, limits.max_depth)) {
+    return InvalidArgument("JSON nests deeper than " + std::to_string(limits.max_depth) +
+                           " levels");
+  }
+  try {
+    return Json::parse(text.begin(), text.end());
+  } catch (const Json::parse_error& e) {
+    // byte is 1-based; turn it into a line and column for the user.
+    size_t byte = e.byte == 0 ? 0 : e.byte - 1;
+    size_t line = 1, col = 1;
+    for (size_t i = 0; i < byte && i < text.size(); ++i) {
+      if (text[i] == '\n') {
+        ++line;
+        col = 1;
+      } else {
+        ++col;
+      }
+    }
+    Error err = InvalidArgument("malformed JSON at line " + std::to_string(line) + ", column " +
+                                std::to_string(col));
+    err.details["line"] = std::to_string(line);
+    err.details["column"] = std::to_string(col);
+    return err;
+  }
+}
+
+Result<std::optional<std::string>> OptionalString(const Json& obj, std::string_view field) {
+  if (!obj.is_object()) return InvalidArgument("expected a JSON object");
+  auto it = obj.find(field);
+  if (it == obj.end() || it->is_null()) return std::optional<std::string>();
+  if (!it->is_string()) return InvalidArgument(StrCat({"field '", field, "' must be a string"}));
+  return std::optional<std::string>(it->get<std::string>());
+}
+
+Result<std::string> RequiredString(const Json& obj, std::string_view field) {
+  FERRY_ASSIGN_OR_RETURN(auto value, OptionalString(obj, field));
+  if (!value) return InvalidArgument(StrCat({"field '", field, "' is required"}));
+  return *value;
+}
+
+Result<std::optional<int64_t>> OptionalInt(const Json& obj, std::string_view field) {
+  if (!obj.is_object()) return InvalidArgument("expected a JSON object");
+  auto it = obj.find(field);
+  if (it == obj.end() || it->is_null()) return std::optional<int64_t>();
+  if (!it->is_number_integer()) {
+    return InvalidArgument(StrCat({"field '", field, "' must be an integer"}));
+  }
+  return std::optional<int64_t>(it->get<int64_t>());
+}
+
+Result<std::optional<bool>> OptionalBool(const Json& obj, std::string_view field) {
+  if (!obj.is_object()) return InvalidArgument("expected a JSON object");
+  auto it = obj.find(field);
+  if (it == obj.end() || it->is_null()) return std::optional<bool>();
+  if (!it->is_boolean()) return InvalidArgument(StrCat({"field '", field, "' must be a boolean"}));
+  return std::optional<bool>(it->get<bool>());
+}
+
+std::string DumpJson(const Json& value, int indent) {
+  return value.dump(indent, ' ', false, Json::error_handler_t::replace);
+}
+
+}  // namespace ferry

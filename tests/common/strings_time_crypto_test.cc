@@ -1,0 +1,113 @@
+#include <gtest/gtest.h>
+
+#include "common/crypto.h"
+#include "common/json.h"
+#include "common/strings.h"
+#include "common/time.h"
+
+namespace ferry {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(StringsTest, SplitJoinTrim) {
+  EXPECT_EQ(Split("a,,b", ','), (std::vector<std::string>{"a", "", "b"}));
+  EXPECT_EQ(Join({"a", "b"}, "/"), "a/b");
+  EXPECT_EQ(Trim("  x y \n"), "x y");
+  EXPECT_EQ(StrCat({"a", "b", "c"}), "abc");
+}
+
+TEST(StringsTest, StrictNumbers) {
+  EXPECT_EQ(ParseInt("42"), 42);
+  EXPECT_FALSE(ParseInt("42x"));
+  EXPECT_FALSE(ParseInt(""));
+  EXPECT_FALSE(ParseInt("99999999999999999999999"));
+  EXPECT_EQ(ParseDouble("0.5"), 0.5);
+}
+
+TEST(StringsTest, Utf8Validation) {
+  EXPECT_TRUE(IsValidUtf8("plain"));
+  EXPECT_TRUE(IsValidUtf8("h\xc3\xa9llo \xe2\x82\xac \xf0\x9f\x9a\x80"));
+  EXPECT_FALSE(IsValidUtf8("\xff"));
+  EXPECT_FALSE(IsValidUtf8("\xc0\xaf"));          // overlong '/'
+  EXPECT_FALSE(IsValidUtf8("\xed\xa0\x80"));      // surrogate
+  EXPECT_FALSE(IsValidUtf8("\xe2\x82"));          // truncated
+}
+
+TEST(StringsTest, DidYouMean) {
+  std::vector<std::string> fields = {"runtime", "handler", "memorySize", "timeout"};
+  EXPECT_EQ(ClosestMatch("runtme", fields), "runtime");
+  EXPECT_EQ(ClosestMatch("memorysize", fields), "memorySize");
+  EXPECT_FALSE(ClosestMatch("zzzzzz", fields));
+}
+
+TEST(StringsTest, QuoteForMessageEscapesControlAndTruncates) {
+  EXPECT_EQ(QuoteForMessage("a\nb"), "\"a\\x0ab\"");
+  EXPECT_EQ(QuoteForMessage(std::string(100, 'x'), 3), "\"xxx...\"");
+}
+
+TEST(TimeTest, Rfc3339RoundTrip) {
+  TimePoint t = FromUnixMillis(1'795'000'000'123);
+  std::string s = FormatRfc3339(t);
+  EXPECT_EQ(s, "2026-11-18T11:06:40.123Z");
+  EXPECT_EQ(ParseRfc3339(s), t);
+  EXPECT_EQ(ParseRfc3339("2026-11-18T13:06:40.123+02:00"), t);
+  EXPECT_FALSE(ParseRfc3339("2026-13-18T08:26:40Z"));
+  EXPECT_FALSE(ParseRfc3339("yesterday"));
+}
+
+TEST(TimeTest, Durations) {
+  EXPECT_EQ(ParseDuration("30s"), Duration(30'000));
+  EXPECT_EQ(ParseDuration("5m"), Duration(300'000));
+  EXPECT_FALSE(ParseDuration("5 minutes"));
+  EXPECT_FALSE(ParseDuration("-1s"));
+  EXPECT_EQ(FormatDuration(1500ms), "1.5s");
+  EXPECT_EQ(FormatDuration(123s), "2m03s");
+}
+
+TEST(CryptoTest, KnownVectors) {
+  EXPECT_EQ(Sha256Hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(HexEncode(HmacSha256("key", "The quick brown fox jumps over the lazy dog")),
+            "f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8");
+  EXPECT_EQ(Base64Encode("hello"), "aGVsbG8=");
+  EXPECT_EQ(*Base64Decode("aGVsbG8="), "hello");
+  EXPECT_FALSE(Base64Decode("aGVsbG8").ok());
+  EXPECT_FALSE(Base64Decode("aGV*bG8=").ok());
+}
+
+TEST(CryptoTest, AesGcmRoundTripAndTamper) {
+  std::string key(32, 'k');
+  std::string nonce(12, 'n');
+  auto sealed = AesGcmEncrypt(key, "secret value", nonce);
+  ASSERT_TRUE(sealed.ok());
+  EXPECT_EQ(*AesGcmDecrypt(key, *sealed), "secret value");
+  std::string tampered = *sealed;
+  tampered[14] ^= 1;
+  EXPECT_EQ(AesGcmDecrypt(key, tampered).error().code, ErrorCode::kInvalidArgument);
+  EXPECT_FALSE(AesGcmDecrypt(std::string(32, 'x'), *sealed).ok());
+}
+
+TEST(JsonTest, MalformedGivesPosition) {
+  auto r = ParseJson("{\n  \"a\": tru\n}");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().details.at("line"), "2");
+}
+
+TEST(JsonTest, HostileInput) {
+  EXPECT_EQ(ParseJson(std::string(100, '[')).error().code, ErrorCode::kInvalidArgument);
+  JsonLimits small{.max_bytes = 10};
+  EXPECT_EQ(ParseJson("[1,2,3,4,5,6,7,8]", small).error().code, ErrorCode::kPayloadTooLarge);
+  EXPECT_EQ(DumpJson(Json("\xff")), "\"\xEF\xBF\xBD\"");
+}
+
+TEST(JsonTest, TypedGetters) {
+  Json obj = *ParseJson(R"({"name":"x","n":3,"flag":true,"bad":"3"})");
+  EXPECT_EQ(*RequiredString(obj, "name"), "x");
+  EXPECT_EQ(**OptionalInt(obj, "n"), 3);
+  EXPECT_FALSE(OptionalInt(obj, "bad").ok());
+  EXPECT_FALSE(RequiredString(obj, "missing").ok());
+  EXPECT_TRUE(**OptionalBool(obj, "flag"));
+}
+
+}  // namespace
+}  // namespace ferry
