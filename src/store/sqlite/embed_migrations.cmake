@@ -1,0 +1,40 @@
+# Generates a C++ source embedding the numbered SQL migrations.
+# Usage: cmake -DOUTPUT=<file.cc> -DMIGRATIONS="<a.sql;b.sql>" -P embed_migrations.cmake
+# Fails the build when a file name is not NNNN_name.sql or the versions are not 1..N.
+list(SORT MIGRATIONS)
+set(body "")
+set(expected 1)
+foreach(file IN LISTS MIGRATIONS)
+  get_filename_component(base ${file} NAME)
+  if(NOT base MATCHES "^([0-9][0-9][0-9][0-9])_([a-z0-9_]+)\\.sql$")
+    message(FATAL_ERROR "migration file name must be NNNN_name.sql: ${base}")
+  endif()
+  math(EXPR version "${CMAKE_MATCH_1}")
+  set(name ${CMAKE_MATCH_2})
+  if(NOT version EQUAL expected)
+    message(FATAL_ERROR "migration ${base}: expected version ${expected} (no gaps, no duplicates)")
+  endif()
+  math(EXPR expected "${expected} + 1")
+  file(READ ${file} sql)
+  string(FIND "${sql}" ")ferry_sql\"" clash)
+  if(NOT clash EQUAL -1)
+    message(FATAL_ERROR "migration ${base} contains the raw-string delimiter")
+  endif()
+  string(APPEND body "    {${version}, \"${name}\", R\"ferry_sql(${sql})ferry_sql\"},\n")
+endforeach()
+set(content "// Generated from store/sqlite/migrations/*.sql by embed_migrations.cmake. Do not edit.
+#include \"store/sqlite/migrations.h\"
+
+namespace ferry::store::sqlite {
+namespace {
+constexpr Migration kMigrations[] = {
+${body}};
+}  // namespace
+
+std::span<const Migration> EmbeddedMigrations() { return kMigrations; }
+
+}  // namespace ferry::store::sqlite
+")
+file(WRITE ${OUTPUT}.tmp "${content}")
+file(COPY_FILE ${OUTPUT}.tmp ${OUTPUT} ONLY_IF_DIFFERENT)
+file(REMOVE ${OUTPUT}.tmp)

@@ -1,0 +1,28 @@
+// TaskStore on SQLite. Claims run in BEGIN IMMEDIATE transactions, so concurrent claimers (in
+// this process or another) are serialised and never receive the same task. Thread-safe.
+#pragma once
+
+#include "store/sqlite/context.h"
+#include "store/task_store.h"
+
+namespace ferry::store::sqlite {
+
+class SqliteTaskStore final : public TaskStore {
+ public:
+  explicit SqliteTaskStore(Context& context) : context_(context) {}
+
+  Result<EnqueuedTask> Enqueue(const NewTask& task) override;
+  Result<TaskRecord> Get(std::string_view id) override;
+  Result<std::vector<TaskRecord>> List(const TaskFilter& filter) override;
+  Result<std::optional<TaskRecord>> ClaimNext(std::string_view delegate_id,
+                                              const std::vector<std::string>& selectors,
+                                              Duration lease) override;
+  Result<TaskRecord> Heartbeat(const TaskLease& lease, Duration extension) override;
+  Result<TaskRecord> Complete(const TaskLease& lease, const TaskOutcome& outcome) override;
+  Result<TaskRecord> Cancel(std::string_view id, std::string_view actor) override;
+
+ private:
+  Context& context_;
+};
+
+}  // namespace ferry::store::sqlite

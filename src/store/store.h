@@ -1,0 +1,39 @@
+// Store: everything Ferry persists, reached through one facade with a sub-store per domain.
+//
+// Implementations: store/sqlite (embedded, one data directory) and, later, store/postgres (shared
+// by several server replicas). Both pass tests/store/store_contract_test.cc unchanged.
+// apps/ferry/main.cc picks one; every other module depends only on these interfaces.
+//
+// Thread-safe: the facade and every sub-store may be used from any number of threads. The
+// sub-stores live as long as the Store.
+#pragma once
+
+#include "store/artifact_store.h"
+#include "store/audit_log.h"
+#include "store/deployment_store.h"
+#include "store/entity_store.h"
+#include "store/execution_store.h"
+#include "store/log_store.h"
+#include "store/task_store.h"
+#include "store/token_store.h"
+
+namespace ferry::store {
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  virtual EntityStore& entities() = 0;
+  virtual ExecutionStore& executions() = 0;
+  virtual TaskStore& tasks() = 0;
+  virtual LogStore& logs() = 0;
+  virtual ArtifactStore& artifacts() = 0;
+  virtual DeploymentStore& deployments() = 0;
+  virtual TokenStore& tokens() = 0;
+  virtual AuditLog& audit() = 0;
+
+  // The schema version recorded in the database (the highest migration applied).
+  virtual Result<int> SchemaVersion() = 0;
+};
+
+}  // namespace ferry::store

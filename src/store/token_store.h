@@ -1,0 +1,53 @@
+// TokenStore: API tokens. The store generates each token's secret, returns it once, and keeps
+// only its SHA-256 (tokens are 256-bit random, so a fast hash is enough: there is nothing to
+// brute-force). Authenticate answers with the same kUnauthenticated for unknown, revoked and
+// expired tokens. Creations and revocations are audited. Thread-safe.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/result.h"
+
+namespace ferry::store {
+
+struct NewToken {
+  std::string name;                 // unique among tokens, e.g. "ci-deployer"
+  std::vector<std::string> scopes;  // e.g. "read", "deploy", "admin"
+  std::optional<TimePoint> expires_at;
+};
+
+struct TokenRecord {
+  std::string id;
+  std::string name;
+  std::vector<std::string> scopes;  // sorted, unique
+  std::string created_by;
+  TimePoint created_at;
+  std::optional<TimePoint> expires_at;
+  std::optional<TimePoint> last_used_at;  // refreshed at most once a minute
+  std::optional<TimePoint> revoked_at;
+  std::optional<std::string> revoked_by;
+};
+
+struct IssuedToken {
+  TokenRecord record;
+  std::string secret;  // "fry_" + 64 hex characters; shown once, stored nowhere
+};
+
+class TokenStore {
+ public:
+  virtual ~TokenStore() = default;
+  // kConflict when the name is taken (revoked tokens keep their names).
+  virtual Result<IssuedToken> Issue(const NewToken& token, std::string_view actor) = 0;
+  // The token's record; kUnauthenticated when unknown, revoked or expired.
+  virtual Result<TokenRecord> Authenticate(std::string_view secret) = 0;
+  // kNotFound when no token has that name; revoking twice is a no-op.
+  virtual Result<TokenRecord> Revoke(std::string_view name, std::string_view actor) = 0;
+  // Ordered by name, revoked included.
+  virtual Result<std::vector<TokenRecord>> List() = 0;
+};
+
+}  // namespace ferry::store

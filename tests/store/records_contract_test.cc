@@ -1,0 +1,223 @@
+// Contract: ArtifactStore, TokenStore and DeploymentStore.
+#include "store_contract.h"
+
+namespace ferry::store::testing {
+namespace {
+
+using std::chrono::seconds;
+
+NewArtifact Zip(std::string version,
+                std::string sha = "q1w2e3r4t5y6u7i8o9p0a1s2d3f4g5h6j7k8l9z0x1c=") {
+  return NewArtifact{.source = "builds",
+                     .key = "shop/checkout.zip",
+                     .version = std::move(version),
+                     .location_json = R"({"s3Bucket":"b","s3Key":"shop/checkout.zip"})",
+                     .size_bytes = 1234,
+                     .code_sha256 = std::move(sha)};
+}
+
+TEST_P(StoreContractTest, ArtifactsAreRecordedOnceAndImmutable) {
+  auto& artifacts = store().artifacts();
+  auto first = artifacts.Record(Zip("v1"), "poller");
+  FERRY_ASSERT_OK(first);
+  EXPECT_TRUE(first->created);
+  EXPECT_EQ(first->artifact.first_seen_at, clock_.Now());
+  clock_.Advance(seconds(60));
+  auto again = artifacts.Record(Zip("v1"), "poller");
+  FERRY_ASSERT_OK(again);
+  EXPECT_FALSE(again->created);
+  EXPECT_EQ(again->artifact.id, first->artifact.id);
+  EXPECT_EQ(again->artifact.last_seen_at, clock_.Now());
+  EXPECT_EQ(again->artifact.first_seen_at, first->artifact.first_seen_at);
+
+  auto changed = artifacts.Record(Zip("v1", "different="), "poller");
+  ASSERT_FALSE(changed.ok());
+  EXPECT_EQ(changed.error().code, ErrorCode::kConflict);
+  EXPECT_NE(changed.error().message.find("never change"), std::string::npos);
+
+  clock_.Advance(seconds(1));
+  auto v2 = artifacts.Record(Zip("v2", "other="), "poller");
+  FERRY_ASSERT_OK(v2);
+  auto found = artifacts.Find("builds", "shop/checkout.zip", "v1");
+  FERRY_ASSERT_OK(found);
+  EXPECT_EQ(found->id, first->artifact.id);
+  EXPECT_EQ(found->size_bytes, 1234);
+  EXPECT_EQ(artifacts.Find("builds", "shop/checkout.zip", "v9").error().code, ErrorCode::kNotFound);
+  auto listed = artifacts.List({.source = "builds"});
+  FERRY_ASSERT_OK(listed);
+  ASSERT_EQ(listed->size(), 2u);
+  EXPECT_EQ((*listed)[0].version, "v2");
+  auto older = artifacts.List({.before_id = v2->artifact.id});
+  FERRY_ASSERT_OK(older);
+  ASSERT_EQ(older->size(), 1u);
+  EXPECT_EQ((*older)[0].version, "v1");
+  FERRY_ASSERT_OK(artifacts.Get(v2->artifact.id));
+  EXPECT_EQ(artifacts.Get("nope").error().code, ErrorCode::kNotFound);
+
+  auto audit = store().audit().List({.subject_type = "artifact"});
+  FERRY_ASSERT_OK(audit);
+  EXPECT_EQ(audit->size(), 2u);  // v1 and v2; re-seeing v1 is not a change
+
+  // An execution can reference a recorded artifact.
+  NewExecution e{.application = "shop",
+                 .service = "checkout",
+                 .environment = "prod",
+                 .workflow = "basic",
+                 .trigger = "artifact",
+                 .actor = "poller",
+                 .artifact_id = v2->artifact.id};
+  FERRY_EXPECT_OK(store().executions().Create(e));
+}
+
+TEST_P(StoreContractTest, ArtifactsRejectBadInput) {
+  auto& artifacts = store().artifacts();
+  NewArtifact no_sha = Zip("v1", "");
+  EXPECT_EQ(artifacts.Record(no_sha, "p").error().code, ErrorCode::kInvalidArgument);
+  NewArtifact negative = Zip("v1");
+  negative.size_bytes = -1;
+  EXPECT_EQ(artifacts.Record(negative, "p").error().code, ErrorCode::kInvalidArgument);
+  NewArtifact bad_location = Zip("v1");
+  bad_location.location_json = "[]";
+  EXPECT_EQ(artifacts.Record(bad_location, "p").error().code, ErrorCode::kInvalidArgument);
+  EXPECT_TRUE(artifacts.List({})->empty());
+}
+
+TEST_P(StoreContractTest, TokensAuthenticateUntilRevokedOrExpired) {
+  auto& tokens = store().tokens();
+  auto issued = tokens.Issue({.name = "ci", .scopes = {"deploy", "read", "deploy"}}, "admin");
+  FERRY_ASSERT_OK(issued);
+  EXPECT_EQ(issued->secret.rfind("fry_", 0), 0u);
+  EXPECT_EQ(issued->secret.size(), 68u);
+  EXPECT_EQ(issued->record.scopes, (std::vector<std::string>{"deploy", "read"}));
+  EXPECT_EQ(issued->record.created_by, "admin");
+
+  auto who = tokens.Authenticate(issued->secret);
+  FERRY_ASSERT_OK(who);
+  EXPECT_EQ(who->name, "ci");
+  EXPECT_EQ(who->last_used_at, clock_.Now());
+
+  EXPECT_EQ(tokens.Issue({.name = "ci"}, "admin").error().code, ErrorCode::kConflict);
+  std::string wrong = issued->secret;
+  wrong.back() = wrong.back() == '0' ? '1' : '0';
+  for (const std::string& bad :
+       {wrong, std::string(""), std::string("fry_"), std::string("Bearer ") + issued->secret,
+        std::string(10000, 'a')}) {
+    auto denied = tokens.Authenticate(bad);
+    ASSERT_FALSE(denied.ok());
+    EXPECT_EQ(denied.error().code, ErrorCode::kUnauthenticated);
+    EXPECT_EQ(denied.error().message.find(issued->secret), std::string::npos);
+  }
+
+  auto revoked = tokens.Revoke("ci", "admin");
+  FERRY_ASSERT_OK(revoked);
+  EXPECT_EQ(revoked->revoked_at, clock_.Now());
+  EXPECT_EQ(tokens.Authenticate(issued->secret).error().code, ErrorCode::kUnauthenticated);
+  FERRY_EXPECT_OK(tokens.Revoke("ci", "admin"));  // idempotent
+  EXPECT_EQ(tokens.Revoke("nope", "admin").error().code, ErrorCode::kNotFound);
+
+  auto expiring = tokens.Issue({.name = "temp", .expires_at = clock_.Now() + seconds(60)}, "admin");
+  FERRY_ASSERT_OK(expiring);
+  FERRY_ASSERT_OK(tokens.Authenticate(expiring->secret));
+  clock_.Advance(seconds(60));
+  EXPECT_EQ(tokens.Authenticate(expiring->secret).error().code, ErrorCode::kUnauthenticated);
+  EXPECT_EQ(tokens.Issue({.name = "past", .expires_at = clock_.Now()}, "admin").error().code,
+            ErrorCode::kInvalidArgument);
+
+  auto listed = tokens.List();
+  FERRY_ASSERT_OK(listed);
+  ASSERT_EQ(listed->size(), 2u);
+  EXPECT_EQ((*listed)[0].name, "ci");
+  auto audit = store().audit().List({.subject_type = "token"});
+  FERRY_ASSERT_OK(audit);
+  ASSERT_EQ(audit->size(), 3u);  // issue ci, revoke ci, issue temp
+  for (const auto& event : *audit) {
+    EXPECT_EQ(event.details_json.find(issued->secret), std::string::npos);
+    EXPECT_EQ(event.details_json.find(expiring->secret), std::string::npos);
+  }
+}
+
+TEST_P(StoreContractTest, TokenSecretsAreUniqueAndLastUsedIsCoarse) {
+  auto& tokens = store().tokens();
+  auto a = tokens.Issue({.name = "a"}, "admin");
+  auto b = tokens.Issue({.name = "b"}, "admin");
+  FERRY_ASSERT_OK(a);
+  FERRY_ASSERT_OK(b);
+  EXPECT_NE(a->secret, b->secret);
+  FERRY_ASSERT_OK(tokens.Authenticate(a->secret));
+  TimePoint first_use = clock_.Now();
+  clock_.Advance(seconds(10));
+  EXPECT_EQ(tokens.Authenticate(a->secret)->last_used_at, first_use);
+  clock_.Advance(seconds(60));
+  EXPECT_EQ(tokens.Authenticate(a->secret)->last_used_at, clock_.Now());
+}
+
+TEST_P(StoreContractTest, DeploymentRecordsSupportRollbackAndPruning) {
+  ExecutionRecord first = CreateExecution();
+  auto& deployments = store().deployments();
+  NewDeployment api{.execution_id = first.id,
+                    .application = "shop",
+                    .service = "checkout",
+                    .environment = "prod",
+                    .function = "api",
+                    .function_arn = "arn:aws:lambda:eu-west-1:123456789012:function:shop-api",
+                    .version = "3",
+                    .code_sha256 = "abc=",
+                    .snapshot_json = R"({"aliases":{"prod":{"version":"2"}}})",
+                    .aliases_json = R"({"prod":{"version":"3"}})"};
+  auto recorded = deployments.Record(api, "engine");
+  FERRY_ASSERT_OK(recorded);
+  EXPECT_EQ(recorded->version, "3");
+  EXPECT_EQ(recorded->state, DeploymentState::kSucceeded);
+  // A resumed step records again: same row, updated.
+  api.version = "4";
+  auto rerecorded = deployments.Record(api, "engine");
+  FERRY_ASSERT_OK(rerecorded);
+  EXPECT_EQ(rerecorded->id, recorded->id);
+  EXPECT_EQ(rerecorded->version, "4");
+  FERRY_ASSERT_OK(deployments.Record(api, "engine"));  // identical: not audited again
+
+  clock_.Advance(seconds(10));
+  ExecutionRecord second = CreateExecution();
+  NewDeployment later = api;
+  later.execution_id = second.id;
+  later.version = "5";
+  auto newer = deployments.Record(later, "engine");
+  FERRY_ASSERT_OK(newer);
+  auto rolled = deployments.SetState(newer->id, DeploymentState::kRolledBack, "engine");
+  FERRY_ASSERT_OK(rolled);
+  EXPECT_EQ(rolled->state, DeploymentState::kRolledBack);
+
+  // Rollback target: the newest succeeded deployment of the function.
+  auto good = deployments.List({.application = "shop",
+                                .service = "checkout",
+                                .environment = "prod",
+                                .function = "api",
+                                .state = DeploymentState::kSucceeded,
+                                .limit = 1});
+  FERRY_ASSERT_OK(good);
+  ASSERT_EQ(good->size(), 1u);
+  EXPECT_EQ((*good)[0].execution_id, first.id);
+  EXPECT_EQ((*good)[0].snapshot_json, R"({"aliases":{"prod":{"version":"2"}}})");
+  // Pruning: every recorded version of the function, newest first.
+  auto all = deployments.List({.function = "api"});
+  FERRY_ASSERT_OK(all);
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].version, "5");
+  EXPECT_EQ(deployments.List({.execution_id = second.id})->size(), 1u);
+
+  auto audit = store().audit().List({.subject_type = "deployment"});
+  FERRY_ASSERT_OK(audit);
+  EXPECT_EQ(audit->size(), 4u);  // record, update, record, state
+
+  EXPECT_EQ(deployments.SetState("nope", DeploymentState::kFailed, "e").error().code,
+            ErrorCode::kNotFound);
+  NewDeployment orphan = api;
+  orphan.execution_id = "nope";
+  EXPECT_EQ(deployments.Record(orphan, "engine").error().code, ErrorCode::kNotFound);
+  NewDeployment bad = api;
+  bad.aliases_json = "{";
+  EXPECT_EQ(deployments.Record(bad, "engine").error().code, ErrorCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace ferry::store::testing
