@@ -14,5 +14,8 @@ struct CommandContext {
 };
 
 void AddVersionCommand(CLI::App& root, CommandContext& ctx);
+void AddSandboxCommand(CLI::App& root, CommandContext& ctx);
+// validate, apply, export (cmd_config.cc).
+void AddConfigCommands(CLI::App& root, CommandContext& ctx);
 
 }  // namespace ferry::app

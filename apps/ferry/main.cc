@@ -27,6 +27,8 @@ int main(int argc, char** argv) {
 
   ferry::app::CommandContext ctx;
   ferry::app::AddVersionCommand(root, ctx);
+  ferry::app::AddSandboxCommand(root, ctx);
+  ferry::app::AddConfigCommands(root, ctx);
 
   try {
     root.parse(argc, argv);

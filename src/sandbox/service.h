@@ -1,3 +1,8 @@
+// NOTE for service authors (sandbox front, 2026-11-27): WireError gained `fields` and `headers`
+// (extra error-body members and response headers, e.g. TooManyRequestsException's Reason and
+// Retry-After); render them when your error shape has them, ignore them otherwise. Durable state
+// under --data goes through sandbox/snapshot.h (SnapshotFile: atomic JSON save, strict load).
+//
 // The contract between the sandbox's HTTP front (server, routing, SigV4 verification, quotas,
 // fault injection) and each emulated AWS service (lambda/, s3/, cloudwatch/, sts/).
 //
@@ -16,9 +21,9 @@ namespace ferry::sandbox {
 
 struct Request {
   std::string method;
-  std::string raw_path;   // as on the wire, percent-encoded
-  std::string path;       // percent-decoded
-  std::string raw_query;  // as on the wire, without '?'
+  std::string raw_path;                           // as on the wire, percent-encoded
+  std::string path;                               // percent-decoded
+  std::string raw_query;                          // as on the wire, without '?'
   std::multimap<std::string, std::string> query;  // decoded
   std::map<std::string, std::string> headers;     // names lower-cased
   std::string host;                               // Host header
@@ -47,9 +52,13 @@ struct Response {
 // wire format (rest-json, rest-xml, query XML, awsJson).
 struct WireError {
   int status = 400;
-  std::string code;     // AWS error code, e.g. "InvalidSignatureException", "SignatureDoesNotMatch"
+  std::string code;  // AWS error code, e.g. "InvalidSignatureException", "SignatureDoesNotMatch"
   std::string message;
   std::string request_id;
+  // Extra members of the error body, as strings (e.g. {"Reason", "CallerRateLimitExceeded"}).
+  std::vector<std::pair<std::string, std::string>> fields;
+  // Extra response headers (e.g. {"Retry-After", "1"}).
+  std::vector<std::pair<std::string, std::string>> headers;
 };
 
 class Service {

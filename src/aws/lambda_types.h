@@ -1,0 +1,182 @@
+// Typed requests and responses of the Lambda API (2015-03-31), the members Ferry uses. Plain
+// values; names follow the AWS members in snake_case. Empty strings / nullopt mean "not set" (in
+// requests: not sent; in responses: absent).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ferry::aws {
+
+struct FunctionConfiguration {
+  std::string function_name;
+  std::string function_arn;
+  std::string runtime;
+  std::string role;
+  std::string handler;
+  std::string description;
+  int64_t code_size = 0;
+  int timeout = 0;
+  int memory_size = 0;
+  std::string last_modified;
+  std::string code_sha256;  // base64 of the SHA-256 of the deployment package
+  std::string version;      // "$LATEST" or "1", "2", ...
+  std::string revision_id;
+  std::string state;  // Pending | Active | Inactive | Failed
+  std::string state_reason;
+  std::string state_reason_code;
+  std::string last_update_status;  // InProgress | Successful | Failed
+  std::string last_update_status_reason;
+  std::string last_update_status_reason_code;
+  std::string package_type;  // Zip | Image
+  std::string kms_key_arn;
+  std::string tracing_mode;
+  int ephemeral_storage_mb = 0;
+  std::vector<std::string> architectures;
+  std::vector<std::string> layers;  // layer version ARNs
+  // Values may be secrets: never log them.
+  std::map<std::string, std::string> environment;
+};
+
+struct FunctionCodeLocation {
+  std::string repository_type;
+  std::string location;  // a pre-signed URL: a secret, never log it
+  std::string image_uri;
+  std::string resolved_image_uri;
+};
+
+struct GetFunctionResult {
+  FunctionConfiguration configuration;
+  FunctionCodeLocation code;
+  std::map<std::string, std::string> tags;
+  std::optional<int> reserved_concurrency;
+};
+
+// Exactly one of zip_file, s3_bucket+s3_key, image_uri.
+struct FunctionCode {
+  std::string zip_file;  // raw bytes (base64-encoded on the wire)
+  std::string s3_bucket;
+  std::string s3_key;
+  std::string s3_object_version;
+  std::string image_uri;
+};
+
+struct CreateFunctionRequest {
+  std::string function_name;
+  std::string runtime;
+  std::string role;
+  std::string handler;
+  std::string description;
+  FunctionCode code;
+  std::optional<int> timeout;
+  std::optional<int> memory_size;
+  bool publish = false;
+  std::string package_type;
+  std::vector<std::string> architectures;
+  std::vector<std::string> layers;
+  std::optional<int> ephemeral_storage_mb;
+  std::map<std::string, std::string> environment;
+  std::map<std::string, std::string> tags;
+};
+
+struct UpdateFunctionCodeRequest {
+  std::string function_name;
+  FunctionCode code;
+  bool publish = false;
+  bool dry_run = false;
+  std::string revision_id;  // guard: fails with kFailedPrecondition when $LATEST moved on
+  std::vector<std::string> architectures;
+};
+
+struct UpdateFunctionConfigurationRequest {
+  std::string function_name;
+  std::optional<std::string> role;
+  std::optional<std::string> handler;
+  std::optional<std::string> description;
+  std::optional<std::string> runtime;
+  std::optional<int> timeout;
+  std::optional<int> memory_size;
+  std::optional<std::map<std::string, std::string>> environment;
+  std::optional<std::vector<std::string>> layers;
+  std::optional<int> ephemeral_storage_mb;
+  std::string revision_id;  // guard
+};
+
+struct PublishVersionRequest {
+  std::string function_name;
+  std::string code_sha256;  // guard: publish only if $LATEST has this code
+  std::string description;
+  std::string revision_id;  // guard: publish only if $LATEST is at this revision
+};
+
+struct VersionsPage {
+  std::vector<FunctionConfiguration> versions;
+  std::string next_marker;  // "" on the last page
+};
+
+using RoutingWeights = std::map<std::string, double>;  // version → weight in [0, 1]
+
+struct AliasConfiguration {
+  std::string alias_arn;
+  std::string name;
+  std::string function_version;
+  std::string description;
+  std::string revision_id;
+  RoutingWeights routing;  // AdditionalVersionWeights
+};
+
+struct CreateAliasRequest {
+  std::string function_name;
+  std::string name;
+  std::string function_version;
+  std::string description;
+  RoutingWeights routing;
+};
+
+struct UpdateAliasRequest {
+  std::string function_name;
+  std::string name;
+  std::optional<std::string> function_version;
+  std::optional<std::string> description;
+  // Set to replace the routing; an empty map removes every additional weight.
+  std::optional<RoutingWeights> routing;
+  std::string revision_id;  // guard
+};
+
+struct AliasesPage {
+  std::vector<AliasConfiguration> aliases;
+  std::string next_marker;
+};
+
+struct AccountSettings {
+  int64_t total_code_size_limit = 0;
+  int64_t code_size_unzipped_limit = 0;
+  int64_t code_size_zipped_limit = 0;
+  int concurrent_executions = 0;
+  int unreserved_concurrent_executions = 0;
+  int64_t total_code_size_used = 0;
+  int64_t function_count = 0;
+};
+
+enum class InvocationType { kRequestResponse, kEvent, kDryRun };
+
+struct InvokeRequest {
+  std::string function_name;
+  std::string qualifier;
+  InvocationType type = InvocationType::kRequestResponse;
+  bool tail_log = false;  // LogType: Tail (RequestResponse only)
+  std::string payload;    // JSON text
+};
+
+struct InvokeResult {
+  int status_code = 0;         // 200 RequestResponse, 202 Event, 204 DryRun
+  std::string function_error;  // "Unhandled" / "Handled" when the function failed
+  std::string executed_version;
+  std::string payload;
+  std::string log_tail;  // decoded last 4 KB of the log (tail_log only)
+};
+
+}  // namespace ferry::aws

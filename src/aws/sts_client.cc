@@ -1,0 +1,245 @@
+#include "aws/sts_client.h"
+
+#include <algorithm>
+#include <cctype>
+#include <pugixml.hpp>
+
+#include "aws/sigv4.h"
+#include "common/secret_mask.h"
+#include "common/strings.h"
+#include "common/time.h"
+
+namespace ferry::aws {
+namespace {
+
+constexpr std::string_view kApiVersion = "2011-06-15";
+
+bool AllOf(std::string_view s, std::string_view extra) {
+  return std::all_of(s.begin(), s.end(), [&](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' ||
+           extra.find(c) != std::string_view::npos;
+  });
+}
+
+void AddParam(std::string& form, std::string_view name, std::string_view value) {
+  form += "&" + std::string(name) + "=" + UriEncode(value, false);
+}
+
+ErrorCode MapStsCode(std::string_view code, int status) {
+  if (code == "AccessDenied" || code == "AccessDeniedException") {
+    return ErrorCode::kPermissionDenied;
+  }
+  if (code == "InvalidClientTokenId" || code == "SignatureDoesNotMatch" || code == "ExpiredToken" ||
+      code == "ExpiredTokenException" || code == "InvalidIdentityToken" ||
+      code == "IncompleteSignature" || code == "MissingAuthenticationToken" ||
+      code == "UnrecognizedClientException") {
+    return ErrorCode::kUnauthenticated;
+  }
+  if (code == "Throttling" || code == "ThrottlingException" || code == "RequestLimitExceeded" ||
+      status == 429) {
+    return ErrorCode::kTooManyRequests;
+  }
+  if (code == "RegionDisabledException") return ErrorCode::kFailedPrecondition;
+  if (code == "IDPCommunicationError") return ErrorCode::kUnavailable;
+  if (code == "IDPRejectedClaim") return ErrorCode::kPermissionDenied;
+  if (code == "ValidationError" || code == "MalformedPolicyDocument" ||
+      code == "PackedPolicyTooLarge" || code == "InvalidParameterValue") {
+    return ErrorCode::kInvalidArgument;
+  }
+  if (status >= 500) return ErrorCode::kUnavailable;
+  if (status == 403) return ErrorCode::kPermissionDenied;
+  if (status == 401) return ErrorCode::kUnauthenticated;
+  return ErrorCode::kInvalidArgument;
+}
+
+bool IsRetryable(std::string_view code, int status) {
+  return status >= 500 || status == 429 || code == "Throttling" || code == "ThrottlingException" ||
+         code == "RequestLimitExceeded" || code == "IDPCommunicationError";
+}
+
+std::string ChildText(const pugi::xml_node& node, const char* name) {
+  return node.child(name).text().as_string();
+}
+
+}  // namespace
+
+struct StsClient::Reply {
+  std::string body;
+  std::string request_id;
+};
+
+Status ValidateRoleArn(std::string_view arn) {
+  // arn:<partition>:iam::<12-digit account>:role/<path/name>
+  std::vector<std::string> fields = Split(arn, ':');
+  bool ok = arn.size() >= 20 && arn.size() <= 2048 && fields.size() == 6 && fields[0] == "arn" &&
+            fields[1].starts_with("aws") && fields[2] == "iam" && fields[3].empty() &&
+            fields[4].size() == 12 &&
+            std::all_of(fields[4].begin(), fields[4].end(),
+                        [](char c) { return c >= '0' && c <= '9'; }) &&
+            fields[5].starts_with("role/") && fields[5].size() > 5 && AllOf(fields[5], "+=,.@-/") &&
+            AllOf(fields[1], "-");
+  if (!ok) {
+    return InvalidArgument("role ARN " + QuoteForMessage(arn, 100) +
+                           " is not of the form arn:aws:iam::123456789012:role/name");
+  }
+  return Ok();
+}
+
+Status ValidateSessionName(std::string_view name) {
+  if (name.size() < 2 || name.size() > 64 || !AllOf(name, "+=,.@-")) {
+    return InvalidArgument("role session name " + QuoteForMessage(name, 70) +
+                           " must be 2-64 characters of letters, digits and +=,.@-_");
+  }
+  return Ok();
+}
+
+namespace {
+
+Status ValidateDuration(std::chrono::seconds d) {
+  if (d < std::chrono::seconds(900) || d > std::chrono::seconds(43200)) {
+    return InvalidArgument("role session duration must be between 900 and 43200 seconds");
+  }
+  return Ok();
+}
+
+Result<AssumedRole> ParseAssumedRole(const std::string& body, const char* response,
+                                     const char* result, std::string_view source) {
+  pugi::xml_document doc;
+  if (!doc.load_buffer(body.data(), body.size())) {
+    return Unavailable(std::string("sts: malformed ") + response + " XML");
+  }
+  pugi::xml_node res = doc.child(response).child(result);
+  pugi::xml_node c = res.child("Credentials");
+  AssumedRole out;
+  out.credentials.access_key_id = ChildText(c, "AccessKeyId");
+  out.credentials.secret_access_key = ChildText(c, "SecretAccessKey");
+  out.credentials.session_token = ChildText(c, "SessionToken");
+  out.credentials.source = std::string(source);
+  // Register before anything can fail and mention them.
+  SecretMasker::Global().Register(out.credentials.secret_access_key);
+  SecretMasker::Global().Register(out.credentials.session_token);
+  auto expiration = ParseRfc3339(ChildText(c, "Expiration"));
+  if (out.credentials.access_key_id.empty() || out.credentials.secret_access_key.empty() ||
+      out.credentials.session_token.empty() || !expiration) {
+    return Unavailable(std::string("sts: ") + response + " lacks credentials or their expiration");
+  }
+  out.credentials.expiration = *expiration;
+  out.assumed_role_arn = ChildText(res.child("AssumedRoleUser"), "Arn");
+  out.assumed_role_id = ChildText(res.child("AssumedRoleUser"), "AssumedRoleId");
+  return out;
+}
+
+}  // namespace
+
+StsClient::StsClient(HttpTransport& transport, Clock& clock, StsConfig config)
+    : transport_(transport), clock_(clock), config_(std::move(config)) {}
+
+Result<StsClient::Reply> StsClient::Call(std::string_view action, const std::string& form,
+                                         const Credentials* creds) {
+  const std::string op = "sts " + std::string(action);
+  Error last = Unavailable(op + ": no attempt made");
+  for (int attempt = 1; attempt <= std::max(1, config_.max_attempts); ++attempt) {
+    if (attempt > 1) {
+      clock_.SleepFor(std::chrono::milliseconds(200) * (1 << (attempt - 2)));
+    }
+    HttpRequest request;
+    request.method = "POST";
+    request.url = config_.endpoint + "/";
+    request.timeout = config_.timeout;
+    request.headers = {{"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"}};
+    request.body = "Action=" + std::string(action) + "&Version=" + std::string(kApiVersion) + form;
+    if (creds != nullptr) {
+      SigningParams params;
+      params.region = config_.region;
+      params.service = "sts";
+      params.time = clock_.Now();
+      SignRequest(request, *creds, params);
+    }
+    auto response = transport_.Send(request);
+    if (!response.ok()) {
+      last = response.error().WithContext(op);
+      continue;
+    }
+    std::string request_id = response->Header("x-amzn-requestid");
+    if (response->status >= 200 && response->status < 300) {
+      return Reply{std::move(response->body), std::move(request_id)};
+    }
+    std::string code, message;
+    pugi::xml_document doc;
+    if (doc.load_buffer(response->body.data(), response->body.size())) {
+      pugi::xml_node error = doc.child("ErrorResponse").child("Error");
+      code = ChildText(error, "Code");
+      message = ChildText(error, "Message");
+      if (request_id.empty()) request_id = ChildText(doc.child("ErrorResponse"), "RequestId");
+    }
+    if (code.empty()) code = "HTTP" + std::to_string(response->status);
+    last = Error{MapStsCode(code, response->status),
+                 MaskSecrets(op + ": " + code + ": " + QuoteForMessage(message, 300) + " (HTTP " +
+                             std::to_string(response->status) + ", request id " +
+                             (request_id.empty() ? "none" : request_id) + ")"),
+                 {{"service", "sts"},
+                  {"operation", std::string(action)},
+                  {"aws_code", code},
+                  {"aws_message", MaskSecrets(message)},
+                  {"http_status", std::to_string(response->status)},
+                  {"request_id", request_id}}};
+    if (!IsRetryable(code, response->status)) return last;
+  }
+  return last;
+}
+
+Result<CallerIdentity> StsClient::GetCallerIdentity(const Credentials& creds) {
+  FERRY_ASSIGN_OR_RETURN(Reply reply, Call("GetCallerIdentity", "", &creds));
+  pugi::xml_document doc;
+  if (!doc.load_buffer(reply.body.data(), reply.body.size())) {
+    return Unavailable("sts GetCallerIdentity: malformed XML response");
+  }
+  pugi::xml_node res = doc.child("GetCallerIdentityResponse").child("GetCallerIdentityResult");
+  CallerIdentity out{ChildText(res, "Account"), ChildText(res, "Arn"), ChildText(res, "UserId")};
+  if (out.account.empty() || out.arn.empty()) {
+    return Unavailable("sts GetCallerIdentity: response lacks Account or Arn");
+  }
+  return out;
+}
+
+Result<AssumedRole> StsClient::AssumeRole(const Credentials& source,
+                                          const AssumeRoleRequest& request) {
+  FERRY_RETURN_IF_ERROR(ValidateRoleArn(request.role_arn));
+  FERRY_RETURN_IF_ERROR(ValidateSessionName(request.session_name));
+  FERRY_RETURN_IF_ERROR(ValidateDuration(request.duration));
+  std::string form;
+  AddParam(form, "RoleArn", request.role_arn);
+  AddParam(form, "RoleSessionName", request.session_name);
+  AddParam(form, "DurationSeconds", std::to_string(request.duration.count()));
+  if (request.external_id) {
+    if (request.external_id->size() < 2 || request.external_id->size() > 1224 ||
+        !AllOf(*request.external_id, "+=,.@:/-")) {
+      return InvalidArgument(
+          "external id must be 2-1224 characters of letters, digits and "
+          "+=,.@:/-_");
+    }
+    AddParam(form, "ExternalId", *request.external_id);
+  }
+  FERRY_ASSIGN_OR_RETURN(Reply reply, Call("AssumeRole", form, &source));
+  return ParseAssumedRole(reply.body, "AssumeRoleResponse", "AssumeRoleResult", "assume-role");
+}
+
+Result<AssumedRole> StsClient::AssumeRoleWithWebIdentity(const WebIdentityRequest& request) {
+  FERRY_RETURN_IF_ERROR(ValidateRoleArn(request.role_arn));
+  FERRY_RETURN_IF_ERROR(ValidateSessionName(request.session_name));
+  FERRY_RETURN_IF_ERROR(ValidateDuration(request.duration));
+  if (request.web_identity_token.size() < 4 || request.web_identity_token.size() > 20000) {
+    return InvalidArgument("web identity token must be 4 to 20000 characters");
+  }
+  SecretMasker::Global().Register(request.web_identity_token);
+  std::string form;
+  AddParam(form, "RoleArn", request.role_arn);
+  AddParam(form, "RoleSessionName", request.session_name);
+  AddParam(form, "WebIdentityToken", request.web_identity_token);
+  AddParam(form, "DurationSeconds", std::to_string(request.duration.count()));
+  FERRY_ASSIGN_OR_RETURN(Reply reply, Call("AssumeRoleWithWebIdentity", form, nullptr));
+  return ParseAssumedRole(reply.body, "AssumeRoleWithWebIdentityResponse",
+                          "AssumeRoleWithWebIdentityResult", "web-identity");
+}
+
+}  // namespace ferry::aws

@@ -1,0 +1,272 @@
+#include "delegate/lambda/deployer.h"
+
+#include <algorithm>
+#include <atomic>
+#include <thread>
+
+#include "delegate/lambda/config_compare.h"
+
+namespace ferry::delegate::lambda {
+namespace {
+
+constexpr char kObserveOperation[] = "GetFunction+ListVersionsByFunction+ListAliases";
+
+std::string ErrorText(const Error& error) {
+  return std::string(ErrorCodeName(error.code)) + ": " + error.message;
+}
+
+// Guard failures and conflicting updates mean the function moved under us: read and decide again.
+bool IsReread(const Error& error) {
+  return error.code == ErrorCode::kFailedPrecondition || error.code == ErrorCode::kConflict;
+}
+
+std::set<std::string> Keys(const std::map<std::string, std::string>& map) {
+  std::set<std::string> keys;
+  for (const auto& [key, value] : map) keys.insert(key);
+  return keys;
+}
+
+}  // namespace
+
+int FunctionDeployment::MutatingCalls() const {
+  return static_cast<int>(
+      std::count_if(calls.begin(), calls.end(), [](const CallRecord& c) { return c.mutating; }));
+}
+
+LambdaDeployer::LambdaDeployer(LambdaApi& api, DeployerOptions options)
+    : api_(api), options_(std::move(options)) {}
+
+void LambdaDeployer::Log(const std::string& line) const {
+  if (options_.log) options_.log(line);
+}
+
+FunctionDeployment LambdaDeployer::Deploy(const DesiredFunction& desired_in,
+                                          const ObservedFunction* recorded_snapshot,
+                                          std::stop_token stop) {
+  FunctionDeployment out;
+  out.function_name = desired_in.function_name;
+  out.started = true;
+  out.managed_tags = Keys(desired_in.tags);
+  out.managed_environment = Keys(desired_in.config.environment);
+  out.deployed_aliases.insert(desired_in.aliases.begin(), desired_in.aliases.end());
+  DesiredFunction desired = desired_in;
+
+  auto observe = [&]() -> Result<ObservedFunction> {
+    CallRecord call{kObserveOperation, "read " + desired.function_name, false, {}, ""};
+    auto observed = api_.Observe(desired.function_name, &call.request_ids, stop);
+    if (!observed.ok()) call.error = ErrorText(observed.error());
+    out.calls.push_back(std::move(call));
+    return observed;
+  };
+  auto fail = [&](Error error) {
+    Log(desired.function_name + ": failed: " + error.message);
+    out.error = std::move(error);
+    return std::move(out);
+  };
+
+  if (auto status = ValidateDesired(desired); !status.ok()) return fail(status.error());
+  auto first = observe();
+  if (!first.ok()) return fail(first.error());
+  ObservedFunction current = std::move(first).value();
+  out.snapshot = recorded_snapshot != nullptr ? *recorded_snapshot : current;
+  out.snapshot_taken = true;
+
+  int rereads = 0;
+  for (int step = 0;; ++step) {
+    if (stop.stop_requested()) return fail(Error{ErrorCode::kCancelled, "deployment aborted"});
+    if (step >= options_.max_actions) {
+      return fail(Error{ErrorCode::kInternal, "deploying " + desired.function_name +
+                                                  " did not converge after " +
+                                                  std::to_string(options_.max_actions) + " calls"});
+    }
+    auto next = NextDeployAction(desired, current);
+    if (!next.ok()) return fail(next.error());
+    const DeployAction& action = *next;
+    if (action.kind == DeployActionKind::kDone) {
+      out.function_arn = current.arn;
+      out.version = action.version;
+      out.code_sha256 = current.code_sha256;
+      for (const auto& name : desired.aliases) {
+        if (const AliasState* alias = current.FindAlias(name)) {
+          if (std::none_of(out.aliases.begin(), out.aliases.end(),
+                           [&](const AliasState& a) { return a.name == name; })) {
+            out.aliases.push_back(*alias);
+          }
+        }
+      }
+      Log(desired.function_name + ": deployed version " + action.version);
+      return out;
+    }
+
+    CallRecord call{std::string(DeployActionName(action.kind)),
+                    DescribeDeployAction(action),
+                    IsMutating(action.kind),
+                    {},
+                    ""};
+    Log(desired.function_name + ": " + call.description + " — " + action.reason);
+    auto applied = api_.Apply(action, current, stop);
+    if (applied.ok()) {
+      call.request_ids = applied->request_ids;
+      out.calls.push_back(std::move(call));
+      current = std::move(applied->function);
+      if (action.kind == DeployActionKind::kResolveCodeSha) {
+        if (applied->resolved_code_sha256.empty()) {
+          return fail(Error{ErrorCode::kUnavailable, "UpdateFunctionCode DryRun for " +
+                                                         desired.function_name +
+                                                         " returned no CodeSha256"});
+        }
+        desired.code.code_sha256 = applied->resolved_code_sha256;
+      }
+      if (action.kind == DeployActionKind::kCreateFunction && desired.code.code_sha256.empty()) {
+        desired.code.code_sha256 = current.code_sha256;
+      }
+      continue;
+    }
+    const Error& error = applied.error();
+    call.error = ErrorText(error);
+    if (auto it = error.details.find("request_id"); it != error.details.end()) {
+      call.request_ids.push_back(it->second);
+    }
+    out.calls.push_back(std::move(call));
+    const bool wait = action.kind == DeployActionKind::kWaitUntilActive ||
+                      action.kind == DeployActionKind::kWaitUntilUpdated;
+    if (!wait && IsReread(error) && rereads < options_.max_rereads) {
+      ++rereads;
+      Log(desired.function_name + ": " + error.message + "; reading the function again");
+      auto reread = observe();
+      if (!reread.ok()) return fail(reread.error());
+      current = std::move(reread).value();
+      continue;
+    }
+    return fail(error);
+  }
+}
+
+void LambdaDeployer::ForEachConcurrently(size_t n, const std::function<bool(size_t)>& fn) const {
+  std::atomic<size_t> next{0};
+  std::atomic<bool> keep_going{true};
+  auto worker = [&] {
+    while (keep_going.load()) {
+      size_t i = next.fetch_add(1);
+      if (i >= n) return;
+      if (!fn(i)) keep_going.store(false);
+    }
+  };
+  size_t workers = std::min(n, std::max<size_t>(1, options_.concurrency));
+  std::vector<std::jthread> threads;
+  for (size_t w = 1; w < workers; ++w) threads.emplace_back(worker);
+  worker();
+}
+
+std::vector<FunctionDeployment> LambdaDeployer::DeployAll(
+    const std::vector<DesiredFunction>& functions,
+    const std::vector<const ObservedFunction*>& recorded, std::stop_token stop) {
+  std::vector<FunctionDeployment> results(functions.size());
+  for (size_t i = 0; i < functions.size(); ++i) {
+    results[i].function_name = functions[i].function_name;
+  }
+  ForEachConcurrently(functions.size(), [&](size_t i) {
+    const ObservedFunction* snapshot = i < recorded.size() ? recorded[i] : nullptr;
+    results[i] = Deploy(functions[i], snapshot, stop);
+    return results[i].ok();
+  });
+  return results;
+}
+
+RollbackReport LambdaDeployer::Rollback(const ObservedFunction& target,
+                                        const RollbackOptions& options, std::stop_token stop) {
+  RollbackReport report;
+  report.function_name = target.function_name;
+  for (int attempt = 0;; ++attempt) {
+    CallRecord read{kObserveOperation, "read " + target.function_name, false, {}, ""};
+    auto current = api_.Observe(target.function_name, &read.request_ids, stop);
+    if (!current.ok()) read.error = ErrorText(current.error());
+    report.calls.push_back(std::move(read));
+    if (!current.ok()) {
+      report.error = current.error();
+      return report;
+    }
+    auto plan = PlanRollback(target, *current, options);
+    if (!plan.ok()) {
+      report.error = plan.error();
+      Log(target.function_name + ": rollback impossible: " + plan.error().message);
+      return report;
+    }
+    bool reread = false;
+    for (const auto& action : *plan) {
+      CallRecord call{std::string(RollbackActionName(action.kind)),
+                      DescribeRollbackAction(action),
+                      true,
+                      {},
+                      ""};
+      Log(target.function_name + ": rollback: " + call.description + " — " + action.reason);
+      Status status = api_.ApplyRollback(action, &call.request_ids, stop);
+      if (!status.ok()) call.error = ErrorText(status.error());
+      report.calls.push_back(std::move(call));
+      if (status.ok()) continue;
+      if (IsReread(status.error()) && attempt < options_.max_rereads) {
+        reread = true;  // the alias moved since we read it: read again and re-plan
+        break;
+      }
+      report.error = status.error();
+      return report;
+    }
+    if (!reread) {
+      Log(target.function_name + ": rolled back");
+      return report;
+    }
+  }
+}
+
+std::vector<RollbackReport> LambdaDeployer::RollbackAll(
+    const std::vector<FunctionDeployment>& deployments, bool keep_created_functions,
+    std::stop_token stop) {
+  std::vector<const FunctionDeployment*> started;
+  for (const auto& d : deployments) {
+    if (d.started && d.snapshot_taken) started.push_back(&d);
+  }
+  std::vector<RollbackReport> reports(started.size());
+  ForEachConcurrently(started.size(), [&](size_t i) {
+    const FunctionDeployment& d = *started[i];
+    RollbackOptions options;
+    options.keep_created_function = keep_created_functions;
+    options.deployed_aliases = d.deployed_aliases;
+    ObservedFunction target = d.snapshot;
+    if (target.function_name.empty()) target.function_name = d.function_name;
+    reports[i] = Rollback(target, options, stop);
+    return true;  // roll back every function even when one fails
+  });
+  return reports;
+}
+
+PruneReport LambdaDeployer::Prune(const std::string& function_name, const PruneOptions& options,
+                                  std::stop_token stop) {
+  PruneReport report;
+  report.function_name = function_name;
+  CallRecord read{kObserveOperation, "read " + function_name, false, {}, ""};
+  auto current = api_.Observe(function_name, &read.request_ids, stop);
+  if (!current.ok()) read.error = ErrorText(current.error());
+  report.calls.push_back(std::move(read));
+  if (!current.ok()) {
+    report.error = current.error();
+    return report;
+  }
+  for (const auto& version : PlanPrune(*current, options)) {
+    CallRecord call{
+        "DeleteFunction", "DeleteFunction " + function_name + ":" + version, true, {}, ""};
+    Status status = api_.DeleteVersion(function_name, version, &call.request_ids, stop);
+    if (!status.ok()) call.error = ErrorText(status.error());
+    report.calls.push_back(std::move(call));
+    if (!status.ok()) {
+      // An alias moved onto the version since we read (ResourceConflictException): keep it.
+      if (status.error().code == ErrorCode::kConflict) continue;
+      report.error = status.error();
+      return report;
+    }
+    report.deleted.push_back(version);
+  }
+  Log(function_name + ": pruned " + std::to_string(report.deleted.size()) + " version(s)");
+  return report;
+}
+
+}  // namespace ferry::delegate::lambda

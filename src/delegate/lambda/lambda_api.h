@@ -1,0 +1,59 @@
+// LambdaApi: the calls a Lambda deployment makes, in the planner's own types. The seam between
+// the deploy executor and AWS: AwsLambdaApi (aws_lambda_api.h) adapts ferry::aws::LambdaClient;
+// tests may substitute an in-memory fake that injects failures at any call.
+//
+// Every method performs exactly one logical AWS operation (a waiter is one operation of several
+// reads) and reports the request ids of the HTTP exchanges it made, for the deployment record.
+// Errors keep the aws client's codes: kNotFound, kConflict (ResourceConflictException),
+// kFailedPrecondition (a RevisionId/CodeSha256 guard did not hold), kInvalidArgument,
+// kTooManyRequests, kUnavailable, kDeadlineExceeded (a waiter gave up), kCancelled.
+//
+// Implementations are thread-safe: one serves every function of a deployment concurrently.
+#pragma once
+
+#include <stop_token>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "delegate/lambda/deploy_plan.h"
+#include "delegate/lambda/function_state.h"
+#include "delegate/lambda/rollback_plan.h"
+
+namespace ferry::delegate::lambda {
+
+struct ApiOutcome {
+  // The function after the call: `current` with the response folded in (for a wait, the state
+  // the waiter ended on).
+  ObservedFunction function;
+  // For kResolveCodeSha: the CodeSha256 Lambda computed for the package.
+  std::string resolved_code_sha256;
+  std::vector<std::string> request_ids;
+};
+
+class LambdaApi {
+ public:
+  virtual ~LambdaApi() = default;
+
+  // GetFunction + ListVersionsByFunction + ListAliases (all pages). A function that does not
+  // exist is an ObservedFunction with exists == false, not an error.
+  virtual Result<ObservedFunction> Observe(const std::string& function_name,
+                                           std::vector<std::string>* request_ids,
+                                           std::stop_token stop) = 0;
+
+  // Performs one deploy action (never kDone). Waits fail with kFailedPrecondition when the
+  // function ends Failed (State or LastUpdateStatus), naming Lambda's reason.
+  virtual Result<ApiOutcome> Apply(const DeployAction& action, const ObservedFunction& current,
+                                   std::stop_token stop) = 0;
+
+  // Performs one rollback action; "already done" (an alias or function already deleted) is
+  // success.
+  virtual Status ApplyRollback(const RollbackAction& action, std::vector<std::string>* request_ids,
+                               std::stop_token stop) = 0;
+
+  // Deletes one published version (DeleteFunction with a qualifier); already deleted is success.
+  virtual Status DeleteVersion(const std::string& function_name, const std::string& version,
+                               std::vector<std::string>* request_ids, std::stop_token stop) = 0;
+};
+
+}  // namespace ferry::delegate::lambda

@@ -1,0 +1,307 @@
+#include "delegate/lambda/state_json.h"
+
+#include <cstdint>
+
+#include "common/crypto.h"
+#include "common/json.h"
+
+namespace ferry::delegate::lambda {
+namespace {
+
+Json ToJson(const FunctionConfig& c) {
+  return Json{
+      {"packageType", c.package_type},
+      {"runtime", c.runtime},
+      {"handler", c.handler},
+      {"role", c.role},
+      {"description", c.description},
+      {"memoryMb", c.memory_mb},
+      {"timeoutSeconds", c.timeout_seconds},
+      {"ephemeralStorageMb", c.ephemeral_storage_mb},
+      {"architectures", c.architectures},
+      {"layers", c.layers},
+      {"environment", c.environment},
+      {"vpc", {{"subnetIds", c.vpc.subnet_ids}, {"securityGroupIds", c.vpc.security_group_ids}}},
+      {"tracingMode", c.tracing_mode},
+      {"kmsKeyArn", c.kms_key_arn},
+      {"deadLetterTarget", c.dead_letter_target}};
+}
+
+// Reads member `key` of `obj` into `out` when present; type errors throw nlohmann exceptions,
+// which the public decoders turn into kInvalidArgument.
+template <typename T>
+void Read(const Json& obj, const char* key, T& out) {
+  auto it = obj.find(key);
+  if (it != obj.end() && !it->is_null()) out = it->get<T>();
+}
+
+// Integers must be JSON integers in [0, 2^31): 1e300 or 12.5 MB is an error, not a truncation.
+void ReadInt(const Json& obj, const char* key, int& out) {
+  auto it = obj.find(key);
+  if (it == obj.end() || it->is_null()) return;
+  if (!it->is_number_integer() || it->get<int64_t>() < 0 || it->get<int64_t>() > INT32_MAX) {
+    throw Json::type_error::create(302, std::string(key) + " must be a non-negative integer",
+                                   nullptr);
+  }
+  out = static_cast<int>(it->get<int64_t>());
+}
+
+// The array member `key`, or an empty array when absent; anything else is an error.
+const Json& ArrayAt(const Json& obj, const char* key) {
+  static const Json kEmpty = Json::array();
+  auto it = obj.find(key);
+  if (it == obj.end() || it->is_null()) return kEmpty;
+  if (!it->is_array()) {
+    throw Json::type_error::create(302, std::string(key) + " must be an array", nullptr);
+  }
+  return *it;
+}
+
+FunctionConfig ConfigFrom(const Json& j) {
+  FunctionConfig c;
+  if (!j.is_object()) throw Json::type_error::create(302, "config must be an object", nullptr);
+  Read(j, "packageType", c.package_type);
+  Read(j, "runtime", c.runtime);
+  Read(j, "handler", c.handler);
+  Read(j, "role", c.role);
+  Read(j, "description", c.description);
+  ReadInt(j, "memoryMb", c.memory_mb);
+  ReadInt(j, "timeoutSeconds", c.timeout_seconds);
+  ReadInt(j, "ephemeralStorageMb", c.ephemeral_storage_mb);
+  Read(j, "architectures", c.architectures);
+  Read(j, "layers", c.layers);
+  Read(j, "environment", c.environment);
+  if (auto it = j.find("vpc"); it != j.end() && it->is_object()) {
+    Read(*it, "subnetIds", c.vpc.subnet_ids);
+    Read(*it, "securityGroupIds", c.vpc.security_group_ids);
+  }
+  Read(j, "tracingMode", c.tracing_mode);
+  Read(j, "kmsKeyArn", c.kms_key_arn);
+  Read(j, "deadLetterTarget", c.dead_letter_target);
+  return c;
+}
+
+Json WeightsJson(const RoutingWeights& w) {
+  Json out = Json::object();
+  for (const auto& [version, weight] : w) out[version] = weight;
+  return out;
+}
+
+template <typename F>
+auto Guard(const char* what, F&& decode) -> Result<decltype(decode())> {
+  try {
+    return decode();
+  } catch (const Json::exception& e) {
+    return Error{ErrorCode::kInvalidArgument, std::string("malformed ") + what + ": " + e.what()};
+  }
+}
+
+AliasState AliasFrom(const Json& j) {
+  AliasState a;
+  a.name = j.at("name").get<std::string>();
+  Read(j, "version", a.version);
+  Read(j, "revisionId", a.revision_id);
+  Read(j, "arn", a.arn);
+  if (auto it = j.find("weights"); it != j.end() && !it->is_null()) {
+    if (!it->is_object()) throw Json::type_error::create(302, "weights must be an object", nullptr);
+    for (const auto& [version, weight] : it->items()) {
+      double w = weight.get<double>();
+      if (!(w >= 0.0 && w <= 1.0)) {
+        throw Json::out_of_range::create(406, "routing weight outside [0, 1]", nullptr);
+      }
+      a.weights[version] = w;
+    }
+  }
+  return a;
+}
+
+ObservedFunction ObservedFrom(const Json& j) {
+  ObservedFunction f;
+  Read(j, "exists", f.exists);
+  Read(j, "functionName", f.function_name);
+  Read(j, "arn", f.arn);
+  if (auto it = j.find("config"); it != j.end()) f.config = ConfigFrom(*it);
+  Read(j, "codeSha256", f.code_sha256);
+  Read(j, "revisionId", f.revision_id);
+  Read(j, "state", f.state);
+  Read(j, "stateReason", f.state_reason);
+  Read(j, "lastUpdateStatus", f.last_update_status);
+  Read(j, "lastUpdateStatusReason", f.last_update_status_reason);
+  Read(j, "tags", f.tags);
+  {
+    for (const auto& v : ArrayAt(j, "versions")) {
+      VersionInfo info;
+      info.version = v.at("version").get<std::string>();
+      Read(v, "codeSha256", info.code_sha256);
+      if (auto c = v.find("config"); c != v.end()) info.config = ConfigFrom(*c);
+      f.versions.push_back(std::move(info));
+    }
+  }
+  for (const auto& a : ArrayAt(j, "aliases")) f.aliases.push_back(AliasFrom(a));
+  return f;
+}
+
+}  // namespace
+
+ObservedFunction RedactEnvironment(ObservedFunction f) {
+  for (auto& [key, value] : f.config.environment) value.clear();
+  for (auto& v : f.versions) {
+    for (auto& [key, value] : v.config.environment) value.clear();
+  }
+  return f;
+}
+
+Json ToJson(const DesiredFunction& d) {
+  return Json{{"functionName", d.function_name},
+              {"config", ToJson(d.config)},
+              {"code",
+               {{"s3Bucket", d.code.s3_bucket},
+                {"s3Key", d.code.s3_key},
+                {"s3ObjectVersion", d.code.s3_object_version},
+                {"zipFileBase64", Base64Encode(d.code.zip_file)},
+                {"imageUri", d.code.image_uri},
+                {"codeSha256", d.code.code_sha256}}},
+              {"tags", d.tags},
+              {"aliases", d.aliases},
+              {"traffic", d.traffic == TrafficPolicy::kNone ? "none" : "allAtOnce"},
+              {"previouslyManagedTags", d.previously_managed_tags},
+              {"previouslyManagedEnvironment", d.previously_managed_environment},
+              {"versionDescription", d.version_description}};
+}
+
+Result<DesiredFunction> DesiredFromJson(const Json& j) {
+  return Guard("desired function", [&] {
+    DesiredFunction d;
+    d.function_name = j.at("functionName").get<std::string>();
+    d.config = ConfigFrom(j.at("config"));
+    const Json& code = j.at("code");
+    Read(code, "s3Bucket", d.code.s3_bucket);
+    Read(code, "s3Key", d.code.s3_key);
+    Read(code, "s3ObjectVersion", d.code.s3_object_version);
+    std::string zip_base64;
+    Read(code, "zipFileBase64", zip_base64);
+    if (!zip_base64.empty()) {
+      auto zip = Base64Decode(zip_base64);
+      if (!zip.ok()) throw Json::other_error::create(501, "zipFileBase64 is not base64", nullptr);
+      d.code.zip_file = std::move(zip).value();
+    }
+    Read(code, "imageUri", d.code.image_uri);
+    Read(code, "codeSha256", d.code.code_sha256);
+    Read(j, "tags", d.tags);
+    Read(j, "aliases", d.aliases);
+    std::string traffic = "allAtOnce";
+    Read(j, "traffic", traffic);
+    if (traffic != "allAtOnce" && traffic != "none") {
+      throw Json::other_error::create(501, "traffic must be allAtOnce or none", nullptr);
+    }
+    d.traffic = traffic == "none" ? TrafficPolicy::kNone : TrafficPolicy::kAllAtOnce;
+    Read(j, "previouslyManagedTags", d.previously_managed_tags);
+    Read(j, "previouslyManagedEnvironment", d.previously_managed_environment);
+    Read(j, "versionDescription", d.version_description);
+    return d;
+  });
+}
+
+Json ToJson(const AliasState& a) {
+  return Json{{"name", a.name},
+              {"version", a.version},
+              {"weights", WeightsJson(a.weights)},
+              {"revisionId", a.revision_id},
+              {"arn", a.arn}};
+}
+
+Result<AliasState> AliasFromJson(const Json& j) {
+  return Guard("alias", [&] { return AliasFrom(j); });
+}
+
+Json ToJson(const ObservedFunction& f) {
+  Json versions = Json::array();
+  for (const auto& v : f.versions) {
+    versions.push_back(
+        {{"version", v.version}, {"codeSha256", v.code_sha256}, {"config", ToJson(v.config)}});
+  }
+  Json aliases = Json::array();
+  for (const auto& a : f.aliases) aliases.push_back(ToJson(a));
+  return Json{{"exists", f.exists},
+              {"functionName", f.function_name},
+              {"arn", f.arn},
+              {"config", ToJson(f.config)},
+              {"codeSha256", f.code_sha256},
+              {"revisionId", f.revision_id},
+              {"state", f.state},
+              {"stateReason", f.state_reason},
+              {"lastUpdateStatus", f.last_update_status},
+              {"lastUpdateStatusReason", f.last_update_status_reason},
+              {"tags", f.tags},
+              {"versions", versions},
+              {"aliases", aliases}};
+}
+
+Result<ObservedFunction> ObservedFromJson(const Json& j) {
+  return Guard("function snapshot", [&] { return ObservedFrom(j); });
+}
+
+Json ToJson(const FunctionDeployment& d) {
+  Json calls = Json::array();
+  for (const auto& c : d.calls) {
+    calls.push_back({{"operation", c.operation},
+                     {"description", c.description},
+                     {"mutating", c.mutating},
+                     {"requestIds", c.request_ids},
+                     {"error", c.error}});
+  }
+  Json aliases = Json::array();
+  for (const auto& a : d.aliases) aliases.push_back(ToJson(a));
+  Json out{{"functionName", d.function_name},
+           {"started", d.started},
+           {"snapshotTaken", d.snapshot_taken},
+           {"snapshot", ToJson(RedactEnvironment(d.snapshot))},
+           {"functionArn", d.function_arn},
+           {"version", d.version},
+           {"codeSha256", d.code_sha256},
+           {"aliases", aliases},
+           {"deployedAliases", d.deployed_aliases},
+           {"managedTags", d.managed_tags},
+           {"managedEnvironment", d.managed_environment},
+           {"calls", calls}};
+  if (d.error) {
+    out["error"] = {{"code", std::string(ErrorCodeName(d.error->code))},
+                    {"message", d.error->message}};
+  }
+  return out;
+}
+
+Result<FunctionDeployment> DeploymentFromJson(const Json& j) {
+  return Guard("deployment record", [&] {
+    FunctionDeployment d;
+    d.function_name = j.at("functionName").get<std::string>();
+    Read(j, "started", d.started);
+    Read(j, "snapshotTaken", d.snapshot_taken);
+    if (auto it = j.find("snapshot"); it != j.end()) d.snapshot = ObservedFrom(*it);
+    Read(j, "functionArn", d.function_arn);
+    Read(j, "version", d.version);
+    Read(j, "codeSha256", d.code_sha256);
+    for (const auto& a : ArrayAt(j, "aliases")) d.aliases.push_back(AliasFrom(a));
+    Read(j, "deployedAliases", d.deployed_aliases);
+    Read(j, "managedTags", d.managed_tags);
+    Read(j, "managedEnvironment", d.managed_environment);
+    {
+      for (const auto& c : ArrayAt(j, "calls")) {
+        CallRecord call;
+        Read(c, "operation", call.operation);
+        Read(c, "description", call.description);
+        Read(c, "mutating", call.mutating);
+        Read(c, "requestIds", call.request_ids);
+        Read(c, "error", call.error);
+        d.calls.push_back(std::move(call));
+      }
+    }
+    if (auto it = j.find("error"); it != j.end() && it->is_object()) {
+      d.error = Error{ErrorCodeFromName(it->value("code", "internal")),
+                      it->value("message", std::string())};
+    }
+    return d;
+  });
+}
+
+}  // namespace ferry::delegate::lambda

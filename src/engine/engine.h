@@ -1,0 +1,98 @@
+// Engine: advances executions durably (ARCHITECTURE.md, "The path of a deploy").
+//
+// An execution is a list of steps; each step is a state machine persisted in the store. The
+// engine never calls AWS: a step that needs the cloud moves to its next state *and* enqueues the
+// delegate task doing the work in one store transaction, then waits; the task's completion wakes
+// the execution and the engine moves the step on. Every transition is committed before the side
+// effect that follows it, so an engine that dies anywhere is replaced by another (same or other
+// process) that claims the execution once its lease expires and continues: tasks are enqueued
+// with idempotency keys (never twice) and are themselves idempotent.
+//
+// The lambda.deploy step: "" → snapshot (task lambda.snapshot: the rollback targets, recorded in
+// the step's outputs before anything changes) → deploy (task lambda.deploy with those snapshots)
+// → succeeded, recording one deployment per function. A failed step applies the execution's
+// failure strategy: rollback (default: a rollback step restores every alias to its snapshot and
+// deletes functions the deployment created; the execution ends rolled_back, or rollback_failed),
+// abort (ends failed), ignore (continues). An abort request cancels the running task, then rolls
+// back like a failure (ending aborted). After a successful deploy a prune step deletes old
+// versions (its failure does not fail the execution).
+//
+// Thread-safe: any number of engines (threads or processes) may call RunOnce on one store.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/ids.h"
+#include "common/result.h"
+#include "delegate/lambda/function_state.h"
+#include "delegate/lambda/lambda_tasks.h"
+#include "store/store.h"
+
+namespace ferry::engine {
+
+enum class FailureStrategy { kRollback, kAbort, kIgnore };
+
+struct DeployRequest {
+  std::string application;
+  std::string service;
+  std::string environment;
+  std::string workflow = "basic";
+  std::string trigger = "manual";
+  std::string actor;
+  std::optional<std::string> artifact_id;
+  std::optional<std::string> idempotency_key;  // a retried request starts one execution
+  delegate::lambda::LambdaTarget target;
+  std::vector<std::string> selectors;  // delegate selectors the tasks require
+  // Resolved function specs (config/ resolves service + environment). Environment values may
+  // be secrets: they are stored in the task payloads only.
+  std::vector<delegate::lambda::DesiredFunction> functions;
+  FailureStrategy failure_strategy = FailureStrategy::kRollback;
+  bool keep_created_functions = false;
+  int concurrency = 8;
+  int keep_versions = 10;  // pruning; 0 = no prune step
+};
+
+struct EngineOptions {
+  std::string owner = "engine";  // lease owner: unique per engine instance
+  Duration lease = std::chrono::seconds(30);
+  Duration poll = std::chrono::seconds(5);  // re-check a waiting execution at least this often
+  int batch = 16;                           // executions claimed per RunOnce
+  int task_attempts = 3;
+};
+
+class Engine {
+ public:
+  Engine(store::Store& store, Clock& clock, EngineOptions options);
+
+  // Creates the execution (queued). kInvalidArgument when the request is incomplete.
+  Result<store::ExecutionRecord> StartDeploy(const DeployRequest& request);
+
+  // Claims runnable executions and advances each until it must wait. Returns how many it
+  // advanced.
+  Result<int> RunOnce();
+
+  // Advances one claimed execution (exposed for tests that stop mid-way).
+  Status Advance(store::ExecutionRecord execution);
+
+ private:
+  enum class StepOutcome { kProgress, kWait, kFailed };
+  Result<StepOutcome> AdvanceStep(const store::ExecutionRecord& e, const store::StepRecord& step);
+  Result<std::optional<store::TaskRecord>> FindTask(const std::string& execution_id,
+                                                    const std::string& key);
+  Status StartRollback(store::ExecutionRecord& e, const std::vector<store::StepRecord>& steps,
+                       store::ExecutionStatus from);
+  Status RecordDeployments(const store::ExecutionRecord& e, const std::string& result_json,
+                           store::DeploymentState state);
+  Status CancelActive(const store::ExecutionRecord& e, const std::vector<store::StepRecord>& steps);
+  void LogLine(const std::string& execution_id, std::optional<int> step, store::LogLevel level,
+               const std::string& text);
+
+  store::Store& store_;
+  Clock& clock_;
+  const EngineOptions options_;
+};
+
+}  // namespace ferry::engine

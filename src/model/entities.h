@@ -1,0 +1,317 @@
+// The configuration entities of Ferry (FEATURES.md, F-MODEL) as plain structs.
+//
+// These are what a team writes in YAML (config/) or sends to the API as JSON, after decoding
+// (model/json_codec.h) and before any template is rendered: string fields may hold `${...}`
+// expressions. Optional fields are std::optional so that service defaults and environment
+// overrides can be layered (config/resolve.h). Field validation lives in model/validate.h.
+// Plain values; thread-compatible.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace ferry::model {
+
+// ---------------------------------------------------------------------------------------------
+// Secret reference: the name a config uses (`${secrets.NAME}`, `secret: NAME`) and where the
+// value comes from. The value itself never appears in configuration.
+enum class SecretSource { kFerry, kEnv, kFile, kAwsSecretsManager, kAwsSsmParameter };
+
+struct SecretRef {
+  std::string name;
+  std::optional<std::string> description;
+  SecretSource source = SecretSource::kFerry;
+  // The environment variable, file path, Secrets Manager id/ARN or SSM parameter name; for
+  // kFerry the name in Ferry's encrypted store (defaults to `name`).
+  std::optional<std::string> ref;
+  std::optional<std::string> cloud_provider;  // for the AWS sources
+  std::optional<std::string> json_key;        // pick one key of a JSON secret (Secrets Manager)
+};
+
+// ---------------------------------------------------------------------------------------------
+enum class CredentialsMode { kDelegate, kKeys };
+
+struct AssumeRole {
+  std::string role_arn;
+  std::optional<std::string> external_id;
+  std::optional<std::string> session_name;
+  std::optional<int64_t> duration_seconds;  // 900..43200
+};
+
+struct Credentials {
+  CredentialsMode mode = CredentialsMode::kDelegate;
+  std::optional<std::string> access_key_id;      // kKeys only
+  std::optional<std::string> secret_access_key;  // kKeys only: the name of a SecretRef
+};
+
+struct CloudProvider {
+  std::string name;
+  std::optional<std::string> description;
+  Credentials credentials;
+  std::optional<AssumeRole> assume_role;
+  std::optional<std::string> region;  // default region
+  std::vector<std::string> delegate_selectors;
+  std::optional<std::string> endpoint;  // AWS-compatible endpoint override (sandbox, LocalStack)
+};
+
+// ---------------------------------------------------------------------------------------------
+struct Application {
+  std::string name;
+  std::optional<std::string> description;
+  std::map<std::string, std::string> tags;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Artifact sources: exactly one of the members of ArtifactSource is set.
+struct S3ArtifactSource {
+  std::string bucket;
+  // Exactly one selection mode: key_pattern (glob with * and ?), prefix (+ optional regex
+  // filter on the rest of the key), or key (a fixed key whose object versions are artifacts).
+  std::optional<std::string> key_pattern;
+  std::optional<std::string> prefix;
+  std::optional<std::string> filter;
+  std::optional<std::string> key;
+  std::optional<std::string> region;
+};
+
+struct HttpArtifactSource {
+  std::string url;
+  std::optional<std::string> auth_secret;  // SecretRef name sent as a bearer token
+};
+
+struct LocalArtifactSource {
+  std::string path;
+};
+
+struct EcrArtifactSource {
+  std::string repository;                 // repository URI or name
+  std::optional<std::string> tag_filter;  // regex over tags
+};
+
+struct ArtifactSource {
+  std::optional<std::string> cloud_provider;  // used to read S3/ECR
+  std::optional<S3ArtifactSource> s3;
+  std::optional<HttpArtifactSource> http;
+  std::optional<LocalArtifactSource> local;
+  std::optional<EcrArtifactSource> ecr;
+};
+
+enum class PackageType { kZip, kImage };
+enum class TracingMode { kActive, kPassThrough };
+
+// The configurable fields of a Lambda function. In Service::functions, `name` identifies the spec;
+// everything else may come from Service::defaults or an environment override.
+struct FunctionSpec {
+  std::string name;                          // logical name, unique in the service
+  std::optional<std::string> function_name;  // template of the AWS function name
+  std::optional<std::string> runtime;
+  std::optional<std::string> handler;
+  std::optional<int64_t> memory;   // MB
+  std::optional<int64_t> timeout;  // seconds
+  std::optional<std::vector<std::string>> architectures;
+  std::optional<int64_t> ephemeral_storage;  // MB
+  std::optional<std::vector<std::string>> layers;
+  std::optional<std::string> description;
+  std::optional<std::map<std::string, std::string>> environment;  // values may use templates
+  std::optional<TracingMode> tracing;
+  std::optional<std::string> dead_letter_target;  // SQS queue or SNS topic ARN
+  std::optional<std::string> kms_key;             // KMS key ARN
+  std::optional<PackageType> package_type;
+  std::optional<std::map<std::string, std::string>> tags;
+  std::optional<std::vector<std::string>> aliases;  // default: the environment's name
+};
+
+// A config variable: a plain value or a secret reference (exactly one).
+struct ConfigVariable {
+  std::string name;
+  std::optional<std::string> value;
+  std::optional<std::string> secret;
+};
+
+enum class ServiceType { kLambda };
+
+struct Service {
+  std::string application;
+  std::string name;
+  std::optional<std::string> description;
+  ServiceType type = ServiceType::kLambda;
+  ArtifactSource artifact;
+  std::optional<FunctionSpec> defaults;  // `name` unused
+  std::vector<FunctionSpec> functions;
+  std::vector<ConfigVariable> variables;
+};
+
+// ---------------------------------------------------------------------------------------------
+enum class EnvironmentType { kProduction, kNonProduction };
+
+struct Vpc {
+  std::vector<std::string> subnets;
+  std::vector<std::string> security_groups;
+};
+
+struct Infrastructure {
+  std::string name;
+  std::string cloud_provider;
+  std::optional<std::string> region;  // default: the cloud provider's region
+  std::optional<std::string> execution_role;
+  std::optional<Vpc> vpc;
+  std::vector<std::string> services;  // empty: every service
+};
+
+struct ServiceOverride {
+  std::string service;
+  std::vector<ConfigVariable> variables;
+  std::optional<FunctionSpec> defaults;  // applied to every function of the service
+  std::vector<FunctionSpec> functions;   // by FunctionSpec::name
+};
+
+struct Environment {
+  std::string application;
+  std::string name;
+  std::optional<std::string> description;
+  EnvironmentType type = EnvironmentType::kNonProduction;
+  std::map<std::string, std::string> variables;
+  std::vector<ServiceOverride> overrides;
+  std::vector<Infrastructure> infrastructure;
+};
+
+// ---------------------------------------------------------------------------------------------
+enum class WorkflowStrategy { kBasic, kCanary, kLinear, kBlueGreen, kCustom };
+enum class FailureStrategy { kRollback, kAbort, kIgnore, kManualIntervention };
+enum class StepType {
+  kDeploy,
+  kTrafficShift,
+  kVerify,
+  kApproval,
+  kInvokeTest,
+  kShell,
+  kWait,
+  kRollback
+};
+
+struct Variable {
+  std::string name;
+  std::optional<std::string> description;
+  std::optional<std::string> default_value;
+  bool required = false;
+  std::vector<std::string> allowed;
+};
+
+struct TrafficShift {
+  int64_t percent = 0;   // 1..99: canary's first weight, linear's increment
+  std::string interval;  // duration ("5m")
+};
+
+struct Step {
+  std::string name;
+  StepType type = StepType::kDeploy;
+  std::optional<std::string> timeout;       // duration
+  std::map<std::string, std::string> with;  // step parameters; values may use templates
+};
+
+struct Workflow {
+  std::string application;
+  std::string name;
+  std::optional<std::string> description;
+  WorkflowStrategy strategy = WorkflowStrategy::kBasic;
+  // A name, or a template such as "${workflow.variables.env}" (templatized workflow).
+  std::string environment;
+  std::string service;
+  std::optional<std::string> infrastructure;
+  std::optional<TrafficShift> traffic_shift;  // canary and linear
+  std::vector<Step> steps;                    // required for custom
+  FailureStrategy failure_strategy = FailureStrategy::kRollback;
+  std::vector<Variable> variables;
+};
+
+// ---------------------------------------------------------------------------------------------
+struct Approval {
+  std::vector<std::string> user_groups;
+  std::optional<std::string> timeout;  // duration
+  std::optional<std::string> message;
+};
+
+struct Stage {
+  std::string name;
+  // Exactly one of workflow and approval.
+  std::optional<std::string> workflow;
+  std::optional<std::string> environment;  // sets a templatized workflow's environment
+  std::optional<Approval> approval;
+  std::optional<std::string> parallel_group;     // adjacent stages with the same group run together
+  std::optional<std::string> skip_when;          // a template; the stage is skipped when "true"
+  std::map<std::string, std::string> variables;  // values for the workflow's variables
+};
+
+struct Pipeline {
+  std::string application;
+  std::string name;
+  std::optional<std::string> description;
+  std::vector<Stage> stages;
+  std::vector<Variable> variables;
+};
+
+// ---------------------------------------------------------------------------------------------
+enum class ArtifactSelection { kTriggering, kLastCollected, kLastDeployed };
+enum class WebhookType { kGeneric, kGithubPush };
+
+struct NewArtifactCondition {
+  std::string service;
+  std::optional<std::string> poll_interval;  // duration, default 60s
+};
+struct ScheduleCondition {
+  std::string cron;  // five fields: minute hour day-of-month month day-of-week
+  std::string time_zone = "UTC";
+};
+struct WebhookCondition {
+  WebhookType type = WebhookType::kGeneric;
+  std::string secret;                 // SecretRef name holding the HMAC key
+  std::optional<std::string> branch;  // github-push: only this branch
+};
+struct PipelineCompletedCondition {
+  std::string pipeline;
+};
+
+struct Trigger {
+  std::string application;
+  std::string name;
+  std::optional<std::string> description;
+  bool enabled = true;
+  // Exactly one condition.
+  std::optional<NewArtifactCondition> new_artifact;
+  std::optional<ScheduleCondition> schedule;
+  std::optional<WebhookCondition> webhook;
+  std::optional<PipelineCompletedCondition> pipeline_completed;
+  // Exactly one target.
+  std::optional<std::string> pipeline;
+  std::optional<std::string> workflow;
+  ArtifactSelection artifact_selection = ArtifactSelection::kTriggering;
+  std::optional<std::string> artifact_service;  // whose artifact to deploy, when not implied
+  std::map<std::string, std::string> variables;
+};
+
+// ---------------------------------------------------------------------------------------------
+enum class Kind {
+  kCloudProvider,
+  kSecret,
+  kApplication,
+  kService,
+  kEnvironment,
+  kWorkflow,
+  kPipeline,
+  kTrigger,
+};
+
+using Entity = std::variant<CloudProvider, SecretRef, Application, Service, Environment, Workflow,
+                            Pipeline, Trigger>;
+
+Kind KindOf(const Entity& entity);
+// The entity's name and application ("" for kinds not scoped to an application).
+const std::string& NameOf(const Entity& entity);
+const std::string& ApplicationOf(const Entity& entity);
+bool IsApplicationScoped(Kind kind);
+
+}  // namespace ferry::model

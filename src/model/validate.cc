@@ -1,0 +1,480 @@
+#include "model/validate.h"
+
+#include <regex>
+#include <set>
+
+#include "common/strings.h"
+#include "common/time.h"
+#include "model/enums.h"
+#include "model/lambda_limits.h"
+
+namespace ferry::model {
+namespace {
+
+bool Matches(const char* pattern, std::string_view value) {
+  return lambda::MatchesPattern(pattern, value);
+}
+
+// Collects problems for one entity; every method takes the JSON pointer of what it checks.
+class Checker {
+ public:
+  explicit Checker(Problems& problems) : problems_(problems) {}
+
+  void Add(std::string path, std::string message) {
+    problems_.push_back({std::move(path), std::move(message)});
+  }
+  // Runs a "" -or-message check unless the value is a template.
+  void Check(const std::string& path, std::string_view value,
+             std::string (*check)(std::string_view)) {
+    if (HasTemplate(value)) return;
+    if (std::string why = check(value); !why.empty()) Add(path, why);
+  }
+  void CheckOptional(const std::string& path, const std::optional<std::string>& value,
+                     std::string (*check)(std::string_view)) {
+    if (value) Check(path, std::string_view(*value), check);
+  }
+  void NotEmpty(const std::string& path, std::string_view value) {
+    if (value.empty()) Add(path, "must not be empty");
+  }
+  template <typename T>
+  void Unique(const std::string& path, const std::vector<T>& items, std::string_view what) {
+    std::set<std::string> seen;
+    for (size_t i = 0; i < items.size(); ++i) {
+      if (!items[i].name.empty() && !seen.insert(items[i].name).second) {
+        Add(JoinPath(JoinPath(path, i), "name"),
+            "duplicate " + std::string(what) + " " + QuoteForMessage(items[i].name));
+      }
+    }
+  }
+  void ExactlyOne(const std::string& path, std::initializer_list<std::pair<const char*, bool>> set,
+                  std::string_view what) {
+    std::vector<std::string> names;
+    std::vector<std::string> present;
+    for (const auto& [name, is_set] : set) {
+      names.emplace_back(name);
+      if (is_set) present.emplace_back(name);
+    }
+    if (present.size() == 1) return;
+    if (present.empty()) {
+      Add(path, std::string(what) + ": set one of " + Join(names, ", "));
+    } else {
+      Add(path, std::string(what) + ": set only one of " + Join(present, ", "));
+    }
+  }
+
+ private:
+  Problems& problems_;
+};
+
+std::string CheckUrl(std::string_view value) {
+  if (value.rfind("http://", 0) == 0 || value.rfind("https://", 0) == 0) {
+    if (value.find_first_of(" \t\r\n") == std::string_view::npos && value.size() > 8) return "";
+  }
+  return "must be an http:// or https:// URL";
+}
+
+std::string CheckRoleArn(std::string_view value) {
+  return lambda::MatchesPattern(lambda::kRoleArnPattern, value)
+             ? ""
+             : "must be an IAM role ARN (arn:aws:iam::123456789012:role/NAME)";
+}
+
+std::string CheckSecretName(std::string_view value) {
+  if (value.empty() || value.size() > 128 || !Matches("[A-Za-z0-9][A-Za-z0-9_-]*", value)) {
+    return "must be 1-128 letters, digits, '-' or '_', starting with a letter or digit";
+  }
+  return "";
+}
+
+void CheckVariables(Checker& c, const std::string& path, const std::vector<ConfigVariable>& vars) {
+  c.Unique(path, vars, "variable");
+  for (size_t i = 0; i < vars.size(); ++i) {
+    std::string p = JoinPath(path, i);
+    c.Check(JoinPath(p, "name"), vars[i].name, CheckVariableName);
+    c.ExactlyOne(p, {{"value", vars[i].value.has_value()}, {"secret", vars[i].secret.has_value()}},
+                 "a config variable has a value or a secret");
+    c.CheckOptional(JoinPath(p, "secret"), vars[i].secret, CheckSecretName);
+  }
+}
+
+void CheckWorkflowVariables(Checker& c, const std::string& path,
+                            const std::vector<Variable>& vars) {
+  c.Unique(path, vars, "variable");
+  for (size_t i = 0; i < vars.size(); ++i) {
+    std::string p = JoinPath(path, i);
+    c.Check(JoinPath(p, "name"), vars[i].name, CheckVariableName);
+    const auto& allowed = vars[i].allowed;
+    if (vars[i].default_value && !allowed.empty() &&
+        std::find(allowed.begin(), allowed.end(), *vars[i].default_value) == allowed.end()) {
+      c.Add(JoinPath(p, "default"), "is not one of the allowed values: " + Join(allowed, ", "));
+    }
+  }
+}
+
+void ValidateOne(const CloudProvider& e, Checker& c, Problems& problems) {
+  (void)problems;
+  const Credentials& cr = e.credentials;
+  if (cr.mode == CredentialsMode::kKeys) {
+    if (!cr.access_key_id) c.Add("/credentials", "mode 'keys' needs 'accessKeyId'");
+    if (!cr.secret_access_key) {
+      c.Add("/credentials", "mode 'keys' needs 'secretAccessKey' (the name of a Secret)");
+    }
+    if (cr.access_key_id && !HasTemplate(*cr.access_key_id) &&
+        !Matches("[A-Z0-9]{16,128}", *cr.access_key_id)) {
+      c.Add("/credentials/accessKeyId", "must be 16-128 upper-case letters and digits");
+    }
+    c.CheckOptional("/credentials/secretAccessKey", cr.secret_access_key, CheckSecretName);
+  } else {
+    if (cr.access_key_id) c.Add("/credentials/accessKeyId", "only valid with mode 'keys'");
+    if (cr.secret_access_key) c.Add("/credentials/secretAccessKey", "only valid with mode 'keys'");
+  }
+  if (e.assume_role) {
+    c.Check("/assumeRole/roleArn", e.assume_role->role_arn, CheckRoleArn);
+    if (auto d = e.assume_role->duration_seconds; d && (*d < 900 || *d > 43200)) {
+      c.Add("/assumeRole/durationSeconds", "must be between 900 and 43200 seconds");
+    }
+    if (auto& s = e.assume_role->session_name;
+        s && !HasTemplate(*s) && !Matches(R"([\w+=,.@-]{2,64})", *s)) {
+      c.Add("/assumeRole/sessionName", "must be 2-64 characters of letters, digits and +=,.@_-");
+    }
+    if (auto& x = e.assume_role->external_id;
+        x && !HasTemplate(*x) && !Matches(R"([\w+=,.@:/-]{2,1224})", *x)) {
+      c.Add("/assumeRole/externalId", "must be 2-1224 characters of letters, digits and +=,.@:/_-");
+    }
+  }
+  c.CheckOptional("/region", e.region, CheckRegion);
+  c.CheckOptional("/endpoint", e.endpoint, CheckUrl);
+  for (size_t i = 0; i < e.delegate_selectors.size(); ++i) {
+    c.NotEmpty(JoinPath("/delegateSelectors", i), e.delegate_selectors[i]);
+  }
+}
+
+void ValidateOne(const SecretRef& e, Checker& c, Problems&) {
+  bool aws =
+      e.source == SecretSource::kAwsSecretsManager || e.source == SecretSource::kAwsSsmParameter;
+  if (e.source != SecretSource::kFerry && !e.ref) {
+    c.Add("", "source '" + std::string(EnumName(e.source)) + "' needs 'ref' (where the value is)");
+  }
+  if (e.source == SecretSource::kEnv && e.ref && !Matches("[A-Za-z_][A-Za-z0-9_]*", *e.ref)) {
+    c.Add("/ref", "must be an environment variable name");
+  }
+  if (e.cloud_provider && !aws) c.Add("/cloudProvider", "only valid for the aws-* sources");
+  if (e.json_key && e.source != SecretSource::kAwsSecretsManager) {
+    c.Add("/jsonKey", "only valid for source 'aws-secrets-manager'");
+  }
+}
+
+void ValidateOne(const Application&, Checker&, Problems&) {}
+
+void ValidateOne(const Service& e, Checker& c, Problems& problems) {
+  const ArtifactSource& a = e.artifact;
+  c.ExactlyOne("/artifact",
+               {{"s3", a.s3.has_value()},
+                {"http", a.http.has_value()},
+                {"local", a.local.has_value()},
+                {"ecr", a.ecr.has_value()}},
+               "an artifact source");
+  if (a.s3) {
+    const S3ArtifactSource& s3 = *a.s3;
+    if (!HasTemplate(s3.bucket) && !Matches("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", s3.bucket)) {
+      c.Add("/artifact/s3/bucket",
+            "must be a valid S3 bucket name (3-63 lower-case letters, "
+            "digits, '.' and '-')");
+    }
+    c.ExactlyOne("/artifact/s3",
+                 {{"keyPattern", s3.key_pattern.has_value()},
+                  {"prefix", s3.prefix.has_value()},
+                  {"key", s3.key.has_value()}},
+                 "an S3 artifact source selects objects by");
+    if (s3.filter && !s3.prefix) c.Add("/artifact/s3/filter", "only valid with 'prefix'");
+    c.CheckOptional("/artifact/s3/filter", s3.filter, CheckRegex);
+    c.CheckOptional("/artifact/s3/region", s3.region, CheckRegion);
+  }
+  if (a.http) c.Check("/artifact/http/url", a.http->url, CheckUrl);
+  if (a.local) c.NotEmpty("/artifact/local/path", a.local->path);
+  if (a.ecr) {
+    c.NotEmpty("/artifact/ecr/repository", a.ecr->repository);
+    c.CheckOptional("/artifact/ecr/tagFilter", a.ecr->tag_filter, CheckRegex);
+  }
+  if (e.defaults) {
+    if (!e.defaults->name.empty()) c.Add("/defaults/name", "defaults have no name");
+    ValidateFunctionFields(*e.defaults, "/defaults", false, problems);
+  }
+  if (e.functions.empty()) c.Add("/functions", "a service needs at least one function");
+  c.Unique("/functions", e.functions, "function");
+  for (size_t i = 0; i < e.functions.size(); ++i) {
+    std::string p = JoinPath("/functions", i);
+    const FunctionSpec& f = e.functions[i];
+    c.Check(JoinPath(p, "name"), f.name, CheckEntityName);
+    ValidateFunctionFields(f, p, false, problems);
+    // Deployability of spec + defaults (an environment override may still change fields).
+    FunctionSpec merged = f;
+    if (e.defaults) {
+      const FunctionSpec& d = *e.defaults;
+      if (!merged.runtime) merged.runtime = d.runtime;
+      if (!merged.handler) merged.handler = d.handler;
+      if (!merged.package_type) merged.package_type = d.package_type;
+    }
+    bool image = merged.package_type == PackageType::kImage;
+    if (!image) {
+      if (!merged.runtime) c.Add(p, "missing 'runtime' (in the function or the service defaults)");
+      if (!merged.handler) c.Add(p, "missing 'handler' (in the function or the service defaults)");
+      if (a.ecr) c.Add(p, "an ecr artifact needs packageType Image");
+    } else if (a.s3 || a.http || a.local) {
+      c.Add(JoinPath(p, "packageType"), "Image functions need an ecr artifact source");
+    }
+  }
+  CheckVariables(c, "/variables", e.variables);
+}
+
+void ValidateOne(const Environment& e, Checker& c, Problems& problems) {
+  for (const auto& [name, value] : e.variables) {
+    if (std::string why = CheckVariableName(name); !why.empty()) {
+      problems.push_back({JoinPath("/variables", name), why, true});
+    }
+  }
+  std::set<std::string> services;
+  for (size_t i = 0; i < e.overrides.size(); ++i) {
+    std::string p = JoinPath("/overrides", i);
+    const ServiceOverride& o = e.overrides[i];
+    c.NotEmpty(JoinPath(p, "service"), o.service);
+    if (!o.service.empty() && !services.insert(o.service).second) {
+      c.Add(JoinPath(p, "service"), "a second override of service " + QuoteForMessage(o.service));
+    }
+    CheckVariables(c, JoinPath(p, "variables"), o.variables);
+    if (o.defaults) ValidateFunctionFields(*o.defaults, JoinPath(p, "defaults"), false, problems);
+    c.Unique(JoinPath(p, "functions"), o.functions, "function override");
+    for (size_t j = 0; j < o.functions.size(); ++j) {
+      ValidateFunctionFields(o.functions[j], JoinPath(JoinPath(p, "functions"), j), false,
+                             problems);
+    }
+  }
+  if (e.infrastructure.empty()) {
+    c.Add("/infrastructure", "an environment needs at least one infrastructure definition");
+  }
+  c.Unique("/infrastructure", e.infrastructure, "infrastructure");
+  for (size_t i = 0; i < e.infrastructure.size(); ++i) {
+    std::string p = JoinPath("/infrastructure", i);
+    const Infrastructure& inf = e.infrastructure[i];
+    c.Check(JoinPath(p, "name"), inf.name, CheckEntityName);
+    c.CheckOptional(JoinPath(p, "region"), inf.region, CheckRegion);
+    c.CheckOptional(JoinPath(p, "executionRole"), inf.execution_role, CheckRoleArn);
+    if (inf.vpc) {
+      if (inf.vpc->subnets.empty()) c.Add(JoinPath(p, "vpc/subnets"), "must not be empty");
+      if (inf.vpc->security_groups.empty()) {
+        c.Add(JoinPath(p, "vpc/securityGroups"), "must not be empty");
+      }
+      for (size_t j = 0; j < inf.vpc->subnets.size(); ++j) {
+        const std::string& s = inf.vpc->subnets[j];
+        if (!HasTemplate(s) && !Matches("subnet-[0-9a-f]{8,17}", s)) {
+          c.Add(JoinPath(JoinPath(p, "vpc/subnets"), j), "must be a subnet id (subnet-0abc...)");
+        }
+      }
+      for (size_t j = 0; j < inf.vpc->security_groups.size(); ++j) {
+        const std::string& s = inf.vpc->security_groups[j];
+        if (!HasTemplate(s) && !Matches("sg-[0-9a-f]{8,17}", s)) {
+          c.Add(JoinPath(JoinPath(p, "vpc/securityGroups"), j),
+                "must be a security group id (sg-0abc...)");
+        }
+      }
+    }
+  }
+}
+
+void ValidateOne(const Workflow& e, Checker& c, Problems&) {
+  c.NotEmpty("/environment", e.environment);
+  c.NotEmpty("/service", e.service);
+  bool shifts = e.strategy == WorkflowStrategy::kCanary || e.strategy == WorkflowStrategy::kLinear;
+  if (shifts && !e.traffic_shift) {
+    c.Add("", "strategy '" + std::string(EnumName(e.strategy)) + "' needs 'trafficShift'");
+  }
+  if (!shifts && e.traffic_shift) {
+    c.Add("/trafficShift", "only valid with strategy canary or linear");
+  }
+  if (e.traffic_shift) {
+    if (e.traffic_shift->percent < 1 || e.traffic_shift->percent > 99) {
+      c.Add("/trafficShift/percent", "must be between 1 and 99");
+    }
+    c.Check("/trafficShift/interval", e.traffic_shift->interval, CheckDuration);
+  }
+  if (e.strategy == WorkflowStrategy::kCustom && e.steps.empty()) {
+    c.Add("", "strategy 'custom' needs 'steps'");
+  }
+  c.Unique("/steps", e.steps, "step");
+  for (size_t i = 0; i < e.steps.size(); ++i) {
+    std::string p = JoinPath("/steps", i);
+    c.Check(JoinPath(p, "name"), e.steps[i].name, CheckEntityName);
+    c.CheckOptional(JoinPath(p, "timeout"), e.steps[i].timeout, CheckDuration);
+  }
+  CheckWorkflowVariables(c, "/variables", e.variables);
+}
+
+void ValidateOne(const Pipeline& e, Checker& c, Problems&) {
+  if (e.stages.empty()) c.Add("/stages", "a pipeline needs at least one stage");
+  c.Unique("/stages", e.stages, "stage");
+  std::set<std::string> closed_groups;
+  std::optional<std::string> open_group;
+  for (size_t i = 0; i < e.stages.size(); ++i) {
+    std::string p = JoinPath("/stages", i);
+    const Stage& s = e.stages[i];
+    c.Check(JoinPath(p, "name"), s.name, CheckEntityName);
+    c.ExactlyOne(p, {{"workflow", s.workflow.has_value()}, {"approval", s.approval.has_value()}},
+                 "a stage runs a workflow or waits for an approval");
+    if (s.environment && !s.workflow)
+      c.Add(JoinPath(p, "environment"), "only valid with 'workflow'");
+    if (s.approval)
+      c.CheckOptional(JoinPath(p, "approval/timeout"), s.approval->timeout, CheckDuration);
+    if (open_group && s.parallel_group != open_group) {
+      closed_groups.insert(*open_group);
+    }
+    if (s.parallel_group && closed_groups.contains(*s.parallel_group)) {
+      c.Add(JoinPath(p, "parallelGroup"),
+            "stages of parallel group " + QuoteForMessage(*s.parallel_group) + " must be adjacent");
+    }
+    open_group = s.parallel_group;
+  }
+  CheckWorkflowVariables(c, "/variables", e.variables);
+}
+
+void ValidateOne(const Trigger& e, Checker& c, Problems&) {
+  c.ExactlyOne("",
+               {{"newArtifact", e.new_artifact.has_value()},
+                {"schedule", e.schedule.has_value()},
+                {"webhook", e.webhook.has_value()},
+                {"pipelineCompleted", e.pipeline_completed.has_value()}},
+               "a trigger has one condition");
+  c.ExactlyOne("", {{"pipeline", e.pipeline.has_value()}, {"workflow", e.workflow.has_value()}},
+               "a trigger runs one target");
+  if (e.new_artifact) {
+    c.NotEmpty("/newArtifact/service", e.new_artifact->service);
+    c.CheckOptional("/newArtifact/pollInterval", e.new_artifact->poll_interval, CheckDuration);
+  }
+  if (e.schedule) {
+    c.Check("/schedule/cron", e.schedule->cron, CheckCron);
+    c.Check("/schedule/timeZone", e.schedule->time_zone, CheckTimeZone);
+  }
+  if (e.webhook) {
+    c.Check("/webhook/secret", e.webhook->secret, CheckSecretName);
+    if (e.webhook->branch && e.webhook->type != WebhookType::kGithubPush) {
+      c.Add("/webhook/branch", "only valid for webhook type 'github-push'");
+    }
+  }
+  if (e.artifact_selection == ArtifactSelection::kTriggering && !e.new_artifact && !e.webhook) {
+    c.Add("/artifactSelection",
+          "'triggering' needs a newArtifact or webhook condition; use last-collected or "
+          "last-deployed");
+  }
+}
+
+}  // namespace
+
+bool HasTemplate(std::string_view value) { return value.find("${") != std::string_view::npos; }
+
+std::string CheckEntityName(std::string_view value) {
+  if (value.empty()) return "must not be empty";
+  if (value.size() > 63 || !Matches("[a-z0-9]([a-z0-9-]*[a-z0-9])?", value)) {
+    return "must be 1-63 lower-case letters, digits and '-', starting and ending with a letter "
+           "or digit";
+  }
+  return "";
+}
+
+std::string CheckVariableName(std::string_view value) {
+  if (value.empty() || value.size() > 128 || !Matches("[A-Za-z_][A-Za-z0-9_]*", value)) {
+    return "variable names must be letters, digits and '_', not starting with a digit";
+  }
+  return "";
+}
+
+std::string CheckRegion(std::string_view value) {
+  return Matches(R"([a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d)", value)
+             ? ""
+             : "must be an AWS region such as us-east-1";
+}
+
+std::string CheckDuration(std::string_view value) {
+  return ParseDuration(value) ? ""
+                              : "must be a duration such as 30s, 5m or 1h (a positive integer "
+                                "and one of ms, s, m, h)";
+}
+
+std::string CheckRegex(std::string_view value) {
+  try {
+    std::regex re{std::string(value)};
+  } catch (const std::regex_error& e) {
+    return std::string("is not a valid regular expression: ") + e.what();
+  }
+  return "";
+}
+
+std::string CheckTimeZone(std::string_view value) {
+  if (value == "UTC" || Matches(R"([A-Za-z]+(/[A-Za-z0-9_+-]+){1,2})", value) ||
+      Matches(R"(Etc/GMT[+-]\d{1,2})", value)) {
+    return "";
+  }
+  return "must be an IANA time zone such as UTC or Europe/Paris";
+}
+
+std::string CheckCron(std::string_view value) {
+  std::vector<std::string> fields;
+  for (const std::string& f : Split(Trim(value), ' ')) {
+    if (!f.empty()) fields.push_back(f);
+  }
+  if (fields.size() != 5) {
+    return "must have 5 fields (minute hour day-of-month month day-of-week), got " +
+           std::to_string(fields.size());
+  }
+  static const char* kNames[] = {"minute", "hour", "day-of-month", "month", "day-of-week"};
+  static const int kMin[] = {0, 0, 1, 1, 0};
+  static const int kMax[] = {59, 23, 31, 12, 7};
+  static const std::vector<std::string> kMonths = {"JAN", "FEB", "MAR", "APR", "MAY", "JUN",
+                                                   "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"};
+  static const std::vector<std::string> kDays = {"SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"};
+  for (size_t f = 0; f < 5; ++f) {
+    auto number = [&](std::string_view text) -> std::optional<int64_t> {
+      std::string upper = ToLower(text);
+      for (char& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+      const std::vector<std::string>* names = f == 3 ? &kMonths : f == 4 ? &kDays : nullptr;
+      if (names) {
+        for (size_t i = 0; i < names->size(); ++i) {
+          if ((*names)[i] == upper) return static_cast<int64_t>(i) + (f == 3 ? 1 : 0);
+        }
+      }
+      auto n = ParseInt(text);
+      if (!n || *n < kMin[f] || *n > kMax[f]) return std::nullopt;
+      return n;
+    };
+    std::string bad = std::string(kNames[f]) + " field " + QuoteForMessage(fields[f]) +
+                      " is not valid (allowed " + std::to_string(kMin[f]) + "-" +
+                      std::to_string(kMax[f]) + ", '*', lists, ranges and /steps)";
+    for (const std::string& item : Split(fields[f], ',')) {
+      std::string_view base = item;
+      if (size_t slash = item.find('/'); slash != std::string::npos) {
+        auto step = ParseInt(std::string_view(item).substr(slash + 1));
+        if (!step || *step < 1) return bad;
+        base = std::string_view(item).substr(0, slash);
+      }
+      if (base == "*") continue;
+      if (size_t dash = base.find('-'); dash != std::string_view::npos) {
+        auto lo = number(base.substr(0, dash));
+        auto hi = number(base.substr(dash + 1));
+        if (!lo || !hi || *lo > *hi) return bad;
+      } else if (!number(base)) {
+        return bad;
+      }
+    }
+  }
+  return "";
+}
+
+void ValidateEntity(const Entity& entity, Problems& problems) {
+  Checker c(problems);
+  c.Check("/name", NameOf(entity),
+          KindOf(entity) == Kind::kSecret ? CheckSecretName : CheckEntityName);
+  if (IsApplicationScoped(KindOf(entity))) {
+    c.Check("/application", ApplicationOf(entity), CheckEntityName);
+  }
+  std::visit([&](const auto& e) { ValidateOne(e, c, problems); }, entity);
+}
+
+}  // namespace ferry::model

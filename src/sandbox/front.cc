@@ -1,0 +1,245 @@
+#include "sandbox/front.h"
+
+#include "common/crypto.h"
+#include "common/json.h"
+#include "common/log.h"
+#include "common/strings.h"
+
+namespace ferry::sandbox {
+namespace {
+
+Response JsonResponse(int status, const Json& body) {
+  Response r;
+  r.status = status;
+  r.headers.emplace_back("Content-Type", "application/json");
+  r.body = DumpJson(body);
+  return r;
+}
+
+Response AdminError(int status, const std::string& message) {
+  return JsonResponse(status, Json{{"error", message}});
+}
+
+bool IsLoopback(const std::string& addr) {
+  return addr == "127.0.0.1" || addr == "::1" || addr == "::ffff:127.0.0.1" ||
+         addr.rfind("127.", 0) == 0;
+}
+
+// The Action parameter of a query-protocol request (query string or form body).
+std::string QueryAction(const Request& request) {
+  auto it = request.query.find("Action");
+  if (it != request.query.end()) return it->second;
+  if (request.Header("content-type").find("application/x-www-form-urlencoded") ==
+      std::string::npos) {
+    return "";
+  }
+  for (const std::string& pair : Split(request.body, '&')) {
+    if (pair.rfind("Action=", 0) == 0) return pair.substr(7);
+  }
+  return "";
+}
+
+bool IsStsAction(const std::string& action) {
+  return action == "GetCallerIdentity" || action == "AssumeRole" || action == "GetSessionToken" ||
+         action == "AssumeRoleWithWebIdentity" || action == "AssumeRoleWithSAML" ||
+         action == "GetAccessKeyInfo" || action == "GetFederationToken" ||
+         action == "DecodeAuthorizationMessage";
+}
+
+}  // namespace
+
+std::string FormatUuid(const std::string& random16) {
+  std::string hex = HexEncode(random16.substr(0, 16));
+  hex.resize(32, '0');
+  hex[12] = '4';
+  hex[16] = "89ab"[std::stoi(hex.substr(16, 1), nullptr, 16) & 3];
+  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
+         hex.substr(16, 4) + "-" + hex.substr(20, 12);
+}
+
+Front::Front(FrontOptions options, Clock& clock, IdGenerator& ids,
+             const CredentialStore& credentials, FaultInjector& faults)
+    : options_(std::move(options)),
+      clock_(clock),
+      ids_(ids),
+      authenticator_(credentials, clock),
+      faults_(faults),
+      quotas_(clock) {}
+
+void Front::AddService(Service& service) {
+  services_[std::string(service.signing_name())] = &service;
+}
+
+void Front::AddAdminRoute(const std::string& prefix, AdminHandler handler) {
+  admin_routes_.emplace_back(prefix, std::move(handler));
+}
+
+std::string Front::NewRequestId() { return FormatUuid(ids_.RandomBytes(16)); }
+
+Service* Front::FindService(const std::string& signing_name) const {
+  auto it = services_.find(signing_name);
+  return it == services_.end() ? nullptr : it->second;
+}
+
+std::string Front::RouteSigningName(const Request& request,
+                                    const std::string& scope_service) const {
+  if (!scope_service.empty()) return scope_service;
+  std::string target = request.Header("x-amz-target");
+  if (target.rfind("GraniteServiceVersion20100801", 0) == 0) return "monitoring";
+  // lambda.us-east-1.amazonaws.com, sts.amazonaws.com, monitoring.localhost ...
+  std::string host = ToLower(request.host.substr(0, request.host.rfind(':')));
+  for (const std::string& label : Split(host, '.')) {
+    if (label == "lambda" || label == "sts" || label == "monitoring" || label == "s3") {
+      return label;
+    }
+  }
+  std::string action = QueryAction(request);
+  if (!action.empty()) return IsStsAction(action) ? "sts" : "monitoring";
+  for (const char* prefix : {"/2015-03-31/", "/2016-08-19/", "/2017-03-31/", "/2017-10-31/",
+                             "/2018-10-31/", "/2019-09-25/", "/2019-09-30/", "/2020-04-22/",
+                             "/2020-06-30/", "/2021-10-31/", "/2014-11-13/"}) {
+    if (request.path.rfind(prefix, 0) == 0) return "lambda";
+  }
+  return FindService("s3") != nullptr ? "s3" : "";
+}
+
+Response Front::Handle(const Request& request, const std::string& remote_addr) {
+  if (request.path.rfind("/_ferry/", 0) == 0) return HandleAdmin(request, remote_addr);
+
+  auto parsed = ParseSignature(request);
+  const aws::SignatureParts* scope = std::get_if<aws::SignatureParts>(&parsed);
+  std::string signing_name = RouteSigningName(request, scope ? scope->service : "");
+  Service* service = FindService(signing_name);
+  if (service == nullptr) {
+    // No service recognisable: answer like AWS's front door does for an unknown endpoint.
+    Json body = {{"message", "The sandbox has no service for this request (signing name " +
+                                 QuoteForMessage(signing_name) + ")"}};
+    Response r = JsonResponse(400, body);
+    r.headers.emplace_back("x-amzn-ErrorType", "UnknownServiceException");
+    return r;
+  }
+
+  auto fail = [&](WireError error) {
+    error.request_id = NewRequestId();
+    return service->RenderError(request, error);
+  };
+
+  Caller caller;
+  if (std::holds_alternative<std::monostate>(parsed)) {
+    return fail(AuthErrorFor(signing_name, {AuthFailureKind::kMissing, ""}));
+  }
+  if (const auto* failure = std::get_if<AuthFailure>(&parsed)) {
+    return fail(AuthErrorFor(signing_name, *failure));
+  }
+  auto verified = authenticator_.Verify(request, *scope);
+  if (const auto* failure = std::get_if<AuthFailure>(&verified)) {
+    log::Debug(
+        "sandbox request rejected",
+        {{"service", signing_name}, {"key", scope->access_key_id}, {"reason", failure->detail}});
+    return fail(AuthErrorFor(signing_name, *failure));
+  }
+  caller = std::get<Caller>(verified);
+
+  std::string operation = service->OperationName(request);
+  FaultDecision fault = faults_.Decide(signing_name, operation);
+  if (fault.latency.count() > 0) clock_.SleepFor(fault.latency);
+  if (fault.error) {
+    WireError error;
+    error.status = fault.error->status;
+    error.code = fault.error->code;
+    error.message = fault.error->message.empty()
+                        ? "Injected fault for " + (operation.empty() ? "*" : operation)
+                        : fault.error->message;
+    if (error.code == "TooManyRequestsException") {
+      error.fields = {{"Reason", "CallerRateLimitExceeded"}};
+      error.headers = {{"Retry-After", "1"}};
+    }
+    return fail(error);
+  }
+
+  if (options_.enforce_quotas && signing_name == "lambda") {
+    double rate = LambdaOperationRate(operation);
+    std::string bucket = operation == "GetFunction" ? "GetFunction" : "ControlPlane";
+    QuotaVerdict verdict = quotas_.Take(caller.account_id, bucket, rate);
+    if (!verdict.allowed) {
+      WireError error;
+      error.status = 429;
+      error.code = "TooManyRequestsException";
+      error.message = "Rate exceeded";
+      error.fields = {{"Reason", "CallerRateLimitExceeded"}, {"Type", "User"}};
+      error.headers = {{"Retry-After", std::to_string(verdict.retry_after_seconds)}};
+      return fail(error);
+    }
+  }
+  return service->Handle(request, caller);
+}
+
+Response Front::HandleAdmin(const Request& request, const std::string& remote_addr) {
+  if (!IsLoopback(remote_addr)) return AdminError(403, "the admin endpoint is loopback-only");
+  std::string rest = request.path.substr(std::string("/_ferry/").size());
+  if (rest == "health") {
+    if (request.method != "GET") return AdminError(405, "use GET");
+    return Health();
+  }
+  if (rest == "faults") return HandleFaults(request);
+  for (const auto& [prefix, handler] : admin_routes_) {
+    if (rest.rfind(prefix, 0) == 0) return handler(request);
+  }
+  return AdminError(404, "no admin route " + QuoteForMessage(request.path));
+}
+
+Response Front::Health() {
+  Json services = Json::array();
+  for (const auto& [name, service] : services_) services.push_back(name);
+  return JsonResponse(200, Json{{"status", "ok"},
+                                {"region", options_.region},
+                                {"quotas", options_.enforce_quotas},
+                                {"services", services}});
+}
+
+Response Front::HandleFaults(const Request& request) {
+  auto list = [&] {
+    Json rules = Json::array();
+    for (const FaultRule& rule : faults_.Rules()) rules.push_back(FaultRuleToJson(rule));
+    return JsonResponse(200, Json{{"faults", rules}});
+  };
+  if (request.method == "GET") return list();
+  if (request.method == "DELETE") {
+    faults_.Clear();
+    return list();
+  }
+  if (request.method != "POST" && request.method != "PUT") {
+    return AdminError(405, "use GET, POST, PUT or DELETE");
+  }
+  JsonLimits limits;
+  limits.max_bytes = 64 * 1024;
+  limits.max_depth = 8;
+  auto body = ParseJson(request.body, limits);
+  if (!body.ok()) return AdminError(400, body.error().message);
+  // Either one rule, or {"faults": [...], "seed": N}. PUT replaces, POST appends.
+  std::vector<FaultRule> rules;
+  if (body->is_object() && body->contains("faults")) {
+    const Json& items = (*body)["faults"];
+    if (!items.is_array()) return AdminError(400, "field 'faults' must be an array");
+    for (const Json& item : items) {
+      auto rule = FaultRuleFromJson(item);
+      if (!rule.ok()) return AdminError(400, rule.error().message);
+      rules.push_back(*rule);
+    }
+  } else {
+    auto rule = FaultRuleFromJson(*body);
+    if (!rule.ok()) return AdminError(400, rule.error().message);
+    rules.push_back(*rule);
+  }
+  if (body->is_object() && body->contains("seed")) {
+    const Json& seed = (*body)["seed"];
+    if (!seed.is_number_unsigned())
+      return AdminError(400, "field 'seed' must be an unsigned integer");
+    faults_.Reseed(seed.get<uint64_t>());
+  }
+  if (request.method == "PUT") faults_.Clear();
+  for (FaultRule& rule : rules) faults_.Add(std::move(rule));
+  return list();
+}
+
+}  // namespace ferry::sandbox

@@ -1,0 +1,170 @@
+#include "sandbox/s3/s3_wire.h"
+
+#include <ctime>
+#include <pugixml.hpp>
+
+#include "common/time.h"
+
+namespace ferry::sandbox::s3 {
+
+std::string EscapeXml(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\r':
+        out += "&#13;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+XmlWriter::XmlWriter(std::string_view root, bool with_namespace) {
+  out_ = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<";
+  out_ += root;
+  if (with_namespace) {
+    out_ += " xmlns=\"";
+    out_ += kS3Namespace;
+    out_ += "\"";
+  }
+  out_ += ">";
+  open_.emplace_back(root);
+}
+
+XmlWriter& XmlWriter::Open(std::string_view name) {
+  out_ += "<";
+  out_ += name;
+  out_ += ">";
+  open_.emplace_back(name);
+  return *this;
+}
+
+XmlWriter& XmlWriter::Close() {
+  if (open_.empty()) return *this;
+  out_ += "</" + open_.back() + ">";
+  open_.pop_back();
+  return *this;
+}
+
+XmlWriter& XmlWriter::Element(std::string_view name, std::string_view text) {
+  out_ += "<";
+  out_ += name;
+  out_ += ">";
+  out_ += EscapeXml(text);
+  out_ += "</";
+  out_ += name;
+  out_ += ">";
+  return *this;
+}
+
+std::string XmlWriter::Finish() {
+  while (!open_.empty()) Close();
+  return std::move(out_);
+}
+
+std::string FormatHttpDate(TimePoint t) {
+  std::time_t secs = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof(buf), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  return buf;
+}
+
+std::optional<TimePoint> ParseHttpDate(std::string_view text) {
+  std::string s(text);
+  std::tm tm{};
+  const char* end = strptime(s.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  if (end == nullptr || *end != '\0') {
+    if (auto iso = ParseRfc3339(text)) return iso;
+    return std::nullopt;
+  }
+  return std::chrono::system_clock::from_time_t(timegm(&tm));
+}
+
+std::string FormatIsoDate(TimePoint t) { return FormatRfc3339(t); }
+
+Result<std::string> PercentDecode(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '%') {
+      out += text[i];
+      continue;
+    }
+    auto hex = [](char c) -> int {
+      if (c >= '0' && c <= '9') return c - '0';
+      if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+      if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+      return -1;
+    };
+    if (i + 2 >= text.size()) {
+      return InvalidArgument("truncated percent escape in path");
+    }
+    int hi = hex(text[i + 1]);
+    int lo = hex(text[i + 2]);
+    if (hi < 0 || lo < 0) return InvalidArgument("invalid percent escape in path");
+    out += static_cast<char>(hi * 16 + lo);
+    i += 2;
+  }
+  return out;
+}
+
+std::string UrlEncodeKey(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+        c == '_' || c == '.' || c == '~' || c == '/') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+Result<ParsedXml> ParseRequestXml(std::string_view body) {
+  pugi::xml_document doc;
+  pugi::xml_parse_result parsed =
+      doc.load_buffer(body.data(), body.size(), pugi::parse_default, pugi::encoding_utf8);
+  if (!parsed) return InvalidArgument(parsed.description());
+  pugi::xml_node root = doc.document_element();
+  if (!root) return InvalidArgument("no root element");
+  ParsedXml out;
+  out.root_name = root.name();
+  for (pugi::xml_node child : root.children()) {
+    if (child.type() != pugi::node_element) continue;
+    std::string_view name = child.name();
+    if (name == "Object" || name == "Part") {
+      std::vector<std::pair<std::string, std::string>> fields;
+      for (pugi::xml_node field : child.children()) {
+        if (field.type() == pugi::node_element)
+          fields.emplace_back(field.name(), field.text().get());
+      }
+      (name == "Object" ? out.objects : out.parts).push_back(std::move(fields));
+    } else {
+      out.children.emplace_back(child.name(), child.text().get());
+    }
+  }
+  return out;
+}
+
+}  // namespace ferry::sandbox::s3

@@ -1,0 +1,147 @@
+#include "sandbox/sandbox.h"
+
+#include <unistd.h>
+
+#include <cstdlib>
+
+#include "common/ids.h"
+#include "common/log.h"
+#include "sandbox/cloudwatch/cloudwatch_service.h"
+#include "sandbox/credentials.h"
+#include "sandbox/faults.h"
+#include "sandbox/front.h"
+#include "sandbox/http_server.h"
+#include "sandbox/lambda/lambda_service.h"
+#include "sandbox/runtime/process_invoker.h"
+#include "sandbox/s3/s3_service.h"
+#include "sandbox/sts/sts_service.h"
+
+namespace ferry::sandbox {
+
+struct Sandbox::Parts {
+  explicit Parts(uint64_t seed)
+      : ids(SystemClock::Instance()), credentials(SystemClock::Instance()), faults(seed) {}
+  ~Parts() {
+    // Stop serving before the services the handlers use go away.
+    if (server) server->Stop();
+    server.reset();
+    lambda.reset();
+    invoker.reset();
+    if (!scratch_dir.empty()) {
+      std::error_code ec;
+      std::filesystem::remove_all(scratch_dir, ec);
+    }
+  }
+
+  RandomIdGenerator ids;
+  CredentialStore credentials;
+  FaultInjector faults;
+  std::unique_ptr<s3::S3Service> s3;
+  std::unique_ptr<cloudwatch::CloudWatchService> cloudwatch;
+  std::unique_ptr<sts::StsService> sts;
+  std::unique_ptr<runtime::ProcessInvoker> invoker;
+  std::unique_ptr<lambda::LambdaService> lambda;
+  std::unique_ptr<Front> front;
+  std::unique_ptr<HttpServer> server;
+  std::filesystem::path scratch_dir;  // removed at shutdown (no --data)
+  std::string host;
+};
+
+Sandbox::Sandbox(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
+Sandbox::~Sandbox() = default;
+
+int Sandbox::port() const { return parts_->server->port(); }
+
+std::string Sandbox::endpoint_url() const {
+  return "http://" + parts_->host + ":" + std::to_string(port());
+}
+
+void Sandbox::Stop() {
+  if (parts_->server) parts_->server->Stop();
+}
+
+Result<std::unique_ptr<Sandbox>> Sandbox::Start(const SandboxOptions& options) {
+  uint64_t seed =
+      options.fault_seed ? *options.fault_seed : static_cast<uint64_t>(std::random_device{}());
+  auto parts = std::make_unique<Parts>(seed);
+  parts->host = options.host;
+  Clock& clock = SystemClock::Instance();
+
+  FERRY_RETURN_IF_ERROR(parts->credentials.AddLongTermKey(kDefaultAccountId, "test", "test"));
+  for (const std::string& spec : options.accounts) {
+    FERRY_RETURN_IF_ERROR(parts->credentials.AddFromSpec(spec));
+  }
+  if (options.accounts_file) {
+    FERRY_RETURN_IF_ERROR(parts->credentials.LoadConfigFile(*options.accounts_file));
+  }
+  for (const std::string& spec : options.faults) {
+    FERRY_ASSIGN_OR_RETURN(FaultRule rule, ParseFaultRule(spec));
+    parts->faults.Add(std::move(rule));
+  }
+
+  std::optional<std::filesystem::path> data = options.data_dir;
+  // Workers run in their code directory: every path handed to them must be absolute.
+  if (data) data = std::filesystem::absolute(*data);
+  std::filesystem::path work_dir;
+  if (data) {
+    std::error_code ec;
+    std::filesystem::create_directories(*data, ec);
+    if (ec)
+      return Unavailable("cannot create data directory " + data->string() + ": " + ec.message());
+    work_dir = *data / "runtime";
+    std::filesystem::remove_all(work_dir, ec);  // unpacked code is derived state
+  } else {
+    const char* tmp = std::getenv("TMPDIR");
+    std::string pattern = std::string(tmp ? tmp : "/tmp") + "/ferry-sandbox-XXXXXX";
+    if (::mkdtemp(pattern.data()) == nullptr) return Unavailable("cannot create " + pattern);
+    parts->scratch_dir = pattern;
+    work_dir = parts->scratch_dir / "runtime";
+  }
+
+  s3::S3Options s3_options;
+  if (data) s3_options.data_dir = *data / "s3";
+  FERRY_ASSIGN_OR_RETURN(parts->s3, s3::S3Service::Create(s3_options, clock, parts->ids));
+  cloudwatch::CloudWatchOptions cw_options;
+  if (data) cw_options.data_dir = *data / "cloudwatch";
+  FERRY_ASSIGN_OR_RETURN(parts->cloudwatch,
+                         cloudwatch::CloudWatchService::Create(cw_options, clock, parts->ids));
+  FERRY_ASSIGN_OR_RETURN(parts->sts,
+                         sts::StsService::Create(parts->credentials, clock, parts->ids, data));
+  runtime::ProcessInvokerOptions runtime_options;
+  runtime_options.work_dir = work_dir;
+  runtime_options.max_workers_per_function = options.max_workers_per_function;
+  FERRY_ASSIGN_OR_RETURN(parts->invoker, runtime::ProcessInvoker::Create(runtime_options));
+  lambda::LambdaOptions lambda_options;
+  lambda_options.default_region = options.region;
+  lambda_options.update_delay = options.update_delay;
+  lambda_options.data_dir = data;
+  FERRY_ASSIGN_OR_RETURN(
+      parts->lambda,
+      lambda::LambdaService::Create(lambda_options, clock, parts->ids, parts->cloudwatch.get(),
+                                    parts->s3.get(), parts->invoker.get()));
+
+  FrontOptions front_options;
+  front_options.region = options.region;
+  front_options.enforce_quotas = options.quotas;
+  parts->front =
+      std::make_unique<Front>(front_options, clock, parts->ids, parts->credentials, parts->faults);
+  parts->front->AddService(*parts->lambda);
+  parts->front->AddService(*parts->s3);
+  parts->front->AddService(*parts->cloudwatch);
+  parts->front->AddService(*parts->sts);
+  lambda::LambdaService* lambda = parts->lambda.get();
+  parts->front->AddAdminRoute("code/", [lambda](const Request& r) { return lambda->ServeCode(r); });
+
+  HttpServerOptions server_options;
+  server_options.host = options.host;
+  server_options.port = options.port;
+  FERRY_ASSIGN_OR_RETURN(parts->server, HttpServer::Start(server_options, *parts->front));
+  auto sandbox = std::unique_ptr<Sandbox>(new Sandbox(std::move(parts)));
+  sandbox->parts_->lambda->SetEndpointUrl(sandbox->endpoint_url());
+  log::Info("sandbox started", {{"endpoint", sandbox->endpoint_url()},
+                                {"region", options.region},
+                                {"data", data ? data->string() : "(memory)"}});
+  return sandbox;
+}
+
+}  // namespace ferry::sandbox

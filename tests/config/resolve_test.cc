@@ -1,0 +1,148 @@
+#include "config/resolve.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "config/test_util.h"
+#include "model/enums.h"
+
+namespace ferry::config {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Pair;
+
+class ResolveTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    loaded_ = LoadConfig(testing::ExamplesDir());
+    ASSERT_TRUE(loaded_.ok());
+  }
+  template <typename T>
+  const T& Get(const std::string& name) {
+    for (const auto& e : loaded_.entities) {
+      if (const T* t = std::get_if<T>(&e); t && t->name == name) return *t;
+    }
+    ADD_FAILURE() << "no " << name;
+    static T empty;
+    return empty;
+  }
+  ResolveInput Input(const std::string& env_name) {
+    ResolveInput in;
+    in.application = "shop";
+    in.service = &Get<model::Service>("orders");
+    in.environment = &Get<model::Environment>(env_name);
+    in.infrastructure = &in.environment->infrastructure.front();
+    in.cloud_provider = &Get<model::CloudProvider>(in.infrastructure->cloud_provider);
+    in.artifact = ArtifactRef{"orders/orders-42.zip", "42"};
+    in.secret = [this](std::string_view name) -> Result<std::string> {
+      requested_.emplace_back(name);
+      return "value-of-" + std::string(name);
+    };
+    return in;
+  }
+  LoadedConfig loaded_;
+  std::vector<std::string> requested_;
+};
+
+TEST_F(ResolveTest, DevUsesServiceDefaults) {
+  auto fns = ResolveFunctionSpecs(Input("dev"));
+  ASSERT_TRUE(fns.ok()) << fns.error().ToString();
+  ASSERT_EQ(fns->size(), 2u);
+  const ResolvedFunction& api = (*fns)[0];
+  EXPECT_EQ(api.function_name, "shop-dev-orders-api");
+  EXPECT_EQ(api.region, "eu-west-1");  // from the cloud provider
+  EXPECT_EQ(api.runtime, "python3.12");
+  EXPECT_EQ(api.handler, "orders.api.handler");
+  EXPECT_EQ(api.memory, 512);
+  EXPECT_EQ(api.timeout, 30);
+  EXPECT_EQ(api.architecture, "arm64");
+  EXPECT_EQ(api.tracing, model::TracingMode::kActive);
+  EXPECT_THAT(
+      api.environment,
+      ElementsAre(Pair("APP_ENV", "dev"), Pair("DB_HOST", "orders-db.dev.internal"),
+                  Pair("DB_PASSWORD", "value-of-orders-db-password"), Pair("LOG_LEVEL", "debug")));
+  EXPECT_THAT(api.tags,
+              ElementsAre(Pair("app", "shop"), Pair("build", "42"), Pair("service", "orders")));
+  EXPECT_THAT(api.aliases, ElementsAre("dev"));
+  EXPECT_EQ(api.execution_role, "arn:aws:iam::123456789012:role/shop-orders-dev");
+  const ResolvedFunction& worker = (*fns)[1];
+  EXPECT_EQ(worker.timeout, 300);
+  EXPECT_EQ(worker.ephemeral_storage, 1024);
+  EXPECT_EQ(worker.dead_letter_target, "arn:aws:sqs:eu-west-1:123456789012:orders-worker-dlq");
+}
+
+TEST_F(ResolveTest, ProdAppliesOverrides) {
+  auto fns = ResolveFunctionSpecs(Input("prod"));
+  ASSERT_TRUE(fns.ok()) << fns.error().ToString();
+  const ResolvedFunction& api = (*fns)[0];
+  EXPECT_EQ(api.function_name, "shop-prod-orders-api");
+  EXPECT_EQ(api.memory, 1024);
+  EXPECT_THAT(api.aliases, ElementsAre("live"));
+  EXPECT_EQ(api.kms_key,
+            "arn:aws:kms:eu-west-1:210987654321:key/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b");
+  EXPECT_EQ(api.environment.at("LOG_LEVEL"), "info");
+  EXPECT_EQ(api.environment.at("DB_HOST"), "orders-db.prod.internal");
+  EXPECT_EQ(api.environment.at("DB_PASSWORD"), "value-of-orders-db-password-prod");
+  EXPECT_THAT(api.subnets, ElementsAre("subnet-0f1e2d3c4b5a69788", "subnet-0f1e2d3c4b5a69789"));
+  const ResolvedFunction& worker = (*fns)[1];
+  EXPECT_EQ(worker.memory, 512);
+  EXPECT_EQ(worker.dead_letter_target, "arn:aws:sqs:eu-west-1:210987654321:orders-worker-dlq");
+}
+
+TEST_F(ResolveTest, UnresolvableTemplatesFailClearly) {
+  ResolveInput in = Input("dev");
+  in.artifact.reset();
+  auto fns = ResolveFunctionSpecs(in);
+  ASSERT_FALSE(fns.ok());
+  EXPECT_THAT(fns.error().message, HasSubstr("function \"api\" tags.build: cannot render "
+                                             "${artifact.version}"));
+  in = Input("dev");
+  in.secret = nullptr;
+  fns = ResolveFunctionSpecs(in);
+  ASSERT_FALSE(fns.ok());
+  EXPECT_THAT(fns.error().message, HasSubstr("${serviceVariable.dbPassword} is a secret"));
+}
+
+TEST_F(ResolveTest, RenderedValuesAreCheckedAgainstLambda) {
+  model::Service service = Get<model::Service>("orders");
+  service.functions[0].function_name = "${env.name}-${artifact.key}";  // contains '/' and '.'
+  ResolveInput in = Input("dev");
+  in.service = &service;
+  auto fns = ResolveFunctionSpecs(in);
+  ASSERT_FALSE(fns.ok());
+  EXPECT_THAT(fns.error().message,
+              HasSubstr("functionName \"dev-orders/orders-42.zip\" must contain only"));
+}
+
+TEST_F(ResolveTest, InfrastructureScopeAndRequirements) {
+  model::Environment env = Get<model::Environment>("prod");
+  env.infrastructure[0].services = {"payments"};
+  ResolveInput in = Input("prod");
+  in.environment = &env;
+  in.infrastructure = &env.infrastructure[0];
+  auto fns = ResolveFunctionSpecs(in);
+  ASSERT_FALSE(fns.ok());
+  EXPECT_EQ(fns.error().code, ErrorCode::kFailedPrecondition);
+  env.infrastructure[0].services.clear();
+  env.infrastructure[0].execution_role.reset();
+  fns = ResolveFunctionSpecs(in);
+  ASSERT_FALSE(fns.ok());
+  EXPECT_THAT(fns.error().message, HasSubstr("has no executionRole"));
+}
+
+TEST(MergeFunctionSpecTest, LayersReplaceFieldsAndMergeMaps) {
+  model::FunctionSpec base;
+  base.memory = 128;
+  base.environment = {{{"A", "1"}, {"B", "2"}}};
+  model::FunctionSpec layer;
+  layer.memory = 256;
+  layer.environment = {{{"B", "3"}}};
+  model::FunctionSpec merged = MergeFunctionSpec(base, layer);
+  EXPECT_EQ(merged.memory, 256);
+  EXPECT_THAT(*merged.environment, ElementsAre(Pair("A", "1"), Pair("B", "3")));
+}
+
+}  // namespace
+}  // namespace ferry::config

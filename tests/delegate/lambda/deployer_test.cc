@@ -1,0 +1,327 @@
+#include "delegate/lambda/deployer.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <mutex>
+
+#include "delegate/lambda/fake_lambda_api.h"
+#include "delegate/lambda/plan_fixtures.h"
+
+namespace ferry::delegate::lambda {
+namespace {
+
+using fixtures::Desired;
+using fixtures::FakeLambdaApi;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::Not;
+
+DesiredFunction Build(const std::string& sha, const std::string& name = "orders-api-dev") {
+  DesiredFunction d = Desired();
+  d.function_name = name;
+  d.code.code_sha256 = sha;
+  return d;
+}
+
+TEST(DeployerTest, FirstDeployCreatesPublishesAndRecordsEverything) {
+  FakeLambdaApi api;
+  std::vector<std::string> lines;
+  std::mutex mu;
+  LambdaDeployer deployer(api, {.log = [&](const std::string& l) {
+                            std::lock_guard lock(mu);
+                            lines.push_back(l);
+                          }});
+  FunctionDeployment r = deployer.Deploy(Build("SHA-1"));
+  ASSERT_TRUE(r.ok()) << r.error->message;
+  EXPECT_FALSE(r.snapshot.exists);
+  EXPECT_EQ(r.version, "1");
+  EXPECT_EQ(r.code_sha256, "SHA-1");
+  EXPECT_EQ(r.function_arn, "arn:aws:lambda:us-east-1:000000000000:function:orders-api-dev");
+  ASSERT_EQ(r.aliases.size(), 1u);
+  EXPECT_EQ(r.aliases[0].name, "dev");
+  EXPECT_EQ(r.aliases[0].version, "1");
+  EXPECT_EQ(r.managed_tags, (std::set<std::string>{"team"}));
+  EXPECT_THAT(api.Calls(),
+              ElementsAre("CreateFunction orders-api-dev", "WaitUntilActive orders-api-dev",
+                          "PublishVersion orders-api-dev", "CreateAlias orders-api-dev"));
+  ASSERT_EQ(r.calls.size(), 5u);  // the snapshot read + 4 calls
+  for (const auto& call : r.calls) EXPECT_FALSE(call.request_ids.empty()) << call.operation;
+  EXPECT_EQ(r.MutatingCalls(), 3);
+  for (const auto& line : lines) EXPECT_THAT(line, Not(HasSubstr("s3cr3t"))) << line;
+}
+
+TEST(DeployerTest, SecondIdenticalDeployMakesNoMutatingCall) {
+  FakeLambdaApi api;
+  LambdaDeployer deployer(api);
+  ASSERT_TRUE(deployer.Deploy(Build("SHA-1")).ok());
+  FunctionDeployment again = deployer.Deploy(Build("SHA-1"));
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again.MutatingCalls(), 0);
+  EXPECT_EQ(again.version, "1");
+  EXPECT_EQ(api.publishes(), 1);
+}
+
+TEST(DeployerTest, UpdateAndRedeployOfAnOldBuildReuseVersions) {
+  FakeLambdaApi api;
+  LambdaDeployer deployer(api);
+  ASSERT_TRUE(deployer.Deploy(Build("SHA-1")).ok());
+  FunctionDeployment two = deployer.Deploy(Build("SHA-2"));
+  ASSERT_TRUE(two.ok());
+  EXPECT_EQ(two.version, "2");
+  EXPECT_EQ(two.snapshot.FindAlias("dev")->version, "1");
+  FunctionDeployment back = deployer.Deploy(Build("SHA-1"));
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back.version, "1") << "version 1 has this code and configuration: nothing published";
+  EXPECT_EQ(api.publishes(), 2);
+}
+
+TEST(DeployerTest, UnknownShaIsLearnedWithDryRun) {
+  FakeLambdaApi api;
+  LambdaDeployer deployer(api);
+  ASSERT_TRUE(deployer.Deploy(Build("")).ok());
+  FunctionDeployment again = deployer.Deploy(Build(""));
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again.MutatingCalls(), 0);
+  EXPECT_EQ(again.calls[1].operation, "UpdateFunctionCode(DryRun)");
+}
+
+// A failure (a crash, from the deployment's point of view) at every call in turn; a second run
+// with the recorded snapshot finishes the deployment with the same end state as a clean run and
+// never publishes twice.
+TEST(DeployerTest, ResumesAfterAFailureAtAnyCallWithoutDoingAnythingTwice) {
+  for (int fail_at = 0; fail_at < 12; ++fail_at) {
+    SCOPED_TRACE("failing call " + std::to_string(fail_at));
+    FakeLambdaApi api;
+    LambdaDeployer deployer(api);
+    ASSERT_TRUE(deployer.Deploy(Build("SHA-1")).ok());
+    DesiredFunction next = Build("SHA-2");
+    next.config.memory_mb = 1024;
+    next.aliases = {"dev", "live"};
+    int n = 0;
+    api.fault = [&](const std::string&, const std::string&) -> std::optional<Error> {
+      if (n++ == fail_at) return Error{ErrorCode::kUnavailable, "connection reset"};
+      return std::nullopt;
+    };
+    FunctionDeployment first = deployer.Deploy(next);
+    api.fault = nullptr;
+    FunctionDeployment second =
+        deployer.Deploy(next, first.snapshot_taken ? &first.snapshot : nullptr);
+    ASSERT_TRUE(second.ok()) << second.error->message;
+    EXPECT_EQ(second.version, "2");
+    EXPECT_EQ(api.publishes(), 2);
+    const auto& f = api.World().at("orders-api-dev");
+    EXPECT_EQ(f.FindAlias("dev")->version, "2");
+    EXPECT_EQ(f.FindAlias("live")->version, "2");
+    EXPECT_EQ(f.config.memory_mb, 1024);
+    if (first.snapshot_taken) {
+      ASSERT_NE(second.snapshot.FindAlias("dev"), nullptr);
+      EXPECT_EQ(second.snapshot.FindAlias("dev")->version, "1");
+    }
+    EXPECT_EQ(deployer.Deploy(next).MutatingCalls(), 0);
+  }
+}
+
+TEST(DeployerTest, GuardFailureRereadsAndDecidesAgain) {
+  FakeLambdaApi api;
+  LambdaDeployer deployer(api);
+  ASSERT_TRUE(deployer.Deploy(Build("SHA-1")).ok());
+  bool moved = false;
+  api.fault = [&](const std::string& op, const std::string&) -> std::optional<Error> {
+    if (op == "UpdateFunctionCode" && !moved) {
+      moved = true;  // somebody else changed $LATEST after our read
+      api.World().at("orders-api-dev").revision_id = api.NewRevisionForTest();
+    }
+    return std::nullopt;
+  };
+  FunctionDeployment r = deployer.Deploy(Build("SHA-2"));
+  ASSERT_TRUE(r.ok()) << r.error->message;
+  EXPECT_EQ(r.version, "2");
+  int guard_errors = 0;
+  for (const auto& call : r.calls) guard_errors += call.error.find("failed_precondition") == 0;
+  EXPECT_EQ(guard_errors, 1);
+}
+
+TEST(DeployerTest, FailedUpdateStopsAndRollbackRestoresAliasesExactly) {
+  FakeLambdaApi api;
+  LambdaDeployer deployer(api);
+  DesiredFunction d = Build("SHA-1");
+  d.aliases = {"dev", "live"};
+  ASSERT_TRUE(deployer.Deploy(d).ok());
+  ASSERT_TRUE(deployer.Deploy(Build("SHA-2")).ok());  // dev → 2; live stays at 1
+  auto& world = api.World().at("orders-api-dev");
+  for (auto& alias : world.aliases) {
+    if (alias.name == "live") alias.weights = {{"2", 0.3}};  // a canary in flight
+  }
+  DesiredFunction broken = Build("SHA-3");
+  broken.aliases = {"dev", "live", "qa"};
+  broken.config.timeout_seconds = 60;
+  int calls = 0;
+  api.fault = [&](const std::string& op, const std::string&) -> std::optional<Error> {
+    // The configuration update fails after the code update and alias moves would have happened
+    // in a different order; here the second update fails outright.
+    if (op == "UpdateFunctionConfiguration" && calls++ == 0) {
+      return Error{ErrorCode::kInvalidArgument,
+                   "The role defined for the function cannot be "
+                   "assumed by Lambda."};
+    }
+    return std::nullopt;
+  };
+  FunctionDeployment failed = deployer.Deploy(broken);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.error->code, ErrorCode::kInvalidArgument);
+  api.fault = nullptr;
+
+  auto reports = deployer.RollbackAll({failed});
+  ASSERT_EQ(reports.size(), 1u);
+  EXPECT_FALSE(reports[0].error.has_value());
+  const auto& after = api.World().at("orders-api-dev");
+  EXPECT_EQ(after.FindAlias("dev")->version, "2");
+  EXPECT_EQ(after.FindAlias("live")->version, "1");
+  EXPECT_EQ(after.FindAlias("live")->weights, (RoutingWeights{{"2", 0.3}}));
+  EXPECT_EQ(after.FindAlias("qa"), nullptr);
+  // Restoring an already restored function does nothing.
+  EXPECT_EQ(deployer.RollbackAll({failed})[0].calls.size(), 1u);
+}
+
+TEST(DeployerTest, RollbackOfAMidwayFailureUndoesMovedAliases) {
+  FakeLambdaApi api;
+  LambdaDeployer deployer(api);
+  DesiredFunction d = Build("SHA-1");
+  d.aliases = {"dev", "live"};
+  ASSERT_TRUE(deployer.Deploy(d).ok());
+  DesiredFunction next = d;
+  next.code.code_sha256 = "SHA-2";
+  next.tags["extra"] = "1";
+  api.fault = [&](const std::string& op, const std::string&) -> std::optional<Error> {
+    if (op == "TagResource") return Error{ErrorCode::kPermissionDenied, "not authorized"};
+    return std::nullopt;
+  };
+  FunctionDeployment failed = deployer.Deploy(next);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(api.World().at("orders-api-dev").FindAlias("live")->version, "2");
+  api.fault = nullptr;
+  auto reports = deployer.RollbackAll({failed});
+  EXPECT_FALSE(reports[0].error.has_value());
+  EXPECT_EQ(api.World().at("orders-api-dev").FindAlias("dev")->version, "1");
+  EXPECT_EQ(api.World().at("orders-api-dev").FindAlias("live")->version, "1");
+  int mutating = 0;
+  for (const auto& c : reports[0].calls) mutating += c.mutating;
+  EXPECT_EQ(mutating, 2) << "one call per alias";
+}
+
+TEST(DeployerTest, RollbackDeletesAFunctionTheDeploymentCreated) {
+  FakeLambdaApi api;
+  LambdaDeployer deployer(api);
+  api.fault = [&](const std::string& op, const std::string&) -> std::optional<Error> {
+    if (op == "WaitUntilActive") {
+      return Error{ErrorCode::kFailedPrecondition,
+                   "function failed to become Active: InvalidZipFileException"};
+    }
+    return std::nullopt;
+  };
+  FunctionDeployment failed = deployer.Deploy(Build("SHA-1"));
+  ASSERT_FALSE(failed.ok());
+  EXPECT_THAT(failed.error->message, HasSubstr("InvalidZipFileException"));
+  api.fault = nullptr;
+  ASSERT_EQ(api.World().count("orders-api-dev"), 1u);
+  deployer.RollbackAll({failed}, /*keep_created_functions=*/true);
+  EXPECT_EQ(api.World().count("orders-api-dev"), 1u);
+  deployer.RollbackAll({failed});
+  EXPECT_EQ(api.World().count("orders-api-dev"), 0u);
+}
+
+TEST(DeployerTest, RollbackRereadsWhenAnAliasMovesUnderIt) {
+  FakeLambdaApi api;
+  LambdaDeployer deployer(api);
+  ASSERT_TRUE(deployer.Deploy(Build("SHA-1")).ok());
+  FunctionDeployment second = deployer.Deploy(Build("SHA-2"));
+  bool moved = false;
+  api.fault = [&](const std::string& op, const std::string&) -> std::optional<Error> {
+    if (op == "UpdateAlias" && !moved) {
+      moved = true;
+      api.World().at("orders-api-dev").aliases[0].revision_id = api.NewRevisionForTest();
+    }
+    return std::nullopt;
+  };
+  auto report = deployer.Rollback(second.snapshot, {.deployed_aliases = {"dev"}});
+  EXPECT_FALSE(report.error.has_value());
+  EXPECT_EQ(api.World().at("orders-api-dev").FindAlias("dev")->version, "1");
+}
+
+TEST(DeployerTest, DeployAllRespectsTheConcurrencyBoundAndStopsStartingAfterAFailure) {
+  FakeLambdaApi api;
+  LambdaDeployer deployer(api, {.concurrency = 3});
+  std::vector<DesiredFunction> functions;
+  for (int i = 0; i < 12; ++i) functions.push_back(Build("SHA-1", "fn-" + std::to_string(i)));
+  auto results = deployer.DeployAll(functions);
+  for (const auto& r : results) EXPECT_TRUE(r.ok()) << r.function_name;
+  EXPECT_LE(api.max_in_flight(), 3);
+  EXPECT_EQ(api.World().size(), 12u);
+
+  LambdaDeployer serial(api, {.concurrency = 1});
+  for (auto& f : functions) f.code.code_sha256 = "SHA-2";
+  api.fault = [&](const std::string& op, const std::string& fn) -> std::optional<Error> {
+    if (op == "UpdateFunctionCode" && fn == "fn-2") return Error{ErrorCode::kNotFound, "no key"};
+    return std::nullopt;
+  };
+  results = serial.DeployAll(functions);
+  EXPECT_TRUE(results[0].ok());
+  EXPECT_TRUE(results[1].ok());
+  EXPECT_FALSE(results[2].ok());
+  EXPECT_TRUE(results[2].started);
+  for (size_t i = 3; i < results.size(); ++i) EXPECT_FALSE(results[i].started) << i;
+  auto reports = serial.RollbackAll(results);
+  EXPECT_EQ(reports.size(), 3u);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(api.World().at("fn-" + std::to_string(i)).FindAlias("dev")->version, "1");
+  }
+}
+
+TEST(DeployerTest, AbortStopsBeforeTheNextCall) {
+  FakeLambdaApi api;
+  LambdaDeployer deployer(api);
+  std::stop_source stop;
+  api.fault = [&](const std::string& op, const std::string&) -> std::optional<Error> {
+    if (op == "CreateFunction") stop.request_stop();
+    return std::nullopt;
+  };
+  FunctionDeployment r = deployer.Deploy(Build("SHA-1"), nullptr, stop.get_token());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error->code, ErrorCode::kCancelled);
+}
+
+TEST(DeployerTest, PruneKeepsNewestAndReferencedVersions) {
+  FakeLambdaApi api;
+  LambdaDeployer deployer(api);
+  DesiredFunction d = Build("SHA-0");
+  d.aliases = {"dev", "live"};
+  ASSERT_TRUE(deployer.Deploy(d).ok());  // live stays at version 1 from here on
+  d.aliases = {"dev"};
+  for (int i = 1; i <= 12; ++i)
+    ASSERT_TRUE(deployer.Deploy(Build("SHA-" + std::to_string(i))).ok());
+  ASSERT_EQ(api.World().at("orders-api-dev").versions.size(), 13u);
+  PruneReport report = deployer.Prune("orders-api-dev", {.keep = 10, .protected_versions = {"2"}});
+  EXPECT_FALSE(report.error.has_value());
+  EXPECT_THAT(report.deleted, ElementsAre("3"));
+  std::vector<std::string> left;
+  for (const auto& v : api.World().at("orders-api-dev").versions) left.push_back(v.version);
+  EXPECT_THAT(left, ElementsAre("1", "2", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13"));
+  EXPECT_THAT(deployer.Prune("orders-api-dev", {.keep = 10, .protected_versions = {"2"}}).deleted,
+              IsEmpty());
+}
+
+TEST(DeployerTest, InvalidDesiredFunctionFailsWithoutAnyCall) {
+  FakeLambdaApi api;
+  LambdaDeployer deployer(api);
+  DesiredFunction d = Build("SHA-1");
+  d.config.role.clear();
+  FunctionDeployment r = deployer.Deploy(d);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error->code, ErrorCode::kInvalidArgument);
+  EXPECT_THAT(api.Calls(), IsEmpty());
+}
+
+}  // namespace
+}  // namespace ferry::delegate::lambda

@@ -1,0 +1,243 @@
+// FakeLambdaApi: an in-memory Lambda with AWS's guard semantics (RevisionId, CodeSha256,
+// ResourceConflictException while an update is in progress, versions referenced by aliases
+// can't be deleted), for deployer tests that need to inject a failure at any call.
+// Thread-safe.
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "delegate/lambda/lambda_api.h"
+
+namespace ferry::delegate::lambda::fixtures {
+
+class FakeLambdaApi final : public LambdaApi {
+ public:
+  // Called before every operation takes effect with (operation, function); a returned Error is
+  // the call's result and nothing changes. May mutate the world through World().
+  std::function<std::optional<Error>(const std::string&, const std::string&)> fault;
+  // When set, a wait for an update ends Failed with this reason.
+  std::string fail_updates_with;
+
+  Result<ObservedFunction> Observe(const std::string& name, std::vector<std::string>* ids,
+                                   std::stop_token) override {
+    if (auto e = Fault("Observe", name)) return *e;
+    std::lock_guard lock(mu_);
+    if (ids) ids->push_back("req-" + std::to_string(++request_));
+    auto it = world_.find(name);
+    if (it == world_.end()) {
+      ObservedFunction missing;
+      missing.function_name = name;
+      return missing;
+    }
+    return it->second;
+  }
+
+  Result<ApiOutcome> Apply(const DeployAction& a, const ObservedFunction&,
+                           std::stop_token stop) override {
+    const std::string op(DeployActionName(a.kind));
+    Enter();
+    struct Exit {
+      FakeLambdaApi* self;
+      ~Exit() { self->in_flight_--; }
+    } exit{this};
+    if (stop.stop_requested()) return Error{ErrorCode::kCancelled, "stopped"};
+    if (auto e = Fault(op, a.function_name)) return *e;
+    std::lock_guard lock(mu_);
+    calls_.push_back(op + " " + a.function_name);
+    ApiOutcome out;
+    out.request_ids.push_back("req-" + std::to_string(++request_));
+    auto it = world_.find(a.function_name);
+    if (a.kind == DeployActionKind::kCreateFunction) {
+      if (it != world_.end()) return Error{ErrorCode::kConflict, "Function already exist"};
+      ObservedFunction f;
+      f.exists = true;
+      f.function_name = a.function_name;
+      f.arn = "arn:aws:lambda:us-east-1:000000000000:function:" + a.function_name;
+      f.config = a.config;
+      f.code_sha256 = Sha(a.code);
+      f.revision_id = NewRevision();
+      f.state = "Pending";
+      f.tags = a.tags;
+      out.function = world_[a.function_name] = f;
+      return out;
+    }
+    if (it == world_.end()) return Error{ErrorCode::kNotFound, "Function not found"};
+    ObservedFunction& f = it->second;
+    auto guard = [&](const std::string& revision) -> std::optional<Error> {
+      if (f.last_update_status == "InProgress" || f.state == "Pending") {
+        return Error{ErrorCode::kConflict, "The operation cannot be performed at this time."};
+      }
+      if (!revision.empty() && revision != f.revision_id) {
+        return Error{ErrorCode::kFailedPrecondition, "The Revision Id provided does not match"};
+      }
+      return std::nullopt;
+    };
+    switch (a.kind) {
+      case DeployActionKind::kWaitUntilActive:
+        f.state = "Active";
+        break;
+      case DeployActionKind::kWaitUntilUpdated:
+        if (!fail_updates_with.empty()) {
+          f.last_update_status = "Failed";
+          return Error{ErrorCode::kFailedPrecondition,
+                       "function " + a.function_name + ": the update failed: " + fail_updates_with};
+        }
+        f.last_update_status = "Successful";
+        break;
+      case DeployActionKind::kResolveCodeSha:
+        out.resolved_code_sha256 = Sha(a.code);
+        break;
+      case DeployActionKind::kUpdateCode:
+        if (auto e = guard(a.revision_id)) return *e;
+        f.code_sha256 = Sha(a.code);
+        f.config.architectures = a.config.architectures;
+        f.revision_id = NewRevision();
+        f.last_update_status = "InProgress";
+        break;
+      case DeployActionKind::kUpdateConfiguration: {
+        if (auto e = guard(a.revision_id)) return *e;
+        auto arch = f.config.architectures;
+        f.config = a.config;
+        f.config.architectures = arch;
+        f.revision_id = NewRevision();
+        f.last_update_status = "InProgress";
+        break;
+      }
+      case DeployActionKind::kPublishVersion: {
+        if (auto e = guard(a.revision_id)) return *e;
+        if (a.code_sha256 != f.code_sha256) {
+          return Error{ErrorCode::kFailedPrecondition, "CodeSha256 does not match"};
+        }
+        publishes_++;
+        f.versions.push_back(
+            VersionInfo{std::to_string(++next_version_[a.function_name]), f.code_sha256, f.config});
+        break;
+      }
+      case DeployActionKind::kCreateAlias:
+        if (f.FindAlias(a.alias)) return Error{ErrorCode::kConflict, "Alias already exists"};
+        if (!f.FindVersion(a.version)) return Error{ErrorCode::kNotFound, "no such version"};
+        f.aliases.push_back(
+            AliasState{a.alias, a.version, a.weights, NewRevision(), f.arn + ":" + a.alias});
+        break;
+      case DeployActionKind::kUpdateAlias:
+        for (auto& alias : f.aliases) {
+          if (alias.name != a.alias) continue;
+          if (!a.revision_id.empty() && a.revision_id != alias.revision_id) {
+            return Error{ErrorCode::kFailedPrecondition, "alias revision does not match"};
+          }
+          alias.version = a.version;
+          alias.weights = a.weights;
+          alias.revision_id = NewRevision();
+        }
+        break;
+      case DeployActionKind::kUntagResource:
+        for (const auto& key : a.tag_keys) f.tags.erase(key);
+        break;
+      case DeployActionKind::kTagResource:
+        for (const auto& [key, value] : a.tags) f.tags[key] = value;
+        break;
+      case DeployActionKind::kCreateFunction:
+      case DeployActionKind::kDone:
+        break;
+    }
+    out.function = f;
+    return out;
+  }
+
+  Status ApplyRollback(const RollbackAction& a, std::vector<std::string>* ids,
+                       std::stop_token) override {
+    if (auto e = Fault(std::string(RollbackActionName(a.kind)), a.function_name)) return *e;
+    std::lock_guard lock(mu_);
+    calls_.push_back("Rollback" + std::string(RollbackActionName(a.kind)) + " " + a.function_name);
+    if (ids) ids->push_back("req-" + std::to_string(++request_));
+    auto it = world_.find(a.function_name);
+    if (it == world_.end()) return Ok();
+    ObservedFunction& f = it->second;
+    switch (a.kind) {
+      case RollbackActionKind::kDeleteFunction:
+        world_.erase(it);
+        break;
+      case RollbackActionKind::kDeleteAlias:
+        std::erase_if(f.aliases, [&](const AliasState& s) { return s.name == a.alias; });
+        break;
+      case RollbackActionKind::kCreateAlias:
+        f.aliases.push_back(AliasState{a.alias, a.version, a.weights, NewRevision(), ""});
+        break;
+      case RollbackActionKind::kUpdateAlias:
+        for (auto& alias : f.aliases) {
+          if (alias.name != a.alias) continue;
+          if (a.revision_id != alias.revision_id) {
+            return Error{ErrorCode::kFailedPrecondition, "alias revision does not match"};
+          }
+          alias.version = a.version;
+          alias.weights = a.weights;
+          alias.revision_id = NewRevision();
+        }
+        break;
+    }
+    return Ok();
+  }
+
+  Status DeleteVersion(const std::string& name, const std::string& version,
+                       std::vector<std::string>*, std::stop_token) override {
+    if (auto e = Fault("DeleteVersion", name)) return *e;
+    std::lock_guard lock(mu_);
+    calls_.push_back("DeleteVersion " + name + ":" + version);
+    auto& f = world_.at(name);
+    for (const auto& alias : f.aliases) {
+      if (alias.version == version || alias.weights.count(version)) {
+        return Error{ErrorCode::kConflict, "version is referenced by an alias"};
+      }
+    }
+    std::erase_if(f.versions, [&](const VersionInfo& v) { return v.version == version; });
+    return Ok();
+  }
+
+  // Direct access for test setup and assertions (not concurrently with calls).
+  std::map<std::string, ObservedFunction>& World() { return world_; }
+  std::vector<std::string> Calls() {
+    std::lock_guard lock(mu_);
+    return calls_;
+  }
+  int publishes() const { return publishes_; }
+  int max_in_flight() const { return max_in_flight_; }
+  std::string NewRevisionForTest() {
+    std::lock_guard lock(mu_);
+    return NewRevision();
+  }
+
+ private:
+  std::optional<Error> Fault(const std::string& op, const std::string& fn) {
+    return fault ? fault(op, fn) : std::nullopt;
+  }
+  void Enter() {
+    int now = ++in_flight_;
+    int seen = max_in_flight_.load();
+    while (now > seen && !max_in_flight_.compare_exchange_weak(seen, now)) {
+    }
+  }
+  static std::string Sha(const CodeSource& code) {
+    if (!code.code_sha256.empty()) return code.code_sha256;
+    return "sha-of-" + code.s3_bucket + "/" + code.s3_key + code.zip_file + code.image_uri;
+  }
+  std::string NewRevision() { return "rev-" + std::to_string(++revision_); }
+
+  std::mutex mu_;
+  std::map<std::string, ObservedFunction> world_;
+  std::map<std::string, int> next_version_;
+  std::vector<std::string> calls_;
+  int revision_ = 0;
+  int request_ = 0;
+  int publishes_ = 0;
+  std::atomic<int> in_flight_{0};
+  std::atomic<int> max_in_flight_{0};
+};
+
+}  // namespace ferry::delegate::lambda::fixtures

@@ -1,0 +1,92 @@
+// Test helpers: run `ferry sandbox` as a child process, build function zips, static credentials.
+// The binary is $FERRY_SANDBOX_BINARY, else $FERRY_BINARY_DIR/apps/ferry/ferry.
+#pragma once
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "aws/credentials.h"
+
+namespace ferry::delegate::lambda::fixtures {
+
+class StaticCredentials final : public aws::CredentialsProvider {
+ public:
+  Result<aws::Credentials> Resolve() override {
+    return aws::Credentials{"test", "test", "", std::nullopt, "static"};
+  }
+};
+
+inline std::string SandboxBinary() {
+  if (const char* b = std::getenv("FERRY_SANDBOX_BINARY")) return b;
+  const char* dir = std::getenv("FERRY_BINARY_DIR");
+  return std::string(dir ? dir : ".") + "/apps/ferry/ferry";
+}
+
+class Sandbox {
+ public:
+  bool Start(std::string* error) {
+    int out[2];
+    if (pipe(out) != 0) return false;
+    pid_ = fork();
+    if (pid_ == 0) {
+      dup2(out[1], 1);
+      close(out[0]);
+      std::string bin = SandboxBinary();
+      execl(bin.c_str(), bin.c_str(), "sandbox", "--port", "0", "--update-delay", "100ms",
+            static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    close(out[1]);
+    std::string line;
+    pollfd p{out[0], POLLIN, 0};
+    while (line.find('\n') == std::string::npos && poll(&p, 1, 30'000) > 0) {
+      char buf[256];
+      ssize_t n = read(out[0], buf, sizeof buf);
+      if (n <= 0) break;
+      line.append(buf, static_cast<size_t>(n));
+    }
+    close(out[0]);
+    auto at = line.find("http://");
+    if (at == std::string::npos) {
+      *error = "sandbox did not start: " + line;
+      return false;
+    }
+    url_ = line.substr(at, line.find('\n', at) - at);
+    return true;
+  }
+  ~Sandbox() {
+    if (pid_ > 0) {
+      kill(pid_, SIGTERM);
+      waitpid(pid_, nullptr, 0);
+    }
+  }
+  const std::string& url() const { return url_; }
+
+ private:
+  pid_t pid_ = -1;
+  std::string url_;
+};
+
+inline std::string MakeZip(const std::string& body) {
+  char dir[] = "/tmp/ferry-zip-XXXXXX";
+  if (mkdtemp(dir) == nullptr) return "";
+  std::ofstream(std::string(dir) + "/app.py") << body;
+  std::string cmd = std::string("cd ") + dir + " && zip -q -X code.zip app.py";
+  if (std::system(cmd.c_str()) != 0) return "";
+  std::ifstream in(std::string(dir) + "/code.zip", std::ios::binary);
+  std::stringstream bytes;
+  bytes << in.rdbuf();
+  std::filesystem::remove_all(dir);
+  return bytes.str();
+}
+
+}  // namespace ferry::delegate::lambda::fixtures

@@ -1,0 +1,202 @@
+#include "delegate/protocol/task_protocol.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <deque>
+#include <mutex>
+
+#include "delegate/protocol/agent.h"
+
+namespace ferry::delegate {
+namespace {
+
+using ::testing::HasSubstr;
+
+TaskAssignment Assignment() {
+  TaskAssignment a;
+  a.task_id = "01TASK";
+  a.kind = "lambda.deploy";
+  a.payload_json = R"({"functions":[]})";
+  a.attempt = 2;
+  a.owner = "delegate-1";
+  a.execution_id = "01EXEC";
+  a.step_index = 0;
+  return a;
+}
+
+TEST(TaskProtocolTest, MessagesRoundTrip) {
+  TaskAssignment a = Assignment();
+  auto back = DecodeAssignment(EncodeAssignment(a));
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(back->task_id, a.task_id);
+  EXPECT_EQ(back->kind, a.kind);
+  EXPECT_EQ(back->payload_json, a.payload_json);
+  EXPECT_EQ(back->attempt, 2);
+  EXPECT_EQ(back->execution_id, a.execution_id);
+  EXPECT_EQ(back->step_index, 0);
+
+  TaskAssignment who;
+  auto result = DecodeResult(EncodeResult(a, {false, R"({"x":1})", "boom"}), &who);
+  ASSERT_TRUE(result.ok());
+  EXPECT_FALSE(result->succeeded);
+  EXPECT_EQ(result->result_json, R"({"x":1})");
+  EXPECT_EQ(result->error, "boom");
+  EXPECT_EQ(who.task_id, "01TASK");
+  EXPECT_EQ(who.owner, "delegate-1");
+
+  auto lines = DecodeLogLines(EncodeLogLines(a, {{TaskLogLevel::kWarn, "slow"}}), &who);
+  ASSERT_TRUE(lines.ok());
+  ASSERT_EQ(lines->size(), 1u);
+  EXPECT_EQ((*lines)[0].level, TaskLogLevel::kWarn);
+  EXPECT_EQ((*lines)[0].text, "slow");
+}
+
+TEST(TaskProtocolTest, MalformedAndHostileMessagesAreRejected) {
+  const char* bad[] = {
+      "",
+      "not json",
+      "[]",
+      R"({"taskId": "t", "owner": "o", "attempt": 1, "kind": "k"})",  // no payload
+      R"({"taskId": "t", "owner": "o", "attempt": 1, "kind": "k", "payload": []})",
+      R"({"taskId": 5, "owner": "o", "attempt": 1, "kind": "k", "payload": {}})",
+      R"({"taskId": "t", "owner": "o", "attempt": -1, "kind": "k", "payload": {}})",
+      R"({"taskId": "t", "owner": "o", "attempt": 1, "kind": "k", "payload": {}, "stepIndex": -3})",
+  };
+  for (const char* text : bad) {
+    auto a = DecodeAssignment(text);
+    EXPECT_FALSE(a.ok()) << text;
+  }
+  std::string deep(100000, '[');
+  EXPECT_FALSE(DecodeAssignment(deep).ok());
+  std::string huge =
+      R"({"taskId": "t", "owner": "o", "attempt": 1, "kind": "k", "payload": {"x": ")" +
+      std::string(kMaxTaskMessageBytes, 'a') + "\"}}";
+  auto too_big = DecodeAssignment(huge);
+  ASSERT_FALSE(too_big.ok());
+  EXPECT_EQ(too_big.error().code, ErrorCode::kPayloadTooLarge);
+
+  EXPECT_FALSE(DecodeResult(R"({"taskId": "t", "owner": "o", "attempt": 1})", nullptr).ok());
+  EXPECT_FALSE(
+      DecodeLogLines(
+          R"({"taskId": "t", "owner": "o", "attempt": 1, "lines": [{"level": "loud", "text": "x"}]})",
+          nullptr)
+          .ok());
+  std::string many = R"({"taskId": "t", "owner": "o", "attempt": 1, "lines": [)";
+  for (int i = 0; i < 1001; ++i)
+    many += std::string(i ? "," : "") + R"({"level": "info", "text": "x"})";
+  many += "]}";
+  EXPECT_FALSE(DecodeLogLines(many, nullptr).ok());
+}
+
+// An in-memory transport that records what the agent sends.
+class RecordingTransport final : public TaskTransport {
+ public:
+  std::deque<TaskAssignment> queue;
+  std::vector<std::pair<std::string, TaskResult>> completed;
+  std::vector<std::string> logs;
+  bool lose_lease = false;
+
+  Result<std::optional<TaskAssignment>> ClaimNext(const std::string& id,
+                                                  const std::vector<std::string>&,
+                                                  Duration) override {
+    std::lock_guard lock(mu);
+    if (queue.empty()) return std::optional<TaskAssignment>();
+    TaskAssignment a = queue.front();
+    queue.pop_front();
+    a.owner = id;
+    return std::optional<TaskAssignment>(a);
+  }
+  Status Heartbeat(const TaskAssignment&, Duration) override {
+    if (lose_lease) return Error{ErrorCode::kFailedPrecondition, "lease lost"};
+    return Ok();
+  }
+  Status AppendLog(const TaskAssignment&, const std::vector<TaskLogLine>& lines) override {
+    std::lock_guard lock(mu);
+    for (const auto& l : lines) logs.push_back(l.text);
+    return Ok();
+  }
+  Status Complete(const TaskAssignment& a, const TaskResult& r) override {
+    std::lock_guard lock(mu);
+    completed.emplace_back(a.task_id, r);
+    return Ok();
+  }
+  std::mutex mu;
+};
+
+class EchoHandler final : public TaskHandler {
+ public:
+  TaskResult Run(const TaskAssignment& a, TaskContext& ctx) override {
+    ctx.Log(TaskLogLevel::kInfo, "running " + a.task_id);
+    return TaskResult{true, a.payload_json, ""};
+  }
+};
+
+// Waits (on the fake clock's sleepers) until its stop token fires: a task that would run forever.
+class BlockingHandler final : public TaskHandler {
+ public:
+  explicit BlockingHandler(FakeClock& clock) : clock_(clock) {}
+  TaskResult Run(const TaskAssignment&, TaskContext& ctx) override {
+    while (!ctx.stop().stop_requested()) clock_.SleepFor(std::chrono::seconds(1), ctx.stop());
+    return TaskResult{false, "{}", "stopped: lease lost"};
+  }
+
+ private:
+  FakeClock& clock_;
+};
+
+TEST(DelegateAgentTest, RunsHandlersReportsResultsAndFailsUnknownKinds) {
+  RecordingTransport transport;
+  FakeClock clock;
+  DelegateAgent agent(transport, clock, AgentOptions{});
+  EchoHandler echo;
+  agent.Register("echo", echo);
+  TaskAssignment a = Assignment();
+  a.kind = "echo";
+  transport.queue.push_back(a);
+  TaskAssignment unknown = Assignment();
+  unknown.task_id = "02TASK";
+  unknown.kind = "launch.rockets";
+  transport.queue.push_back(unknown);
+
+  EXPECT_TRUE(*agent.RunOne());
+  EXPECT_TRUE(*agent.RunOne());
+  EXPECT_FALSE(*agent.RunOne());
+  ASSERT_EQ(transport.completed.size(), 2u);
+  EXPECT_TRUE(transport.completed[0].second.succeeded);
+  EXPECT_EQ(transport.completed[0].second.result_json, a.payload_json);
+  EXPECT_FALSE(transport.completed[1].second.succeeded);
+  EXPECT_THAT(transport.completed[1].second.error, HasSubstr("cannot run tasks of kind"));
+  EXPECT_EQ(transport.logs, std::vector<std::string>{"running 01TASK"});
+}
+
+TEST(DelegateAgentTest, LostLeaseStopsTheHandler) {
+  RecordingTransport transport;
+  transport.lose_lease = true;
+  FakeClock clock;
+  AgentOptions options;
+  options.heartbeat = std::chrono::seconds(10);
+  DelegateAgent agent(transport, clock, options);
+  BlockingHandler blocking(clock);
+  agent.Register("block", blocking);
+  TaskAssignment a = Assignment();
+  a.kind = "block";
+  transport.queue.push_back(a);
+  std::thread runner([&] { EXPECT_TRUE(*agent.RunOne()); });
+  // Advance (in simulated time) until the heartbeat reports the lost lease and the handler ends.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < deadline) {
+    {
+      std::lock_guard lock(transport.mu);
+      if (!transport.completed.empty()) break;
+    }
+    if (clock.sleepers() >= 1) clock.Advance(std::chrono::seconds(10));
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  runner.join();
+  ASSERT_EQ(transport.completed.size(), 1u);
+  EXPECT_THAT(transport.completed[0].second.error, HasSubstr("lease lost"));
+}
+
+}  // namespace
+}  // namespace ferry::delegate

@@ -1,0 +1,162 @@
+// End to end below the API: Engine + SQLite store + embedded delegate + LambdaTaskHandler over
+// the real aws clients against `ferry sandbox` over HTTP.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "aws/curl_transport.h"
+#include "aws/rate_limiter.h"
+#include "aws/retry.h"
+#include "delegate/lambda/aws_lambda_provider.h"
+#include "delegate/lambda/sandbox_process.h"
+#include "delegate/protocol/agent.h"
+#include "engine/embedded_transport.h"
+#include "engine/engine.h"
+#include "store/sqlite/sqlite_store.h"
+#include "store/temp_dir.h"
+
+namespace ferry::engine {
+namespace {
+
+using delegate::lambda::DesiredFunction;
+using delegate::lambda::fixtures::MakeZip;
+using delegate::lambda::fixtures::Sandbox;
+using delegate::lambda::fixtures::SandboxBinary;
+using store::ExecutionStatus;
+
+class EngineSandboxTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!std::filesystem::exists(SandboxBinary())) {
+      GTEST_SKIP() << "no ferry binary at " << SandboxBinary();
+    }
+    std::string error;
+    ASSERT_TRUE(sandbox_.Start(&error)) << error;
+    auto curl = aws::CurlTransport::Create();
+    ASSERT_TRUE(curl.ok());
+    curl_ = std::move(curl).value();
+    provider_ = std::make_unique<delegate::lambda::AwsLambdaApiProvider>(
+        *curl_, credentials_, clock_, ids_, limiters_, quota_,
+        delegate::lambda::WaiterOptions{std::chrono::milliseconds(20), 1000});
+    handler_ = std::make_unique<delegate::lambda::LambdaTaskHandler>(*provider_);
+    store::SqliteOptions options;
+    options.data_dir = dir_.Sub("data");
+    auto opened = store::OpenSqliteStore(options, clock_, ids_);
+    ASSERT_TRUE(opened.ok()) << opened.error().message;
+    store_ = std::move(opened).value();
+    transport_ = std::make_unique<EmbeddedTransport>(*store_);
+    engine_ = std::make_unique<Engine>(
+        *store_, clock_, EngineOptions{.owner = "engine-1", .poll = std::chrono::milliseconds(50)});
+    agent_ =
+        std::make_unique<delegate::DelegateAgent>(*transport_, clock_, delegate::AgentOptions{});
+    for (const char* kind : {delegate::lambda::kSnapshotTask, delegate::lambda::kDeployTask,
+                             delegate::lambda::kRollbackTask, delegate::lambda::kPruneTask}) {
+      agent_->Register(kind, *handler_);
+    }
+  }
+
+  DeployRequest Request(const std::string& zip) {
+    DeployRequest r;
+    r.application = "shop";
+    r.service = "orders";
+    r.environment = "dev";
+    r.actor = "test";
+    r.target.region = "us-east-1";
+    r.target.endpoint = sandbox_.url();
+    for (const char* name : {"eng-api", "eng-worker"}) {
+      DesiredFunction d;
+      d.function_name = name;
+      d.config.runtime = "python3.12";
+      d.config.handler = "app.handler";
+      d.config.role = "arn:aws:iam::000000000000:role/lambda-role";
+      d.code.zip_file = zip;
+      d.aliases = {"dev"};
+      r.functions.push_back(d);
+    }
+    return r;
+  }
+
+  // Runs engine and delegate until the execution ends or 60 s pass.
+  store::ExecutionRecord Drive(const std::string& id) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (std::chrono::steady_clock::now() < deadline) {
+      auto e = store_->executions().Get(id);
+      if (e.ok() && store::IsTerminal(e->status)) return *e;
+      auto advanced = engine_->RunOnce();
+      auto ran = agent_->RunOne();
+      if (advanced.ok() && *advanced == 0 && ran.ok() && !*ran) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));  // idle: both wait on work
+      }
+    }
+    ADD_FAILURE() << "execution did not end";
+    return *store_->executions().Get(id);
+  }
+
+  std::string AliasVersion(const std::string& fn) {
+    auto api = provider_->For({"us-east-1", sandbox_.url(), ""});
+    std::vector<std::string> ids;
+    auto f = (*api)->Observe(fn, &ids, {});
+    if (!f.ok() || f->FindAlias("dev") == nullptr) return "";
+    return f->FindAlias("dev")->version;
+  }
+
+  Sandbox sandbox_;
+  store::testing::TempDir dir_;
+  SystemClock clock_;
+  RandomIdGenerator ids_{clock_};
+  delegate::lambda::fixtures::StaticCredentials credentials_;
+  aws::RateLimiterRegistry limiters_{clock_};
+  aws::RetryQuota quota_;
+  std::unique_ptr<aws::CurlTransport> curl_;
+  std::unique_ptr<delegate::lambda::AwsLambdaApiProvider> provider_;
+  std::unique_ptr<delegate::lambda::LambdaTaskHandler> handler_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<EmbeddedTransport> transport_;
+  std::unique_ptr<Engine> engine_;
+  std::unique_ptr<delegate::DelegateAgent> agent_;
+};
+
+TEST_F(EngineSandboxTest, DeployNoOpAndFailureWithAutomaticRollback) {
+  const std::string v1 = MakeZip("def handler(e, c):\n    return 1\n");
+  const std::string v2 = MakeZip("def handler(e, c):\n    return 2\n");
+
+  auto first = engine_->StartDeploy(Request(v1));
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  auto done = Drive(first->id);
+  ASSERT_EQ(done.status, ExecutionStatus::kSucceeded) << done.error.value_or("");
+  EXPECT_EQ(AliasVersion("eng-api"), "1");
+  EXPECT_EQ(AliasVersion("eng-worker"), "1");
+
+  auto noop = engine_->StartDeploy(Request(v1));
+  ASSERT_EQ(Drive(noop->id).status, ExecutionStatus::kSucceeded);
+  store::DeploymentFilter filter;
+  filter.execution_id = noop->id;
+  auto records = store_->deployments().List(filter);
+  ASSERT_TRUE(records.ok());
+  ASSERT_EQ(records->size(), 2u);
+  for (const auto& r : *records) EXPECT_EQ(r.version, "1") << "nothing changed: no new version";
+
+  auto update = engine_->StartDeploy(Request(v2));
+  ASSERT_EQ(Drive(update->id).status, ExecutionStatus::kSucceeded);
+  EXPECT_EQ(AliasVersion("eng-api"), "2");
+
+  DeployRequest broken = Request(v1);
+  broken.functions[0].code.zip_file = MakeZip("def handler(e, c):\n    return 3\n");
+  broken.functions[1].code = {};
+  broken.functions[1].code.s3_bucket = "no-such-bucket";
+  broken.functions[1].code.s3_key = "missing.zip";
+  auto failing = engine_->StartDeploy(broken);
+  auto rolled = Drive(failing->id);
+  EXPECT_EQ(rolled.status, ExecutionStatus::kRolledBack) << rolled.error.value_or("");
+  EXPECT_EQ(AliasVersion("eng-api"), "2");
+  EXPECT_EQ(AliasVersion("eng-worker"), "2");
+  auto logs = store_->logs().Read({.execution_id = failing->id});
+  ASSERT_TRUE(logs.ok());
+  bool rollback_logged = false;
+  for (const auto& line : *logs) rollback_logged |= line.text.find("rollback") != std::string::npos;
+  EXPECT_TRUE(rollback_logged);
+}
+
+}  // namespace
+}  // namespace ferry::engine

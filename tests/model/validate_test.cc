@@ -1,0 +1,156 @@
+#include "model/validate.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "common/json.h"
+#include "model/json_codec.h"
+
+namespace ferry::model {
+namespace {
+
+using ::testing::Contains;
+using ::testing::ElementsAre;
+using ::testing::Field;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::Pair;
+
+Problems Check(std::string_view json) {
+  auto parsed = ParseJson(json);
+  EXPECT_TRUE(parsed.ok()) << json;
+  Problems problems;
+  auto entity = DecodeEntity(*parsed, problems);
+  EXPECT_THAT(problems, IsEmpty()) << "decoding " << json;
+  if (entity) ValidateEntity(*entity, problems);
+  return problems;
+}
+
+std::string ServiceWith(std::string_view function_fields) {
+  return R"({"kind": "Service", "application": "shop", "name": "orders",
+             "artifact": {"s3": {"bucket": "shop-artifacts", "keyPattern": "o-*.zip"}},
+             "functions": [{"name": "api", "runtime": "python3.12", "handler": "a.h", )" +
+         std::string(function_fields) + "}]}";
+}
+
+std::vector<std::pair<std::string, std::string>> PathsAndMessages(const Problems& problems) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& p : problems) out.emplace_back(p.path, p.message);
+  return out;
+}
+
+TEST(ValidateTest, ValidServicePasses) {
+  EXPECT_THAT(Check(ServiceWith(R"("memory": 10240, "timeout": 900, "ephemeralStorage": 512)")),
+              IsEmpty());
+}
+
+TEST(ValidateTest, LambdaValuesOutsideTheModel) {
+  Problems p = Check(ServiceWith(R"(
+      "memory": 64, "timeout": 901, "ephemeralStorage": 10241,
+      "functionName": "orders.api", "architectures": ["arm64", "mips"],
+      "layers": ["not-an-arn"], "aliases": ["123", "live", "live"],
+      "deadLetterTarget": "arn:aws:s3:::bucket", "kmsKey": "alias/x",
+      "environment": {"AWS_REGION": "x", "1BAD": "y"}, "tags": {"aws:x": "y"})"));
+  auto pm = PathsAndMessages(p);
+  EXPECT_THAT(pm,
+              Contains(Pair("/functions/0/memory", "must be between 128 and 10240 MB, got 64")));
+  EXPECT_THAT(pm,
+              Contains(Pair("/functions/0/timeout", "must be between 1 and 900 seconds, got 901")));
+  EXPECT_THAT(pm, Contains(Pair("/functions/0/ephemeralStorage",
+                                "must be between 512 and 10240 MB, got 10241")));
+  EXPECT_THAT(pm, Contains(Pair("/functions/0/functionName", HasSubstr("FunctionName pattern"))));
+  EXPECT_THAT(pm,
+              Contains(Pair("/functions/0/architectures", "must list exactly one architecture")));
+  EXPECT_THAT(pm,
+              Contains(Pair("/functions/0/architectures/1", HasSubstr("unknown architecture"))));
+  EXPECT_THAT(pm, Contains(Pair("/functions/0/layers/0", HasSubstr("layer version ARN"))));
+  EXPECT_THAT(pm, Contains(Pair("/functions/0/aliases/0", HasSubstr("Alias pattern"))));
+  EXPECT_THAT(pm, Contains(Pair("/functions/0/aliases/2", "duplicate alias \"live\"")));
+  EXPECT_THAT(pm, Contains(Pair("/functions/0/deadLetterTarget", HasSubstr("SQS queue or SNS"))));
+  EXPECT_THAT(pm, Contains(Pair("/functions/0/kmsKey", HasSubstr("KMS key ARN"))));
+  EXPECT_THAT(pm, Contains(Pair("/functions/0/environment/AWS_REGION", "is reserved by Lambda")));
+  EXPECT_THAT(pm, Contains(Pair("/functions/0/environment/1BAD", HasSubstr("must start with"))));
+  EXPECT_THAT(pm, Contains(Pair("/functions/0/tags/aws:x", HasSubstr("reserved"))));
+  EXPECT_EQ(p.size(), 14u);
+}
+
+TEST(ValidateTest, RuntimeAndHandler) {
+  auto pm = PathsAndMessages(Check(R"({"kind": "Service", "application": "shop", "name": "o",
+      "artifact": {"local": {"path": "x.zip"}},
+      "functions": [{"name": "a", "runtime": "python3.21", "handler": "has space"},
+                    {"name": "b", "runtime": "nodejs20.x"}]})"));
+  EXPECT_THAT(
+      pm, ElementsAre(Pair("/functions/0/runtime",
+                           "unknown Lambda runtime \"python3.21\"; did you mean "
+                           "'python3.11'?"),
+                      Pair("/functions/0/handler", "must be non-empty and contain no whitespace"),
+                      Pair("/functions/1", HasSubstr("missing 'handler'"))));
+}
+
+TEST(ValidateTest, TemplatedValuesAreLeftForResolution) {
+  EXPECT_THAT(Check(ServiceWith(R"("functionName": "${env.name}-api", "layers": ["${x}"])")),
+              IsEmpty());
+  auto pm = PathsAndMessages(Check(ServiceWith(R"("functionName": "${env.name}.api")")));
+  EXPECT_THAT(pm, ElementsAre(Pair("/functions/0/functionName", HasSubstr("contains \".\""))));
+}
+
+TEST(ValidateTest, ExactlyOneRules) {
+  auto pm = PathsAndMessages(Check(R"({"kind": "Service", "application": "shop", "name": "o",
+      "artifact": {"s3": {"bucket": "bb-1", "prefix": "p/", "key": "k"}, "local": {"path": "x"}},
+      "functions": [{"name": "a", "runtime": "python3.12", "handler": "a.h"},
+                    {"name": "a", "runtime": "python3.12", "handler": "a.h"}],
+      "variables": [{"name": "v"}]})"));
+  EXPECT_THAT(pm, ElementsAre(Pair("/artifact", HasSubstr("set only one of s3, local")),
+                              Pair("/artifact/s3", HasSubstr("set only one of prefix, key")),
+                              Pair("/functions/1/name", "duplicate function \"a\""),
+                              Pair("/variables/0", HasSubstr("set one of value, secret"))));
+}
+
+TEST(ValidateTest, CredentialsAndRoles) {
+  auto pm = PathsAndMessages(Check(R"({"kind": "CloudProvider", "name": "Prod_Account",
+      "credentials": {"mode": "keys", "accessKeyId": "akia"},
+      "assumeRole": {"roleArn": "arn:aws:iam::12:role/x", "durationSeconds": 60},
+      "region": "europe", "endpoint": "localhost:4566"})"));
+  EXPECT_THAT(pm, ElementsAre(Pair("/name", HasSubstr("lower-case")),
+                              Pair("/credentials", HasSubstr("needs 'secretAccessKey'")),
+                              Pair("/credentials/accessKeyId", HasSubstr("upper-case")),
+                              Pair("/assumeRole/roleArn", HasSubstr("IAM role ARN")),
+                              Pair("/assumeRole/durationSeconds", HasSubstr("900 and 43200")),
+                              Pair("/region", HasSubstr("AWS region")),
+                              Pair("/endpoint", HasSubstr("URL"))));
+}
+
+TEST(ValidateTest, WorkflowPipelineTrigger) {
+  auto pm = PathsAndMessages(Check(R"({"kind": "Workflow", "application": "a", "name": "w",
+      "strategy": "canary", "environment": "dev", "service": "s",
+      "steps": [{"name": "d", "type": "deploy", "timeout": "5 minutes"}],
+      "variables": [{"name": "env", "default": "x", "allowed": ["dev"]}]})"));
+  EXPECT_THAT(pm, ElementsAre(Pair("", "strategy 'canary' needs 'trafficShift'"),
+                              Pair("/steps/0/timeout", HasSubstr("duration")),
+                              Pair("/variables/0/default", HasSubstr("allowed values"))));
+  pm = PathsAndMessages(Check(R"({"kind": "Pipeline", "application": "a", "name": "p",
+      "stages": [{"name": "a", "workflow": "w", "parallelGroup": "g"},
+                 {"name": "b", "approval": {}, "environment": "dev"},
+                 {"name": "c", "workflow": "w", "parallelGroup": "g"}]})"));
+  EXPECT_THAT(pm, ElementsAre(Pair("/stages/1/environment", "only valid with 'workflow'"),
+                              Pair("/stages/2/parallelGroup", HasSubstr("must be adjacent"))));
+  pm = PathsAndMessages(Check(R"({"kind": "Trigger", "application": "a", "name": "t",
+      "schedule": {"cron": "61 * * * *", "timeZone": "Mars Base"}, "pipeline": "p",
+      "workflow": "w"})"));
+  EXPECT_THAT(pm, ElementsAre(Pair("", HasSubstr("set only one of pipeline, workflow")),
+                              Pair("/schedule/cron", HasSubstr("minute field")),
+                              Pair("/schedule/timeZone", HasSubstr("IANA")),
+                              Pair("/artifactSelection", HasSubstr("'triggering' needs"))));
+}
+
+TEST(ValidateTest, Cron) {
+  EXPECT_EQ(CheckCron("*/5 0-6 1,15 JAN-MAR mon-fri"), "");
+  EXPECT_EQ(CheckCron("0 2 * * 7"), "");
+  EXPECT_NE(CheckCron("0 24 * * *"), "");
+  EXPECT_NE(CheckCron("0 2 * *"), "");
+  EXPECT_NE(CheckCron("*/0 * * * *"), "");
+  EXPECT_NE(CheckCron("5-1 * * * *"), "");
+}
+
+}  // namespace
+}  // namespace ferry::model

@@ -1,0 +1,201 @@
+// LambdaService driven directly (no HTTP) with a FakeClock: state transitions, guards, aliases,
+// and Invoke through real python workers with the metrics it records.
+#include "sandbox/lambda/lambda_service.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+#include <zip.h>
+
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+
+#include "common/crypto.h"
+#include "common/json.h"
+#include "sandbox/runtime/process_invoker.h"
+
+namespace ferry::sandbox::lambda {
+namespace {
+
+class RecordingSink : public MetricSink {
+ public:
+  void Record(const MetricDatum& d) override {
+    std::lock_guard lock(mu);
+    data.push_back(d);
+  }
+  std::mutex mu;
+  std::vector<MetricDatum> data;
+};
+
+std::string PythonZip(const std::string& marker) {
+  auto path =
+      std::filesystem::temp_directory_path() / ("ferry-svc-" + std::to_string(::getpid()) + ".zip");
+  std::string code = "def handler(event, context):\n    return {'marker': '" + marker + "'}\n";
+  int err = 0;
+  zip_t* z = zip_open(path.c_str(), ZIP_CREATE | ZIP_TRUNCATE, &err);
+  zip_file_add(z, "app.py", zip_source_buffer(z, code.data(), code.size(), 0), 0);
+  zip_close(z);
+  std::ifstream in(path, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::filesystem::remove(path);
+  return bytes;
+}
+
+class LambdaServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    work_ = std::filesystem::temp_directory_path() / ("ferry-lsvc-" + std::to_string(::getpid()));
+    runtime::ProcessInvokerOptions options;
+    options.work_dir = work_;
+    invoker_ = std::move(runtime::ProcessInvoker::Create(options)).value();
+    LambdaOptions lambda_options;
+    lambda_options.update_delay = std::chrono::seconds(1);
+    service_ = std::move(LambdaService::Create(lambda_options, clock_, ids_, &sink_, nullptr,
+                                               invoker_.get()))
+                   .value();
+    caller_ = {"000000000000", "test", "us-east-1", "arn:aws:iam::000000000000:root"};
+  }
+  void TearDown() override {
+    service_.reset();
+    invoker_.reset();
+    std::filesystem::remove_all(work_);
+  }
+
+  Response Call(const std::string& method, const std::string& path, const Json& body = nullptr,
+                const std::string& query = "") {
+    Request r;
+    r.method = method;
+    r.raw_path = r.path = path;
+    r.raw_query = query;
+    for (const auto& part : std::vector<std::string>{query}) {
+      auto eq = part.find('=');
+      if (eq != std::string::npos) r.query.emplace(part.substr(0, eq), part.substr(eq + 1));
+    }
+    if (!body.is_null()) r.body = body.dump();
+    return service_->Handle(r, caller_);
+  }
+  static Json Body(const Response& r) { return Json::parse(r.body); }
+  static std::string ErrorType(const Response& r) {
+    for (const auto& [k, v] : r.headers) {
+      if (k == "x-amzn-ErrorType") return v;
+    }
+    return "";
+  }
+  Json CreateBody(const std::string& name, const std::string& marker) {
+    return {{"FunctionName", name},
+            {"Runtime", "python3.12"},
+            {"Handler", "app.handler"},
+            {"Role", "arn:aws:iam::000000000000:role/r"},
+            {"Code", {{"ZipFile", Base64Encode(PythonZip(marker))}}}};
+  }
+
+  FakeClock clock_;
+  SequentialIdGenerator ids_{3};
+  RecordingSink sink_;
+  std::filesystem::path work_;
+  std::unique_ptr<runtime::ProcessInvoker> invoker_;
+  std::unique_ptr<LambdaService> service_;
+  Caller caller_;
+};
+
+TEST_F(LambdaServiceTest, SettlesAfterTheDelayAndGuardsChanges) {
+  Response created = Call("POST", "/2015-03-31/functions", CreateBody("f", "v1"));
+  ASSERT_EQ(created.status, 201) << created.body;
+  EXPECT_EQ(Body(created)["State"], "Pending");
+  std::string zip = PythonZip("v1");
+  EXPECT_EQ(Body(created)["CodeSha256"], Base64Encode(Sha256(zip)));
+
+  Response busy = Call("PUT", "/2015-03-31/functions/f/configuration", Json{{"Timeout", 5}});
+  EXPECT_EQ(busy.status, 409);
+  EXPECT_EQ(ErrorType(busy), "ResourceConflictException");
+  Response invoke_pending = Call("POST", "/2015-03-31/functions/f/invocations", Json::object());
+  EXPECT_EQ(invoke_pending.status, 409);
+
+  clock_.Advance(std::chrono::seconds(1));
+  Json active = Body(Call("GET", "/2015-03-31/functions/f/configuration"));
+  EXPECT_EQ(active["State"], "Active");
+  EXPECT_EQ(active["LastUpdateStatus"], "Successful");
+
+  Response stale = Call("PUT", "/2015-03-31/functions/f/configuration",
+                        Json{{"Timeout", 5}, {"RevisionId", "old"}});
+  EXPECT_EQ(stale.status, 412);
+  EXPECT_EQ(ErrorType(stale), "PreconditionFailedException");
+  Response updated = Call("PUT", "/2015-03-31/functions/f/configuration",
+                          Json{{"Timeout", 5}, {"RevisionId", active["RevisionId"]}});
+  ASSERT_EQ(updated.status, 200) << updated.body;
+  EXPECT_EQ(Body(updated)["LastUpdateStatus"], "InProgress");
+  EXPECT_EQ(Call("POST", "/2015-03-31/functions/f/versions", Json::object()).status, 409);
+  clock_.Advance(std::chrono::seconds(1));
+  Json v1 = Body(Call("POST", "/2015-03-31/functions/f/versions", Json::object()));
+  EXPECT_EQ(v1["Version"], "1");
+  EXPECT_EQ(Body(Call("POST", "/2015-03-31/functions/f/versions", Json::object()))["Version"], "1");
+
+  Response invalid =
+      Call("POST", "/2015-03-31/functions", Json{{"FunctionName", "bad name"}, {"Role", "x"}});
+  EXPECT_EQ(invalid.status, 400);
+  EXPECT_EQ(ErrorType(invalid), "ValidationException");
+  Response not_json = [&] {
+    Request r;
+    r.method = "POST";
+    r.raw_path = r.path = "/2015-03-31/functions/f/invocations";
+    r.body = "{not json";
+    return service_->Handle(r, caller_);
+  }();
+  EXPECT_EQ(ErrorType(not_json), "InvalidRequestContentException");
+}
+
+TEST_F(LambdaServiceTest, WeightedAliasInvokesBothVersionsAndRecordsMetrics) {
+  ASSERT_EQ(Call("POST", "/2015-03-31/functions", CreateBody("w", "v1")).status, 201);
+  clock_.Advance(std::chrono::seconds(1));
+  ASSERT_EQ(Call("POST", "/2015-03-31/functions/w/versions", Json::object()).status, 201);
+  Json code = {{"ZipFile", Base64Encode(PythonZip("v2"))}};
+  ASSERT_EQ(Call("PUT", "/2015-03-31/functions/w/code", code).status, 200);
+  clock_.Advance(std::chrono::seconds(1));
+  ASSERT_EQ(Call("POST", "/2015-03-31/functions/w/versions", Json::object()).status, 201);
+
+  Json bad_alias = {{"Name", "live"},
+                    {"FunctionVersion", "1"},
+                    {"RoutingConfig", {{"AdditionalVersionWeights", {{"1", 0.5}}}}}};
+  EXPECT_EQ(Call("POST", "/2015-03-31/functions/w/aliases", bad_alias).status, 400);
+  bad_alias["FunctionVersion"] = "$LATEST";
+  bad_alias["RoutingConfig"]["AdditionalVersionWeights"] = {{"2", 0.5}};
+  EXPECT_EQ(Call("POST", "/2015-03-31/functions/w/aliases", bad_alias).status, 400);
+  Json alias = {{"Name", "live"},
+                {"FunctionVersion", "1"},
+                {"RoutingConfig", {{"AdditionalVersionWeights", {{"2", 0.5}}}}}};
+  ASSERT_EQ(Call("POST", "/2015-03-31/functions/w/aliases", alias).status, 201);
+
+  std::map<std::string, int> executed;
+  for (int i = 0; i < 40; ++i) {
+    Response r =
+        Call("POST", "/2015-03-31/functions/w/invocations", Json::object(), "Qualifier=live");
+    ASSERT_EQ(r.status, 200) << r.body;
+    std::string version;
+    for (const auto& [k, v] : r.headers) {
+      if (k == "X-Amz-Executed-Version") version = v;
+    }
+    ++executed[version];
+    EXPECT_EQ(Body(r)["marker"], version == "1" ? "v1" : "v2");
+  }
+  EXPECT_GT(executed["1"], 5);
+  EXPECT_GT(executed["2"], 5);
+  EXPECT_EQ(Call("DELETE", "/2015-03-31/functions/w", nullptr, "Qualifier=2").status, 409);
+
+  std::lock_guard lock(sink_.mu);
+  int with_executed_version = 0, by_function = 0;
+  for (const MetricDatum& d : sink_.data) {
+    EXPECT_EQ(d.ns, "AWS/Lambda");
+    if (d.name != "Invocations") continue;
+    if (d.dimensions.size() == 1) ++by_function;
+    if (d.dimensions.size() == 3) {
+      EXPECT_EQ(d.dimensions[1], (std::pair<std::string, std::string>{"Resource", "w:live"}));
+      EXPECT_EQ(d.dimensions[2].first, "ExecutedVersion");
+      ++with_executed_version;
+    }
+  }
+  EXPECT_EQ(by_function, 40);
+  EXPECT_EQ(with_executed_version, 40);
+}
+
+}  // namespace
+}  // namespace ferry::sandbox::lambda
