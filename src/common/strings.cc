@@ -146,6 +146,33 @@ std::optional<std::string> ClosestMatch(std::string_view word,
   return std::nullopt;
 }
 
+std::string EscapeXml(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\r':
+        out += "&#13;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
 std::string QuoteForMessage(std::string_view text, size_t max_len) {
   std::string out = "\"";
   size_t shown = 0;

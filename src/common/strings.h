@@ -30,6 +30,9 @@ size_t EditDistance(std::string_view a, std::string_view b);
 std::optional<std::string> ClosestMatch(std::string_view word,
                                         const std::vector<std::string>& candidates);
 
+// Escapes &, <, >, " and CR for XML text and attribute values.
+std::string EscapeXml(std::string_view text);
+
 // Renders text for an error message: quoted, control characters escaped, cut at max_len.
 std::string QuoteForMessage(std::string_view text, size_t max_len = 80);
 

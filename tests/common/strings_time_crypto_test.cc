@@ -29,9 +29,9 @@ TEST(StringsTest, Utf8Validation) {
   EXPECT_TRUE(IsValidUtf8("plain"));
   EXPECT_TRUE(IsValidUtf8("h\xc3\xa9llo \xe2\x82\xac \xf0\x9f\x9a\x80"));
   EXPECT_FALSE(IsValidUtf8("\xff"));
-  EXPECT_FALSE(IsValidUtf8("\xc0\xaf"));          // overlong '/'
-  EXPECT_FALSE(IsValidUtf8("\xed\xa0\x80"));      // surrogate
-  EXPECT_FALSE(IsValidUtf8("\xe2\x82"));          // truncated
+  EXPECT_FALSE(IsValidUtf8("\xc0\xaf"));      // overlong '/'
+  EXPECT_FALSE(IsValidUtf8("\xed\xa0\x80"));  // surrogate
+  EXPECT_FALSE(IsValidUtf8("\xe2\x82"));      // truncated
 }
 
 TEST(StringsTest, DidYouMean) {
@@ -39,6 +39,11 @@ TEST(StringsTest, DidYouMean) {
   EXPECT_EQ(ClosestMatch("runtme", fields), "runtime");
   EXPECT_EQ(ClosestMatch("memorysize", fields), "memorySize");
   EXPECT_FALSE(ClosestMatch("zzzzzz", fields));
+}
+
+TEST(StringsTest, EscapeXml) {
+  EXPECT_EQ(EscapeXml("a<b>&\"c\"\r"), "a&lt;b&gt;&amp;&quot;c&quot;&#13;");
+  EXPECT_EQ(EscapeXml("plain"), "plain");
 }
 
 TEST(StringsTest, QuoteForMessageEscapesControlAndTruncates) {

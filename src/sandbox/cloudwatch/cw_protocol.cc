@@ -55,32 +55,6 @@ int StatusOf(const Error& error) {
   return HttpStatus(error.code);
 }
 
-std::string EscapeXml(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\r':
-        out += "&#13;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
 std::string FormatDouble(double value) {
   char buf[64];
   auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), value);

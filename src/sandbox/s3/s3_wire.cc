@@ -3,36 +3,10 @@
 #include <ctime>
 #include <pugixml.hpp>
 
+#include "common/strings.h"
 #include "common/time.h"
 
 namespace ferry::sandbox::s3 {
-
-std::string EscapeXml(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\r':
-        out += "&#13;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 XmlWriter::XmlWriter(std::string_view root, bool with_namespace) {
   out_ = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<";

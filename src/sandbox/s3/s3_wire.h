@@ -32,8 +32,6 @@ class XmlWriter {
   std::vector<std::string> open_;
 };
 
-std::string EscapeXml(std::string_view text);
-
 // "Wed, 21 Oct 2015 07:28:00 GMT"
 std::string FormatHttpDate(TimePoint t);
 std::optional<TimePoint> ParseHttpDate(std::string_view text);
