@@ -9,15 +9,16 @@ namespace ferry::aws {
 namespace {
 
 std::string AliasesPath(const std::string& function_name) {
-  return StrCat({"/2015-03-31/functions/", PercentEncode(function_name), "/aliases"});
+  return StrCat(
+      {"/2015-03-31/functions/", UriEncode(function_name, /*keep_slash=*/false), "/aliases"});
 }
 
 std::string AliasPath(const std::string& function_name, const std::string& name) {
-  return StrCat({AliasesPath(function_name), "/", PercentEncode(name)});
+  return StrCat({AliasesPath(function_name), "/", UriEncode(name, /*keep_slash=*/false)});
 }
 
 std::string TagsPath(const std::string& arn) {
-  return StrCat({"/2017-03-31/tags/", PercentEncode(arn)});
+  return StrCat({"/2017-03-31/tags/", UriEncode(arn, /*keep_slash=*/false)});
 }
 
 OperationCall Call(std::string operation, std::string method, std::string path) {
@@ -143,7 +144,7 @@ Result<AliasesPage> LambdaClient::ListAliases(const std::string& function_name,
   char sep = '?';
   auto add = [&](std::string_view key, const std::string& value) {
     if (value.empty()) return;
-    path += StrCat({std::string_view(&sep, 1), key, "=", PercentEncode(value)});
+    path += StrCat({std::string_view(&sep, 1), key, "=", UriEncode(value, /*keep_slash=*/false)});
     sep = '&';
   };
   add("FunctionVersion", function_version);
@@ -188,7 +189,7 @@ Status LambdaClient::UntagResource(const std::string& resource_arn,
   std::string path = TagsPath(resource_arn);
   char sep = '?';
   for (const auto& key : keys) {
-    path += StrCat({std::string_view(&sep, 1), "tagKeys=", PercentEncode(key)});
+    path += StrCat({std::string_view(&sep, 1), "tagKeys=", UriEncode(key, /*keep_slash=*/false)});
     sep = '&';
   }
   auto result = service_.Call(Call("UntagResource", "DELETE", path), stop);
@@ -215,8 +216,10 @@ Result<AccountSettings> LambdaClient::GetAccountSettings(std::stop_token stop) {
 
 Result<InvokeResult> LambdaClient::Invoke(const InvokeRequest& request, std::stop_token stop) {
   std::string path =
-      StrCat({"/2015-03-31/functions/", PercentEncode(request.function_name), "/invocations"});
-  if (!request.qualifier.empty()) path += "?Qualifier=" + PercentEncode(request.qualifier);
+      StrCat({"/2015-03-31/functions/", UriEncode(request.function_name, /*keep_slash=*/false),
+              "/invocations"});
+  if (!request.qualifier.empty())
+    path += "?Qualifier=" + UriEncode(request.qualifier, /*keep_slash=*/false);
   OperationCall call = Call("Invoke", "POST", path);
   call.body = request.payload;
   const char* type = request.type == InvocationType::kEvent    ? "Event"

@@ -13,7 +13,7 @@ namespace {
 using Params = std::vector<std::pair<std::string, std::string>>;
 
 std::string FunctionPath(const std::string& name, std::string_view suffix = "") {
-  return StrCat({"/2015-03-31/functions/", PercentEncode(name), suffix});
+  return StrCat({"/2015-03-31/functions/", UriEncode(name, /*keep_slash=*/false), suffix});
 }
 
 std::string WithQuery(std::string path, const Params& params) {
@@ -21,7 +21,7 @@ std::string WithQuery(std::string path, const Params& params) {
   for (const auto& [key, value] : params) {
     if (value.empty()) continue;
     path += sep;
-    path += PercentEncode(key) + "=" + PercentEncode(value);
+    path += UriEncode(key, /*keep_slash=*/false) + "=" + UriEncode(value, /*keep_slash=*/false);
     sep = '&';
   }
   return path;

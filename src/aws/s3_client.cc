@@ -14,8 +14,8 @@ std::string Query(const Params& params) {
   for (const auto& [key, value] : params) {
     if (value.empty() && key != "versions") continue;
     out += out.empty() ? "?" : "&";
-    out += PercentEncode(key);
-    if (!value.empty() || key == "versions") out += "=" + PercentEncode(value);
+    out += UriEncode(key, /*keep_slash=*/false);
+    if (!value.empty() || key == "versions") out += "=" + UriEncode(value, /*keep_slash=*/false);
   }
   return out;
 }
@@ -100,9 +100,9 @@ Result<OperationCall> S3Client::MakeCall(std::string operation, std::string meth
   call.operation = std::move(operation);
   call.method = std::move(method);
   call.api_class = call.method == "PUT" ? ApiClass::kS3Write : ApiClass::kS3Read;
-  const std::string encoded_key = key.empty() ? "" : "/" + PercentEncode(key, true);
+  const std::string encoded_key = key.empty() ? "" : "/" + UriEncode(key, /*keep_slash=*/true);
   if (options_.path_style || !VirtualHostable(bucket)) {
-    call.path_and_query = "/" + PercentEncode(bucket) + encoded_key + query;
+    call.path_and_query = "/" + UriEncode(bucket, /*keep_slash=*/false) + encoded_key + query;
   } else {
     const std::string& endpoint = service_.config().endpoint;
     const size_t scheme_end = endpoint.find("://");

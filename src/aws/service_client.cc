@@ -239,24 +239,6 @@ bool MayHaveTakenEffect(const Error& error) {
   return AwsHttpStatus(error) >= 500;
 }
 
-std::string PercentEncode(std::string_view text, bool keep_slash) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(text.size() * 3);
-  for (char ch : text) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' ||
-        (keep_slash && c == '/')) {
-      out += ch;
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 0xf];
-    }
-  }
-  return out;
-}
-
 ServiceClient::ServiceClient(ServiceConfig config, ServiceDeps deps)
     : config_(std::move(config)), deps_(deps) {}
 

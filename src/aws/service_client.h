@@ -28,6 +28,7 @@
 #include "aws/http.h"
 #include "aws/rate_limiter.h"
 #include "aws/retry.h"
+#include "aws/sigv4.h"
 #include "common/clock.h"
 #include "common/ids.h"
 #include "common/result.h"
@@ -107,10 +108,6 @@ bool EarlierAttemptAmbiguous(const Error& error);
 // True for failures after which the request may have taken effect: no response (connection
 // error, timeout) or a 5xx.
 bool MayHaveTakenEffect(const Error& error);
-
-// Percent-encodes per RFC 3986 unreserved characters (A-Z a-z 0-9 - _ . ~); '/' is kept when
-// keep_slash (S3 keys in paths).
-std::string PercentEncode(std::string_view text, bool keep_slash = false);
 
 class ServiceClient {
  public:
