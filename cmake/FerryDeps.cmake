@@ -14,6 +14,8 @@ find_package(PostgreSQL REQUIRED)
 pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
 pkg_check_modules(LIBZIP REQUIRED IMPORTED_TARGET libzip)
 pkg_check_modules(ARGON2 REQUIRED IMPORTED_TARGET libargon2)
+# ferry sandbox's HTTP listener (raw request bodies, for SigV4 over gzip-encoded payloads).
+pkg_check_modules(MICROHTTPD REQUIRED IMPORTED_TARGET libmicrohttpd)
 if(FERRY_BUILD_TESTS)
   find_package(GTest REQUIRED)
 endif()

@@ -9,6 +9,7 @@
 #include <iostream>
 #include <map>
 
+#include "api/config_apply.h"
 #include "commands.h"
 #include "common/clock.h"
 #include "common/ids.h"
@@ -82,35 +83,6 @@ Result<std::unique_ptr<store::Store>> OpenStore(const std::string& data_dir) {
   return store::OpenSqliteStore(options, SystemClock::Instance(), ids);
 }
 
-Result<std::vector<model::Entity>> StoredEntities(store::Store& store) {
-  FERRY_ASSIGN_OR_RETURN(auto records, store.entities().List("", std::nullopt));
-  std::vector<model::Entity> out;
-  for (const store::EntityRecord& r : records) {
-    auto entity = model::EntityFromJson(r.spec_json);
-    if (!entity.ok()) {
-      return entity.error().WithContext(r.key.kind + " " + r.key.application + "/" + r.key.name);
-    }
-    out.push_back(std::move(*entity));
-  }
-  std::stable_sort(out.begin(), out.end(), [](const model::Entity& a, const model::Entity& b) {
-    return std::make_tuple(model::KindOf(a), model::ApplicationOf(a), model::NameOf(a)) <
-           std::make_tuple(model::KindOf(b), model::ApplicationOf(b), model::NameOf(b));
-  });
-  return out;
-}
-
-std::string_view OutcomeName(store::PutOutcome outcome) {
-  switch (outcome) {
-    case store::PutOutcome::kCreated:
-      return "created";
-    case store::PutOutcome::kUpdated:
-      return "updated";
-    case store::PutOutcome::kUnchanged:
-      return "unchanged";
-  }
-  return "?";
-}
-
 int Fail(const Error& error) {
   std::cerr << "ferry: " << error.message << "\n";
   return 1;
@@ -119,35 +91,29 @@ int Fail(const Error& error) {
 int RunApply(const std::string& path, const std::string& data_dir, bool json) {
   auto store = OpenStore(data_dir);
   if (!store.ok()) return Fail(store.error());
-  auto stored = StoredEntities(**store);
+  auto stored = api::StoredEntities(**store);
   if (!stored.ok()) return Fail(stored.error());
   config::LoadedConfig loaded = config::LoadConfig(path, {}, *stored);
   if (!loaded.ok()) return ReportProblems(loaded, json);
-  std::vector<store::EntityWrite> writes;
-  for (const model::Entity& e : loaded.entities) {
-    writes.push_back({{std::string(model::StoreKindName(model::KindOf(e))), model::ApplicationOf(e),
-                       model::NameOf(e)},
-                      model::CanonicalJson(e),
-                      std::nullopt});
-  }
-  auto outcomes = (*store)->entities().PutAll(writes, Actor());
-  if (!outcomes.ok()) return Fail(outcomes.error());
+  auto applied = api::WriteEntities(loaded.entities, **store, Actor());
+  if (!applied.ok()) return Fail(applied.error());
   Json rows = Json::array();
   std::map<store::PutOutcome, int> counts;
-  for (size_t i = 0; i < writes.size(); ++i) {
+  for (size_t i = 0; i < applied->size(); ++i) {
     const model::Entity& e = loaded.entities[i];
+    store::PutOutcome outcome = (*applied)[i].outcome;
     std::string kind(model::EnumName(model::KindOf(e)));
     std::string name = model::ApplicationOf(e).empty()
                            ? model::NameOf(e)
                            : model::ApplicationOf(e) + "/" + model::NameOf(e);
-    ++counts[(*outcomes)[i]];
+    ++counts[outcome];
     if (json) {
       rows.push_back({{"kind", kind},
                       {"application", model::ApplicationOf(e)},
                       {"name", model::NameOf(e)},
-                      {"outcome", OutcomeName((*outcomes)[i])}});
+                      {"outcome", api::PutOutcomeName(outcome)}});
     } else {
-      std::cout << OutcomeName((*outcomes)[i]) << "\t" << kind << " " << name << "\n";
+      std::cout << api::PutOutcomeName(outcome) << "\t" << kind << " " << name << "\n";
     }
   }
   if (json) {
@@ -163,7 +129,7 @@ int RunApply(const std::string& path, const std::string& data_dir, bool json) {
 int RunExport(const std::string& data_dir, const std::string& output) {
   auto store = OpenStore(data_dir);
   if (!store.ok()) return Fail(store.error());
-  auto stored = StoredEntities(**store);
+  auto stored = api::StoredEntities(**store);
   if (!stored.ok()) return Fail(stored.error());
   std::string yaml = config::ExportYaml(*stored);
   if (output.empty() || output == "-") {

@@ -17,5 +17,13 @@ void AddVersionCommand(CLI::App& root, CommandContext& ctx);
 void AddSandboxCommand(CLI::App& root, CommandContext& ctx);
 // validate, apply, export (cmd_config.cc).
 void AddConfigCommands(CLI::App& root, CommandContext& ctx);
+// deploy (cmd_deploy.cc); executions [get], logs, abort, rollback (cmd_executions.cc): API clients.
+void AddDeployCommand(CLI::App& root, CommandContext& ctx);
+void AddExecutionCommands(CLI::App& root, CommandContext& ctx);
+// token create / list / revoke (cmd_token.cc), on the data directory.
+void AddTokenCommands(CLI::App& root, CommandContext& ctx);
+// server (cmd_server.cc) and up (cmd_up.cc): the server runtime (server_runtime.h).
+void AddServerCommand(CLI::App& root, CommandContext& ctx);
+void AddUpCommand(CLI::App& root, CommandContext& ctx);
 
 }  // namespace ferry::app

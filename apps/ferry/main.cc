@@ -29,11 +29,17 @@ int main(int argc, char** argv) {
   ferry::app::AddVersionCommand(root, ctx);
   ferry::app::AddSandboxCommand(root, ctx);
   ferry::app::AddConfigCommands(root, ctx);
+  ferry::app::AddDeployCommand(root, ctx);
+  ferry::app::AddExecutionCommands(root, ctx);
+  ferry::app::AddTokenCommands(root, ctx);
+  ferry::app::AddServerCommand(root, ctx);
+  ferry::app::AddUpCommand(root, ctx);
 
   try {
     root.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return root.exit(e);
+    // Bad usage exits 2 (CLI11's own codes are 100+); --help and --version exit 0.
+    return root.exit(e) == 0 ? 0 : 2;
   }
   return ctx.exit_code;
 }

@@ -139,6 +139,7 @@ Result<GetMetricDataResult> CloudWatchClient::GetMetricData(const GetMetricDataR
       service_.Call(JsonCall(std::string(kOp), ApiClass::kCloudWatchGetMetricData, body), stop));
   FERRY_ASSIGN_OR_RETURN(Json json, ParseBody(result.response.body, kOp));
   GetMetricDataResult out;
+  out.request_id = result.request_id;
   out.next_token = Str(json, "NextToken");
   FERRY_ASSIGN_OR_RETURN(Json results, Array(json, "MetricDataResults", kOp));
   for (const Json& r : results) {
@@ -182,6 +183,7 @@ Result<GetMetricStatisticsResult> CloudWatchClient::GetMetricStatistics(
                     stop));
   FERRY_ASSIGN_OR_RETURN(Json json, ParseBody(result.response.body, kOp));
   GetMetricStatisticsResult out;
+  out.request_id = result.request_id;
   out.label = Str(json, "Label");
   FERRY_ASSIGN_OR_RETURN(Json points, Array(json, "Datapoints", kOp));
   for (const Json& p : points) {
@@ -221,6 +223,7 @@ Result<DescribeAlarmsResult> CloudWatchClient::DescribeAlarms(const DescribeAlar
       service_.Call(JsonCall(std::string(kOp), ApiClass::kCloudWatchDescribeAlarms, body), stop));
   FERRY_ASSIGN_OR_RETURN(Json json, ParseBody(result.response.body, kOp));
   DescribeAlarmsResult out;
+  out.request_id = result.request_id;
   out.next_token = Str(json, "NextToken");
   FERRY_ASSIGN_OR_RETURN(Json alarms, Array(json, "MetricAlarms", kOp));
   for (const Json& a : alarms) {
@@ -250,8 +253,9 @@ Result<DescribeAlarmsResult> CloudWatchClient::DescribeAlarms(const DescribeAlar
   return out;
 }
 
-Status CloudWatchClient::PutMetricData(const std::string& namespace_,
-                                       const std::vector<MetricDatum>& data, std::stop_token stop) {
+Result<ResponseMetadata> CloudWatchClient::PutMetricData(const std::string& namespace_,
+                                                         const std::vector<MetricDatum>& data,
+                                                         std::stop_token stop) {
   Json datums = Json::array();
   for (const auto& d : data) {
     if (!std::isfinite(d.value)) {
@@ -265,12 +269,12 @@ Status CloudWatchClient::PutMetricData(const std::string& namespace_,
     if (!d.unit.empty()) datum["Unit"] = d.unit;
     datums.push_back(std::move(datum));
   }
-  auto result = service_.Call(JsonCall("PutMetricData", ApiClass::kCloudWatchPutMetricData,
-                                       {{"Namespace", namespace_}, {"MetricData", datums}},
-                                       /*retry_safe=*/false),
-                              stop);
-  if (!result.ok()) return result.error();
-  return Ok();
+  FERRY_ASSIGN_OR_RETURN(auto result,
+                         service_.Call(JsonCall("PutMetricData", ApiClass::kCloudWatchPutMetricData,
+                                                {{"Namespace", namespace_}, {"MetricData", datums}},
+                                                /*retry_safe=*/false),
+                                       stop));
+  return ResponseMetadata{result.request_id};
 }
 
 }  // namespace ferry::aws

@@ -64,6 +64,7 @@ struct MetricDataResult {
 struct GetMetricDataResult {
   std::vector<MetricDataResult> results;
   std::string next_token;
+  std::string request_id;  // of the response (x-amzn-RequestId)
 };
 
 struct GetMetricStatisticsRequest {
@@ -88,6 +89,7 @@ struct MetricDatapoint {
 struct GetMetricStatisticsResult {
   std::string label;
   std::vector<MetricDatapoint> datapoints;
+  std::string request_id;
 };
 
 struct DescribeAlarmsRequest {
@@ -119,6 +121,7 @@ struct DescribeAlarmsResult {
   std::vector<MetricAlarm> metric_alarms;
   std::vector<std::string> composite_alarm_names;
   std::string next_token;
+  std::string request_id;
 };
 
 struct MetricDatum {
@@ -139,8 +142,9 @@ class CloudWatchClient {
                                                         std::stop_token stop = {});
   Result<DescribeAlarmsResult> DescribeAlarms(const DescribeAlarmsRequest& request,
                                               std::stop_token stop = {});
-  Status PutMetricData(const std::string& namespace_, const std::vector<MetricDatum>& data,
-                       std::stop_token stop = {});
+  Result<ResponseMetadata> PutMetricData(const std::string& namespace_,
+                                         const std::vector<MetricDatum>& data,
+                                         std::stop_token stop = {});
 
  private:
   ServiceClient service_;

@@ -49,9 +49,9 @@ bool SameRouting(const RoutingWeights& a, const RoutingWeights& b) {
   return true;
 }
 
-Result<AliasConfiguration> ParseAlias(const std::string& body, std::string_view operation) {
-  FERRY_ASSIGN_OR_RETURN(auto json, lambda_json::ParseObject(body, operation));
-  return lambda_json::ToAliasConfiguration(json);
+Result<AliasConfiguration> ParseAlias(const CallResult& result, std::string_view operation) {
+  FERRY_ASSIGN_OR_RETURN(auto json, lambda_json::ParseObject(result.response.body, operation));
+  return lambda_json::WithRequestId(lambda_json::ToAliasConfiguration(json), result.request_id);
 }
 
 }  // namespace
@@ -66,7 +66,7 @@ Result<AliasConfiguration> LambdaClient::CreateAlias(const CreateAliasRequest& r
   for (int attempt = 1;; ++attempt) {
     auto result = service_.Call(
         JsonCall("CreateAlias", "POST", AliasesPath(request.function_name), body), stop);
-    if (result.ok()) return ParseAlias(result->response.body, "CreateAlias");
+    if (result.ok()) return ParseAlias(*result, "CreateAlias");
     const Error& error = result.error();
     if (error.code != ErrorCode::kConflict) return error;
     auto existing = GetAlias(request.function_name, request.name, stop);
@@ -93,7 +93,7 @@ Result<AliasConfiguration> LambdaClient::GetAlias(const std::string& function_na
                                                   const std::string& name, std::stop_token stop) {
   FERRY_ASSIGN_OR_RETURN(
       auto result, service_.Call(Call("GetAlias", "GET", AliasPath(function_name, name)), stop));
-  return ParseAlias(result.response.body, "GetAlias");
+  return ParseAlias(result, "GetAlias");
 }
 
 Result<AliasConfiguration> LambdaClient::UpdateAlias(const UpdateAliasRequest& request,
@@ -121,19 +121,19 @@ Result<AliasConfiguration> LambdaClient::UpdateAlias(const UpdateAliasRequest& r
     }
     return error;
   }
-  return ParseAlias(result->response.body, "UpdateAlias");
+  return ParseAlias(*result, "UpdateAlias");
 }
 
-Status LambdaClient::DeleteAlias(const std::string& function_name, const std::string& name,
-                                 std::stop_token stop) {
+Result<ResponseMetadata> LambdaClient::DeleteAlias(const std::string& function_name,
+                                                   const std::string& name, std::stop_token stop) {
   auto result = service_.Call(Call("DeleteAlias", "DELETE", AliasPath(function_name, name)), stop);
   if (!result.ok()) {
     if (result.error().code == ErrorCode::kNotFound && EarlierAttemptAmbiguous(result.error())) {
-      return Ok();
+      return ResponseMetadata{result.error().details.at("request_id")};
     }
     return result.error();
   }
-  return Ok();
+  return ResponseMetadata{result->request_id};
 }
 
 Result<AliasesPage> LambdaClient::ListAliases(const std::string& function_name,
@@ -152,11 +152,11 @@ Result<AliasesPage> LambdaClient::ListAliases(const std::string& function_name,
   add("MaxItems", max_items > 0 ? std::to_string(max_items) : "");
   FERRY_ASSIGN_OR_RETURN(auto result, service_.Call(Call("ListAliases", "GET", path), stop));
   FERRY_ASSIGN_OR_RETURN(auto json, lambda_json::ParseObject(result.response.body, "ListAliases"));
-  return lambda_json::ToAliasesPage(json);
+  return lambda_json::WithRequestId(lambda_json::ToAliasesPage(json), result.request_id);
 }
 
 Result<std::vector<AliasConfiguration>> LambdaClient::ListAllAliases(
-    const std::string& function_name, std::stop_token stop) {
+    const std::string& function_name, std::stop_token stop, std::vector<std::string>* request_ids) {
   std::vector<AliasConfiguration> all;
   std::string marker;
   for (int pages = 0;; ++pages) {
@@ -164,6 +164,7 @@ Result<std::vector<AliasConfiguration>> LambdaClient::ListAllAliases(
       return Error{ErrorCode::kUnavailable, "lambda ListAliases: too many pages"};
     }
     FERRY_ASSIGN_OR_RETURN(auto page, ListAliases(function_name, "", marker, 0, stop));
+    if (request_ids != nullptr) request_ids->push_back(page.request_id);
     for (auto& a : page.aliases) all.push_back(std::move(a));
     if (page.next_marker.empty()) return all;
     if (page.next_marker == marker) {
@@ -174,35 +175,36 @@ Result<std::vector<AliasConfiguration>> LambdaClient::ListAllAliases(
   }
 }
 
-Status LambdaClient::TagResource(const std::string& resource_arn,
-                                 const std::map<std::string, std::string>& tags,
-                                 std::stop_token stop) {
-  auto result = service_.Call(
-      JsonCall("TagResource", "POST", TagsPath(resource_arn), Json{{"Tags", Json(tags)}}), stop);
-  if (!result.ok()) return result.error();
-  return Ok();
+Result<ResponseMetadata> LambdaClient::TagResource(const std::string& resource_arn,
+                                                   const std::map<std::string, std::string>& tags,
+                                                   std::stop_token stop) {
+  FERRY_ASSIGN_OR_RETURN(auto result,
+                         service_.Call(JsonCall("TagResource", "POST", TagsPath(resource_arn),
+                                                Json{{"Tags", Json(tags)}}),
+                                       stop));
+  return ResponseMetadata{result.request_id};
 }
 
-Status LambdaClient::UntagResource(const std::string& resource_arn,
-                                   const std::vector<std::string>& keys, std::stop_token stop) {
-  if (keys.empty()) return Ok();
+Result<ResponseMetadata> LambdaClient::UntagResource(const std::string& resource_arn,
+                                                     const std::vector<std::string>& keys,
+                                                     std::stop_token stop) {
+  if (keys.empty()) return ResponseMetadata{};
   std::string path = TagsPath(resource_arn);
   char sep = '?';
   for (const auto& key : keys) {
     path += StrCat({std::string_view(&sep, 1), "tagKeys=", UriEncode(key, /*keep_slash=*/false)});
     sep = '&';
   }
-  auto result = service_.Call(Call("UntagResource", "DELETE", path), stop);
-  if (!result.ok()) return result.error();
-  return Ok();
+  FERRY_ASSIGN_OR_RETURN(auto result, service_.Call(Call("UntagResource", "DELETE", path), stop));
+  return ResponseMetadata{result.request_id};
 }
 
-Result<std::map<std::string, std::string>> LambdaClient::ListTags(const std::string& resource_arn,
-                                                                  std::stop_token stop) {
+Result<TagList> LambdaClient::ListTags(const std::string& resource_arn, std::stop_token stop) {
   FERRY_ASSIGN_OR_RETURN(auto result,
                          service_.Call(Call("ListTags", "GET", TagsPath(resource_arn)), stop));
   FERRY_ASSIGN_OR_RETURN(auto json, lambda_json::ParseObject(result.response.body, "ListTags"));
-  return lambda_json::ToTags(json);
+  FERRY_ASSIGN_OR_RETURN(auto tags, lambda_json::ToTags(json));
+  return TagList{std::move(tags), result.request_id};
 }
 
 Result<AccountSettings> LambdaClient::GetAccountSettings(std::stop_token stop) {
@@ -211,7 +213,7 @@ Result<AccountSettings> LambdaClient::GetAccountSettings(std::stop_token stop) {
       service_.Call(Call("GetAccountSettings", "GET", "/2016-08-19/account-settings"), stop));
   FERRY_ASSIGN_OR_RETURN(auto json,
                          lambda_json::ParseObject(result.response.body, "GetAccountSettings"));
-  return lambda_json::ToAccountSettings(json);
+  return lambda_json::WithRequestId(lambda_json::ToAccountSettings(json), result.request_id);
 }
 
 Result<InvokeResult> LambdaClient::Invoke(const InvokeRequest& request, std::stop_token stop) {
@@ -233,6 +235,7 @@ Result<InvokeResult> LambdaClient::Invoke(const InvokeRequest& request, std::sto
   FERRY_ASSIGN_OR_RETURN(auto result, service_.Call(call, stop));
   InvokeResult out;
   out.status_code = result.response.status;
+  out.request_id = result.request_id;
   out.function_error = result.response.Header("x-amz-function-error");
   out.executed_version = result.response.Header("x-amz-executed-version");
   out.payload = std::move(result.response.body);

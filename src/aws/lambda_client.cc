@@ -1,5 +1,6 @@
 #include "aws/lambda_client.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "aws/lambda_json.h"
@@ -49,8 +50,24 @@ OperationCall WithJsonBody(OperationCall call, const Json& body) {
 
 std::string CodeSha256(const std::string& zip) { return Base64Encode(Sha256(zip)); }
 
+// Set semantics: Lambda may report the ids in another order.
+bool SameIds(std::vector<std::string> a, std::vector<std::string> b) {
+  std::sort(a.begin(), a.end());
+  std::sort(b.begin(), b.end());
+  return a == b;
+}
+
+bool VpcHolds(const FunctionConfiguration& c, const std::optional<VpcConfig>& vpc) {
+  return !vpc || (SameIds(c.vpc_config.subnet_ids, vpc->subnet_ids) &&
+                  SameIds(c.vpc_config.security_group_ids, vpc->security_group_ids));
+}
+
 bool ConfigHolds(const FunctionConfiguration& c, const UpdateFunctionConfigurationRequest& r) {
-  return (!r.role || c.role == *r.role) && (!r.handler || c.handler == *r.handler) &&
+  const std::string tracing = c.tracing_mode.empty() ? "PassThrough" : c.tracing_mode;
+  return VpcHolds(c, r.vpc_config) && (!r.tracing_mode || tracing == *r.tracing_mode) &&
+         (!r.kms_key_arn || c.kms_key_arn == *r.kms_key_arn) &&
+         (!r.dead_letter_target_arn || c.dead_letter_target_arn == *r.dead_letter_target_arn) &&
+         (!r.role || c.role == *r.role) && (!r.handler || c.handler == *r.handler) &&
          (!r.description || c.description == *r.description) &&
          (!r.runtime || c.runtime == *r.runtime) && (!r.timeout || c.timeout == *r.timeout) &&
          (!r.memory_size || c.memory_size == *r.memory_size) &&
@@ -81,6 +98,20 @@ LambdaClient::LambdaClient(ServiceConfig config, ServiceDeps deps)
 
 Result<std::string> LambdaClient::GetRaw(const std::string& operation,
                                          const std::string& function_name,
+                                         const std::string& qualifier, std::stop_token stop,
+                                         std::string* request_id) {
+  FERRY_ASSIGN_OR_RETURN(auto result, RawCall(operation, function_name, qualifier, stop));
+  if (request_id != nullptr) *request_id = result.request_id;
+  return std::move(result.response.body);
+}
+
+Result<GetFunctionResult> LambdaClient::ParseGetFunction(std::string_view body) {
+  FERRY_ASSIGN_OR_RETURN(auto json, lambda_json::ParseObject(body, "GetFunction"));
+  return lambda_json::ToGetFunctionResult(json);
+}
+
+Result<CallResult> LambdaClient::RawCall(const std::string& operation,
+                                         const std::string& function_name,
                                          const std::string& qualifier, std::stop_token stop) {
   std::string path;
   if (operation == "GetFunction") {
@@ -90,26 +121,25 @@ Result<std::string> LambdaClient::GetRaw(const std::string& operation,
   } else {
     return InvalidArgument(StrCat({"lambda: no raw access to operation ", operation}));
   }
-  FERRY_ASSIGN_OR_RETURN(
-      auto result,
-      service_.Call(MakeCall(operation, "GET", WithQuery(path, {{"Qualifier", qualifier}})), stop));
-  return std::move(result.response.body);
+  return service_.Call(MakeCall(operation, "GET", WithQuery(path, {{"Qualifier", qualifier}})),
+                       stop);
 }
 
 Result<GetFunctionResult> LambdaClient::GetFunction(const std::string& function_name,
                                                     const std::string& qualifier,
                                                     std::stop_token stop) {
-  FERRY_ASSIGN_OR_RETURN(auto body, GetRaw("GetFunction", function_name, qualifier, stop));
-  FERRY_ASSIGN_OR_RETURN(auto json, lambda_json::ParseObject(body, "GetFunction"));
-  return lambda_json::ToGetFunctionResult(json);
+  FERRY_ASSIGN_OR_RETURN(auto result, RawCall("GetFunction", function_name, qualifier, stop));
+  FERRY_ASSIGN_OR_RETURN(auto json, lambda_json::ParseObject(result.response.body, "GetFunction"));
+  return lambda_json::WithRequestId(lambda_json::ToGetFunctionResult(json), result.request_id);
 }
 
 Result<FunctionConfiguration> LambdaClient::GetFunctionConfiguration(
     const std::string& function_name, const std::string& qualifier, std::stop_token stop) {
-  FERRY_ASSIGN_OR_RETURN(auto body,
-                         GetRaw("GetFunctionConfiguration", function_name, qualifier, stop));
-  FERRY_ASSIGN_OR_RETURN(auto json, lambda_json::ParseObject(body, "GetFunctionConfiguration"));
-  return lambda_json::ToFunctionConfiguration(json);
+  FERRY_ASSIGN_OR_RETURN(auto result,
+                         RawCall("GetFunctionConfiguration", function_name, qualifier, stop));
+  FERRY_ASSIGN_OR_RETURN(
+      auto json, lambda_json::ParseObject(result.response.body, "GetFunctionConfiguration"));
+  return lambda_json::WithRequestId(lambda_json::ToFunctionConfiguration(json), result.request_id);
 }
 
 Result<FunctionConfiguration> LambdaClient::CreateFunction(const CreateFunctionRequest& request,
@@ -123,7 +153,8 @@ Result<FunctionConfiguration> LambdaClient::CreateFunction(const CreateFunctionR
     if (result.ok()) {
       FERRY_ASSIGN_OR_RETURN(auto json,
                              lambda_json::ParseObject(result->response.body, "CreateFunction"));
-      return lambda_json::ToFunctionConfiguration(json);
+      return lambda_json::WithRequestId(lambda_json::ToFunctionConfiguration(json),
+                                        result->request_id);
     }
     const Error& error = result.error();
     if (error.code != ErrorCode::kConflict) return error;
@@ -176,7 +207,7 @@ Result<FunctionConfiguration> LambdaClient::UpdateFunctionCode(
   }
   FERRY_ASSIGN_OR_RETURN(auto json,
                          lambda_json::ParseObject(result->response.body, "UpdateFunctionCode"));
-  return lambda_json::ToFunctionConfiguration(json);
+  return lambda_json::WithRequestId(lambda_json::ToFunctionConfiguration(json), result->request_id);
 }
 
 Result<FunctionConfiguration> LambdaClient::UpdateFunctionConfiguration(
@@ -199,7 +230,7 @@ Result<FunctionConfiguration> LambdaClient::UpdateFunctionConfiguration(
   }
   FERRY_ASSIGN_OR_RETURN(
       auto json, lambda_json::ParseObject(result->response.body, "UpdateFunctionConfiguration"));
-  return lambda_json::ToFunctionConfiguration(json);
+  return lambda_json::WithRequestId(lambda_json::ToFunctionConfiguration(json), result->request_id);
 }
 
 Result<FunctionConfiguration> LambdaClient::PublishVersion(const PublishVersionRequest& request,
@@ -219,7 +250,8 @@ Result<FunctionConfiguration> LambdaClient::PublishVersion(const PublishVersionR
     if (result.ok()) {
       FERRY_ASSIGN_OR_RETURN(auto json,
                              lambda_json::ParseObject(result->response.body, "PublishVersion"));
-      return lambda_json::ToFunctionConfiguration(json);
+      return lambda_json::WithRequestId(lambda_json::ToFunctionConfiguration(json),
+                                        result->request_id);
     }
     const Error& error = result.error();
     if (!MayHaveTakenEffect(error) || attempt >= retry.max_attempts) return error;
@@ -231,7 +263,8 @@ Result<FunctionConfiguration> LambdaClient::PublishVersion(const PublishVersionR
       if (!latest.ok()) return error;
       expected_sha = latest->code_sha256;
     }
-    auto versions = ListAllVersions(request.function_name, 100'000, stop);
+    std::vector<std::string> request_ids;
+    auto versions = ListAllVersions(request.function_name, 100'000, stop, &request_ids);
     if (!versions.ok()) return error;
     const FunctionConfiguration* newest = nullptr;
     int64_t newest_number = 0;
@@ -245,7 +278,9 @@ Result<FunctionConfiguration> LambdaClient::PublishVersion(const PublishVersionR
     if (newest != nullptr && newest->code_sha256 == expected_sha &&
         newest->description == request.description) {
       LogReconciled("PublishVersion", request.function_name);
-      return *newest;
+      FunctionConfiguration found = *newest;
+      found.request_id = request_ids.empty() ? "" : request_ids.back();
+      return found;
     }
     const auto delay = BackoffDelay(attempt, deps.ids.NextUnit(), retry);
     if (!deps.clock.SleepFor(delay, stop)) {
@@ -264,15 +299,17 @@ Result<VersionsPage> LambdaClient::ListVersionsByFunction(const std::string& fun
                          service_.Call(MakeCall("ListVersionsByFunction", "GET", path), stop));
   FERRY_ASSIGN_OR_RETURN(auto json,
                          lambda_json::ParseObject(result.response.body, "ListVersionsByFunction"));
-  return lambda_json::ToVersionsPage(json);
+  return lambda_json::WithRequestId(lambda_json::ToVersionsPage(json), result.request_id);
 }
 
 Result<std::vector<FunctionConfiguration>> LambdaClient::ListAllVersions(
-    const std::string& function_name, size_t max_items, std::stop_token stop) {
+    const std::string& function_name, size_t max_items, std::stop_token stop,
+    std::vector<std::string>* request_ids) {
   std::vector<FunctionConfiguration> all;
   std::string marker;
   do {
     FERRY_ASSIGN_OR_RETURN(auto page, ListVersionsByFunction(function_name, marker, 0, stop));
+    if (request_ids != nullptr) request_ids->push_back(page.request_id);
     for (auto& v : page.versions) all.push_back(std::move(v));
     if (all.size() > max_items) {
       return FailedPrecondition(StrCat(
@@ -287,19 +324,21 @@ Result<std::vector<FunctionConfiguration>> LambdaClient::ListAllVersions(
   return all;
 }
 
-Status LambdaClient::DeleteFunction(const std::string& function_name, const std::string& qualifier,
-                                    std::stop_token stop) {
+Result<ResponseMetadata> LambdaClient::DeleteFunction(const std::string& function_name,
+                                                      const std::string& qualifier,
+                                                      std::stop_token stop) {
   auto result =
       service_.Call(MakeCall("DeleteFunction", "DELETE",
                              WithQuery(FunctionPath(function_name), {{"Qualifier", qualifier}})),
                     stop);
   if (!result.ok()) {
     if (result.error().code == ErrorCode::kNotFound && EarlierAttemptAmbiguous(result.error())) {
-      return Ok();  // our earlier attempt deleted it
+      // Our earlier attempt deleted it.
+      return ResponseMetadata{result.error().details.at("request_id")};
     }
     return result.error();
   }
-  return Ok();
+  return ResponseMetadata{result->request_id};
 }
 
 }  // namespace ferry::aws

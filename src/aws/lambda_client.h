@@ -1,6 +1,9 @@
 // LambdaClient: the Lambda API (rest-json, 2015-03-31) operations Ferry uses, typed.
 //
-// Errors carry the AWS error code, message, HTTP status and request id (see service_client.h);
+// Every result carries the request id of the response it came from (`request_id`; the
+// ResponseMetadata of calls that return no data; ListAll* append every page's id to
+// *request_ids). Errors carry the AWS error code, message, HTTP status and request id (see
+// service_client.h);
 // notable codes: ResourceNotFoundException → kNotFound, ResourceConflictException → kConflict,
 // PreconditionFailedException (a RevisionId guard) → kFailedPrecondition,
 // TooManyRequestsException → kTooManyRequests, InvalidParameterValueException → kInvalidArgument.
@@ -72,11 +75,12 @@ class LambdaClient {
                                               const std::string& marker = "", int max_items = 0,
                                               std::stop_token stop = {});
   // Every page, up to max_items versions in total (kFailedPrecondition past it).
-  Result<std::vector<FunctionConfiguration>> ListAllVersions(const std::string& function_name,
-                                                             size_t max_items = 100'000,
-                                                             std::stop_token stop = {});
-  Status DeleteFunction(const std::string& function_name, const std::string& qualifier = "",
-                        std::stop_token stop = {});
+  Result<std::vector<FunctionConfiguration>> ListAllVersions(
+      const std::string& function_name, size_t max_items = 100'000, std::stop_token stop = {},
+      std::vector<std::string>* request_ids = nullptr);
+  Result<ResponseMetadata> DeleteFunction(const std::string& function_name,
+                                          const std::string& qualifier = "",
+                                          std::stop_token stop = {});
 
   Result<AliasConfiguration> CreateAlias(const CreateAliasRequest& request,
                                          std::stop_token stop = {});
@@ -84,35 +88,45 @@ class LambdaClient {
                                       std::stop_token stop = {});
   Result<AliasConfiguration> UpdateAlias(const UpdateAliasRequest& request,
                                          std::stop_token stop = {});
-  Status DeleteAlias(const std::string& function_name, const std::string& name,
-                     std::stop_token stop = {});
+  Result<ResponseMetadata> DeleteAlias(const std::string& function_name, const std::string& name,
+                                       std::stop_token stop = {});
   Result<AliasesPage> ListAliases(const std::string& function_name,
                                   const std::string& function_version = "",
                                   const std::string& marker = "", int max_items = 0,
                                   std::stop_token stop = {});
-  Result<std::vector<AliasConfiguration>> ListAllAliases(const std::string& function_name,
-                                                         std::stop_token stop = {});
+  Result<std::vector<AliasConfiguration>> ListAllAliases(
+      const std::string& function_name, std::stop_token stop = {},
+      std::vector<std::string>* request_ids = nullptr);
 
   // resource_arn: a function ARN (tags live on the unqualified function).
-  Status TagResource(const std::string& resource_arn,
-                     const std::map<std::string, std::string>& tags, std::stop_token stop = {});
-  Status UntagResource(const std::string& resource_arn, const std::vector<std::string>& keys,
-                       std::stop_token stop = {});
-  Result<std::map<std::string, std::string>> ListTags(const std::string& resource_arn,
-                                                      std::stop_token stop = {});
+  Result<ResponseMetadata> TagResource(const std::string& resource_arn,
+                                       const std::map<std::string, std::string>& tags,
+                                       std::stop_token stop = {});
+  // No keys: nothing is sent (request_id "").
+  Result<ResponseMetadata> UntagResource(const std::string& resource_arn,
+                                         const std::vector<std::string>& keys,
+                                         std::stop_token stop = {});
+  Result<TagList> ListTags(const std::string& resource_arn, std::stop_token stop = {});
 
   Result<AccountSettings> GetAccountSettings(std::stop_token stop = {});
 
   // A function error is not a call error: it comes back in InvokeResult::function_error.
   Result<InvokeResult> Invoke(const InvokeRequest& request, std::stop_token stop = {});
 
-  // For waiters: the raw JSON body of GetFunction or GetFunctionConfiguration.
+  // For waiters: the raw JSON body of GetFunction or GetFunctionConfiguration (and, when
+  // request_id is not null, the response's request id).
   Result<std::string> GetRaw(const std::string& operation, const std::string& function_name,
-                             const std::string& qualifier, std::stop_token stop = {});
+                             const std::string& qualifier, std::stop_token stop = {},
+                             std::string* request_id = nullptr);
+  // Parses a GetFunction response body (as GetRaw returned it); kUnavailable when malformed.
+  static Result<GetFunctionResult> ParseGetFunction(std::string_view body);
 
   ServiceClient& service() { return service_; }
 
  private:
+  Result<CallResult> RawCall(const std::string& operation, const std::string& function_name,
+                             const std::string& qualifier, std::stop_token stop);
+
   ServiceClient service_;
 };
 

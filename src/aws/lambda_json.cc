@@ -177,6 +177,18 @@ Result<FunctionConfiguration> ToFunctionConfigurationAt(const Json& obj, const s
     t.Str("Mode", c.tracing_mode);
     r.Take(t.status());
   }
+  if (const Json* vpc = r.Obj("VpcConfig")) {
+    Reader v(*vpc, r.Path("VpcConfig"));
+    v.StrList("SubnetIds", c.vpc_config.subnet_ids);
+    v.StrList("SecurityGroupIds", c.vpc_config.security_group_ids);
+    v.Str("VpcId", c.vpc_id);
+    r.Take(v.status());
+  }
+  if (const Json* dlq = r.Obj("DeadLetterConfig")) {
+    Reader d(*dlq, r.Path("DeadLetterConfig"));
+    d.Str("TargetArn", c.dead_letter_target_arn);
+    r.Take(d.status());
+  }
   if (const Json* storage = r.Obj("EphemeralStorage")) {
     Reader s(*storage, r.Path("EphemeralStorage"));
     s.Int("Size", c.ephemeral_storage_mb);
@@ -306,6 +318,10 @@ void PutIfSet(Json& out, const char* key, const std::string& value) {
   if (!value.empty()) out[key] = value;
 }
 
+Json ToJson(const VpcConfig& vpc) {
+  return {{"SubnetIds", Json(vpc.subnet_ids)}, {"SecurityGroupIds", Json(vpc.security_group_ids)}};
+}
+
 }  // namespace
 
 Json FromCreateFunction(const CreateFunctionRequest& request) {
@@ -329,6 +345,12 @@ Json FromCreateFunction(const CreateFunctionRequest& request) {
   }
   if (!request.environment.empty()) out["Environment"] = {{"Variables", request.environment}};
   if (!request.tags.empty()) out["Tags"] = request.tags;
+  if (request.vpc_config) out["VpcConfig"] = ToJson(*request.vpc_config);
+  if (!request.tracing_mode.empty()) out["TracingConfig"] = {{"Mode", request.tracing_mode}};
+  PutIfSet(out, "KMSKeyArn", request.kms_key_arn);
+  if (!request.dead_letter_target_arn.empty()) {
+    out["DeadLetterConfig"] = {{"TargetArn", request.dead_letter_target_arn}};
+  }
   return out;
 }
 
@@ -356,6 +378,12 @@ Json FromUpdateFunctionConfiguration(const UpdateFunctionConfigurationRequest& r
   if (request.layers) out["Layers"] = Json(*request.layers);
   if (request.ephemeral_storage_mb) {
     out["EphemeralStorage"] = {{"Size", *request.ephemeral_storage_mb}};
+  }
+  if (request.vpc_config) out["VpcConfig"] = ToJson(*request.vpc_config);
+  if (request.tracing_mode) out["TracingConfig"] = {{"Mode", *request.tracing_mode}};
+  if (request.kms_key_arn) out["KMSKeyArn"] = *request.kms_key_arn;
+  if (request.dead_letter_target_arn) {
+    out["DeadLetterConfig"] = {{"TargetArn", *request.dead_letter_target_arn}};
   }
   PutIfSet(out, "RevisionId", request.revision_id);
   return out;

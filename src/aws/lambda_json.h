@@ -2,6 +2,7 @@
 // validates types and returns kUnavailable naming the member on a malformed response.
 #pragma once
 
+#include <string>
 #include <string_view>
 
 #include "aws/lambda_types.h"
@@ -27,5 +28,12 @@ Json FromCreateFunction(const CreateFunctionRequest& request);
 Json FromUpdateFunctionCode(const UpdateFunctionCodeRequest& request);
 Json FromUpdateFunctionConfiguration(const UpdateFunctionConfigurationRequest& request);
 Json FromRouting(const RoutingWeights& routing);
+
+// Sets request_id on a successfully parsed result.
+template <typename T>
+Result<T> WithRequestId(Result<T> result, const std::string& request_id) {
+  if (result.ok()) result->request_id = request_id;
+  return result;
+}
 
 }  // namespace ferry::aws::lambda_json

@@ -1,6 +1,11 @@
 // Typed requests and responses of the Lambda API (2015-03-31), the members Ferry uses. Plain
 // values; names follow the AWS members in snake_case. Empty strings / nullopt mean "not set" (in
 // requests: not sent; in responses: absent).
+//
+// request_id: the AWS request id (x-amzn-RequestId) of the response a result came from, for audit
+// records and AWS support. Set on what an operation returns; empty on list items (the page holds
+// it). When a write was reconciled after an ambiguous retry (see lambda_client.h), it is the id of
+// the read that confirmed it.
 #pragma once
 
 #include <cstdint>
@@ -10,6 +15,12 @@
 #include <vector>
 
 namespace ferry::aws {
+
+// VpcConfig (requests) / VpcConfigResponse (responses). Both lists empty: not in a VPC.
+struct VpcConfig {
+  std::vector<std::string> subnet_ids;
+  std::vector<std::string> security_group_ids;
+};
 
 struct FunctionConfiguration {
   std::string function_name;
@@ -32,13 +43,17 @@ struct FunctionConfiguration {
   std::string last_update_status_reason;
   std::string last_update_status_reason_code;
   std::string package_type;  // Zip | Image
-  std::string kms_key_arn;
-  std::string tracing_mode;
+  std::string kms_key_arn;   // "" = the AWS-managed key
+  std::string tracing_mode;  // TracingConfig.Mode: Active | PassThrough
+  VpcConfig vpc_config;
+  std::string vpc_id;                  // VpcConfig.VpcId (responses only)
+  std::string dead_letter_target_arn;  // DeadLetterConfig.TargetArn; "" = none
   int ephemeral_storage_mb = 0;
   std::vector<std::string> architectures;
   std::vector<std::string> layers;  // layer version ARNs
   // Values may be secrets: never log them.
   std::map<std::string, std::string> environment;
+  std::string request_id;
 };
 
 struct FunctionCodeLocation {
@@ -53,6 +68,7 @@ struct GetFunctionResult {
   FunctionCodeLocation code;
   std::map<std::string, std::string> tags;
   std::optional<int> reserved_concurrency;
+  std::string request_id;
 };
 
 // Exactly one of zip_file, s3_bucket+s3_key, image_uri.
@@ -80,6 +96,10 @@ struct CreateFunctionRequest {
   std::optional<int> ephemeral_storage_mb;
   std::map<std::string, std::string> environment;
   std::map<std::string, std::string> tags;
+  std::optional<VpcConfig> vpc_config;
+  std::string tracing_mode;            // "" = not sent (Lambda's default, PassThrough)
+  std::string kms_key_arn;             // "" = not sent (the AWS-managed key)
+  std::string dead_letter_target_arn;  // "" = no DeadLetterConfig
 };
 
 struct UpdateFunctionCodeRequest {
@@ -102,6 +122,12 @@ struct UpdateFunctionConfigurationRequest {
   std::optional<std::map<std::string, std::string>> environment;
   std::optional<std::vector<std::string>> layers;
   std::optional<int> ephemeral_storage_mb;
+  // Set to change; to remove: VpcConfig with both lists empty, tracing "PassThrough", KMSKeyArn ""
+  // (back to the AWS-managed key), DeadLetterConfig TargetArn "".
+  std::optional<VpcConfig> vpc_config;
+  std::optional<std::string> tracing_mode;
+  std::optional<std::string> kms_key_arn;
+  std::optional<std::string> dead_letter_target_arn;
   std::string revision_id;  // guard
 };
 
@@ -115,6 +141,7 @@ struct PublishVersionRequest {
 struct VersionsPage {
   std::vector<FunctionConfiguration> versions;
   std::string next_marker;  // "" on the last page
+  std::string request_id;
 };
 
 using RoutingWeights = std::map<std::string, double>;  // version → weight in [0, 1]
@@ -126,6 +153,7 @@ struct AliasConfiguration {
   std::string description;
   std::string revision_id;
   RoutingWeights routing;  // AdditionalVersionWeights
+  std::string request_id;
 };
 
 struct CreateAliasRequest {
@@ -149,6 +177,12 @@ struct UpdateAliasRequest {
 struct AliasesPage {
   std::vector<AliasConfiguration> aliases;
   std::string next_marker;
+  std::string request_id;
+};
+
+struct TagList {
+  std::map<std::string, std::string> tags;
+  std::string request_id;
 };
 
 struct AccountSettings {
@@ -159,6 +193,7 @@ struct AccountSettings {
   int unreserved_concurrent_executions = 0;
   int64_t total_code_size_used = 0;
   int64_t function_count = 0;
+  std::string request_id;
 };
 
 enum class InvocationType { kRequestResponse, kEvent, kDryRun };
@@ -177,6 +212,7 @@ struct InvokeResult {
   std::string executed_version;
   std::string payload;
   std::string log_tail;  // decoded last 4 KB of the log (tail_log only)
+  std::string request_id;
 };
 
 }  // namespace ferry::aws

@@ -66,6 +66,7 @@ S3ObjectHead HeadFrom(const HttpResponse& response) {
   head.last_modified = response.Header("last-modified");
   head.version_id = response.Header("x-amz-version-id");
   head.content_type = response.Header("content-type");
+  head.request_id = RequestIdOf(response);
   for (const auto& [name, value] : response.headers) {
     if (name.rfind("x-amz-meta-", 0) == 0) head.metadata[name.substr(11)] = value;
   }
@@ -130,6 +131,7 @@ Result<ListObjectsResult> S3Client::ListObjectsV2(const ListObjectsRequest& requ
   FERRY_ASSIGN_OR_RETURN(auto root,
                          LoadRoot(doc, result.response.body, "ListObjectsV2", "ListBucketResult"));
   ListObjectsResult out;
+  out.request_id = result.request_id;
   out.is_truncated = ParseBool(root.child_value("IsTruncated"));
   out.next_continuation_token = root.child_value("NextContinuationToken");
   for (pugi::xml_node node : root.children("Contents")) {
@@ -166,6 +168,7 @@ Result<ListObjectVersionsResult> S3Client::ListObjectVersions(
   FERRY_ASSIGN_OR_RETURN(
       auto root, LoadRoot(doc, result.response.body, "ListObjectVersions", "ListVersionsResult"));
   ListObjectVersionsResult out;
+  out.request_id = result.request_id;
   out.is_truncated = ParseBool(root.child_value("IsTruncated"));
   out.next_key_marker = root.child_value("NextKeyMarker");
   out.next_version_id_marker = root.child_value("NextVersionIdMarker");
@@ -227,8 +230,8 @@ Result<PutObjectResult> S3Client::PutObject(const PutObjectRequest& request, std
     call.headers.emplace_back("x-amz-meta-" + ToLower(name), value);
   }
   FERRY_ASSIGN_OR_RETURN(auto result, service_.Call(call, stop));
-  return PutObjectResult{result.response.Header("etag"),
-                         result.response.Header("x-amz-version-id")};
+  return PutObjectResult{result.response.Header("etag"), result.response.Header("x-amz-version-id"),
+                         result.request_id};
 }
 
 }  // namespace ferry::aws

@@ -54,6 +54,7 @@ struct ListObjectsResult {
   std::vector<std::string> common_prefixes;
   bool is_truncated = false;
   std::string next_continuation_token;
+  std::string request_id;  // x-amz-request-id of the response
 };
 
 struct S3ObjectVersion {
@@ -79,6 +80,7 @@ struct ListObjectVersionsResult {
   bool is_truncated = false;
   std::string next_key_marker;
   std::string next_version_id_marker;
+  std::string request_id;
 };
 
 struct S3ObjectHead {
@@ -88,6 +90,7 @@ struct S3ObjectHead {
   std::string version_id;
   std::string content_type;
   std::map<std::string, std::string> metadata;  // x-amz-meta-*, names lower-cased
+  std::string request_id;
 };
 
 struct S3GetResult {
@@ -106,6 +109,7 @@ struct PutObjectRequest {
 struct PutObjectResult {
   std::string etag;
   std::string version_id;
+  std::string request_id;
 };
 
 class S3Client {

@@ -188,6 +188,12 @@ ErrorCode MapAwsErrorCode(std::string_view code, int status) {
   return ErrorCode::kInternal;
 }
 
+std::string RequestIdOf(const HttpResponse& response) {
+  std::string id = response.Header("x-amzn-requestid");
+  if (id.empty()) id = response.Header("x-amz-request-id");
+  return SanitizeCode(id);
+}
+
 AwsErrorInfo ParseAwsError(Protocol protocol, const HttpResponse& response) {
   AwsErrorInfo info;
   info.http_status = response.status;
@@ -266,6 +272,7 @@ Result<CallResult> ServiceClient::Call(const OperationCall& call, std::stop_toke
   const bool s3 = config_.protocol == Protocol::kRestXml;
   const int max_attempts = std::max(1, config_.retry.max_attempts);
   bool ambiguous = false;
+  bool skew_corrected = false;
   int retry_cost = 0;
   for (int attempt = 1;; ++attempt) {
     if (stop.stop_requested()) {
@@ -291,7 +298,8 @@ Result<CallResult> ServiceClient::Call(const OperationCall& call, std::stop_toke
     request.headers = call.headers;
     request.body = call.body;
     request.timeout = config_.timeout;
-    SigningParams params{config_.region, config_.signing_name, deps_.clock.Now(), s3,
+    const TimePoint signed_at = skew_.Corrected(deps_.clock.Now());
+    SigningParams params{config_.region, config_.signing_name, signed_at, s3,
                          s3 && call.s3_unsigned_payload};
     SignRequest(request, *creds, params);
 
@@ -311,12 +319,26 @@ Result<CallResult> ServiceClient::Call(const OperationCall& call, std::stop_toke
     } else if (sent->status >= 200 && sent->status < 300) {
       limiter.OnSuccess();
       deps_.retry_quota.OnSuccess(retry_cost);
-      return CallResult{std::move(sent).value(), attempt, ambiguous};
+      std::string request_id = RequestIdOf(*sent);
+      return CallResult{std::move(sent).value(), std::move(request_id), attempt, ambiguous};
     } else {
       AwsErrorInfo info = ParseAwsError(config_.protocol, *sent);
       outcome.http_status = info.http_status;
       outcome.aws_code = info.code;
       retry_after = info.retry_after;
+      if (!skew_corrected &&
+          skew_.AdjustFrom(info.code, info.message, *sent, signed_at, deps_.clock.Now())) {
+        // Refused for the signing time before anything was done: re-sign with the corrected
+        // time and resend now. Not a retry (no attempt, no quota, no backoff); once per call.
+        skew_corrected = true;
+        limiter.OnSuccess();
+        log::Warn("aws clock skew corrected",
+                  {{"service", config_.service_name},
+                   {"operation", call.operation},
+                   {"offset_ms", std::to_string(skew_.offset().count())}});
+        --attempt;
+        continue;
+      }
       failure = MakeError(call.operation, info);
     }
 

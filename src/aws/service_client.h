@@ -9,6 +9,11 @@
 // "request_id" (and "retry_after_ms" for throttling). The ferry code follows the AWS code
 // (MapAwsErrorCode). Messages never hold credentials, signatures or request headers.
 //
+// Clock skew: requests are signed with the client's corrected time (aws/clock_skew.h); a refusal
+// for the signing time with a Date header that shows the local clock off by 4 minutes or more
+// sets the offset and the request is re-signed and resent once, at once (it counts as no attempt
+// and takes no retry quota: the refused request had no effect).
+//
 // Retries never double a write: a call marked retry_safe = false is retried only when the service
 // said it was throttled (the request was rejected, so it had no effect). Every response is bounded
 // (max_response_bytes) and every body is parsed defensively: hostile input gives an error, never a
@@ -24,6 +29,7 @@
 #include <utility>
 #include <vector>
 
+#include "aws/clock_skew.h"
 #include "aws/credentials.h"
 #include "aws/http.h"
 #include "aws/rate_limiter.h"
@@ -80,8 +86,18 @@ struct OperationCall {
   bool s3_unsigned_payload = false;
 };
 
+// What a call that returns no data (a delete, a tag write, PutMetricData) reports on success.
+struct ResponseMetadata {
+  std::string request_id;  // "" when the service sent none
+};
+
+// The AWS request id of a response (x-amzn-RequestId, else S3's x-amz-request-id), reduced to
+// the characters request ids use and bounded; "" when absent.
+std::string RequestIdOf(const HttpResponse& response);
+
 struct CallResult {
   HttpResponse response;
+  std::string request_id;  // of `response` (RequestIdOf)
   int attempts = 1;
   // An earlier attempt failed without a definite answer (connection error, timeout, 5xx): it may
   // have taken effect. Clients use this to recognise their own earlier write (e.g. a
@@ -123,10 +139,13 @@ class ServiceClient {
 
   const ServiceConfig& config() const { return config_; }
   const ServiceDeps& deps() const { return deps_; }
+  // Server time − local time, as learnt from clock-skew refusals (0 until one happens).
+  std::chrono::milliseconds clock_offset() const { return skew_.offset(); }
 
  private:
   const ServiceConfig config_;
   ServiceDeps deps_;
+  ClockSkew skew_;
 };
 
 }  // namespace ferry::aws

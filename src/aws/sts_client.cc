@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <pugixml.hpp>
+#include <utility>
 
 #include "aws/sigv4.h"
 #include "common/secret_mask.h"
@@ -102,8 +103,19 @@ Status ValidateDuration(std::chrono::seconds d) {
   return Ok();
 }
 
-Result<AssumedRole> ParseAssumedRole(const std::string& body, const char* response,
-                                     const char* result, std::string_view source) {
+// The request id of a success: the header, else <ResponseMetadata><RequestId> in the body.
+std::string RequestIdFrom(const std::string& header, const pugi::xml_node& response) {
+  std::string id =
+      header.empty() ? ChildText(response.child("ResponseMetadata"), "RequestId") : header;
+  if (id.size() > 128) id.resize(128);
+  std::erase_if(id,
+                [](char c) { return !std::isalnum(static_cast<unsigned char>(c)) && c != '-'; });
+  return id;
+}
+
+Result<AssumedRole> ParseAssumedRole(const std::string& body, const std::string& request_id,
+                                     const char* response, const char* result,
+                                     std::string_view source) {
   pugi::xml_document doc;
   if (!doc.load_buffer(body.data(), body.size())) {
     return Unavailable(std::string("sts: malformed ") + response + " XML");
@@ -126,6 +138,7 @@ Result<AssumedRole> ParseAssumedRole(const std::string& body, const char* respon
   out.credentials.expiration = *expiration;
   out.assumed_role_arn = ChildText(res.child("AssumedRoleUser"), "Arn");
   out.assumed_role_id = ChildText(res.child("AssumedRoleUser"), "AssumedRoleId");
+  out.request_id = RequestIdFrom(request_id, doc.child(response));
   return out;
 }
 
@@ -138,8 +151,10 @@ Result<StsClient::Reply> StsClient::Call(std::string_view action, const std::str
                                          const Credentials* creds) {
   const std::string op = "sts " + std::string(action);
   Error last = Unavailable(op + ": no attempt made");
+  bool skew_corrected = false;
+  bool resend_now = false;
   for (int attempt = 1; attempt <= std::max(1, config_.max_attempts); ++attempt) {
-    if (attempt > 1) {
+    if (attempt > 1 && !std::exchange(resend_now, false)) {
       clock_.SleepFor(std::chrono::milliseconds(200) * (1 << (attempt - 2)));
     }
     HttpRequest request;
@@ -148,11 +163,12 @@ Result<StsClient::Reply> StsClient::Call(std::string_view action, const std::str
     request.timeout = config_.timeout;
     request.headers = {{"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"}};
     request.body = "Action=" + std::string(action) + "&Version=" + std::string(kApiVersion) + form;
+    const TimePoint signed_at = skew_.Corrected(clock_.Now());
     if (creds != nullptr) {
       SigningParams params;
       params.region = config_.region;
       params.service = "sts";
-      params.time = clock_.Now();
+      params.time = signed_at;
       SignRequest(request, *creds, params);
     }
     auto response = transport_.Send(request);
@@ -173,6 +189,14 @@ Result<StsClient::Reply> StsClient::Call(std::string_view action, const std::str
       if (request_id.empty()) request_id = ChildText(doc.child("ErrorResponse"), "RequestId");
     }
     if (code.empty()) code = "HTTP" + std::to_string(response->status);
+    if (creds != nullptr && !skew_corrected &&
+        skew_.AdjustFrom(code, message, *response, signed_at, clock_.Now())) {
+      // Refused for the signing time (see clock_skew.h): re-sign and resend at once, once.
+      skew_corrected = true;
+      resend_now = true;
+      --attempt;
+      continue;
+    }
     last = Error{MapStsCode(code, response->status),
                  MaskSecrets(op + ": " + code + ": " + QuoteForMessage(message, 300) + " (HTTP " +
                              std::to_string(response->status) + ", request id " +
@@ -195,7 +219,8 @@ Result<CallerIdentity> StsClient::GetCallerIdentity(const Credentials& creds) {
     return Unavailable("sts GetCallerIdentity: malformed XML response");
   }
   pugi::xml_node res = doc.child("GetCallerIdentityResponse").child("GetCallerIdentityResult");
-  CallerIdentity out{ChildText(res, "Account"), ChildText(res, "Arn"), ChildText(res, "UserId")};
+  CallerIdentity out{ChildText(res, "Account"), ChildText(res, "Arn"), ChildText(res, "UserId"),
+                     RequestIdFrom(reply.request_id, doc.child("GetCallerIdentityResponse"))};
   if (out.account.empty() || out.arn.empty()) {
     return Unavailable("sts GetCallerIdentity: response lacks Account or Arn");
   }
@@ -221,7 +246,8 @@ Result<AssumedRole> StsClient::AssumeRole(const Credentials& source,
     AddParam(form, "ExternalId", *request.external_id);
   }
   FERRY_ASSIGN_OR_RETURN(Reply reply, Call("AssumeRole", form, &source));
-  return ParseAssumedRole(reply.body, "AssumeRoleResponse", "AssumeRoleResult", "assume-role");
+  return ParseAssumedRole(reply.body, reply.request_id, "AssumeRoleResponse", "AssumeRoleResult",
+                          "assume-role");
 }
 
 Result<AssumedRole> StsClient::AssumeRoleWithWebIdentity(const WebIdentityRequest& request) {
@@ -238,7 +264,7 @@ Result<AssumedRole> StsClient::AssumeRoleWithWebIdentity(const WebIdentityReques
   AddParam(form, "WebIdentityToken", request.web_identity_token);
   AddParam(form, "DurationSeconds", std::to_string(request.duration.count()));
   FERRY_ASSIGN_OR_RETURN(Reply reply, Call("AssumeRoleWithWebIdentity", form, nullptr));
-  return ParseAssumedRole(reply.body, "AssumeRoleWithWebIdentityResponse",
+  return ParseAssumedRole(reply.body, reply.request_id, "AssumeRoleWithWebIdentityResponse",
                           "AssumeRoleWithWebIdentityResult", "web-identity");
 }
 

@@ -16,6 +16,10 @@
 // (kInvalidArgument). Returned secrets are registered with SecretMasker::Global(); no message
 // contains a secret, a token or a signature.
 //
+// Clock skew: requests are signed with the client's corrected time and a refusal for the
+// signing time (SignatureDoesNotMatch "Signature expired", RequestExpired, ...) whose Date header
+// shows the local clock off is corrected and resent once (aws/clock_skew.h).
+//
 // Thread-safe; the transport and clock must outlive the client.
 #pragma once
 
@@ -23,6 +27,7 @@
 #include <optional>
 #include <string>
 
+#include "aws/clock_skew.h"
 #include "aws/credentials.h"
 #include "aws/http.h"
 #include "common/clock.h"
@@ -41,6 +46,7 @@ struct CallerIdentity {
   std::string account;
   std::string arn;
   std::string user_id;
+  std::string request_id;  // of the response (x-amzn-RequestId, else the body's RequestId)
 };
 
 struct AssumeRoleRequest {
@@ -61,6 +67,7 @@ struct AssumedRole {
   Credentials credentials;  // always temporary: expiration set
   std::string assumed_role_arn;
   std::string assumed_role_id;
+  std::string request_id;
 };
 
 class StsClient {
@@ -70,6 +77,7 @@ class StsClient {
   Result<CallerIdentity> GetCallerIdentity(const Credentials& creds);
   Result<AssumedRole> AssumeRole(const Credentials& source, const AssumeRoleRequest& request);
   Result<AssumedRole> AssumeRoleWithWebIdentity(const WebIdentityRequest& request);
+  std::chrono::milliseconds clock_offset() const { return skew_.offset(); }
 
  private:
   struct Reply;
@@ -78,6 +86,7 @@ class StsClient {
   HttpTransport& transport_;
   Clock& clock_;
   const StsConfig config_;
+  ClockSkew skew_;
 };
 
 // Validation shared with the credential providers (kInvalidArgument naming the field).

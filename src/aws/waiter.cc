@@ -126,11 +126,12 @@ Result<std::map<std::string, WaiterDefinition>> ParseWaiterDefinitions(std::stri
       return bad(def.name + " lacks operation, delay, maxAttempts or acceptors");
     }
     def.operation = w["operation"].get<std::string>();
-    def.delay = std::chrono::seconds(w["delay"].get<int64_t>());
+    const int64_t delay_seconds = w["delay"].get<int64_t>();
     def.max_attempts = w["maxAttempts"].get<int>();
-    if (def.delay.count() < 0 || def.delay.count() > 3600 || def.max_attempts < 1) {
+    if (delay_seconds < 0 || delay_seconds > 3600 || def.max_attempts < 1) {
       return bad(def.name + " has an out-of-range delay or maxAttempts");
     }
+    def.delay = std::chrono::seconds(delay_seconds);
     for (const Json& a : w["acceptors"]) {
       if (!a.is_object() || !a.contains("matcher") || !a["matcher"].is_string() ||
           !a.contains("state") || !a["state"].is_string() || !a.contains("expected")) {

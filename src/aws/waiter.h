@@ -47,7 +47,9 @@ struct WaiterAcceptor {
 struct WaiterDefinition {
   std::string name;
   std::string operation;
-  std::chrono::seconds delay{5};
+  // waiters-2.json gives whole seconds; callers may shorten it (sub-second delays for tests, or a
+  // delegate's own polling interval).
+  std::chrono::milliseconds delay{5'000};
   int max_attempts = 20;
   std::vector<WaiterAcceptor> acceptors;
 };

@@ -62,6 +62,7 @@ Status EmbeddedTransport::Complete(const delegate::TaskAssignment& a,
   if (!result.succeeded) outcome.error = result.error;
   auto task = store_.tasks().Complete(LeaseOf(a), outcome);
   if (!task.ok()) return task.error();
+  if (on_complete_) on_complete_();
   return Ok();
 }
 

@@ -3,18 +3,27 @@
 #include <algorithm>
 
 #include "common/json.h"
+#include "common/time.h"
 #include "delegate/lambda/state_json.h"
+#include "engine/engine_internal.h"
 
 namespace ferry::engine {
+
+using internal::kDeployStep;
+using internal::kPruneStep;
+using internal::kRestoreStep;
+using internal::kRollbackStep;
+using internal::MarkRolledBackFrom;
+using internal::ParseOr;
+using internal::StepDeadline;
+using internal::StepTimeout;
+
 namespace {
 
 using delegate::lambda::DesiredFunction;
 using store::ExecutionStatus;
 using store::StepStatus;
 
-constexpr char kDeployStep[] = "lambda.deploy";
-constexpr char kRollbackStep[] = "lambda.rollback";
-constexpr char kPruneStep[] = "lambda.prune";
 constexpr int kMaxAdvanceRounds = 64;
 
 std::string_view StrategyName(FailureStrategy s) {
@@ -35,11 +44,6 @@ FailureStrategy StrategyOf(const store::ExecutionRecord& e) {
   if (name == "abort") return FailureStrategy::kAbort;
   if (name == "ignore") return FailureStrategy::kIgnore;
   return FailureStrategy::kRollback;
-}
-
-Json ParseOr(const std::string& text) {
-  auto parsed = ParseJson(text);
-  return parsed.ok() && parsed->is_object() ? *parsed : Json::object();
 }
 
 std::string TaskKey(const store::StepRecord& step, const std::string& phase) {
@@ -92,12 +96,14 @@ Result<store::ExecutionRecord> Engine::StartDeploy(const DeployRequest& r) {
                                    DumpJson(Json{{"target", target},
                                                  {"selectors", r.selectors},
                                                  {"concurrency", r.concurrency},
+                                                 {"timeoutMs", r.deploy_timeout.count()},
                                                  {"functions", functions}})});
   if (r.keep_versions > 0) {
     e.steps.push_back(store::NewStep{"prune", kPruneStep,
                                      DumpJson(Json{{"target", target},
                                                    {"selectors", r.selectors},
                                                    {"keep", r.keep_versions},
+                                                   {"timeoutMs", kDefaultStepTimeout.count()},
                                                    {"functions", names}})});
   }
   FERRY_ASSIGN_OR_RETURN(auto created, store_.executions().Create(e));
@@ -113,12 +119,27 @@ Result<int> Engine::RunOnce() {
     Status s = Advance(std::move(e));
     if (!s.ok()) {
       // Leave it for the next round (or another engine once the lease is released).
-      (void)store_.executions().ReleaseLease(id, options_.owner, clock_.Now() + options_.poll);
+      (void)Release(id, std::nullopt);
       continue;
     }
     ++advanced;
   }
   return advanced;
+}
+
+Status Engine::Release(const std::string& id, std::optional<TimePoint> deadline) {
+  TimePoint wake = clock_.Now() + options_.poll;
+  if (deadline && *deadline < wake) wake = *deadline;
+  {
+    std::lock_guard lock(mu_);
+    if (!next_wake_ || wake < *next_wake_) next_wake_ = wake;
+  }
+  return store_.executions().ReleaseLease(id, options_.owner, wake);
+}
+
+std::optional<TimePoint> Engine::TakeNextWake() {
+  std::lock_guard lock(mu_);
+  return std::exchange(next_wake_, std::nullopt);
 }
 
 Result<std::optional<store::TaskRecord>> Engine::FindTask(const std::string& execution_id,
@@ -160,20 +181,23 @@ Result<Engine::StepOutcome> Engine::AdvanceStep(const store::ExecutionRecord& e,
     task.max_attempts = options_.task_attempts;
     return task;
   };
-  // The phase that runs one task, then ends the step.
-  const std::string single_phase = step.kind == kDeployStep ? "deploy" : "task";
-
   if (step.status == StepStatus::kPending) {
     store::StepTransition t = transition(StepStatus::kRunning, "");
-    if (step.kind == kDeployStep) {
+    if (step.kind == kDeployStep || step.kind == kRestoreStep) {
       Json names = Json::array();
       for (const auto& f : inputs.value("functions", Json::array())) {
         names.push_back(f.value("functionName", ""));
       }
-      t.to_state = "snapshot";
+      // A restore first reads the functions: the undo snapshot, and the versions that exist.
+      t.to_state = step.kind == kDeployStep ? "snapshot" : "check";
       t.enqueue =
-          enqueue(delegate::lambda::kSnapshotTask, "snapshot",
+          enqueue(delegate::lambda::kSnapshotTask, t.to_state,
                   Json{{"target", inputs.value("target", Json::object())}, {"functions", names}});
+    } else if (step.kind == kPruneStep) {
+      FERRY_ASSIGN_OR_RETURN(std::string payload, PrunePayload(step.inputs_json));
+      t.to_state = "task";
+      t.enqueue = enqueue(step.kind, "task", Json::object());
+      t.enqueue->payload_json = std::move(payload);
     } else {
       t.to_state = "task";
       t.enqueue = enqueue(step.kind, "task", inputs);
@@ -190,16 +214,38 @@ Result<Engine::StepOutcome> Engine::AdvanceStep(const store::ExecutionRecord& e,
   if (!task) {
     return Error{ErrorCode::kInternal, "step " + step.name + " lost its " + phase + " task"};
   }
-  if (!store::IsTerminal(task->status)) return StepOutcome::kWait;
+  const std::optional<TimePoint> deadline = StepDeadline(step);
+  const bool timed_out = deadline && clock_.Now() >= *deadline;
+  if (!store::IsTerminal(task->status)) {
+    if (!timed_out) return StepOutcome::kWait;
+    // Past the step's deadline: stop the task (its delegate sees the cancellation at its next
+    // heartbeat) and fail the step below. A task that ended meanwhile is judged as it ended.
+    auto cancelled = store_.tasks().Cancel(task->id, "engine");
+    if (!cancelled.ok() && cancelled.error().code != ErrorCode::kFailedPrecondition) {
+      return cancelled.error();
+    }
+    FERRY_ASSIGN_OR_RETURN(task, FindTask(e.id, TaskKey(step, phase)));
+    if (!task || !store::IsTerminal(task->status)) {
+      return Error{ErrorCode::kInternal, "step " + step.name + ": its task did not stop"};
+    }
+  }
   const bool succeeded = task->status == store::TaskStatus::kSucceeded;
   const std::string result = task->result_json.value_or("{}");
 
+  if (step.kind == kRestoreStep && phase == "check" && succeeded) {
+    return FinishRestoreCheck(e, step, result);
+  }
   if (step.kind == kDeployStep && phase == "snapshot" && succeeded) {
     Json snapshots = ParseOr(result).value("snapshots", Json::array());
     store::StepTransition t = transition(StepStatus::kRunning, "deploy");
     t.outputs_json = DumpJson(Json{{"snapshots", snapshots}});
     Json payload = inputs;
     payload["snapshots"] = snapshots;
+    for (auto& f : payload["functions"]) {
+      if (f.value("versionDescription", "").empty()) {
+        f["versionDescription"] = "ferry execution " + e.id;
+      }
+    }
     t.enqueue = enqueue(delegate::lambda::kDeployTask, "deploy", payload);
     FERRY_RETURN_IF_ERROR(store_.executions().TransitionStep(t));
     LogLine(e.id, step.index, store::LogLevel::kInfo,
@@ -214,9 +260,17 @@ Result<Engine::StepOutcome> Engine::AdvanceStep(const store::ExecutionRecord& e,
   for (const auto& [key, value] : result_object.items()) outputs[key] = value;
   t.outputs_json = DumpJson(outputs);
   if (!succeeded) {
-    t.error = task->error.value_or(task->status == store::TaskStatus::kCancelled
-                                       ? "the task was cancelled"
-                                       : "the task failed");
+    if (task->status == store::TaskStatus::kCancelled && timed_out) {
+      t.error = "timed out after " + internal::DescribeTimeout(StepTimeout(step)) +
+                " (the step's timeout); the task was cancelled";
+    } else {
+      t.error = task->error.value_or(task->status == store::TaskStatus::kCancelled
+                                         ? "the task was cancelled"
+                                         : "the task failed");
+    }
+  }
+  if (step.kind == kRestoreStep && succeeded) {
+    FERRY_RETURN_IF_ERROR(MarkRolledBackFrom(store_, e, inputs.value("toExecution", "")));
   }
   if (step.kind == kDeployStep) {
     FERRY_RETURN_IF_ERROR(RecordDeployments(
@@ -291,7 +345,7 @@ static Json RollbackPayload(const store::ExecutionRecord& e,
   Json target = Json::object();
   std::vector<std::string> selectors;
   for (const auto& step : steps) {
-    if (step.kind != kDeployStep) continue;
+    if (step.kind != kDeployStep && step.kind != kRestoreStep) continue;
     const Json inputs = ParseOr(step.inputs_json);
     const Json outputs = ParseOr(step.outputs_json);
     target = inputs.value("target", Json::object());
@@ -300,7 +354,14 @@ static Json RollbackPayload(const store::ExecutionRecord& e,
       std::string name = snapshot.value("functionName", "");
       Json aliases = Json::array();
       for (const auto& f : inputs.value("functions", Json::array())) {
-        if (f.value("functionName", "") == name) aliases = f.value("aliases", Json::array());
+        if (f.value("functionName", "") != name) continue;
+        if (step.kind == kDeployStep) {
+          aliases = f.value("aliases", Json::array());
+        } else {  // a restore: the aliases it set
+          for (const auto& a : f.value("aliases", Json::array())) {
+            aliases.push_back(a.value("name", ""));
+          }
+        }
       }
       deployments.push_back({{"functionName", name},
                              {"started", true},
@@ -312,11 +373,12 @@ static Json RollbackPayload(const store::ExecutionRecord& e,
   Json inputs = ParseOr(e.inputs_json);
   return Json{{"target", target},
               {"selectors", selectors},
+              {"timeoutMs", kDefaultStepTimeout.count()},
               {"keepCreatedFunctions", inputs.value("keepCreatedFunctions", false)},
               {"deployments", deployments}};
 }
 
-Status Engine::StartRollback(store::ExecutionRecord& e, const std::vector<store::StepRecord>& steps,
+Status Engine::BeginRollback(store::ExecutionRecord& e, const std::vector<store::StepRecord>& steps,
                              ExecutionStatus from) {
   Json payload = RollbackPayload(e, steps);
   store::ExecutionTransition t{e.id, from,
@@ -336,8 +398,8 @@ Status Engine::Advance(store::ExecutionRecord e) {
   const FailureStrategy strategy = StrategyOf(e);
   for (int round = 0; round < kMaxAdvanceRounds; ++round) {
     if (store::IsTerminal(e.status)) return Ok();
-    auto release = [&] {
-      return store_.executions().ReleaseLease(e.id, options_.owner, clock_.Now() + options_.poll);
+    auto release = [&](const store::StepRecord& waiting) {
+      return Release(e.id, StepDeadline(waiting));
     };
     FERRY_ASSIGN_OR_RETURN(auto steps, store_.executions().Steps(e.id));
     switch (e.status) {
@@ -373,7 +435,7 @@ Status Engine::Advance(store::ExecutionRecord e) {
             return Ok();
           }
           LogLine(e.id, std::nullopt, store::LogLevel::kWarn, "rolling back");
-          FERRY_RETURN_IF_ERROR(StartRollback(e, steps, ExecutionStatus::kRunning));
+          FERRY_RETURN_IF_ERROR(BeginRollback(e, steps, ExecutionStatus::kRunning));
           continue;
         }
         if (next == nullptr) {
@@ -386,14 +448,14 @@ Status Engine::Advance(store::ExecutionRecord e) {
           return Ok();
         }
         FERRY_ASSIGN_OR_RETURN(auto outcome, AdvanceStep(e, *next));
-        if (outcome == StepOutcome::kWait) return release();
+        if (outcome == StepOutcome::kWait) return release(*next);
         continue;
       }
       case ExecutionStatus::kAborting: {
         FERRY_RETURN_IF_ERROR(CancelActive(e, steps));
         FERRY_ASSIGN_OR_RETURN(steps, store_.executions().Steps(e.id));
         if (strategy == FailureStrategy::kRollback) {
-          FERRY_RETURN_IF_ERROR(StartRollback(e, steps, ExecutionStatus::kAborting));
+          FERRY_RETURN_IF_ERROR(BeginRollback(e, steps, ExecutionStatus::kAborting));
         } else {
           FERRY_ASSIGN_OR_RETURN(e,
                                  store_.executions().Transition(
@@ -436,7 +498,7 @@ Status Engine::Advance(store::ExecutionRecord e) {
           return Ok();
         }
         FERRY_ASSIGN_OR_RETURN(auto outcome, AdvanceStep(e, *rollback));
-        if (outcome == StepOutcome::kWait) return release();
+        if (outcome == StepOutcome::kWait) return release(*rollback);
         continue;
       }
       default:

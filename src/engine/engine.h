@@ -17,9 +17,28 @@
 // back like a failure (ending aborted). After a successful deploy a prune step deletes old
 // versions (its failure does not fail the execution).
 //
+// Rollback to an earlier execution (StartRollback) is an execution of its own, one lambda.restore
+// step: "" → check (task lambda.snapshot: the aliases now, recorded as the step's snapshots; the
+// engine then checks that every version the target needs still exists, failing the execution
+// with "cannot roll back ..." naming the missing versions before any change) → restore (task
+// lambda.rollback: one RevisionId-guarded UpdateAlias/CreateAlias per alias that differs;
+// nothing is republished, no alias or function is deleted). Should the restore fail midway, the
+// execution's failure strategy (rollback) puts the aliases back to the recorded snapshots.
+//
+// Timeouts: every step has a deadline (its inputs' timeoutMs, counted from when it started
+// running). A step whose task is still running past it has the task cancelled (the delegate's
+// next heartbeat stops it) and fails with "timed out after ...", which applies the failure
+// strategy like any other failure. A waiting execution is re-checked at its deadline.
+//
+// Deploy steps fill an empty version_description with "ferry execution <id>". Prune steps
+// protect every version that the 5 (or keep_versions, if more) most recent successful
+// deployments of each function recorded (so a rollback to them stays possible) in addition to
+// the aliases' versions.
+//
 // Thread-safe: any number of engines (threads or processes) may call RunOnce on one store.
 #pragma once
 
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -34,6 +53,10 @@
 namespace ferry::engine {
 
 enum class FailureStrategy { kRollback, kAbort, kIgnore };
+
+inline constexpr Duration kDefaultStepTimeout = std::chrono::minutes(30);
+// Execution kinds (ExecutionRecord::workflow of a rollback execution).
+inline constexpr char kRollbackWorkflow[] = "rollback";
 
 struct DeployRequest {
   std::string application;
@@ -53,6 +76,29 @@ struct DeployRequest {
   bool keep_created_functions = false;
   int concurrency = 8;
   int keep_versions = 10;  // pruning; 0 = no prune step
+  // The deploy step's deadline (workflow step `timeout`); the prune and any rollback step get
+  // kDefaultStepTimeout.
+  Duration deploy_timeout = kDefaultStepTimeout;
+};
+
+// One function's aliases as an earlier execution recorded them.
+struct RestoreFunction {
+  std::string function_name;
+  std::vector<delegate::lambda::AliasState> aliases;  // name, version, weights
+};
+
+struct RollbackRequest {
+  std::string application;
+  std::string service;
+  std::string environment;
+  std::string to_execution;  // the execution whose recorded aliases are restored
+  std::string trigger = "rollback";
+  std::string actor;
+  std::optional<std::string> idempotency_key;
+  delegate::lambda::LambdaTarget target;
+  std::vector<std::string> selectors;
+  std::vector<RestoreFunction> functions;
+  Duration timeout = kDefaultStepTimeout;
 };
 
 struct EngineOptions {
@@ -70,9 +116,18 @@ class Engine {
   // Creates the execution (queued). kInvalidArgument when the request is incomplete.
   Result<store::ExecutionRecord> StartDeploy(const DeployRequest& request);
 
+  // Creates an execution restoring req.functions' aliases (queued). kInvalidArgument when the
+  // request is incomplete (no function, no alias, no region).
+  Result<store::ExecutionRecord> StartRollback(const RollbackRequest& request);
+
   // Claims runnable executions and advances each until it must wait. Returns how many it
   // advanced.
   Result<int> RunOnce();
+
+  // The earliest time an execution this engine left waiting asks to be re-checked (its poll or
+  // step deadline), cleared by the call; nullopt when there is none since the last call. For
+  // the Runner's sleep. Executions created or woken elsewhere are found by polling or Wake().
+  std::optional<TimePoint> TakeNextWake();
 
   // Advances one claimed execution (exposed for tests that stop mid-way).
   Status Advance(store::ExecutionRecord execution);
@@ -82,8 +137,12 @@ class Engine {
   Result<StepOutcome> AdvanceStep(const store::ExecutionRecord& e, const store::StepRecord& step);
   Result<std::optional<store::TaskRecord>> FindTask(const std::string& execution_id,
                                                     const std::string& key);
-  Status StartRollback(store::ExecutionRecord& e, const std::vector<store::StepRecord>& steps,
+  Status BeginRollback(store::ExecutionRecord& e, const std::vector<store::StepRecord>& steps,
                        store::ExecutionStatus from);
+  Result<StepOutcome> FinishRestoreCheck(const store::ExecutionRecord& e,
+                                         const store::StepRecord& step, const std::string& result);
+  Result<std::string> PrunePayload(const std::string& inputs_json);
+  Status Release(const std::string& id, std::optional<TimePoint> deadline);
   Status RecordDeployments(const store::ExecutionRecord& e, const std::string& result_json,
                            store::DeploymentState state);
   Status CancelActive(const store::ExecutionRecord& e, const std::vector<store::StepRecord>& steps);
@@ -93,6 +152,8 @@ class Engine {
   store::Store& store_;
   Clock& clock_;
   const EngineOptions options_;
+  std::mutex mu_;
+  std::optional<TimePoint> next_wake_;  // guarded by mu_
 };
 
 }  // namespace ferry::engine

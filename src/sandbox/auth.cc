@@ -2,6 +2,7 @@
 
 #include "common/crypto.h"
 #include "common/strings.h"
+#include "sandbox/s3/aws_chunked.h"
 
 namespace ferry::sandbox {
 namespace {
@@ -65,6 +66,25 @@ std::variant<Caller, AuthFailure> Authenticator::Verify(const Request& request,
       ToAwsRequest(request), parts, principal.secret_access_key, parts.service == "s3");
   if (!ConstantTimeEquals(expected.signature, parts.signature)) {
     return AuthFailure{AuthFailureKind::kBadSignature, ""};
+  }
+  // A signed streaming upload: every chunk signature chains from the seed signature above.
+  std::string content_sha256 = request.Header("x-amz-content-sha256");
+  bool streaming = content_sha256 == "STREAMING-AWS4-HMAC-SHA256-PAYLOAD";
+  bool streaming_trailer = content_sha256 == "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER";
+  if (!parts.query_form && (streaming || streaming_trailer)) {
+    // A body that does not parse is left to the service, which rejects its framing.
+    auto payload = s3::DecodeAwsChunked(request.body);
+    if (payload.ok()) {
+      std::string key = HmacSha256("AWS4" + principal.secret_access_key, parts.date);
+      key = HmacSha256(key, parts.region);
+      key = HmacSha256(key, parts.service);
+      key = HmacSha256(key, "aws4_request");
+      std::string scope = parts.date + "/" + parts.region + "/" + parts.service + "/aws4_request";
+      if (!s3::VerifyChunkSignatures(*payload, key, aws::FormatAmzDate(parts.amz_date), scope,
+                                     parts.signature, streaming_trailer)) {
+        return AuthFailure{AuthFailureKind::kBadSignature, "a chunk signature does not match"};
+      }
+    }
   }
 
   Caller caller;

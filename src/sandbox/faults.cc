@@ -33,8 +33,23 @@ Status CheckRule(const FaultRule& rule) {
   if (rule.latency.count() < 0 || rule.latency > std::chrono::minutes(5)) {
     return InvalidArgument("fault latency must be between 0 and 5m");
   }
-  if (rule.code.empty() && rule.latency.count() == 0) {
-    return InvalidArgument("a fault needs a code, a latency, or both");
+  if (!rule.outcome.empty()) {
+    if (rule.outcome != "state-failed") {
+      return InvalidArgument("fault outcome " + QuoteForMessage(rule.outcome) +
+                             " is unknown (expected state-failed)");
+    }
+    if (!rule.code.empty()) return InvalidArgument("a fault has a code or an outcome, not both");
+    if (rule.operation != "CreateFunction" && rule.operation != "UpdateFunctionCode" &&
+        rule.operation != "UpdateFunctionConfiguration") {
+      return InvalidArgument(
+          "outcome state-failed applies to op CreateFunction, UpdateFunctionCode or "
+          "UpdateFunctionConfiguration");
+    }
+    if (rule.service != "*" && rule.service != "lambda") {
+      return InvalidArgument("outcome state-failed applies to service lambda");
+    }
+  } else if (rule.code.empty() && rule.latency.count() == 0) {
+    return InvalidArgument("a fault needs a code, a latency, an outcome, or a combination");
   }
   return Ok();
 }
@@ -76,6 +91,14 @@ int DefaultStatusForCode(std::string_view code) {
 
 Result<FaultRule> ParseFaultRule(std::string_view spec) {
   FaultRule rule;
+  // Shorthand "CreateFunction:state-failed".
+  if (spec.find('=') == std::string_view::npos && spec.ends_with(":state-failed")) {
+    rule.operation =
+        std::string(spec.substr(0, spec.size() - std::string_view(":state-failed").size()));
+    rule.outcome = "state-failed";
+    FERRY_RETURN_IF_ERROR(CheckRule(rule));
+    return rule;
+  }
   for (const std::string& part : Split(spec, ',')) {
     auto eq = part.find('=');
     if (eq == std::string::npos) {
@@ -108,9 +131,12 @@ Result<FaultRule> ParseFaultRule(std::string_view spec) {
       rule.latency = *latency;
     } else if (key == "message") {
       rule.message = value;
+    } else if (key == "outcome") {
+      rule.outcome = value;
     } else {
-      return InvalidArgument("unknown fault key " + QuoteForMessage(key) +
-                             " (expected op, service, rate, code, status, latency, message)");
+      return InvalidArgument(
+          "unknown fault key " + QuoteForMessage(key) +
+          " (expected op, service, rate, code, status, latency, message, outcome)");
     }
   }
   FERRY_RETURN_IF_ERROR(CheckRule(rule));
@@ -137,6 +163,8 @@ Result<FaultRule> FaultRuleFromJson(const Json& json) {
   if (latency_ms) rule.latency = std::chrono::milliseconds(*latency_ms);
   FERRY_ASSIGN_OR_RETURN(auto message, OptionalString(json, "message"));
   if (message) rule.message = *message;
+  FERRY_ASSIGN_OR_RETURN(auto outcome, OptionalString(json, "outcome"));
+  if (outcome) rule.outcome = *outcome;
   FERRY_RETURN_IF_ERROR(CheckRule(rule));
   return rule;
 }
@@ -151,6 +179,7 @@ Json FaultRuleToJson(const FaultRule& rule) {
     j["status"] = rule.status != 0 ? rule.status : DefaultStatusForCode(rule.code);
   }
   if (!rule.message.empty()) j["message"] = rule.message;
+  if (!rule.outcome.empty()) j["outcome"] = rule.outcome;
   return j;
 }
 
@@ -186,6 +215,10 @@ FaultDecision FaultInjector::Decide(std::string_view service, std::string_view o
     double draw = std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
     if (draw >= rule.rate) continue;
     decision.latency += rule.latency;
+    if (!rule.outcome.empty() && decision.outcome.empty()) {
+      decision.outcome = rule.outcome;
+      decision.outcome_message = rule.message;
+    }
     if (!rule.code.empty() && !decision.error) {
       decision.error = rule;
       if (decision.error->status == 0) decision.error->status = DefaultStatusForCode(rule.code);

@@ -28,10 +28,17 @@ struct FaultRule {
   int status = 0;               // HTTP status; 0: derived from the code
   std::chrono::milliseconds latency{0};
   std::string message;
+  // Instead of an error: an outcome the service applies while answering normally. Lambda knows
+  // "state-failed" for CreateFunction, UpdateFunctionCode, UpdateFunctionConfiguration: the
+  // call succeeds and the function ends State Failed (create) / LastUpdateStatus Failed (update),
+  // with `message` as the reason.
+  std::string outcome;
 };
 
-// Parses "op=Invoke,rate=0.5,code=ServiceException,latency=200ms[,status=500][,service=lambda]".
-// op may be "Service:Operation" too. kInvalidArgument naming the bad key or value.
+// Parses "op=Invoke,rate=0.5,code=ServiceException,latency=200ms[,status=500][,service=lambda]"
+// or "op=CreateFunction,outcome=state-failed[,message=reason]"; the shorthand
+// "CreateFunction:state-failed" means the latter. op may be "Service:Operation" too.
+// kInvalidArgument naming the bad key or value.
 Result<FaultRule> ParseFaultRule(std::string_view spec);
 Result<FaultRule> FaultRuleFromJson(const Json& json);
 Json FaultRuleToJson(const FaultRule& rule);
@@ -42,6 +49,8 @@ int DefaultStatusForCode(std::string_view code);
 struct FaultDecision {
   std::chrono::milliseconds latency{0};
   std::optional<FaultRule> error;  // set when the request must fail with rule.code
+  std::string outcome;             // the first matching outcome rule's outcome, if any
+  std::string outcome_message;
 };
 
 class FaultInjector {

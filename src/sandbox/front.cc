@@ -4,6 +4,7 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "common/strings.h"
+#include "sandbox/content_encoding.h"
 
 namespace ferry::sandbox {
 namespace {
@@ -44,6 +45,22 @@ bool IsStsAction(const std::string& action) {
          action == "AssumeRoleWithWebIdentity" || action == "AssumeRoleWithSAML" ||
          action == "GetAccessKeyInfo" || action == "GetFederationToken" ||
          action == "DecodeAuthorizationMessage";
+}
+
+// A gzip body that is malformed (400) or inflates past the limit (413), in each service's terms.
+WireError ContentEncodingError(const std::string& signing_name, const Error& error) {
+  WireError out;
+  bool too_large = error.code == ErrorCode::kPayloadTooLarge;
+  out.status = too_large ? 413 : 400;
+  out.message = error.message;
+  if (signing_name == "lambda") {
+    out.code = too_large ? "RequestTooLargeException" : "InvalidRequestContentException";
+  } else if (signing_name == "sts") {
+    out.code = too_large ? "RequestEntityTooLarge" : "MalformedInput";
+  } else {
+    out.code = too_large ? "RequestEntityTooLarge" : "InvalidParameterValue";
+  }
+  return out;
 }
 
 }  // namespace
@@ -170,6 +187,31 @@ Response Front::Handle(const Request& request, const std::string& remote_addr) {
       error.headers = {{"Retry-After", std::to_string(verdict.retry_after_seconds)}};
       return fail(error);
     }
+  }
+  bool gzip = signing_name != "s3" && HasGzipEncoding(request.Header("content-encoding"));
+  if (!fault.outcome.empty() && !gzip) {
+    Request decided = request;
+    decided.fault_outcome =
+        fault.outcome + (fault.outcome_message.empty() ? "" : ":" + fault.outcome_message);
+    return service->Handle(decided, caller);
+  }
+  // A gzip body was signed as sent; inflate it now, after verification (S3 stores it as is).
+  if (gzip) {
+    auto inflated = InflateGzip(request.body, options_.max_inflated_body_bytes);
+    if (!inflated.ok()) return fail(ContentEncodingError(signing_name, inflated.error()));
+    Request decoded = request;
+    if (!fault.outcome.empty()) {
+      decoded.fault_outcome =
+          fault.outcome + (fault.outcome_message.empty() ? "" : ":" + fault.outcome_message);
+    }
+    decoded.body = std::move(inflated).value();
+    std::string rest = WithoutGzip(request.Header("content-encoding"));
+    if (rest.empty()) {
+      decoded.headers.erase("content-encoding");
+    } else {
+      decoded.headers["content-encoding"] = rest;
+    }
+    return service->Handle(decoded, caller);
   }
   return service->Handle(request, caller);
 }

@@ -8,6 +8,8 @@
 //      are rejected as AWS rejects them.
 //   4. Fault injection (added latency, injected errors) per operation.
 //   5. `--quota`: Lambda control-plane rate quotas per account (TooManyRequestsException, 429).
+//   6. Content-Encoding: gzip bodies (all services but S3) are inflated after verification, with
+//      a size cap (413) against zip bombs.
 //
 // Handle is thread-safe; AddService/AddAdminRoute must be called before serving.
 #pragma once
@@ -30,6 +32,8 @@ namespace ferry::sandbox {
 struct FrontOptions {
   std::string region = "us-east-1";
   bool enforce_quotas = false;
+  // A Content-Encoding: gzip body (not S3) may inflate to at most this many bytes (else 413).
+  size_t max_inflated_body_bytes = 16u * 1024u * 1024u;
 };
 
 using AdminHandler = std::function<Response(const Request&)>;

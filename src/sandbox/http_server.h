@@ -1,8 +1,13 @@
-// The sandbox's HTTP listener: cpp-httplib on a loopback address, every request handed to the
-// Front. httplib stays inside http_server.cc.
+// The sandbox's HTTP listener: libmicrohttpd on a loopback address, every request handed to the
+// Front. libmicrohttpd stays inside http_server.cc.
 //
-// Start binds (port 0 picks a free port) and serves on a background thread until Stop or
-// destruction. Thread-safe.
+// Bodies reach the Front exactly as sent (Transfer-Encoding: chunked is undone, Content-Encoding
+// never is), so SigV4 payload hashes are checked over the bytes the client signed; a gzip body
+// is inflated later by the Front, after verification. A body over max_body_bytes gets 413 (a
+// declared Content-Length is refused before the body is read).
+//
+// Start binds (port 0 picks a free port) and serves on background threads (one per connection)
+// until Stop or destruction. Thread-safe.
 #pragma once
 
 #include <memory>
@@ -16,7 +21,10 @@ namespace ferry::sandbox {
 struct HttpServerOptions {
   std::string host = "127.0.0.1";
   int port = 4566;
-  int threads = 64;  // concurrent requests (an Invoke holds one for the handler's duration)
+  // Concurrent connections, each served by its own thread (an Invoke holds one for the
+  // handler's duration); connections past the limit are closed at accept.
+  int max_connections = 1000;
+  int idle_timeout_seconds = 30;  // an idle keep-alive connection is closed after this
   size_t max_body_bytes = 80u * 1024u * 1024u;
 };
 

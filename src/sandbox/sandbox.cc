@@ -5,7 +5,9 @@
 #include <cstdlib>
 
 #include "common/ids.h"
+#include "common/json.h"
 #include "common/log.h"
+#include "common/time.h"
 #include "sandbox/cloudwatch/cloudwatch_service.h"
 #include "sandbox/credentials.h"
 #include "sandbox/faults.h"
@@ -14,13 +16,17 @@
 #include "sandbox/lambda/lambda_service.h"
 #include "sandbox/runtime/process_invoker.h"
 #include "sandbox/s3/s3_service.h"
+#include "sandbox/sandbox_clock.h"
 #include "sandbox/sts/sts_service.h"
 
 namespace ferry::sandbox {
 
 struct Sandbox::Parts {
   explicit Parts(uint64_t seed)
-      : ids(SystemClock::Instance()), credentials(SystemClock::Instance()), faults(seed) {}
+      : clock(SystemClock::Instance()),
+        ids(SystemClock::Instance()),
+        credentials(clock),
+        faults(seed) {}
   ~Parts() {
     // Stop serving before the services the handlers use go away.
     if (server) server->Stop();
@@ -33,6 +39,7 @@ struct Sandbox::Parts {
     }
   }
 
+  SandboxClock clock;  // declared first: everything below reads it
   RandomIdGenerator ids;
   CredentialStore credentials;
   FaultInjector faults;
@@ -60,12 +67,51 @@ void Sandbox::Stop() {
   if (parts_->server) parts_->server->Stop();
 }
 
+namespace {
+
+// GET /_ferry/clock: {"now": RFC 3339, "offset_seconds": N}. POST {"advance_seconds": N} moves the
+// sandbox clock forward by N seconds (0 < N <= 400 days), for tests of expiry and periods.
+Response HandleClock(SandboxClock& clock, const Request& request) {
+  auto answer = [&](int status, const Json& body) {
+    Response r;
+    r.status = status;
+    r.headers.emplace_back("Content-Type", "application/json");
+    r.body = DumpJson(body);
+    return r;
+  };
+  if (request.path != "/_ferry/clock") return answer(404, Json{{"error", "no such admin route"}});
+  if (request.method == "POST") {
+    JsonLimits limits;
+    limits.max_bytes = 4096;
+    limits.max_depth = 4;
+    auto body = ParseJson(request.body, limits);
+    if (!body.ok()) return answer(400, Json{{"error", body.error().message}});
+    auto it = body->is_object() ? body->find("advance_seconds") : body->end();
+    constexpr int64_t kMaxAdvance = 400LL * 24 * 3600;
+    if (!body->is_object() || it == body->end() || !it->is_number_integer() ||
+        it->get<int64_t>() <= 0 || it->get<int64_t>() > kMaxAdvance) {
+      return answer(400, Json{{"error", "expected {\"advance_seconds\": N} with 0 < N <= " +
+                                            std::to_string(kMaxAdvance)}});
+    }
+    clock.Advance(std::chrono::seconds(it->get<int64_t>()));
+    log::Info("sandbox clock advanced", {{"seconds", std::to_string(it->get<int64_t>())}});
+  } else if (request.method != "GET") {
+    return answer(405, Json{{"error", "use GET or POST"}});
+  }
+  return answer(200,
+                Json{{"now", FormatRfc3339(clock.Now())},
+                     {"offset_seconds",
+                      std::chrono::duration_cast<std::chrono::seconds>(clock.offset()).count()}});
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Sandbox>> Sandbox::Start(const SandboxOptions& options) {
   uint64_t seed =
       options.fault_seed ? *options.fault_seed : static_cast<uint64_t>(std::random_device{}());
   auto parts = std::make_unique<Parts>(seed);
   parts->host = options.host;
-  Clock& clock = SystemClock::Instance();
+  SandboxClock& clock = parts->clock;
 
   FERRY_RETURN_IF_ERROR(parts->credentials.AddLongTermKey(kDefaultAccountId, "test", "test"));
   for (const std::string& spec : options.accounts) {
@@ -131,6 +177,8 @@ Result<std::unique_ptr<Sandbox>> Sandbox::Start(const SandboxOptions& options) {
   parts->front->AddService(*parts->sts);
   lambda::LambdaService* lambda = parts->lambda.get();
   parts->front->AddAdminRoute("code/", [lambda](const Request& r) { return lambda->ServeCode(r); });
+  parts->front->AddAdminRoute("clock",
+                              [&clock](const Request& r) { return HandleClock(clock, r); });
 
   HttpServerOptions server_options;
   server_options.host = options.host;

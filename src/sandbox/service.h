@@ -28,6 +28,9 @@ struct Request {
   std::map<std::string, std::string> headers;     // names lower-cased
   std::string host;                               // Host header
   std::string body;
+  // Set by the front, never from the wire: an injected outcome fault for this operation
+  // ("state-failed"), see faults.h.
+  std::string fault_outcome;
 
   std::string Header(const std::string& lower_name) const {
     auto it = headers.find(lower_name);

@@ -43,6 +43,7 @@ class CloudWatchClientTest : public ::testing::Test {
 TEST_F(CloudWatchClientTest, GetMetricDataSendsAwsJsonAndParsesResults) {
   response_ = R"({"MetricDataResults":[{"Id":"e","Label":"Errors","StatusCode":"Complete",
       "Timestamps":[1800000060,1800000000],"Values":[2.5,1]}],"NextToken":"n2"})";
+  headers_ = {{"x-amzn-RequestId", "cw-ok-1"}};
   GetMetricDataRequest request;
   request.queries = {{"e", "AWS/Lambda", "Errors", {{"FunctionName", "orders"}}, 60, "Sum"}};
   request.start_time = FromUnixMillis(1'800'000'000'000);
@@ -56,6 +57,7 @@ TEST_F(CloudWatchClientTest, GetMetricDataSendsAwsJsonAndParsesResults) {
   EXPECT_EQ(result->results[0].values, (std::vector<double>{2.5, 1}));
   EXPECT_EQ(result->results[0].timestamps[0], FromUnixMillis(1'800'000'060'000));
   EXPECT_EQ(result->next_token, "n2");
+  EXPECT_EQ(result->request_id, "cw-ok-1");
 }
 
 TEST_F(CloudWatchClientTest, QueryCompatibleErrorsCarryTheQueryCode) {

@@ -90,6 +90,28 @@ TEST_F(LambdaClientTest, GivesUpAfterMaxAttempts) {
   EXPECT_EQ(lambda_.Requests("GetFunction"), 3);
 }
 
+TEST_F(LambdaClientTest, MaxAttemptsIsConfigurablePerClient) {
+  // A delegate deploying under heavy throttling raises the standard mode's 3 attempts.
+  ServiceConfig config = LambdaServiceConfig(lambda_.url(), "us-east-1");
+  config.retry.max_attempts = 7;
+  LambdaClient patient(config, env_.deps());
+  for (int i = 0; i < 6; ++i) {
+    lambda_.QueueRaw("GetFunction", 429,
+                     R"({"message": "Rate exceeded", "Reason": "CallerRateLimitExceeded"})",
+                     {{"X-Amzn-ErrorType", "TooManyRequestsException"}});
+  }
+  auto result = patient.GetFunction("orders");
+  EXPECT_FALSE(result.ok());  // the stand-in has no such function: 404 after six 429s
+  EXPECT_EQ(lambda_.Requests("GetFunction"), 7);
+  EXPECT_EQ(result.error().code, ErrorCode::kNotFound) << result.error().ToString();
+  // One attempt: no retries at all.
+  config.retry.max_attempts = 1;
+  LambdaClient once(config, env_.deps());
+  lambda_.QueueFault("GetFunction", Fault::kFailBefore);
+  EXPECT_FALSE(once.GetFunction("orders").ok());
+  EXPECT_EQ(lambda_.Requests("GetFunction"), 8);
+}
+
 TEST_F(LambdaClientTest, CreateFunctionWhoseResponseWasLostIsRecognised) {
   lambda_.QueueFault("CreateFunction", Fault::kFailAfter);
   auto created = client_.CreateFunction(Orders());
@@ -187,6 +209,42 @@ TEST_F(LambdaClientTest, AliasesWithRoutingAndLostResponses) {
   auto gone = client_.GetAlias("orders", "live");
   ASSERT_FALSE(gone.ok());
   EXPECT_EQ(gone.error().code, ErrorCode::kNotFound);
+}
+
+TEST_F(LambdaClientTest, EverySuccessfulCallReturnsItsRequestId) {
+  auto created = client_.CreateFunction(Orders());
+  ASSERT_TRUE(created.ok());
+  EXPECT_EQ(created->request_id, "req-201");  // what the stand-in sends for a 201
+  const std::map<std::string, std::string> id = {{"x-amzn-RequestId", "7c0f6c1e-aaaa-bbbb"}};
+  lambda_.QueueRaw("GetFunction", 200, R"({"Configuration": {"FunctionName": "orders"}})", id);
+  auto fn = client_.GetFunction("orders");
+  ASSERT_TRUE(fn.ok()) << fn.error().ToString();
+  EXPECT_EQ(fn->request_id, "7c0f6c1e-aaaa-bbbb");
+  EXPECT_EQ(fn->configuration.request_id, "");  // nested: the result holds it
+  lambda_.QueueRaw("GetFunctionConfiguration", 200, R"({"FunctionName": "orders"})", id);
+  EXPECT_EQ(client_.GetFunctionConfiguration("orders")->request_id, "7c0f6c1e-aaaa-bbbb");
+  // Calls without data return their ResponseMetadata.
+  auto alias = client_.CreateAlias({"orders", "live", "1", "", {}});
+  ASSERT_TRUE(alias.ok()) << alias.error().ToString();
+  EXPECT_EQ(alias->request_id.rfind("req-", 0), 0u) << alias->request_id;
+  auto deleted = client_.DeleteAlias("orders", "live");
+  ASSERT_TRUE(deleted.ok()) << deleted.error().ToString();
+  EXPECT_EQ(deleted->request_id.rfind("req-", 0), 0u) << deleted->request_id;
+  // ListAll* hand back every page's id.
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(client_.PublishVersion({"orders", "", "", ""}).ok());
+  std::vector<std::string> ids;
+  ASSERT_TRUE(client_.ListAllVersions("orders", 100, {}, &ids).ok());
+  EXPECT_EQ(ids.size(), 2u);  // 4 versions, pages of 2
+  // A hostile id is reduced to request-id characters and bounded.
+  lambda_.QueueRaw("GetFunctionConfiguration", 200, "{}",
+                   {{"x-amzn-RequestId", "abc\x1b[31m<script>" + std::string(500, 'z')}});
+  auto hostile = client_.GetFunctionConfiguration("orders");
+  ASSERT_TRUE(hostile.ok());
+  EXPECT_EQ(hostile->request_id.find_first_not_of(
+                "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_."),
+            std::string::npos)
+      << hostile->request_id;
+  EXPECT_LE(hostile->request_id.size(), 128u);
 }
 
 TEST_F(LambdaClientTest, ListAllVersionsFollowsMarkers) {

@@ -145,6 +145,7 @@ void ScriptedLambda::Routes(httplib::Server& s) {
         return SendError(r, 404, "ResourceNotFoundException", "no alias");
       }
       r.status = 204;
+      r.set_header("x-amzn-RequestId", "req-204");  // as Lambda does, also without a body
     });
   });
   s.Post(R"(/2015-03-31/functions/([^/]+)/invocations)", [this](const Req& req, Res& res) {

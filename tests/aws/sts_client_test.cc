@@ -36,6 +36,7 @@ TEST_F(StsClientTest, GetCallerIdentityIsSigned) {
   ASSERT_TRUE(id.ok()) << id.error().ToString();
   EXPECT_EQ(id->account, "123456789012");
   EXPECT_EQ(id->arn, "arn:aws:iam::123456789012:user/AKIDSOURCE");
+  EXPECT_EQ(id->request_id, "req-1");
   ASSERT_EQ(sts_.call_count(), 1u);
   auto call = sts_.calls()[0];
   EXPECT_TRUE(call.signed_request);
@@ -62,6 +63,7 @@ TEST_F(StsClientTest, AssumeRoleWithExternalId) {
   ASSERT_TRUE(role->credentials.expiration);
   EXPECT_EQ(*role->credentials.expiration, TimePoint(std::chrono::seconds(1'800'003'600)));
   EXPECT_EQ(role->assumed_role_arn, std::string(kRole) + "/ferry-deploy");
+  EXPECT_EQ(role->request_id, "req-1");
   auto call = sts_.calls()[0];
   EXPECT_EQ(call.form["RoleArn"], kRole);
   EXPECT_EQ(call.form["RoleSessionName"], "ferry-deploy");

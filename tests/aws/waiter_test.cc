@@ -75,6 +75,16 @@ TEST(WaiterTest, RetriesUntilSuccessOnTheDefinedDelay) {
   EXPECT_EQ(clock.TotalSlept(), seconds(2));
 }
 
+TEST(WaiterTest, SubSecondDelaysForCallersThatShortenTheDefinition) {
+  FakeClock clock = AutoClock();
+  Script script({Config("Pending"), Config("Pending"), Config("Pending"), Config("Active")});
+  WaiterDefinition waiter = *LambdaWaiterDefinition("FunctionActiveV2");
+  waiter.delay = std::chrono::milliseconds(20);
+  auto result = RunWaiter(waiter, script.Poll(), clock);
+  ASSERT_TRUE(result.ok()) << result.error().ToString();
+  EXPECT_EQ(clock.TotalSlept(), std::chrono::milliseconds(60));
+}
+
 TEST(WaiterTest, FailureAcceptorStopsWithFailedPrecondition) {
   FakeClock clock = AutoClock();
   Script script({Config("Active", "InProgress"), Config("Active", "Failed")});

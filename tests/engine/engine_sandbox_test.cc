@@ -8,6 +8,7 @@
 #include "aws/curl_transport.h"
 #include "aws/rate_limiter.h"
 #include "aws/retry.h"
+#include "common/json.h"
 #include "delegate/lambda/aws_lambda_provider.h"
 #include "delegate/lambda/sandbox_process.h"
 #include "delegate/protocol/agent.h"
@@ -156,6 +157,65 @@ TEST_F(EngineSandboxTest, DeployNoOpAndFailureWithAutomaticRollback) {
   bool rollback_logged = false;
   for (const auto& line : *logs) rollback_logged |= line.text.find("rollback") != std::string::npos;
   EXPECT_TRUE(rollback_logged);
+}
+
+TEST_F(EngineSandboxTest, RollbackToAnEarlierExecutionAndRefusalWhenItsVersionIsGone) {
+  std::vector<std::string> executions;
+  for (int i = 1; i <= 3; ++i) {
+    auto e = engine_->StartDeploy(
+        Request(MakeZip("def handler(e, c):\n    return " + std::to_string(i) + "\n")));
+    ASSERT_TRUE(e.ok()) << e.error().message;
+    ASSERT_EQ(Drive(e->id).status, ExecutionStatus::kSucceeded);
+    executions.push_back(e->id);
+  }
+  ASSERT_EQ(AliasVersion("eng-api"), "3");
+  auto rollback_to = [&](const std::string& execution) {
+    RollbackRequest r;
+    r.application = "shop";
+    r.service = "orders";
+    r.environment = "dev";
+    r.to_execution = execution;
+    r.actor = "test";
+    r.target.region = "us-east-1";
+    r.target.endpoint = sandbox_.url();
+    store::DeploymentFilter filter;
+    filter.execution_id = execution;
+    auto records = store_->deployments().List(filter);
+    EXPECT_TRUE(records.ok());
+    for (const auto& rec : *records) {
+      RestoreFunction f;
+      f.function_name = rec.function;
+      const Json aliases = *ParseJson(rec.aliases_json);
+      for (const auto& [name, state] : aliases.items()) {
+        delegate::lambda::AliasState a;
+        a.name = name;
+        a.version = state["version"].get<std::string>();
+        f.aliases.push_back(a);
+      }
+      r.functions.push_back(f);
+    }
+    auto e = engine_->StartRollback(r);
+    EXPECT_TRUE(e.ok()) << e.error().message;
+    return Drive(e->id);
+  };
+  auto back = rollback_to(executions[0]);
+  EXPECT_EQ(back.status, ExecutionStatus::kSucceeded) << back.error.value_or("");
+  EXPECT_EQ(AliasVersion("eng-api"), "1");
+  EXPECT_EQ(AliasVersion("eng-worker"), "1");
+
+  auto forward = rollback_to(executions[2]);
+  EXPECT_EQ(forward.status, ExecutionStatus::kSucceeded) << forward.error.value_or("");
+  EXPECT_EQ(AliasVersion("eng-api"), "3");
+
+  auto api = provider_->For({"us-east-1", sandbox_.url(), ""});
+  std::vector<std::string> ids;
+  ASSERT_TRUE((*api)->DeleteVersion("eng-api", "1", &ids, {}).ok());
+  auto refused = rollback_to(executions[0]);
+  EXPECT_EQ(refused.status, ExecutionStatus::kFailed);
+  EXPECT_THAT(refused.error.value_or(""),
+              ::testing::HasSubstr("version 1 of eng-api no longer exists"));
+  EXPECT_EQ(AliasVersion("eng-api"), "3");
+  EXPECT_EQ(AliasVersion("eng-worker"), "3") << "nothing was changed";
 }
 
 }  // namespace

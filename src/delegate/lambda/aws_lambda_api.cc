@@ -2,9 +2,9 @@
 
 #include <algorithm>
 
+#include "aws/waiter.h"
 #include "common/strings.h"
 #include "delegate/lambda/config_compare.h"
-#include "delegate/lambda/request_id_journal.h"
 
 namespace ferry::delegate::lambda {
 namespace {
@@ -19,27 +19,27 @@ aws::FunctionCode ToAws(const CodeSource& code) {
   return out;
 }
 
-// The fields the aws client has no member for yet, when they hold a non-default value.
-std::vector<std::string> UnsendableFields(const FunctionConfig& config,
-                                          const std::vector<std::string>* only = nullptr) {
-  const FunctionConfig n = Normalize(config);
-  std::vector<std::string> out;
-  auto check = [&](const char* field, bool non_default) {
-    if (!non_default) return;
-    if (only && std::find(only->begin(), only->end(), field) == only->end()) return;
-    out.push_back(field);
-  };
-  check("VpcConfig", !n.vpc.subnet_ids.empty() || !n.vpc.security_group_ids.empty());
-  check("TracingConfig", n.tracing_mode != "PassThrough");
-  check("KMSKeyArn", !n.kms_key_arn.empty());
-  check("DeadLetterConfig", !n.dead_letter_target.empty());
-  return out;
+// Appends a call's request id to *ids (when not null): the result's, or for a failed call the one
+// AWS put on the error (none when no response came).
+void Record(std::vector<std::string>* ids, const std::string& request_id) {
+  if (ids != nullptr && !request_id.empty()) ids->push_back(request_id);
+}
+void Record(std::vector<std::string>* ids, const Error& error) {
+  auto it = error.details.find("request_id");
+  if (it != error.details.end()) Record(ids, it->second);
+}
+template <typename T>
+Result<T> Recorded(Result<T> result, std::vector<std::string>* ids) {
+  if (result.ok()) {
+    Record(ids, result->request_id);
+  } else {
+    Record(ids, result.error());
+  }
+  return result;
 }
 
-Error Unsendable(const std::string& function_name, const std::vector<std::string>& fields) {
-  return Error{ErrorCode::kUnimplemented, "function " + function_name +
-                                              ": the Lambda client cannot set " +
-                                              Join(fields, ", ") + " yet"};
+aws::VpcConfig ToAws(const VpcConfig& vpc) {
+  return aws::VpcConfig{vpc.subnet_ids, vpc.security_group_ids};
 }
 
 // Folds a $LATEST configuration returned by a call into the observed function.
@@ -77,8 +77,10 @@ FunctionConfig FromAws(const aws::FunctionConfiguration& c) {
   out.architectures = c.architectures;
   out.layers = c.layers;
   out.environment = c.environment;
+  out.vpc = VpcConfig{c.vpc_config.subnet_ids, c.vpc_config.security_group_ids};
   out.tracing_mode = c.tracing_mode;
   out.kms_key_arn = c.kms_key_arn;
+  out.dead_letter_target = c.dead_letter_target_arn;
   return out;
 }
 
@@ -92,68 +94,91 @@ AwsLambdaApi::AwsLambdaApi(aws::LambdaClient& client, Clock& clock, WaiterOption
 Result<ObservedFunction> AwsLambdaApi::Observe(const std::string& function_name,
                                                std::vector<std::string>* request_ids,
                                                std::stop_token stop) {
-  RequestIdScope scope(request_ids);
   ObservedFunction f;
   f.function_name = function_name;
-  auto got = client_.GetFunction(function_name, "", stop);
+  auto got = Recorded(client_.GetFunction(function_name, "", stop), request_ids);
   if (!got.ok()) {
     if (got.error().code == ErrorCode::kNotFound) return f;
     return got.error();
   }
   FoldLatest(got->configuration, f);
   f.tags = got->tags;
-  FERRY_ASSIGN_OR_RETURN(auto versions, client_.ListAllVersions(function_name, 100'000, stop));
-  for (const auto& v : versions) {
+  auto versions = client_.ListAllVersions(function_name, 100'000, stop, request_ids);
+  if (!versions.ok()) {
+    Record(request_ids, versions.error());
+    return versions.error();
+  }
+  for (const auto& v : *versions) {
     if (v.version == kLatest || v.version.empty()) continue;
     f.versions.push_back(VersionInfo{v.version, v.code_sha256, FromAws(v)});
   }
-  FERRY_ASSIGN_OR_RETURN(auto aliases, client_.ListAllAliases(function_name, stop));
-  for (const auto& a : aliases) f.aliases.push_back(FromAws(a));
+  auto aliases = client_.ListAllAliases(function_name, stop, request_ids);
+  if (!aliases.ok()) {
+    Record(request_ids, aliases.error());
+    return aliases.error();
+  }
+  for (const auto& a : *aliases) f.aliases.push_back(FromAws(a));
   return f;
 }
 
 Result<ObservedFunction> AwsLambdaApi::Wait(const DeployAction& action,
-                                            const ObservedFunction& current, std::stop_token stop) {
+                                            const ObservedFunction& current,
+                                            std::vector<std::string>* request_ids,
+                                            std::stop_token stop) {
   const bool active = action.kind == DeployActionKind::kWaitUntilActive;
-  for (int attempt = 1;; ++attempt) {
-    auto got = client_.GetFunction(action.function_name, "", stop);
-    if (!got.ok()) return got.error();
-    ObservedFunction f = current;
-    FoldLatest(got->configuration, f);
-    const std::string& status = active ? f.state : f.last_update_status;
-    if (status == (active ? "Active" : "Successful")) return f;
-    if (status == "Failed") {
-      const std::string& reason = active ? f.state_reason : f.last_update_status_reason;
-      return Error{ErrorCode::kFailedPrecondition,
-                   "function " + action.function_name +
-                       (active ? " failed to become Active" : ": the update failed") +
-                       (reason.empty() ? "" : ": " + reason)};
+  // The official definition (operation, acceptors) with this delegate's polling interval.
+  FERRY_ASSIGN_OR_RETURN(
+      aws::WaiterDefinition waiter,
+      aws::LambdaWaiterDefinition(active ? "FunctionActiveV2" : "FunctionUpdatedV2"));
+  waiter.delay = waiter_.delay;
+  waiter.max_attempts = waiter_.max_attempts;
+  std::string last_body;
+  int polls = 0;
+  const auto poll = [&]() -> Result<std::string> {
+    ++polls;
+    std::string request_id;
+    auto body = client_.GetRaw(waiter.operation, action.function_name, "", stop, &request_id);
+    if (body.ok()) {
+      Record(request_ids, request_id);
+      last_body = *body;
+    } else {
+      Record(request_ids, body.error());
     }
-    // FunctionActiveV2 retries only on Pending and FunctionUpdatedV2 only on InProgress; any
-    // other value matches no acceptor, which the waiter spec also treats as "retry".
-    if (attempt >= waiter_.max_attempts) {
-      return Error{ErrorCode::kDeadlineExceeded, "function " + action.function_name + " is still " +
-                                                     (status.empty() ? "without status" : status) +
-                                                     " after " + std::to_string(attempt) +
-                                                     " checks"};
-    }
-    if (!clock_.SleepFor(waiter_.delay, stop)) {
-      return Error{ErrorCode::kCancelled, "wait for " + action.function_name + " aborted"};
-    }
+    return body;
+  };
+  auto waited = aws::RunWaiter(waiter, poll, clock_, stop);
+  ObservedFunction f = current;
+  if (!last_body.empty()) {
+    auto parsed = aws::LambdaClient::ParseGetFunction(last_body);
+    if (!parsed.ok()) return parsed.error();
+    FoldLatest(parsed->configuration, f);
   }
+  if (waited.ok()) return f;
+  const Error& error = waited.error();
+  const std::string& status = active ? f.state : f.last_update_status;
+  if (error.code == ErrorCode::kFailedPrecondition && error.details.count("waiter") != 0) {
+    const std::string& reason = active ? f.state_reason : f.last_update_status_reason;
+    return Error{ErrorCode::kFailedPrecondition,
+                 "function " + action.function_name +
+                     (active ? " failed to become Active" : ": the update failed") +
+                     (reason.empty() ? "" : ": " + reason)};
+  }
+  if (error.code == ErrorCode::kDeadlineExceeded && error.details.count("aws_code") == 0) {
+    return Error{ErrorCode::kDeadlineExceeded, "function " + action.function_name + " is still " +
+                                                   (status.empty() ? "without status" : status) +
+                                                   " after " + std::to_string(polls) + " checks"};
+  }
+  return error;
 }
 
 Result<ApiOutcome> AwsLambdaApi::Apply(const DeployAction& a, const ObservedFunction& current,
                                        std::stop_token stop) {
   ApiOutcome out;
   out.function = current;
-  RequestIdScope scope(&out.request_ids);
+  std::vector<std::string>* ids = &out.request_ids;
   ObservedFunction& f = out.function;
   switch (a.kind) {
     case DeployActionKind::kCreateFunction: {
-      if (auto bad = UnsendableFields(a.config); !bad.empty()) {
-        return Unsendable(a.function_name, bad);
-      }
       aws::CreateFunctionRequest r;
       r.function_name = a.function_name;
       r.package_type = Normalize(a.config).package_type;
@@ -169,7 +194,13 @@ Result<ApiOutcome> AwsLambdaApi::Apply(const DeployAction& a, const ObservedFunc
       r.ephemeral_storage_mb = a.config.ephemeral_storage_mb;
       r.environment = a.config.environment;
       r.tags = a.tags;
-      FERRY_ASSIGN_OR_RETURN(auto created, client_.CreateFunction(r, stop));
+      if (!a.config.vpc.subnet_ids.empty() || !a.config.vpc.security_group_ids.empty()) {
+        r.vpc_config = ToAws(a.config.vpc);
+      }
+      r.tracing_mode = a.config.tracing_mode;
+      r.kms_key_arn = a.config.kms_key_arn;
+      r.dead_letter_target_arn = a.config.dead_letter_target;
+      FERRY_ASSIGN_OR_RETURN(auto created, Recorded(client_.CreateFunction(r, stop), ids));
       FoldLatest(created, f);
       f.tags = a.tags;
       f.versions.clear();
@@ -178,7 +209,7 @@ Result<ApiOutcome> AwsLambdaApi::Apply(const DeployAction& a, const ObservedFunc
     }
     case DeployActionKind::kWaitUntilActive:
     case DeployActionKind::kWaitUntilUpdated: {
-      FERRY_ASSIGN_OR_RETURN(out.function, Wait(a, current, stop));
+      FERRY_ASSIGN_OR_RETURN(out.function, Wait(a, current, ids, stop));
       return out;
     }
     case DeployActionKind::kResolveCodeSha: {
@@ -187,7 +218,7 @@ Result<ApiOutcome> AwsLambdaApi::Apply(const DeployAction& a, const ObservedFunc
       r.code = ToAws(a.code);
       r.dry_run = true;
       r.architectures = a.config.architectures;
-      FERRY_ASSIGN_OR_RETURN(auto dry, client_.UpdateFunctionCode(r, stop));
+      FERRY_ASSIGN_OR_RETURN(auto dry, Recorded(client_.UpdateFunctionCode(r, stop), ids));
       out.resolved_code_sha256 = dry.code_sha256;
       return out;
     }
@@ -197,15 +228,13 @@ Result<ApiOutcome> AwsLambdaApi::Apply(const DeployAction& a, const ObservedFunc
       r.code = ToAws(a.code);
       r.revision_id = a.revision_id;
       r.architectures = a.config.architectures;
-      FERRY_ASSIGN_OR_RETURN(auto updated, client_.UpdateFunctionCode(r, stop));
+      FERRY_ASSIGN_OR_RETURN(auto updated, Recorded(client_.UpdateFunctionCode(r, stop), ids));
       FoldLatest(updated, f);
       return out;
     }
     case DeployActionKind::kUpdateConfiguration: {
-      if (auto bad = UnsendableFields(a.config, &a.changed_fields); !bad.empty()) {
-        return Unsendable(a.function_name, bad);
-      }
       aws::UpdateFunctionConfigurationRequest r;
+      const FunctionConfig normalized = Normalize(a.config);
       r.function_name = a.function_name;
       r.revision_id = a.revision_id;
       for (const auto& field : a.changed_fields) {
@@ -218,8 +247,14 @@ Result<ApiOutcome> AwsLambdaApi::Apply(const DeployAction& a, const ObservedFunc
         if (field == "EphemeralStorage") r.ephemeral_storage_mb = a.config.ephemeral_storage_mb;
         if (field == "Layers") r.layers = a.config.layers;
         if (field == "Environment") r.environment = a.config.environment;
+        // Removal is explicit: empty VPC lists, PassThrough, KMSKeyArn "", TargetArn "".
+        if (field == "VpcConfig") r.vpc_config = ToAws(a.config.vpc);
+        if (field == "TracingConfig") r.tracing_mode = normalized.tracing_mode;
+        if (field == "KMSKeyArn") r.kms_key_arn = a.config.kms_key_arn;
+        if (field == "DeadLetterConfig") r.dead_letter_target_arn = a.config.dead_letter_target;
       }
-      FERRY_ASSIGN_OR_RETURN(auto updated, client_.UpdateFunctionConfiguration(r, stop));
+      FERRY_ASSIGN_OR_RETURN(auto updated,
+                             Recorded(client_.UpdateFunctionConfiguration(r, stop), ids));
       FoldLatest(updated, f);
       return out;
     }
@@ -229,7 +264,7 @@ Result<ApiOutcome> AwsLambdaApi::Apply(const DeployAction& a, const ObservedFunc
       r.code_sha256 = a.code_sha256;
       r.revision_id = a.revision_id;
       r.description = a.description;
-      FERRY_ASSIGN_OR_RETURN(auto published, client_.PublishVersion(r, stop));
+      FERRY_ASSIGN_OR_RETURN(auto published, Recorded(client_.PublishVersion(r, stop), ids));
       if (published.version.empty() || published.version == kLatest) {
         return Error{ErrorCode::kUnavailable,
                      "PublishVersion for " + a.function_name + " returned no version number"};
@@ -245,7 +280,7 @@ Result<ApiOutcome> AwsLambdaApi::Apply(const DeployAction& a, const ObservedFunc
       aws::AliasConfiguration alias;
       if (a.kind == DeployActionKind::kCreateAlias) {
         aws::CreateAliasRequest r{a.function_name, a.alias, a.version, "", a.weights};
-        FERRY_ASSIGN_OR_RETURN(alias, client_.CreateAlias(r, stop));
+        FERRY_ASSIGN_OR_RETURN(alias, Recorded(client_.CreateAlias(r, stop), ids));
       } else {
         aws::UpdateAliasRequest r;
         r.function_name = a.function_name;
@@ -253,19 +288,19 @@ Result<ApiOutcome> AwsLambdaApi::Apply(const DeployAction& a, const ObservedFunc
         r.function_version = a.version;
         r.routing = a.weights;
         r.revision_id = a.revision_id;
-        FERRY_ASSIGN_OR_RETURN(alias, client_.UpdateAlias(r, stop));
+        FERRY_ASSIGN_OR_RETURN(alias, Recorded(client_.UpdateAlias(r, stop), ids));
       }
       std::erase_if(f.aliases, [&](const AliasState& s) { return s.name == a.alias; });
       f.aliases.push_back(FromAws(alias));
       return out;
     }
     case DeployActionKind::kUntagResource: {
-      FERRY_RETURN_IF_ERROR(client_.UntagResource(current.arn, a.tag_keys, stop));
+      FERRY_RETURN_IF_ERROR(Recorded(client_.UntagResource(current.arn, a.tag_keys, stop), ids));
       for (const auto& key : a.tag_keys) f.tags.erase(key);
       return out;
     }
     case DeployActionKind::kTagResource: {
-      FERRY_RETURN_IF_ERROR(client_.TagResource(current.arn, a.tags, stop));
+      FERRY_RETURN_IF_ERROR(Recorded(client_.TagResource(current.arn, a.tags, stop), ids));
       for (const auto& [key, value] : a.tags) f.tags[key] = value;
       return out;
     }
@@ -277,7 +312,6 @@ Result<ApiOutcome> AwsLambdaApi::Apply(const DeployAction& a, const ObservedFunc
 
 Status AwsLambdaApi::ApplyRollback(const RollbackAction& a, std::vector<std::string>* request_ids,
                                    std::stop_token stop) {
-  RequestIdScope scope(request_ids);
   switch (a.kind) {
     case RollbackActionKind::kUpdateAlias: {
       aws::UpdateAliasRequest r;
@@ -286,25 +320,25 @@ Status AwsLambdaApi::ApplyRollback(const RollbackAction& a, std::vector<std::str
       r.function_version = a.version;
       r.routing = a.weights;
       r.revision_id = a.revision_id;
-      auto updated = client_.UpdateAlias(r, stop);
+      auto updated = Recorded(client_.UpdateAlias(r, stop), request_ids);
       if (!updated.ok()) return updated.error();
       return Ok();
     }
     case RollbackActionKind::kCreateAlias: {
       aws::CreateAliasRequest r{a.function_name, a.alias, a.version, "", a.weights};
-      auto created = client_.CreateAlias(r, stop);
+      auto created = Recorded(client_.CreateAlias(r, stop), request_ids);
       if (!created.ok()) return created.error();
       return Ok();
     }
     case RollbackActionKind::kDeleteAlias: {
-      Status s = client_.DeleteAlias(a.function_name, a.alias, stop);
-      if (!s.ok() && s.error().code == ErrorCode::kNotFound) return Ok();
-      return s;
+      auto s = Recorded(client_.DeleteAlias(a.function_name, a.alias, stop), request_ids);
+      if (!s.ok() && s.error().code != ErrorCode::kNotFound) return s.error();
+      return Ok();
     }
     case RollbackActionKind::kDeleteFunction: {
-      Status s = client_.DeleteFunction(a.function_name, "", stop);
-      if (!s.ok() && s.error().code == ErrorCode::kNotFound) return Ok();
-      return s;
+      auto s = Recorded(client_.DeleteFunction(a.function_name, "", stop), request_ids);
+      if (!s.ok() && s.error().code != ErrorCode::kNotFound) return s.error();
+      return Ok();
     }
   }
   return Error{ErrorCode::kInternal, "unknown rollback action"};
@@ -316,10 +350,9 @@ Status AwsLambdaApi::DeleteVersion(const std::string& function_name, const std::
     return Error{ErrorCode::kInvalidArgument,
                  "not a published version: " + QuoteForMessage(version)};
   }
-  RequestIdScope scope(request_ids);
-  Status s = client_.DeleteFunction(function_name, version, stop);
-  if (!s.ok() && s.error().code == ErrorCode::kNotFound) return Ok();
-  return s;
+  auto s = Recorded(client_.DeleteFunction(function_name, version, stop), request_ids);
+  if (!s.ok() && s.error().code != ErrorCode::kNotFound) return s.error();
+  return Ok();
 }
 
 }  // namespace ferry::delegate::lambda

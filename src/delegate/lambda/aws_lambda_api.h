@@ -1,16 +1,17 @@
 // AwsLambdaApi: LambdaApi over ferry::aws::LambdaClient (the real AWS, or ferry sandbox).
 //
-// Waits implement the official FunctionActiveV2 / FunctionUpdatedV2 waiters
-// (shared/aws/models/lambda/2015-03-31/waiters-2.json): GetFunction every `delay` (1 s) up to
-// `max_attempts` (300); State/LastUpdateStatus Active/Successful succeeds, Failed fails,
-// Pending/InProgress retries. Sleeping goes through `clock`.
+// Waits run the official FunctionActiveV2 / FunctionUpdatedV2 waiters through aws::RunWaiter
+// (the definitions in shared/aws/models/lambda/2015-03-31/waiters-2.json, embedded in the aws
+// module): their operation and acceptors, with this delegate's `delay` (1 s, as AWS's) and
+// `max_attempts` (300). A failure acceptor gives kFailedPrecondition naming Lambda's reason; no
+// terminal state in max_attempts polls gives kDeadlineExceeded. Sleeping goes through `clock`.
 //
-// Request ids are recorded when the client's transport is wrapped in a RequestIdJournal;
-// otherwise only failed calls carry one (from the error details).
+// Request ids: every call's id (the result's request_id, or a failed call's from its error) is
+// appended to the caller's list, in call order (a wait records each GetFunction poll).
 //
-// Fields the aws client cannot send yet (VpcConfig, TracingConfig, KMSKeyArn, DeadLetterConfig)
-// make a create or configuration update that needs them fail with kUnimplemented instead of
-// being dropped silently.
+// Every FunctionConfig field maps to a Lambda member (VpcConfig, TracingConfig, KMSKeyArn and
+// DeadLetterConfig included); a configuration update sends exactly the changed fields, and removes
+// a setting explicitly (empty VPC lists, PassThrough, KMSKeyArn "", DeadLetterConfig TargetArn "").
 //
 // Thread-safe (LambdaClient is).
 #pragma once
@@ -43,7 +44,7 @@ class AwsLambdaApi final : public LambdaApi {
 
  private:
   Result<ObservedFunction> Wait(const DeployAction& action, const ObservedFunction& current,
-                                std::stop_token stop);
+                                std::vector<std::string>* request_ids, std::stop_token stop);
 
   aws::LambdaClient& client_;
   Clock& clock_;

@@ -27,14 +27,16 @@ bool ValidEndpoint(const std::string& endpoint) {
 AwsLambdaApiProvider::AwsLambdaApiProvider(aws::HttpTransport& transport,
                                            aws::CredentialsProvider& credentials, Clock& clock,
                                            IdGenerator& ids, aws::RateLimiterRegistry& limiters,
-                                           aws::RetryQuota& retry_quota, WaiterOptions waiter)
-    : journal_(transport),
+                                           aws::RetryQuota& retry_quota, WaiterOptions waiter,
+                                           aws::RetryOptions retry)
+    : transport_(transport),
       credentials_(credentials),
       clock_(clock),
       ids_(ids),
       limiters_(limiters),
       retry_quota_(retry_quota),
-      waiter_(waiter) {}
+      waiter_(waiter),
+      retry_(retry) {}
 
 Result<LambdaApi*> AwsLambdaApiProvider::For(const LambdaTarget& target) {
   if (!ValidRegion(target.region)) {
@@ -58,9 +60,10 @@ Result<LambdaApi*> AwsLambdaApiProvider::For(const LambdaTarget& target) {
   auto it = apis_.find(key);
   if (it == apis_.end()) {
     Entry entry;
+    aws::ServiceConfig config = aws::LambdaServiceConfig(endpoint, target.region);
+    config.retry = retry_;
     entry.client = std::make_unique<aws::LambdaClient>(
-        aws::LambdaServiceConfig(endpoint, target.region),
-        aws::ServiceDeps{journal_, credentials_, clock_, ids_, limiters_, retry_quota_});
+        config, aws::ServiceDeps{transport_, credentials_, clock_, ids_, limiters_, retry_quota_});
     entry.api = std::make_unique<AwsLambdaApi>(*entry.client, clock_, waiter_);
     it = apis_.emplace(key, std::move(entry)).first;
   }

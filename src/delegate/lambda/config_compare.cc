@@ -89,9 +89,12 @@ bool ArchitecturesDiffer(const FunctionConfig& desired, const FunctionConfig& cu
 
 bool VersionMatches(const VersionInfo& version, const std::string& code_sha256,
                     const FunctionConfig& desired) {
+  // A version's Description is the one given to PublishVersion ("ferry execution ..."), not the
+  // function's: it says nothing about whether the version runs the desired configuration.
+  FunctionConfig published = version.config;
+  published.description = desired.description;
   return !code_sha256.empty() && version.code_sha256 == code_sha256 &&
-         ConfigDifferences(desired, version.config).empty() &&
-         !ArchitecturesDiffer(desired, version.config);
+         ConfigDifferences(desired, published).empty() && !ArchitecturesDiffer(desired, published);
 }
 
 std::map<std::string, std::string> MergeManaged(const std::map<std::string, std::string>& current,

@@ -26,7 +26,8 @@ std::vector<std::string> ConfigDifferences(const FunctionConfig& desired,
 // True when the architecture differs (an UpdateFunctionCode change, not a configuration one).
 bool ArchitecturesDiffer(const FunctionConfig& desired, const FunctionConfig& current);
 
-// True when a published version's code and configuration are exactly what is desired.
+// True when a published version's code and configuration are exactly what is desired (its
+// Description, set by PublishVersion, is not compared).
 bool VersionMatches(const VersionInfo& version, const std::string& code_sha256,
                     const FunctionConfig& desired);
 

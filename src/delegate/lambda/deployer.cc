@@ -20,6 +20,13 @@ bool IsReread(const Error& error) {
   return error.code == ErrorCode::kFailedPrecondition || error.code == ErrorCode::kConflict;
 }
 
+// Throttling and service errors the aws client's retries did not outlast.
+bool IsTransient(const Error& error) {
+  return error.code == ErrorCode::kTooManyRequests || error.code == ErrorCode::kUnavailable;
+}
+
+Error Cancelled(const std::string& what) { return Error{ErrorCode::kCancelled, what + " aborted"}; }
+
 std::set<std::string> Keys(const std::map<std::string, std::string>& map) {
   std::set<std::string> keys;
   for (const auto& [key, value] : map) keys.insert(key);
@@ -40,6 +47,28 @@ void LambdaDeployer::Log(const std::string& line) const {
   if (options_.log) options_.log(line);
 }
 
+bool LambdaDeployer::Backoff(int retry, std::stop_token stop) const {
+  Duration delay = options_.transient_backoff;
+  for (int i = 0; i < retry && delay < options_.max_transient_backoff; ++i) delay *= 2;
+  delay = std::min(delay, options_.max_transient_backoff);
+  Clock& clock = options_.clock != nullptr ? *options_.clock : SystemClock::Instance();
+  return clock.SleepFor(delay, stop);
+}
+
+Result<ObservedFunction> LambdaDeployer::Read(const std::string& function_name,
+                                              std::vector<std::string>* request_ids,
+                                              std::stop_token stop) {
+  for (int retry = 0;; ++retry) {
+    auto observed = api_.Observe(function_name, request_ids, stop);
+    if (observed.ok() || !IsTransient(observed.error()) ||
+        retry >= options_.max_transient_retries) {
+      return observed;
+    }
+    Log(function_name + ": " + observed.error().message + "; reading again");
+    if (!Backoff(retry, stop)) return Cancelled("reading " + function_name);
+  }
+}
+
 FunctionDeployment LambdaDeployer::Deploy(const DesiredFunction& desired_in,
                                           const ObservedFunction* recorded_snapshot,
                                           std::stop_token stop) {
@@ -51,12 +80,20 @@ FunctionDeployment LambdaDeployer::Deploy(const DesiredFunction& desired_in,
   out.deployed_aliases.insert(desired_in.aliases.begin(), desired_in.aliases.end());
   DesiredFunction desired = desired_in;
 
+  int transient = 0;  // transient retries so far (DeployerOptions::max_transient_retries)
   auto observe = [&]() -> Result<ObservedFunction> {
-    CallRecord call{kObserveOperation, "read " + desired.function_name, false, {}, ""};
-    auto observed = api_.Observe(desired.function_name, &call.request_ids, stop);
-    if (!observed.ok()) call.error = ErrorText(observed.error());
-    out.calls.push_back(std::move(call));
-    return observed;
+    for (;;) {
+      CallRecord call{kObserveOperation, "read " + desired.function_name, false, {}, ""};
+      auto observed = api_.Observe(desired.function_name, &call.request_ids, stop);
+      if (!observed.ok()) call.error = ErrorText(observed.error());
+      out.calls.push_back(std::move(call));
+      if (observed.ok() || !IsTransient(observed.error()) ||
+          transient >= options_.max_transient_retries) {
+        return observed;
+      }
+      Log(desired.function_name + ": " + observed.error().message + "; reading again");
+      if (!Backoff(transient++, stop)) return Cancelled("deploying " + desired.function_name);
+    }
   };
   auto fail = [&](Error error) {
     Log(desired.function_name + ": failed: " + error.message);
@@ -138,6 +175,15 @@ FunctionDeployment LambdaDeployer::Deploy(const DesiredFunction& desired_in,
       current = std::move(reread).value();
       continue;
     }
+    if (IsTransient(error) && transient < options_.max_transient_retries) {
+      // The call may or may not have taken effect: read, then decide again.
+      Log(desired.function_name + ": " + error.message + "; reading the function again");
+      if (!Backoff(transient++, stop)) return fail(Cancelled("deploying " + desired.function_name));
+      auto reread = observe();
+      if (!reread.ok()) return fail(reread.error());
+      current = std::move(reread).value();
+      continue;
+    }
     return fail(error);
   }
 }
@@ -177,12 +223,21 @@ RollbackReport LambdaDeployer::Rollback(const ObservedFunction& target,
                                         const RollbackOptions& options, std::stop_token stop) {
   RollbackReport report;
   report.function_name = target.function_name;
-  for (int attempt = 0;; ++attempt) {
+  int transient = 0;
+  // A throttled or unavailable call: wait, then read and re-plan. False when out of retries.
+  auto retry_transient = [&](const Error& error) {
+    if (!IsTransient(error) || transient >= options_.max_transient_retries) return false;
+    Log(target.function_name + ": rollback: " + error.message + "; reading again");
+    return Backoff(transient++, stop);
+  };
+  int rereads = 0;
+  for (;;) {
     CallRecord read{kObserveOperation, "read " + target.function_name, false, {}, ""};
     auto current = api_.Observe(target.function_name, &read.request_ids, stop);
     if (!current.ok()) read.error = ErrorText(current.error());
     report.calls.push_back(std::move(read));
     if (!current.ok()) {
+      if (retry_transient(current.error())) continue;
       report.error = current.error();
       return report;
     }
@@ -204,8 +259,13 @@ RollbackReport LambdaDeployer::Rollback(const ObservedFunction& target,
       if (!status.ok()) call.error = ErrorText(status.error());
       report.calls.push_back(std::move(call));
       if (status.ok()) continue;
-      if (IsReread(status.error()) && attempt < options_.max_rereads) {
+      if (IsReread(status.error()) && rereads < options_.max_rereads) {
+        ++rereads;
         reread = true;  // the alias moved since we read it: read again and re-plan
+        break;
+      }
+      if (retry_transient(status.error())) {
+        reread = true;
         break;
       }
       report.error = status.error();
@@ -244,7 +304,7 @@ PruneReport LambdaDeployer::Prune(const std::string& function_name, const PruneO
   PruneReport report;
   report.function_name = function_name;
   CallRecord read{kObserveOperation, "read " + function_name, false, {}, ""};
-  auto current = api_.Observe(function_name, &read.request_ids, stop);
+  auto current = Read(function_name, &read.request_ids, stop);
   if (!current.ok()) read.error = ErrorText(current.error());
   report.calls.push_back(std::move(read));
   if (!current.ok()) {

@@ -9,7 +9,9 @@
 // `concurrency` at once; after the first failure no further function is started.
 //
 // Rollback restores a snapshot (PlanRollback), re-reading and re-planning when an alias guard
-// fails; Prune deletes what PlanPrune selects.
+// fails; Prune deletes what PlanPrune selects. Deploy, Rollback and Prune's read ride out
+// throttling and 5xx storms (DeployerOptions::max_transient_retries) the same way: read again,
+// decide again.
 //
 // Every call is recorded (operation, description, request ids, error) in the returned record,
 // and a log line per call goes to the LogSink. Lines never hold environment values.
@@ -25,6 +27,7 @@
 #include <string>
 #include <vector>
 
+#include "common/clock.h"
 #include "common/result.h"
 #include "delegate/lambda/lambda_api.h"
 
@@ -79,6 +82,14 @@ struct DeployerOptions {
   size_t concurrency = 8;  // functions deployed at once by DeployAll / RollbackAll
   int max_actions = 64;    // per function: a safety stop for a plan that does not converge
   int max_rereads = 5;     // re-reads after guard failures / conflicts, per function
+  // A call still throttled or unavailable (kTooManyRequests, kUnavailable) after the aws
+  // client's own retries is tried again — by reading the function again and deciding again, so
+  // a call that did take effect is not repeated — at most this many times per function (per
+  // Read), waiting transient_backoff·2^n (at most max_transient_backoff) before each.
+  int max_transient_retries = 6;
+  Duration transient_backoff = std::chrono::milliseconds(500);
+  Duration max_transient_backoff = std::chrono::seconds(8);
+  Clock* clock = nullptr;  // for those waits; nullptr = SystemClock::Instance()
   LogSink log;             // may be empty
 };
 
@@ -113,8 +124,14 @@ class LambdaDeployer {
   PruneReport Prune(const std::string& function_name, const PruneOptions& options,
                     std::stop_token stop = {});
 
+  // LambdaApi::Observe with the transient retries above (the snapshot task's read).
+  Result<ObservedFunction> Read(const std::string& function_name,
+                                std::vector<std::string>* request_ids, std::stop_token stop = {});
+
  private:
   void Log(const std::string& line) const;
+  // Waits before transient retry number `retry` (0-based); false when stop was requested.
+  bool Backoff(int retry, std::stop_token stop) const;
   // Runs fn(i) for i in [0, n), `concurrency` at a time; stops starting new ones once
   // `keep_going(i)` returns false.
   void ForEachConcurrently(size_t n, const std::function<bool(size_t)>& fn) const;

@@ -60,7 +60,7 @@ TaskResult LambdaTaskHandler::Run(const TaskAssignment& assignment, TaskContext&
     for (const auto& name : *names) {
       if (!name.is_string()) return Failed("function names are strings");
       std::vector<std::string> ids;
-      auto observed = (*api)->Observe(name.get<std::string>(), &ids, stop);
+      auto observed = deployer.Read(name.get<std::string>(), &ids, stop);
       if (!observed.ok()) return Failed(observed.error().message);
       snapshots.push_back(ToJson(RedactEnvironment(*observed)));
     }

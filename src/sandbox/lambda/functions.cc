@@ -143,6 +143,19 @@ Status CheckRuntimeAndHandler(const Json& config) {
   return Ok();
 }
 
+// An injected "state-failed[:reason]" outcome (faults.h) makes the pending create/update fail.
+std::optional<std::string> FailReason(const OpContext& ctx, const char* default_reason) {
+  const std::string& outcome = ctx.request.fault_outcome;
+  if (outcome.rfind("state-failed", 0) != 0) return std::nullopt;
+  auto colon = outcome.find(':');
+  return colon == std::string::npos ? std::string(default_reason) : outcome.substr(colon + 1);
+}
+
+// Invoke keeps running what $LATEST was before the update until it succeeds.
+void KeepServing(FunctionRecord& fn) {
+  if (!fn.serving) fn.serving = fn.latest;
+}
+
 void MarkUpdating(LambdaService::State& s, FunctionRecord& fn) {
   Json& c = fn.latest.config;
   c["LastModified"] = LambdaTimestamp(s.clock.Now());
@@ -232,6 +245,7 @@ OpResult CreateFunction(LambdaService::State& s, const OpContext& ctx) {
   fn.latest.config = config;
   fn.latest.fingerprint = Fingerprint(fn.latest);
   fn.settle_at = s.clock.Now() + s.options.update_delay;
+  fn.fail_reason = FailReason(ctx, "Injected fault: the function could not be created.");
   if (ctx.input.contains("Tags")) {
     fn.tags = ctx.input["Tags"].get<std::map<std::string, std::string>>();
   }
@@ -289,9 +303,11 @@ OpResult UpdateFunctionCode(LambdaService::State& s, const OpContext& ctx) {
   config["CodeSha256"] = Base64Encode(Sha256(zip));
   if (ctx.input.value("DryRun", false)) return JsonResponse(200, config, ctx.request_id);
   FERRY_ASSIGN_OR_RETURN(std::string hex, s.code.Put(std::move(zip)));
+  KeepServing(*fn);
   fn->latest.config = config;
   fn->latest.code_hex = hex;
   MarkUpdating(s, *fn);
+  fn->fail_reason = FailReason(ctx, "Injected fault: the function code update failed.");
   Json response = fn->latest.config;
   if (ctx.input.value("Publish", false)) {
     FERRY_ASSIGN_OR_RETURN(response, Publish(s, *fn, ""));
@@ -309,8 +325,10 @@ OpResult UpdateFunctionConfiguration(LambdaService::State& s, const OpContext& c
   Json config = fn->latest.config;
   ApplyConfig(config, ctx.input);
   FERRY_RETURN_IF_ERROR(CheckRuntimeAndHandler(config));
+  KeepServing(*fn);
   fn->latest.config = config;
   MarkUpdating(s, *fn);
+  fn->fail_reason = FailReason(ctx, "Injected fault: the function configuration update failed.");
   FERRY_RETURN_IF_ERROR(s.Persist());
   return JsonResponse(200, fn->latest.config, ctx.request_id);
 }

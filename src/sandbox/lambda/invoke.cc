@@ -53,7 +53,12 @@ Result<Target> ResolveTarget(LambdaService::State& s, const OpContext& ctx) {
       }
     }
   }
-  FERRY_ASSIGN_OR_RETURN(VersionRecord * v, FindVersion(s, *fn, version));
+  VersionRecord* v = nullptr;
+  if (version == "$LATEST" && fn->serving) {
+    v = &*fn->serving;  // an update is InProgress (or Failed): the previous $LATEST serves
+  } else {
+    FERRY_ASSIGN_OR_RETURN(v, FindVersion(s, *fn, version));
+  }
   const Json& c = v->config;
   if (c.value("State", "") != "Active") {
     return ApiError(409, "ResourceConflictException",

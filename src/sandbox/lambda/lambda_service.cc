@@ -127,11 +127,26 @@ void LambdaService::State::Settle(FunctionRecord& fn) {
   if (!fn.settle_at || clock.Now() < *fn.settle_at) return;
   fn.settle_at.reset();
   Json& c = fn.latest.config;
-  c["State"] = "Active";
-  c["LastUpdateStatus"] = "Successful";
   for (const char* key :
        {"StateReason", "StateReasonCode", "LastUpdateStatusReason", "LastUpdateStatusReasonCode"}) {
     c.erase(key);
+  }
+  if (fn.fail_reason) {
+    // An injected failure: a create ends State Failed; an update ends LastUpdateStatus Failed
+    // and $LATEST keeps serving what it served before (fn.serving stays).
+    if (c.value("State", "") == "Pending") {
+      c["State"] = "Failed";
+      c["StateReason"] = *fn.fail_reason;
+      c["StateReasonCode"] = "InternalError";
+    }
+    c["LastUpdateStatus"] = "Failed";
+    c["LastUpdateStatusReason"] = *fn.fail_reason;
+    c["LastUpdateStatusReasonCode"] = "InternalError";
+    fn.fail_reason.reset();
+  } else {
+    c["State"] = "Active";
+    c["LastUpdateStatus"] = "Successful";
+    fn.serving.reset();
   }
   // AWS issues a new revision when the update completes.
   c["RevisionId"] = NewRevisionId();

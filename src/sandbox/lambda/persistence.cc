@@ -36,6 +36,8 @@ Json LambdaService::State::ToJson() const {
               {"versions", versions_json}, {"last_version", fn.last_version},
               {"aliases", fn.aliases},     {"tags", fn.tags}};
     if (fn.settle_at) f["settle_at_ms"] = ToUnixMillis(*fn.settle_at);
+    if (fn.serving) f["serving"] = VersionToJson(*fn.serving);
+    if (fn.fail_reason) f["fail_reason"] = *fn.fail_reason;
     functions_json.push_back(std::move(f));
   }
   return {{"format", 1}, {"functions", functions_json}};
@@ -63,8 +65,14 @@ Status LambdaService::State::FromJson(const Json& json) {
       fn.tags = f.at("tags").get<std::map<std::string, std::string>>();
       if (f.contains("settle_at_ms"))
         fn.settle_at = FromUnixMillis(f["settle_at_ms"].get<int64_t>());
+      if (f.contains("serving")) {
+        FERRY_ASSIGN_OR_RETURN(VersionRecord serving, VersionFromJson(f["serving"]));
+        fn.serving = std::move(serving);
+      }
+      if (f.contains("fail_reason")) fn.fail_reason = f["fail_reason"].get<std::string>();
       for (const std::string& hex : [&] {
              std::vector<std::string> all{fn.latest.code_hex};
+             if (fn.serving) all.push_back(fn.serving->code_hex);
              for (const auto& [n, v] : fn.versions) all.push_back(v.code_hex);
              return all;
            }()) {

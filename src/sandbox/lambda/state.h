@@ -31,6 +31,12 @@ struct FunctionRecord {
   std::map<std::string, Json> aliases;  // AliasConfiguration by name
   std::map<std::string, std::string> tags;
   std::optional<TimePoint> settle_at;  // when Pending / InProgress ends
+  // What Invoke of $LATEST runs while an update is InProgress (or after it Failed): the version
+  // as it was before the update, as AWS keeps serving the previous code and configuration.
+  std::optional<VersionRecord> serving;
+  // Set by an injected "state-failed" fault: the pending create/update ends Failed with this
+  // reason instead of Active/Successful.
+  std::optional<std::string> fail_reason;
 };
 
 // An error in Lambda's vocabulary; rendered by RenderLambdaError.

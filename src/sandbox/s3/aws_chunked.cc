@@ -1,5 +1,6 @@
 #include "sandbox/s3/aws_chunked.h"
 
+#include "common/crypto.h"
 #include "common/strings.h"
 
 namespace ferry::sandbox::s3 {
@@ -65,6 +66,7 @@ Result<ChunkedPayload> DecodeAwsChunked(std::string_view body) {
       out.chunk_signatures.emplace_back(extension.substr(kSig.size()));
     }
     FERRY_ASSIGN_OR_RETURN(size_t size, ParseChunkSize(Trim(size_text)));
+    out.chunk_sizes.push_back(size);
     if (size == 0) break;
     if (size > body.size() - pos || body.size() - pos - size < 2 ||
         body.substr(pos + size, 2) != "\r\n") {
@@ -90,6 +92,35 @@ Result<ChunkedPayload> DecodeAwsChunked(std::string_view body) {
                            " unexpected bytes after the final chunk");
   }
   return out;
+}
+
+bool VerifyChunkSignatures(const ChunkedPayload& payload, std::string_view signing_key,
+                           std::string_view amz_date, std::string_view scope,
+                           std::string_view seed_signature, bool with_trailer) {
+  if (payload.chunk_signatures.size() != payload.chunk_sizes.size()) return false;
+  static const std::string kEmptyHash = Sha256Hex("");
+  std::string previous(seed_signature);
+  size_t offset = 0;
+  for (size_t i = 0; i < payload.chunk_sizes.size(); ++i) {
+    std::string_view chunk = std::string_view(payload.data).substr(offset, payload.chunk_sizes[i]);
+    offset += payload.chunk_sizes[i];
+    std::string to_sign = "AWS4-HMAC-SHA256-PAYLOAD\n" + std::string(amz_date) + "\n" +
+                          std::string(scope) + "\n" + previous + "\n" + kEmptyHash + "\n" +
+                          Sha256Hex(chunk);
+    std::string expected = HexEncode(HmacSha256(signing_key, to_sign));
+    if (!ConstantTimeEquals(expected, payload.chunk_signatures[i])) return false;
+    previous = std::move(expected);
+  }
+  if (!with_trailer) return true;
+  auto signature = payload.trailers.find("x-amz-trailer-signature");
+  if (signature == payload.trailers.end()) return false;
+  std::string lines;
+  for (const auto& [name, value] : payload.trailers) {
+    if (name != "x-amz-trailer-signature") lines += name + ":" + value + "\n";
+  }
+  std::string to_sign = "AWS4-HMAC-SHA256-TRAILER\n" + std::string(amz_date) + "\n" +
+                        std::string(scope) + "\n" + previous + "\n" + Sha256Hex(lines);
+  return ConstantTimeEquals(HexEncode(HmacSha256(signing_key, to_sign)), signature->second);
 }
 
 }  // namespace ferry::sandbox::s3

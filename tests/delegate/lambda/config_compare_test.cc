@@ -115,6 +115,18 @@ TEST(ConfigCompareTest, VersionMatchesNeedsShaAndEveryField) {
   EXPECT_FALSE(VersionMatches(v, "SHA-B", other));
 }
 
+// PublishVersion's Description becomes the version's: a version published with "ferry
+// execution X" still matches a function whose own description is something else.
+TEST(ConfigCompareTest, VersionMatchesIgnoresThePublishDescription) {
+  DesiredFunction d = fixtures::Desired();
+  d.config.description = "orders API";
+  VersionInfo v{"4", "SHA-B", d.config};
+  v.config.description = "ferry execution 01J0000000000000000000000";
+  EXPECT_TRUE(VersionMatches(v, "SHA-B", d.config));
+  v.config.timeout_seconds = d.config.timeout_seconds + 1;
+  EXPECT_FALSE(VersionMatches(v, "SHA-B", d.config));
+}
+
 TEST(ConfigCompareTest, WeightsCompareWithinTolerance) {
   EXPECT_TRUE(SameWeights({}, {}));
   EXPECT_TRUE(SameWeights({{"2", 0.1}}, {{"2", 0.1 + 1e-12}}));

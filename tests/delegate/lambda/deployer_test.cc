@@ -94,7 +94,8 @@ TEST(DeployerTest, ResumesAfterAFailureAtAnyCallWithoutDoingAnythingTwice) {
   for (int fail_at = 0; fail_at < 12; ++fail_at) {
     SCOPED_TRACE("failing call " + std::to_string(fail_at));
     FakeLambdaApi api;
-    LambdaDeployer deployer(api);
+    // No transient retries: the first run fails at the call, a second run resumes.
+    LambdaDeployer deployer(api, {.max_transient_retries = 0});
     ASSERT_TRUE(deployer.Deploy(Build("SHA-1")).ok());
     DesiredFunction next = Build("SHA-2");
     next.config.memory_mb = 1024;
@@ -321,6 +322,52 @@ TEST(DeployerTest, InvalidDesiredFunctionFailsWithoutAnyCall) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error->code, ErrorCode::kInvalidArgument);
   EXPECT_THAT(api.Calls(), IsEmpty());
+}
+
+// A storm of throttling / 5xx errors the aws client's retries did not outlast: the deployer
+// reads again and decides again (backing off), so the deploy completes and a call that took
+// effect before its error is not repeated.
+TEST(DeployerTest, RidesOutTransientErrorsWithoutDoingAnythingTwice) {
+  for (int fail_at = 0; fail_at < 12; ++fail_at) {
+    SCOPED_TRACE("failing call " + std::to_string(fail_at));
+    FakeLambdaApi api;
+    FakeClock clock(TimePoint(std::chrono::seconds(1'800'000'000)), /*auto_advance=*/true);
+    LambdaDeployer deployer(api, {.clock = &clock});
+    ASSERT_TRUE(deployer.Deploy(Build("SHA-1")).ok());
+    DesiredFunction next = Build("SHA-2");
+    next.aliases = {"dev", "live"};
+    int n = 0;
+    api.fault = [&](const std::string&, const std::string&) -> std::optional<Error> {
+      // Two consecutive failures from fail_at on: throttled, then unavailable.
+      ++n;
+      if (n - 1 == fail_at) return Error{ErrorCode::kTooManyRequests, "Rate exceeded"};
+      if (n - 1 == fail_at + 1) return Error{ErrorCode::kUnavailable, "ServiceException"};
+      return std::nullopt;
+    };
+    FunctionDeployment r = deployer.Deploy(next);
+    ASSERT_TRUE(r.ok()) << r.error->message;
+    EXPECT_EQ(r.version, "2");
+    EXPECT_EQ(api.publishes(), 2);
+    if (n > fail_at) {
+      EXPECT_GT(clock.TotalSlept(), Duration::zero()) << "a fault was injected";
+    }
+    EXPECT_EQ(deployer.Deploy(next).MutatingCalls(), 0);
+  }
+}
+
+TEST(DeployerTest, GivesUpAfterTheTransientRetryBudget) {
+  FakeLambdaApi api;
+  FakeClock clock(TimePoint(std::chrono::seconds(1'800'000'000)), /*auto_advance=*/true);
+  LambdaDeployer deployer(api, {.max_transient_retries = 3, .clock = &clock});
+  api.fault = [](const std::string&, const std::string&) -> std::optional<Error> {
+    return Error{ErrorCode::kTooManyRequests, "Rate exceeded"};
+  };
+  FunctionDeployment r = deployer.Deploy(Build("SHA-1"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error->code, ErrorCode::kTooManyRequests);
+  EXPECT_EQ(r.calls.size(), 4u);  // the first read and three retries
+  // 500 ms, 1 s, 2 s.
+  EXPECT_EQ(clock.TotalSlept(), std::chrono::milliseconds(3500));
 }
 
 }  // namespace

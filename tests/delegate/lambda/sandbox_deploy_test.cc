@@ -12,7 +12,6 @@
 #include "aws/retry.h"
 #include "delegate/lambda/aws_lambda_api.h"
 #include "delegate/lambda/deployer.h"
-#include "delegate/lambda/request_id_journal.h"
 #include "delegate/lambda/sandbox_process.h"
 
 namespace ferry::delegate::lambda {
@@ -46,10 +45,9 @@ class SandboxDeployTest : public ::testing::Test {
     auto transport = aws::CurlTransport::Create();
     ASSERT_TRUE(transport.ok());
     curl_ = std::move(transport).value();
-    journal_ = std::make_unique<RequestIdJournal>(*curl_);
     client_ = std::make_unique<aws::LambdaClient>(
         aws::LambdaServiceConfig(sandbox_->url(), "us-east-1"),
-        aws::ServiceDeps{*journal_, credentials_, clock_, ids_, limiters_, quota_});
+        aws::ServiceDeps{*curl_, credentials_, clock_, ids_, limiters_, quota_});
     api_ = std::make_unique<AwsLambdaApi>(*client_, clock_,
                                           WaiterOptions{std::chrono::milliseconds(20), 500});
     deployer_ = std::make_unique<LambdaDeployer>(*api_, DeployerOptions{.concurrency = 3});
@@ -81,7 +79,6 @@ class SandboxDeployTest : public ::testing::Test {
   aws::RateLimiterRegistry limiters_{clock_};
   aws::RetryQuota quota_;
   std::unique_ptr<aws::CurlTransport> curl_;
-  std::unique_ptr<RequestIdJournal> journal_;
   std::unique_ptr<aws::LambdaClient> client_;
   std::unique_ptr<AwsLambdaApi> api_;
   std::unique_ptr<LambdaDeployer> deployer_;

@@ -1,6 +1,8 @@
 // CloudWatch conformance: the AWS SDK for JavaScript v3 (@aws-sdk/client-cloudwatch, awsJson1_0
 // with awsQueryCompatible errors, gzip request compression) against `ferry sandbox`.
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import zlib from 'node:zlib';
 import { after, before, test } from 'node:test';
 
 import {
@@ -8,6 +10,8 @@ import {
   GetMetricStatisticsCommand, ListMetricsCommand, PutMetricAlarmCommand, PutMetricDataCommand,
   SetAlarmStateCommand, paginateGetMetricData,
 } from '@aws-sdk/client-cloudwatch';
+
+import { SignatureV4 } from '@smithy/signature-v4';
 
 import { credentials, startSandbox } from './s3_support.mjs';
 
@@ -103,18 +107,84 @@ test('GetMetricStatistics with statistic sets and extended statistics', async ()
   assert.ok(Array.isArray(ext.Datapoints));
 });
 
-// Known defect, kept visible: cpp-httplib 0.11's server inflates gzip request bodies before the
-// sandbox sees them, so the SigV4 payload hash (computed by the SDK over the compressed bytes)
-// cannot be checked and the request is refused with SignatureDoesNotMatch. Real CloudWatch accepts
-// it. Fixing it needs the raw body (a different HTTP server read path); see docs/sandbox.md.
-test('large requests are gzip-compressed by the SDK and still accepted', { todo: 'sandbox cannot verify SigV4 over gzip bodies (httplib inflates them first)' }, async () => {
+// The SDK gzips PutMetricData bodies of 10 KiB and more (@requestCompression) and signs the
+// compressed bytes: the sandbox verifies SigV4 over the raw body, then inflates it.
+test('large requests are gzip-compressed by the SDK and still accepted', async () => {
+  const sent = [];
+  const spy = new CloudWatchClient({
+    endpoint: sandbox.endpoint, region: 'us-east-1', credentials, maxAttempts: 1,
+  });
+  spy.middlewareStack.add((next) => async (args) => {
+    sent.push(args.request.headers['content-encoding'] ?? args.request.headers['Content-Encoding']);
+    return next(args);
+  }, { step: 'finalizeRequest', name: 'recordEncoding' });
   const MetricData = Array.from({ length: 400 }, (_, i) => ({
     MetricName: 'Bulk', Value: i, Unit: 'Count',
     Dimensions: [{ Name: 'Shard', Value: `shard-${i % 4}` }],
   }));
-  await cw.send(new PutMetricDataCommand({ Namespace: 'SdkBulk', MetricData }));
+  await spy.send(new PutMetricDataCommand({ Namespace: 'SdkBulk', MetricData }));
+  assert.deepEqual(sent, ['gzip'], 'the SDK compressed the body');
   const listed = await cw.send(new ListMetricsCommand({ Namespace: 'SdkBulk' }));
   assert.equal(listed.Metrics.length, 4);
+  const stats = await cw.send(new GetMetricStatisticsCommand({
+    Namespace: 'SdkBulk', MetricName: 'Bulk', Dimensions: [{ Name: 'Shard', Value: 'shard-1' }],
+    StartTime: minutesAgo(10), EndTime: minutesAgo(-1), Period: 60, Statistics: ['SampleCount'],
+  }));
+  assert.equal(stats.Datapoints.reduce((a, d) => a + d.SampleCount, 0), 100);
+});
+
+// Hand-signed gzip requests (the SDK's own signer, @smithy/signature-v4), for what the SDK never
+// sends: a zip bomb, a malformed stream, a signature over the inflated instead of the raw bytes.
+class NodeSha256 {
+  constructor(secret) {
+    this.h = secret ? crypto.createHmac('sha256', secret) : crypto.createHash('sha256');
+  }
+  update(data) { this.h.update(data); }
+  async digest() { return new Uint8Array(this.h.digest()); }
+}
+
+async function signedGzipPut(wireBody, { signedBody = wireBody } = {}) {
+  const url = new URL(sandbox.endpoint);
+  const signer = new SignatureV4({ service: 'monitoring', region: 'us-east-1', credentials,
+    sha256: NodeSha256 });
+  const request = {
+    method: 'POST', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path: '/',
+    query: {},
+    headers: { host: url.host, 'content-type': 'application/x-www-form-urlencoded',
+      'content-encoding': 'gzip' },
+    body: signedBody,
+  };
+  const signed = await signer.sign(request);
+  const response = await fetch(sandbox.endpoint + '/', {
+    method: 'POST', headers: signed.headers, body: wireBody,
+  });
+  return { status: response.status, text: await response.text() };
+}
+
+const form = (n) => 'Action=PutMetricData&Version=2010-08-01&Namespace=Gz&' +
+  `MetricData.member.1.MetricName=M&MetricData.member.1.Value=${n}`;
+
+test('gzip bodies: raw-byte signatures, zip bombs and malformed streams', async () => {
+  const ok = await signedGzipPut(zlib.gzipSync(form(1)));
+  assert.equal(ok.status, 200, ok.text);
+
+  // Signed over the inflated text but sent compressed: the payload hash does not match.
+  const wrong = await signedGzipPut(zlib.gzipSync(form(2)), { signedBody: form(2) });
+  assert.equal(wrong.status, 403, wrong.text);
+  assert.match(wrong.text, /SignatureDoesNotMatch/);
+
+  // 20 KiB on the wire, 32 MiB inflated: refused before it is held in memory whole.
+  const bomb = zlib.gzipSync(Buffer.alloc(32 * 1024 * 1024, 0x61), { level: 9 });
+  assert.ok(bomb.length < 64 * 1024);
+  const big = await signedGzipPut(bomb);
+  assert.equal(big.status, 413, big.text);
+  assert.match(big.text, /RequestEntityTooLarge/);
+
+  const broken = Buffer.concat([zlib.gzipSync(form(3)).subarray(0, 20)]);
+  const bad = await signedGzipPut(broken);
+  assert.equal(bad.status, 400, bad.text);
+  assert.match(bad.text, /InvalidParameterValue/);
+  assert.match(bad.text, /gzip/);
 });
 
 test('errors carry the query-compatible codes', async () => {

@@ -1,0 +1,89 @@
+// ferry executions [get ID] / logs ID [-f] / abort ID / rollback APP/SERVICE --env ENV: the
+// execution commands, clients of the API (src/cli).
+#include <unistd.h>
+
+#include <iostream>
+#include <memory>
+
+#include "cli/commands.h"
+#include "commands.h"
+#include "common/clock.h"
+
+namespace ferry::app {
+namespace {
+
+cli::CommandIo StandardIo() {
+  return cli::CommandIo{std::cout, std::cerr, ::isatty(STDOUT_FILENO) == 1,
+                        SystemClock::Instance()};
+}
+
+}  // namespace
+
+void AddExecutionCommands(CLI::App& root, CommandContext& ctx) {
+  struct Flags {
+    cli::ListArgs list;
+    cli::RollbackArgs rollback;
+    std::string id;
+    bool follow = false;
+    cli::ClientFlags client;
+  };
+  auto flags = std::make_shared<Flags>();
+
+  auto* executions = root.add_subcommand("executions", "List executions, newest first");
+  executions->add_option("--app", flags->list.application, "Only this application");
+  executions->add_option("--service", flags->list.service, "Only this service");
+  executions->add_option("--env", flags->list.environment, "Only this environment");
+  executions->add_option("--status", flags->list.status, "Only this status (e.g. running, failed)");
+  executions->add_option("--limit", flags->list.limit, "At most this many (1-200)")
+      ->capture_default_str();
+  cli::AddClientFlags(*executions, flags->client);
+  executions->callback([flags, &ctx, executions] {
+    if (executions->get_subcommands().empty()) {
+      auto io = StandardIo();
+      ctx.exit_code = cli::RunListExecutions(flags->list, flags->client, io);
+    }
+  });
+
+  auto* get = executions->add_subcommand("get", "Show an execution: steps, states, outputs");
+  get->add_option("id", flags->id, "Execution id")->required();
+  cli::AddClientFlags(*get, flags->client);
+  get->callback([flags, &ctx] {
+    auto io = StandardIo();
+    ctx.exit_code = cli::RunGetExecution(flags->id, flags->client, io);
+  });
+
+  auto* logs = root.add_subcommand("logs", "Print an execution's log lines (-f: follow)");
+  logs->add_option("id", flags->id, "Execution id")->required();
+  logs->add_flag("-f,--follow", flags->follow,
+                 "Stream new lines until the execution ends; exit 0 only if it succeeded");
+  cli::AddClientFlags(*logs, flags->client);
+  logs->callback([flags, &ctx] {
+    auto io = StandardIo();
+    ctx.exit_code = cli::RunLogs(flags->id, flags->follow, flags->client, io);
+  });
+
+  auto* abort = root.add_subcommand("abort", "Abort a running execution (it then rolls back)");
+  abort->add_option("id", flags->id, "Execution id")->required();
+  cli::AddClientFlags(*abort, flags->client);
+  abort->callback([flags, &ctx] {
+    auto io = StandardIo();
+    ctx.exit_code = cli::RunAbort(flags->id, flags->client, io);
+  });
+
+  auto* rollback = root.add_subcommand(
+      "rollback", "Restore a service's aliases in an environment to an earlier deployment");
+  rollback->add_option("target", flags->rollback.target, "APP/SERVICE, e.g. shop/orders")
+      ->required();
+  rollback->add_option("--env", flags->rollback.environment, "Environment")->required();
+  rollback->add_option("--to", flags->rollback.to_execution,
+                       "Execution to restore (default: the one before the latest success)");
+  rollback->add_flag("--wait", flags->rollback.wait,
+                     "Follow the rollback to its end; exit 0 only if it succeeded");
+  cli::AddClientFlags(*rollback, flags->client);
+  rollback->callback([flags, &ctx] {
+    auto io = StandardIo();
+    ctx.exit_code = cli::RunRollback(flags->rollback, flags->client, io);
+  });
+}
+
+}  // namespace ferry::app

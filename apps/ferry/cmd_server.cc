@@ -1,0 +1,58 @@
+// `ferry server --data DIR [--listen 127.0.0.1] [--port 8080]`: the REST API, the engine and the
+// embedded delegate on one SQLite data directory. Once serving it prints exactly one line,
+// "ferry server listening on http://HOST:PORT" (flushed), for scripts and tests; logs go to
+// stderr. SIGINT/SIGTERM stop it gracefully (exit 0).
+#include <cstdlib>
+#include <iostream>
+
+#include "commands.h"
+#include "server_runtime.h"
+
+namespace ferry::app {
+namespace {
+
+std::string DefaultDataDir() {
+  const char* env = std::getenv("FERRY_DATA_DIR");
+  return env != nullptr && *env != '\0' ? env : "./ferry-data";
+}
+
+}  // namespace
+
+void AddServerCommand(CLI::App& root, CommandContext& ctx) {
+  auto* cmd = root.add_subcommand(
+      "server", "Run the Ferry server: REST API, deployment engine and embedded delegate");
+  auto options = std::make_shared<ServerRuntimeOptions>();
+  options->data_dir = DefaultDataDir();
+  cmd->add_option("--data", options->data_dir, "Data directory (env FERRY_DATA_DIR)")
+      ->capture_default_str();
+  cmd->add_option("--listen", options->listen, "Address to bind")->capture_default_str();
+  cmd->add_option("--port", options->port, "Port to listen on (0 picks a free port)")
+      ->check(CLI::Range(0, 65535))
+      ->capture_default_str();
+  cmd->add_option("--region", options->default_region,
+                  "Region used when a cloud provider names none")
+      ->capture_default_str();
+  cmd->add_option("--max-tasks", options->max_concurrent_tasks,
+                  "Delegate tasks run at once by the embedded delegate")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+
+  cmd->callback([&ctx, options] {
+#ifdef FERRY_VERSION
+    options->version = FERRY_VERSION;
+#endif
+    TerminationSignals signals;
+    auto runtime = ServerRuntime::Start(*options);
+    if (!runtime.ok()) {
+      std::cerr << "ferry server: " << runtime.error().message << "\n";
+      ctx.exit_code = 1;
+      return;
+    }
+    std::cout << "ferry server listening on " << (*runtime)->url() << std::endl;
+    signals.Wait();
+    (*runtime)->Stop();
+    ctx.exit_code = 0;
+  });
+}
+
+}  // namespace ferry::app

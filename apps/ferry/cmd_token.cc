@@ -1,0 +1,168 @@
+// ferry token create NAME --data DIR [--expires 30d] [--scope S]... / token list / token revoke
+// NAME: API tokens, managed on the server's data directory directly (like apply/export). The new
+// secret is printed once, alone on stdout, and is stored only as its SHA-256.
+#include <cstdlib>
+#include <iostream>
+#include <memory>
+
+#include "commands.h"
+#include "common/clock.h"
+#include "common/ids.h"
+#include "common/json.h"
+#include "common/strings.h"
+#include "common/time.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace ferry::app {
+namespace {
+
+std::string DefaultDataDir() {
+  const char* env = std::getenv("FERRY_DATA_DIR");
+  return env && *env ? env : "./ferry-data";
+}
+
+std::string Actor() {
+  const char* user = std::getenv("USER");
+  return std::string("cli:") + (user && *user ? user : "unknown");
+}
+
+Result<std::unique_ptr<store::Store>> OpenStore(const std::string& data_dir) {
+  static RandomIdGenerator ids(SystemClock::Instance());
+  store::SqliteOptions options;
+  options.data_dir = data_dir;
+  return store::OpenSqliteStore(options, SystemClock::Instance(), ids);
+}
+
+// "30d", "12h", "90m": a positive count of days, hours or minutes (ParseDuration's units plus d).
+std::optional<Duration> ParseExpiry(const std::string& text) {
+  if (text.size() >= 2 && text.back() == 'd') {
+    auto days = ParseInt(std::string_view(text).substr(0, text.size() - 1));
+    if (!days || *days <= 0 || *days > 36500) return std::nullopt;
+    return std::chrono::duration_cast<Duration>(std::chrono::hours(24 * *days));
+  }
+  auto d = ParseDuration(text);
+  if (!d || d->count() <= 0) return std::nullopt;
+  return d;
+}
+
+std::string When(const std::optional<TimePoint>& t) { return t ? FormatRfc3339(*t) : "-"; }
+
+int Fail(const Error& error, int code = 1) {
+  std::cerr << "ferry: " << error.message << "\n";
+  return code;
+}
+
+}  // namespace
+
+void AddTokenCommands(CLI::App& root, CommandContext& ctx) {
+  struct Flags {
+    std::string name;
+    std::string data_dir = DefaultDataDir();
+    std::string expires;
+    std::vector<std::string> scopes;
+    std::string output = "text";
+  };
+  auto flags = std::make_shared<Flags>();
+  auto* token = root.add_subcommand("token", "Create, list and revoke API tokens");
+  token->require_subcommand(1);
+
+  auto* create = token->add_subcommand("create", "Create a token; prints its secret once");
+  create->add_option("name", flags->name, "Unique token name, e.g. ci-deployer")->required();
+  create->add_option("--data", flags->data_dir, "Data directory (env FERRY_DATA_DIR)");
+  create->add_option("--expires", flags->expires, "Lifetime, e.g. 30d, 12h (default: never)");
+  create->add_option("--scope", flags->scopes, "Scope (repeatable; default admin)");
+  create->callback([flags, &ctx] {
+    store::NewToken request;
+    request.name = flags->name;
+    request.scopes = flags->scopes.empty() ? std::vector<std::string>{"admin"} : flags->scopes;
+    if (!flags->expires.empty()) {
+      auto lifetime = ParseExpiry(flags->expires);
+      if (!lifetime) {
+        ctx.exit_code = Fail(InvalidArgument("--expires " + QuoteForMessage(flags->expires) +
+                                             " is not a lifetime such as 30d, 12h or 90m"),
+                             2);
+        return;
+      }
+      request.expires_at = SystemClock::Instance().Now() + *lifetime;
+    }
+    auto store = OpenStore(flags->data_dir);
+    if (!store.ok()) {
+      ctx.exit_code = Fail(store.error());
+      return;
+    }
+    auto issued = (*store)->tokens().Issue(request, Actor());
+    if (!issued.ok()) {
+      ctx.exit_code =
+          Fail(issued.error(), issued.error().code == ErrorCode::kInvalidArgument ? 2 : 1);
+      return;
+    }
+    std::cout << issued->secret << std::endl;
+    ctx.exit_code = 0;
+  });
+
+  auto* list = token->add_subcommand("list", "List tokens (names and dates, never secrets)");
+  list->add_option("--data", flags->data_dir, "Data directory (env FERRY_DATA_DIR)");
+  list->add_option("-o,--output", flags->output, "text or json");
+  list->callback([flags, &ctx] {
+    if (flags->output != "text" && flags->output != "json") {
+      ctx.exit_code = Fail(InvalidArgument("-o " + QuoteForMessage(flags->output) +
+                                           " is not an output format: use text or json"),
+                           2);
+      return;
+    }
+    auto store = OpenStore(flags->data_dir);
+    if (!store.ok()) {
+      ctx.exit_code = Fail(store.error());
+      return;
+    }
+    auto tokens = (*store)->tokens().List();
+    if (!tokens.ok()) {
+      ctx.exit_code = Fail(tokens.error());
+      return;
+    }
+    if (flags->output == "json") {
+      Json items = Json::array();
+      for (const store::TokenRecord& t : *tokens) {
+        Json item = {{"id", t.id},
+                     {"name", t.name},
+                     {"scopes", t.scopes},
+                     {"createdBy", t.created_by},
+                     {"createdAt", FormatRfc3339(t.created_at)}};
+        item["expiresAt"] = t.expires_at ? Json(FormatRfc3339(*t.expires_at)) : Json();
+        item["lastUsedAt"] = t.last_used_at ? Json(FormatRfc3339(*t.last_used_at)) : Json();
+        item["revokedAt"] = t.revoked_at ? Json(FormatRfc3339(*t.revoked_at)) : Json();
+        items.push_back(std::move(item));
+      }
+      std::cout << DumpJson(Json{{"items", items}}, 2) << "\n";
+    } else if (tokens->empty()) {
+      std::cout << "no tokens (create one with `ferry token create NAME`)\n";
+    } else {
+      for (const store::TokenRecord& t : *tokens) {
+        std::cout << t.name << "\t" << Join(t.scopes, ",") << "\tcreated " << When(t.created_at)
+                  << "\texpires " << When(t.expires_at) << "\tlast used " << When(t.last_used_at)
+                  << (t.revoked_at ? "\tREVOKED " + When(t.revoked_at) : "") << "\n";
+      }
+    }
+    ctx.exit_code = 0;
+  });
+
+  auto* revoke = token->add_subcommand("revoke", "Revoke a token (at once, for every server)");
+  revoke->add_option("name", flags->name, "Token name")->required();
+  revoke->add_option("--data", flags->data_dir, "Data directory (env FERRY_DATA_DIR)");
+  revoke->callback([flags, &ctx] {
+    auto store = OpenStore(flags->data_dir);
+    if (!store.ok()) {
+      ctx.exit_code = Fail(store.error());
+      return;
+    }
+    auto revoked = (*store)->tokens().Revoke(flags->name, Actor());
+    if (!revoked.ok()) {
+      ctx.exit_code = Fail(revoked.error());
+      return;
+    }
+    std::cout << "revoked " << revoked->name << "\n";
+    ctx.exit_code = 0;
+  });
+}
+
+}  // namespace ferry::app

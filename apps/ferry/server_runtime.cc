@@ -1,0 +1,254 @@
+#include "server_runtime.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <thread>
+
+#include "api/deploy_config.h"
+#include "api/server.h"
+#include "aws/credentials_chain.h"
+#include "aws/curl_transport.h"
+#include "aws/rate_limiter.h"
+#include "aws/retry.h"
+#include "common/ids.h"
+#include "common/log.h"
+#include "delegate/lambda/aws_lambda_provider.h"
+#include "delegate/lambda/lambda_tasks.h"
+#include "delegate/protocol/agent.h"
+#include "engine/embedded_transport.h"
+#include "engine/engine.h"
+#include "engine/runner.h"
+#include "model/entities.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace ferry::app {
+namespace {
+
+// Credentials given on purpose in the clear (the sandbox's public test/test). Unlike
+// aws::StaticProvider it does not register them with the secret masker: masking "test" would
+// mangle every log line that contains the word.
+class PublicCredentialsProvider final : public aws::CredentialsProvider {
+ public:
+  explicit PublicCredentialsProvider(aws::Credentials creds) : creds_(std::move(creds)) {}
+  Result<aws::Credentials> Resolve() override { return creds_; }
+
+ private:
+  const aws::Credentials creds_;
+};
+
+// The embedded delegate's view of cloud provider connections. A connection in mode `delegate`
+// without assumeRole means "the delegate's own credential chain", which is exactly what the
+// provider's default clients use, so such targets are served by them; connections with explicit
+// keys or an assumed role are passed on unchanged (AwsLambdaApiProvider refuses them until it
+// supports per-connection credentials), never silently served with the delegate's identity.
+class ConnectionAwareProvider final : public delegate::lambda::LambdaApiProvider {
+ public:
+  ConnectionAwareProvider(delegate::lambda::LambdaApiProvider& inner, store::Store& store)
+      : inner_(inner), store_(store) {}
+
+  Result<delegate::lambda::LambdaApi*> For(const delegate::lambda::LambdaTarget& target) override {
+    if (target.cloud_provider.empty()) return inner_.For(target);
+    auto connection = api::deploy::LoadCloudProvider(store_.entities(), target.cloud_provider);
+    if (!connection.ok()) return connection.error();
+    if (connection->credentials.mode != model::CredentialsMode::kDelegate ||
+        connection->assume_role) {
+      return inner_.For(target);
+    }
+    delegate::lambda::LambdaTarget own = target;
+    own.cloud_provider.clear();
+    return inner_.For(own);
+  }
+
+ private:
+  delegate::lambda::LambdaApiProvider& inner_;
+  store::Store& store_;
+};
+
+std::string EngineOwner(IdGenerator& ids) {
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
+  return std::string("server-") + (host[0] != '\0' ? host : "local") + "-" +
+         std::to_string(getpid()) + "-" + ids.NewId();
+}
+
+}  // namespace
+
+// Declaration order is construction order; members are destroyed in reverse, after Stop().
+struct ServerRuntime::Parts {
+  ServerRuntimeOptions options;
+  Clock& clock = SystemClock::Instance();
+  RandomIdGenerator ids{SystemClock::Instance()};
+  std::unique_ptr<store::Store> store;
+
+  std::unique_ptr<aws::CurlTransport> http;
+  std::unique_ptr<aws::CredentialsProvider> credentials;
+  aws::RateLimiterRegistry limiters{SystemClock::Instance()};
+  aws::RetryQuota retry_quota;
+  std::unique_ptr<delegate::lambda::AwsLambdaApiProvider> lambda_apis;
+  std::unique_ptr<ConnectionAwareProvider> connections;
+  std::unique_ptr<delegate::lambda::LambdaTaskHandler> lambda_tasks;
+
+  std::unique_ptr<engine::Engine> engine;
+  std::unique_ptr<engine::Runner> runner;
+  std::unique_ptr<engine::EmbeddedTransport> transport;
+  std::unique_ptr<delegate::DelegateAgent> agent;
+  std::jthread agent_thread;
+
+  std::unique_ptr<api::DeployService> deploys;
+  std::unique_ptr<api::ApiServer> api;
+
+  std::mutex stop_mu;
+  bool stopped = false;  // guarded by stop_mu
+
+  void Wake() {
+    if (runner) runner->Wake();
+  }
+};
+
+Result<std::unique_ptr<ServerRuntime>> ServerRuntime::Start(const ServerRuntimeOptions& options) {
+  auto parts = std::make_unique<Parts>();
+  Parts& p = *parts;
+  p.options = options;
+
+  store::SqliteOptions sqlite;
+  sqlite.data_dir = options.data_dir;
+  FERRY_ASSIGN_OR_RETURN(p.store, store::OpenSqliteStore(sqlite, p.clock, p.ids));
+
+  FERRY_ASSIGN_OR_RETURN(p.http, aws::CurlTransport::Create());
+  if (options.static_credentials) {
+    p.credentials = std::make_unique<PublicCredentialsProvider>(*options.static_credentials);
+  } else {
+    aws::CredentialsContext ctx;
+    ctx.transport = p.http.get();
+    ctx.clock = &p.clock;
+    ctx.region = options.default_region;
+    p.credentials = aws::DefaultCredentialsChain(ctx);
+  }
+  p.lambda_apis = std::make_unique<delegate::lambda::AwsLambdaApiProvider>(
+      *p.http, *p.credentials, p.clock, p.ids, p.limiters, p.retry_quota,
+      delegate::lambda::WaiterOptions{options.waiter_delay, 900});
+  p.connections = std::make_unique<ConnectionAwareProvider>(*p.lambda_apis, *p.store);
+  p.lambda_tasks = std::make_unique<delegate::lambda::LambdaTaskHandler>(
+      *p.connections, static_cast<size_t>(std::max(1, options.max_concurrent_tasks)));
+
+  engine::EngineOptions engine_options;
+  engine_options.owner = EngineOwner(p.ids);
+  p.engine = std::make_unique<engine::Engine>(*p.store, p.clock, engine_options);
+  p.runner = std::make_unique<engine::Runner>(*p.engine, p.clock);
+
+  p.transport = std::make_unique<engine::EmbeddedTransport>(*p.store, [&p] { p.Wake(); });
+  delegate::AgentOptions agent_options;
+  agent_options.delegate_id = "embedded-" + engine_options.owner;
+  agent_options.max_concurrent_tasks =
+      static_cast<size_t>(std::max(1, options.max_concurrent_tasks));
+  agent_options.idle_poll = std::chrono::milliseconds(200);
+  p.agent = std::make_unique<delegate::DelegateAgent>(*p.transport, p.clock, agent_options);
+  for (const char* kind : {delegate::lambda::kSnapshotTask, delegate::lambda::kDeployTask,
+                           delegate::lambda::kRollbackTask, delegate::lambda::kPruneTask}) {
+    p.agent->Register(kind, *p.lambda_tasks);
+  }
+
+  api::DeployServiceOptions deploy_options;
+  deploy_options.default_region = options.default_region;
+  deploy_options.wake_engine = [&p] { p.Wake(); };
+  p.deploys = std::make_unique<api::DeployService>(*p.store, *p.engine, p.clock, deploy_options);
+
+  // The loops start before the API: executions left running by a previous process resume now.
+  p.runner->Start();
+  p.agent_thread = std::jthread([&p](std::stop_token stop) { p.agent->Run(stop); });
+
+  api::ApiServerOptions api_options;
+  api_options.host = options.listen;
+  api_options.port = options.port;
+  api_options.threads = options.api_threads;
+  api_options.version = options.version;
+  auto api = api::ApiServer::Start(
+      api_options,
+      api::ApiDependencies{*p.store, *p.deploys, p.clock, [] { return true; }, [&p] { p.Wake(); }});
+  auto runtime = std::unique_ptr<ServerRuntime>(new ServerRuntime(std::move(parts)));
+  if (!api.ok()) {
+    runtime->Stop();
+    return api.error();
+  }
+  runtime->parts_->api = std::move(*api);
+  log::Info(
+      "ferry server started",
+      {{"url", runtime->url()}, {"data", options.data_dir}, {"engine", engine_options.owner}});
+  return runtime;
+}
+
+ServerRuntime::ServerRuntime(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
+
+ServerRuntime::~ServerRuntime() { Stop(); }
+
+std::string ServerRuntime::url() const {
+  return "http://" + parts_->options.listen + ":" + std::to_string(port());
+}
+
+int ServerRuntime::port() const { return parts_->api ? parts_->api->port() : 0; }
+
+store::Store& ServerRuntime::store() { return *parts_->store; }
+api::DeployService& ServerRuntime::deploys() { return *parts_->deploys; }
+Clock& ServerRuntime::clock() { return parts_->clock; }
+IdGenerator& ServerRuntime::ids() { return parts_->ids; }
+aws::ServiceDeps ServerRuntime::AwsDeps() {
+  Parts& p = *parts_;
+  return aws::ServiceDeps{*p.http, *p.credentials, p.clock, p.ids, p.limiters, p.retry_quota};
+}
+void ServerRuntime::WakeEngine() { parts_->Wake(); }
+
+void ServerRuntime::Stop() {
+  Parts& p = *parts_;
+  std::lock_guard lock(p.stop_mu);
+  if (p.stopped) return;
+  p.stopped = true;
+  if (p.api) p.api->Stop();
+  if (p.agent_thread.joinable()) {
+    p.agent_thread.request_stop();
+    p.agent_thread.join();
+  }
+  if (p.runner) p.runner->Stop();
+  log::Info("ferry server stopped", {{"data", p.options.data_dir}});
+}
+
+TerminationSignals::TerminationSignals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  waiter_ = std::thread([this, signals] {
+    int received = 0;
+    while (sigwait(&signals, &received) != 0) {
+    }
+    {
+      std::lock_guard lock(mu_);
+      received_ = received;
+    }
+    stop_.request_stop();
+    cv_.notify_all();
+  });
+}
+
+TerminationSignals::~TerminationSignals() {
+  bool pending;
+  {
+    std::lock_guard lock(mu_);
+    pending = received_ == 0;
+  }
+  // The waiter still sits in sigwait: hand it a signal only it can receive (it is blocked in
+  // every thread, so it stays pending for that thread).
+  if (pending) pthread_kill(waiter_.native_handle(), SIGTERM);
+  waiter_.join();
+}
+
+int TerminationSignals::Wait() {
+  std::unique_lock lock(mu_);
+  cv_.wait(lock, [this] { return received_ != 0; });
+  return received_;
+}
+
+}  // namespace ferry::app

@@ -1,0 +1,107 @@
+// ServerRuntime: one Ferry server process, as `ferry server` and `ferry up` run it.
+//
+// It owns, in start order: the SQLite store in the data directory; the engine and its Runner
+// (the background loop advancing executions); the embedded delegate (a DelegateAgent over the
+// EmbeddedTransport running the Lambda task handlers on the real AWS clients: libcurl, the
+// credential chain or static credentials, shared rate limiters and retry quota); the
+// DeployService; and the REST API server. A new deployment, an abort and a completed task each
+// wake the engine at once.
+//
+// Stop (also run by the destructor) is graceful and ordered: the API stops accepting requests
+// and ends its streams, the delegate finishes or abandons its tasks (their leases expire and
+// another process, or the next start, resumes them idempotently), then the engine loop stops.
+// Nothing in flight is lost: every state change is in the store before its side effect.
+//
+// Thread-safe: Stop and WakeEngine may be called from any thread.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stop_token>
+#include <string>
+#include <thread>
+
+#include "api/deploy_service.h"
+#include "aws/credentials.h"
+#include "aws/service_client.h"
+#include "common/clock.h"
+#include "common/ids.h"
+#include "common/result.h"
+#include "store/store.h"
+
+namespace ferry::app {
+
+struct ServerRuntimeOptions {
+  std::string data_dir = "./ferry-data";
+  std::string listen = "127.0.0.1";
+  int port = 8080;  // 0 picks a free port
+  std::string version;
+  // The delegate's AWS credentials: unset = the standard chain (environment, web identity, shared
+  // files, container, IMDS); set = these (`ferry up` uses the sandbox's test/test).
+  std::optional<aws::Credentials> static_credentials;
+  std::string default_region = "us-east-1";
+  int max_concurrent_tasks = 8;
+  // How often the delegate polls a function that is becoming Active / finishing an update.
+  std::chrono::milliseconds waiter_delay{1000};
+  int api_threads = 16;
+};
+
+class ServerRuntime {
+ public:
+  // kFailedPrecondition when the data directory cannot be used, kUnavailable when the address
+  // cannot be bound, kInternal when libcurl cannot start.
+  static Result<std::unique_ptr<ServerRuntime>> Start(const ServerRuntimeOptions& options);
+  ~ServerRuntime();
+  ServerRuntime(const ServerRuntime&) = delete;
+  ServerRuntime& operator=(const ServerRuntime&) = delete;
+
+  // "http://HOST:PORT" of the REST API.
+  std::string url() const;
+  int port() const;
+
+  store::Store& store();
+  api::DeployService& deploys();
+  Clock& clock();
+  IdGenerator& ids();
+  // The process's AWS plumbing (transport, delegate credentials, rate limiters, retry quota), for
+  // clients that should draw on the same account-wide limits (`ferry up` seeding its sample).
+  aws::ServiceDeps AwsDeps();
+  void WakeEngine();
+
+  // Idempotent; see the header comment for the order.
+  void Stop();
+
+  struct Parts;
+
+ private:
+  explicit ServerRuntime(std::unique_ptr<Parts> parts);
+  std::unique_ptr<Parts> parts_;
+};
+
+// Turns SIGINT and SIGTERM into a stop request. Construct it before any other thread starts: it
+// blocks both signals (every later thread inherits the mask) and one thread of its own receives
+// them. Thread-safe.
+class TerminationSignals {
+ public:
+  TerminationSignals();
+  ~TerminationSignals();  // restores nothing: the process is ending
+  TerminationSignals(const TerminationSignals&) = delete;
+  TerminationSignals& operator=(const TerminationSignals&) = delete;
+
+  // Fires when a signal arrives (for loops that must give up early, e.g. seeding).
+  std::stop_token stop_token() const { return stop_.get_token(); }
+  // Blocks until a signal arrives; returns it.
+  int Wait();
+
+ private:
+  std::stop_source stop_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int received_ = 0;  // guarded by mu_
+  std::thread waiter_;
+};
+
+}  // namespace ferry::app

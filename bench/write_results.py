@@ -1,0 +1,400 @@
+#!/usr/bin/python3
+"""Writes bench/RESULTS.md from the JSON documents one `bench/run-all` run produced.
+
+Every number in RESULTS.md is read from those documents; nothing is typed in by hand. A part
+that did not run is listed with the reason its script recorded.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+
+def load(results, name):
+    path = os.path.join(results, name + ".json")
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
+def ms(seconds, digits=1):
+    return "—" if seconds is None else "%.*f ms" % (digits, seconds * 1000)
+
+
+def sec(seconds, digits=2):
+    return "—" if seconds is None else "%.*f s" % (digits, seconds)
+
+
+def num(x, fmt="%.0f"):
+    return "—" if x is None else fmt % x
+
+
+def ratio(x):
+    return "—" if x is None else "%.2f×" % x
+
+
+def verdict(ok):
+    return "—" if ok is None else ("**met**" if ok else "**missed**")
+
+
+class Report:
+    def __init__(self):
+        self.lines = []
+        self.goals = []  # (goal, target, measured, ok)
+
+    def add(self, *lines):
+        self.lines += lines
+
+    def goal(self, name, target, measured, ok):
+        self.goals.append((name, target, measured, ok))
+
+
+def section_deploy(r, d):
+    r.add("", "## 1. Single deploy (code changed, sandbox --update-delay 1s)", "")
+    if not d:
+        r.add("No result: `bench/deploy.py` did not write one.")
+        r.goal("Engine overhead per function", "< 10 ms", "not measured", None)
+        return
+    r.add("Each tool updates the same function `bench-single` (python3.12) from a new S3 object "
+          "(uploaded by hyperfine's `--prepare`, not timed): get → update code (RevisionId "
+          "guard) → wait until updated → publish (CodeSha256 guard) → move alias `dev`. "
+          "Timed runs after %d warm-up run(s) each: see the runs column; all AWS traffic of "
+          "all tools goes through the trace proxy." % d.get("warmup", 0), "")
+    r.add("| tool | runs | median wall | mean ± sd | client CPU (user+sys) | in AWS calls "
+          "| waiting | own time | ratio to Ferry |", "|---|---|---|---|---|---|---|---|---|")
+    tools = d.get("tools", {})
+    for name in ("ferry", "boto3", "awscli"):
+        t = tools.get(name)
+        if t is None:
+            continue
+        if "unavailable" in t:
+            r.add("| %s | | not measured: %s | | | | | | |" % (name, t["unavailable"]))
+            continue
+        if t.get("failed"):
+            r.add("| %s | | **failed**: `%s` | | | | | | |" % (
+                name, t["failed"][-300:].replace("\n", " ").replace("|", "/")))
+            continue
+        s = t.get("split") or {}
+        cpu = None
+        if t.get("user_s") is not None:
+            cpu = t["user_s"] + t.get("system_s", 0) + t.get("server_cpu_per_run_s", 0)
+        r.add("| %s | %s | %s | %s ± %s | %s | %s | %s | %s | %s |" % (
+            name, t.get("runs"), sec(t.get("median_s")), sec(t.get("mean_s")), sec(t.get("stddev_s")),
+            sec(cpu), sec(s.get("in_aws_calls_s"), 3), sec(s.get("waiting_s"), 3),
+            sec(s.get("own_s"), 3), "1.00×" if name == "ferry" else ratio(
+                t.get("ratio_to_ferry"))))
+    r.add("", "Commands (hyperfine):", "")
+    for name in ("ferry", "boto3", "awscli"):
+        t = tools.get(name) or {}
+        if t.get("command"):
+            r.add("- %s: `%s`" % (name, t["command"]))
+    f = tools.get("ferry") or {}
+    if f.get("engine_overhead_s") is not None:
+        s = f["split"]
+        r.add("", "Ferry's engine overhead: the execution's window (createdAt→endedAt from "
+              "`GET /api/v1/executions/ID`, median %s) minus the time inside AWS calls (%s) "
+              "and waiting for the update (%s) = **%s per deployment of one function**. The "
+              "rest of `ferry deploy --wait`'s wall time (%s) is the CLI: process start, the "
+              "POST, and following the execution until it ends. Calls of the last run: %s." % (
+                  sec(s.get("wall_s"), 3), sec(s.get("in_aws_calls_s"), 3),
+                  sec(s.get("waiting_s"), 3), ms(f["engine_overhead_s"]),
+                  sec((f.get("median_s") or 0) - (f.get("execution_duration_s") or 0), 3),
+                  ", ".join("%s %d" % kv for kv in sorted(
+                      (s.get("operations_last_run") or {}).items()))))
+        r.goal("Engine overhead per function (single deploy)", "< 10 ms",
+               ms(f["engine_overhead_s"]), f["engine_overhead_s"] < 0.010)
+    else:
+        r.goal("Engine overhead per function (single deploy)", "< 10 ms",
+               "not measured: %s" % (f.get("unavailable") or "Ferry's run failed"), None)
+    for name in ("boto3", "awscli"):
+        s = (tools.get(name) or {}).get("split") or {}
+        if s.get("operations_last_run"):
+            r.add("", "%s calls of the last run: %s." % (name, ", ".join(
+                "%s %d" % kv for kv in sorted(s["operations_last_run"].items()))))
+    for p in d.get("problems") or []:
+        r.add("", "Problem: %s" % p)
+
+
+def section_fleet(r, d):
+    r.add("", "## 2. Fleet (one deployment of many functions, sandbox --quota, "
+          "--update-delay 1s)", "")
+    if not d:
+        r.add("No result: `bench/fleet.py` did not write one.")
+        r.goal("Fleet wall / quota-bound minimum, zero failed", "≤ 1.1×, 0", "not measured",
+               None)
+        return
+    n, minimum = d.get("functions"), d.get("quota_bound_minimum_s")
+    r.add("%s functions; quota-bound minimum = %d functions × %d mutating calls / %g per s = "
+          "**%s**. Throttling responses (HTTP 429) are counted on the wire by the trace proxy "
+          "(the sandbox exposes no counter of them). A function is failed when, after the run, "
+          "its alias `dev` does not serve the code the run deployed." % (
+              n, n or 0, d.get("mutations_per_function", 3), d.get("quota_per_s", 15),
+              sec(minimum, 1)), "")
+    r.add("| tool | wall | wall / minimum | failed functions | 429s | successful mutating "
+          "calls | 15/s-bucket calls (their own bound) | engine CPU |",
+          "|---|---|---|---|---|---|---|---|")
+    tools = d.get("tools", {})
+    for name in ("ferry", "boto3-16-threads-adaptive", "boto3-sequential"):
+        t = tools.get(name)
+        if t is None:
+            continue
+        if "unavailable" in t:
+            r.add("| %s | not measured: %s | | | | | | |" % (name, t["unavailable"]))
+            continue
+        if t.get("execution") and t["execution"].get("status") != "succeeded":
+            r.add("| %s | **the deployment %s** after %s: `%s` | | %s | %s | | | |" % (
+                name, t["execution"].get("status"), sec(t.get("wall_s"), 1),
+                (t["execution"].get("error") or "")[:200], t.get("failed"),
+                t.get("throttled_429")))
+            continue
+        w = t.get("wire") or {}
+        cp = (w.get("quota_buckets") or {}).get("control plane (15/s)")
+        cpu = t.get("server_cpu_per_function_s")
+        r.add("| %s | %s | %s | %s | %s | %s | %s (%s) | %s |" % (
+            name, sec(t.get("wall_s"), 1), ratio(t.get("ratio_to_minimum")), t.get("failed"),
+            t.get("throttled_429"), w.get("successful_mutating_calls"), num(cp),
+            sec(t.get("own_quota_bound_s"), 1),
+            "—" if cpu is None else "%s total, %s per function" % (
+                sec(t.get("server_cpu_s"), 2), ms(cpu, 2))))
+    r.add("", "Commands:", "")
+    for name, t in tools.items():
+        if t.get("command"):
+            r.add("- %s: `%s`" % (name, t["command"]))
+    r.add("", "Where the time went (union over all functions, so concurrent calls count once): "
+          + "; ".join("%s: %s in AWS calls, %s only waiting for updates, %s neither" % (
+              name, sec(t["split"]["in_aws_calls_s"], 1), sec(t["split"]["waiting_s"], 1),
+              sec(t["split"]["own_s"], 1)) for name, t in tools.items() if t.get("split")) + ".")
+    for name, t in tools.items():
+        ops = (t.get("wire") or {}).get("operations")
+        if ops:
+            r.add("", "%s calls on the wire: %s." % (name, ", ".join(
+                "%s %d" % kv for kv in sorted(ops.items()))))
+        if t.get("errors"):
+            r.add("", "%s errors (tool-reported): `%s`" % (name, json.dumps(t["errors"])[:600]))
+        if t.get("execution"):
+            e = t["execution"]
+            r.add("", "Ferry execution %s: status %s, %s; steps: %s." % (
+                e.get("id"), e.get("status"), "error: %s" % e["error"] if e.get("error") else
+                "no error", ", ".join("%s %s %s ms" % (s.get("name"), s.get("status"),
+                                                       s.get("durationMs"))
+                                      for s in e.get("steps") or [])))
+    f = tools.get("ferry") or {}
+    status = (f.get("execution") or {}).get("status")
+    goal = "Fleet: Ferry wall / quota-bound minimum, failed functions"
+    if "ratio_to_minimum" in f and status == "succeeded":
+        ok = f["ratio_to_minimum"] <= 1.1 and f.get("failed") == 0
+        r.goal(goal, "≤ 1.10×, 0", "%s, %s failed" % (ratio(f["ratio_to_minimum"]),
+                                                      f.get("failed")), ok)
+        if f.get("server_cpu_per_function_s") is not None:
+            r.goal("Engine CPU per function (fleet)", "< 10 ms",
+                   ms(f["server_cpu_per_function_s"], 2), f["server_cpu_per_function_s"] < 0.010)
+    elif "ratio_to_minimum" in f:
+        r.goal(goal, "≤ 1.10×, 0", "the deployment %s after %s: %s; %s of %d functions not "
+               "updated" % (status or "did not finish", sec(f.get("wall_s"), 1),
+                            (f.get("execution") or {}).get("error") or "see fleet.json",
+                            f.get("failed"), n or 0), False)
+    else:
+        r.goal(goal, "≤ 1.10×, 0", "not measured: %s" % (
+            f.get("unavailable") or "Ferry's run failed"), None)
+    for p in d.get("problems") or []:
+        r.add("", "Problem: %s" % p)
+
+
+def section_footprint(r, d):
+    r.add("", "## 3. Footprint", "")
+    if not d:
+        r.add("No result: `bench/footprint.py` did not write one.")
+        r.goal("Server idle RSS", "< 30 MB", "not measured", None)
+        return
+    bi = d.get("binary") or {}
+    r.add("| what | value |", "|---|---|")
+    if bi:
+        r.add("| `ferry` binary (%s) | %.1f MiB (stripped %.1f MiB) |" % (
+            os.path.relpath(bi["path"], REPO) if bi["path"].startswith(REPO) else bi["path"],
+            bi["bytes"] / 2 ** 20, bi["stripped_bytes"] / 2 ** 20))
+    s = d.get("server") or {}
+    if "unavailable" in s:
+        r.add("| `ferry server` | not measured: %s |" % s["unavailable"])
+        r.goal("Server idle RSS", "< 30 MB", "not measured: %s" % s["unavailable"], None)
+    elif s:
+        r.add("| start → healthy (/healthz 200), median of %d | %s |" % (
+            len(s.get("start_to_healthy_all_s") or []), ms(s.get("start_to_healthy_s"))))
+        r.add("| server RSS idle (%.0f s after healthy) | %.1f MiB |" % (
+            s.get("idle_wait_s", 0), s["idle_rss_mib"]))
+        h = s.get("holding") or {}
+        if "unavailable" in h:
+            r.add("| server holding executions | not measured: %s |" % h["unavailable"])
+        elif h:
+            r.add("| server RSS holding %d executions, after start | %.1f MiB |" % (
+                h["executions"], h["rss_after_start_mib"]))
+            r.add("| … after listing all %d through the API and reading 1,000 | %.1f MiB |" % (
+                h["listed"], h["rss_after_reading_mib"]))
+            r.add("| start → healthy with %d executions | %s |" % (
+                h["executions"], ms(h.get("start_to_healthy_s"))))
+            r.add("| seeding %d executions (store API, bench/tools) | %s |" % (
+                h["executions"], sec(h.get("seed_s"), 1)))
+        r.goal("Server idle RSS", "< 30 MB", "%.1f MiB" % s["idle_rss_mib"],
+               s["idle_rss_mib"] * 1.048576 < 30)
+    dg = d.get("delegate") or {}
+    if "unavailable" in dg:
+        r.add("| delegate RSS | not measured: %s |" % dg["unavailable"])
+    for p in d.get("problems") or []:
+        r.add("", "Problem: %s" % p)
+
+
+def section_api(r, d):
+    r.add("", "## 4. API", "")
+    a = (d or {}).get("api")
+    if not a:
+        r.add("No result: `bench/api.py` did not write one.")
+        return
+    if "unavailable" in a:
+        r.add("Not measured: %s" % a["unavailable"])
+        return
+    r.add("`%s` against `GET /api/v1/executions` (page of %d, %d executions in the store, "
+          "authenticated):" % (a["command"], a["page_items"], a["executions_in_store"]), "")
+    r.add("| requests/s | p50 | p99 | non-2xx | server RSS after |", "|---|---|---|---|---|",
+          "| %s | %s | %s | %d | %.1f MiB |" % (num(a["requests_per_s"]), ms(a["median_s"], 2),
+                                               ms(a["p99_s"], 2), a["non_2xx"],
+                                               a["server_rss_after_mib"]))
+    for p in d.get("problems") or []:
+        r.add("", "Problem: %s" % p)
+
+
+def section_sandbox(r, d):
+    r.add("", "## 5. Sandbox", "")
+    if not d:
+        r.add("No result: `bench/sandbox.py` did not write one.")
+        r.goal("Sandbox control-plane median", "< 1 ms", "not measured", None)
+        r.goal("Warm python invocations/s", "≥ 500", "not measured", None)
+        return
+    r.add("wrk, one keep-alive connection, pre-signed SigV4 requests (`%s`):" %
+          d.get("sandbox_command", ""), "")
+    r.add("| call | median | p99 | requests/s (1 connection) | non-2xx |", "|---|---|---|---|---|")
+    cp = d.get("control_plane") or {}
+    for op, c in cp.items():
+        r.add("| %s | %s | %s | %s | %d |" % (op, ms(c["median_s"], 3), ms(c["p99_s"], 3),
+                                             num(c["requests_per_s"]), c["non_2xx"]))
+    bo = d.get("control_plane_boto3") or {}
+    if bo:
+        r.add("| GetFunction through boto3 (%d calls, for context: client included) | %s | %s "
+              "| | |" % (bo["calls"], ms(bo["median_s"], 3), ms(bo["p99_s"], 3)))
+    inv = d.get("invoke") or {}
+    if inv:
+        r.add("", "Invoke (RequestResponse, python3.12 handler, alias `live`, warm): **%s "
+              "invocations/s** over %d connections (p50 %s, p99 %s, %d non-2xx of %d; first, "
+              "cold invocation %s; the sandbox's own AWS/Lambda metrics counted %s invocations "
+              "and %s errors for the function over the whole benchmark). Command: `%s`." % (
+                  num(inv["invocations_per_s"]), inv["connections"], ms(inv["median_s"], 2),
+                  ms(inv["p99_s"], 2), inv["non_2xx"], inv["requests"],
+                  ms(inv["first_invoke_s"]), inv.get("metrics_invocations"),
+                  inv.get("metrics_errors"), inv["command"]))
+    g = cp.get("GetFunction") or {}
+    lv = cp.get("ListVersionsByFunction") or {}
+    worst = max([x for x in (g.get("median_s"), lv.get("median_s")) if x is not None] or [None])
+    r.goal("Sandbox control-plane median (GetFunction, ListVersionsByFunction)", "< 1 ms",
+           ms(worst, 3), None if worst is None else worst < 0.001)
+    r.goal("Warm python invocations/s", "≥ 500", num(inv.get("invocations_per_s")),
+           None if inv.get("invocations_per_s") is None else inv["invocations_per_s"] >= 500)
+
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def raw_dir(args):
+    """Where the JSON documents will live: run-all renames its staging directory to the
+    directory RESULTS.md is written next to."""
+    where = os.path.abspath(args.results)
+    if os.path.basename(where).find(".run-") > 0:
+        where = where.rsplit(".run-", 1)[0]
+    return os.path.relpath(where, REPO) if where.startswith(REPO) else where
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--results", required=True, help="directory of the run's *.json")
+    p.add_argument("--out", required=True)
+    p.add_argument("--elapsed", type=float, help="seconds the whole run took")
+    p.add_argument("--command", default="bench/run-all")
+    p.add_argument("--ferry", help="the ferry binary measured")
+    args = p.parse_args()
+    docs = {n: load(args.results, n) for n in ("deploy", "fleet", "footprint", "api", "sandbox")}
+    machine = next((d["machine"] for d in docs.values() if d and d.get("machine")), {})
+    smoke = any(d and d.get("smoke") for d in docs.values())
+    commit = subprocess.run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"],
+                            capture_output=True, text=True).stdout.strip() or "unknown"
+    dirty = subprocess.run(["git", "-C", REPO, "status", "--porcelain", "--untracked-files=no"],
+                           capture_output=True, text=True).stdout.strip()
+    version = ""
+    if args.ferry:
+        version = subprocess.run([args.ferry, "version"], capture_output=True,
+                                 text=True).stdout.strip()
+    r = Report()
+    r.add("# Ferry benchmark results", "",
+          "Generated by `%s` on %s from that run only (raw data: `%s/*.json`); do not edit "
+          "by hand — rerun instead. See bench/README.md for what each benchmark does." % (
+              args.command, time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+              raw_dir(args)), "")
+    if smoke:
+        r.add("**SMOKE RUN: tiny sizes, the numbers only prove the code paths work.**", "")
+    r.add("- Machine: %s, %s cores, %s MiB RAM, %s (kernel %s)" % (
+        machine.get("cpu"), machine.get("cores"), machine.get("memory_mib"), machine.get("os"),
+        machine.get("kernel")))
+    r.add("- Load average when each benchmark started (the machine is shared; a load above the "
+          "core count means the numbers include waiting for a CPU): %s" % ", ".join(
+              "%s %s" % (n, d["machine"]["loadavg_at_start"]) for n, d in docs.items()
+              if d and d.get("machine")))
+    r.add("- Ferry: %s, commit %s%s; tools: %s" % (
+        version or "?", commit, " (with uncommitted changes)" if dirty else "",
+        tool_versions()))
+    if args.elapsed is not None:
+        r.add("- The whole run took %s." % sec(args.elapsed, 0))
+    body = Report()
+    section_deploy(body, docs["deploy"])
+    section_fleet(body, docs["fleet"])
+    section_footprint(body, docs["footprint"])
+    section_api(body, docs["api"])
+    section_sandbox(body, docs["sandbox"])
+    r.add("", "## Goals", "", "| goal | target | measured | |", "|---|---|---|---|")
+    for name, target, measured, ok in body.goals:
+        r.add("| %s | %s | %s | %s |" % (name, target, measured, verdict(ok)))
+    r.lines += body.lines
+    r.add("", "## Method notes", "",
+          "- All tools of a benchmark run against the same `ferry sandbox` process in the same "
+          "run. In benchmarks 1 and 2 every tool's AWS traffic passes through "
+          "`bench/lib/trace_proxy.py` (same cost for all), which timestamps every exchange.",
+          "- Time split (bench/lib/timeline.py): *in AWS calls* = union of request→response "
+          "intervals; *waiting* = after a GetFunction answer showing `InProgress`/`Pending`, "
+          "the time until that function's next request; *own time* = the rest of the window. "
+          "For Ferry the window is the execution (API timestamps), so own time is the engine's "
+          "overhead; for boto3 and the AWS CLI it is the script's start→end, so it includes "
+          "interpreter and process start-up.",
+          "- Client CPU: hyperfine's user+system time of the command (for Ferry the CLI plus the "
+          "server's CPU during the runs, from /proc/PID/stat).")
+    with open(args.out, "w") as f:
+        f.write("\n".join(r.lines) + "\n")
+    print("wrote", args.out)
+    return 0
+
+
+def tool_versions():
+    out = []
+    for argv in (["hyperfine", "--version"], ["/usr/bin/aws", "--version"],
+                 ["/usr/bin/python3", "-c", "import boto3,botocore;print('boto3',"
+                  "boto3.__version__,'botocore',botocore.__version__)"]):
+        try:
+            v = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+            out.append((v.stdout or v.stderr).strip().split("\n")[0].split(" Python/")[0])
+        except OSError:
+            pass
+    w = subprocess.run(["wrk", "-v"], capture_output=True, text=True)
+    out.append((w.stdout + w.stderr).split("[")[0].strip())
+    return ", ".join(out)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,7 @@
+# ferry_api_deploy: DeployService — configuration entities → engine executions (deploy,
+# rollback). Included by src/api/CMakeLists.txt.
+ferry_module(api_deploy
+  SOURCES
+    deploy_config.cc
+    deploy_service.cc
+  DEPS ferry_engine ferry_config ferry_store ferry_model ferry_common)

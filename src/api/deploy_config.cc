@@ -1,0 +1,316 @@
+#include "api/deploy_config.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <variant>
+
+#include "common/secret_mask.h"
+#include "common/strings.h"
+#include "common/time.h"
+#include "engine/engine.h"
+#include "model/enums.h"
+#include "model/json_codec.h"
+
+namespace ferry::api::deploy {
+namespace {
+
+constexpr size_t kMaxSecretFileBytes = 64 * 1024;
+
+std::string KindLabel(model::Kind kind) {
+  switch (kind) {
+    case model::Kind::kCloudProvider:
+      return "cloud provider";
+    case model::Kind::kSecret:
+      return "secret";
+    case model::Kind::kApplication:
+      return "application";
+    case model::Kind::kService:
+      return "service";
+    case model::Kind::kEnvironment:
+      return "environment";
+    case model::Kind::kWorkflow:
+      return "workflow";
+    case model::Kind::kPipeline:
+      return "pipeline";
+    case model::Kind::kTrigger:
+      return "trigger";
+  }
+  return "entity";
+}
+
+Result<std::vector<std::string>> NamesOf(store::EntityStore& entities, model::Kind kind,
+                                         const std::string& application) {
+  FERRY_ASSIGN_OR_RETURN(
+      auto records,
+      entities.List(model::StoreKindName(kind), model::IsApplicationScoped(kind)
+                                                    ? std::optional<std::string>(application)
+                                                    : std::optional<std::string>(std::string())));
+  std::vector<std::string> names;
+  for (const auto& r : records) names.push_back(r.key.name);
+  return names;
+}
+
+template <typename T>
+Result<T> Load(store::EntityStore& entities, model::Kind kind, const std::string& application,
+               const std::string& name) {
+  const std::string app = model::IsApplicationScoped(kind) ? application : "";
+  const std::string where = app.empty() ? "" : " in application " + app;
+  if (name.empty()) {
+    return Error{ErrorCode::kInvalidArgument, "no " + KindLabel(kind) + " named" + where};
+  }
+  auto record = entities.Get({std::string(model::StoreKindName(kind)), app, name});
+  if (!record.ok()) {
+    if (record.error().code != ErrorCode::kNotFound) return record.error();
+    std::string message = "there is no " + KindLabel(kind) + " " + QuoteForMessage(name) + where;
+    auto names = NamesOf(entities, kind, app);
+    if (names.ok()) {
+      if (auto close = ClosestMatch(name, *names)) {
+        message += "; did you mean " + QuoteForMessage(*close) + "?";
+      } else if (names->empty()) {
+        message += " (none is defined: apply the configuration first)";
+      }
+    }
+    return Error{ErrorCode::kNotFound, message};
+  }
+  auto entity = model::EntityFromJson(record->spec_json);
+  if (!entity.ok()) {
+    return entity.error().WithContext("the stored " + KindLabel(kind) + " " + name +
+                                      " does not decode");
+  }
+  if (T* typed = std::get_if<T>(&*entity)) return std::move(*typed);
+  return Error{ErrorCode::kInternal,
+               "the stored " + KindLabel(kind) + " " + name + " holds another kind of entity"};
+}
+
+// "${workflow.variables.NAME}" → NAME.
+std::optional<std::string> TemplateVariable(std::string_view text) {
+  std::string t(Trim(text));
+  constexpr std::string_view kPrefix = "${workflow.variables.";
+  if (t.size() <= kPrefix.size() + 1 || t.rfind(kPrefix, 0) != 0 || t.back() != '}') {
+    return std::nullopt;
+  }
+  std::string name(Trim(std::string_view(t).substr(kPrefix.size(), t.size() - kPrefix.size() - 1)));
+  if (name.empty() || name.find_first_of("${} ") != std::string::npos) return std::nullopt;
+  return name;
+}
+
+// Whether `w` deploys scope's service to scope's environment; fills the variable that names the
+// environment.
+bool Matches(const model::Workflow& w, const Scope& scope,
+             std::map<std::string, std::string>* variables) {
+  if (w.service != scope.service.name) return false;
+  if (w.environment == scope.environment.name) return true;
+  auto variable = TemplateVariable(w.environment);
+  if (!variable) return false;
+  for (const auto& v : w.variables) {
+    if (v.name != *variable) continue;
+    if (!v.allowed.empty() &&
+        std::find(v.allowed.begin(), v.allowed.end(), scope.environment.name) == v.allowed.end()) {
+      return false;
+    }
+  }
+  if (variables != nullptr) (*variables)[*variable] = scope.environment.name;
+  return true;
+}
+
+}  // namespace
+
+Result<Scope> LoadScope(store::EntityStore& entities, const std::string& application,
+                        const std::string& service, const std::string& environment) {
+  if (application.empty() || service.empty() || environment.empty()) {
+    return Error{ErrorCode::kInvalidArgument,
+                 "name the application, the service and the environment (APP/SERVICE --env ENV)"};
+  }
+  Scope scope;
+  FERRY_ASSIGN_OR_RETURN(
+      scope.application,
+      Load<model::Application>(entities, model::Kind::kApplication, "", application));
+  FERRY_ASSIGN_OR_RETURN(
+      scope.service, Load<model::Service>(entities, model::Kind::kService, application, service));
+  FERRY_ASSIGN_OR_RETURN(
+      scope.environment,
+      Load<model::Environment>(entities, model::Kind::kEnvironment, application, environment));
+  return scope;
+}
+
+Result<model::CloudProvider> LoadCloudProvider(store::EntityStore& entities,
+                                               const std::string& name) {
+  return Load<model::CloudProvider>(entities, model::Kind::kCloudProvider, "", name);
+}
+
+Result<model::Workflow> ChooseWorkflow(store::EntityStore& entities, const Scope& scope,
+                                       const std::optional<std::string>& name,
+                                       std::map<std::string, std::string>* variables) {
+  const std::string& app = scope.application.name;
+  const std::string target = scope.service.name + " to " + scope.environment.name;
+  model::Workflow chosen;
+  std::map<std::string, std::string> vars;
+  if (name) {
+    FERRY_ASSIGN_OR_RETURN(chosen,
+                           Load<model::Workflow>(entities, model::Kind::kWorkflow, app, *name));
+    if (!Matches(chosen, scope, &vars)) {
+      return Error{ErrorCode::kInvalidArgument, "workflow " + chosen.name + " deploys service " +
+                                                    chosen.service + " to environment " +
+                                                    chosen.environment + ", not " + target};
+    }
+  } else {
+    FERRY_ASSIGN_OR_RETURN(auto records,
+                           entities.List(model::StoreKindName(model::Kind::kWorkflow), app));
+    std::vector<model::Workflow> matching;
+    for (const auto& r : records) {
+      auto entity = model::EntityFromJson(r.spec_json);
+      if (!entity.ok()) continue;  // `ferry apply` validated it; a broken one matches nothing
+      const auto* w = std::get_if<model::Workflow>(&*entity);
+      if (w != nullptr && Matches(*w, scope, nullptr)) matching.push_back(*w);
+    }
+    if (matching.empty()) {
+      return Error{ErrorCode::kNotFound, "application " + app + " has no workflow deploying " +
+                                             target + " (" + std::to_string(records.size()) +
+                                             " workflow(s) checked); define one or name it"};
+    }
+    if (matching.size() > 1) {
+      std::vector<std::string> names;
+      for (const auto& w : matching) names.push_back(w.name);
+      return Error{ErrorCode::kInvalidArgument, "several workflows deploy " + target + ": " +
+                                                    Join(names, ", ") +
+                                                    "; choose one with --workflow"};
+    }
+    chosen = std::move(matching.front());
+    Matches(chosen, scope, &vars);
+  }
+  for (const auto& v : chosen.variables) {
+    if (vars.count(v.name)) continue;
+    if (v.default_value) {
+      vars[v.name] = *v.default_value;
+    } else if (v.required) {
+      return Error{ErrorCode::kInvalidArgument,
+                   "workflow " + chosen.name + " requires variable " + v.name +
+                       ", which a deployment cannot set; give it a default"};
+    }
+  }
+  if (variables != nullptr) *variables = std::move(vars);
+  return chosen;
+}
+
+Result<Duration> CheckExecutable(const model::Workflow& w) {
+  if (w.strategy != model::WorkflowStrategy::kBasic) {
+    return Error{ErrorCode::kUnimplemented,
+                 "workflow " + w.name + " uses the " + std::string(model::EnumName(w.strategy)) +
+                     " strategy; Ferry can run basic workflows only for now (traffic shifting "
+                     "is not implemented yet)"};
+  }
+  if (w.failure_strategy == model::FailureStrategy::kManualIntervention) {
+    return Error{ErrorCode::kUnimplemented,
+                 "workflow " + w.name +
+                     " asks for manual intervention on failure, which is not implemented yet; "
+                     "use rollback, abort or ignore"};
+  }
+  Duration timeout = engine::kDefaultStepTimeout;
+  int deploys = 0;
+  for (const auto& step : w.steps) {
+    if (step.type != model::StepType::kDeploy) {
+      return Error{ErrorCode::kUnimplemented,
+                   "workflow " + w.name + ": step " + step.name + " is of type " +
+                       std::string(model::EnumName(step.type)) +
+                       ", which Ferry cannot run yet (basic workflows run deploy steps only)"};
+    }
+    if (++deploys > 1) {
+      return Error{ErrorCode::kUnimplemented,
+                   "workflow " + w.name + " has several deploy steps; Ferry runs one"};
+    }
+    if (step.timeout) {
+      auto parsed = ParseDuration(*step.timeout);
+      if (!parsed || *parsed <= Duration::zero()) {
+        return Error{ErrorCode::kInvalidArgument, "workflow " + w.name + ": step " + step.name +
+                                                      " has an invalid timeout " +
+                                                      QuoteForMessage(*step.timeout)};
+      }
+      timeout = *parsed;
+    }
+  }
+  return timeout;
+}
+
+Result<model::Infrastructure> ChooseInfrastructure(const Scope& scope,
+                                                   const std::optional<std::string>& name) {
+  const auto& env = scope.environment;
+  std::vector<const model::Infrastructure*> applicable;
+  std::vector<std::string> all;
+  for (const auto& infra : env.infrastructure) {
+    all.push_back(infra.name);
+    if (name) {
+      if (infra.name == *name) applicable.push_back(&infra);
+      continue;
+    }
+    if (infra.services.empty() || std::find(infra.services.begin(), infra.services.end(),
+                                            scope.service.name) != infra.services.end()) {
+      applicable.push_back(&infra);
+    }
+  }
+  if (applicable.empty()) {
+    if (name) {
+      return Error{ErrorCode::kFailedPrecondition,
+                   "environment " + env.name + " has no infrastructure " + QuoteForMessage(*name) +
+                       (all.empty() ? "" : " (it has " + Join(all, ", ") + ")")};
+    }
+    return Error{ErrorCode::kFailedPrecondition,
+                 "environment " + env.name + " has no infrastructure for service " +
+                     scope.service.name + "; add one (cloudProvider, region, executionRole)"};
+  }
+  if (applicable.size() > 1) {
+    std::vector<std::string> names;
+    for (const auto* i : applicable) names.push_back(i->name);
+    return Error{ErrorCode::kInvalidArgument,
+                 "environment " + env.name + " has several infrastructures for service " +
+                     scope.service.name + ": " + Join(names, ", ") +
+                     "; set the workflow's infrastructure or the infrastructures' services"};
+  }
+  return *applicable.front();
+}
+
+Result<std::string> ResolveSecret(store::EntityStore& entities, std::string_view name) {
+  FERRY_ASSIGN_OR_RETURN(
+      auto ref, Load<model::SecretRef>(entities, model::Kind::kSecret, "", std::string(name)));
+  const std::string where = ref.ref.value_or(ref.name);
+  std::string value;
+  switch (ref.source) {
+    case model::SecretSource::kEnv: {
+      const char* v = std::getenv(where.c_str());
+      if (v == nullptr) {
+        return Error{ErrorCode::kFailedPrecondition,
+                     "secret " + ref.name + ": the environment variable " + where +
+                         " is not set in the Ferry server's environment"};
+      }
+      value = v;
+      break;
+    }
+    case model::SecretSource::kFile: {
+      std::ifstream in(where, std::ios::binary);
+      if (!in) {
+        return Error{ErrorCode::kFailedPrecondition,
+                     "secret " + ref.name + ": cannot read the file " + QuoteForMessage(where)};
+      }
+      value.resize(kMaxSecretFileBytes + 1);
+      in.read(value.data(), static_cast<std::streamsize>(value.size()));
+      value.resize(static_cast<size_t>(in.gcount()));
+      if (value.size() > kMaxSecretFileBytes) {
+        return Error{ErrorCode::kFailedPrecondition, "secret " + ref.name + ": the file " +
+                                                         QuoteForMessage(where) +
+                                                         " is larger than 64 KiB"};
+      }
+      if (!value.empty() && value.back() == '\n') value.pop_back();
+      if (!value.empty() && value.back() == '\r') value.pop_back();
+      break;
+    }
+    default:
+      return Error{ErrorCode::kUnimplemented,
+                   "secret " + ref.name + " comes from " +
+                       std::string(model::EnumName(ref.source)) +
+                       ", which Ferry cannot read yet; use source env or file"};
+  }
+  SecretMasker::Global().Register(value);
+  return value;
+}
+
+}  // namespace ferry::api::deploy

@@ -1,0 +1,62 @@
+// DeployService internals: reading the configuration entities a deployment needs from the store
+// and choosing among them (infrastructure, workflow), and resolving secret references. Every
+// error names what the user must fix. Not part of the API module's interface.
+// Thread-safe (the store is).
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/clock.h"
+#include "common/result.h"
+#include "model/entities.h"
+#include "store/entity_store.h"
+
+namespace ferry::api::deploy {
+
+// The entities of one (application, service, environment).
+struct Scope {
+  model::Application application;
+  model::Service service;
+  model::Environment environment;
+};
+
+// kNotFound naming the missing entity (with a did-you-mean when one is close).
+Result<Scope> LoadScope(store::EntityStore& entities, const std::string& application,
+                        const std::string& service, const std::string& environment);
+
+// kNotFound when the cloud provider does not exist.
+Result<model::CloudProvider> LoadCloudProvider(store::EntityStore& entities,
+                                               const std::string& name);
+
+// The workflow to run: `name` when given (kNotFound; kInvalidArgument when it deploys another
+// service or environment), else the application's only workflow whose service and environment
+// match (a templatized environment "${workflow.variables.V}" matches when V allows it).
+// kNotFound when none matches, kInvalidArgument listing the candidates when several do.
+// Fills `variables` with the workflow variables (the environment's, then defaults); a required
+// variable without a value is kInvalidArgument.
+Result<model::Workflow> ChooseWorkflow(store::EntityStore& entities, const Scope& scope,
+                                       const std::optional<std::string>& name,
+                                       std::map<std::string, std::string>* variables);
+
+// What the engine can execute today: a basic workflow whose steps are deploy steps, with
+// failure strategy rollback, abort or ignore. kUnimplemented naming what is not (canary, linear
+// and blue-green traffic shifting, other step types, manual intervention). Returns the deploy
+// step's timeout (default kDefaultStepTimeout); kInvalidArgument for an unparsable one.
+Result<Duration> CheckExecutable(const model::Workflow& workflow);
+
+// The infrastructure of scope.environment to deploy scope.service to: `name` when given, else
+// the only one whose services include the service (or list none). kFailedPrecondition when none
+// applies, kInvalidArgument listing them when several do.
+Result<model::Infrastructure> ChooseInfrastructure(const Scope& scope,
+                                                   const std::optional<std::string>& name);
+
+// A secret's value by SecretRef name, registered with SecretMasker. Sources env (a variable of
+// the server's environment) and file (the file's content, one trailing newline removed, at most
+// 64 KiB) are read here; ferry, aws-secrets-manager and aws-ssm-parameter are kUnimplemented.
+// kNotFound for an unknown secret; kFailedPrecondition when the variable or file is missing.
+Result<std::string> ResolveSecret(store::EntityStore& entities, std::string_view name);
+
+}  // namespace ferry::api::deploy

@@ -1,0 +1,224 @@
+// GET /api/v1/executions, GET /api/v1/executions/{id}, POST /api/v1/executions/{id}/abort,
+// GET /api/v1/executions/{id}/logs (page or Server-Sent Events), GET /api/v1/deployments.
+#include "api/json_views.h"
+#include "api/request_input.h"
+#include "api/router.h"
+#include "common/strings.h"
+#include "store/limits.h"
+
+namespace ferry::api {
+namespace {
+
+constexpr int kDefaultLogLimit = 500;
+
+Result<store::ExecutionRecord> GetExecution(RouteContext& ctx, const std::string& id) {
+  auto execution = ctx.store.executions().Get(id);
+  if (!execution.ok() && execution.error().code == ErrorCode::kNotFound) {
+    return NotFound("no execution " + QuoteForMessage(id) +
+                    "; list them with GET /api/v1/executions (`ferry executions`)");
+  }
+  return execution;
+}
+
+Result<ApiResponse> ListExecutions(RouteContext& ctx, const ApiRequest& request) {
+  FERRY_RETURN_IF_ERROR(RejectUnknownQuery(
+      request, {"application", "service", "environment", "status", "limit", "before"}));
+  store::ExecutionFilter filter;
+  FERRY_ASSIGN_OR_RETURN(filter.application, QueryName(request, "application"));
+  FERRY_ASSIGN_OR_RETURN(filter.service, QueryName(request, "service"));
+  FERRY_ASSIGN_OR_RETURN(filter.environment, QueryName(request, "environment"));
+  FERRY_ASSIGN_OR_RETURN(filter.before_id, QueryName(request, "before"));
+  FERRY_ASSIGN_OR_RETURN(auto status, QueryName(request, "status"));
+  if (status) {
+    filter.status = store::ParseExecutionStatus(*status);
+    if (!filter.status) {
+      return InvalidArgument("unknown status " + QuoteForMessage(*status) +
+                             "; expected one of queued, running, waiting, aborting, "
+                             "rolling_back, succeeded, failed, aborted, rolled_back, "
+                             "rollback_failed");
+    }
+  }
+  FERRY_ASSIGN_OR_RETURN(int limit, ListLimit(request));
+  filter.limit = limit + 1;  // one more tells whether there is a next page
+  FERRY_ASSIGN_OR_RETURN(auto executions, ctx.store.executions().List(filter));
+  Json next = nullptr;
+  if (executions.size() > static_cast<size_t>(limit)) {
+    executions.resize(limit);
+    next = executions.back().id;
+  }
+  TimePoint now = ctx.clock.Now();
+  Json items = Json::array();
+  for (const store::ExecutionRecord& e : executions) items.push_back(ExecutionJson(e, now));
+  return JsonReply(200, {{"items", std::move(items)}, {"next", std::move(next)}});
+}
+
+Result<ApiResponse> GetExecutionRoute(RouteContext& ctx, const ApiRequest& request,
+                                      const std::string& id) {
+  FERRY_RETURN_IF_ERROR(RejectUnknownQuery(request, {}));
+  FERRY_ASSIGN_OR_RETURN(auto execution, GetExecution(ctx, id));
+  FERRY_ASSIGN_OR_RETURN(auto steps, ctx.store.executions().Steps(id));
+  return JsonReply(200, ExecutionJson(execution, steps, ctx.clock.Now()));
+}
+
+Result<ApiResponse> AbortExecution(RouteContext& ctx, const ApiRequest& request,
+                                   const std::string& id) {
+  FERRY_RETURN_IF_ERROR(RejectUnknownQuery(request, {}));
+  if (!Trim(request.body).empty()) {
+    FERRY_ASSIGN_OR_RETURN(Json body, ParseObjectBody(request, ctx.max_body_bytes));
+    FERRY_RETURN_IF_ERROR(RejectUnknownFields(body, {}));
+  }
+  FERRY_ASSIGN_OR_RETURN(auto before, GetExecution(ctx, id));
+  if (store::IsTerminal(before.status)) {
+    return Conflict("execution " + id + " already ended (" +
+                    std::string(store::ExecutionStatusName(before.status)) +
+                    "); there is nothing to abort");
+  }
+  auto aborted = ctx.store.executions().RequestAbort(id, request.actor);
+  if (!aborted.ok()) {
+    if (aborted.error().code != ErrorCode::kFailedPrecondition) return aborted.error();
+    return Conflict("execution " + id + " ended while the abort was requested");
+  }
+  if (ctx.wake_engine) ctx.wake_engine();
+  FERRY_ASSIGN_OR_RETURN(auto steps, ctx.store.executions().Steps(id));
+  return JsonReply(202, ExecutionJson(*aborted, steps, ctx.clock.Now()));
+}
+
+std::string LogEvent(const store::LogLine& line) {
+  return "id: " + std::to_string(line.sequence) +
+         "\nevent: log\ndata: " + DumpJson(LogLineJson(line)) + "\n\n";
+}
+
+// Streams the lines after `after` until the execution is terminal and every line was sent, the
+// client goes away or the server stops. Store errors end the stream with an `error` event.
+void FollowLogs(RouteContext& ctx, const std::string& id, int64_t after,
+                const std::function<bool(std::string_view)>& write) {
+  // Tell the client how long to wait before reconnecting (EventSource honours it).
+  if (!write("retry: 1000\n\n")) return;
+  auto last_write = std::chrono::steady_clock::now();
+  while (!ctx.stop.stopped()) {
+    // Status first, then lines: if the execution was already terminal, every line it will
+    // ever have is in the store, so a short read means everything has been sent.
+    auto execution = ctx.store.executions().Get(id);
+    Result<std::vector<store::LogLine>> lines =
+        execution.ok() ? ctx.store.logs().Read({.execution_id = id,
+                                                .after_sequence = after,
+                                                .step_index = std::nullopt,
+                                                .limit = kDefaultLogLimit})
+                       : Result<std::vector<store::LogLine>>(execution.error());
+    if (!lines.ok()) {
+      write("event: error\ndata: " + ErrorReply(lines.error()).body + "\n\n");
+      return;
+    }
+    for (const store::LogLine& line : *lines) {
+      if (!write(LogEvent(line))) return;
+      after = line.sequence;
+      last_write = std::chrono::steady_clock::now();
+    }
+    if (lines->size() == static_cast<size_t>(kDefaultLogLimit)) continue;  // more waiting
+    if (store::IsTerminal(execution->status)) {
+      Json end = {{"status", std::string(store::ExecutionStatusName(execution->status))},
+                  {"sequence", after}};
+      write("event: end\ndata: " + DumpJson(end) + "\n\n");
+      return;
+    }
+    if (std::chrono::steady_clock::now() - last_write >= ctx.stream_keepalive) {
+      if (!write(": keep-alive\n\n")) return;
+      last_write = std::chrono::steady_clock::now();
+    }
+    if (ctx.stop.WaitFor(ctx.stream_poll)) return;
+  }
+}
+
+bool WantsStream(const ApiRequest& request, const std::optional<std::string>& follow) {
+  if (follow) return *follow == "1" || *follow == "true";
+  return request.Header("accept").find("text/event-stream") != std::string::npos;
+}
+
+Result<ApiResponse> ExecutionLogs(RouteContext& ctx, const ApiRequest& request,
+                                  const std::string& id) {
+  FERRY_RETURN_IF_ERROR(RejectUnknownQuery(request, {"after", "limit", "follow", "step"}));
+  FERRY_ASSIGN_OR_RETURN(int64_t after,
+                         QueryInt(request, "after", 0, 0, std::numeric_limits<int64_t>::max()));
+  FERRY_ASSIGN_OR_RETURN(int64_t limit,
+                         QueryInt(request, "limit", kDefaultLogLimit, 1, store::kMaxPageSize));
+  FERRY_ASSIGN_OR_RETURN(int64_t step, QueryInt(request, "step", -1, 0, 100000));
+  FERRY_ASSIGN_OR_RETURN(auto follow, QueryName(request, "follow"));
+  if (follow && *follow != "1" && *follow != "0" && *follow != "true" && *follow != "false") {
+    return InvalidArgument("query parameter 'follow' must be 1, 0, true or false");
+  }
+  FERRY_RETURN_IF_ERROR(GetExecution(ctx, id));
+  if (WantsStream(request, follow)) {
+    if (step >= 0) return InvalidArgument("'step' cannot be combined with following the logs");
+    if (std::string resume = request.Header("last-event-id"); !resume.empty()) {
+      std::optional<int64_t> seq = ParseInt(resume);
+      if (!seq || *seq < 0) {
+        return InvalidArgument("Last-Event-ID must be a log sequence number, not " +
+                               QuoteForMessage(resume, 40));
+      }
+      after = std::max(after, *seq);
+    }
+    ApiResponse reply;
+    reply.content_type = "text/event-stream";
+    reply.headers = {{"Cache-Control", "no-cache"}, {"X-Accel-Buffering", "no"}};
+    reply.stream = [&ctx, id, after](const std::function<bool(std::string_view)>& write) {
+      FollowLogs(ctx, id, after, write);
+    };
+    return reply;
+  }
+  store::LogQuery query{
+      .execution_id = id,
+      .after_sequence = after,
+      .step_index = step >= 0 ? std::optional<int>(static_cast<int>(step)) : std::nullopt,
+      .limit = static_cast<int>(limit)};
+  FERRY_ASSIGN_OR_RETURN(auto lines, ctx.store.logs().Read(query));
+  Json items = Json::array();
+  for (const store::LogLine& line : lines) items.push_back(LogLineJson(line));
+  int64_t next = lines.empty() ? after : lines.back().sequence;
+  return JsonReply(200, {{"items", std::move(items)}, {"next", next}});
+}
+
+Result<ApiResponse> ListDeployments(RouteContext& ctx, const ApiRequest& request) {
+  FERRY_RETURN_IF_ERROR(RejectUnknownQuery(request, {"application", "service", "environment",
+                                                     "function", "execution", "state", "limit"}));
+  store::DeploymentFilter filter;
+  FERRY_ASSIGN_OR_RETURN(filter.application, QueryName(request, "application"));
+  FERRY_ASSIGN_OR_RETURN(filter.service, QueryName(request, "service"));
+  FERRY_ASSIGN_OR_RETURN(filter.environment, QueryName(request, "environment"));
+  FERRY_ASSIGN_OR_RETURN(filter.function, QueryName(request, "function"));
+  FERRY_ASSIGN_OR_RETURN(filter.execution_id, QueryName(request, "execution"));
+  FERRY_ASSIGN_OR_RETURN(auto state, QueryName(request, "state"));
+  if (state) {
+    filter.state = store::ParseDeploymentState(*state);
+    if (!filter.state) {
+      return InvalidArgument("unknown state " + QuoteForMessage(*state) +
+                             "; expected succeeded, failed or rolled_back");
+    }
+  }
+  FERRY_ASSIGN_OR_RETURN(filter.limit, ListLimit(request));
+  FERRY_ASSIGN_OR_RETURN(auto deployments, ctx.store.deployments().List(filter));
+  Json items = Json::array();
+  for (const store::DeploymentRecord& d : deployments) items.push_back(DeploymentJson(d));
+  return JsonReply(200, {{"items", std::move(items)}, {"next", nullptr}});
+}
+
+}  // namespace
+
+void AddExecutionRoutes(Router& router, RouteContext& ctx) {
+  router.Add("GET", "/api/v1/executions",
+             [&ctx](const ApiRequest& r, const PathParams&) { return ListExecutions(ctx, r); });
+  router.Add("GET", "/api/v1/executions/{id}", [&ctx](const ApiRequest& r, const PathParams& p) {
+    return GetExecutionRoute(ctx, r, p.at("id"));
+  });
+  router.Add("POST", "/api/v1/executions/{id}/abort",
+             [&ctx](const ApiRequest& r, const PathParams& p) {
+               return AbortExecution(ctx, r, p.at("id"));
+             });
+  router.Add("GET", "/api/v1/executions/{id}/logs",
+             [&ctx](const ApiRequest& r, const PathParams& p) {
+               return ExecutionLogs(ctx, r, p.at("id"));
+             });
+  router.Add("GET", "/api/v1/deployments",
+             [&ctx](const ApiRequest& r, const PathParams&) { return ListDeployments(ctx, r); });
+}
+
+}  // namespace ferry::api

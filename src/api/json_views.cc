@@ -1,0 +1,152 @@
+#include "api/json_views.h"
+
+#include "common/secret_mask.h"
+#include "common/time.h"
+#include "model/enums.h"
+
+namespace ferry::api {
+namespace {
+
+void MaskStrings(Json& value) {
+  if (value.is_string()) {
+    value = MaskSecrets(value.get_ref<const std::string&>());
+  } else if (value.is_array()) {
+    for (Json& item : value) MaskStrings(item);
+  } else if (value.is_object()) {
+    for (auto& [key, item] : value.items()) MaskStrings(item);
+  }
+}
+
+Json Time(const std::optional<TimePoint>& t) { return t ? Json(FormatRfc3339(*t)) : Json(nullptr); }
+
+Json OptionalText(const std::optional<std::string>& text) {
+  return text ? Json(MaskSecrets(*text)) : Json(nullptr);
+}
+
+Json DurationMs(const std::optional<TimePoint>& start, const std::optional<TimePoint>& end,
+                TimePoint now) {
+  if (!start) return nullptr;
+  TimePoint stop = end ? *end : now;
+  if (stop < *start) return 0;
+  return std::chrono::duration_cast<std::chrono::milliseconds>(stop - *start).count();
+}
+
+}  // namespace
+
+Json MaskedDocument(const std::string& json) {
+  auto parsed = ParseJson(json, {.max_bytes = std::max<size_t>(json.size(), 1), .max_depth = 128});
+  if (!parsed.ok()) return Json::object();
+  MaskStrings(*parsed);
+  return std::move(*parsed);
+}
+
+Json ExecutionJson(const store::ExecutionRecord& e, TimePoint now) {
+  return {
+      {"id", e.id},
+      {"application", e.application},
+      {"service", e.service},
+      {"environment", e.environment},
+      {"workflow", e.workflow},
+      {"pipeline", e.pipeline ? Json(*e.pipeline) : Json(nullptr)},
+      {"trigger", e.trigger},
+      {"actor", e.actor},
+      {"artifactId", e.artifact_id ? Json(*e.artifact_id) : Json(nullptr)},
+      {"status", std::string(store::ExecutionStatusName(e.status))},
+      {"error", OptionalText(e.error)},
+      {"abortRequestedBy", e.abort_requested_by ? Json(*e.abort_requested_by) : Json(nullptr)},
+      {"createdAt", FormatRfc3339(e.created_at)},
+      {"updatedAt", FormatRfc3339(e.updated_at)},
+      {"startedAt", Time(e.started_at)},
+      {"endedAt", Time(e.ended_at)},
+      {"durationMs", DurationMs(e.started_at, e.ended_at, now)},
+      {"outputs", MaskedDocument(e.outputs_json)},
+  };
+}
+
+Json ExecutionJson(const store::ExecutionRecord& execution,
+                   const std::vector<store::StepRecord>& steps, TimePoint now) {
+  Json out = ExecutionJson(execution, now);
+  Json items = Json::array();
+  for (const store::StepRecord& s : steps) items.push_back(StepJson(s, now));
+  out["steps"] = std::move(items);
+  return out;
+}
+
+Json StepJson(const store::StepRecord& s, TimePoint now) {
+  return {
+      {"index", s.index},
+      {"name", s.name},
+      {"kind", s.kind},
+      {"status", std::string(store::StepStatusName(s.status))},
+      {"state", s.state},
+      {"attempt", s.attempt},
+      {"error", OptionalText(s.error)},
+      {"startedAt", Time(s.started_at)},
+      {"endedAt", Time(s.ended_at)},
+      {"durationMs", DurationMs(s.started_at, s.ended_at, now)},
+      {"outputs", MaskedDocument(s.outputs_json)},
+  };
+}
+
+Json LogLineJson(const store::LogLine& line) {
+  return {
+      {"sequence", line.sequence},
+      {"at", FormatRfc3339(line.at)},
+      {"step", line.step_index ? Json(*line.step_index) : Json(nullptr)},
+      {"level", std::string(store::LogLevelName(line.level))},
+      {"source", line.source},
+      {"text", MaskSecrets(line.text)},
+  };
+}
+
+Json ArtifactJson(const store::ArtifactRecord& a) {
+  return {
+      {"id", a.id},
+      {"source", a.source},
+      {"key", a.key},
+      {"version", a.version},
+      {"location", MaskedDocument(a.location_json)},
+      {"codeSha256", a.code_sha256},
+      {"sizeBytes", a.size_bytes},
+      {"metadata", MaskedDocument(a.metadata_json)},
+      {"firstSeenAt", FormatRfc3339(a.first_seen_at)},
+      {"lastSeenAt", FormatRfc3339(a.last_seen_at)},
+  };
+}
+
+Json DeploymentJson(const store::DeploymentRecord& d) {
+  return {
+      {"id", d.id},
+      {"executionId", d.execution_id},
+      {"application", d.application},
+      {"service", d.service},
+      {"environment", d.environment},
+      {"function", d.function},
+      {"functionArn", d.function_arn},
+      {"version", d.version},
+      {"codeSha256", d.code_sha256},
+      {"createdFunction", d.created_function},
+      {"aliases", MaskedDocument(d.aliases_json)},
+      {"state", std::string(store::DeploymentStateName(d.state))},
+      {"createdAt", FormatRfc3339(d.created_at)},
+      {"updatedAt", FormatRfc3339(d.updated_at)},
+  };
+}
+
+Json EntityJson(const store::EntityRecord& entity) {
+  Json spec = MaskedDocument(entity.spec_json);
+  std::string kind = entity.key.kind;
+  if (auto k = model::KindFromStoreName(entity.key.kind)) kind = model::EnumName(*k);
+  if (spec.is_object()) spec.erase("kind");
+  return {
+      {"kind", kind},
+      {"application", entity.key.application},
+      {"name", entity.key.name},
+      {"revision", entity.revision},
+      {"spec", std::move(spec)},
+      {"createdAt", FormatRfc3339(entity.created_at)},
+      {"updatedAt", FormatRfc3339(entity.updated_at)},
+  };
+}
+
+}  // namespace ferry::api

@@ -1,0 +1,29 @@
+// The JSON shapes of docs/api.md for the store's records. Every string that came from an
+// execution (outputs, errors, log text) passes through the SecretMasker on the way out.
+// Pure apart from the global masker; thread-safe.
+#pragma once
+
+#include <vector>
+
+#include "common/clock.h"
+#include "common/json.h"
+#include "store/store.h"
+
+namespace ferry::api {
+
+// Parses a stored JSON document and masks every string in it; a document that does not parse
+// (it always should) is returned as {}.
+Json MaskedDocument(const std::string& json);
+
+// `now` gives the running duration of an execution or step that has not ended.
+Json ExecutionJson(const store::ExecutionRecord& execution, TimePoint now);
+Json ExecutionJson(const store::ExecutionRecord& execution,
+                   const std::vector<store::StepRecord>& steps, TimePoint now);
+Json StepJson(const store::StepRecord& step, TimePoint now);
+Json LogLineJson(const store::LogLine& line);
+Json ArtifactJson(const store::ArtifactRecord& artifact);
+Json DeploymentJson(const store::DeploymentRecord& deployment);
+// {"kind": "Service", "application", "name", "revision", "spec", "createdAt", "updatedAt"}.
+Json EntityJson(const store::EntityRecord& entity);
+
+}  // namespace ferry::api

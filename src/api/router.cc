@@ -1,0 +1,69 @@
+#include "api/router.h"
+
+#include <algorithm>
+
+#include "api/request_input.h"
+#include "common/strings.h"
+
+namespace ferry::api {
+
+void StopSignal::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopped_ = true;
+  }
+  cv_.notify_all();
+}
+
+bool StopSignal::stopped() const {
+  std::lock_guard lock(mu_);
+  return stopped_;
+}
+
+bool StopSignal::WaitFor(std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(mu_);
+  return cv_.wait_for(lock, timeout, [this] { return stopped_; });
+}
+
+void Router::Add(const std::string& method, const std::string& pattern, RouteHandler handler) {
+  std::vector<std::string> segments = Split(std::string_view(pattern).substr(1), '/');
+  routes_.push_back({method, pattern, std::move(segments), std::move(handler)});
+}
+
+Result<Router::Match> Router::Find(const ApiRequest& request) const {
+  std::vector<std::string> allowed;
+  for (const Route& route : routes_) {
+    if (route.segments.size() != request.segments.size()) continue;
+    PathParams params;
+    bool matched = true;
+    for (size_t i = 0; i < route.segments.size() && matched; ++i) {
+      const std::string& want = route.segments[i];
+      if (want.size() > 2 && want.front() == '{' && want.back() == '}') {
+        params[want.substr(1, want.size() - 2)] = request.segments[i];
+      } else {
+        matched = want == request.segments[i];
+      }
+    }
+    if (!matched) continue;
+    if (route.method != request.method) {
+      if (std::find(allowed.begin(), allowed.end(), route.method) == allowed.end()) {
+        allowed.push_back(route.method);
+      }
+      continue;
+    }
+    for (const auto& [name, value] : params) {
+      FERRY_RETURN_IF_ERROR(CheckName("path segment {" + name + "}", value));
+    }
+    return Match{route.pattern, &route.handler, std::move(params)};
+  }
+  if (!allowed.empty()) {
+    Error error = NotFound(request.method + " is not supported on " +
+                           QuoteForMessage(request.path, 120) + "; use " + Join(allowed, " or "));
+    error.details["allow"] = Join(allowed, ", ");
+    return error;
+  }
+  return NotFound("no API route " + request.method + " " + QuoteForMessage(request.path, 120) +
+                  " (see docs/api.md)");
+}
+
+}  // namespace ferry::api

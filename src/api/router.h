@@ -1,0 +1,80 @@
+// Routing of API requests: patterns of literal and {named} path segments per method, matched
+// on percent-decoded segments (so "%2F" stays inside a name). Named segments are checked with
+// CheckName before a handler sees them. Also the context every route handler shares.
+// Internal to src/api. Router is immutable once built and then thread-safe.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "api/deploy_service.h"
+#include "api/http_exchange.h"
+#include "common/clock.h"
+#include "store/store.h"
+
+namespace ferry::api {
+
+// Set once when the server stops; streams wait on it between polls so they end at once.
+class StopSignal {
+ public:
+  void Stop();
+  bool stopped() const;
+  // Waits up to `timeout` (real time); true when stopped.
+  bool WaitFor(std::chrono::milliseconds timeout) const;
+
+ private:
+  mutable std::mutex mu_;
+  mutable std::condition_variable cv_;
+  bool stopped_ = false;  // Guarded by mu_.
+};
+
+struct RouteContext {
+  store::Store& store;
+  DeployService& deploys;
+  Clock& clock;
+  std::function<void()> wake_engine;
+  size_t max_body_bytes;
+  std::chrono::milliseconds stream_poll;       // how often a log stream re-reads the store
+  std::chrono::milliseconds stream_keepalive;  // comment lines that detect a gone client
+  const StopSignal& stop;
+};
+
+using PathParams = std::map<std::string, std::string>;
+using RouteHandler = std::function<Result<ApiResponse>(const ApiRequest&, const PathParams&)>;
+
+class Router {
+ public:
+  // pattern: "/api/v1/executions/{id}/logs".
+  void Add(const std::string& method, const std::string& pattern, RouteHandler handler);
+
+  struct Match {
+    std::string pattern;  // the route label for metrics
+    const RouteHandler* handler = nullptr;
+    PathParams params;
+  };
+  // kNotFound when no pattern matches the path, or none with this method (the message lists
+  // the methods that would); kInvalidArgument when a named segment is not a valid name.
+  Result<Match> Find(const ApiRequest& request) const;
+
+ private:
+  struct Route {
+    std::string method;
+    std::string pattern;
+    std::vector<std::string> segments;
+    RouteHandler handler;
+  };
+  std::vector<Route> routes_;
+};
+
+// Registration of each group of routes (one file each).
+void AddExecutionRoutes(Router& router, RouteContext& ctx);
+void AddDeployRoutes(Router& router, RouteContext& ctx);
+void AddEntityRoutes(Router& router, RouteContext& ctx);
+void AddArtifactRoutes(Router& router, RouteContext& ctx);
+
+}  // namespace ferry::api

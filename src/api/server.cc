@@ -1,0 +1,333 @@
+#include "api/server.h"
+
+#include <httplib.h>
+
+#include <atomic>
+#include <thread>
+
+#include "api/http_exchange.h"
+#include "api/metrics.h"
+#include "api/router.h"
+#include "common/log.h"
+#include "common/strings.h"
+
+namespace ferry::api {
+namespace {
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Strict percent-decoding: a '%' not followed by two hex digits is an error, not a literal.
+Result<std::string> PercentDecode(std::string_view text, bool plus_is_space) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '%') {
+      int hi = i + 1 < text.size() ? HexValue(text[i + 1]) : -1;
+      int lo = i + 2 < text.size() ? HexValue(text[i + 2]) : -1;
+      if (hi < 0 || lo < 0) return InvalidArgument("malformed percent-encoding in the URL");
+      out.push_back(static_cast<char>(hi * 16 + lo));
+      i += 2;
+    } else {
+      out.push_back(plus_is_space && c == '+' ? ' ' : c);
+    }
+  }
+  return out;
+}
+
+Result<ApiRequest> ToApiRequest(const httplib::Request& in) {
+  ApiRequest out;
+  out.method = in.method;
+  std::string_view target = in.target;
+  size_t q = target.find('?');
+  out.path = std::string(target.substr(0, q));
+  if (out.path.empty() || out.path.front() != '/') {
+    return InvalidArgument("the request target must be an absolute path");
+  }
+  std::string_view path = std::string_view(out.path).substr(1);
+  if (!path.empty() && path.back() == '/') path.remove_suffix(1);  // "/api/v1/executions/"
+  if (!path.empty()) {
+    for (const std::string& raw : Split(path, '/')) {
+      FERRY_ASSIGN_OR_RETURN(std::string segment, PercentDecode(raw, false));
+      out.segments.push_back(std::move(segment));
+    }
+  }
+  if (q != std::string_view::npos) {
+    for (const std::string& pair : Split(target.substr(q + 1), '&')) {
+      if (pair.empty()) continue;
+      size_t eq = pair.find('=');
+      std::string_view view(pair);
+      FERRY_ASSIGN_OR_RETURN(std::string key, PercentDecode(view.substr(0, eq), true));
+      std::string value;
+      if (eq != std::string::npos) {
+        FERRY_ASSIGN_OR_RETURN(value, PercentDecode(view.substr(eq + 1), true));
+      }
+      out.query.emplace(std::move(key), std::move(value));
+    }
+  }
+  for (const auto& [name, value] : in.headers) {
+    std::string lower = ToLower(name);
+    if (lower == "remote_addr" || lower == "remote_port" || lower == "local_addr" ||
+        lower == "local_port") {
+      continue;  // httplib's bookkeeping, not on the wire
+    }
+    out.headers[lower] = std::string(Trim(value));
+  }
+  out.body = in.body;
+  return out;
+}
+
+void WriteResponse(ApiResponse response, httplib::Response& out) {
+  out.status = response.status;
+  for (const auto& [name, value] : response.headers) out.set_header(name, value);
+  if (response.stream) {
+    auto stream = std::make_shared<StreamBody>(std::move(response.stream));
+    out.set_chunked_content_provider(
+        response.content_type, [stream](size_t, httplib::DataSink& sink) {
+          (*stream)([&sink](std::string_view data) {
+            return sink.is_writable() && sink.write(data.data(), data.size());
+          });
+          sink.done();
+          return true;
+        });
+    return;
+  }
+  if (response.status == 204) return;
+  out.set_content(std::move(response.body), response.content_type);
+}
+
+ApiResponse Unauthenticated(std::string message) {
+  ApiResponse reply = ErrorReply({ErrorCode::kUnauthenticated, std::move(message), {}});
+  reply.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"ferry\"");
+  return reply;
+}
+
+}  // namespace
+
+struct ApiServer::Impl {
+  Impl(const ApiServerOptions& o, ApiDependencies d)
+      : options(o), deps(std::move(d)), ctx{deps.store,         deps.deploys,
+                                            deps.clock,         deps.wake_engine,
+                                            o.max_body_bytes,   o.stream_poll,
+                                            o.stream_keepalive, stop} {}
+
+  ApiResponse Handle(const httplib::Request& in, std::string& route);
+  Result<ApiResponse> Dispatch(ApiRequest& request, std::string& route);
+  Status Authenticate(ApiRequest& request);
+
+  const ApiServerOptions options;
+  ApiDependencies deps;
+  StopSignal stop;
+  RouteContext ctx;
+  Router router;
+  HttpMetrics metrics;
+  httplib::Server server;
+  std::thread thread;
+  int port = 0;
+  std::atomic<bool> stopped{false};
+  std::atomic<bool> listen_returned{false};
+};
+
+Status ApiServer::Impl::Authenticate(ApiRequest& request) {
+  std::string header = request.Header("authorization");
+  if (header.empty()) {
+    return Error{ErrorCode::kUnauthenticated,
+                 "missing token: send the header Authorization with the value 'Bearer fry_...' "
+                 "(create a token with `ferry token create NAME --data DIR`; the CLI reads "
+                 "FERRY_TOKEN)",
+                 {}};
+  }
+  constexpr std::string_view kScheme = "bearer ";
+  if (header.size() <= kScheme.size() ||
+      !EqualsIgnoreCase(std::string_view(header).substr(0, kScheme.size()), kScheme)) {
+    return Error{
+        ErrorCode::kUnauthenticated, "the Authorization header must be 'Bearer fry_...'", {}};
+  }
+  std::string_view secret = Trim(std::string_view(header).substr(kScheme.size()));
+  auto record = deps.store.tokens().Authenticate(secret);
+  if (!record.ok()) {
+    if (record.error().code != ErrorCode::kUnauthenticated) return record.error();
+    return Error{ErrorCode::kUnauthenticated,
+                 "the token is unknown, revoked or expired; create a new one with "
+                 "`ferry token create NAME --data DIR`",
+                 {}};
+  }
+  request.actor = "token:" + record->name;
+  return Ok();
+}
+
+Result<ApiResponse> ApiServer::Impl::Dispatch(ApiRequest& request, std::string& route) {
+  const std::vector<std::string>& s = request.segments;
+  if (request.method == "GET" && s.size() == 1) {
+    if (s[0] == "healthz") {
+      route = "/healthz";
+      return JsonReply(200, {{"status", "ok"}});
+    }
+    if (s[0] == "readyz") {
+      route = "/readyz";
+      bool ready = deps.store.SchemaVersion().ok() && (!deps.ready || deps.ready());
+      if (!ready) return Unavailable("not ready: the store is not open or the engine not started");
+      return JsonReply(200, {{"status", "ready"}});
+    }
+    if (s[0] == "metrics") {
+      route = "/metrics";
+      ApiResponse reply;
+      reply.content_type = "text/plain; version=0.0.4; charset=utf-8";
+      reply.body = metrics.Render(deps.store, options.version);
+      return reply;
+    }
+  }
+  if (s.size() < 2 || s[0] != "api" || s[1] != "v1") {
+    route = "other";
+    return NotFound("no route " + QuoteForMessage(request.path, 120) +
+                    "; the API lives under /api/v1 (see docs/api.md)");
+  }
+  // Authenticate before routing so that an unauthenticated caller learns nothing about routes.
+  route = "/api/v1 (unauthenticated)";
+  if (Status auth = Authenticate(request); !auth.ok()) {
+    if (auth.error().code == ErrorCode::kUnauthenticated) {
+      return Unauthenticated(auth.error().message);
+    }
+    return auth.error();
+  }
+  route = "/api/v1 (no route)";
+  FERRY_ASSIGN_OR_RETURN(Router::Match match, router.Find(request));
+  route = match.pattern;
+  return (*match.handler)(request, match.params);
+}
+
+ApiResponse ApiServer::Impl::Handle(const httplib::Request& in, std::string& route) {
+  route = "other";
+  auto request = ToApiRequest(in);
+  if (!request.ok()) return ErrorReply(request.error());
+  auto reply = Dispatch(*request, route);
+  if (reply.ok()) return std::move(*reply);
+  ApiResponse error = ErrorReply(reply.error());
+  if (auto it = reply.error().details.find("allow"); it != reply.error().details.end()) {
+    error.headers.emplace_back("Allow", it->second);
+  }
+  return error;
+}
+
+ApiServer::ApiServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+ApiServer::~ApiServer() { Stop(); }
+
+int ApiServer::port() const { return impl_->port; }
+
+void ApiServer::Stop() {
+  if (!impl_ || impl_->stopped.exchange(true)) return;
+  impl_->stop.Stop();  // streams end first, so the workers they hold can be joined
+  impl_->server.stop();
+  if (impl_->thread.joinable()) impl_->thread.join();
+}
+
+Result<std::unique_ptr<ApiServer>> ApiServer::Start(const ApiServerOptions& options,
+                                                    ApiDependencies deps) {
+  auto impl = std::make_unique<Impl>(options, std::move(deps));
+  Impl* raw = impl.get();
+  AddExecutionRoutes(raw->router, raw->ctx);
+  AddDeployRoutes(raw->router, raw->ctx);
+  AddArtifactRoutes(raw->router, raw->ctx);
+  AddEntityRoutes(raw->router, raw->ctx);  // last: its /api/v1/{kind} patterns are generic
+
+  httplib::Server& server = raw->server;
+  int threads = std::max(2, options.threads);
+  server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  server.set_payload_max_length(options.max_body_bytes);
+  server.set_keep_alive_timeout(2);  // idle connections must not hold up Stop
+  server.set_read_timeout(30, 0);
+  server.set_write_timeout(30, 0);
+  server.set_tcp_nodelay(true);
+  // httplib's default also sets SO_REUSEPORT, which would let a second server bind the same
+  // port and silently share it; keep only SO_REUSEADDR (fast restarts past TIME_WAIT).
+  server.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
+
+  auto handler = [raw](const httplib::Request& in, httplib::Response& out) {
+    auto start = raw->deps.clock.SteadyNow();
+    std::string route;
+    ApiResponse reply;
+    try {
+      reply = raw->Handle(in, route);
+    } catch (const std::exception& e) {
+      // Our code reports expected failures as Results; reaching this is a bug, but one
+      // request must not take the server down.
+      log::Error("api: unexpected exception", {{"route", route}, {"what", e.what()}});
+      reply = ErrorReply(Internal("internal error; see the server log"));
+    }
+    int status = reply.status;
+    WriteResponse(std::move(reply), out);
+    double seconds = std::chrono::duration<double>(raw->deps.clock.SteadyNow() - start).count();
+    raw->metrics.Record(in.method, route, status, seconds);
+    // The route pattern, never the raw path or query (which may carry anything).
+    log::Write(status >= 500 ? log::Level::kWarn : log::Level::kDebug, "api request",
+               {{"method", in.method},
+                {"route", route},
+                {"status", std::to_string(status)},
+                {"ms", std::to_string(static_cast<int64_t>(seconds * 1000))}});
+  };
+  // Failures httplib detects itself (body over the limit, URI too long, bad request line)
+  // reach no handler; give them the same JSON error shape and count them.
+  server.set_error_handler(httplib::Server::HandlerWithResponse(
+      [raw](const httplib::Request& in, httplib::Response& out) {
+        if (!out.body.empty() || out.is_chunked_content_provider_) {
+          return httplib::Server::HandlerResponse::Unhandled;
+        }
+        ErrorCode code = ErrorCode::kInvalidArgument;
+        std::string message = "malformed HTTP request";
+        if (out.status == 413) {
+          code = ErrorCode::kPayloadTooLarge;
+          message = "request body is over the limit of " +
+                    std::to_string(raw->options.max_body_bytes) + " bytes";
+        } else if (out.status == 414) {
+          message = "request URI is too long";
+        }
+        ApiResponse reply = ErrorReply({code, message, {}});
+        reply.status = out.status;
+        out.set_content(reply.body, reply.content_type);
+        raw->metrics.Record(in.method.empty() ? "?" : in.method, "other", out.status, 0);
+        return httplib::Server::HandlerResponse::Handled;
+      }));
+  const char* any = ".*";
+  server.Get(any, handler);
+  server.Post(any, handler);
+  server.Put(any, handler);
+  server.Delete(any, handler);
+  server.Patch(any, handler);
+  server.Options(any, handler);
+
+  int port = options.port;
+  if (port == 0) {
+    port = server.bind_to_any_port(options.host);
+    if (port < 0) return Unavailable("cannot bind " + options.host + " to a free port");
+  } else if (!server.bind_to_port(options.host, port)) {
+    return Unavailable("cannot listen on " + options.host + ":" + std::to_string(port) +
+                       " (the port is in use, or the address is not local)");
+  }
+  raw->port = port;
+  raw->thread = std::thread([raw] {
+    raw->server.listen_after_bind();
+    raw->listen_returned = true;
+  });
+  // httplib's stop() is a no-op until the listen loop runs, so a server stopped right after
+  // Start would serve forever: return only once it is running (or has failed).
+  while (!server.is_running() && !raw->listen_returned) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  if (!server.is_running()) {
+    raw->thread.join();
+    return Unavailable("the API server could not listen on " + options.host + ":" +
+                       std::to_string(port));
+  }
+  return std::unique_ptr<ApiServer>(new ApiServer(std::move(impl)));
+}
+
+}  // namespace ferry::api

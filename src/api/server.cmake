@@ -1,0 +1,17 @@
+# ferry_api: the REST server of `ferry server` (docs/api.md) and the apply path shared with
+# `ferry apply` (config_apply.h). cpp-httplib stays private to server.cc.
+ferry_module(api
+  SOURCES
+    artifact_routes.cc
+    config_apply.cc
+    deploy_routes.cc
+    entity_routes.cc
+    execution_routes.cc
+    http_exchange.cc
+    json_views.cc
+    metrics.cc
+    request_input.cc
+    router.cc
+    server.cc
+  DEPS ferry_api_deploy ferry_config ferry_engine ferry_store ferry_model ferry_common
+  PRIVATE_DEPS PkgConfig::HTTPLIB)

@@ -1,0 +1,60 @@
+// ApiServer: the REST API of `ferry server` (docs/api.md) on cpp-httplib, which stays inside
+// src/api/*.cc. Routes under /api/v1 need a bearer token (store::TokenStore); /healthz, /readyz
+// and /metrics do not. Every request is counted in /metrics and logged without secrets.
+//
+// Start binds (port 0 picks a free port) and serves on background threads until Stop or
+// destruction. Thread-safe; every dependency must outlive the server.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "api/deploy_service.h"
+#include "common/clock.h"
+#include "common/result.h"
+#include "store/store.h"
+
+namespace ferry::api {
+
+struct ApiServerOptions {
+  std::string host = "127.0.0.1";
+  int port = 8080;
+  int threads = 16;  // concurrent requests (an SSE stream holds one while it follows)
+  size_t max_body_bytes = 8u * 1024u * 1024u;
+  std::string version;  // reported in /metrics ferry_build_info
+  // A following log stream (SSE) re-reads the store this often, and sends a comment line this
+  // often when idle (which is how a client that went away is noticed).
+  std::chrono::milliseconds stream_poll{200};
+  std::chrono::milliseconds stream_keepalive{15000};
+};
+
+struct ApiDependencies {
+  store::Store& store;
+  DeployService& deploys;
+  Clock& clock;
+  std::function<bool()> ready;        // /readyz; unset = always ready
+  std::function<void()> wake_engine;  // after an abort request; may be unset
+};
+
+class ApiServer {
+ public:
+  // kUnavailable when the address cannot be bound.
+  static Result<std::unique_ptr<ApiServer>> Start(const ApiServerOptions& options,
+                                                  ApiDependencies deps);
+  ~ApiServer();
+  ApiServer(const ApiServer&) = delete;
+  ApiServer& operator=(const ApiServer&) = delete;
+
+  int port() const;
+  void Stop();  // stops accepting, ends SSE streams, waits for the serving threads
+
+ private:
+  struct Impl;
+  explicit ApiServer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ferry::api

@@ -1,0 +1,68 @@
+// The CLI's API commands (deploy, rollback, executions, executions get, logs, abort) as functions
+// of their parsed arguments, so they run the same from `ferry` (apps/ferry/cmd_*.cc wires them to
+// CLI11) and from tests. Each returns the process exit code:
+//   0  success (for --wait and `logs -f`: the execution succeeded)
+//   1  the execution ended other than succeeded, or a request failed (message on err)
+//   2  bad usage: a malformed argument, an unknown -o, a bad server URL (message on err)
+// stdout (io.out) carries only the result (an id, a table, JSON); progress goes there too in text
+// mode with --wait; errors go to io.err prefixed "ferry: ". Not thread-safe.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <optional>
+#include <ostream>
+#include <string>
+
+#include "common/clock.h"
+
+namespace ferry::cli {
+
+// --server, --token, -o, -v: on every API command. Unset values come from FERRY_SERVER and
+// FERRY_TOKEN at run time (read then, not at parse, so a flag always wins over the environment).
+struct ClientFlags {
+  std::string server;
+  std::string token;
+  std::string output = "text";
+  bool verbose = false;
+};
+void AddClientFlags(CLI::App& command, ClientFlags& flags);
+
+struct CommandIo {
+  std::ostream& out;
+  std::ostream& err;
+  bool interactive = false;  // out is a terminal: progress redraws one line
+  Clock& clock;
+  Duration poll_interval = std::chrono::seconds(1);
+};
+
+struct DeployArgs {
+  std::string target;  // APP/SERVICE
+  std::string environment;
+  std::string workflow;
+  std::string artifact_id;
+  std::string s3_url;
+  bool wait = false;
+};
+int RunDeploy(const DeployArgs& args, const ClientFlags& flags, CommandIo& io);
+
+struct RollbackArgs {
+  std::string target;
+  std::string environment;
+  std::string to_execution;
+  bool wait = false;
+};
+int RunRollback(const RollbackArgs& args, const ClientFlags& flags, CommandIo& io);
+
+struct ListArgs {
+  std::string application;
+  std::string service;
+  std::string environment;
+  std::string status;
+  int limit = 20;
+};
+int RunListExecutions(const ListArgs& args, const ClientFlags& flags, CommandIo& io);
+int RunGetExecution(const std::string& id, const ClientFlags& flags, CommandIo& io);
+int RunLogs(const std::string& id, bool follow, const ClientFlags& flags, CommandIo& io);
+int RunAbort(const std::string& id, const ClientFlags& flags, CommandIo& io);
+
+}  // namespace ferry::cli

@@ -1,0 +1,660 @@
+// DeployService over a real SQLite store with entities applied from YAML (config loader), a real
+// engine, and an embedded delegate running the Lambda task handlers against a FakeLambdaApi.
+#include "api/deploy_service.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+
+#include "common/json.h"
+#include "config/loader.h"
+#include "delegate/lambda/fake_lambda_api.h"
+#include "delegate/lambda/state_json.h"
+#include "delegate/protocol/agent.h"
+#include "engine/embedded_transport.h"
+#include "model/enums.h"
+#include "model/json_codec.h"
+#include "store/sqlite/sqlite_store.h"
+#include "store/temp_dir.h"
+
+namespace ferry::api {
+namespace {
+
+using delegate::lambda::fixtures::FakeLambdaApi;
+using store::ExecutionStatus;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Pair;
+
+class FakeProvider final : public delegate::lambda::LambdaApiProvider {
+ public:
+  explicit FakeProvider(FakeLambdaApi& api) : api_(api) {}
+  Result<delegate::lambda::LambdaApi*> For(const delegate::lambda::LambdaTarget& t) override {
+    if (t.region != "eu-west-1") return Error{ErrorCode::kInvalidArgument, "unknown region"};
+    return static_cast<delegate::lambda::LambdaApi*>(&api_);
+  }
+
+ private:
+  FakeLambdaApi& api_;
+};
+
+constexpr char kConfig[] = R"(
+kind: CloudProvider
+name: local
+credentials:
+  mode: delegate
+region: eu-west-1
+endpoint: http://127.0.0.1:4566
+delegateSelectors: [local]
+---
+kind: Secret
+name: db-password
+source: env
+ref: FERRY_DEPLOY_TEST_DB_PASSWORD
+---
+kind: Secret
+name: api-key
+source: file
+ref: @KEYFILE@
+---
+kind: Secret
+name: vault-token
+source: ferry
+---
+kind: Secret
+name: unset
+source: env
+ref: FERRY_DEPLOY_TEST_NEVER_SET
+---
+kind: Application
+name: shop
+---
+kind: Service
+application: shop
+name: orders
+type: lambda
+artifact:
+  s3:
+    bucket: builds
+    key: orders/orders.zip
+defaults:
+  runtime: python3.12
+  memory: 256
+  timeout: 30
+  environment:
+    APP_ENV: ${env.name}
+    DB_PASSWORD: ${secrets.db-password}
+    API_KEY: ${secrets.api-key}
+  tags:
+    app: ${app.name}
+    build: ${artifact.version}
+functions:
+  - name: api
+    functionName: ${app.name}-${env.name}-api
+    handler: api.handler
+    tracing: Active
+    layers: [arn:aws:lambda:eu-west-1:123456789012:layer:deps:3]
+    kmsKey: arn:aws:kms:eu-west-1:123456789012:key/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b
+    deadLetterTarget: arn:aws:sqs:eu-west-1:123456789012:api-dlq
+    tags:
+      tier: web
+  - name: worker
+    functionName: ${app.name}-${env.name}-worker
+    handler: worker.handler
+---
+kind: Service
+application: shop
+name: unpinned
+type: lambda
+artifact:
+  s3:
+    bucket: builds
+    prefix: unpinned/
+defaults:
+  runtime: python3.12
+functions:
+  - name: fn
+    functionName: shop-unpinned
+    handler: fn.handler
+---
+kind: Service
+application: shop
+name: vaulted
+type: lambda
+artifact:
+  s3:
+    bucket: builds
+    key: vaulted.zip
+defaults:
+  runtime: python3.12
+  environment:
+    TOKEN: ${secrets.vault-token}
+functions:
+  - name: fn
+    functionName: shop-vaulted
+    handler: fn.handler
+---
+kind: Service
+application: shop
+name: unset
+type: lambda
+artifact:
+  s3:
+    bucket: builds
+    key: unset.zip
+defaults:
+  runtime: python3.12
+  environment:
+    TOKEN: ${secrets.unset}
+functions:
+  - name: fn
+    functionName: shop-unset
+    handler: fn.handler
+---
+kind: Environment
+application: shop
+name: dev
+type: non-production
+infrastructure:
+  - name: dev-local
+    cloudProvider: local
+    executionRole: arn:aws:iam::123456789012:role/shop-dev
+    vpc:
+      subnets: [subnet-0a1b2c3d4e5f60718]
+      securityGroups: [sg-0123456789abcdef0]
+---
+kind: Environment
+application: shop
+name: qa
+type: non-production
+infrastructure:
+  - name: qa-local
+    cloudProvider: local
+    executionRole: arn:aws:iam::123456789012:role/shop-qa
+---
+kind: Environment
+application: shop
+name: prod
+type: non-production
+infrastructure:
+  - name: prod-local
+    cloudProvider: local
+    executionRole: arn:aws:iam::123456789012:role/shop-prod
+---
+kind: Workflow
+application: shop
+name: dev-basic
+strategy: basic
+environment: dev
+service: orders
+failureStrategy: abort
+steps:
+  - name: deploy
+    type: deploy
+    timeout: 10m
+---
+kind: Workflow
+application: shop
+name: any-env
+strategy: basic
+environment: ${workflow.variables.env}
+service: unpinned
+variables:
+  - name: env
+    allowed: [dev, qa]
+---
+kind: Workflow
+application: shop
+name: qa-one
+strategy: basic
+environment: qa
+service: orders
+---
+kind: Workflow
+application: shop
+name: qa-two
+strategy: basic
+environment: qa
+service: orders
+---
+kind: Workflow
+application: shop
+name: prod-canary
+strategy: canary
+environment: prod
+service: orders
+trafficShift:
+  percent: 10
+  interval: 5m
+---
+kind: Workflow
+application: shop
+name: dev-smoke
+strategy: basic
+environment: qa
+service: vaulted
+steps:
+  - name: deploy
+    type: deploy
+  - name: smoke
+    type: invoke-test
+---
+kind: Workflow
+application: shop
+name: vaulted-dev
+strategy: basic
+environment: dev
+service: vaulted
+---
+kind: Workflow
+application: shop
+name: unset-dev
+strategy: basic
+environment: dev
+service: unset
+)";
+
+class DeployServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ::setenv("FERRY_DEPLOY_TEST_DB_PASSWORD", "db-s3cr3t-value", 1);
+    key_file_ = dir_.Sub("api-key");
+    std::ofstream(key_file_) << "file-s3cr3t-key\n";
+    store::SqliteOptions options;
+    options.data_dir = dir_.Sub("data");
+    auto opened = store::OpenSqliteStore(options, clock_, ids_);
+    ASSERT_TRUE(opened.ok()) << opened.error().message;
+    store_ = std::move(opened).value();
+    Apply(kConfig);
+    engine_ = std::make_unique<engine::Engine>(*store_, clock_, engine::EngineOptions{});
+    service_ = std::make_unique<DeployService>(
+        *store_, *engine_, clock_, DeployServiceOptions{.wake_engine = [this] { ++wakes_; }});
+    transport_ = std::make_unique<engine::EmbeddedTransport>(*store_);
+    agent_ = std::make_unique<delegate::DelegateAgent>(
+        *transport_, clock_, delegate::AgentOptions{.selectors = {"local"}});
+    for (const char* kind : {delegate::lambda::kSnapshotTask, delegate::lambda::kDeployTask,
+                             delegate::lambda::kRollbackTask, delegate::lambda::kPruneTask}) {
+      agent_->Register(kind, handler_);
+    }
+  }
+
+  void Apply(std::string yaml) {
+    yaml.replace(yaml.find("@KEYFILE@"), 9, key_file_);
+    auto loaded = config::LoadConfigFiles({{"config.yaml", yaml}});
+    std::string problems;
+    for (const auto& p : loaded.problems) problems += p.ToString() + "\n";
+    ASSERT_TRUE(loaded.ok()) << problems;
+    std::vector<store::EntityWrite> writes;
+    for (const auto& e : loaded.entities) {
+      writes.push_back({{std::string(model::StoreKindName(model::KindOf(e))),
+                         model::ApplicationOf(e), model::NameOf(e)},
+                        model::CanonicalJson(e),
+                        std::nullopt});
+    }
+    ASSERT_TRUE(store_->entities().PutAll(writes, "test").ok());
+  }
+
+  DeploymentInput Input(std::string service = "orders", std::string env = "dev") {
+    DeploymentInput in;
+    in.application = "shop";
+    in.service = std::move(service);
+    in.environment = std::move(env);
+    in.actor = "alice";
+    return in;
+  }
+
+  std::string RecordArtifact(const std::string& version, const std::string& sha) {
+    store::NewArtifact a;
+    a.source = "builds";
+    a.key = "orders/orders.zip";
+    a.version = version;
+    a.code_sha256 = sha;
+    a.location_json = DumpJson(
+        Json{{"s3Bucket", "builds"}, {"s3Key", "orders/orders.zip"}, {"s3ObjectVersion", version}});
+    auto r = store_->artifacts().Record(a, "test");
+    EXPECT_TRUE(r.ok()) << r.error().message;
+    return r->artifact.id;
+  }
+
+  store::ExecutionRecord Drive(const std::string& id) {
+    for (int i = 0; i < 200; ++i) {
+      auto e = store_->executions().Get(id);
+      if (store::IsTerminal(e->status)) return *e;
+      auto advanced = engine_->RunOnce();
+      EXPECT_TRUE(advanced.ok()) << advanced.error().message;
+      auto ran = agent_->RunOne();
+      EXPECT_TRUE(ran.ok());
+      if (*advanced == 0 && !*ran) clock_.Advance(std::chrono::seconds(5));
+    }
+    ADD_FAILURE() << "execution " << id << " did not end";
+    return *store_->executions().Get(id);
+  }
+
+  std::string DeployArtifact(const std::string& artifact_id) {
+    DeploymentInput in = Input();
+    in.artifact_id = artifact_id;
+    auto e = service_->Deploy(in);
+    EXPECT_TRUE(e.ok()) << e.error().message;
+    EXPECT_EQ(Drive(e->id).status, ExecutionStatus::kSucceeded);
+    return e->id;
+  }
+
+  Json StepInputs(const std::string& id, int index = 0) {
+    return *ParseJson(store_->executions().GetStep(id, index)->inputs_json);
+  }
+
+  std::vector<delegate::lambda::DesiredFunction> Functions(const std::string& id) {
+    std::vector<delegate::lambda::DesiredFunction> out;
+    const Json inputs = StepInputs(id);
+    for (const auto& f : inputs["functions"]) {
+      out.push_back(*delegate::lambda::DesiredFromJson(f));
+    }
+    return out;
+  }
+
+  Error DeployError(const DeploymentInput& in) {
+    auto e = service_->Deploy(in);
+    EXPECT_FALSE(e.ok());
+    return e.ok() ? Error{ErrorCode::kInternal, "succeeded"} : e.error();
+  }
+
+  std::string Alias(const std::string& fn, const std::string& alias) {
+    const auto* a = api_.World().at(fn).FindAlias(alias);
+    return a == nullptr ? "" : a->version;
+  }
+
+  store::testing::TempDir dir_;
+  std::string key_file_;
+  FakeClock clock_;
+  SequentialIdGenerator ids_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<engine::Engine> engine_;
+  std::unique_ptr<DeployService> service_;
+  int wakes_ = 0;
+  FakeLambdaApi api_;
+  FakeProvider provider_{api_};
+  delegate::lambda::LambdaTaskHandler handler_{provider_};
+  std::unique_ptr<engine::EmbeddedTransport> transport_;
+  std::unique_ptr<delegate::DelegateAgent> agent_;
+};
+
+TEST_F(DeployServiceTest, ResolvesTheConfigurationIntoTheDeployStep) {
+  auto e = service_->Deploy(Input());
+  ASSERT_TRUE(e.ok()) << e.error().message;
+  EXPECT_EQ(wakes_, 1);
+  EXPECT_EQ(e->workflow, "dev-basic");
+  EXPECT_EQ(e->actor, "alice");
+  EXPECT_EQ(e->trigger, "manual");
+  EXPECT_THAT(e->inputs_json, HasSubstr(R"("failureStrategy":"abort")"));
+
+  Json inputs = StepInputs(e->id);
+  EXPECT_EQ(inputs["target"], (Json{{"region", "eu-west-1"},
+                                    {"endpoint", "http://127.0.0.1:4566"},
+                                    {"cloudProvider", "local"}}));
+  EXPECT_EQ(inputs["selectors"], Json::array({"local"}));
+  EXPECT_EQ(inputs["timeoutMs"], 600000) << "the workflow's deploy step timeout: 10m";
+
+  auto functions = Functions(e->id);
+  ASSERT_EQ(functions.size(), 2u);
+  const auto& api = functions[0];
+  EXPECT_EQ(api.function_name, "shop-dev-api");
+  EXPECT_EQ(api.config.runtime, "python3.12");
+  EXPECT_EQ(api.config.handler, "api.handler");
+  EXPECT_EQ(api.config.role, "arn:aws:iam::123456789012:role/shop-dev");
+  EXPECT_EQ(api.config.memory_mb, 256);
+  EXPECT_EQ(api.config.timeout_seconds, 30);
+  EXPECT_EQ(api.config.tracing_mode, "Active");
+  EXPECT_THAT(api.config.layers, ElementsAre("arn:aws:lambda:eu-west-1:123456789012:layer:deps:3"));
+  EXPECT_EQ(api.config.kms_key_arn,
+            "arn:aws:kms:eu-west-1:123456789012:key/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b");
+  EXPECT_EQ(api.config.dead_letter_target, "arn:aws:sqs:eu-west-1:123456789012:api-dlq");
+  EXPECT_THAT(api.config.vpc.subnet_ids, ElementsAre("subnet-0a1b2c3d4e5f60718"));
+  EXPECT_THAT(api.config.vpc.security_group_ids, ElementsAre("sg-0123456789abcdef0"));
+  EXPECT_THAT(api.config.environment,
+              ElementsAre(Pair("API_KEY", "file-s3cr3t-key"), Pair("APP_ENV", "dev"),
+                          Pair("DB_PASSWORD", "db-s3cr3t-value")));
+  EXPECT_EQ(api.code.s3_bucket, "builds");
+  EXPECT_EQ(api.code.s3_key, "orders/orders.zip");
+  EXPECT_THAT(api.tags, ElementsAre(Pair("app", "shop"), Pair("build", ""), Pair("tier", "web")));
+  EXPECT_THAT(api.aliases, ElementsAre("dev")) << "the default alias is the environment's name";
+  EXPECT_TRUE(api.previously_managed_tags.empty());
+  EXPECT_EQ(functions[1].function_name, "shop-dev-worker");
+  EXPECT_EQ(functions[1].config.tracing_mode, "PassThrough");
+
+  // Secrets stay in the task payloads: never in the execution record.
+  EXPECT_EQ(e->inputs_json.find("s3cr3t"), std::string::npos);
+}
+
+TEST_F(DeployServiceTest, DeploysARecordedArtifactOrAnS3Location) {
+  const std::string id = RecordArtifact("v7", "SHA-7");
+  DeploymentInput in = Input();
+  in.artifact_id = id;
+  auto e = service_->Deploy(in);
+  ASSERT_TRUE(e.ok()) << e.error().message;
+  EXPECT_EQ(e->artifact_id, id);
+  auto functions = Functions(e->id);
+  EXPECT_EQ(functions[0].code.s3_object_version, "v7");
+  EXPECT_EQ(functions[0].code.code_sha256, "SHA-7");
+  EXPECT_EQ(functions[0].tags.at("build"), "v7") << "${artifact.version}";
+
+  // The same object by location deploys as the recorded artifact.
+  in = Input();
+  in.artifact = ArtifactLocation{"builds", "orders/orders.zip", "v7"};
+  e = service_->Deploy(in);
+  ASSERT_TRUE(e.ok()) << e.error().message;
+  EXPECT_EQ(e->artifact_id, id);
+
+  // A location nobody recorded deploys as given.
+  in.artifact = ArtifactLocation{"other-bucket", "x/y.zip", "abc"};
+  e = service_->Deploy(in);
+  ASSERT_TRUE(e.ok()) << e.error().message;
+  EXPECT_FALSE(e->artifact_id.has_value());
+  EXPECT_EQ(Functions(e->id)[0].code.s3_bucket, "other-bucket");
+  EXPECT_EQ(Functions(e->id)[0].code.s3_object_version, "abc");
+}
+
+TEST_F(DeployServiceTest, ATemplatizedWorkflowMatchesTheEnvironmentsItAllows) {
+  DeploymentInput in = Input("unpinned", "qa");
+  in.artifact = ArtifactLocation{"builds", "unpinned/fn-12.zip", ""};
+  auto e = service_->Deploy(in);
+  ASSERT_TRUE(e.ok()) << e.error().message;
+  EXPECT_EQ(e->workflow, "any-env");
+  in.environment = "prod";  // not in allowed
+  EXPECT_EQ(DeployError(in).code, ErrorCode::kNotFound);
+}
+
+TEST_F(DeployServiceTest, CarriesForwardTheKeysTheLastDeploymentManaged) {
+  DeployArtifact(RecordArtifact("v1", "SHA-1"));
+  EXPECT_EQ(api_.World().at("shop-dev-api").tags.count("tier"), 1u);
+  // The function's spec drops the tier tag.
+  std::string yaml = kConfig;
+  yaml.replace(yaml.find("    tags:\n      tier: web\n"), 26, "");
+  Apply(yaml);
+  DeploymentInput in = Input();
+  in.artifact_id = RecordArtifact("v2", "SHA-2");
+  auto e = service_->Deploy(in);
+  ASSERT_TRUE(e.ok()) << e.error().message;
+  auto functions = Functions(e->id);
+  EXPECT_THAT(functions[0].previously_managed_tags, ElementsAre("app", "build", "tier"));
+  EXPECT_THAT(functions[0].previously_managed_environment,
+              ElementsAre("API_KEY", "APP_ENV", "DB_PASSWORD"));
+  EXPECT_EQ(Drive(e->id).status, ExecutionStatus::kSucceeded);
+  EXPECT_EQ(api_.World().at("shop-dev-api").tags.count("tier"), 0u)
+      << "a tag Ferry set and no longer declares is removed";
+}
+
+TEST_F(DeployServiceTest, RollbackGoesToThePreviousSuccessfulDeployment) {
+  RollbackInput rb{"shop", "orders", "dev", std::nullopt, "bob", std::nullopt};
+  EXPECT_EQ(service_->Rollback(rb).error().code, ErrorCode::kFailedPrecondition);
+  const std::string first = DeployArtifact(RecordArtifact("v1", "SHA-1"));
+  auto none = service_->Rollback(rb);
+  ASSERT_FALSE(none.ok());
+  EXPECT_THAT(none.error().message, HasSubstr("no earlier successful deployment"));
+  const std::string second = DeployArtifact(RecordArtifact("v2", "SHA-2"));
+  const std::string third = DeployArtifact(RecordArtifact("v3", "SHA-3"));
+  ASSERT_EQ(Alias("shop-dev-api", "dev"), "3");
+
+  auto e = service_->Rollback(rb);
+  ASSERT_TRUE(e.ok()) << e.error().message;
+  EXPECT_EQ(e->workflow, "rollback");
+  Json inputs = StepInputs(e->id);
+  EXPECT_EQ(inputs["toExecution"], second);
+  EXPECT_EQ(inputs["target"]["endpoint"], "http://127.0.0.1:4566");
+  EXPECT_EQ(Drive(e->id).status, ExecutionStatus::kSucceeded);
+  EXPECT_EQ(Alias("shop-dev-api", "dev"), "2");
+  EXPECT_EQ(Alias("shop-dev-worker", "dev"), "2");
+
+  // Once more: one further back (the third deployment is now rolled back).
+  e = service_->Rollback(rb);
+  ASSERT_TRUE(e.ok()) << e.error().message;
+  EXPECT_EQ(StepInputs(e->id)["toExecution"], first);
+  EXPECT_EQ(Drive(e->id).status, ExecutionStatus::kSucceeded);
+  EXPECT_EQ(Alias("shop-dev-api", "dev"), "1");
+
+  // --to forward again.
+  rb.to_execution = third;
+  e = service_->Rollback(rb);
+  ASSERT_TRUE(e.ok()) << e.error().message;
+  EXPECT_EQ(Drive(e->id).status, ExecutionStatus::kSucceeded);
+  EXPECT_EQ(Alias("shop-dev-api", "dev"), "3");
+}
+
+TEST_F(DeployServiceTest, RollbackRejectsTargetsThatAreNotDeploymentsOfTheService) {
+  const std::string first = DeployArtifact(RecordArtifact("v1", "SHA-1"));
+  RollbackInput rb{"shop", "orders", "dev", std::string("01NOPE"), "bob", std::nullopt};
+  EXPECT_EQ(service_->Rollback(rb).error().code, ErrorCode::kNotFound);
+  rb.environment = "qa";
+  rb.to_execution = first;
+  auto other = service_->Rollback(rb);
+  EXPECT_EQ(other.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_THAT(other.error().message, HasSubstr("not shop/orders in qa"));
+  rb.environment = "dev";
+  DeployArtifact(RecordArtifact("v2", "SHA-2"));
+  auto rollback = service_->Rollback(rb);
+  ASSERT_TRUE(rollback.ok());
+  Drive(rollback->id);
+  rb.to_execution = rollback->id;
+  auto of_rollback = service_->Rollback(rb);
+  EXPECT_EQ(of_rollback.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_THAT(of_rollback.error().message, HasSubstr("it is a rollback"));
+  rb.application = "nope";
+  EXPECT_EQ(service_->Rollback(rb).error().code, ErrorCode::kNotFound);
+}
+
+TEST_F(DeployServiceTest, RollbackToPrunedVersionsIsRefusedNamingThem) {
+  // Pruning keeps 10 versions (and those of the last 10 successful deployments): the 12th
+  // deployment prunes versions 1 and 2.
+  std::vector<std::string> executions;
+  for (int i = 1; i <= 12; ++i) {
+    executions.push_back(
+        DeployArtifact(RecordArtifact("v" + std::to_string(i), "SHA-" + std::to_string(i))));
+  }
+  ASSERT_EQ(api_.World().at("shop-dev-api").FindVersion("1"), nullptr);
+  RollbackInput rb{"shop", "orders", "dev", executions[0], "bob", std::nullopt};
+  auto r = service_->Rollback(rb);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_THAT(r.error().message, HasSubstr("version 1 of shop-dev-api"));
+  EXPECT_THAT(r.error().message, HasSubstr("version 1 of shop-dev-worker"));
+  rb.to_execution = executions[2];
+  r = service_->Rollback(rb);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(Drive(r->id).status, ExecutionStatus::kSucceeded);
+  EXPECT_EQ(Alias("shop-dev-api", "dev"), "3");
+}
+
+TEST_F(DeployServiceTest, MissingEntitiesAreNamed) {
+  DeploymentInput in = Input();
+  in.application = "shopp";
+  Error e = DeployError(in);
+  EXPECT_EQ(e.code, ErrorCode::kNotFound);
+  EXPECT_THAT(e.message, HasSubstr("no application \"shopp\"; did you mean \"shop\"?"));
+  in = Input("order");
+  e = DeployError(in);
+  EXPECT_EQ(e.code, ErrorCode::kNotFound);
+  EXPECT_THAT(e.message, HasSubstr("no service \"order\" in application shop"));
+  in = Input("orders", "stage");
+  EXPECT_EQ(DeployError(in).code, ErrorCode::kNotFound);
+  in = Input();
+  in.workflow = "missing";
+  EXPECT_EQ(DeployError(in).code, ErrorCode::kNotFound);
+  in.workflow = "qa-one";
+  e = DeployError(in);
+  EXPECT_EQ(e.code, ErrorCode::kInvalidArgument);
+  EXPECT_THAT(e.message, HasSubstr("deploys service orders to environment qa, not orders to dev"));
+  in = Input();
+  in.application.clear();
+  EXPECT_EQ(DeployError(in).code, ErrorCode::kInvalidArgument);
+}
+
+TEST_F(DeployServiceTest, WorkflowChoiceErrors) {
+  Error e = DeployError(Input("orders", "qa"));
+  EXPECT_EQ(e.code, ErrorCode::kInvalidArgument);
+  EXPECT_THAT(e.message, HasSubstr("several workflows deploy orders to qa: qa-one, qa-two"));
+  DeploymentInput in = Input("orders", "qa");
+  in.workflow = "qa-two";
+  EXPECT_TRUE(service_->Deploy(in).ok());
+
+  e = DeployError(Input("orders", "prod"));
+  EXPECT_EQ(e.code, ErrorCode::kUnimplemented);
+  EXPECT_THAT(e.message, HasSubstr("canary strategy"));
+  e = DeployError(Input("vaulted", "qa"));
+  EXPECT_EQ(e.code, ErrorCode::kUnimplemented);
+  EXPECT_THAT(e.message, HasSubstr("step smoke is of type invoke-test"));
+  e = DeployError(Input("unpinned", "prod"));
+  EXPECT_EQ(e.code, ErrorCode::kNotFound);
+  EXPECT_THAT(e.message, HasSubstr("no workflow deploying unpinned to prod"));
+}
+
+TEST_F(DeployServiceTest, ArtifactErrors) {
+  Error e = DeployError(Input("unpinned"));
+  EXPECT_EQ(e.code, ErrorCode::kInvalidArgument);
+  EXPECT_THAT(e.message, HasSubstr("no artifact to deploy"));
+  DeploymentInput in = Input();
+  in.artifact_id = "01UNKNOWN";
+  EXPECT_EQ(DeployError(in).code, ErrorCode::kNotFound);
+  in.artifact = ArtifactLocation{"builds", "k.zip", ""};
+  EXPECT_EQ(DeployError(in).code, ErrorCode::kInvalidArgument);
+  for (const auto& bad :
+       {ArtifactLocation{"", "k.zip", ""}, ArtifactLocation{"b", "", ""},
+        ArtifactLocation{"Bad_Bucket", "k.zip", ""},
+        ArtifactLocation{"b", std::string(2000, 'k'), ""}, ArtifactLocation{"b", "k\xff.zip", ""},
+        ArtifactLocation{std::string(64, 'b'), "k.zip", ""}}) {
+    in = Input();
+    in.artifact = bad;
+    EXPECT_EQ(DeployError(in).code, ErrorCode::kInvalidArgument) << bad.s3_bucket;
+  }
+}
+
+TEST_F(DeployServiceTest, SecretErrorsNameTheSecretAndNeverItsValue) {
+  Error e = DeployError(Input("vaulted"));
+  EXPECT_EQ(e.code, ErrorCode::kUnimplemented);
+  EXPECT_THAT(e.message, HasSubstr("vault-token"));
+  e = DeployError(Input("unset"));
+  EXPECT_THAT(e.message, HasSubstr("FERRY_DEPLOY_TEST_NEVER_SET is not set"));
+  std::filesystem::remove(key_file_);
+  e = DeployError(Input());
+  EXPECT_THAT(e.message, HasSubstr("api-key"));
+  EXPECT_EQ(e.message.find("s3cr3t"), std::string::npos);
+}
+
+TEST_F(DeployServiceTest, HostileNamesFailCleanly) {
+  for (const std::string& name :
+       {std::string(5000, 'a'), std::string("a\0b", 3), std::string("../../etc"),
+        std::string("\xff\xfe"), std::string("x\ny")}) {
+    DeploymentInput in = Input();
+    in.service = name;
+    auto e = service_->Deploy(in);
+    ASSERT_FALSE(e.ok());
+    EXPECT_NE(e.error().code, ErrorCode::kInternal) << e.error().message;
+    RollbackInput rb{"shop", "orders", "dev", name, "bob", std::nullopt};
+    auto r = service_->Rollback(rb);
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.error().code, ErrorCode::kInternal) << r.error().message;
+  }
+}
+
+}  // namespace
+}  // namespace ferry::api

@@ -1,0 +1,282 @@
+// Executions list/get/abort, log pages and Server-Sent Events, deployments list.
+#include <gmock/gmock.h>
+
+#include <future>
+#include <thread>
+
+#include "api_fixture.h"
+#include "common/secret_mask.h"
+
+namespace ferry::api::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+void ExpectError(const Reply& reply, int status, const std::string& code) {
+  EXPECT_EQ(reply.status, status) << reply.body;
+  ASSERT_TRUE(reply.json.contains("error")) << reply.body;
+  EXPECT_EQ(reply.json["error"]["code"], code) << reply.body;
+}
+
+void AppendLogs(store::Store& store, const std::string& id, int from, int to) {
+  std::vector<store::NewLogLine> lines;
+  for (int i = from; i <= to; ++i) {
+    lines.push_back({0, store::LogLevel::kInfo, "engine", "line " + std::to_string(i)});
+  }
+  auto appended = store.logs().Append(id, lines);
+  ASSERT_TRUE(appended.ok()) << appended.error().ToString();
+}
+
+TEST_F(ApiServerTest, ListsExecutionsNewestFirstWithPaging) {
+  auto a = CreateExecution("shop", "orders", "dev");
+  auto b = CreateExecution("shop", "orders", "prod");
+  auto c = CreateExecution("shop", "billing", "dev");
+
+  Reply all = Get("/api/v1/executions");
+  ASSERT_EQ(all.status, 200) << all.body;
+  ASSERT_EQ(all.json["items"].size(), 3u);
+  EXPECT_EQ(all.json["items"][0]["id"], c.id);
+  EXPECT_EQ(all.json["items"][2]["id"], a.id);
+  EXPECT_TRUE(all.json["next"].is_null());
+  EXPECT_FALSE(all.json["items"][0].contains("steps"));
+  EXPECT_EQ(all.json["items"][0]["status"], "queued");
+
+  Reply page1 = Get("/api/v1/executions?limit=2");
+  ASSERT_EQ(page1.json["items"].size(), 2u);
+  ASSERT_EQ(page1.json["next"], b.id);
+  Reply page2 = Get("/api/v1/executions?limit=2&before=" + page1.json["next"].get<std::string>());
+  ASSERT_EQ(page2.json["items"].size(), 1u);
+  EXPECT_EQ(page2.json["items"][0]["id"], a.id);
+  EXPECT_TRUE(page2.json["next"].is_null());
+
+  Reply filtered = Get("/api/v1/executions?service=orders&environment=dev");
+  ASSERT_EQ(filtered.json["items"].size(), 1u);
+  EXPECT_EQ(filtered.json["items"][0]["id"], a.id);
+
+  Finish(b.id, store::ExecutionStatus::kSucceeded);
+  Reply succeeded = Get("/api/v1/executions?status=succeeded");
+  ASSERT_EQ(succeeded.json["items"].size(), 1u);
+  EXPECT_EQ(succeeded.json["items"][0]["id"], b.id);
+}
+
+TEST_F(ApiServerTest, BadListParametersAre400) {
+  for (const char* query :
+       {"limit=0", "limit=201", "limit=abc", "limit=-1", "limit=1e3", "limit=99999999999999999999",
+        "status=done", "colour=red", "service=a&service=b", "service=", "before=%00"}) {
+    SCOPED_TRACE(query);
+    ExpectError(Get(std::string("/api/v1/executions?") + query), 400, "invalid_argument");
+  }
+  Reply typo = Get("/api/v1/executions?aplication=shop");
+  EXPECT_THAT(typo.json["error"]["message"].get<std::string>(), HasSubstr("application"));
+}
+
+TEST_F(ApiServerTest, GetsAnExecutionWithStepsAndOutputs) {
+  auto e = CreateExecution();
+  SecretMasker::Global().Register("hunter2-api-secret");
+  auto running = store_->executions().Transition(
+      {e.id, store::ExecutionStatus::kQueued, store::ExecutionStatus::kRunning, std::nullopt,
+       R"({"note":"password hunter2-api-secret"})", std::nullopt});
+  ASSERT_TRUE(running.ok()) << running.error().ToString();
+  store::StepTransition step;
+  step.execution_id = e.id;
+  step.index = 0;
+  step.from_status = store::StepStatus::kPending;
+  step.from_state = "";
+  step.to_status = store::StepStatus::kRunning;
+  step.to_state = "snapshot";
+  step.outputs_json = R"({"deployments":[{"functionName":"shop-dev-orders-api"}]})";
+  step.error = "failed with hunter2-api-secret";
+  ASSERT_TRUE(store_->executions().TransitionStep(step).ok());
+  clock_.Advance(std::chrono::seconds(3));
+
+  Reply reply = Get("/api/v1/executions/" + e.id);
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  const Json& j = reply.json;
+  EXPECT_EQ(j["id"], e.id);
+  EXPECT_EQ(j["application"], "shop");
+  EXPECT_EQ(j["service"], "orders");
+  EXPECT_EQ(j["environment"], "dev");
+  EXPECT_EQ(j["workflow"], "basic");
+  EXPECT_EQ(j["status"], "running");
+  EXPECT_TRUE(j["endedAt"].is_string() || j["endedAt"].is_null());
+  EXPECT_TRUE(j["startedAt"].is_string());
+  EXPECT_EQ(j["durationMs"], 3000);
+  ASSERT_EQ(j["steps"].size(), 2u);
+  EXPECT_EQ(j["steps"][0]["name"], "deploy");
+  EXPECT_EQ(j["steps"][0]["kind"], "lambda.deploy");
+  EXPECT_EQ(j["steps"][0]["status"], "running");
+  EXPECT_EQ(j["steps"][0]["state"], "snapshot");
+  EXPECT_EQ(j["steps"][0]["outputs"]["deployments"][0]["functionName"], "shop-dev-orders-api");
+  EXPECT_EQ(j["steps"][1]["status"], "pending");
+  EXPECT_TRUE(j["steps"][1]["durationMs"].is_null());
+  EXPECT_THAT(reply.body, Not(HasSubstr("hunter2-api-secret")));
+  EXPECT_THAT(j["outputs"]["note"].get<std::string>(), HasSubstr("****"));
+  SecretMasker::Global().Unregister("hunter2-api-secret");
+}
+
+TEST_F(ApiServerTest, UnknownExecutionIs404) {
+  Reply reply = Get("/api/v1/executions/01J0000000000000000000000X");
+  ExpectError(reply, 404, "not_found");
+  EXPECT_THAT(reply.json["error"]["message"].get<std::string>(), HasSubstr("01J000"));
+  ExpectError(Get("/api/v1/executions/nope/logs"), 404, "not_found");
+  ExpectError(Post("/api/v1/executions/nope/abort", ""), 404, "not_found");
+}
+
+TEST_F(ApiServerTest, AbortRequestsAndWakesTheEngine) {
+  auto e = CreateExecution();
+  Reply reply = Post("/api/v1/executions/" + e.id + "/abort", "");
+  ASSERT_EQ(reply.status, 202) << reply.body;
+  EXPECT_EQ(reply.json["id"], e.id);
+  EXPECT_EQ(reply.json["abortRequestedBy"], "token:tester");
+  EXPECT_EQ(wakes_.load(), 1);
+  auto stored = store_->executions().Get(e.id);
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(stored->abort_requested_by, "token:tester");
+
+  ExpectError(Post("/api/v1/executions/" + e.id + "/abort", R"({"force":true})"), 400,
+              "invalid_argument");
+  ExpectError(Post("/api/v1/executions/" + e.id + "/abort", "[1]"), 400, "invalid_argument");
+
+  auto done = CreateExecution();
+  Finish(done.id, store::ExecutionStatus::kSucceeded);
+  Reply conflict = Post("/api/v1/executions/" + done.id + "/abort", "{}");
+  ExpectError(conflict, 409, "conflict");
+  EXPECT_THAT(conflict.json["error"]["message"].get<std::string>(), HasSubstr("succeeded"));
+}
+
+TEST_F(ApiServerTest, LogPages) {
+  auto e = CreateExecution();
+  AppendLogs(*store_, e.id, 1, 5);
+  Reply all = Get("/api/v1/executions/" + e.id + "/logs");
+  ASSERT_EQ(all.status, 200) << all.body;
+  ASSERT_EQ(all.json["items"].size(), 5u);
+  EXPECT_EQ(all.json["items"][0]["sequence"], 1);
+  EXPECT_EQ(all.json["items"][0]["text"], "line 1");
+  EXPECT_EQ(all.json["items"][0]["level"], "info");
+  EXPECT_EQ(all.json["items"][0]["source"], "engine");
+  EXPECT_EQ(all.json["items"][0]["step"], 0);
+  EXPECT_TRUE(all.json["items"][0]["at"].is_string());
+  EXPECT_EQ(all.json["next"], 5);
+
+  Reply page = Get("/api/v1/executions/" + e.id + "/logs?after=2&limit=2");
+  ASSERT_EQ(page.json["items"].size(), 2u);
+  EXPECT_EQ(page.json["items"][0]["sequence"], 3);
+  EXPECT_EQ(page.json["next"], 4);
+  Reply empty = Get("/api/v1/executions/" + e.id + "/logs?after=5");
+  EXPECT_EQ(empty.json["items"].size(), 0u);
+  EXPECT_EQ(empty.json["next"], 5);
+
+  for (const char* query :
+       {"after=-1", "after=x", "limit=0", "limit=1001", "follow=maybe", "tail=3"}) {
+    SCOPED_TRACE(query);
+    ExpectError(Get("/api/v1/executions/" + e.id + "/logs?" + query), 400, "invalid_argument");
+  }
+}
+
+// Reads an SSE stream to its end (or until the server closes it) on another thread.
+struct StreamReader {
+  StreamReader(int port, const std::string& path, httplib::Headers headers) {
+    result = std::async(std::launch::async, [this, port, path, headers] {
+      httplib::Client client("127.0.0.1", port);
+      client.set_read_timeout(20, 0);
+      auto res = client.Get(path, headers, [this](const char* data, size_t n) {
+        std::lock_guard lock(mu);
+        text.append(data, n);
+        return true;
+      });
+      return res ? res->status : -1;
+    });
+  }
+  std::string Text() {
+    std::lock_guard lock(mu);
+    return text;
+  }
+  bool WaitFor(const std::string& needle) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (Text().find(needle) != std::string::npos) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return false;
+  }
+  std::mutex mu;
+  std::string text;
+  std::future<int> result;
+};
+
+TEST_F(ApiServerTest, FollowStreamsLinesThenEndsWhenTerminal) {
+  auto e = CreateExecution();
+  AppendLogs(*store_, e.id, 1, 2);
+  StreamReader reader(server_->port(), "/api/v1/executions/" + e.id + "/logs",
+                      {{"Authorization", "Bearer " + token_}, {"Accept", "text/event-stream"}});
+  ASSERT_TRUE(reader.WaitFor("id: 2\n"));
+  AppendLogs(*store_, e.id, 3, 4);
+  ASSERT_TRUE(reader.WaitFor("id: 4\n"));
+  EXPECT_THAT(reader.Text(), Not(HasSubstr("event: end")));
+  Finish(e.id, store::ExecutionStatus::kSucceeded);
+  ASSERT_EQ(reader.result.wait_for(std::chrono::seconds(20)), std::future_status::ready);
+  EXPECT_EQ(reader.result.get(), 200);
+  std::string text = reader.Text();
+  EXPECT_THAT(text, HasSubstr("id: 1\nevent: log\ndata: {"));
+  EXPECT_THAT(text, HasSubstr("\"text\":\"line 3\""));
+  EXPECT_THAT(text, HasSubstr("event: end\ndata: {\"sequence\":4,\"status\":\"succeeded\"}"));
+  // Lines arrive once each, in order.
+  EXPECT_LT(text.find("id: 1\n"), text.find("id: 2\n"));
+  EXPECT_LT(text.find("id: 3\n"), text.find("id: 4\n"));
+  EXPECT_EQ(text.find("id: 3\n"), text.rfind("id: 3\n"));
+}
+
+TEST_F(ApiServerTest, FollowResumesAfterLastEventId) {
+  auto e = CreateExecution();
+  AppendLogs(*store_, e.id, 1, 6);
+  Finish(e.id, store::ExecutionStatus::kFailed);
+  StreamReader reader(server_->port(), "/api/v1/executions/" + e.id + "/logs?follow=1",
+                      {{"Authorization", "Bearer " + token_}, {"Last-Event-ID", "4"}});
+  ASSERT_EQ(reader.result.wait_for(std::chrono::seconds(20)), std::future_status::ready);
+  std::string text = reader.Text();
+  EXPECT_THAT(text, Not(HasSubstr("id: 4\n")));
+  EXPECT_THAT(text, HasSubstr("id: 5\n"));
+  EXPECT_THAT(text, HasSubstr("id: 6\n"));
+  EXPECT_THAT(text, HasSubstr("\"status\":\"failed\""));
+
+  ExpectError(Get("/api/v1/executions/" + e.id + "/logs?follow=1", {{"Last-Event-ID", "x"}}), 400,
+              "invalid_argument");
+}
+
+TEST_F(ApiServerTest, StopEndsOpenStreamsPromptly) {
+  auto e = CreateExecution();
+  StreamReader reader(server_->port(), "/api/v1/executions/" + e.id + "/logs?follow=true",
+                      {{"Authorization", "Bearer " + token_}});
+  ASSERT_TRUE(reader.WaitFor("retry:"));
+  server_->Stop();  // must return although the execution never ends
+  ASSERT_EQ(reader.result.wait_for(std::chrono::seconds(20)), std::future_status::ready);
+  EXPECT_THAT(reader.Text(), Not(HasSubstr("event: end")));
+}
+
+TEST_F(ApiServerTest, ListsDeploymentRecords) {
+  auto e = CreateExecution();
+  store::NewDeployment d;
+  d.execution_id = e.id;
+  d.application = "shop";
+  d.service = "orders";
+  d.environment = "dev";
+  d.function = "api";
+  d.function_arn = "arn:aws:lambda:us-east-1:123456789012:function:shop-dev-orders-api";
+  d.version = "3";
+  d.code_sha256 = "abc";
+  d.aliases_json = R"({"dev":{"version":"3","weights":{}}})";
+  ASSERT_TRUE(store_->deployments().Record(d, "engine").ok());
+  Reply reply = Get("/api/v1/deployments?application=shop&function=api");
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  ASSERT_EQ(reply.json["items"].size(), 1u);
+  EXPECT_EQ(reply.json["items"][0]["executionId"], e.id);
+  EXPECT_EQ(reply.json["items"][0]["version"], "3");
+  EXPECT_EQ(reply.json["items"][0]["aliases"]["dev"]["version"], "3");
+  EXPECT_EQ(reply.json["items"][0]["state"], "succeeded");
+  EXPECT_EQ(Get("/api/v1/deployments?function=other").json["items"].size(), 0u);
+  ExpectError(Get("/api/v1/deployments?state=nope"), 400, "invalid_argument");
+}
+
+}  // namespace
+}  // namespace ferry::api::testing

@@ -1,0 +1,11 @@
+# The REST server's suites: a real ApiServer on 127.0.0.1:0 over SQLite in a temp dir, a real
+# engine and DeployService, talked to with a real HTTP client. No child processes, so they are
+# unit suites (also run under ASan+UBSan).
+ferry_test(api_server_tests
+  SOURCES
+    api_fixture.cc
+    server_test.cc
+    executions_test.cc
+    config_routes_test.cc
+    deploy_routes_test.cc
+  DEPS ferry_api ferry_api_deploy ferry_config ferry_store ferry_engine PkgConfig::HTTPLIB)

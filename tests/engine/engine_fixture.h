@@ -1,0 +1,112 @@
+// The engine tests' fixture: a real SQLite store in a temp dir, an Engine, an embedded
+// delegate (DelegateAgent over EmbeddedTransport) running the Lambda task handlers against a
+// FakeLambdaApi, and a FakeClock. Drive() runs engine and delegate until an execution ends.
+#pragma once
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "common/json.h"
+#include "delegate/lambda/fake_lambda_api.h"
+#include "delegate/lambda/plan_fixtures.h"
+#include "delegate/protocol/agent.h"
+#include "engine/embedded_transport.h"
+#include "engine/engine.h"
+#include "store/sqlite/sqlite_store.h"
+#include "store/temp_dir.h"
+
+namespace ferry::engine::testing {
+
+using delegate::lambda::DesiredFunction;
+using delegate::lambda::fixtures::FakeLambdaApi;
+using store::ExecutionStatus;
+using ::testing::HasSubstr;
+
+class FakeProvider final : public delegate::lambda::LambdaApiProvider {
+ public:
+  explicit FakeProvider(FakeLambdaApi& api) : api_(api) {}
+  Result<delegate::lambda::LambdaApi*> For(const delegate::lambda::LambdaTarget& t) override {
+    if (t.region != "us-east-1") return Error{ErrorCode::kInvalidArgument, "unknown region"};
+    return static_cast<delegate::lambda::LambdaApi*>(&api_);
+  }
+
+ private:
+  FakeLambdaApi& api_;
+};
+
+class EngineTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Open(); }
+
+  void Open() {
+    store_.reset();
+    store::SqliteOptions options;
+    options.data_dir = dir_.Sub("data");
+    auto opened = store::OpenSqliteStore(options, clock_, ids_);
+    ASSERT_TRUE(opened.ok()) << opened.error().message;
+    store_ = std::move(opened).value();
+    transport_ = std::make_unique<EmbeddedTransport>(*store_);
+    engine_ = std::make_unique<Engine>(*store_, clock_, EngineOptions{.owner = NextOwner()});
+    agent_ =
+        std::make_unique<delegate::DelegateAgent>(*transport_, clock_, delegate::AgentOptions{});
+    agent_->Register(delegate::lambda::kSnapshotTask, handler_);
+    agent_->Register(delegate::lambda::kDeployTask, handler_);
+    agent_->Register(delegate::lambda::kRollbackTask, handler_);
+    agent_->Register(delegate::lambda::kPruneTask, handler_);
+  }
+
+  std::string NextOwner() { return "engine-" + std::to_string(++engines_); }
+
+  DeployRequest Request(const std::string& sha, std::vector<std::string> aliases = {"dev"}) {
+    DeployRequest r;
+    r.application = "shop";
+    r.service = "orders";
+    r.environment = "dev";
+    r.actor = "alice";
+    r.target.region = "us-east-1";
+    for (const char* name : {"orders-api", "orders-worker"}) {
+      DesiredFunction d = delegate::lambda::fixtures::Desired();
+      d.function_name = name;
+      d.code.code_sha256 = sha;
+      d.aliases = aliases;
+      r.functions.push_back(d);
+    }
+    return r;
+  }
+
+  // Runs engine and delegate until the execution ends; time moves only when both are idle.
+  store::ExecutionRecord Drive(const std::string& id) {
+    for (int i = 0; i < 200; ++i) {
+      auto e = store_->executions().Get(id);
+      EXPECT_TRUE(e.ok());
+      if (store::IsTerminal(e->status)) return *e;
+      auto advanced = engine_->RunOnce();
+      EXPECT_TRUE(advanced.ok()) << advanced.error().message;
+      auto ran = agent_->RunOne();
+      EXPECT_TRUE(ran.ok());
+      if (advanced.ok() && *advanced == 0 && ran.ok() && !*ran)
+        clock_.Advance(std::chrono::seconds(5));
+    }
+    ADD_FAILURE() << "execution " << id << " did not end";
+    return *store_->executions().Get(id);
+  }
+
+  std::string Alias(const std::string& fn, const std::string& alias) {
+    const auto* a = api_.World().at(fn).FindAlias(alias);
+    return a == nullptr ? "" : a->version;
+  }
+
+  store::testing::TempDir dir_;
+  FakeClock clock_;
+  SequentialIdGenerator ids_;
+  FakeLambdaApi api_;
+  FakeProvider provider_{api_};
+  delegate::lambda::LambdaTaskHandler handler_{provider_};
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<EmbeddedTransport> transport_;
+  std::unique_ptr<Engine> engine_;
+  std::unique_ptr<delegate::DelegateAgent> agent_;
+  int engines_ = 0;
+};
+
+}  // namespace ferry::engine::testing

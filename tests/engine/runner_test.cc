@@ -1,0 +1,95 @@
+// engine::Runner: wakes, sleeps until the engine's next re-check, stops promptly. Time is a
+// FakeClock; waits are on conditions with a real-time deadline, never fixed sleeps.
+#include "engine/runner.h"
+
+#include <functional>
+#include <thread>
+
+#include "engine/engine_fixture.h"
+
+namespace ferry::engine {
+namespace {
+
+using store::ExecutionStatus;
+using testing::EngineTest;
+
+// Polls `condition` until it holds or a generous real-time deadline passes.
+bool Eventually(const std::function<bool()>& condition) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::yield();
+  }
+  return condition();
+}
+
+class RunnerTest : public EngineTest {
+ protected:
+  ExecutionStatus Status(const std::string& id) { return store_->executions().Get(id)->status; }
+};
+
+TEST_F(RunnerTest, AWakeRunsTheEngineWithoutWaitingForAPoll) {
+  Runner runner(*engine_, clock_, RunnerOptions{.max_idle = std::chrono::hours(1)});
+  runner.Start();
+  ASSERT_TRUE(Eventually([&] { return runner.rounds() >= 1 && clock_.sleepers() >= 1; }));
+  auto e = engine_->StartDeploy(Request("SHA-1"));
+  ASSERT_TRUE(e.ok());
+  runner.Wake();
+  EXPECT_TRUE(Eventually([&] { return Status(e->id) == ExecutionStatus::kRunning; }))
+      << "the clock never moved: only the wake can have run it";
+  runner.Stop();
+}
+
+TEST_F(RunnerTest, DelegateCompletionsWakeTheRunnerThroughTheTransport) {
+  Runner runner(*engine_, clock_, RunnerOptions{.max_idle = std::chrono::hours(1)});
+  EmbeddedTransport transport(*store_, [&runner] { runner.Wake(); });
+  delegate::DelegateAgent agent(transport, clock_, delegate::AgentOptions{});
+  for (const char* kind : {delegate::lambda::kSnapshotTask, delegate::lambda::kDeployTask,
+                           delegate::lambda::kPruneTask, delegate::lambda::kRollbackTask}) {
+    agent.Register(kind, handler_);
+  }
+  auto e = engine_->StartDeploy(Request("SHA-1"));
+  ASSERT_TRUE(e.ok());
+  runner.Start();
+  // The test thread is the delegate; time never advances.
+  EXPECT_TRUE(Eventually([&] {
+    EXPECT_TRUE(agent.RunOne().ok());
+    return store::IsTerminal(Status(e->id));
+  }));
+  EXPECT_EQ(Status(e->id), ExecutionStatus::kSucceeded);
+  EXPECT_EQ(Alias("orders-api", "dev"), "1");
+  runner.Stop();
+}
+
+TEST_F(RunnerTest, SleepsUntilTheEnginesNextRecheck) {
+  auto e = engine_->StartDeploy(Request("SHA-1"));
+  ASSERT_TRUE(e.ok());
+  Runner runner(*engine_, clock_, RunnerOptions{.max_idle = std::chrono::hours(1)});
+  runner.Start();
+  // It starts the execution, which then waits for its snapshot task: re-check in poll (5s).
+  ASSERT_TRUE(Eventually(
+      [&] { return Status(e->id) == ExecutionStatus::kRunning && clock_.sleepers() >= 1; }));
+  const int64_t rounds = runner.rounds();
+  clock_.Advance(std::chrono::seconds(5));
+  EXPECT_TRUE(Eventually([&] { return runner.rounds() > rounds; }))
+      << "woke at the engine's wake time, long before max_idle";
+  runner.Stop();
+}
+
+TEST_F(RunnerTest, StopInterruptsTheSleepAndIsIdempotent) {
+  Runner runner(*engine_, clock_, RunnerOptions{.max_idle = std::chrono::hours(24)});
+  runner.Stop();  // not started: no-op
+  runner.Start();
+  runner.Start();  // already running: no-op
+  ASSERT_TRUE(Eventually([&] { return clock_.sleepers() >= 1; }));
+  runner.Stop();  // returns although the fake clock never reaches the wake time
+  runner.Stop();
+  const int64_t rounds = runner.rounds();
+  runner.Wake();  // stopped: nothing runs
+  EXPECT_EQ(runner.rounds(), rounds);
+  runner.Start();  // can start again
+  EXPECT_TRUE(Eventually([&] { return runner.rounds() > rounds; }));
+}
+
+}  // namespace
+}  // namespace ferry::engine

@@ -1,0 +1,195 @@
+// The `ferry` CLI end to end: the real binary against a real `ferry server` (and `ferry up` for a
+// deployed sample), through the REST API, as a user would run it. Every command's exit code,
+// output and error messages; the token never printed.
+#include <gtest/gtest.h>
+
+#include <regex>
+
+#include "common/json.h"
+#include "ferry/server_process.h"
+
+namespace ferry::test {
+namespace {
+
+using Outcome = ChildProcess::Outcome;
+
+class CliAgainstServer : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    server_ = ServerProcess::Start(dir_.Sub("data"));
+    ASSERT_TRUE(server_->ok()) << server_->diagnostics();
+  }
+
+  // Runs `ferry args...` with FERRY_SERVER / FERRY_TOKEN set for this server.
+  Outcome Ferry(std::vector<std::string> args, std::map<std::string, std::string> env = {}) {
+    env.emplace("FERRY_SERVER", server_->url());
+    env.emplace("FERRY_TOKEN", server_->token());
+    Outcome r = ChildProcess::Run(std::move(args), ProcessOptions{env, ""}, seconds(120));
+    EXPECT_EQ(r.out.find(server_->token()), std::string::npos) << "token printed on stdout";
+    EXPECT_EQ(r.err.find(server_->token()), std::string::npos) << "token printed on stderr";
+    return r;
+  }
+
+  TempDir dir_;
+  std::unique_ptr<ServerProcess> server_;
+};
+
+TEST_F(CliAgainstServer, ListsNoExecutionsOnAFreshServer) {
+  Outcome text = Ferry({"executions"});
+  EXPECT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_EQ(text.out, "no executions\n");
+  Outcome json = Ferry({"executions", "-o", "json", "--limit", "5"});
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  auto page = ParseJson(json.out);
+  ASSERT_TRUE(page.ok()) << json.out;
+  EXPECT_TRUE((*page)["items"].is_array());
+  EXPECT_TRUE((*page)["items"].empty());
+}
+
+TEST_F(CliAgainstServer, ReportsServerErrorsAsTheirMessage) {
+  Outcome get = Ferry({"executions", "get", "01JNOSUCHEXECUTION000000000"});
+  EXPECT_EQ(get.exit_code, 1);
+  EXPECT_EQ(get.err.rfind("ferry: ", 0), 0u) << get.err;
+  EXPECT_NE(get.err.find("01JNOSUCHEXECUTION000000000"), std::string::npos) << get.err;
+
+  Outcome deploy = Ferry({"deploy", "nosuchapp/orders", "--env", "dev"});
+  EXPECT_EQ(deploy.exit_code, 1);
+  EXPECT_EQ(deploy.err.rfind("ferry: ", 0), 0u) << deploy.err;
+  EXPECT_NE(deploy.err.find("nosuchapp"), std::string::npos) << deploy.err;
+
+  Outcome abort = Ferry({"abort", "01JNOSUCHEXECUTION000000000"});
+  EXPECT_EQ(abort.exit_code, 1) << abort.err;
+  Outcome logs = Ferry({"logs", "01JNOSUCHEXECUTION000000000"});
+  EXPECT_EQ(logs.exit_code, 1) << logs.err;
+}
+
+TEST_F(CliAgainstServer, BadUsageExitsTwo) {
+  struct Case {
+    std::vector<std::string> args;
+    std::string message;
+  };
+  for (const Case& c : std::vector<Case>{
+           {{"deploy", "shop", "--env", "dev"}, "is not APP/SERVICE"},
+           {{"deploy", "shop/orders", "--env", "dev", "--s3", "s3:/b/k"}, "--s3"},
+           {{"deploy", "shop/orders"}, "--env"},
+           {{"executions", "-o", "yaml"}, "-o \"yaml\""},
+           {{"executions", "--status", "runing"}, "did you mean running?"},
+           {{"rollback", "shop/orders/x", "--env", "dev"}, "is not APP/SERVICE"},
+           {{"logs"}, "id"},
+       }) {
+    Outcome r = Ferry(c.args);
+    EXPECT_EQ(r.exit_code, 2) << c.args[0] << ": " << r.err;
+    EXPECT_NE(r.err.find(c.message), std::string::npos) << r.err;
+  }
+}
+
+TEST_F(CliAgainstServer, TokensAreCheckedAndNeverShown) {
+  Outcome missing = Ferry({"executions"}, {{"FERRY_TOKEN", ""}});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find("FERRY_TOKEN"), std::string::npos) << missing.err;
+
+  const std::string wrong = "fry_00000000000000000000000000000000000000000000000000000000deadbeef";
+  Outcome refused = Ferry({"executions", "--token", wrong, "-v"});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.err.find("the server refused the token"), std::string::npos) << refused.err;
+  EXPECT_EQ(refused.err.find(wrong), std::string::npos) << refused.err;
+
+  // A second token works until it is revoked.
+  Outcome created =
+      Ferry({"token", "create", "second", "--data", server_->data_dir(), "--expires", "30d"});
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  std::string second = created.out.substr(0, created.out.find('\n'));
+  ASSERT_EQ(second.rfind("fry_", 0), 0u) << created.out;
+  EXPECT_EQ(Ferry({"executions", "--token", second}).exit_code, 0);
+  Outcome list = Ferry({"token", "list", "--data", server_->data_dir(), "-o", "json"});
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  EXPECT_EQ(list.out.find(second), std::string::npos);
+  EXPECT_NE(list.out.find("\"second\""), std::string::npos);
+  EXPECT_EQ(Ferry({"token", "revoke", "second", "--data", server_->data_dir()}).exit_code, 0);
+  Outcome revoked = Ferry({"executions", "--token", second});
+  EXPECT_EQ(revoked.exit_code, 1);
+  EXPECT_NE(revoked.err.find("refused the token"), std::string::npos) << revoked.err;
+  EXPECT_EQ(revoked.err.find(second), std::string::npos);
+
+  Outcome dup = Ferry({"token", "create", "second", "--data", server_->data_dir()});
+  EXPECT_EQ(dup.exit_code, 1);
+  EXPECT_NE(dup.err.find("already exists"), std::string::npos) << dup.err;
+  EXPECT_EQ(
+      Ferry({"token", "create", "x", "--data", server_->data_dir(), "--expires", "soon"}).exit_code,
+      2);
+}
+
+TEST_F(CliAgainstServer, AStoppedServerIsReportedWithAHint) {
+  const std::string url = server_->url();
+  server_->Stop();
+  Outcome r = Ferry({"executions"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("cannot reach the Ferry server at " + url), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("is `ferry server` running?"), std::string::npos);
+}
+
+// `ferry up` deploys a sample application and prints the command that deploys it again; the CLI
+// then lists, shows, logs, redeploys (--wait) and rolls back through the real server.
+TEST(CliAgainstUp, DeploysFollowsAndRollsBackTheSample) {
+  TempDir dir;
+  auto up = UpProcess::Start(dir.path().string(), {"--data", dir.Sub("data")}, seconds(180));
+  ASSERT_TRUE(up->ok()) << up->diagnostics();
+  std::map<std::string, std::string> env = {{"FERRY_SERVER", up->api_url()},
+                                            {"FERRY_TOKEN", up->token()}};
+  auto ferry = [&](std::vector<std::string> args) {
+    Outcome r = ChildProcess::Run(std::move(args), ProcessOptions{env, dir.path().string()});
+    EXPECT_EQ(r.out.find(up->token()), std::string::npos);
+    EXPECT_EQ(r.err.find(up->token()), std::string::npos);
+    return r;
+  };
+
+  // The service and environment of the deploy command `ferry up` suggests, e.g. "ferry deploy
+  // sample/hello --env dev --s3 s3://ferry-sample/hello/hello-2.zip --wait".
+  std::smatch m;
+  const std::string printed = up->process().output();
+  const std::regex deploy_re(
+      R"(ferry deploy (([A-Za-z0-9._-]+/[A-Za-z0-9._-]+) --env ([A-Za-z0-9._-]+)[^\n]*))");
+  ASSERT_TRUE(std::regex_search(printed, m, deploy_re)) << printed;
+  const std::string target = m[2], env_name = m[3];
+
+  Outcome list = ferry({"executions", "-o", "json"});
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  auto page = ParseJson(list.out);
+  ASSERT_TRUE(page.ok() && !(*page)["items"].empty()) << list.out;
+  const std::string first = (*page)["items"][0]["id"];
+
+  Outcome get = ferry({"executions", "get", first});
+  ASSERT_EQ(get.exit_code, 0) << get.err;
+  EXPECT_NE(get.out.find("Steps:"), std::string::npos) << get.out;
+  EXPECT_NE(get.out.find("alias"), std::string::npos) << get.out;
+
+  Outcome logs = ferry({"logs", first});
+  EXPECT_EQ(logs.exit_code, 0) << logs.err;
+  EXPECT_FALSE(logs.out.empty());
+
+  // hello-2.zip is for the user to upload first; redeploy the sample's own artifact instead.
+  Outcome deploy = ferry({"deploy", target, "--env", env_name, "--artifact",
+                          (*page)["items"][0].value("artifactId", ""), "--wait"});
+  ASSERT_EQ(deploy.exit_code, 0) << deploy.out << deploy.err;
+  const std::string id = deploy.out.substr(0, deploy.out.find('\n'));
+  EXPECT_NE(deploy.out.find("succeeded"), std::string::npos) << deploy.out;
+
+  Outcome follow = ferry({"logs", id, "-f", "-o", "json"});
+  EXPECT_EQ(follow.exit_code, 0) << follow.err;
+  EXPECT_NE(follow.out.find("\"sequence\""), std::string::npos) << follow.out;
+
+  Outcome done = ferry({"executions", "get", id, "-o", "json"});
+  ASSERT_EQ(done.exit_code, 0) << done.err;
+  EXPECT_EQ(ParseJson(done.out).value_or(Json())["status"], "succeeded") << done.out;
+
+  Outcome rollback =
+      ferry({"rollback", target, "--env", env_name, "--to", first, "--wait", "-o", "json"});
+  EXPECT_EQ(rollback.exit_code, 0) << rollback.out << rollback.err;
+  EXPECT_EQ(ParseJson(rollback.out).value_or(Json())["status"], "succeeded") << rollback.out;
+
+  Outcome aborted = ferry({"abort", id});
+  EXPECT_EQ(aborted.exit_code, 1) << "an ended execution cannot be aborted";
+}
+
+}  // namespace
+}  // namespace ferry::test

@@ -1,0 +1,386 @@
+#include "ferry/fault_harness.h"
+
+#include <fcntl.h>
+#include <httplib.h>
+#include <poll.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <iostream>
+
+#include "common/json.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace ferry::faults {
+
+SandboxChild::~SandboxChild() {
+  if (pid_ > 0) {
+    kill(pid_, SIGTERM);
+    waitpid(pid_, nullptr, 0);
+  }
+}
+
+bool SandboxChild::Start(const SandboxFlags& flags, const std::string& log_path,
+                         std::string* error) {
+  std::vector<std::string> args = {delegate::lambda::fixtures::SandboxBinary(),
+                                   "sandbox",
+                                   "--port",
+                                   "0",
+                                   "--update-delay",
+                                   flags.update_delay};
+  if (flags.quota) args.push_back("--quota");
+  for (const auto& f : flags.faults) {
+    args.push_back("--fault");
+    args.push_back(f);
+  }
+  if (flags.fault_seed) {
+    args.push_back("--fault-seed");
+    args.push_back(std::to_string(*flags.fault_seed));
+  }
+  int out[2];
+  if (pipe(out) != 0) {
+    *error = "pipe failed";
+    return false;
+  }
+  pid_ = fork();
+  if (pid_ == 0) {
+    dup2(out[1], 1);
+    close(out[0]);
+    int log = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (log >= 0) dup2(log, 2);
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  close(out[1]);
+  std::string line;
+  pollfd p{out[0], POLLIN, 0};
+  while (line.find('\n') == std::string::npos && poll(&p, 1, 30'000) > 0) {
+    char buf[256];
+    ssize_t n = read(out[0], buf, sizeof buf);
+    if (n <= 0) break;
+    line.append(buf, static_cast<size_t>(n));
+  }
+  // Keep the pipe's read end open no longer: the sandbox prints nothing else on stdout.
+  close(out[0]);
+  auto at = line.find("http://");
+  if (at == std::string::npos) {
+    *error = "sandbox did not start (see " + log_path + "): " + line;
+    return false;
+  }
+  url_ = line.substr(at, line.find('\n', at) - at);
+  return true;
+}
+
+int SandboxChild::Faults(const std::string& method, const std::string& body) {
+  httplib::Client client(url_);
+  client.set_connection_timeout(std::chrono::seconds(10));
+  client.set_read_timeout(std::chrono::seconds(10));
+  auto send = [&]() {
+    if (method == "POST") return client.Post("/_ferry/faults", body, "application/json");
+    if (method == "PUT") return client.Put("/_ferry/faults", body, "application/json");
+    if (method == "DELETE") return client.Delete("/_ferry/faults");
+    return client.Get("/_ferry/faults");
+  };
+  auto r = send();
+  return r ? r->status : 0;
+}
+
+bool ChildProcess::Start(const std::vector<std::string>& args,
+                         const std::map<std::string, std::string>& env,
+                         const std::string& log_path) {
+  pid_ = fork();
+  if (pid_ < 0) return false;
+  if (pid_ == 0) {
+    int log = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (log >= 0) {
+      dup2(log, 1);
+      dup2(log, 2);
+    }
+    for (const auto& [key, value] : env) setenv(key.c_str(), value.c_str(), 1);
+    std::vector<std::string> copy = args;
+    std::vector<char*> argv;
+    for (auto& a : copy) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  return true;
+}
+
+void ChildProcess::Kill(int signal) {
+  if (pid_ <= 0) return;
+  kill(pid_, signal);
+  waitpid(pid_, nullptr, 0);
+  pid_ = -1;
+}
+
+Status Rig::Open(const std::string& sandbox_url, const std::string& data_dir, RigOptions options) {
+  sandbox_url_ = sandbox_url;
+  limiters_ = std::make_unique<aws::RateLimiterRegistry>(clock_);
+  FERRY_ASSIGN_OR_RETURN(curl_, aws::CurlTransport::Create());
+  provider_ = std::make_unique<delegate::lambda::AwsLambdaApiProvider>(
+      *curl_, credentials_, clock_, ids_, *limiters_, retry_quota_,
+      delegate::lambda::WaiterOptions{std::chrono::milliseconds(25), 2000}, options.retry);
+  handler_ = std::make_unique<delegate::lambda::LambdaTaskHandler>(*provider_);
+  store::SqliteOptions sqlite;
+  sqlite.data_dir = data_dir;
+  FERRY_ASSIGN_OR_RETURN(store_, store::OpenSqliteStore(sqlite, clock_, ids_));
+  transport_ = std::make_unique<engine::EmbeddedTransport>(*store_);
+  engine_ = std::make_unique<engine::Engine>(
+      *store_, clock_,
+      engine::EngineOptions{.owner = options.owner,
+                            .lease = options.engine_lease,
+                            .poll = std::chrono::milliseconds(50)});
+  agent_ = std::make_unique<delegate::DelegateAgent>(
+      *transport_, clock_,
+      delegate::AgentOptions{.delegate_id = options.delegate_id,
+                             .lease = options.task_lease,
+                             .heartbeat = options.heartbeat,
+                             .idle_poll = std::chrono::milliseconds(20)});
+  for (const char* kind : {delegate::lambda::kSnapshotTask, delegate::lambda::kDeployTask,
+                           delegate::lambda::kRollbackTask, delegate::lambda::kPruneTask}) {
+    agent_->Register(kind, *handler_);
+  }
+  if (options.run_loops) StartLoops();
+  return Ok();
+}
+
+void Rig::StartLoops() {
+  engine_thread_ = std::jthread([this](std::stop_token stop) {
+    while (!stop.stop_requested()) {
+      auto advanced = engine_->RunOnce();
+      if (!advanced.ok() || *advanced == 0) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(15));
+      }
+    }
+  });
+  agent_thread_ = std::jthread([this](std::stop_token stop) { agent_->Run(stop); });
+}
+
+void Rig::StopLoops() {
+  if (engine_thread_.joinable()) {
+    engine_thread_.request_stop();
+    engine_thread_.join();
+  }
+  if (agent_thread_.joinable()) {
+    agent_thread_.request_stop();
+    agent_thread_.join();
+  }
+}
+
+delegate::lambda::LambdaApi& Rig::lambda() {
+  auto api = provider_->For({kRegion, sandbox_url_, ""});
+  return **api;
+}
+
+Result<store::ExecutionRecord> Rig::WaitTerminal(const std::string& id, Duration timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    FERRY_ASSIGN_OR_RETURN(auto e, store_->executions().Get(id));
+    if (store::IsTerminal(e.status) || std::chrono::steady_clock::now() > deadline) return e;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+bool Rig::WaitFor(const std::string& id,
+                  const std::function<bool(const store::ExecutionRecord&)>& pred,
+                  Duration timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto e = store_->executions().Get(id);
+    if (e.ok() && pred(*e)) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
+engine::DeployRequest DeployOf(const std::string& sandbox_url,
+                               const std::vector<std::string>& functions, const std::string& zip) {
+  engine::DeployRequest r;
+  r.application = "shop";
+  r.service = "orders";
+  r.environment = "dev";
+  r.actor = "fault-test";
+  r.target.region = kRegion;
+  r.target.endpoint = sandbox_url;
+  for (const auto& name : functions) {
+    delegate::lambda::DesiredFunction d;
+    d.function_name = name;
+    d.config.runtime = "python3.12";
+    d.config.handler = "app.handler";
+    d.config.role = kRole;
+    d.code.zip_file = zip;
+    d.aliases = {"dev"};
+    r.functions.push_back(d);
+  }
+  return r;
+}
+
+std::string ZipFor(const std::string& tag) {
+  return delegate::lambda::fixtures::MakeZip(
+      std::string("def handler(event, context):\n    return \"") + tag + "\"\n");
+}
+
+std::string Describe(const store::ExecutionRecord& e) {
+  return e.id + " " + std::string(store::ExecutionStatusName(e.status)) +
+         (e.error ? " error: " + *e.error : "");
+}
+
+std::string History(store::Store& store, const std::string& execution_id) {
+  std::string out;
+  auto steps = store.executions().Steps(execution_id);
+  if (steps.ok()) {
+    for (const auto& s : *steps) {
+      out += "  step " + s.name + " " + std::string(store::StepStatusName(s.status)) + " [" +
+             s.state + "]" + (s.error ? " " + *s.error : "") + "\n";
+    }
+  }
+  store::LogQuery q;
+  q.execution_id = execution_id;
+  auto lines = store.logs().Read(q);
+  if (lines.ok()) {
+    for (const auto& l : *lines) out += "  | " + l.text + "\n";
+  }
+  return out;
+}
+
+int AwsCli(const std::string& sandbox_url, const std::string& args) {
+  std::string cmd =
+      "AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1 "
+      "AWS_EC2_METADATA_DISABLED=true AWS_CONFIG_FILE=/dev/null AWS_PAGER= "
+      "aws --endpoint-url " +
+      sandbox_url + " " + args + " >/dev/null 2>&1";
+  return std::system(cmd.c_str());
+}
+
+Result<FunctionView> View(delegate::lambda::LambdaApi& lambda, const std::string& function) {
+  std::vector<std::string> ids;
+  FERRY_ASSIGN_OR_RETURN(auto f, lambda.Observe(function, &ids, {}));
+  FunctionView view;
+  view.exists = f.exists;
+  view.latest_sha = f.code_sha256;
+  for (const auto& a : f.aliases) view.aliases[a.name] = a.version;
+  for (const auto& v : f.versions) view.version_shas[v.version] = v.code_sha256;
+  return view;
+}
+
+std::vector<std::string> CheckInvariants(Rig& rig, const std::vector<std::string>& executions,
+                                         const std::vector<std::string>& functions,
+                                         const std::set<store::ExecutionStatus>& allowed) {
+  std::vector<std::string> problems;
+  // function → the last succeeded execution's record of it.
+  std::map<std::string, store::DeploymentRecord> last;
+  for (const auto& id : executions) {
+    auto e = rig.store().executions().Get(id);
+    if (!e.ok()) {
+      problems.push_back("cannot read execution " + id + ": " + e.error().message);
+      continue;
+    }
+    if (allowed.count(e->status) == 0) {
+      problems.push_back("execution " + Describe(*e) + " ended in an unexpected status\n" +
+                         History(rig.store(), id));
+    }
+    if (e->status != store::ExecutionStatus::kSucceeded) continue;
+    store::DeploymentFilter filter;
+    filter.execution_id = id;
+    auto records = rig.store().deployments().List(filter);
+    if (!records.ok()) {
+      problems.push_back("cannot list deployments of " + id);
+      continue;
+    }
+    for (const auto& r : *records) {
+      if (r.state != store::DeploymentState::kSucceeded) {
+        problems.push_back("succeeded execution " + id + " has a " +
+                           std::string(store::DeploymentStateName(r.state)) + " record for " +
+                           r.function);
+      }
+      last[r.function] = r;
+    }
+    for (const auto& f : functions) {
+      bool recorded = false;
+      for (const auto& r : *records) recorded |= r.function == f;
+      if (!recorded) problems.push_back("succeeded execution " + id + " recorded no " + f);
+    }
+  }
+  for (const auto& f : functions) {
+    auto view = View(rig.lambda(), f);
+    if (!view.ok()) {
+      problems.push_back("cannot read " + f + ": " + view.error().message);
+      continue;
+    }
+    auto it = last.find(f);
+    if (it == last.end()) {
+      if (!view->aliases.empty()) {
+        problems.push_back(f + " has aliases although no deployment of it succeeded");
+      }
+    } else {
+      const store::DeploymentRecord& r = it->second;
+      auto aliases = ParseJson(r.aliases_json);
+      if (!aliases.ok() || !aliases->is_object() || aliases->empty()) {
+        problems.push_back("the record of " + f + " in " + r.execution_id + " names no alias");
+      } else {
+        for (const auto& [alias, target] : aliases->items()) {
+          std::string want = target.value("version", "");
+          auto at = view->aliases.find(alias);
+          std::string have = at == view->aliases.end() ? "<none>" : at->second;
+          if (want != r.version || have != want) {
+            problems.push_back(f + ":" + alias + " points at " + have + ", the last succeeded " +
+                               "execution " + r.execution_id + " recorded " + want +
+                               " (record version " + r.version + ")");
+          }
+        }
+        for (const auto& [alias, version] : view->aliases) {
+          if (!aliases->contains(alias)) {
+            problems.push_back(f + ":" + alias + " -> " + version + " is not recorded");
+          }
+        }
+      }
+      auto v = view->version_shas.find(r.version);
+      if (v == view->version_shas.end()) {
+        problems.push_back(f + " version " + r.version + " (recorded by " + r.execution_id +
+                           ") does not exist");
+      } else if (v->second != r.code_sha256) {
+        problems.push_back(f + " version " + r.version + " holds " + v->second + ", recorded " +
+                           r.code_sha256);
+      }
+    }
+    std::map<std::string, std::string> by_sha;
+    for (const auto& [version, sha] : view->version_shas) {
+      auto [prev, inserted] = by_sha.emplace(sha, version);
+      if (!inserted) {
+        problems.push_back(f + ": versions " + prev->second + " and " + version +
+                           " hold the same code " + sha + " (published twice)");
+      }
+    }
+  }
+  return problems;
+}
+
+void RunWorkerIfAsked() {
+  const char* data = std::getenv("FERRY_FAULT_WORKER_DATA");
+  const char* sandbox = std::getenv("FERRY_FAULT_WORKER_SANDBOX");
+  const char* owner = std::getenv("FERRY_FAULT_WORKER_OWNER");
+  if (data == nullptr || sandbox == nullptr || owner == nullptr) return;
+  Rig rig;
+  RigOptions options;
+  options.owner = owner;
+  options.delegate_id = owner;
+  options.engine_lease = std::chrono::seconds(2);
+  options.task_lease = std::chrono::seconds(2);
+  options.heartbeat = std::chrono::milliseconds(400);
+  options.retry.max_attempts = 5;
+  options.retry.base_delay = std::chrono::milliseconds(100);
+  Status opened = rig.Open(sandbox, data, options);
+  if (!opened.ok()) {
+    std::cerr << "worker: " << opened.error().message << "\n";
+    _exit(3);
+  }
+  std::cerr << "worker " << owner << " running\n";
+  for (;;) pause();
+}
+
+}  // namespace ferry::faults

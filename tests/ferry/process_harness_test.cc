@@ -1,0 +1,84 @@
+// The child-process harness (server_process.h) against the real binary and plain processes:
+// line parsing, exit codes, kills, and a real `ferry sandbox`.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "ferry/server_process.h"
+
+namespace ferry::test {
+namespace {
+
+// Processes of group `pgid` that are not zombies, from /proc/PID/stat.
+int LiveMembers(pid_t pgid) {
+  int live = 0;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    std::ifstream in(entry.path() / "stat");
+    std::string stat;
+    if (!std::getline(in, stat)) continue;
+    const size_t close = stat.rfind(')');  // the command name may contain spaces
+    if (close == std::string::npos) continue;
+    std::istringstream rest(stat.substr(close + 2));
+    char state = 0;
+    long ppid = 0, pgrp = 0;
+    rest >> state >> ppid >> pgrp;
+    if (pgrp == pgid && state != 'Z' && state != 'X') ++live;
+  }
+  return live;
+}
+
+TEST(ChildProcessTest, RunsOneShotCommandAndCapturesBothStreams) {
+  auto r = ChildProcess::Run({"version"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("ferry ", 0), 0u) << r.out;
+
+  auto bad = ChildProcess::Run({"no-such-command"});
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_FALSE(bad.err.empty());
+}
+
+TEST(ChildProcessTest, WaitForLineFindsPrefixedLinesAndGivesUpAtTheDeadline) {
+  auto child = ChildProcess::Spawn(
+      {"/bin/sh", "-c", "echo 'first line'; echo 'api: http://x:1  (rest)'; sleep 30"});
+  ASSERT_TRUE(child->started());
+  EXPECT_EQ(child->WaitForLine("api: ", seconds(10)).value_or(""), "http://x:1  (rest)");
+  EXPECT_EQ(FirstWord("http://x:1  (rest)"), "http://x:1");
+  EXPECT_FALSE(child->WaitForLine("token: ", seconds(1)).has_value());
+  EXPECT_EQ(child->Terminate(SIGTERM).value_or(-1), 128 + SIGTERM);
+}
+
+TEST(ChildProcessTest, KillTakesTheWholeProcessGroup) {
+  auto child = ChildProcess::Spawn({"/bin/sh", "-c", "sleep 60 & echo started; wait"});
+  ASSERT_TRUE(child->WaitForLine("started", seconds(10)).has_value());
+  const pid_t group = child->pid();
+  EXPECT_EQ(LiveMembers(group), 2);  // the shell and its sleeping child
+  child->Kill();
+  EXPECT_TRUE(child->Wait(seconds(1)).has_value());
+  // Nothing of the group is left running (the grandchild was killed too, not orphaned; it may
+  // stay a zombie until its new parent reaps it).
+  EXPECT_EQ(LiveMembers(group), 0);
+}
+
+TEST(ChildProcessTest, EnvironmentAndWorkingDirectoryReachTheChild) {
+  TempDir dir;
+  auto r = ChildProcess::Run(
+      {"/bin/sh", "-c", "echo \"$FERRY_E2E_VALUE\"; pwd; echo \"${HOME:-unset}\""},
+      ProcessOptions{{{"FERRY_E2E_VALUE", "v1"}, {"HOME", ""}}, dir.Sub("")});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out, "v1\n" + std::filesystem::canonical(dir.path()).string() + "\nunset\n");
+}
+
+TEST(SandboxProcessTest, StartsOnAFreePortAndAnnouncesItsUrl) {
+  TempDir dir;
+  auto sandbox = SandboxProcess::Start(dir.Sub("sandbox"));
+  ASSERT_TRUE(sandbox->ok()) << sandbox->diagnostics();
+  EXPECT_EQ(sandbox->url().rfind("http://127.0.0.1:", 0), 0u) << sandbox->url();
+  auto r = ChildProcess::Run({"/usr/bin/curl", "-sf", sandbox->url() + "/_ferry/health"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("\"ok\""), std::string::npos) << r.out;
+  EXPECT_EQ(sandbox->process().Terminate(SIGTERM).value_or(-1), 0);
+}
+
+}  // namespace
+}  // namespace ferry::test

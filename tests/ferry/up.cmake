@@ -1,0 +1,21 @@
+# End-to-end tests of `ferry server`, `ferry up` and deployments through the REST API against a
+# real `ferry sandbox` (all child processes): label integration.
+ferry_test(ferry_process_harness_test
+  SOURCES process_harness_test.cc
+  DEPS ferry_common
+  LABELS integration)
+add_dependencies(ferry_process_harness_test ferry)
+
+# Deployments through the REST API of `ferry server` against `ferry sandbox` (both children).
+ferry_test(ferry_e2e_deploy_test
+  SOURCES e2e_deploy_test.cc
+  DEPS ferry_aws ferry_common PkgConfig::HTTPLIB
+  LABELS integration)
+add_dependencies(ferry_e2e_deploy_test ferry)
+
+# `ferry up` (the README's run command) and the commands it prints.
+ferry_test(ferry_up_test
+  SOURCES up_test.cc
+  DEPS ferry_common PkgConfig::HTTPLIB
+  LABELS integration)
+add_dependencies(ferry_up_test ferry)
