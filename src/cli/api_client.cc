@@ -51,33 +51,14 @@ std::string StatusText(int status) {
   }
 }
 
+// The inverse of common's HttpStatus (each code has its own status); any other status, e.g. a
+// proxy's 502, is internal.
 ErrorCode CodeForStatus(int status) {
-  switch (status) {
-    case 400:
-      return ErrorCode::kInvalidArgument;
-    case 401:
-      return ErrorCode::kUnauthenticated;
-    case 403:
-      return ErrorCode::kPermissionDenied;
-    case 404:
-      return ErrorCode::kNotFound;
-    case 409:
-      return ErrorCode::kConflict;
-    case 412:
-      return ErrorCode::kFailedPrecondition;
-    case 413:
-      return ErrorCode::kPayloadTooLarge;
-    case 429:
-      return ErrorCode::kTooManyRequests;
-    case 501:
-      return ErrorCode::kUnimplemented;
-    case 503:
-      return ErrorCode::kUnavailable;
-    case 504:
-      return ErrorCode::kDeadlineExceeded;
-    default:
-      return ErrorCode::kInternal;
+  for (int c = 0; c <= static_cast<int>(ErrorCode::kDeadlineExceeded); ++c) {
+    auto code = static_cast<ErrorCode>(c);
+    if (HttpStatus(code) == status) return code;
   }
+  return ErrorCode::kInternal;
 }
 
 bool IsJsonType(std::string_view content_type) {
