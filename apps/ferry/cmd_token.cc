@@ -5,6 +5,7 @@
 #include <iostream>
 #include <memory>
 
+#include "api/scopes.h"
 #include "commands.h"
 #include "common/clock.h"
 #include "common/ids.h"
@@ -70,11 +71,18 @@ void AddTokenCommands(CLI::App& root, CommandContext& ctx) {
   create->add_option("name", flags->name, "Unique token name, e.g. ci-deployer")->required();
   create->add_option("--data", flags->data_dir, "Data directory (env FERRY_DATA_DIR)");
   create->add_option("--expires", flags->expires, "Lifetime, e.g. 30d, 12h (default: never)");
-  create->add_option("--scope", flags->scopes, "Scope (repeatable; default admin)");
+  create->add_option("--scope", flags->scopes,
+                     "read, deploy or admin (repeatable; default admin); see docs/api.md");
   create->callback([flags, &ctx] {
     store::NewToken request;
     request.name = flags->name;
     request.scopes = flags->scopes.empty() ? std::vector<std::string>{"admin"} : flags->scopes;
+    for (const std::string& scope : request.scopes) {
+      if (auto parsed = api::ParseScope(scope); !parsed.ok()) {
+        ctx.exit_code = Fail(parsed.error(), 2);
+        return;
+      }
+    }
     if (!flags->expires.empty()) {
       auto lifetime = ParseExpiry(flags->expires);
       if (!lifetime) {

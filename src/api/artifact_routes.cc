@@ -132,13 +132,13 @@ Result<ApiResponse> GetArtifact(RouteContext& ctx, const ApiRequest& request,
 }  // namespace
 
 void AddArtifactRoutes(Router& router, RouteContext& ctx) {
-  router.Add("POST", "/api/v1/artifacts",
+  router.Add("POST", "/api/v1/artifacts", Scope::kDeploy,
              [&ctx](const ApiRequest& r, const PathParams&) { return RecordArtifact(ctx, r); });
-  router.Add("GET", "/api/v1/artifacts",
+  router.Add("GET", "/api/v1/artifacts", Scope::kRead,
              [&ctx](const ApiRequest& r, const PathParams&) { return ListArtifacts(ctx, r); });
-  router.Add("GET", "/api/v1/artifacts/{id}", [&ctx](const ApiRequest& r, const PathParams& p) {
-    return GetArtifact(ctx, r, p.at("id"));
-  });
+  router.Add(
+      "GET", "/api/v1/artifacts/{id}", Scope::kRead,
+      [&ctx](const ApiRequest& r, const PathParams& p) { return GetArtifact(ctx, r, p.at("id")); });
 }
 
 }  // namespace ferry::api

@@ -121,9 +121,9 @@ Result<ApiResponse> StartRollback(RouteContext& ctx, const ApiRequest& request) 
 }  // namespace
 
 void AddDeployRoutes(Router& router, RouteContext& ctx) {
-  router.Add("POST", "/api/v1/deployments",
+  router.Add("POST", "/api/v1/deployments", Scope::kDeploy,
              [&ctx](const ApiRequest& r, const PathParams&) { return StartDeployment(ctx, r); });
-  router.Add("POST", "/api/v1/rollbacks",
+  router.Add("POST", "/api/v1/rollbacks", Scope::kDeploy,
              [&ctx](const ApiRequest& r, const PathParams&) { return StartRollback(ctx, r); });
 }
 

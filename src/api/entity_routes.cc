@@ -261,25 +261,32 @@ Result<ApiResponse> Apply(RouteContext& ctx, const ApiRequest& request) {
 }  // namespace
 
 void AddEntityRoutes(Router& router, RouteContext& ctx) {
-  router.Add("POST", "/api/v1/apply",
+  router.Add("POST", "/api/v1/apply", Scope::kAdmin,
              [&ctx](const ApiRequest& r, const PathParams&) { return Apply(ctx, r); });
-  router.Add("GET", "/api/v1/{kind}", [&ctx](const ApiRequest& r, const PathParams& p) {
-    return ListEntities(ctx, r, p.at("kind"), std::nullopt);
-  });
-  router.Add("GET", "/api/v1/applications/{app}/{kind}",
+  router.Add("GET", "/api/v1/{kind}", Scope::kRead,
+             [&ctx](const ApiRequest& r, const PathParams& p) {
+               return ListEntities(ctx, r, p.at("kind"), std::nullopt);
+             });
+  router.Add("GET", "/api/v1/applications/{app}/{kind}", Scope::kRead,
              [&ctx](const ApiRequest& r, const PathParams& p) {
                return ListEntities(ctx, r, p.at("kind"), p.at("app"));
              });
   using Op = Result<ApiResponse> (*)(RouteContext&, const ApiRequest&, const store::EntityKey&);
-  const std::pair<const char*, Op> ops[] = {
-      {"GET", &GetEntity}, {"PUT", &PutEntity}, {"DELETE", &DeleteEntity}};
-  for (const auto& [method, op] : ops) {
-    router.Add(method, "/api/v1/{kind}/{name}",
+  struct EntityOp {
+    const char* method;
+    Scope scope;
+    Op op;
+  };
+  const EntityOp ops[] = {{"GET", Scope::kRead, &GetEntity},
+                          {"PUT", Scope::kAdmin, &PutEntity},
+                          {"DELETE", Scope::kAdmin, &DeleteEntity}};
+  for (const auto& [method, scope, op] : ops) {
+    router.Add(method, "/api/v1/{kind}/{name}", scope,
                [&ctx, op](const ApiRequest& r, const PathParams& p) -> Result<ApiResponse> {
                  FERRY_ASSIGN_OR_RETURN(auto key, KeyFor(p.at("kind"), "", p.at("name"), false));
                  return op(ctx, r, key);
                });
-    router.Add(method, "/api/v1/applications/{app}/{kind}/{name}",
+    router.Add(method, "/api/v1/applications/{app}/{kind}/{name}", scope,
                [&ctx, op](const ApiRequest& r, const PathParams& p) -> Result<ApiResponse> {
                  FERRY_ASSIGN_OR_RETURN(auto key,
                                         KeyFor(p.at("kind"), p.at("app"), p.at("name"), true));

@@ -204,20 +204,21 @@ Result<ApiResponse> ListDeployments(RouteContext& ctx, const ApiRequest& request
 }  // namespace
 
 void AddExecutionRoutes(Router& router, RouteContext& ctx) {
-  router.Add("GET", "/api/v1/executions",
+  router.Add("GET", "/api/v1/executions", Scope::kRead,
              [&ctx](const ApiRequest& r, const PathParams&) { return ListExecutions(ctx, r); });
-  router.Add("GET", "/api/v1/executions/{id}", [&ctx](const ApiRequest& r, const PathParams& p) {
-    return GetExecutionRoute(ctx, r, p.at("id"));
-  });
-  router.Add("POST", "/api/v1/executions/{id}/abort",
+  router.Add("GET", "/api/v1/executions/{id}", Scope::kRead,
+             [&ctx](const ApiRequest& r, const PathParams& p) {
+               return GetExecutionRoute(ctx, r, p.at("id"));
+             });
+  router.Add("POST", "/api/v1/executions/{id}/abort", Scope::kDeploy,
              [&ctx](const ApiRequest& r, const PathParams& p) {
                return AbortExecution(ctx, r, p.at("id"));
              });
-  router.Add("GET", "/api/v1/executions/{id}/logs",
+  router.Add("GET", "/api/v1/executions/{id}/logs", Scope::kRead,
              [&ctx](const ApiRequest& r, const PathParams& p) {
                return ExecutionLogs(ctx, r, p.at("id"));
              });
-  router.Add("GET", "/api/v1/deployments",
+  router.Add("GET", "/api/v1/deployments", Scope::kRead,
              [&ctx](const ApiRequest& r, const PathParams&) { return ListDeployments(ctx, r); });
 }
 

@@ -23,7 +23,8 @@ struct ApiRequest {
   std::multimap<std::string, std::string> query;  // percent-decoded
   std::map<std::string, std::string> headers;     // names lower-cased
   std::string body;
-  std::string actor;  // "token:NAME" once authenticated
+  std::string actor;                      // "token:NAME" once authenticated
+  std::vector<std::string> token_scopes;  // the authenticated token's scopes
 
   // "" when absent.
   std::string Header(const std::string& lower_name) const;

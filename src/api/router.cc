@@ -25,9 +25,10 @@ bool StopSignal::WaitFor(std::chrono::milliseconds timeout) const {
   return cv_.wait_for(lock, timeout, [this] { return stopped_; });
 }
 
-void Router::Add(const std::string& method, const std::string& pattern, RouteHandler handler) {
+void Router::Add(const std::string& method, const std::string& pattern, Scope scope,
+                 RouteHandler handler) {
   std::vector<std::string> segments = Split(std::string_view(pattern).substr(1), '/');
-  routes_.push_back({method, pattern, std::move(segments), std::move(handler)});
+  routes_.push_back({method, pattern, std::move(segments), scope, std::move(handler)});
 }
 
 Result<Router::Match> Router::Find(const ApiRequest& request) const {
@@ -54,7 +55,7 @@ Result<Router::Match> Router::Find(const ApiRequest& request) const {
     for (const auto& [name, value] : params) {
       FERRY_RETURN_IF_ERROR(CheckName("path segment {" + name + "}", value));
     }
-    return Match{route.pattern, &route.handler, std::move(params)};
+    return Match{route.pattern, route.scope, &route.handler, std::move(params)};
   }
   if (!allowed.empty()) {
     Error error = NotFound(request.method + " is not supported on " +

@@ -14,6 +14,7 @@
 
 #include "api/deploy_service.h"
 #include "api/http_exchange.h"
+#include "api/scopes.h"
 #include "common/clock.h"
 #include "store/store.h"
 
@@ -49,11 +50,13 @@ using RouteHandler = std::function<Result<ApiResponse>(const ApiRequest&, const 
 
 class Router {
  public:
-  // pattern: "/api/v1/executions/{id}/logs".
-  void Add(const std::string& method, const std::string& pattern, RouteHandler handler);
+  // pattern: "/api/v1/executions/{id}/logs"; scope: what a token needs to use it (scopes.h).
+  void Add(const std::string& method, const std::string& pattern, Scope scope,
+           RouteHandler handler);
 
   struct Match {
     std::string pattern;  // the route label for metrics
+    Scope scope = Scope::kAdmin;
     const RouteHandler* handler = nullptr;
     PathParams params;
   };
@@ -66,6 +69,7 @@ class Router {
     std::string method;
     std::string pattern;
     std::vector<std::string> segments;
+    Scope scope;
     RouteHandler handler;
   };
   std::vector<Route> routes_;

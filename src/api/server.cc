@@ -158,6 +158,7 @@ Status ApiServer::Impl::Authenticate(ApiRequest& request) {
                  {}};
   }
   request.actor = "token:" + record->name;
+  request.token_scopes = record->scopes;
   return Ok();
 }
 
@@ -198,6 +199,17 @@ Result<ApiResponse> ApiServer::Impl::Dispatch(ApiRequest& request, std::string& 
   route = "/api/v1 (no route)";
   FERRY_ASSIGN_OR_RETURN(Router::Match match, router.Find(request));
   route = match.pattern;
+  if (!Grants(request.token_scopes, match.scope)) {
+    return Error{ErrorCode::kPermissionDenied,
+                 "token " + QuoteForMessage(request.actor.substr(6), 64) + " has scope(s) " +
+                     (request.token_scopes.empty() ? std::string("none")
+                                                   : Join(request.token_scopes, ", ")) +
+                     "; " + request.method + " " + match.pattern + " needs '" +
+                     std::string(ScopeName(match.scope)) +
+                     "' (create a token with `ferry token create NAME --scope " +
+                     std::string(ScopeName(match.scope)) + "`)",
+                 {}};
+  }
   return (*match.handler)(request, match.params);
 }
 

@@ -12,6 +12,7 @@ ferry_module(api
     metrics.cc
     request_input.cc
     router.cc
+    scopes.cc
     server.cc
   DEPS ferry_api_deploy ferry_config ferry_engine ferry_store ferry_model ferry_common
   PRIVATE_DEPS PkgConfig::HTTPLIB)

@@ -119,6 +119,21 @@ TEST_F(CliAgainstServer, TokensAreCheckedAndNeverShown) {
       2);
 }
 
+TEST_F(CliAgainstServer, ReadOnlyTokensCannotDeploy) {
+  Outcome bad = Ferry({"token", "create", "y", "--data", server_->data_dir(), "--scope", "root"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("use read, deploy or admin"), std::string::npos) << bad.err;
+
+  Outcome created =
+      Ferry({"token", "create", "viewer", "--data", server_->data_dir(), "--scope", "read"});
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  std::string viewer = created.out.substr(0, created.out.find('\n'));
+  EXPECT_EQ(Ferry({"executions", "--token", viewer}).exit_code, 0);
+  Outcome deploy = Ferry({"deploy", "shop/api", "--env", "dev", "--token", viewer});
+  EXPECT_EQ(deploy.exit_code, 1);
+  EXPECT_NE(deploy.err.find("needs 'deploy'"), std::string::npos) << deploy.err;
+  EXPECT_EQ(deploy.err.find(viewer), std::string::npos);
+}
 TEST_F(CliAgainstServer, AStoppedServerIsReportedWithAHint) {
   const std::string url = server_->url();
   server_->Stop();
