@@ -9,6 +9,7 @@
 #include "common/json.h"
 #include "common/strings.h"
 #include "config/resolve.h"
+#include "delegate/lambda/target_json.h"
 #include "model/enums.h"
 
 namespace ferry::api {
@@ -74,6 +75,25 @@ Status CheckLocation(const ArtifactLocation& l) {
     }
   }
   return Ok();
+}
+
+// The connection's credentials as the delegate needs them: names and ids, never a secret value.
+delegate::lambda::TargetCredentials TargetCredentialsOf(const model::CloudProvider& provider) {
+  delegate::lambda::TargetCredentials out;
+  if (provider.credentials.mode == model::CredentialsMode::kKeys) {
+    out.mode = delegate::lambda::TargetCredentialsMode::kKeys;
+    out.access_key_id = provider.credentials.access_key_id.value_or("");
+    out.secret_name = provider.credentials.secret_access_key.value_or("");
+  }
+  if (provider.assume_role) {
+    delegate::lambda::TargetAssumeRole role;
+    role.role_arn = provider.assume_role->role_arn;
+    role.external_id = provider.assume_role->external_id.value_or("");
+    role.session_name = provider.assume_role->session_name.value_or("");
+    role.duration_seconds = provider.assume_role->duration_seconds.value_or(0);
+    out.assume_role = std::move(role);
+  }
+  return out;
 }
 
 }  // namespace
@@ -273,6 +293,7 @@ Result<store::ExecutionRecord> DeployService::Deploy(const DeploymentInput& in) 
   if (request.target.region.empty()) request.target.region = options_.default_region;
   request.target.endpoint = provider.endpoint.value_or("");
   request.target.cloud_provider = provider.name;
+  request.target.credentials = TargetCredentialsOf(provider);
   switch (workflow.failure_strategy) {
     case model::FailureStrategy::kAbort:
       request.failure_strategy = engine::FailureStrategy::kAbort;
@@ -440,7 +461,7 @@ Result<store::ExecutionRecord> DeployService::Rollback(const RollbackInput& in) 
   }
   FERRY_RETURN_IF_ERROR(Impl::CheckNotPruned(store_, in, to, request.functions));
   // Restore where that execution deployed: its recorded target, with the cloud provider's
-  // current endpoint and delegate selectors when it still exists.
+  // current endpoint, credentials and delegate selectors when it still exists.
   FERRY_ASSIGN_OR_RETURN(auto steps, store_.executions().Steps(to));
   for (const auto& step : steps) {
     if (step.kind != "lambda.deploy") continue;
@@ -449,6 +470,9 @@ Result<store::ExecutionRecord> DeployService::Rollback(const RollbackInput& in) 
     request.target.region = recorded.value("region", "");
     request.target.endpoint = recorded.value("endpoint", "");
     request.target.cloud_provider = recorded.value("cloudProvider", "");
+    if (auto parsed = delegate::lambda::TargetFromJson(recorded); parsed.ok()) {
+      request.target.credentials = parsed->credentials;
+    }
     request.selectors = inputs.value("selectors", std::vector<std::string>{});
     break;
   }
@@ -456,6 +480,7 @@ Result<store::ExecutionRecord> DeployService::Rollback(const RollbackInput& in) 
     auto provider = deploy::LoadCloudProvider(entities, request.target.cloud_provider);
     if (provider.ok()) {
       request.target.endpoint = provider->endpoint.value_or("");
+      request.target.credentials = TargetCredentialsOf(*provider);
       request.selectors = provider->delegate_selectors;
     }
   }

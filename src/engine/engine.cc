@@ -5,6 +5,7 @@
 #include "common/json.h"
 #include "common/time.h"
 #include "delegate/lambda/state_json.h"
+#include "delegate/lambda/target_json.h"
 #include "engine/engine_internal.h"
 
 namespace ferry::engine {
@@ -71,9 +72,7 @@ Result<store::ExecutionRecord> Engine::StartDeploy(const DeployRequest& r) {
     return Error{ErrorCode::kInvalidArgument, "the service " + r.service + " has no functions"};
   }
   if (r.target.region.empty()) return Error{ErrorCode::kInvalidArgument, "no region to deploy to"};
-  Json target{{"region", r.target.region}};
-  if (!r.target.endpoint.empty()) target["endpoint"] = r.target.endpoint;
-  if (!r.target.cloud_provider.empty()) target["cloudProvider"] = r.target.cloud_provider;
+  Json target = delegate::lambda::TargetToJson(r.target);
   Json functions = Json::array();
   Json names = Json::array();
   for (const auto& f : r.functions) {

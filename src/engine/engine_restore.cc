@@ -6,6 +6,7 @@
 
 #include "common/strings.h"
 #include "delegate/lambda/state_json.h"
+#include "delegate/lambda/target_json.h"
 #include "engine/engine.h"
 #include "engine/engine_internal.h"
 #include "store/limits.h"
@@ -92,9 +93,7 @@ Result<store::ExecutionRecord> Engine::StartRollback(const RollbackRequest& r) {
   if (r.timeout <= Duration::zero()) {
     return Error{ErrorCode::kInvalidArgument, "the rollback timeout must be positive"};
   }
-  Json target{{"region", r.target.region}};
-  if (!r.target.endpoint.empty()) target["endpoint"] = r.target.endpoint;
-  if (!r.target.cloud_provider.empty()) target["cloudProvider"] = r.target.cloud_provider;
+  Json target = delegate::lambda::TargetToJson(r.target);
   Json functions = Json::array();
   for (const auto& f : r.functions) {
     if (f.function_name.empty()) {

@@ -33,8 +33,10 @@ class FakeProvider final : public delegate::lambda::LambdaApiProvider {
   explicit FakeProvider(FakeLambdaApi& api) : api_(api) {}
   Result<delegate::lambda::LambdaApi*> For(const delegate::lambda::LambdaTarget& t) override {
     if (t.region != "eu-west-1") return Error{ErrorCode::kInvalidArgument, "unknown region"};
+    last_credentials = t.credentials;
     return static_cast<delegate::lambda::LambdaApi*>(&api_);
   }
+  delegate::lambda::TargetCredentials last_credentials;  // of the last For()
 
  private:
   FakeLambdaApi& api_;
@@ -483,6 +485,83 @@ TEST_F(DeployServiceTest, CarriesForwardTheKeysTheLastDeploymentManaged) {
   EXPECT_EQ(Drive(e->id).status, ExecutionStatus::kSucceeded);
   EXPECT_EQ(api_.World().at("shop-dev-api").tags.count("tier"), 0u)
       << "a tag Ferry set and no longer declares is removed";
+}
+
+constexpr char kCrossAccountProvider[] = R"(
+kind: CloudProvider
+name: local
+credentials:
+  mode: keys
+  accessKeyId: AKIAFERRYTEST00001
+  secretAccessKey: api-key
+assumeRole:
+  roleArn: arn:aws:iam::111111111111:role/deployer
+  externalId: ferry-tenant-7
+  sessionName: ferry-test
+  durationSeconds: 900
+region: eu-west-1
+endpoint: http://127.0.0.1:4566
+delegateSelectors: [local]
+---
+kind: Secret
+name: api-key
+source: file
+ref: @KEYFILE@
+)";
+
+const Json kCrossAccountCredentials{{"mode", "keys"},
+                                    {"accessKeyId", "AKIAFERRYTEST00001"},
+                                    {"secretAccessKeySecret", "api-key"},
+                                    {"assumeRole",
+                                     {{"roleArn", "arn:aws:iam::111111111111:role/deployer"},
+                                      {"externalId", "ferry-tenant-7"},
+                                      {"sessionName", "ferry-test"},
+                                      {"durationSeconds", 900}}}};
+
+TEST_F(DeployServiceTest, TheTargetCarriesTheConnectionsCredentialsWithoutSecretValues) {
+  Apply(kCrossAccountProvider);
+  auto e = service_->Deploy(Input());
+  ASSERT_TRUE(e.ok()) << e.error().message;
+  Json inputs = StepInputs(e->id);
+  EXPECT_EQ(inputs["target"]["cloudProvider"], "local");
+  EXPECT_EQ(inputs["target"]["credentials"], kCrossAccountCredentials);
+  EXPECT_THAT(DumpJson(inputs["target"]), ::testing::Not(HasSubstr("s3cr3t")))
+      << "the secret's value never enters the payload";
+  EXPECT_EQ(Drive(e->id).status, ExecutionStatus::kSucceeded);
+  ASSERT_TRUE(provider_.last_credentials.assume_role.has_value());
+  EXPECT_EQ(provider_.last_credentials.mode, delegate::lambda::TargetCredentialsMode::kKeys);
+  EXPECT_EQ(provider_.last_credentials.secret_name, "api-key");
+  EXPECT_EQ(provider_.last_credentials.assume_role->external_id, "ferry-tenant-7");
+  EXPECT_EQ(provider_.last_credentials.assume_role->duration_seconds, 900);
+}
+
+TEST_F(DeployServiceTest, DelegateModeWithAssumeRoleCarriesOnlyTheRole) {
+  std::string yaml = kCrossAccountProvider;
+  const std::string keys =
+      "  mode: keys\n  accessKeyId: AKIAFERRYTEST00001\n  secretAccessKey: api-key\n";
+  yaml.replace(yaml.find(keys), keys.size(), "  mode: delegate\n");
+  Apply(yaml);
+  auto e = service_->Deploy(Input());
+  ASSERT_TRUE(e.ok()) << e.error().message;
+  Json expected = kCrossAccountCredentials;
+  expected["mode"] = "delegate";
+  expected.erase("accessKeyId");
+  expected.erase("secretAccessKeySecret");
+  EXPECT_EQ(StepInputs(e->id)["target"]["credentials"], expected);
+}
+
+TEST_F(DeployServiceTest, RollbackCarriesTheConnectionsCredentials) {
+  Apply(kCrossAccountProvider);
+  const std::string first = DeployArtifact(RecordArtifact("v1", "SHA-1"));
+  DeployArtifact(RecordArtifact("v2", "SHA-2"));
+  auto e = service_->Rollback({"shop", "orders", "dev", std::nullopt, "bob", std::nullopt});
+  ASSERT_TRUE(e.ok()) << e.error().message;
+  Json inputs = StepInputs(e->id);
+  EXPECT_EQ(inputs["toExecution"], first);
+  EXPECT_EQ(inputs["target"]["credentials"], kCrossAccountCredentials);
+  provider_.last_credentials = {};
+  EXPECT_EQ(Drive(e->id).status, ExecutionStatus::kSucceeded);
+  EXPECT_EQ(provider_.last_credentials.access_key_id, "AKIAFERRYTEST00001");
 }
 
 TEST_F(DeployServiceTest, RollbackGoesToThePreviousSuccessfulDeployment) {

@@ -1,5 +1,6 @@
 #include "delegate/lambda/aws_lambda_provider.h"
 
+#include "common/secret_mask.h"
 #include "common/strings.h"
 
 namespace ferry::delegate::lambda {
@@ -28,7 +29,7 @@ AwsLambdaApiProvider::AwsLambdaApiProvider(aws::HttpTransport& transport,
                                            aws::CredentialsProvider& credentials, Clock& clock,
                                            IdGenerator& ids, aws::RateLimiterRegistry& limiters,
                                            aws::RetryQuota& retry_quota, WaiterOptions waiter,
-                                           aws::RetryOptions retry)
+                                           aws::RetryOptions retry, SecretResolver secrets)
     : transport_(transport),
       credentials_(credentials),
       clock_(clock),
@@ -36,7 +37,8 @@ AwsLambdaApiProvider::AwsLambdaApiProvider(aws::HttpTransport& transport,
       limiters_(limiters),
       retry_quota_(retry_quota),
       waiter_(waiter),
-      retry_(retry) {}
+      retry_(retry),
+      secrets_(std::move(secrets)) {}
 
 Result<LambdaApi*> AwsLambdaApiProvider::For(const LambdaTarget& target) {
   if (!ValidRegion(target.region)) {
@@ -47,26 +49,59 @@ Result<LambdaApi*> AwsLambdaApiProvider::For(const LambdaTarget& target) {
                  "invalid endpoint " + QuoteForMessage(target.endpoint) +
                      " (http(s)://host[:port] without a trailing slash)"};
   }
-  if (!target.cloud_provider.empty()) {
-    return Error{ErrorCode::kUnimplemented,
-                 "cloud provider " + QuoteForMessage(target.cloud_provider) +
-                     ": per-connection credentials are not supported by this delegate yet"};
-  }
   std::string endpoint = target.endpoint.empty()
                              ? "https://lambda." + target.region + ".amazonaws.com"
                              : target.endpoint;
-  std::lock_guard lock(mu_);
-  auto key = std::make_pair(target.region, endpoint);
-  auto it = apis_.find(key);
-  if (it == apis_.end()) {
-    Entry entry;
-    aws::ServiceConfig config = aws::LambdaServiceConfig(endpoint, target.region);
-    config.retry = retry_;
-    entry.client = std::make_unique<aws::LambdaClient>(
-        config, aws::ServiceDeps{transport_, credentials_, clock_, ids_, limiters_, retry_quota_});
-    entry.api = std::make_unique<AwsLambdaApi>(*entry.client, clock_, waiter_);
-    it = apis_.emplace(key, std::move(entry)).first;
+  const TargetCredentials& spec = target.credentials;
+  const bool own = spec.mode == TargetCredentialsMode::kDelegate && !spec.assume_role;
+  std::string secret;
+  if (spec.mode == TargetCredentialsMode::kKeys) {
+    if (!secrets_) {
+      return Error{ErrorCode::kFailedPrecondition,
+                   DescribeConnection(target) +
+                       ": this delegate cannot read secrets, so it cannot use a connection in "
+                       "mode keys"};
+    }
+    auto value = secrets_(spec.secret_name);
+    if (!value.ok()) {
+      return Error{value.error().code,
+                   SecretMasker::Global().Mask(DescribeConnection(target) +
+                                               ": cannot read the secret access key from " +
+                                               "secret " + QuoteForMessage(spec.secret_name) +
+                                               ": " + value.error().message)};
+    }
+    secret = std::move(*value);
+    if (secret.empty()) {
+      return Error{ErrorCode::kFailedPrecondition, DescribeConnection(target) + ": secret " +
+                                                       QuoteForMessage(spec.secret_name) +
+                                                       " is empty"};
+    }
+    SecretMasker::Global().Register(secret);
   }
+  Key key{target.region, endpoint, own ? "" : target.cloud_provider,
+          own ? TargetCredentials{} : spec, secret.empty() ? 0 : std::hash<std::string>{}(secret)};
+  {
+    std::lock_guard lock(mu_);
+    auto it = apis_.find(key);
+    if (it != apis_.end()) return static_cast<LambdaApi*>(it->second.api.get());
+  }
+  // Built outside the lock: opening a connection calls STS.
+  Entry entry;
+  aws::ServiceConfig config = aws::LambdaServiceConfig(endpoint, target.region);
+  config.retry = retry_;
+  if (!own) {
+    FERRY_ASSIGN_OR_RETURN(
+        ConnectionCredentials connection,
+        OpenConnectionCredentials(target, secret, credentials_, transport_, clock_));
+    entry.credentials = std::move(connection.provider);
+    config.account = connection.account;
+  }
+  aws::CredentialsProvider& credentials = own ? credentials_ : *entry.credentials;
+  entry.client = std::make_unique<aws::LambdaClient>(
+      config, aws::ServiceDeps{transport_, credentials, clock_, ids_, limiters_, retry_quota_});
+  entry.api = std::make_unique<AwsLambdaApi>(*entry.client, clock_, waiter_);
+  std::lock_guard lock(mu_);
+  auto it = apis_.try_emplace(std::move(key), std::move(entry)).first;
   return static_cast<LambdaApi*>(it->second.api.get());
 }
 

@@ -1,22 +1,29 @@
 // AwsLambdaApiProvider: the delegate's LambdaApiProvider over the real aws clients. One
-// LambdaClient + AwsLambdaApi per (region, endpoint), created on first use and kept; all share the
-// process's transport, credentials, rate limiters and retry quota, so every deployment of the
-// delegate draws on the same account+region token buckets (F-DEPLOY 9). `retry` sets AWS's
-// standard retry mode for every client (max_attempts: 3 by default; a delegate deploying under
-// heavy throttling may want more).
+// LambdaClient + AwsLambdaApi per (region, endpoint, connection credentials), created on first
+// use and kept; all share the process's transport, rate limiters and retry quota (F-DEPLOY 9).
+// `retry` sets AWS's standard retry mode for every client (max_attempts: 3 by default).
 //
-// Targets naming a cloud provider connection with its own credentials are kUnimplemented for now:
-// the delegate's own credential chain is used for every target without one.
-// Thread-safe; every collaborator must outlive the provider.
+// Credentials per target (connection_credentials.h): mode delegate without assumeRole uses
+// `credentials` (the delegate's own chain); mode keys reads the secret access key by name through
+// `secrets` on every For() (a rotated secret gets fresh clients) and assumeRole adds STS
+// AssumeRole with ExternalId. A new connection's identity is checked once with GetCallerIdentity
+// (wrong key, unknown secret, refused AssumeRole → an error naming the connection and role ARN,
+// never a secret), and the account it returns keys that connection's rate limiters, so two
+// connections to one account share the account's buckets and two accounts never do. Without a
+// resolver, mode keys is kFailedPrecondition.
+// For() may call STS (outside the lock); thread-safe; every collaborator must outlive the
+// provider.
 #pragma once
 
 #include <map>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <utility>
 
 #include "aws/lambda_client.h"
 #include "delegate/lambda/aws_lambda_api.h"
+#include "delegate/lambda/connection_credentials.h"
 #include "delegate/lambda/lambda_tasks.h"
 
 namespace ferry::delegate::lambda {
@@ -26,13 +33,20 @@ class AwsLambdaApiProvider final : public LambdaApiProvider {
   AwsLambdaApiProvider(aws::HttpTransport& transport, aws::CredentialsProvider& credentials,
                        Clock& clock, IdGenerator& ids, aws::RateLimiterRegistry& limiters,
                        aws::RetryQuota& retry_quota, WaiterOptions waiter = {},
-                       aws::RetryOptions retry = {});
+                       aws::RetryOptions retry = {}, SecretResolver secrets = {});
 
-  // kInvalidArgument for a malformed region or endpoint.
+  // kInvalidArgument for a malformed region or endpoint; the connection's errors (see above).
   Result<LambdaApi*> For(const LambdaTarget& target) override;
 
  private:
+  struct Key {
+    std::string region, endpoint, connection;
+    TargetCredentials credentials;
+    size_t secret_fingerprint = 0;
+    auto operator<=>(const Key&) const = default;
+  };
   struct Entry {
+    std::unique_ptr<aws::CredentialsProvider> credentials;  // null: the delegate's own
     std::unique_ptr<aws::LambdaClient> client;
     std::unique_ptr<AwsLambdaApi> api;
   };
@@ -45,8 +59,9 @@ class AwsLambdaApiProvider final : public LambdaApiProvider {
   aws::RetryQuota& retry_quota_;
   const WaiterOptions waiter_;
   const aws::RetryOptions retry_;
+  const SecretResolver secrets_;
   std::mutex mu_;
-  std::map<std::pair<std::string, std::string>, Entry> apis_;  // Guarded by mu_.
+  std::map<Key, Entry> apis_;  // Guarded by mu_; entries are never removed (pointers handed out).
 };
 
 }  // namespace ferry::delegate::lambda

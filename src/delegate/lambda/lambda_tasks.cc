@@ -2,6 +2,7 @@
 
 #include "common/json.h"
 #include "delegate/lambda/state_json.h"
+#include "delegate/lambda/target_json.h"
 
 namespace ferry::delegate::lambda {
 namespace {
@@ -15,13 +16,7 @@ Result<LambdaTarget> TargetFrom(const Json& payload) {
   if (it == payload.end() || !it->is_object()) {
     return Error{ErrorCode::kInvalidArgument, "the task has no target"};
   }
-  LambdaTarget t;
-  FERRY_ASSIGN_OR_RETURN(t.region, RequiredString(*it, "region"));
-  FERRY_ASSIGN_OR_RETURN(auto endpoint, OptionalString(*it, "endpoint"));
-  FERRY_ASSIGN_OR_RETURN(auto provider, OptionalString(*it, "cloudProvider"));
-  t.endpoint = endpoint.value_or("");
-  t.cloud_provider = provider.value_or("");
-  return t;
+  return TargetFromJson(*it);
 }
 
 const Json* Array(const Json& payload, const char* key) {

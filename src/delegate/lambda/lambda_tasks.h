@@ -11,12 +11,16 @@
 //                    → {"rollbacks": [{"functionName", "error"?, "calls"}]}
 //   lambda.prune     {"target", "keep"?, "functions": [{"name", "protectedVersions"}]}
 //                    → {"pruned": [{"functionName", "deleted": [..]}]}
-// "target" is {"region", "endpoint"?, "cloudProvider"?}: which account/region's Lambda.
+// "target" is {"region", "endpoint"?, "cloudProvider"?, "credentials"?}: which account/region's
+// Lambda and with which credentials (target_json.h has the format; no secret value travels).
 //
 // Thread-safe; the provider must outlive the handlers.
 #pragma once
 
+#include <compare>
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "delegate/lambda/deployer.h"
@@ -29,10 +33,34 @@ inline constexpr char kDeployTask[] = "lambda.deploy";
 inline constexpr char kRollbackTask[] = "lambda.rollback";
 inline constexpr char kPruneTask[] = "lambda.prune";
 
+enum class TargetCredentialsMode { kDelegate, kKeys };
+
+// AssumeRole on top of the connection's base credentials. external_id is not a secret in AWS's
+// model but is never logged. Empty session_name / zero duration_seconds: the delegate's default.
+struct TargetAssumeRole {
+  std::string role_arn;
+  std::string external_id;
+  std::string session_name;
+  int64_t duration_seconds = 0;
+  auto operator<=>(const TargetAssumeRole&) const = default;
+};
+
+// A connection's credentials as the delegate needs them: mode kDelegate (the delegate's own
+// chain) or kKeys (access_key_id + the *name* of the SecretRef holding the secret access key),
+// optionally with an assumed role. Never carries a secret value.
+struct TargetCredentials {
+  TargetCredentialsMode mode = TargetCredentialsMode::kDelegate;
+  std::string access_key_id;  // kKeys only
+  std::string secret_name;    // kKeys only
+  std::optional<TargetAssumeRole> assume_role;
+  auto operator<=>(const TargetCredentials&) const = default;
+};
+
 struct LambdaTarget {
   std::string region;
   std::string endpoint;        // "" = AWS's regional endpoint
-  std::string cloud_provider;  // the connection whose credentials to use
+  std::string cloud_provider;  // the connection whose credentials to use (for messages)
+  TargetCredentials credentials;
 };
 
 // Gives the LambdaApi for a target (clients are cached and shared across tasks).

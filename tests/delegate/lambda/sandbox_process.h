@@ -13,6 +13,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "aws/credentials.h"
 
@@ -33,7 +34,8 @@ inline std::string SandboxBinary() {
 
 class Sandbox {
  public:
-  bool Start(std::string* error) {
+  // `extra`: more `ferry sandbox` arguments (e.g. {"--account", "ID:KEY:SECRET"}).
+  bool Start(std::string* error, const std::vector<std::string>& extra = {}) {
     int out[2];
     if (pipe(out) != 0) return false;
     pid_ = fork();
@@ -41,8 +43,12 @@ class Sandbox {
       dup2(out[1], 1);
       close(out[0]);
       std::string bin = SandboxBinary();
-      execl(bin.c_str(), bin.c_str(), "sandbox", "--port", "0", "--update-delay", "100ms",
-            static_cast<char*>(nullptr));
+      std::vector<std::string> args = {bin, "sandbox", "--port", "0", "--update-delay", "100ms"};
+      args.insert(args.end(), extra.begin(), extra.end());
+      std::vector<char*> argv;
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      execv(bin.c_str(), argv.data());
       _exit(127);
     }
     close(out[1]);

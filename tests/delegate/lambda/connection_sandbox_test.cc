@@ -1,0 +1,222 @@
+// Per-connection credentials end to end: LambdaTaskHandler over AwsLambdaApiProvider against a
+// `ferry sandbox` child that knows a second account's keys. The sandbox's STS issues AssumeRole
+// credentials in the role's account and does not check ExternalId (docs/sandbox.md), so the
+// account a call was signed for shows in the deployed function's ARN.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "aws/curl_transport.h"
+#include "aws/rate_limiter.h"
+#include "aws/retry.h"
+#include "common/json.h"
+#include "delegate/lambda/aws_lambda_provider.h"
+#include "delegate/lambda/sandbox_process.h"
+#include "delegate/lambda/state_json.h"
+#include "delegate/lambda/target_json.h"
+
+namespace ferry::delegate::lambda {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+using fixtures::MakeZip;
+using fixtures::Sandbox;
+using fixtures::SandboxBinary;
+using fixtures::StaticCredentials;
+
+constexpr char kKeyId[] = "AKIAFERRYTEST00001";
+constexpr char kSecret[] = "conn-s3cr3t-value-0001";
+constexpr char kWrongSecret[] = "wrong-s3cr3t-value-0002";
+
+class NullContext final : public TaskContext {
+ public:
+  void Log(TaskLogLevel, const std::string& text) override { lines.push_back(text); }
+  std::stop_token stop() const override { return {}; }
+  std::vector<std::string> lines;
+};
+
+class ConnectionSandboxTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    if (!std::filesystem::exists(SandboxBinary())) return;
+    sandbox_ = new Sandbox();
+    std::string error;
+    if (!sandbox_->Start(&error,
+                         {"--account", std::string("111111111111:") + kKeyId + ":" + kSecret})) {
+      start_error_ = new std::string(error);
+    }
+  }
+  static void TearDownTestSuite() {
+    delete sandbox_;
+    sandbox_ = nullptr;
+  }
+
+  void SetUp() override {
+    if (sandbox_ == nullptr) GTEST_SKIP() << "no ferry binary at " << SandboxBinary();
+    ASSERT_EQ(start_error_, nullptr) << *start_error_;
+    auto transport = aws::CurlTransport::Create();
+    ASSERT_TRUE(transport.ok());
+    curl_ = std::move(transport).value();
+    provider_ = std::make_unique<AwsLambdaApiProvider>(
+        *curl_, own_, clock_, ids_, limiters_, quota_,
+        WaiterOptions{std::chrono::milliseconds(20), 500}, aws::RetryOptions{},
+        [this](std::string_view name) -> Result<std::string> {
+          ++resolved_;
+          auto it = secrets_.find(std::string(name));
+          if (it == secrets_.end()) {
+            return Error{ErrorCode::kNotFound, "no secret named " + std::string(name)};
+          }
+          return it->second;
+        });
+    handler_ = std::make_unique<LambdaTaskHandler>(*provider_);
+  }
+
+  LambdaTarget Target(TargetCredentials credentials) {
+    LambdaTarget t;
+    t.region = "us-east-1";
+    t.endpoint = sandbox_->url();
+    t.cloud_provider = "prod";
+    t.credentials = std::move(credentials);
+    return t;
+  }
+
+  static TargetCredentials Keys(std::string secret_name) {
+    TargetCredentials c;
+    c.mode = TargetCredentialsMode::kKeys;
+    c.access_key_id = kKeyId;
+    c.secret_name = std::move(secret_name);
+    return c;
+  }
+
+  static TargetAssumeRole Role(const std::string& account) {
+    return TargetAssumeRole{"arn:aws:iam::" + account + ":role/deployer", "tenant-7-external",
+                            "ferry-test", 900};
+  }
+
+  // Runs lambda.deploy through the handler.
+  TaskResult Deploy(const LambdaTarget& target, const std::string& function) {
+    DesiredFunction d;
+    d.function_name = function;
+    d.config.runtime = "python3.12";
+    d.config.handler = "app.handler";
+    d.config.role = "arn:aws:iam::000000000000:role/lambda-role";
+    d.code.zip_file = zip_;
+    d.aliases = {"live"};
+    Json payload{{"target", TargetToJson(target)}, {"functions", Json::array({ToJson(d)})}};
+    TaskAssignment task;
+    task.task_id = "t-" + function;
+    task.kind = kDeployTask;
+    task.payload_json = DumpJson(payload);
+    NullContext context;
+    TaskResult result = handler_->Run(task, context);
+    for (const auto& line : context.lines) {
+      EXPECT_THAT(line, Not(HasSubstr("s3cr3t")));
+      EXPECT_THAT(line, Not(HasSubstr("tenant-7-external")));
+    }
+    return result;
+  }
+
+  static std::string FunctionArn(const TaskResult& r) {
+    auto json = ParseJson(r.result_json);
+    if (!json.ok()) return "";
+    return (*json)["deployments"][0].value("functionArn", "");
+  }
+
+  static inline Sandbox* sandbox_ = nullptr;
+  static inline std::string* start_error_ = nullptr;
+  SystemClock clock_;
+  SequentialIdGenerator ids_;
+  StaticCredentials own_;  // test/test: the sandbox's account 000000000000
+  aws::RateLimiterRegistry limiters_{clock_};
+  aws::RetryQuota quota_;
+  std::map<std::string, std::string> secrets_{{"prod-key", kSecret}, {"wrong-key", kWrongSecret}};
+  int resolved_ = 0;
+  std::unique_ptr<aws::CurlTransport> curl_;
+  std::unique_ptr<AwsLambdaApiProvider> provider_;
+  std::unique_ptr<LambdaTaskHandler> handler_;
+  const std::string zip_ = MakeZip("def handler(e, c):\n    return 1\n");
+};
+
+TEST_F(ConnectionSandboxTest, DelegateModeUsesTheDelegatesOwnCredentials) {
+  TaskResult r = Deploy(Target({}), "conn-own");
+  ASSERT_TRUE(r.succeeded) << r.error;
+  EXPECT_THAT(FunctionArn(r), HasSubstr(":000000000000:function:conn-own"));
+}
+
+TEST_F(ConnectionSandboxTest, KeysModeSignsWithTheConnectionsKeys) {
+  TaskResult r = Deploy(Target(Keys("prod-key")), "conn-keys");
+  ASSERT_TRUE(r.succeeded) << r.error;
+  EXPECT_THAT(FunctionArn(r), HasSubstr(":111111111111:function:conn-keys"));
+  EXPECT_EQ(resolved_, 1);
+
+  // A second task reuses the clients (the secret is read again, to notice a rotation).
+  TaskResult again = Deploy(Target(Keys("prod-key")), "conn-keys");
+  ASSERT_TRUE(again.succeeded) << again.error;
+  EXPECT_EQ(resolved_, 2);
+}
+
+TEST_F(ConnectionSandboxTest, AssumeRoleOnTheDelegatesChainSignsWithTheRolesAccount) {
+  TargetCredentials c;
+  c.assume_role = Role("222222222222");
+  TaskResult r = Deploy(Target(c), "conn-role");
+  ASSERT_TRUE(r.succeeded) << r.error;
+  EXPECT_THAT(FunctionArn(r), HasSubstr(":222222222222:function:conn-role"));
+}
+
+TEST_F(ConnectionSandboxTest, AssumeRoleOnTheConnectionsKeys) {
+  TargetCredentials c = Keys("prod-key");
+  c.assume_role = Role("333333333333");
+  TaskResult r = Deploy(Target(c), "conn-keys-role");
+  ASSERT_TRUE(r.succeeded) << r.error;
+  EXPECT_THAT(FunctionArn(r), HasSubstr(":333333333333:function:conn-keys-role"));
+}
+
+TEST_F(ConnectionSandboxTest, AWrongSecretIsAClearErrorWithoutTheSecret) {
+  TaskResult r = Deploy(Target(Keys("wrong-key")), "conn-wrong");
+  ASSERT_FALSE(r.succeeded);
+  EXPECT_THAT(r.error, HasSubstr("cloud provider \"prod\""));
+  EXPECT_THAT(r.error, HasSubstr("GetCallerIdentity"));
+  EXPECT_THAT(r.error, HasSubstr("check that secret \"wrong-key\" holds the secret access key"));
+  EXPECT_THAT(r.error, Not(HasSubstr("s3cr3t")));
+
+  TargetCredentials c = Keys("wrong-key");
+  c.assume_role = Role("333333333333");
+  r = Deploy(Target(c), "conn-wrong-role");
+  ASSERT_FALSE(r.succeeded);
+  EXPECT_THAT(r.error, HasSubstr("cloud provider \"prod\" (role "
+                                 "\"arn:aws:iam::333333333333:role/deployer\")"));
+  EXPECT_THAT(r.error, HasSubstr("AssumeRole"));
+  EXPECT_THAT(r.error, HasSubstr("sts:ExternalId condition"));
+  EXPECT_THAT(r.error, Not(HasSubstr("s3cr3t")));
+  EXPECT_THAT(r.error, Not(HasSubstr("tenant-7-external")));
+}
+
+TEST_F(ConnectionSandboxTest, AMissingSecretIsAClearError) {
+  TaskResult r = Deploy(Target(Keys("nowhere")), "conn-missing");
+  ASSERT_FALSE(r.succeeded);
+  EXPECT_THAT(r.error, HasSubstr("cloud provider \"prod\""));
+  EXPECT_THAT(r.error, HasSubstr("cannot read the secret access key from secret \"nowhere\""));
+}
+
+TEST_F(ConnectionSandboxTest, AMalformedRoleArnNamesTheConnection) {
+  TargetCredentials c;
+  c.assume_role = TargetAssumeRole{"arn:aws:iam::12:role/deployer", "", "", 0};
+  TaskResult r = Deploy(Target(c), "conn-bad-arn");
+  ASSERT_FALSE(r.succeeded);
+  EXPECT_THAT(r.error, HasSubstr("cloud provider \"prod\""));
+  EXPECT_THAT(r.error, HasSubstr("is not of the form arn:aws:iam::123456789012:role/name"));
+}
+
+TEST_F(ConnectionSandboxTest, WithoutAResolverKeysModeIsRefused) {
+  AwsLambdaApiProvider bare(*curl_, own_, clock_, ids_, limiters_, quota_);
+  auto api = bare.For(Target(Keys("prod-key")));
+  ASSERT_FALSE(api.ok());
+  EXPECT_EQ(api.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_THAT(api.error().message, HasSubstr("cannot read secrets"));
+}
+
+}  // namespace
+}  // namespace ferry::delegate::lambda
