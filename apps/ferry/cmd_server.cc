@@ -1,7 +1,8 @@
-// `ferry server --data DIR [--listen 127.0.0.1] [--port 8080]`: the REST API, the engine and the
-// embedded delegate on one SQLite data directory. Once serving it prints exactly one line,
-// "ferry server listening on http://HOST:PORT" (flushed), for scripts and tests; logs go to
-// stderr. SIGINT/SIGTERM stop it gracefully (exit 0).
+// `ferry server --data DIR [--listen 127.0.0.1] [--port 8080] [--lease 10s] [--heartbeat 3s]
+// [--delegate-selectors a,b]`: the REST API, the engine and the embedded delegate on one SQLite
+// data directory, which it locks (a second server on it exits 1). Bad flag values exit 2. Once
+// serving it prints exactly one line, "ferry server listening on http://HOST:PORT" (flushed), for
+// scripts and tests; logs go to stderr. SIGINT/SIGTERM stop it gracefully (exit 0).
 #include <cstdlib>
 #include <iostream>
 
@@ -37,10 +38,19 @@ void AddServerCommand(CLI::App& root, CommandContext& ctx) {
       ->check(CLI::Range(1, 256))
       ->capture_default_str();
 
-  cmd->callback([&ctx, options] {
+  auto leases = std::make_shared<LeaseFlags>();
+  AddLeaseFlags(*cmd, *leases);
+
+  cmd->callback([&ctx, options, leases] {
 #ifdef FERRY_VERSION
     options->version = FERRY_VERSION;
 #endif
+    Status flags = ApplyLeaseFlags(leases->lease, leases->heartbeat, leases->selectors, *options);
+    if (!flags.ok()) {
+      std::cerr << "ferry server: " << flags.error().message << "\n";
+      ctx.exit_code = 2;
+      return;
+    }
     TerminationSignals signals;
     auto runtime = ServerRuntime::Start(*options);
     if (!runtime.ok()) {

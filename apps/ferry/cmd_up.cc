@@ -1,4 +1,5 @@
-// `ferry up [--data ./ferry-data] [--port 8080] [--sandbox-port 4566] [--exit-after-deploy]`:
+// `ferry up [--data ./ferry-data] [--port 8080] [--sandbox-port 4566] [--exit-after-deploy]
+// [--lease 10s] [--heartbeat 3s] [--delegate-selectors a,b]`:
 // everything in one process — the sandbox (state in DATA/sandbox), the server (SQLite in DATA)
 // with its embedded delegate, and the sample application (up_seed.h), deployed to dev. Once the
 // sample is deployed it prints `api: URL`, `sandbox: URL`, `token: fry_...` and the commands to
@@ -25,6 +26,7 @@ struct UpFlags {
   int port = 8080;
   int sandbox_port = 4566;
   bool exit_after_deploy = false;
+  LeaseFlags leases;
 };
 
 // How the user should call this binary: "ferry" when that is what PATH finds, else its path.
@@ -76,6 +78,13 @@ void PrintNextSteps(const std::string& api, const std::string& sandbox, const st
 }
 
 int RunUp(const UpFlags& flags, TerminationSignals& signals) {
+  ServerRuntimeOptions options;
+  Status lease_flags =
+      ApplyLeaseFlags(flags.leases.lease, flags.leases.heartbeat, flags.leases.selectors, options);
+  if (!lease_flags.ok()) {
+    std::cerr << "ferry up: " << lease_flags.error().message << "\n";
+    return 2;
+  }
   std::error_code ec;
   std::filesystem::create_directories(flags.data_dir, ec);
   const std::string data_dir = std::filesystem::absolute(flags.data_dir, ec).lexically_normal();
@@ -98,7 +107,6 @@ int RunUp(const UpFlags& flags, TerminationSignals& signals) {
   const std::string sandbox_url = (*sandbox)->endpoint_url();
   std::cout << "sandbox started at " << sandbox_url << "\n" << std::flush;
 
-  ServerRuntimeOptions options;
   options.data_dir = data_dir;
   options.listen = flags.listen;
   options.port = flags.port;
@@ -111,7 +119,10 @@ int RunUp(const UpFlags& flags, TerminationSignals& signals) {
   auto runtime = ServerRuntime::Start(options);
   if (!runtime.ok()) {
     std::cerr << "ferry up: server: " << runtime.error().message
-              << " (pass --port 0 for a free port)\n";
+              << (runtime.error().code == ErrorCode::kUnavailable
+                      ? " (pass --port 0 for a free port)"
+                      : "")
+              << "\n";
     return 1;
   }
   std::cout << "server started at " << (*runtime)->url() << " (data in " << data_dir << ")\n"
@@ -181,6 +192,7 @@ void AddUpCommand(CLI::App& root, CommandContext& ctx) {
       ->capture_default_str();
   cmd->add_flag("--exit-after-deploy", flags->exit_after_deploy,
                 "Stop once the sample is deployed and the commands are printed (tests, CI)");
+  AddLeaseFlags(*cmd, flags->leases);
   cmd->callback([&ctx, flags] {
     TerminationSignals signals;
     ctx.exit_code = RunUp(*flags, signals);

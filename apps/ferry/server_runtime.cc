@@ -1,10 +1,15 @@
 #include "server_runtime.h"
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <thread>
 
 #include "api/deploy_config.h"
@@ -15,6 +20,8 @@
 #include "aws/retry.h"
 #include "common/ids.h"
 #include "common/log.h"
+#include "common/strings.h"
+#include "common/time.h"
 #include "delegate/lambda/aws_lambda_provider.h"
 #include "delegate/lambda/lambda_tasks.h"
 #include "delegate/protocol/agent.h"
@@ -22,6 +29,7 @@
 #include "engine/engine.h"
 #include "engine/runner.h"
 #include "model/entities.h"
+#include "store/checks.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace ferry::app {
@@ -39,33 +47,61 @@ class PublicCredentialsProvider final : public aws::CredentialsProvider {
   const aws::Credentials creds_;
 };
 
-// The embedded delegate's view of cloud provider connections. A connection in mode `delegate`
-// without assumeRole means "the delegate's own credential chain", which is exactly what the
-// provider's default clients use, so such targets are served by them; connections with explicit
-// keys or an assumed role are passed on unchanged (AwsLambdaApiProvider refuses them until it
-// supports per-connection credentials), never silently served with the delegate's identity.
-class ConnectionAwareProvider final : public delegate::lambda::LambdaApiProvider {
- public:
-  ConnectionAwareProvider(delegate::lambda::LambdaApiProvider& inner, store::Store& store)
-      : inner_(inner), store_(store) {}
+// Lease owner prefixes of this binary's engines and embedded delegates (see EngineOwner).
+constexpr std::string_view kEngineOwnerPrefix = "server-";
+constexpr std::string_view kEmbeddedDelegatePrefix = "embedded-server-";
 
-  Result<delegate::lambda::LambdaApi*> For(const delegate::lambda::LambdaTarget& target) override {
-    if (target.cloud_provider.empty()) return inner_.For(target);
-    auto connection = api::deploy::LoadCloudProvider(store_.entities(), target.cloud_provider);
-    if (!connection.ok()) return connection.error();
-    if (connection->credentials.mode != model::CredentialsMode::kDelegate ||
-        connection->assume_role) {
-      return inner_.For(target);
+// The exclusive flock on DATA/server.lock. Released when closed or when the process dies.
+class DataDirLock {
+ public:
+  static Result<std::unique_ptr<DataDirLock>> Acquire(const std::string& data_dir) {
+    std::error_code ec;
+    std::filesystem::create_directories(data_dir, ec);
+    const std::string path = (std::filesystem::path(data_dir) / "server.lock").string();
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+      return FailedPrecondition("cannot open " + path + ": " + std::strerror(errno));
     }
-    delegate::lambda::LambdaTarget own = target;
-    own.cloud_provider.clear();
-    return inner_.For(own);
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      const int err = errno;
+      std::string holder;
+      char buf[32] = {};
+      if (::pread(fd, buf, sizeof buf - 1, 0) > 0) holder = std::string(Trim(buf));
+      ::close(fd);
+      if (err == EWOULDBLOCK) {
+        return FailedPrecondition("data directory " + data_dir +
+                                  " is in use by another ferry server" +
+                                  (holder.empty() ? "" : " (pid " + holder + ")"));
+      }
+      return FailedPrecondition("cannot lock " + path + ": " + std::strerror(err));
+    }
+    const std::string pid = std::to_string(getpid()) + "\n";
+    if (::ftruncate(fd, 0) != 0 ||
+        ::pwrite(fd, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
+      log::Warn("cannot write the pid into the server lock", {{"path", path}});
+    }
+    return std::unique_ptr<DataDirLock>(new DataDirLock(fd));
   }
+  ~DataDirLock() { ::close(fd_); }
+  DataDirLock(const DataDirLock&) = delete;
+  DataDirLock& operator=(const DataDirLock&) = delete;
 
  private:
-  delegate::lambda::LambdaApiProvider& inner_;
-  store::Store& store_;
+  explicit DataDirLock(int fd) : fd_(fd) {}
+  const int fd_;
 };
+
+Result<Duration> ParseLeaseFlag(const std::string& flag, const std::string& text) {
+  auto d = ParseDuration(Trim(text));
+  if (!d) {
+    return InvalidArgument(flag + " " + QuoteForMessage(text) +
+                           " is not a duration such as 10s, 500ms or 1m");
+  }
+  if (*d <= Duration::zero() || *d > std::chrono::hours(24)) {
+    return InvalidArgument(flag + " " + QuoteForMessage(text) + " must be between 1ms and 24h");
+  }
+  return *d;
+}
 
 std::string EngineOwner(IdGenerator& ids) {
   char host[256] = {};
@@ -76,9 +112,48 @@ std::string EngineOwner(IdGenerator& ids) {
 
 }  // namespace
 
+void AddLeaseFlags(CLI::App& cmd, LeaseFlags& flags) {
+  cmd.add_option("--lease", flags.lease,
+                 "Execution and task lease: how long another process waits before taking over "
+                 "the work of a server that died (a restart on the same --data takes over at once)")
+      ->capture_default_str();
+  cmd.add_option("--heartbeat", flags.heartbeat,
+                 "How often the embedded delegate renews its task leases (shorter than --lease)")
+      ->capture_default_str();
+  cmd.add_option("--delegate-selectors", flags.selectors,
+                 "Comma-separated selectors of the embedded delegate: it runs tasks whose "
+                 "required selectors it all carries (default: none, so only tasks without any)");
+}
+
+Status ApplyLeaseFlags(const std::string& lease, const std::string& heartbeat,
+                       const std::string& selectors, ServerRuntimeOptions& options) {
+  FERRY_ASSIGN_OR_RETURN(options.lease, ParseLeaseFlag("--lease", lease));
+  FERRY_ASSIGN_OR_RETURN(options.heartbeat, ParseLeaseFlag("--heartbeat", heartbeat));
+  if (options.heartbeat >= options.lease) {
+    return InvalidArgument("--heartbeat " + heartbeat + " must be shorter than --lease " + lease +
+                           " (a delegate heartbeats several times per lease)");
+  }
+  options.delegate_selectors.clear();
+  if (!Trim(selectors).empty()) {
+    std::vector<std::string> names;
+    for (const std::string& name : Split(selectors, ',')) names.emplace_back(Trim(name));
+    for (const std::string& name : names) {
+      if (name.empty()) {
+        return InvalidArgument("--delegate-selectors " + QuoteForMessage(selectors) +
+                               " has an empty selector; pass names separated by commas");
+      }
+    }
+    auto normalized = store::NormalizeNames(names, "--delegate-selectors selector");
+    if (!normalized.ok()) return normalized.error();
+    options.delegate_selectors = std::move(*normalized);
+  }
+  return Ok();
+}
+
 // Declaration order is construction order; members are destroyed in reverse, after Stop().
 struct ServerRuntime::Parts {
   ServerRuntimeOptions options;
+  std::unique_ptr<DataDirLock> lock;  // destroyed last: held until everything has stopped
   Clock& clock = SystemClock::Instance();
   RandomIdGenerator ids{SystemClock::Instance()};
   std::unique_ptr<store::Store> store;
@@ -88,7 +163,6 @@ struct ServerRuntime::Parts {
   aws::RateLimiterRegistry limiters{SystemClock::Instance()};
   aws::RetryQuota retry_quota;
   std::unique_ptr<delegate::lambda::AwsLambdaApiProvider> lambda_apis;
-  std::unique_ptr<ConnectionAwareProvider> connections;
   std::unique_ptr<delegate::lambda::LambdaTaskHandler> lambda_tasks;
 
   std::unique_ptr<engine::Engine> engine;
@@ -106,6 +180,10 @@ struct ServerRuntime::Parts {
   void Wake() {
     if (runner) runner->Wake();
   }
+  // The engine advanced executions and may have enqueued tasks: claim them now, not at the poll.
+  void WakeDelegate() {
+    if (agent) agent->Wake();
+  }
 };
 
 Result<std::unique_ptr<ServerRuntime>> ServerRuntime::Start(const ServerRuntimeOptions& options) {
@@ -113,9 +191,24 @@ Result<std::unique_ptr<ServerRuntime>> ServerRuntime::Start(const ServerRuntimeO
   Parts& p = *parts;
   p.options = options;
 
+  if (options.lease <= Duration::zero() || options.heartbeat <= Duration::zero() ||
+      options.heartbeat >= options.lease) {
+    return InvalidArgument("the delegate heartbeat must be positive and shorter than the lease");
+  }
+  FERRY_ASSIGN_OR_RETURN(p.lock, DataDirLock::Acquire(options.data_dir));
+
   store::SqliteOptions sqlite;
   sqlite.data_dir = options.data_dir;
   FERRY_ASSIGN_OR_RETURN(p.store, store::OpenSqliteStore(sqlite, p.clock, p.ids));
+  // We hold the directory's lock, so every earlier server on it is gone: its leases are
+  // abandoned and expire now instead of after the lease.
+  FERRY_ASSIGN_OR_RETURN(int executions, p.store->executions().ExpireLeases(kEngineOwnerPrefix));
+  FERRY_ASSIGN_OR_RETURN(int tasks, p.store->tasks().ExpireLeases(kEmbeddedDelegatePrefix));
+  if (executions > 0 || tasks > 0) {
+    log::Info("resumed " + std::to_string(executions) + " executions and " + std::to_string(tasks) +
+                  " tasks left by a previous server",
+              {{"data", options.data_dir}});
+  }
 
   FERRY_ASSIGN_OR_RETURN(p.http, aws::CurlTransport::Create());
   if (options.static_credentials) {
@@ -129,21 +222,31 @@ Result<std::unique_ptr<ServerRuntime>> ServerRuntime::Start(const ServerRuntimeO
   }
   p.lambda_apis = std::make_unique<delegate::lambda::AwsLambdaApiProvider>(
       *p.http, *p.credentials, p.clock, p.ids, p.limiters, p.retry_quota,
-      delegate::lambda::WaiterOptions{options.waiter_delay, 900});
-  p.connections = std::make_unique<ConnectionAwareProvider>(*p.lambda_apis, *p.store);
+      delegate::lambda::WaiterOptions{options.waiter_delay, 900}, aws::RetryOptions{},
+      // The embedded delegate reads a keys-mode connection's secret from the server's store.
+      [&p](std::string_view name) {
+        return api::deploy::ResolveSecret(p.store->entities(), name);
+      });
   p.lambda_tasks = std::make_unique<delegate::lambda::LambdaTaskHandler>(
-      *p.connections, static_cast<size_t>(std::max(1, options.max_concurrent_tasks)));
+      *p.lambda_apis, static_cast<size_t>(std::max(1, options.max_concurrent_tasks)));
 
   engine::EngineOptions engine_options;
   engine_options.owner = EngineOwner(p.ids);
+  engine_options.lease = options.lease;
   p.engine = std::make_unique<engine::Engine>(*p.store, p.clock, engine_options);
-  p.runner = std::make_unique<engine::Runner>(*p.engine, p.clock);
+  engine::RunnerOptions runner_options;
+  runner_options.on_advanced = [&p] { p.WakeDelegate(); };
+  p.runner = std::make_unique<engine::Runner>(*p.engine, p.clock, runner_options);
 
   p.transport = std::make_unique<engine::EmbeddedTransport>(*p.store, [&p] { p.Wake(); });
   delegate::AgentOptions agent_options;
   agent_options.delegate_id = "embedded-" + engine_options.owner;
   agent_options.max_concurrent_tasks =
       static_cast<size_t>(std::max(1, options.max_concurrent_tasks));
+  agent_options.selectors = options.delegate_selectors;
+  agent_options.lease = options.lease;
+  agent_options.heartbeat = options.heartbeat;
+  // A fallback for tasks enqueued by other processes: this process's engine wakes the agent.
   agent_options.idle_poll = std::chrono::milliseconds(200);
   p.agent = std::make_unique<delegate::DelegateAgent>(*p.transport, p.clock, agent_options);
   for (const char* kind : {delegate::lambda::kSnapshotTask, delegate::lambda::kDeployTask,

@@ -7,6 +7,14 @@
 // DeployService; and the REST API server. A new deployment, an abort and a completed task each
 // wake the engine at once.
 //
+// One server per data directory: Start takes an exclusive flock on DATA/server.lock (holding the
+// pid) for the runtime's life; the kernel drops it when the process dies, even on SIGKILL. A
+// second server on the directory fails at once. Holding the lock proves every lease held by an
+// earlier server process on the directory is abandoned, so Start expires those (engine owners
+// "server-...", embedded delegates "embedded-server-...") before its loops start: a killed
+// server's work resumes as soon as it restarts, not after the lease. Other commands that open
+// the store (`ferry token create --data`) do not take the lock.
+//
 // Stop (also run by the destructor) is graceful and ordered: the API stops accepting requests
 // and ends its streams, the delegate finishes or abandons its tasks (their leases expire and
 // another process, or the next start, resumes them idempotently), then the engine loop stops.
@@ -15,6 +23,7 @@
 // Thread-safe: Stop and WakeEngine may be called from any thread.
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <memory>
@@ -23,6 +32,7 @@
 #include <stop_token>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "api/deploy_service.h"
 #include "aws/credentials.h"
@@ -47,12 +57,35 @@ struct ServerRuntimeOptions {
   // How often the delegate polls a function that is becoming Active / finishing an update.
   std::chrono::milliseconds waiter_delay{1000};
   int api_threads = 16;
+  // Execution and task leases: how long a remote process waits before taking over the work of
+  // a server that died without restarting. heartbeat (the embedded delegate's) < lease.
+  Duration lease = std::chrono::seconds(10);
+  Duration heartbeat = std::chrono::seconds(3);
+  // The embedded delegate's selectors: it claims tasks whose selectors are a subset.
+  std::vector<std::string> delegate_selectors;
 };
+
+// The raw flag values, as the user typed them.
+struct LeaseFlags {
+  std::string lease = "10s";
+  std::string heartbeat = "3s";
+  std::string selectors;
+};
+// Adds --lease, --heartbeat and --delegate-selectors to a command (ferry server, ferry up).
+void AddLeaseFlags(CLI::App& cmd, LeaseFlags& flags);
+
+// Parses the `--lease`, `--heartbeat` and `--delegate-selectors` flags of `ferry server` and
+// `ferry up` into options. kInvalidArgument (a message naming the flag) when a duration is not
+// one of ParseDuration's (e.g. 10s), is not between 1ms and 24h, the heartbeat is not shorter
+// than the lease, or a selector is empty or invalid.
+Status ApplyLeaseFlags(const std::string& lease, const std::string& heartbeat,
+                       const std::string& selectors, ServerRuntimeOptions& options);
 
 class ServerRuntime {
  public:
-  // kFailedPrecondition when the data directory cannot be used, kUnavailable when the address
-  // cannot be bound, kInternal when libcurl cannot start.
+  // kFailedPrecondition when the data directory cannot be used or another ferry server holds
+  // it, kInvalidArgument for bad lease/heartbeat options, kUnavailable when the address cannot
+  // be bound, kInternal when libcurl cannot start.
   static Result<std::unique_ptr<ServerRuntime>> Start(const ServerRuntimeOptions& options);
   ~ServerRuntime();
   ServerRuntime(const ServerRuntime&) = delete;

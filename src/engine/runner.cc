@@ -67,6 +67,7 @@ void Runner::Loop(std::stop_token stop) {
       Sleep(options_.error_backoff, stop);
       continue;
     }
+    if (*advanced > 0 && options_.on_advanced) options_.on_advanced();
     std::optional<TimePoint> next = engine_.TakeNextWake();
     if (*advanced >= options_.batch) continue;  // more may be runnable right now
     Duration sleep = options_.max_idle;

@@ -14,6 +14,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <stop_token>
@@ -28,6 +29,9 @@ struct RunnerOptions {
   Duration max_idle = std::chrono::seconds(5);  // longest sleep without a Wake()
   Duration error_backoff = std::chrono::seconds(1);
   int batch = 16;  // EngineOptions::batch: a RunOnce that advanced this many runs again at once
+  // Called on the runner's thread after every RunOnce that advanced at least one execution
+  // (it may have enqueued delegate tasks): `ferry server` wakes its embedded delegate here.
+  std::function<void()> on_advanced;
 };
 
 class Runner {

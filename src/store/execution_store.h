@@ -194,6 +194,12 @@ class ExecutionStore {
                               std::optional<TimePoint> wake_at) = 0;
   // Makes the execution runnable now (e.g. an approval arrived). No-op when terminal.
   virtual Status Wake(std::string_view id) = 0;
+  // Crash takeover: expires now the lease of every non-terminal execution whose lease_owner
+  // starts with owner_prefix (and makes it runnable now), so the next ClaimRunnable takes it at
+  // once. Only for a caller that knows those owners are dead (a server holding the data
+  // directory's lock). Returns how many were expired; other owners are untouched.
+  // kInvalidArgument when owner_prefix is empty.
+  virtual Result<int> ExpireLeases(std::string_view owner_prefix) = 0;
 
   // Compare-and-set on the status (see ExecutionTransition). Entering a terminal status sets
   // ended_at and frees the lease. kNotFound, kFailedPrecondition (stale from or lease lost).

@@ -108,6 +108,12 @@ class TaskStore {
   virtual Result<TaskRecord> Complete(const TaskLease& lease, const TaskOutcome& outcome) = 0;
   // Cancels a queued or leased task. kFailedPrecondition when it already ended.
   virtual Result<TaskRecord> Cancel(std::string_view id, std::string_view actor) = 0;
+  // Crash takeover: expires now the lease of every leased task whose lease_owner starts with
+  // owner_prefix, so the next ClaimNext takes it at once (as attempt + 1, or fails it when that
+  // was its last attempt). Only for a caller that knows those owners are dead. Returns how many
+  // were expired; other owners and ended tasks are untouched. kInvalidArgument when
+  // owner_prefix is empty.
+  virtual Result<int> ExpireLeases(std::string_view owner_prefix) = 0;
 };
 
 }  // namespace ferry::store

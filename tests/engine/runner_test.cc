@@ -2,6 +2,7 @@
 // FakeClock; waits are on conditions with a real-time deadline, never fixed sleeps.
 #include "engine/runner.h"
 
+#include <atomic>
 #include <functional>
 #include <thread>
 
@@ -37,6 +38,21 @@ TEST_F(RunnerTest, AWakeRunsTheEngineWithoutWaitingForAPoll) {
   runner.Wake();
   EXPECT_TRUE(Eventually([&] { return Status(e->id) == ExecutionStatus::kRunning; }))
       << "the clock never moved: only the wake can have run it";
+  runner.Stop();
+}
+
+TEST_F(RunnerTest, OnAdvancedRunsAfterARoundThatAdvancedSomething) {
+  std::atomic<int> advanced{0};
+  Runner runner(*engine_, clock_,
+                RunnerOptions{.max_idle = std::chrono::hours(1),
+                              .on_advanced = [&advanced] { advanced.fetch_add(1); }});
+  runner.Start();
+  ASSERT_TRUE(Eventually([&] { return runner.rounds() >= 1 && clock_.sleepers() >= 1; }));
+  EXPECT_EQ(advanced.load(), 0) << "an empty round advanced nothing";
+  auto e = engine_->StartDeploy(Request("SHA-1"));
+  ASSERT_TRUE(e.ok());
+  runner.Wake();
+  EXPECT_TRUE(Eventually([&] { return advanced.load() >= 1; }));
   runner.Stop();
 }
 

@@ -73,11 +73,39 @@ Result<bool> DelegateAgent::RunOne(std::stop_token stop) {
   return true;
 }
 
+void DelegateAgent::Wake() {
+  std::lock_guard lock(wake_mu_);
+  ++wake_generation_;
+  idle_wake_.request_stop();
+  idle_wake_ = std::stop_source();
+}
+
+uint64_t DelegateAgent::WakeGeneration() {
+  std::lock_guard lock(wake_mu_);
+  return wake_generation_;
+}
+
+void DelegateAgent::IdleSleep(uint64_t seen, std::stop_token stop) {
+  std::stop_token woken;
+  {
+    std::lock_guard lock(wake_mu_);
+    if (wake_generation_ != seen) return;  // woken while claiming: claim again first
+    woken = idle_wake_.get_token();
+  }
+  std::stop_source interrupt;
+  std::stop_callback on_stop(stop, [&interrupt] { interrupt.request_stop(); });
+  std::stop_callback on_wake(woken, [&interrupt] { interrupt.request_stop(); });
+  clock_.SleepFor(options_.idle_poll, interrupt.get_token());
+}
+
 void DelegateAgent::Run(std::stop_token stop) {
   auto worker = [this, stop] {
     while (!stop.stop_requested()) {
+      // Read before claiming: a task enqueued (and woken for) after an empty claim is not slept
+      // through.
+      const uint64_t seen = WakeGeneration();
       auto ran = RunOne(stop);
-      if (!ran.ok() || !*ran) clock_.SleepFor(options_.idle_poll, stop);
+      if (!ran.ok() || !*ran) IdleSleep(seen, stop);
     }
   };
   std::vector<std::jthread> workers;

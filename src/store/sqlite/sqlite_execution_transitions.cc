@@ -126,6 +126,24 @@ Status SqliteExecutionStore::ReleaseLease(std::string_view id, std::string_view 
   });
 }
 
+Result<int> SqliteExecutionStore::ExpireLeases(std::string_view owner_prefix) {
+  FERRY_RETURN_IF_ERROR(CheckName(owner_prefix, "lease owner prefix"));
+  int expired = 0;
+  FERRY_RETURN_IF_ERROR(context_.db.Write([&](Connection& c) -> Status {
+    // substr, not LIKE: '%' and '_' in an owner are literal characters.
+    FERRY_ASSIGN_OR_RETURN(
+        Statement expire,
+        c.Prepare("UPDATE executions SET lease_expires_at_ms = min(lease_expires_at_ms, ?2), "
+                  "wake_at_ms = min(wake_at_ms, ?2) WHERE ended_at_ms IS NULL AND "
+                  "lease_owner IS NOT NULL AND lease_expires_at_ms IS NOT NULL AND "
+                  "substr(lease_owner, 1, length(?1)) = ?1"));
+    FERRY_RETURN_IF_ERROR(expire.Bind(1, owner_prefix).Bind(2, context_.NowMs()).Run());
+    expired = static_cast<int>(c.Changes());
+    return Ok();
+  }));
+  return expired;
+}
+
 Status SqliteExecutionStore::Wake(std::string_view id) {
   FERRY_RETURN_IF_ERROR(CheckName(id, "execution id"));
   return context_.db.Write([&](Connection& c) -> Status {

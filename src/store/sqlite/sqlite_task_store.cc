@@ -213,4 +213,21 @@ Result<TaskRecord> SqliteTaskStore::Cancel(std::string_view id, std::string_view
   return std::move(*task);
 }
 
+Result<int> SqliteTaskStore::ExpireLeases(std::string_view owner_prefix) {
+  FERRY_RETURN_IF_ERROR(CheckName(owner_prefix, "lease owner prefix"));
+  int expired = 0;
+  FERRY_RETURN_IF_ERROR(context_.db.Write([&](Connection& c) -> Status {
+    // substr, not LIKE: '%' and '_' in an owner are literal characters.
+    FERRY_ASSIGN_OR_RETURN(
+        Statement expire,
+        c.Prepare("UPDATE tasks SET lease_expires_at_ms = min(lease_expires_at_ms, ?2) "
+                  "WHERE status = 'leased' AND lease_owner IS NOT NULL AND "
+                  "substr(lease_owner, 1, length(?1)) = ?1"));
+    FERRY_RETURN_IF_ERROR(expire.Bind(1, owner_prefix).Bind(2, context_.NowMs()).Run());
+    expired = static_cast<int>(c.Changes());
+    return Ok();
+  }));
+  return expired;
+}
+
 }  // namespace ferry::store::sqlite

@@ -5,6 +5,8 @@
 
 #include <deque>
 #include <mutex>
+#include <thread>
+#include <vector>
 
 #include "delegate/protocol/agent.h"
 
@@ -196,6 +198,66 @@ TEST(DelegateAgentTest, LostLeaseStopsTheHandler) {
   runner.join();
   ASSERT_EQ(transport.completed.size(), 1u);
   EXPECT_THAT(transport.completed[0].second.error, HasSubstr("lease lost"));
+}
+
+// The fake clock never advances: only Wake() can end the hour-long idle sleep.
+TEST(DelegateAgentTest, WakeEndsTheIdleSleepAndTheTaskIsClaimedAtOnce) {
+  RecordingTransport transport;
+  FakeClock clock;
+  AgentOptions options;
+  options.idle_poll = std::chrono::hours(1);
+  options.max_concurrent_tasks = 1;
+  DelegateAgent agent(transport, clock, options);
+  EchoHandler echo;
+  agent.Register("echo", echo);
+  std::jthread run([&](std::stop_token stop) { agent.Run(stop); });
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (clock.sleepers() < 1 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ASSERT_GE(clock.sleepers(), 1) << "the agent never went idle";
+  TaskAssignment a = Assignment();
+  a.kind = "echo";
+  {
+    std::lock_guard lock(transport.mu);
+    transport.queue.push_back(a);
+  }
+  agent.Wake();
+  bool done = false;
+  while (!done && std::chrono::steady_clock::now() < deadline) {
+    {
+      std::lock_guard lock(transport.mu);
+      done = !transport.completed.empty();
+    }
+    if (!done) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  run.request_stop();
+  run.join();
+  ASSERT_TRUE(done) << "the task was not claimed after Wake()";
+  EXPECT_TRUE(transport.completed[0].second.succeeded);
+}
+
+// Wake from several threads while the agent runs, with nothing to claim: no deadlock, Run still
+// stops promptly.
+TEST(DelegateAgentTest, WakeIsSafeFromAnyThread) {
+  RecordingTransport transport;
+  FakeClock clock;
+  AgentOptions options;
+  options.idle_poll = std::chrono::hours(1);
+  options.max_concurrent_tasks = 3;
+  DelegateAgent agent(transport, clock, options);
+  std::jthread run([&](std::stop_token stop) { agent.Run(stop); });
+  {
+    std::vector<std::jthread> wakers;
+    for (int i = 0; i < 4; ++i) {
+      wakers.emplace_back([&] {
+        for (int j = 0; j < 200; ++j) agent.Wake();
+      });
+    }
+  }
+  run.request_stop();
+  run.join();
+  EXPECT_TRUE(transport.completed.empty());
 }
 
 }  // namespace
