@@ -11,7 +11,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -33,9 +35,9 @@ inline constexpr char kRole[] = "arn:aws:iam::000000000000:role/e2e";
 class DeployE2eTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    sandbox_ = SandboxProcess::Start(dir_.Sub("sandbox"));
+    sandbox_ = SandboxProcess::Start(dir_.Sub("sandbox"), sandbox_flags_, sandbox_update_delay_);
     ASSERT_TRUE(sandbox_->ok()) << sandbox_->diagnostics();
-    server_ = ServerProcess::Start(dir_.Sub("data"));
+    server_ = ServerProcess::Start(dir_.Sub("data"), server_options_);
     ASSERT_TRUE(server_->ok()) << server_->diagnostics();
     api_ = std::make_unique<ApiClient>(server_->url(), server_->token());
 
@@ -144,18 +146,33 @@ class DeployE2eTest : public ::testing::Test {
     ASSERT_EQ(r.status, 200) << r.Describe();
   }
 
-  // POST /api/v1/deployments of s3://artifacts/KEY to dev; waits; the final execution.
-  Json Deploy(const std::string& key) {
+  // POST /api/v1/deployments of s3://artifacts/KEY to dev; the execution id ("" on failure).
+  std::string StartDeploy(const std::string& key) {
     ApiResponse r = api_->Post("/api/v1/deployments",
                                Json{{"application", "shop"},
                                     {"service", "api"},
                                     {"environment", "dev"},
                                     {"artifact", {{"s3Bucket", kBucket}, {"s3Key", key}}}});
     EXPECT_EQ(r.status, 201) << r.Describe();
-    if (r.status != 201) return Json();
-    Json done = api_->WaitForExecution(Str(r.json, "id"));
-    EXPECT_FALSE(done.is_null()) << "execution " << Str(r.json, "id") << " did not finish";
+    return r.status == 201 ? Str(r.json, "id") : "";
+  }
+  // StartDeploy, then waits; the final execution (null when it did not finish).
+  Json Deploy(const std::string& key) {
+    const std::string id = StartDeploy(key);
+    if (id.empty()) return Json();
+    Json done = api_->WaitForExecution(id);
+    EXPECT_FALSE(done.is_null()) << "execution " << id << " did not finish";
     return done;
+  }
+  // The sandbox's fault admin endpoint (docs/sandbox.md): METHOD /_ferry/faults [body]; the
+  // HTTP status (0 when the request failed).
+  int SandboxFaults(const std::string& method, const Json& body = Json()) {
+    httplib::Client admin(sandbox_->url());
+    httplib::Result r = method == "DELETE" ? admin.Delete("/_ferry/faults")
+                        : method == "PUT"
+                            ? admin.Put("/_ferry/faults", DumpJson(body), "application/json")
+                            : admin.Post("/_ferry/faults", DumpJson(body), "application/json");
+    return r ? r->status : 0;
   }
   Json Rollback(const std::optional<std::string>& to_execution) {
     Json body = {{"application", "shop"}, {"service", "api"}, {"environment", "dev"}};
@@ -178,6 +195,31 @@ class DeployE2eTest : public ::testing::Test {
       }
       for (const Json& d : (*outputs)["deployments"]) out[Str(d, "functionName")] = d;
     }
+    return out;
+  }
+
+  // Every error an execution shows a user, one per line: the execution's, each step's
+  // ("STEP: message") and each function's in a deploy step's outputs ("FUNCTION: code message").
+  static std::string Errors(const Json& execution) {
+    std::string out = Str(execution, "error") + "\n";
+    if (!execution.is_object() || !execution.contains("steps")) return out;
+    for (const Json& step : execution["steps"]) {
+      if (!Str(step, "error").empty()) out += Str(step, "name") + ": " + Str(step, "error") + "\n";
+    }
+    for (const auto& [function, d] : StepDeployments(execution)) {
+      const auto error = d.find("error");
+      if (error == d.end() || !error->is_object()) continue;
+      out += function + ": " + Str(*error, "code") + " " + Str(*error, "message") + "\n";
+    }
+    return out;
+  }
+
+  // The text of an execution's first 1000 log lines (GET /api/v1/executions/ID/logs), one a line.
+  std::string Logs(const std::string& execution_id) {
+    ApiResponse r = api_->Get("/api/v1/executions/" + execution_id + "/logs?limit=1000");
+    if (r.status != 200 || !r.json.contains("items")) return "(logs: " + r.Describe() + ")";
+    std::string out;
+    for (const Json& line : r.json["items"]) out += Str(line, "text") + "\n";
     return out;
   }
 
@@ -209,6 +251,80 @@ class DeployE2eTest : public ::testing::Test {
     if (!parsed.ok() || !parsed->is_object()) return "(payload " + r->payload + ")";
     return parsed->value("build", "(no build in " + r->payload + ")");
   }
+
+  // What the AWS side must look like after `executions` (ids in start order, one service) deployed
+  // `functions` (AWS names); the problems found, empty when all hold:
+  //   - every execution ended in one of `allowed`;
+  //   - every alias "dev" points exactly at the version the last succeeded execution's deploy
+  //     step outputs name, and that version exists with the recorded codeSha256;
+  //   - no two published versions of a function hold the same CodeSha256 (nothing published
+  //     twice: the configuration does not change between the deployments).
+  std::vector<std::string> CheckDeployInvariants(const std::vector<std::string>& executions,
+                                                 const std::vector<std::string>& functions,
+                                                 const std::set<std::string>& allowed) {
+    std::vector<std::string> problems;
+    std::map<std::string, Json> last;  // function → its record in the last succeeded execution
+    for (const auto& id : executions) {
+      ApiResponse r = api_->Get("/api/v1/executions/" + id);
+      if (r.status != 200) {
+        problems.push_back("GET execution " + id + ": " + r.Describe());
+        continue;
+      }
+      const std::string status = Str(r.json, "status");
+      if (allowed.count(status) == 0) {
+        problems.push_back("execution " + id + " ended " + status + ": " + Str(r.json, "error"));
+      }
+      if (status == "succeeded") last = StepDeployments(r.json);
+    }
+    for (const auto& f : functions) {
+      auto versions = lambda_->ListAllVersions(f);
+      if (!versions.ok()) {
+        if (last.count(f) != 0) problems.push_back(f + ": " + versions.error().message);
+        continue;
+      }
+      std::map<std::string, std::string> sha_of;  // version → CodeSha256
+      std::map<std::string, std::string> holder;  // CodeSha256 → first version holding it
+      for (const auto& v : *versions) {
+        if (v.version == "$LATEST") continue;
+        sha_of[v.version] = v.code_sha256;
+        auto [it, fresh] = holder.emplace(v.code_sha256, v.version);
+        if (!fresh) {
+          problems.push_back(f + ": versions " + it->second + " and " + v.version +
+                             " both hold code " + v.code_sha256 + " (published twice)");
+        }
+      }
+      auto aliases = lambda_->ListAllAliases(f);
+      if (!aliases.ok()) {
+        problems.push_back(f + ": ListAliases: " + aliases.error().message);
+        continue;
+      }
+      if (last.count(f) == 0) {
+        if (!aliases->empty()) problems.push_back(f + ": has aliases but no deployment succeeded");
+        continue;
+      }
+      const std::string want = Str(last[f], "version");
+      const std::string want_sha = Str(last[f], "codeSha256");
+      for (const auto& a : *aliases) {
+        if (a.function_version != want || !a.routing.empty()) {
+          problems.push_back(f + ": alias " + a.name + " points at " + a.function_version +
+                             " but the last succeeded execution recorded " + want);
+        }
+      }
+      if (aliases->empty()) problems.push_back(f + ": no alias after a succeeded deployment");
+      if (sha_of.count(want) == 0) {
+        problems.push_back(f + ": recorded version " + want + " does not exist");
+      } else if (sha_of[want] != want_sha) {
+        problems.push_back(f + ": version " + want + " holds " + sha_of[want] + ", recorded " +
+                           want_sha);
+      }
+    }
+    return problems;
+  }
+
+  // Set in a derived fixture's constructor (SetUp reads them).
+  std::vector<std::string> sandbox_flags_;      // extra `ferry sandbox` flags (--fault, --quota)
+  std::string sandbox_update_delay_ = "100ms";  // `ferry sandbox --update-delay`
+  ServerOptions server_options_;                // `ferry server` flags and environment
 
   TempDir dir_;
   std::unique_ptr<SandboxProcess> sandbox_;

@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include <cstdlib>
-#include <iostream>
 
 #include "common/json.h"
 #include "store/sqlite/sqlite_store.h"
@@ -358,29 +357,6 @@ std::vector<std::string> CheckInvariants(Rig& rig, const std::vector<std::string
     }
   }
   return problems;
-}
-
-void RunWorkerIfAsked() {
-  const char* data = std::getenv("FERRY_FAULT_WORKER_DATA");
-  const char* sandbox = std::getenv("FERRY_FAULT_WORKER_SANDBOX");
-  const char* owner = std::getenv("FERRY_FAULT_WORKER_OWNER");
-  if (data == nullptr || sandbox == nullptr || owner == nullptr) return;
-  Rig rig;
-  RigOptions options;
-  options.owner = owner;
-  options.delegate_id = owner;
-  options.engine_lease = std::chrono::seconds(2);
-  options.task_lease = std::chrono::seconds(2);
-  options.heartbeat = std::chrono::milliseconds(400);
-  options.retry.max_attempts = 5;
-  options.retry.base_delay = std::chrono::milliseconds(100);
-  Status opened = rig.Open(sandbox, data, options);
-  if (!opened.ok()) {
-    std::cerr << "worker: " << opened.error().message << "\n";
-    _exit(3);
-  }
-  std::cerr << "worker " << owner << " running\n";
-  for (;;) pause();
 }
 
 }  // namespace ferry::faults

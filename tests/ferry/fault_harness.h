@@ -3,8 +3,8 @@
 // SQLite store, the engine on a loop thread, the embedded delegate agent with the Lambda task
 // handlers over the real aws clients — so faults are exercised through the real HTTP path.
 //
-// The rig can also run as a separate worker process (RunWorkerIfAsked, driven by environment
-// variables), which the crash test SIGKILLs and restarts on the same data directory.
+// The crash test runs at the process level instead: tests/ferry/server_crash_test.cc SIGKILLs the
+// real `ferry server` binary and restarts it on the same data directory.
 //
 // Not thread-safe: one test thread drives a Sandbox/Rig; the rig's own threads are internal.
 #pragma once
@@ -176,9 +176,5 @@ Result<FunctionView> View(delegate::lambda::LambdaApi& lambda, const std::string
 std::vector<std::string> CheckInvariants(Rig& rig, const std::vector<std::string>& executions,
                                          const std::vector<std::string>& functions,
                                          const std::set<store::ExecutionStatus>& allowed);
-
-// When the environment names a worker (FERRY_FAULT_WORKER_DATA, FERRY_FAULT_WORKER_SANDBOX,
-// FERRY_FAULT_WORKER_OWNER), runs a rig until killed and never returns; otherwise returns.
-void RunWorkerIfAsked();
 
 }  // namespace ferry::faults
