@@ -62,6 +62,37 @@ void Engine::LogLine(const std::string& execution_id, std::optional<int> step,
   (void)store_.logs().Append(execution_id, {store::NewLogLine{step, level, "engine", text}});
 }
 
+Status Engine::Move(store::ExecutionRecord& e, store::ExecutionTransition t) {
+  if (store::IsTerminal(t.to) && t.log.empty()) {
+    store::LogLevel level = store::LogLevel::kError;
+    std::string text;
+    switch (t.to) {
+      case ExecutionStatus::kSucceeded:
+        level = store::LogLevel::kInfo;
+        text = "execution succeeded";
+        break;
+      case ExecutionStatus::kRolledBack:
+        level = store::LogLevel::kInfo;
+        text = "rolled back";
+        break;
+      case ExecutionStatus::kAborted:
+        level = store::LogLevel::kWarn;
+        text = "aborted by " + e.abort_requested_by.value_or("a user");
+        break;
+      case ExecutionStatus::kRollbackFailed:
+        text = t.error.value_or("rollback failed");
+        break;
+      default:
+        text = "execution " + std::string(store::ExecutionStatusName(t.to)) +
+               (t.error ? ": " + *t.error : "");
+        break;
+    }
+    t.log.push_back(store::NewLogLine{std::nullopt, level, "engine", std::move(text)});
+  }
+  FERRY_ASSIGN_OR_RETURN(e, store_.executions().Transition(t));
+  return Ok();
+}
+
 Result<store::ExecutionRecord> Engine::StartDeploy(const DeployRequest& r) {
   if (r.application.empty() || r.service.empty() || r.environment.empty()) {
     return Error{ErrorCode::kInvalidArgument,
@@ -389,8 +420,7 @@ Status Engine::BeginRollback(store::ExecutionRecord& e, const std::vector<store:
   for (const auto& step : steps) {
     if (step.status == StepStatus::kFailed && step.error) t.error = step.name + ": " + *step.error;
   }
-  FERRY_ASSIGN_OR_RETURN(e, store_.executions().Transition(t));
-  return Ok();
+  return Move(e, std::move(t));
 }
 
 Status Engine::Advance(store::ExecutionRecord e) {
@@ -430,8 +460,7 @@ Status Engine::Advance(store::ExecutionRecord e) {
           if (strategy == FailureStrategy::kAbort) {
             store::ExecutionTransition t{e.id, e.status, ExecutionStatus::kFailed, options_.owner};
             t.error = failed->name + ": " + failed->error.value_or("failed");
-            FERRY_ASSIGN_OR_RETURN(e, store_.executions().Transition(t));
-            return Ok();
+            return Move(e, std::move(t));
           }
           LogLine(e.id, std::nullopt, store::LogLevel::kWarn, "rolling back");
           FERRY_RETURN_IF_ERROR(BeginRollback(e, steps, ExecutionStatus::kRunning));
@@ -442,9 +471,7 @@ Status Engine::Advance(store::ExecutionRecord e) {
           for (const auto& step : steps) outputs[step.name] = ParseOr(step.outputs_json);
           store::ExecutionTransition t{e.id, e.status, ExecutionStatus::kSucceeded, options_.owner};
           t.outputs_json = DumpJson(outputs);
-          FERRY_ASSIGN_OR_RETURN(e, store_.executions().Transition(t));
-          LogLine(e.id, std::nullopt, store::LogLevel::kInfo, "execution succeeded");
-          return Ok();
+          return Move(e, std::move(t));
         }
         FERRY_ASSIGN_OR_RETURN(auto outcome, AdvanceStep(e, *next));
         if (outcome == StepOutcome::kWait) return release(*next);
@@ -456,9 +483,8 @@ Status Engine::Advance(store::ExecutionRecord e) {
         if (strategy == FailureStrategy::kRollback) {
           FERRY_RETURN_IF_ERROR(BeginRollback(e, steps, ExecutionStatus::kAborting));
         } else {
-          FERRY_ASSIGN_OR_RETURN(e,
-                                 store_.executions().Transition(
-                                     {e.id, e.status, ExecutionStatus::kAborted, options_.owner}));
+          FERRY_RETURN_IF_ERROR(
+              Move(e, {e.id, e.status, ExecutionStatus::kAborted, options_.owner}));
         }
         continue;
       }
@@ -482,19 +508,19 @@ Status Engine::Advance(store::ExecutionRecord e) {
                                                                    : ExecutionStatus::kRolledBack),
                                        options_.owner};
           if (!ok) t.error = "rollback failed: " + rollback->error.value_or("unknown error");
-          FERRY_ASSIGN_OR_RETURN(e, store_.executions().Transition(t));
           if (ok) {
+            // Before the terminal move (idempotent): a crash in between lands here again, so a
+            // rolled-back execution never keeps records that claim its versions are live.
             store::DeploymentFilter filter;
             filter.execution_id = e.id;
             FERRY_ASSIGN_OR_RETURN(auto records, store_.deployments().List(filter));
             for (const auto& r : records) {
+              if (r.state == store::DeploymentState::kRolledBack) continue;
               FERRY_RETURN_IF_ERROR(store_.deployments().SetState(
                   r.id, store::DeploymentState::kRolledBack, "engine"));
             }
           }
-          LogLine(e.id, std::nullopt, ok ? store::LogLevel::kInfo : store::LogLevel::kError,
-                  ok ? "rolled back" : "rollback failed");
-          return Ok();
+          return Move(e, std::move(t));
         }
         FERRY_ASSIGN_OR_RETURN(auto outcome, AdvanceStep(e, *rollback));
         if (outcome == StepOutcome::kWait) return release(*rollback);

@@ -148,6 +148,9 @@ class Engine {
   Status CancelActive(const store::ExecutionRecord& e, const std::vector<store::StepRecord>& steps);
   void LogLine(const std::string& execution_id, std::optional<int> step, store::LogLevel level,
                const std::string& text);
+  // Commits t and updates e. A move to a terminal status carries the log line that says how the
+  // execution ended, in the same transaction, so `logs -f` never stops before that line.
+  Status Move(store::ExecutionRecord& e, store::ExecutionTransition t);
 
   store::Store& store_;
   Clock& clock_;

@@ -20,6 +20,7 @@
 
 #include "common/clock.h"
 #include "common/result.h"
+#include "store/log_store.h"
 #include "store/task_store.h"
 
 namespace ferry::store {
@@ -129,6 +130,10 @@ struct ExecutionTransition {
   std::optional<std::string> outputs_json;  // replaces outputs when set
   std::optional<std::string> error;         // replaces error when set
   std::string actor = "engine";
+  // Appended to the execution's log in the same transaction (at most kMaxPageSize lines): a
+  // reader that sees the new status also sees these lines — a follower that stops at a terminal
+  // status never misses the line that says how the execution ended.
+  std::vector<NewLogLine> log;
 };
 
 struct StepTransition {

@@ -75,6 +75,13 @@ class EngineTest : public ::testing::Test {
   }
 
   // Runs engine and delegate until the execution ends; time moves only when both are idle.
+  // The text of the execution's last log line ("" when it has none).
+  std::string LastLogLine(const std::string& id) {
+    auto lines = store_->logs().Read({.execution_id = id, .limit = 1000});
+    EXPECT_TRUE(lines.ok());
+    return lines.ok() && !lines->empty() ? lines->back().text : "";
+  }
+
   store::ExecutionRecord Drive(const std::string& id) {
     for (int i = 0; i < 200; ++i) {
       auto e = store_->executions().Get(id);

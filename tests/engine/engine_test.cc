@@ -45,6 +45,7 @@ TEST_F(EngineTest, DeploySucceedsAndRecordsEachFunction) {
   for (const auto& line : *logs)
     saw_publish |= line.text.find("PublishVersion") != std::string::npos;
   EXPECT_TRUE(saw_publish);
+  EXPECT_EQ(LastLogLine(e->id), "execution succeeded");
 
   // The same deployment again publishes nothing.
   auto again = engine_->StartDeploy(Request("SHA-1"));
@@ -69,6 +70,7 @@ TEST_F(EngineTest, FailureRollsBackEveryAliasToItsSnapshot) {
   auto done = Drive(e->id);
   EXPECT_EQ(done.status, ExecutionStatus::kRolledBack);
   EXPECT_THAT(done.error.value_or(""), HasSubstr("not authorized to tag"));
+  EXPECT_EQ(LastLogLine(e->id), "rolled back");
   EXPECT_EQ(Alias("orders-api", "dev"), "1");
   EXPECT_EQ(Alias("orders-api", "live"), "1");
   EXPECT_EQ(Alias("orders-worker", "dev"), "1");
@@ -91,6 +93,7 @@ TEST_F(EngineTest, AbortStrategyLeavesTheFunctionsAsTheyAre) {
   r.failure_strategy = FailureStrategy::kAbort;
   auto done = Drive(engine_->StartDeploy(r)->id);
   EXPECT_EQ(done.status, ExecutionStatus::kFailed);
+  EXPECT_THAT(LastLogLine(done.id), HasSubstr("execution failed: deploy: "));
   EXPECT_EQ(Alias("orders-api", "dev"), "2");
 }
 
@@ -123,6 +126,7 @@ TEST_F(EngineTest, AbortDuringADeployRollsBackAndEndsAborted) {
   ASSERT_TRUE(store_->executions().RequestAbort(e->id, "bob").ok());
   auto done = Drive(e->id);
   EXPECT_EQ(done.status, ExecutionStatus::kAborted);
+  EXPECT_EQ(LastLogLine(e->id), "aborted by bob");
   EXPECT_EQ(Alias("orders-api", "dev"), "1");
   EXPECT_EQ(Alias("orders-worker", "dev"), "1");
 }

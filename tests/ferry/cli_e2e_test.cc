@@ -197,6 +197,20 @@ TEST(CliAgainstUp, DeploysFollowsAndRollsBackTheSample) {
   ASSERT_EQ(done.exit_code, 0) << done.err;
   EXPECT_EQ(ParseJson(done.out).value_or(Json())["status"], "succeeded") << done.out;
 
+  // Following a running execution from its start ends with the line that says how it ended
+  // (the engine commits that line with the terminal status, so the stream never ends before it).
+  Outcome started = ferry({"deploy", target, "--env", env_name, "--artifact",
+                           (*page)["items"][0].value("artifactId", ""), "-o", "json"});
+  ASSERT_EQ(started.exit_code, 0) << started.err;
+  const std::string running = ParseJson(started.out).value_or(Json()).value("id", "");
+  ASSERT_FALSE(running.empty()) << started.out;
+  Outcome tail = ferry({"logs", running, "-f", "-o", "json"});
+  ASSERT_EQ(tail.exit_code, 0) << tail.err;
+  std::string last_line = tail.out.substr(0, tail.out.find_last_not_of('\n') + 1);
+  last_line = last_line.substr(last_line.rfind('\n') + 1);
+  EXPECT_EQ(ParseJson(last_line).value_or(Json()).value("text", ""), "execution succeeded")
+      << tail.out;
+
   Outcome rollback =
       ferry({"rollback", target, "--env", env_name, "--to", first, "--wait", "-o", "json"});
   EXPECT_EQ(rollback.exit_code, 0) << rollback.out << rollback.err;

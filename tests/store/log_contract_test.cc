@@ -102,5 +102,51 @@ TEST_P(StoreContractTest, ConcurrentLogAppendsStayGapless) {
   }
 }
 
+// The line that says how an execution ended commits with the status: a follower that reads the
+// terminal status and then the log always finds it; a transition that loses writes no line.
+TEST_P(StoreContractTest, TransitionLogLinesCommitWithTheStatus) {
+  ExecutionRecord e = CreateExecution();
+  auto& executions = store().executions();
+  SecretMasker::Global().Register("s3cr3t-in-a-transition-line");
+  FERRY_ASSERT_OK(store().logs().Append(e.id, {{.source = "engine", .text = "started"}}));
+  FERRY_ASSERT_OK(executions.Transition(
+      {.id = e.id, .from = ExecutionStatus::kQueued, .to = ExecutionStatus::kRunning}));
+  auto done = executions.Transition(
+      {.id = e.id,
+       .from = ExecutionStatus::kRunning,
+       .to = ExecutionStatus::kFailed,
+       .log = {{.level = LogLevel::kError,
+                .source = "engine",
+                .text = "execution failed: s3cr3t-in-a-transition-line was refused"}}});
+  FERRY_ASSERT_OK(done);
+  auto lines = store().logs().Read({.execution_id = e.id});
+  FERRY_ASSERT_OK(lines);
+  ASSERT_EQ(lines->size(), 2u);
+  EXPECT_EQ(lines->back().sequence, 2);
+  EXPECT_EQ(lines->back().level, LogLevel::kError);
+  EXPECT_EQ(lines->back().text.find("s3cr3t"), std::string::npos)
+      << "transition log lines are masked like appended ones";
+  SecretMasker::Global().Unregister("s3cr3t-in-a-transition-line");
+
+  // A stale writer loses: neither its status nor its line is written.
+  auto stale =
+      executions.Transition({.id = e.id,
+                             .from = ExecutionStatus::kRunning,
+                             .to = ExecutionStatus::kSucceeded,
+                             .log = {{.source = "engine", .text = "execution succeeded"}}});
+  ASSERT_FALSE(stale.ok());
+  EXPECT_EQ(store().logs().Read({.execution_id = e.id})->size(), 2u);
+
+  // Bad lines are refused before anything is written.
+  ExecutionRecord other = CreateExecution();
+  auto bad = executions.Transition({.id = other.id,
+                                    .from = ExecutionStatus::kQueued,
+                                    .to = ExecutionStatus::kRunning,
+                                    .log = {{.step_index = -1, .source = "engine", .text = "x"}}});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(executions.Get(other.id)->status, ExecutionStatus::kQueued);
+}
+
 }  // namespace
 }  // namespace ferry::store::testing

@@ -8,6 +8,7 @@
 #include "store/limits.h"
 #include "store/sqlite/execution_rows.h"
 #include "store/sqlite/sqlite_execution_store.h"
+#include "store/sqlite/sqlite_log_store.h"
 #include "store/sqlite/task_rows.h"
 
 namespace ferry::store::sqlite {
@@ -163,6 +164,7 @@ Result<ExecutionRecord> SqliteExecutionStore::Transition(const ExecutionTransiti
   if (t.error && t.error->size() > kMaxDocumentBytes) {
     return Error{ErrorCode::kPayloadTooLarge, "execution error message is too large", {}};
   }
+  FERRY_ASSIGN_OR_RETURN(std::vector<std::string> log_texts, PrepareLogLines(t.log));
   std::optional<ExecutionRecord> after;
   FERRY_RETURN_IF_ERROR(context_.db.Write([&](Connection& c) -> Status {
     int64_t now = context_.NowMs();
@@ -188,6 +190,7 @@ Result<ExecutionRecord> SqliteExecutionStore::Transition(const ExecutionTransiti
     FERRY_RETURN_IF_ERROR(update.Run());
     if (c.Changes() != 1) return FailedPrecondition("execution " + t.id + " changed concurrently");
     FERRY_ASSIGN_OR_RETURN(ExecutionRecord updated, MustLoad(c, t.id));
+    FERRY_RETURN_IF_ERROR(InsertLogLines(c, now, t.id, t.log, log_texts));
     Json details = {{"from", ExecutionStatusName(t.from)}, {"to", ExecutionStatusName(t.to)}};
     FERRY_RETURN_IF_ERROR(InsertAudit(c, context_,
                                       AuditEntry{.actor = t.actor,

@@ -30,9 +30,7 @@ std::string CleanLine(std::string_view text) {
 
 }  // namespace
 
-Result<int64_t> SqliteLogStore::Append(std::string_view execution_id,
-                                       const std::vector<NewLogLine>& lines) {
-  FERRY_RETURN_IF_ERROR(CheckName(execution_id, "execution id"));
+Result<std::vector<std::string>> PrepareLogLines(const std::vector<NewLogLine>& lines) {
   if (lines.size() > static_cast<size_t>(kMaxPageSize)) {
     return InvalidArgument("at most " + std::to_string(kMaxPageSize) + " log lines per append");
   }
@@ -43,34 +41,48 @@ Result<int64_t> SqliteLogStore::Append(std::string_view execution_id,
     if (line.step_index && *line.step_index < 0) return InvalidArgument("step index is negative");
     texts.push_back(CleanLine(line.text));
   }
+  return texts;
+}
+
+Result<int64_t> InsertLogLines(Connection& c, int64_t now_ms, std::string_view execution_id,
+                               const std::vector<NewLogLine>& lines,
+                               const std::vector<std::string>& texts) {
+  // Gapless per-execution numbering; safe because the transaction holds the write lock.
+  FERRY_ASSIGN_OR_RETURN(
+      Statement max_seq,
+      c.Prepare("SELECT coalesce(max(sequence), 0) FROM log_lines WHERE execution_id = ?1"));
+  FERRY_ASSIGN_OR_RETURN(bool row, max_seq.Bind(1, execution_id).Step());
+  int64_t last = row ? max_seq.Int(0) : 0;
+  max_seq.Reset();
+  if (lines.empty()) return last;
+  FERRY_ASSIGN_OR_RETURN(
+      Statement insert,
+      c.Prepare("INSERT INTO log_lines (execution_id, sequence, step_index, level, source, "
+                "text, at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
+  for (size_t i = 0; i < lines.size(); ++i) {
+    insert.Bind(1, execution_id).Bind(2, ++last);
+    if (lines[i].step_index) {
+      insert.Bind(3, *lines[i].step_index);
+    } else {
+      insert.BindNull(3);
+    }
+    insert.Bind(4, LogLevelName(lines[i].level)).Bind(5, lines[i].source).Bind(6, texts[i]);
+    FERRY_RETURN_IF_ERROR(insert.Bind(7, now_ms).Run());
+  }
+  return last;
+}
+
+Result<int64_t> SqliteLogStore::Append(std::string_view execution_id,
+                                       const std::vector<NewLogLine>& lines) {
+  FERRY_RETURN_IF_ERROR(CheckName(execution_id, "execution id"));
+  FERRY_ASSIGN_OR_RETURN(std::vector<std::string> texts, PrepareLogLines(lines));
   int64_t last = 0;
   FERRY_RETURN_IF_ERROR(context_.db.Write([&](Connection& c) -> Status {
     FERRY_ASSIGN_OR_RETURN(Statement exists, c.Prepare("SELECT 1 FROM executions WHERE id = ?1"));
     FERRY_ASSIGN_OR_RETURN(bool found, exists.Bind(1, execution_id).Step());
     exists.Reset();
     if (!found) return NotFound("execution " + std::string(execution_id) + " does not exist");
-    // Gapless per-execution numbering; safe because the transaction holds the write lock.
-    FERRY_ASSIGN_OR_RETURN(
-        Statement max_seq,
-        c.Prepare("SELECT coalesce(max(sequence), 0) FROM log_lines WHERE execution_id = ?1"));
-    FERRY_ASSIGN_OR_RETURN(bool row, max_seq.Bind(1, execution_id).Step());
-    last = row ? max_seq.Int(0) : 0;
-    max_seq.Reset();
-    FERRY_ASSIGN_OR_RETURN(
-        Statement insert,
-        c.Prepare("INSERT INTO log_lines (execution_id, sequence, step_index, level, source, "
-                  "text, at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
-    int64_t now = context_.NowMs();
-    for (size_t i = 0; i < lines.size(); ++i) {
-      insert.Bind(1, execution_id).Bind(2, ++last);
-      if (lines[i].step_index) {
-        insert.Bind(3, *lines[i].step_index);
-      } else {
-        insert.BindNull(3);
-      }
-      insert.Bind(4, LogLevelName(lines[i].level)).Bind(5, lines[i].source).Bind(6, texts[i]);
-      FERRY_RETURN_IF_ERROR(insert.Bind(7, now).Run());
-    }
+    FERRY_ASSIGN_OR_RETURN(last, InsertLogLines(c, context_.NowMs(), execution_id, lines, texts));
     return Ok();
   }));
   return last;

@@ -1,10 +1,25 @@
 // LogStore on SQLite. Thread-safe.
 #pragma once
 
+#include <string>
+#include <string_view>
+#include <vector>
+
 #include "store/log_store.h"
+#include "store/sqlite/connection.h"
 #include "store/sqlite/context.h"
 
 namespace ferry::store::sqlite {
+
+// Validates lines for an append and returns their stored texts (secrets masked, UTF-8 repaired,
+// cut at kMaxLogLineBytes). Done before the write transaction.
+Result<std::vector<std::string>> PrepareLogLines(const std::vector<NewLogLine>& lines);
+
+// Appends prepared lines to an existing execution's log inside the caller's write transaction,
+// numbering them after the last one. Returns the last sequence number (0 when there are none).
+Result<int64_t> InsertLogLines(Connection& c, int64_t now_ms, std::string_view execution_id,
+                               const std::vector<NewLogLine>& lines,
+                               const std::vector<std::string>& texts);
 
 class SqliteLogStore final : public LogStore {
  public:
