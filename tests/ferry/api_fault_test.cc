@@ -55,8 +55,9 @@ TEST_F(ApiFaultTest, MissingS3ObjectRollsBackAndNamesTheKey) {
   Json e = Deploy("api/api-never-uploaded.zip");
   ASSERT_NO_FATAL_FAILURE(ExpectRolledBack(e));
   EXPECT_THAT(Str(e, "error"), HasSubstr("NoSuchKey"));
-  // AWS's message does not name the object; the execution's log does.
-  EXPECT_THAT(Errors(e) + Logs(Str(e, "id")), HasSubstr("api/api-never-uploaded.zip"));
+  // AWS's message does not name the object; Ferry's error leads with the call that failed.
+  EXPECT_THAT(Str(e, "error"), HasSubstr("from s3://"));
+  EXPECT_THAT(Str(e, "error"), HasSubstr("api/api-never-uploaded.zip"));
   EXPECT_EQ(PublishedVersions("shop-orders-dev"), std::vector<std::string>{"1"});
 }
 

@@ -184,7 +184,11 @@ FunctionDeployment LambdaDeployer::Deploy(const DesiredFunction& desired_in,
       current = std::move(reread).value();
       continue;
     }
-    return fail(error);
+    // AWS's message rarely says which call or object failed (NoSuchKey names no key): lead with
+    // the call as described, e.g. "UpdateFunctionCode orders-api from s3://bucket/key: ...".
+    Error named = error;
+    named.message = out.calls.back().description + ": " + error.message;
+    return fail(std::move(named));
   }
 }
 
