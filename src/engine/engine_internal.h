@@ -1,9 +1,11 @@
-// Internals shared by the engine's translation units (engine.cc, engine_restore.cc): step kinds
+// Internals shared by the engine's translation units (engine.cc, engine_outcome.cc,
+// engine_restore.cc): step kinds
 // and small helpers over step records. Not part of the engine's interface.
 #pragma once
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/clock.h"
 #include "common/json.h"
@@ -16,6 +18,13 @@ inline constexpr char kDeployStep[] = "lambda.deploy";
 inline constexpr char kRollbackStep[] = "lambda.rollback";
 inline constexpr char kPruneStep[] = "lambda.prune";
 inline constexpr char kRestoreStep[] = "lambda.restore";
+
+// The idempotency key of the task a step runs in `phase` (one per attempt).
+std::string TaskKey(const store::StepRecord& step, const std::string& phase);
+
+// The automatic rollback step's payload: every deploy (or restore) step that recorded snapshots,
+// restored to them.
+Json RollbackPayload(const store::ExecutionRecord& e, const std::vector<store::StepRecord>& steps);
 
 // The JSON object in `text`; an empty object when it is not one.
 Json ParseOr(const std::string& text);
