@@ -92,6 +92,15 @@ int RunUp(const UpFlags& flags, TerminationSignals& signals) {
     std::cerr << "ferry up: cannot use " << flags.data_dir << ": " << ec.message() << "\n";
     return 1;
   }
+  // Before the sandbox starts on DATA/sandbox: a second `ferry up` (or a `ferry server`) on the
+  // directory must not touch the first one's state.
+  auto lock = DataDirLock::Acquire(data_dir);
+  if (!lock.ok()) {
+    std::cerr << "ferry up: " << lock.error().message
+              << " (stop it first, or pass --data with another directory)\n";
+    return 1;
+  }
+  options.held_lock = std::move(lock).value();
 
   sandbox::SandboxOptions sandbox_options;
   sandbox_options.host = flags.listen;

@@ -22,6 +22,7 @@
 #include "common/log.h"
 #include "common/strings.h"
 #include "common/time.h"
+#include "data_dir_lock.h"
 #include "delegate/lambda/aws_lambda_provider.h"
 #include "delegate/lambda/lambda_tasks.h"
 #include "delegate/protocol/agent.h"
@@ -50,46 +51,6 @@ class PublicCredentialsProvider final : public aws::CredentialsProvider {
 // Lease owner prefixes of this binary's engines and embedded delegates (see EngineOwner).
 constexpr std::string_view kEngineOwnerPrefix = "server-";
 constexpr std::string_view kEmbeddedDelegatePrefix = "embedded-server-";
-
-// The exclusive flock on DATA/server.lock. Released when closed or when the process dies.
-class DataDirLock {
- public:
-  static Result<std::unique_ptr<DataDirLock>> Acquire(const std::string& data_dir) {
-    std::error_code ec;
-    std::filesystem::create_directories(data_dir, ec);
-    const std::string path = (std::filesystem::path(data_dir) / "server.lock").string();
-    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0) {
-      return FailedPrecondition("cannot open " + path + ": " + std::strerror(errno));
-    }
-    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-      const int err = errno;
-      std::string holder;
-      char buf[32] = {};
-      if (::pread(fd, buf, sizeof buf - 1, 0) > 0) holder = std::string(Trim(buf));
-      ::close(fd);
-      if (err == EWOULDBLOCK) {
-        return FailedPrecondition("data directory " + data_dir +
-                                  " is in use by another ferry server" +
-                                  (holder.empty() ? "" : " (pid " + holder + ")"));
-      }
-      return FailedPrecondition("cannot lock " + path + ": " + std::strerror(err));
-    }
-    const std::string pid = std::to_string(getpid()) + "\n";
-    if (::ftruncate(fd, 0) != 0 ||
-        ::pwrite(fd, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
-      log::Warn("cannot write the pid into the server lock", {{"path", path}});
-    }
-    return std::unique_ptr<DataDirLock>(new DataDirLock(fd));
-  }
-  ~DataDirLock() { ::close(fd_); }
-  DataDirLock(const DataDirLock&) = delete;
-  DataDirLock& operator=(const DataDirLock&) = delete;
-
- private:
-  explicit DataDirLock(int fd) : fd_(fd) {}
-  const int fd_;
-};
 
 Result<Duration> ParseLeaseFlag(const std::string& flag, const std::string& text) {
   auto d = ParseDuration(Trim(text));
@@ -153,7 +114,7 @@ Status ApplyLeaseFlags(const std::string& lease, const std::string& heartbeat,
 // Declaration order is construction order; members are destroyed in reverse, after Stop().
 struct ServerRuntime::Parts {
   ServerRuntimeOptions options;
-  std::unique_ptr<DataDirLock> lock;  // destroyed last: held until everything has stopped
+  std::shared_ptr<DataDirLock> lock;  // destroyed last: held until everything has stopped
   Clock& clock = SystemClock::Instance();
   RandomIdGenerator ids{SystemClock::Instance()};
   std::unique_ptr<store::Store> store;
@@ -195,7 +156,11 @@ Result<std::unique_ptr<ServerRuntime>> ServerRuntime::Start(const ServerRuntimeO
       options.heartbeat >= options.lease) {
     return InvalidArgument("the delegate heartbeat must be positive and shorter than the lease");
   }
-  FERRY_ASSIGN_OR_RETURN(p.lock, DataDirLock::Acquire(options.data_dir));
+  if (options.held_lock) {
+    p.lock = options.held_lock;
+  } else {
+    FERRY_ASSIGN_OR_RETURN(p.lock, DataDirLock::Acquire(options.data_dir));
+  }
 
   store::SqliteOptions sqlite;
   sqlite.data_dir = options.data_dir;

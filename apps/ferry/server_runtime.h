@@ -8,9 +8,9 @@
 // wake the engine at once.
 //
 // One server per data directory: Start takes an exclusive flock on DATA/server.lock (holding the
-// pid) for the runtime's life; the kernel drops it when the process dies, even on SIGKILL. A
-// second server on the directory fails at once. Holding the lock proves every lease held by an
-// earlier server process on the directory is abandoned, so Start expires those (engine owners
+// pid; data_dir_lock.h) for the runtime's life; the kernel drops it when the process dies, even on
+// SIGKILL. A second server on the directory fails at once. Holding the lock proves every lease held
+// by an earlier server process on the directory is abandoned, so Start expires those (engine owners
 // "server-...", embedded delegates "embedded-server-...") before its loops start: a killed
 // server's work resumes as soon as it restarts, not after the lease. Other commands that open
 // the store (`ferry token create --data`) do not take the lock.
@@ -40,6 +40,7 @@
 #include "common/clock.h"
 #include "common/ids.h"
 #include "common/result.h"
+#include "data_dir_lock.h"
 #include "store/store.h"
 
 namespace ferry::app {
@@ -63,6 +64,9 @@ struct ServerRuntimeOptions {
   Duration heartbeat = std::chrono::seconds(3);
   // The embedded delegate's selectors: it claims tasks whose selectors are a subset.
   std::vector<std::string> delegate_selectors;
+  // The data directory's lock when the caller already holds it (`ferry up` takes it before it
+  // starts its sandbox); unset: Start acquires it.
+  std::shared_ptr<DataDirLock> held_lock;
 };
 
 // The raw flag values, as the user typed them.

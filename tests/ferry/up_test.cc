@@ -114,6 +114,20 @@ TEST(UpTest, ExitAfterDeployAndReRunOnTheSameDataPublishesNothingNew) {
   EXPECT_EQ(ListVersions(sandbox->url(), "sample-hello-dev"), "$LATEST\t1\n");
 }
 
+TEST(UpTest, ADataDirectoryInUseIsRefusedBeforeItsSandboxStarts) {
+  TempDir dir;
+  auto server = ServerProcess::Start(dir.Sub("ferry-data"));
+  ASSERT_TRUE(server->ok()) << server->diagnostics();
+  auto r = ChildProcess::Run({"up", "--port", "0", "--sandbox-port", "0", "--exit-after-deploy"},
+                             ProcessOptions{UserEnv(), dir.Sub("")}, seconds(60));
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.err.find("is in use by another ferry server (pid "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("--data"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out.find("sandbox started"), std::string::npos) << r.out;
+  EXPECT_FALSE(std::filesystem::exists(dir.Sub("ferry-data/sandbox")))
+      << "the refused ferry up must not touch the directory's sandbox state";
+}
+
 TEST(UpTest, ABusyPortIsReportedWithWhatToDo) {
   TempDir dir;
   auto sandbox = SandboxProcess::Start("");
