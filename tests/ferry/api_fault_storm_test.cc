@@ -89,14 +89,7 @@ TEST_F(ApiServerErrorTest, EveryDeploymentSucceedsThroughA5xxStorm) {
 // orders and billing at build b1 (version 1); b2 uploaded; then `after` is applied.
 class ApiStuckDeployTest : public DeployE2eTest {
  protected:
-  void DeployFirst() {
-    ASSERT_NO_FATAL_FAILURE(Apply(Entities({"orders", "billing"})));
-    ASSERT_NO_FATAL_FAILURE(UploadBuild("api/api-1.zip", "b1"));
-    ASSERT_NO_FATAL_FAILURE(UploadBuild("api/api-2.zip", "b2"));
-    Json e = Deploy("api/api-1.zip");
-    ASSERT_EQ(Str(e, "status"), "succeeded") << e.dump(2);
-    ids_.push_back(Str(e, "id"));
-  }
+  void DeployFirst() { ASSERT_NO_FATAL_FAILURE(DeployOrdersAndBillingAtB1(ids_)); }
   void ExpectAliasesAtVersion1() {
     for (const auto& f : kFunctions) {
       EXPECT_EQ(AliasVersion(f), "1") << f;

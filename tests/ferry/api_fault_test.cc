@@ -18,14 +18,7 @@ using ::testing::HasSubstr;
 class ApiFaultTest : public DeployE2eTest {
  protected:
   // orders and billing deployed at build b1 (version 1 each); b2 uploaded.
-  void DeployFirst() {
-    ASSERT_NO_FATAL_FAILURE(Apply(Entities({"orders", "billing"})));
-    ASSERT_NO_FATAL_FAILURE(UploadBuild("api/api-1.zip", "b1"));
-    ASSERT_NO_FATAL_FAILURE(UploadBuild("api/api-2.zip", "b2"));
-    Json e = Deploy("api/api-1.zip");
-    ASSERT_EQ(Str(e, "status"), "succeeded") << e.dump(2);
-    ids_.push_back(Str(e, "id"));
-  }
+  void DeployFirst() { ASSERT_NO_FATAL_FAILURE(DeployOrdersAndBillingAtB1(ids_)); }
 
   // `e` ended rolled_back; orders and billing serve b1 from version 1 again; the invariants hold
   // (for `extra` AWS functions too: a function the deployment created is gone).

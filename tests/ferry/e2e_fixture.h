@@ -164,6 +164,16 @@ class DeployE2eTest : public ::testing::Test {
     EXPECT_FALSE(done.is_null()) << "execution " << id << " did not finish";
     return done;
   }
+  // The orders and billing services deployed at build b1 (version 1 each), build b2 uploaded;
+  // the execution's id is appended to `ids`.
+  void DeployOrdersAndBillingAtB1(std::vector<std::string>& ids) {
+    ASSERT_NO_FATAL_FAILURE(Apply(Entities({"orders", "billing"})));
+    ASSERT_NO_FATAL_FAILURE(UploadBuild("api/api-1.zip", "b1"));
+    ASSERT_NO_FATAL_FAILURE(UploadBuild("api/api-2.zip", "b2"));
+    Json e = Deploy("api/api-1.zip");
+    ASSERT_EQ(Str(e, "status"), "succeeded") << e.dump(2);
+    ids.push_back(Str(e, "id"));
+  }
   // The sandbox's fault admin endpoint (docs/sandbox.md): METHOD /_ferry/faults [body]; the
   // HTTP status (0 when the request failed).
   int SandboxFaults(const std::string& method, const Json& body = Json()) {

@@ -23,8 +23,8 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 
 using fixtures::MakeZip;
-using fixtures::Sandbox;
 using fixtures::SandboxBinary;
+using fixtures::SharedSandbox;
 using fixtures::StaticCredentials;
 
 constexpr char kKeyId[] = "AKIAFERRYTEST00001";
@@ -41,22 +41,13 @@ class NullContext final : public TaskContext {
 class ConnectionSandboxTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    if (!std::filesystem::exists(SandboxBinary())) return;
-    sandbox_ = new Sandbox();
-    std::string error;
-    if (!sandbox_->Start(&error,
-                         {"--account", std::string("111111111111:") + kKeyId + ":" + kSecret})) {
-      start_error_ = new std::string(error);
-    }
+    shared_.Start({"--account", std::string("111111111111:") + kKeyId + ":" + kSecret});
   }
-  static void TearDownTestSuite() {
-    delete sandbox_;
-    sandbox_ = nullptr;
-  }
+  static void TearDownTestSuite() { shared_.Stop(); }
 
   void SetUp() override {
-    if (sandbox_ == nullptr) GTEST_SKIP() << "no ferry binary at " << SandboxBinary();
-    ASSERT_EQ(start_error_, nullptr) << *start_error_;
+    if (!shared_.HasBinary()) GTEST_SKIP() << "no ferry binary at " << SandboxBinary();
+    ASSERT_EQ(shared_.error(), "");
     auto transport = aws::CurlTransport::Create();
     ASSERT_TRUE(transport.ok());
     curl_ = std::move(transport).value();
@@ -77,7 +68,7 @@ class ConnectionSandboxTest : public ::testing::Test {
   LambdaTarget Target(TargetCredentials credentials) {
     LambdaTarget t;
     t.region = "us-east-1";
-    t.endpoint = sandbox_->url();
+    t.endpoint = shared_.url();
     t.cloud_provider = "prod";
     t.credentials = std::move(credentials);
     return t;
@@ -125,8 +116,7 @@ class ConnectionSandboxTest : public ::testing::Test {
     return (*json)["deployments"][0].value("functionArn", "");
   }
 
-  static inline Sandbox* sandbox_ = nullptr;
-  static inline std::string* start_error_ = nullptr;
+  static inline SharedSandbox shared_;
   SystemClock clock_;
   SequentialIdGenerator ids_;
   StaticCredentials own_;  // test/test: the sandbox's account 000000000000

@@ -20,33 +20,23 @@ namespace {
 using ::testing::HasSubstr;
 
 using fixtures::MakeZip;
-using fixtures::Sandbox;
 using fixtures::SandboxBinary;
+using fixtures::SharedSandbox;
 using fixtures::StaticCredentials;
 
 class SandboxDeployTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    if (!std::filesystem::exists(SandboxBinary())) return;
-    sandbox_ = new Sandbox();
-    std::string error;
-    if (!sandbox_->Start(&error)) {
-      start_error_ = new std::string(error);
-    }
-  }
-  static void TearDownTestSuite() {
-    delete sandbox_;
-    sandbox_ = nullptr;
-  }
+  static void SetUpTestSuite() { shared_.Start(); }
+  static void TearDownTestSuite() { shared_.Stop(); }
 
   void SetUp() override {
-    if (sandbox_ == nullptr) GTEST_SKIP() << "no ferry binary at " << SandboxBinary();
-    ASSERT_EQ(start_error_, nullptr) << *start_error_;
+    if (!shared_.HasBinary()) GTEST_SKIP() << "no ferry binary at " << SandboxBinary();
+    ASSERT_EQ(shared_.error(), "");
     auto transport = aws::CurlTransport::Create();
     ASSERT_TRUE(transport.ok());
     curl_ = std::move(transport).value();
     client_ = std::make_unique<aws::LambdaClient>(
-        aws::LambdaServiceConfig(sandbox_->url(), "us-east-1"),
+        aws::LambdaServiceConfig(shared_.url(), "us-east-1"),
         aws::ServiceDeps{*curl_, credentials_, clock_, ids_, limiters_, quota_});
     api_ = std::make_unique<AwsLambdaApi>(*client_, clock_,
                                           WaiterOptions{std::chrono::milliseconds(20), 500});
@@ -71,8 +61,7 @@ class SandboxDeployTest : public ::testing::Test {
     return a.ok() ? FromAws(*a) : AliasState{};
   }
 
-  static inline Sandbox* sandbox_ = nullptr;
-  static inline std::string* start_error_ = nullptr;
+  static inline SharedSandbox shared_;
   SystemClock clock_;
   SequentialIdGenerator ids_;
   StaticCredentials credentials_;

@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -80,6 +81,28 @@ class Sandbox {
  private:
   pid_t pid_ = -1;
   std::string url_;
+};
+
+// One sandbox child shared by the tests of a suite: Start() in SetUpTestSuite, Stop() in
+// TearDownTestSuite; a test skips when there is no ferry binary and fails when the sandbox did
+// not start (see Ready()).
+class SharedSandbox {
+ public:
+  void Start(const std::vector<std::string>& extra = {}) {
+    error_.clear();
+    if (!std::filesystem::exists(SandboxBinary())) return;
+    sandbox_ = std::make_unique<Sandbox>();
+    if (!sandbox_->Start(&error_, extra) && error_.empty()) error_ = "the sandbox did not start";
+  }
+  void Stop() { sandbox_.reset(); }
+  bool HasBinary() const { return sandbox_ != nullptr; }
+  // Empty when the sandbox is serving; else why not.
+  const std::string& error() const { return error_; }
+  const std::string& url() const { return sandbox_->url(); }
+
+ private:
+  std::unique_ptr<Sandbox> sandbox_;
+  std::string error_;
 };
 
 inline std::string MakeZip(const std::string& body) {
