@@ -178,14 +178,16 @@ Result<ApiResponse> ExecutionLogs(RouteContext& ctx, const ApiRequest& request,
 }
 
 Result<ApiResponse> ListDeployments(RouteContext& ctx, const ApiRequest& request) {
-  FERRY_RETURN_IF_ERROR(RejectUnknownQuery(request, {"application", "service", "environment",
-                                                     "function", "execution", "state", "limit"}));
+  FERRY_RETURN_IF_ERROR(
+      RejectUnknownQuery(request, {"application", "service", "environment", "function", "execution",
+                                   "state", "limit", "before"}));
   store::DeploymentFilter filter;
   FERRY_ASSIGN_OR_RETURN(filter.application, QueryName(request, "application"));
   FERRY_ASSIGN_OR_RETURN(filter.service, QueryName(request, "service"));
   FERRY_ASSIGN_OR_RETURN(filter.environment, QueryName(request, "environment"));
   FERRY_ASSIGN_OR_RETURN(filter.function, QueryName(request, "function"));
   FERRY_ASSIGN_OR_RETURN(filter.execution_id, QueryName(request, "execution"));
+  FERRY_ASSIGN_OR_RETURN(filter.before_id, QueryName(request, "before"));
   FERRY_ASSIGN_OR_RETURN(auto state, QueryName(request, "state"));
   if (state) {
     filter.state = store::ParseDeploymentState(*state);
@@ -194,11 +196,22 @@ Result<ApiResponse> ListDeployments(RouteContext& ctx, const ApiRequest& request
                              "; expected succeeded, failed or rolled_back");
     }
   }
-  FERRY_ASSIGN_OR_RETURN(filter.limit, ListLimit(request));
-  FERRY_ASSIGN_OR_RETURN(auto deployments, ctx.store.deployments().List(filter));
+  FERRY_ASSIGN_OR_RETURN(int limit, ListLimit(request));
+  filter.limit = limit + 1;  // one more tells whether there is a next page
+  auto deployments = ctx.store.deployments().List(filter);
+  if (!deployments.ok() && deployments.error().code == ErrorCode::kNotFound && filter.before_id) {
+    return NotFound("no deployment record " + QuoteForMessage(*filter.before_id) +
+                    " to page before; pass the \"next\" of the previous page as `before`");
+  }
+  if (!deployments.ok()) return deployments.error();
+  Json next = nullptr;
+  if (deployments->size() > static_cast<size_t>(limit)) {
+    deployments->resize(limit);
+    next = deployments->back().id;
+  }
   Json items = Json::array();
-  for (const store::DeploymentRecord& d : deployments) items.push_back(DeploymentJson(d));
-  return JsonReply(200, {{"items", std::move(items)}, {"next", nullptr}});
+  for (const store::DeploymentRecord& d : *deployments) items.push_back(DeploymentJson(d));
+  return JsonReply(200, {{"items", std::move(items)}, {"next", std::move(next)}});
 }
 
 }  // namespace

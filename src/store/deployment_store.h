@@ -25,7 +25,7 @@ struct NewDeployment {
   std::string application;
   std::string service;
   std::string environment;
-  std::string function;      // the function's name in the service spec
+  std::string function;      // the Lambda function's name as deployed ("shop-orders-dev")
   std::string function_arn;  // unqualified ARN
   std::string version;       // the version the aliases point at after the deploy
   std::string code_sha256;
@@ -60,6 +60,9 @@ struct DeploymentFilter {
   std::optional<std::string> function;
   std::optional<std::string> execution_id;
   std::optional<DeploymentState> state;
+  // Paging: only records older (in List's order) than this one. The record itself may fall
+  // outside the other filters; an id that names no record is kNotFound.
+  std::optional<std::string> before_id;
   int limit = 50;  // 1..kMaxPageSize
 };
 
@@ -73,7 +76,8 @@ class DeploymentStore {
   // kNotFound when absent.
   virtual Result<DeploymentRecord> SetState(std::string_view id, DeploymentState state,
                                             std::string_view actor) = 0;
-  // Newest first.
+  // Newest first (creation time, then id; re-recording keeps a record's place). kNotFound when
+  // filter.before_id names no deployment record, kInvalidArgument for a malformed filter.
   virtual Result<std::vector<DeploymentRecord>> List(const DeploymentFilter& filter) = 0;
 };
 

@@ -278,5 +278,100 @@ TEST_F(ApiServerTest, ListsDeploymentRecords) {
   ExpectError(Get("/api/v1/deployments?state=nope"), 400, "invalid_argument");
 }
 
+// Records `function` for `execution` one second after the previous record; its id.
+std::string RecordDeployment(store::Store& store, FakeClock& clock, const std::string& execution,
+                             const std::string& function) {
+  clock.Advance(std::chrono::seconds(1));
+  store::NewDeployment d;
+  d.execution_id = execution;
+  d.application = "shop";
+  d.service = "orders";
+  d.environment = "dev";
+  d.function = function;
+  d.version = "1";
+  auto recorded = store.deployments().Record(d, "engine");
+  EXPECT_TRUE(recorded.ok()) << recorded.error().ToString();
+  return recorded.ok() ? recorded->id : "";
+}
+
+TEST_F(ApiServerTest, PagesDeploymentRecordsWithBefore) {
+  std::vector<std::string> ids;  // oldest first
+  for (int i = 0; i < 3; ++i) {
+    auto e = CreateExecution();
+    ids.push_back(RecordDeployment(*store_, clock_, e.id, "api"));
+    ids.push_back(RecordDeployment(*store_, clock_, e.id, "worker"));
+  }
+  const std::vector<std::string> newest_first(ids.rbegin(), ids.rend());
+
+  Reply whole = Get("/api/v1/deployments");
+  ASSERT_EQ(whole.status, 200) << whole.body;
+  EXPECT_EQ(whole.json["items"].size(), 6u);
+  EXPECT_TRUE(whole.json["next"].is_null());
+
+  std::vector<std::string> seen;
+  std::string path = "/api/v1/deployments?limit=2";
+  int pages = 0;
+  while (true) {
+    Reply page = Get(path);
+    ASSERT_EQ(page.status, 200) << page.body;
+    ++pages;
+    for (const Json& item : page.json["items"]) seen.push_back(item["id"]);
+    if (page.json["next"].is_null()) break;
+    ASSERT_EQ(page.json["items"].size(), 2u);
+    EXPECT_EQ(page.json["next"], page.json["items"][1]["id"]);
+    path = "/api/v1/deployments?limit=2&before=" + page.json["next"].get<std::string>();
+    ASSERT_LT(pages, 10) << "paging does not end";
+  }
+  // 6 records by 2: the third page is full but nothing is older, so its `next` is null.
+  EXPECT_EQ(pages, 3);
+  EXPECT_EQ(seen, newest_first);
+
+  // With a filter: the api records older than the newest api record, one a page.
+  Reply api1 = Get("/api/v1/deployments?function=api&limit=1&before=" + ids[4]);
+  ASSERT_EQ(api1.status, 200) << api1.body;
+  ASSERT_EQ(api1.json["items"].size(), 1u);
+  EXPECT_EQ(api1.json["items"][0]["id"], ids[2]);
+  EXPECT_EQ(api1.json["next"], ids[2]);
+  Reply api0 = Get("/api/v1/deployments?function=api&limit=1&before=" + ids[2]);
+  ASSERT_EQ(api0.json["items"].size(), 1u);
+  EXPECT_EQ(api0.json["items"][0]["id"], ids[0]);
+  EXPECT_TRUE(api0.json["next"].is_null());
+  // A cursor outside the filter (a worker record) still marks a place.
+  Reply after_worker = Get("/api/v1/deployments?function=api&before=" + ids[3]);
+  ASSERT_EQ(after_worker.json["items"].size(), 2u) << after_worker.body;
+  EXPECT_EQ(after_worker.json["items"][0]["id"], ids[2]);
+}
+
+TEST_F(ApiServerTest, BadDeploymentCursorsAreRefused) {
+  auto e = CreateExecution();
+  const std::string id = RecordDeployment(*store_, clock_, e.id, "api");
+  const std::string long_id(300, 'z');
+  for (const std::string& query :
+       {std::string("before="), "before=" + long_id, std::string("before=%00"),
+        std::string("before=a%01b"), std::string("before=a%0Ab"), std::string("before=%7F"),
+        std::string("before=%FF%FE"), "before=" + id + "&before=" + id, std::string("limit=201"),
+        std::string("limit=0"), std::string("beforee=" + id)}) {
+    SCOPED_TRACE(query);
+    Reply reply = Get("/api/v1/deployments?" + query);
+    ExpectError(reply, 400, "invalid_argument");
+    EXPECT_THAT(reply.body, Not(HasSubstr(long_id)));  // long values are shortened, not echoed
+  }
+  Reply typo = Get("/api/v1/deployments?beforee=" + id);
+  EXPECT_THAT(typo.json["error"]["message"].get<std::string>(), HasSubstr("before"));
+  Reply twice = Get("/api/v1/deployments?before=" + id + "&before=" + id);
+  EXPECT_THAT(twice.json["error"]["message"].get<std::string>(), HasSubstr("more than once"));
+
+  // An id that names no deployment record (an execution's id is not one) is 404, not an empty
+  // page that would read as "no older records".
+  for (const std::string& unknown : {std::string("01J0000000000000000000000X"), e.id}) {
+    Reply reply = Get("/api/v1/deployments?before=" + unknown);
+    ExpectError(reply, 404, "not_found");
+    const std::string message = reply.json["error"]["message"].get<std::string>();
+    EXPECT_THAT(message, HasSubstr(unknown));
+    EXPECT_THAT(message, HasSubstr("next"));
+  }
+  EXPECT_EQ(Get("/api/v1/deployments?before=" + id).json["items"].size(), 0u);
+}
+
 }  // namespace
 }  // namespace ferry::api::testing

@@ -219,5 +219,139 @@ TEST_P(StoreContractTest, DeploymentRecordsSupportRollbackAndPruning) {
   EXPECT_EQ(deployments.Record(bad, "engine").error().code, ErrorCode::kInvalidArgument);
 }
 
+// Records `functions` for a fresh execution; the records in recording order.
+std::vector<DeploymentRecord> RecordAll(DeploymentStore& deployments, const ExecutionRecord& e,
+                                        const std::vector<std::string>& functions) {
+  std::vector<DeploymentRecord> out;
+  for (const std::string& f : functions) {
+    auto r = deployments.Record({.execution_id = e.id,
+                                 .application = "shop",
+                                 .service = "checkout",
+                                 .environment = "prod",
+                                 .function = f,
+                                 .version = "1"},
+                                "engine");
+    if (!r.ok()) {
+      ADD_FAILURE() << r.error().ToString();
+      return out;
+    }
+    out.push_back(*std::move(r));
+  }
+  return out;
+}
+
+std::vector<std::string> Ids(const std::vector<DeploymentRecord>& records) {
+  std::vector<std::string> ids;
+  for (const auto& r : records) ids.push_back(r.id);
+  return ids;
+}
+
+TEST_P(StoreContractTest, DeploymentPagesYieldEveryRecordOnceNewestFirst) {
+  auto& deployments = store().deployments();
+  // Three executions a second apart, three functions each: records of one execution share a
+  // creation time, so the id breaks the tie.
+  std::vector<std::string> recorded;
+  std::vector<ExecutionRecord> executions;
+  for (int i = 0; i < 3; ++i) {
+    executions.push_back(CreateExecution());
+    for (const auto& r : RecordAll(deployments, executions.back(), {"api", "worker", "cron"}))
+      recorded.push_back(r.id);
+    clock_.Advance(seconds(1));
+  }
+  ASSERT_EQ(recorded.size(), 9u);
+  // A resumed step re-records an old record later: it keeps its place.
+  FERRY_ASSERT_OK(deployments.Record({.execution_id = executions[0].id,
+                                      .application = "shop",
+                                      .service = "checkout",
+                                      .environment = "prod",
+                                      .function = "worker",
+                                      .version = "2"},
+                                     "engine"));
+
+  auto all = deployments.List({});
+  FERRY_ASSERT_OK(all);
+  const std::vector<std::string> newest_first(recorded.rbegin(), recorded.rend());
+  EXPECT_EQ(Ids(*all), newest_first);
+
+  std::vector<std::string> paged;
+  std::optional<std::string> before;
+  int pages = 0;
+  while (true) {
+    auto page = deployments.List({.before_id = before, .limit = 4});
+    FERRY_ASSERT_OK(page);
+    ++pages;
+    for (const auto& r : *page) paged.push_back(r.id);
+    if (page->size() < 4u) break;
+    before = page->back().id;
+    ASSERT_LT(pages, 10) << "paging does not end";
+  }
+  EXPECT_EQ(pages, 3);  // 4 + 4 + 1
+  EXPECT_EQ(paged, newest_first);
+
+  // The oldest record as the cursor: nothing is older.
+  auto past_end = deployments.List({.before_id = recorded.front()});
+  FERRY_ASSERT_OK(past_end);
+  EXPECT_TRUE(past_end->empty());
+}
+
+TEST_P(StoreContractTest, DeploymentPagingCombinesWithFilters) {
+  auto& deployments = store().deployments();
+  std::vector<DeploymentRecord> all;
+  for (int i = 0; i < 4; ++i) {
+    ExecutionRecord e = CreateExecution();
+    for (auto& r : RecordAll(deployments, e, {"api", "worker"})) all.push_back(r);
+    clock_.Advance(seconds(1));
+  }
+  ASSERT_EQ(all.size(), 8u);  // api0 worker0 api1 worker1 ... oldest first
+  FERRY_ASSERT_OK(deployments.SetState(all[2].id, DeploymentState::kRolledBack, "engine"));
+
+  // Cursor matching the filter: the api records older than api2.
+  auto older_api = deployments.List({.function = "api", .before_id = all[4].id});
+  FERRY_ASSERT_OK(older_api);
+  EXPECT_EQ(Ids(*older_api), (std::vector<std::string>{all[2].id, all[0].id}));
+  // A cursor outside the filter still marks a place: api records older than worker2.
+  auto before_worker = deployments.List({.function = "api", .before_id = all[5].id});
+  FERRY_ASSERT_OK(before_worker);
+  EXPECT_EQ(Ids(*before_worker), (std::vector<std::string>{all[4].id, all[2].id, all[0].id}));
+  // With the state filter and a limit: one page of succeeded api records, then the rest.
+  auto first = deployments.List({.function = "api",
+                                 .state = DeploymentState::kSucceeded,
+                                 .before_id = all[7].id,
+                                 .limit = 1});
+  FERRY_ASSERT_OK(first);
+  EXPECT_EQ(Ids(*first), std::vector<std::string>{all[6].id});
+  auto rest = deployments.List({.function = "api",
+                                .state = DeploymentState::kSucceeded,
+                                .before_id = first->back().id,
+                                .limit = 10});
+  FERRY_ASSERT_OK(rest);
+  EXPECT_EQ(Ids(*rest), (std::vector<std::string>{all[4].id, all[0].id}));  // api1 rolled back
+  // By execution: paging inside one execution's records.
+  auto in_execution =
+      deployments.List({.execution_id = all[7].execution_id, .before_id = all[7].id});
+  FERRY_ASSERT_OK(in_execution);
+  EXPECT_EQ(Ids(*in_execution), std::vector<std::string>{all[6].id});
+}
+
+TEST_P(StoreContractTest, DeploymentPagingRejectsUnknownAndMalformedCursors) {
+  auto& deployments = store().deployments();
+  ExecutionRecord e = CreateExecution();
+  ASSERT_EQ(RecordAll(deployments, e, {"api"}).size(), 1u);
+
+  auto unknown = deployments.List({.before_id = "01J0000000000000000000000X"});
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.error().code, ErrorCode::kNotFound);
+  EXPECT_NE(unknown.error().message.find("01J0000000000000000000000X"), std::string::npos);
+  // An execution's id is not a deployment record's id.
+  EXPECT_EQ(deployments.List({.before_id = e.id}).error().code, ErrorCode::kNotFound);
+
+  for (const std::string& bad : {std::string(), std::string(300, 'x'), std::string("a\nb"),
+                                 std::string("a\0b", 3), std::string("\x7f")}) {
+    auto r = deployments.List({.before_id = bad});
+    ASSERT_FALSE(r.ok()) << "cursor of " << bad.size() << " bytes";
+    EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument) << r.error().ToString();
+  }
+}
+
 }  // namespace
 }  // namespace ferry::store::testing

@@ -155,15 +155,25 @@ Result<DeploymentRecord> SqliteDeploymentStore::SetState(std::string_view id, De
 
 Result<std::vector<DeploymentRecord>> SqliteDeploymentStore::List(const DeploymentFilter& f) {
   FERRY_RETURN_IF_ERROR(CheckPageLimit(f.limit));
+  if (f.before_id) FERRY_RETURN_IF_ERROR(CheckName(*f.before_id, "before id"));
   std::vector<DeploymentRecord> found;
   FERRY_RETURN_IF_ERROR(context_.db.Read([&](Connection& c) -> Status {
+    if (f.before_id) {
+      // Without this check an unknown cursor would read as "no older records": the row-value
+      // comparison against an empty subquery is NULL and matches nothing.
+      FERRY_ASSIGN_OR_RETURN(Statement exists,
+                             c.Prepare("SELECT 1 FROM deployments WHERE id = ?1"));
+      FERRY_ASSIGN_OR_RETURN(bool known, exists.Bind(1, *f.before_id).Step());
+      if (!known) return NotFound("deployment " + *f.before_id + " does not exist");
+    }
     FERRY_ASSIGN_OR_RETURN(
         Statement select,
         c.Prepare(std::string(kSelectDeployment) +
                   "WHERE (?1 IS NULL OR application = ?1) AND (?2 IS NULL OR service = ?2) AND "
                   "(?3 IS NULL OR environment = ?3) AND (?4 IS NULL OR function = ?4) AND "
-                  "(?5 IS NULL OR execution_id = ?5) AND (?6 IS NULL OR state = ?6) "
-                  "ORDER BY created_at_ms DESC, id DESC LIMIT ?7"));
+                  "(?5 IS NULL OR execution_id = ?5) AND (?6 IS NULL OR state = ?6) AND "
+                  "(?7 IS NULL OR (created_at_ms, id) < (SELECT created_at_ms, id FROM "
+                  "deployments WHERE id = ?7)) ORDER BY created_at_ms DESC, id DESC LIMIT ?8"));
     select.Bind(1, f.application).Bind(2, f.service).Bind(3, f.environment).Bind(4, f.function);
     select.Bind(5, f.execution_id);
     if (f.state) {
@@ -171,7 +181,7 @@ Result<std::vector<DeploymentRecord>> SqliteDeploymentStore::List(const Deployme
     } else {
       select.BindNull(6);
     }
-    select.Bind(7, f.limit);
+    select.Bind(7, f.before_id).Bind(8, f.limit);
     FERRY_ASSIGN_OR_RETURN(found, SelectDeployments(select));
     return Ok();
   }));
