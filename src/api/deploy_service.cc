@@ -27,7 +27,17 @@ struct DeployService::Impl {
   static Result<Artifact> ResolveArtifact(store::Store& store, const DeploymentInput& in,
                                           const model::Service& service);
   static Result<DesiredFunction> ToDesired(const config::ResolvedFunction& f, const Artifact& a);
-  static Status CarryForwardManagedKeys(store::Store& store, DesiredFunction& d);
+  // An earlier execution's lambda.deploy steps, parsed: what each function deployed (outputs)
+  // and was asked for (inputs).
+  struct ParsedDeployStep {
+    Json deployments;  // outputs.deployments
+    Json functions;    // inputs.functions
+  };
+  // Parsed once per Deploy call: a service's functions usually share one previous execution,
+  // whose outputs hold all of them (parsing it per function made a deploy quadratic).
+  using DeployStepCache = std::map<std::string, std::vector<ParsedDeployStep>>;
+  static Status CarryForwardManagedKeys(store::Store& store, DesiredFunction& d,
+                                        DeployStepCache& cache);
   static Result<std::string> DefaultRollbackTarget(store::Store& store, const RollbackInput& in);
   static Status CheckNotPruned(store::Store& store, const RollbackInput& in, const std::string& to,
                                const std::vector<engine::RestoreFunction>& functions);
@@ -221,26 +231,32 @@ Result<DesiredFunction> DeployService::Impl::ToDesired(const config::ResolvedFun
 // so that keys no longer declared are removed and keys set by others are left alone. When that
 // deployment did not succeed, the keys it inherited stay managed too (it may have stopped before
 // removing them).
-Status DeployService::Impl::CarryForwardManagedKeys(store::Store& store, DesiredFunction& d) {
+Status DeployService::Impl::CarryForwardManagedKeys(store::Store& store, DesiredFunction& d,
+                                                    DeployStepCache& cache) {
   store::DeploymentFilter filter;
   filter.function = d.function_name;
   filter.limit = 1;
   FERRY_ASSIGN_OR_RETURN(auto records, store.deployments().List(filter));
   if (records.empty()) return Ok();
   const auto& last = records.front();
-  FERRY_ASSIGN_OR_RETURN(auto steps, store.executions().Steps(last.execution_id));
-  for (const auto& step : steps) {
-    if (step.kind != "lambda.deploy") continue;
-    const Json outputs = ParseObject(step.outputs_json);
-    const Json deployments = outputs.value("deployments", Json::array());
-    const Json* deployed = FindFunction(deployments, d.function_name);
+  auto cached = cache.find(last.execution_id);
+  if (cached == cache.end()) {
+    FERRY_ASSIGN_OR_RETURN(auto steps, store.executions().Steps(last.execution_id));
+    std::vector<ParsedDeployStep> parsed;
+    for (const auto& step : steps) {
+      if (step.kind != "lambda.deploy") continue;
+      parsed.push_back({ParseObject(step.outputs_json).value("deployments", Json::array()),
+                        ParseObject(step.inputs_json).value("functions", Json::array())});
+    }
+    cached = cache.emplace(last.execution_id, std::move(parsed)).first;
+  }
+  for (const auto& step : cached->second) {
+    const Json* deployed = FindFunction(step.deployments, d.function_name);
     if (deployed == nullptr) continue;
     d.previously_managed_tags = StringSet(deployed, "managedTags");
     d.previously_managed_environment = StringSet(deployed, "managedEnvironment");
     if (last.state != store::DeploymentState::kSucceeded) {
-      const Json inputs = ParseObject(step.inputs_json);
-      const Json functions = inputs.value("functions", Json::array());
-      const Json* desired = FindFunction(functions, d.function_name);
+      const Json* desired = FindFunction(step.functions, d.function_name);
       d.previously_managed_tags.merge(StringSet(desired, "previouslyManagedTags"));
       d.previously_managed_environment.merge(StringSet(desired, "previouslyManagedEnvironment"));
     }
@@ -304,9 +320,10 @@ Result<store::ExecutionRecord> DeployService::Deploy(const DeploymentInput& in) 
     default:
       request.failure_strategy = engine::FailureStrategy::kRollback;
   }
+  Impl::DeployStepCache previous;
   for (const auto& f : resolved) {
     FERRY_ASSIGN_OR_RETURN(auto desired, Impl::ToDesired(f, artifact));
-    FERRY_RETURN_IF_ERROR(Impl::CarryForwardManagedKeys(store_, desired));
+    FERRY_RETURN_IF_ERROR(Impl::CarryForwardManagedKeys(store_, desired, previous));
     request.functions.push_back(std::move(desired));
   }
   FERRY_ASSIGN_OR_RETURN(auto execution, engine_.StartDeploy(request));

@@ -52,11 +52,11 @@ ApiClass LambdaApiClass(std::string_view operation) {
 RateLimit DefaultRateLimit(ApiClass api_class) {
   switch (api_class) {
     case ApiClass::kLambdaControlPlane:
-      return {15, 3};
+      return {15, 15};
     case ApiClass::kLambdaGetFunction:
       return {100, 10};
     case ApiClass::kLambdaGetPolicy:
-      return {15, 3};
+      return {15, 15};
     case ApiClass::kLambdaInvoke:
       return {100, 10};
     case ApiClass::kS3Read:

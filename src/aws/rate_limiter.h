@@ -7,7 +7,10 @@
 // Region, not adjustable). CloudWatch (CloudWatch service quotas): GetMetricData 50/s,
 // GetMetricStatistics 400/s, DescribeAlarms 9/s, PutMetricData 500/s. S3 (per prefix): 3,500
 // writes/s, 5,500 reads/s. Invoke has no request-rate quota of its own (it is bounded by
-// concurrency); its limiter starts at 100/s and only adapts.
+// concurrency); its limiter starts at 100/s and only adapts. The 15/s Lambda classes allow a
+// burst of one second's worth (15), as a token bucket refilled at the quota does: a single
+// deployment's dozen calls go out unspaced, while sustained load is still held to 15/s (and a
+// throttle still lowers the rate).
 //
 // Admission is FIFO: each Acquire reserves the next free send slot (generic cell rate algorithm)
 // and sleeps on the injected clock until it, so every caller progresses in arrival order however

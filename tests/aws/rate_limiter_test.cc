@@ -14,6 +14,7 @@ using std::chrono::milliseconds;
 
 TEST(RateLimiterTest, DefaultsFollowDocumentedLambdaQuotas) {
   EXPECT_EQ(DefaultRateLimit(ApiClass::kLambdaControlPlane).requests_per_second, 15);
+  EXPECT_EQ(DefaultRateLimit(ApiClass::kLambdaControlPlane).burst, 15) << "one second's worth";
   EXPECT_EQ(DefaultRateLimit(ApiClass::kLambdaGetFunction).requests_per_second, 100);
   EXPECT_EQ(LambdaApiClass("GetFunction"), ApiClass::kLambdaGetFunction);
   EXPECT_EQ(LambdaApiClass("GetFunctionConfiguration"), ApiClass::kLambdaControlPlane);
