@@ -20,6 +20,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 import benchlib as b  # noqa: E402
+import engine_timeline  # noqa: E402
 import ferrylib  # noqa: E402
 import timeline  # noqa: E402
 
@@ -94,7 +95,10 @@ def main():
     p.add_argument("--awscli-runs", type=int, default=5,
                    help="timed runs of the AWS CLI script (six `aws` processes per run)")
     p.add_argument("--keep", action="store_true")
+    p.add_argument("--tools", default="awscli,boto3,ferry",
+                   help="comma-separated subset of awscli,boto3,ferry to run (default: all)")
     args = p.parse_args()
+    selected = set(t.strip() for t in args.tools.split(",") if t.strip())
     runs, warmup = (1, 0) if args.smoke else (args.runs, 1)
     runs_of = {"awscli": 1 if args.smoke else args.awscli_runs}
     ferry = b.find_ferry(args.ferry)
@@ -127,6 +131,7 @@ def main():
                              proxy.url, BUCKET, shlex.quote(key_file), FUNCTION,
                              shlex.quote(timing)),
             }
+            tools = {k: v for k, v in tools.items() if k in selected}
             results = doc["tools"] = {}
             for name, command in tools.items():
                 b.log("deploy: hyperfine", name)
@@ -138,7 +143,9 @@ def main():
                 results[name]["split"] = split_windows(exchanges, windows)
 
             reason = ferrylib.unavailable_reason(ferry)
-            if reason:
+            if "ferry" not in selected:
+                b.log("deploy: ferry not selected (--tools)")
+            elif reason:
                 results["ferry"] = {"unavailable": reason}
             else:
                 server = ferrylib.FerryServer(ferry, work, proxy.url, fleet_size=1)
@@ -183,7 +190,7 @@ def ferry_split(server, proxy, runs):
     """Engine overhead per execution from the API's timestamps and the proxy's timeline."""
     exchanges = timeline.load(proxy.exchanges_path)
     items = server.executions("single", limit=runs)
-    executions, parts = [], []
+    executions, parts, breakdowns = [], [], []
     for item in reversed(items[:runs]):
         ex = server.execution(item["id"])
         executions.append(ferrylib.execution_summary(ex))
@@ -191,7 +198,17 @@ def ferry_split(server, proxy, runs):
             ex.get("endedAt"))
         if start and end:
             parts.append(timeline.decompose(exchanges, start, end))
+            try:
+                breakdowns.append(engine_timeline.breakdown(
+                    os.path.join(server.data, "ferry.db"), exchanges, item["id"]))
+            except Exception as e:  # noqa: BLE001 — the breakdown is a guide; the split stands
+                b.log("deploy: no own-time breakdown for", item["id"], e)
     out = {"executions": executions}
+    if breakdowns:
+        # Where the engine's own time went (bench/lib/engine_timeline.py), medians over runs.
+        out["own_time_breakdown"] = {k: b.median([x[k] for x in breakdowns]) for k in (
+            "rate_limiter_ms", "hops_ms", "limited_calls")}
+        out["own_time_breakdown"]["runs"] = len(breakdowns)
     if parts:
         out["split"] = {k: b.median([p[k] for p in parts]) for k in (
             "wall_s", "in_aws_calls_s", "waiting_s", "own_s", "calls")}

@@ -121,7 +121,10 @@ def main():
     p.add_argument("--smoke", action="store_true", help="5 functions: checks the code path")
     p.add_argument("--functions", type=int, default=300)
     p.add_argument("--keep", action="store_true")
+    p.add_argument("--tools", default="boto3-16-threads-adaptive,ferry,boto3-sequential",
+                   help="comma-separated subset of the tools to run (default: all)")
     args = p.parse_args()
+    selected = set(t.strip() for t in args.tools.split(",") if t.strip())
     count = 5 if args.smoke else args.functions
     ferry = b.find_ferry(args.ferry)
     work = b.workdir("fleet")
@@ -166,7 +169,7 @@ def main():
             doc["sandbox_command"] = " ".join(sandbox.argv)
             plan = [("boto3-16-threads-adaptive", 16, "adaptive"), ("ferry", 0, None),
                     ("boto3-sequential", 1, "standard")]
-            for label, threads, mode in plan:
+            for label, threads, mode in [x for x in plan if x[0] in selected]:
                 time.sleep(1.5)  # let the quota buckets refill (they hold one second of burst)
                 b.log("fleet: %s" % label)
                 if label == "ferry":

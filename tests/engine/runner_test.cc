@@ -77,6 +77,50 @@ TEST_F(RunnerTest, DelegateCompletionsWakeTheRunnerThroughTheTransport) {
   runner.Stop();
 }
 
+// `ferry server`'s wiring (server_runtime.cc): a result wakes the runner through the transport,
+// a round that advanced wakes the agent. With both, a deployment goes snapshot → deploy → prune
+// → succeeded while the fake clock never moves and every poll interval is an hour: no step waits
+// for a runner tick or an agent poll (bench/RESULTS.md, engine overhead).
+TEST_F(RunnerTest, ServerWiringRunsAWholeDeploymentWithoutAnyPoll) {
+  std::unique_ptr<delegate::DelegateAgent> agent;
+  std::atomic<int> agent_wakes{0};
+  Runner runner(*engine_, clock_,
+                RunnerOptions{.max_idle = std::chrono::hours(1), .on_advanced = [&] {
+                                agent_wakes.fetch_add(1);
+                                agent->Wake();
+                              }});
+  EmbeddedTransport transport(*store_, [&runner] { runner.Wake(); });
+  delegate::AgentOptions agent_options;
+  agent_options.idle_poll = std::chrono::hours(1);
+  agent_options.heartbeat = std::chrono::hours(1);
+  agent_options.lease = std::chrono::hours(2);
+  agent_options.max_concurrent_tasks = 2;
+  agent = std::make_unique<delegate::DelegateAgent>(transport, clock_, agent_options);
+  for (const char* kind : {delegate::lambda::kSnapshotTask, delegate::lambda::kDeployTask,
+                           delegate::lambda::kPruneTask, delegate::lambda::kRollbackTask}) {
+    agent->Register(kind, handler_);
+  }
+  const TimePoint start = clock_.Now();
+  std::jthread agent_thread([&agent](std::stop_token stop) { agent->Run(stop); });
+  runner.Start();
+  // Both loops idle (the runner sleeps max_idle, both agent workers their idle poll).
+  ASSERT_TRUE(Eventually([&] { return clock_.sleepers() >= 3; }));
+  auto e = engine_->StartDeploy(Request("SHA-1"));
+  ASSERT_TRUE(e.ok());
+  runner.Wake();  // what the API does after creating an execution
+  const bool ended = Eventually([&] { return store::IsTerminal(Status(e->id)); });
+  runner.Stop();
+  agent_thread.request_stop();
+  agent_thread.join();
+  ASSERT_TRUE(ended) << "an hour-long poll was needed somewhere: status "
+                     << store::ExecutionStatusName(Status(e->id));
+  ASSERT_EQ(Status(e->id), ExecutionStatus::kSucceeded);
+  EXPECT_EQ(Alias("orders-api", "dev"), "1");
+  EXPECT_EQ(clock_.Now(), start) << "the fake clock never moved";
+  // Three tasks (snapshot, deploy, prune): the agent was woken for each step the engine started.
+  EXPECT_GE(agent_wakes.load(), 3);
+}
+
 TEST_F(RunnerTest, SleepsUntilTheEnginesNextRecheck) {
   auto e = engine_->StartDeploy(Request("SHA-1"));
   ASSERT_TRUE(e.ok());
