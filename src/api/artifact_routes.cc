@@ -105,14 +105,15 @@ Result<ApiResponse> ListArtifacts(RouteContext& ctx, const ApiRequest& request) 
   FERRY_ASSIGN_OR_RETURN(filter.before_id, QueryName(request, "before"));
   FERRY_ASSIGN_OR_RETURN(int limit, ListLimit(request));
   filter.limit = limit + 1;
-  FERRY_ASSIGN_OR_RETURN(auto artifacts, ctx.store.artifacts().List(filter));
+  auto artifacts = ctx.store.artifacts().List(filter);
+  if (!artifacts.ok()) return ListError(artifacts.error(), filter.before_id, "artifact");
   Json next = nullptr;
-  if (artifacts.size() > static_cast<size_t>(limit)) {
-    artifacts.resize(limit);
-    next = artifacts.back().id;
+  if (artifacts->size() > static_cast<size_t>(limit)) {
+    artifacts->resize(limit);
+    next = artifacts->back().id;
   }
   Json items = Json::array();
-  for (const store::ArtifactRecord& a : artifacts) items.push_back(ArtifactJson(a));
+  for (const store::ArtifactRecord& a : *artifacts) items.push_back(ArtifactJson(a));
   return JsonReply(200, {{"items", std::move(items)}, {"next", std::move(next)}});
 }
 

@@ -40,15 +40,16 @@ Result<ApiResponse> ListExecutions(RouteContext& ctx, const ApiRequest& request)
   }
   FERRY_ASSIGN_OR_RETURN(int limit, ListLimit(request));
   filter.limit = limit + 1;  // one more tells whether there is a next page
-  FERRY_ASSIGN_OR_RETURN(auto executions, ctx.store.executions().List(filter));
+  auto executions = ctx.store.executions().List(filter);
+  if (!executions.ok()) return ListError(executions.error(), filter.before_id, "execution");
   Json next = nullptr;
-  if (executions.size() > static_cast<size_t>(limit)) {
-    executions.resize(limit);
-    next = executions.back().id;
+  if (executions->size() > static_cast<size_t>(limit)) {
+    executions->resize(limit);
+    next = executions->back().id;
   }
   TimePoint now = ctx.clock.Now();
   Json items = Json::array();
-  for (const store::ExecutionRecord& e : executions) items.push_back(ExecutionJson(e, now));
+  for (const store::ExecutionRecord& e : *executions) items.push_back(ExecutionJson(e, now));
   return JsonReply(200, {{"items", std::move(items)}, {"next", std::move(next)}});
 }
 
@@ -199,11 +200,8 @@ Result<ApiResponse> ListDeployments(RouteContext& ctx, const ApiRequest& request
   FERRY_ASSIGN_OR_RETURN(int limit, ListLimit(request));
   filter.limit = limit + 1;  // one more tells whether there is a next page
   auto deployments = ctx.store.deployments().List(filter);
-  if (!deployments.ok() && deployments.error().code == ErrorCode::kNotFound && filter.before_id) {
-    return NotFound("no deployment record " + QuoteForMessage(*filter.before_id) +
-                    " to page before; pass the \"next\" of the previous page as `before`");
-  }
-  if (!deployments.ok()) return deployments.error();
+  if (!deployments.ok())
+    return ListError(deployments.error(), filter.before_id, "deployment record");
   Json next = nullptr;
   if (deployments->size() > static_cast<size_t>(limit)) {
     deployments->resize(limit);

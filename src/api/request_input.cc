@@ -127,4 +127,11 @@ Result<int> ListLimit(const ApiRequest& request) {
   return static_cast<int>(limit);
 }
 
+Error ListError(const Error& error, const std::optional<std::string>& before,
+                std::string_view noun) {
+  if (error.code != ErrorCode::kNotFound || !before) return error;
+  return NotFound(StrCat({"no ", noun, " ", QuoteForMessage(*before),
+                          " to page before; pass the \"next\" of the previous page as `before`"}));
+}
+
 }  // namespace ferry::api

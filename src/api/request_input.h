@@ -41,6 +41,11 @@ inline constexpr int kDefaultListLimit = 50;
 inline constexpr int kMaxListLimit = 200;
 Result<int> ListLimit(const ApiRequest& request);
 
+// A list route's store error, with an unknown `before` cursor (kNotFound from the store) said as
+// such: "no NOUN "X" to page before; pass the "next" of the previous page as `before`".
+Error ListError(const Error& error, const std::optional<std::string>& before,
+                std::string_view noun);
+
 // A name or id taken from the path or a body (what = "execution id", "application", ...):
 // kInvalidArgument when empty, longer than store::kMaxNameBytes, not UTF-8 or containing
 // control characters.

@@ -200,8 +200,10 @@ Result<ApiResponse> ApiServer::Impl::Dispatch(ApiRequest& request, std::string& 
   FERRY_ASSIGN_OR_RETURN(Router::Match match, router.Find(request));
   route = match.pattern;
   if (!Grants(request.token_scopes, match.scope)) {
+    std::string_view token = request.actor;
+    if (token.starts_with("token:")) token.remove_prefix(6);
     return Error{ErrorCode::kPermissionDenied,
-                 "token " + QuoteForMessage(request.actor.substr(6), 64) + " has scope(s) " +
+                 "token " + QuoteForMessage(token, 64) + " has scope(s) " +
                      (request.token_scopes.empty() ? std::string("none")
                                                    : Join(request.token_scopes, ", ")) +
                      "; " + request.method + " " + match.pattern + " needs '" +

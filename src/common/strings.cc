@@ -143,6 +143,16 @@ std::optional<std::string> ClosestMatch(std::string_view word,
   // Allow roughly one typo per three characters, at least one, at most three.
   const size_t limit = std::clamp<size_t>(word.size() / 3, 1, 3);
   if (best && best_distance <= limit) return best;
+  // A shortened name ("duration" for "durationSeconds"): the one candidate it begins.
+  if (lower.size() >= 4) {
+    std::optional<std::string> prefixed;
+    for (const auto& c : candidates) {
+      if (!ToLower(c).starts_with(lower)) continue;
+      if (prefixed) return std::nullopt;  // ambiguous
+      prefixed = c;
+    }
+    return prefixed;
+  }
   return std::nullopt;
 }
 

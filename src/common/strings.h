@@ -26,7 +26,9 @@ bool IsValidUtf8(std::string_view text);
 
 // Levenshtein distance, for did-you-mean suggestions.
 size_t EditDistance(std::string_view a, std::string_view b);
-// The candidate closest to `word` when it is close enough to be a plausible typo.
+// The candidate closest to `word` when it is close enough to be a plausible typo, else the only
+// candidate that `word` (4+ characters) begins, as a shortened name ("duration" →
+// "durationSeconds").
 std::optional<std::string> ClosestMatch(std::string_view word,
                                         const std::vector<std::string>& candidates);
 

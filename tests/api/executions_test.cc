@@ -373,5 +373,15 @@ TEST_F(ApiServerTest, BadDeploymentCursorsAreRefused) {
   EXPECT_EQ(Get("/api/v1/deployments?before=" + id).json["items"].size(), 0u);
 }
 
+// Every list route treats an unknown cursor alike: 404 saying what to pass instead.
+TEST_F(ApiServerTest, UnknownCursorsOfEveryListAreNotFound) {
+  for (const char* list : {"executions", "artifacts", "deployments"}) {
+    SCOPED_TRACE(list);
+    Reply reply = Get(std::string("/api/v1/") + list + "?before=01J0000000000000000000000X");
+    ExpectError(reply, 404, "not_found");
+    EXPECT_THAT(reply.json["error"]["message"].get<std::string>(), HasSubstr("to page before"));
+  }
+}
+
 }  // namespace
 }  // namespace ferry::api::testing

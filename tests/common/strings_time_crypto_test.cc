@@ -39,6 +39,9 @@ TEST(StringsTest, DidYouMean) {
   EXPECT_EQ(ClosestMatch("runtme", fields), "runtime");
   EXPECT_EQ(ClosestMatch("memorysize", fields), "memorySize");
   EXPECT_FALSE(ClosestMatch("zzzzzz", fields));
+  EXPECT_EQ(ClosestMatch("duration", {"roleArn", "durationSeconds"}), "durationSeconds");
+  EXPECT_FALSE(ClosestMatch("dur", {"durationSeconds"})) << "too short to be a shortened name";
+  EXPECT_FALSE(ClosestMatch("memory", {"memorySize", "memoryLimit"})) << "ambiguous";
 }
 
 TEST(StringsTest, EscapeXml) {

@@ -122,6 +122,11 @@ TEST_P(StoreContractTest, ListExecutionsNewestFirstWithFiltersAndPaging) {
   EXPECT_EQ(executions.List({.environment = "dev"})->size(), 1u);
   EXPECT_EQ(executions.List({.status = ExecutionStatus::kRunning})->size(), 0u);
   EXPECT_EQ(executions.List({.limit = 0}).error().code, ErrorCode::kInvalidArgument);
+  // An unknown cursor is kNotFound, not an empty page that reads as "no older executions".
+  EXPECT_EQ(executions.List({.before_id = "01J0000000000000000000000X"}).error().code,
+            ErrorCode::kNotFound);
+  EXPECT_EQ(executions.List({.before_id = std::string("a\nb")}).error().code,
+            ErrorCode::kInvalidArgument);
 }
 
 TEST_P(StoreContractTest, TransitionIsCompareAndSet) {

@@ -51,6 +51,11 @@ TEST_P(StoreContractTest, ArtifactsAreRecordedOnceAndImmutable) {
   FERRY_ASSERT_OK(older);
   ASSERT_EQ(older->size(), 1u);
   EXPECT_EQ((*older)[0].version, "v1");
+  // An unknown cursor is kNotFound, not an empty page that reads as "no older artifacts".
+  EXPECT_EQ(artifacts.List({.before_id = "01J0000000000000000000000X"}).error().code,
+            ErrorCode::kNotFound);
+  EXPECT_EQ(artifacts.List({.before_id = std::string(300, 'a')}).error().code,
+            ErrorCode::kInvalidArgument);
   FERRY_ASSERT_OK(artifacts.Get(v2->artifact.id));
   EXPECT_EQ(artifacts.Get("nope").error().code, ErrorCode::kNotFound);
 

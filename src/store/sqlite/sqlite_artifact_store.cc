@@ -2,6 +2,7 @@
 #include "common/strings.h"
 #include "store/checks.h"
 #include "store/limits.h"
+#include "store/sqlite/paging.h"
 #include "store/sqlite/sqlite_records.h"
 
 namespace ferry::store::sqlite {
@@ -134,8 +135,10 @@ Result<ArtifactRecord> SqliteArtifactStore::Find(std::string_view source, std::s
 
 Result<std::vector<ArtifactRecord>> SqliteArtifactStore::List(const ArtifactFilter& filter) {
   FERRY_RETURN_IF_ERROR(CheckPageLimit(filter.limit));
+  if (filter.before_id) FERRY_RETURN_IF_ERROR(CheckName(*filter.before_id, "before id"));
   std::vector<ArtifactRecord> found;
   FERRY_RETURN_IF_ERROR(context_.db.Read([&](Connection& c) -> Status {
+    FERRY_RETURN_IF_ERROR(CheckCursor(c, "artifacts", filter.before_id, "artifact"));
     FERRY_ASSIGN_OR_RETURN(
         Statement select,
         c.Prepare(std::string(kSelectArtifact) +

@@ -1,6 +1,7 @@
 #include "common/json.h"
 #include "store/checks.h"
 #include "store/limits.h"
+#include "store/sqlite/paging.h"
 #include "store/sqlite/sqlite_records.h"
 
 namespace ferry::store::sqlite {
@@ -158,14 +159,7 @@ Result<std::vector<DeploymentRecord>> SqliteDeploymentStore::List(const Deployme
   if (f.before_id) FERRY_RETURN_IF_ERROR(CheckName(*f.before_id, "before id"));
   std::vector<DeploymentRecord> found;
   FERRY_RETURN_IF_ERROR(context_.db.Read([&](Connection& c) -> Status {
-    if (f.before_id) {
-      // Without this check an unknown cursor would read as "no older records": the row-value
-      // comparison against an empty subquery is NULL and matches nothing.
-      FERRY_ASSIGN_OR_RETURN(Statement exists,
-                             c.Prepare("SELECT 1 FROM deployments WHERE id = ?1"));
-      FERRY_ASSIGN_OR_RETURN(bool known, exists.Bind(1, *f.before_id).Step());
-      if (!known) return NotFound("deployment " + *f.before_id + " does not exist");
-    }
+    FERRY_RETURN_IF_ERROR(CheckCursor(c, "deployments", f.before_id, "deployment"));
     FERRY_ASSIGN_OR_RETURN(
         Statement select,
         c.Prepare(std::string(kSelectDeployment) +

@@ -7,6 +7,7 @@
 #include "store/checks.h"
 #include "store/limits.h"
 #include "store/sqlite/execution_rows.h"
+#include "store/sqlite/paging.h"
 
 namespace ferry::store::sqlite {
 namespace {
@@ -128,8 +129,10 @@ Result<ExecutionRecord> SqliteExecutionStore::Get(std::string_view id) {
 
 Result<std::vector<ExecutionRecord>> SqliteExecutionStore::List(const ExecutionFilter& filter) {
   FERRY_RETURN_IF_ERROR(CheckPageLimit(filter.limit));
+  if (filter.before_id) FERRY_RETURN_IF_ERROR(CheckName(*filter.before_id, "before id"));
   std::vector<ExecutionRecord> records;
   FERRY_RETURN_IF_ERROR(context_.db.Read([&](Connection& c) -> Status {
+    FERRY_RETURN_IF_ERROR(CheckCursor(c, "executions", filter.before_id, "execution"));
     FERRY_ASSIGN_OR_RETURN(
         Statement select,
         c.Prepare(SelectExecutionSql(
