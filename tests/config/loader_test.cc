@@ -72,7 +72,7 @@ TEST(LoaderTest, ReportsEveryInjectedMistakeWithItsPosition) {
           "application.yaml:6:16: tags.cost-center: expected a string, got an integer (quote "
           "the value to make it a string)",
           "environments.yaml:33:7: type: unknown value \"prod\"; expected one of production, "
-          "non-production",
+          "non-production; did you mean 'production'?",
           // A consequence of the duplicate secret below: the second one is not defined.
           "environments.yaml:42:17: overrides[0].variables[2].secret: no secret named "
           "\"orders-db-password-prod\"",
