@@ -185,15 +185,16 @@ Result<std::unique_ptr<ServerRuntime>> ServerRuntime::Start(const ServerRuntimeO
     ctx.region = options.default_region;
     p.credentials = aws::DefaultCredentialsChain(ctx);
   }
+  // The embedded delegate reads secrets (a keys-mode connection's secret access key, the
+  // secrets environment variables use) through the server's store.
+  SecretResolver secrets = [&p](std::string_view name) {
+    return api::deploy::ResolveSecret(p.store->entities(), name);
+  };
   p.lambda_apis = std::make_unique<delegate::lambda::AwsLambdaApiProvider>(
       *p.http, *p.credentials, p.clock, p.ids, p.limiters, p.retry_quota,
-      delegate::lambda::WaiterOptions{options.waiter_delay, 900}, aws::RetryOptions{},
-      // The embedded delegate reads a keys-mode connection's secret from the server's store.
-      [&p](std::string_view name) {
-        return api::deploy::ResolveSecret(p.store->entities(), name);
-      });
+      delegate::lambda::WaiterOptions{options.waiter_delay, 900}, aws::RetryOptions{}, secrets);
   p.lambda_tasks = std::make_unique<delegate::lambda::LambdaTaskHandler>(
-      *p.lambda_apis, static_cast<size_t>(std::max(1, options.max_concurrent_tasks)));
+      *p.lambda_apis, static_cast<size_t>(std::max(1, options.max_concurrent_tasks)), secrets);
 
   engine::EngineOptions engine_options;
   engine_options.owner = EngineOwner(p.ids);

@@ -211,6 +211,7 @@ Result<DesiredFunction> DeployService::Impl::ToDesired(const config::ResolvedFun
   c.architectures = {f.architecture};
   c.layers = f.layers;
   c.environment = f.environment;
+  d.secret_environment = f.secret_environment;  // the delegate reads the secrets
   c.vpc.subnet_ids = f.subnets;
   c.vpc.security_group_ids = f.security_groups;
   c.tracing_mode = f.tracing == model::TracingMode::kActive ? "Active" : "PassThrough";

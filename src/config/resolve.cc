@@ -32,27 +32,53 @@ class FieldRenderer {
         context_(std::move(context)),
         secret_variables_(std::move(secret_variables)) {}
 
+  // A field where secrets are not allowed: every field but environment values.
   Result<std::string> Render(const std::string& text, const std::string& where) {
-    if (!model::HasTemplate(text) && text.find("$${") == std::string::npos) return text;
+    FERRY_ASSIGN_OR_RETURN(SecretText parts, RenderKeepingSecrets(text, where));
+    if (HasSecret(parts)) {
+      return InvalidArgument(where +
+                             ": secrets can be used only in environment values (anywhere else "
+                             "the value would be readable by anyone who can read the function)");
+    }
+    return parts.empty() ? std::string() : parts.front().text;
+  }
+
+  // An environment value: secrets become references, each checked to be readable.
+  Result<SecretText> RenderKeepingSecrets(const std::string& text, const std::string& where) {
+    if (!model::HasTemplate(text) && text.find("$${") == std::string::npos) {
+      SecretText plain;
+      AppendText(plain, text);
+      return plain;
+    }
     auto refs = ParseTemplate(text);
     if (!refs.ok()) return refs.error().WithContext(where);
     TemplateContext context = context_;
     for (const TemplateReference& ref : *refs) {
       auto [ns, name] = SplitReference(ref.name);
-      if (ns != "serviceVariable") continue;
-      auto it = secret_variables_.find(name);
-      if (it == secret_variables_.end()) continue;
-      if (!input_.secret) {
-        return InvalidArgument(where + ": ${" + ref.name + "} is a secret and no secret " +
-                               "resolver is available");
+      if (ns == "serviceVariable") {
+        if (auto it = secret_variables_.find(name); it != secret_variables_.end()) {
+          context.secret_names[ref.name] = it->second;
+        }
       }
-      auto value = input_.secret(it->second);
-      if (!value.ok()) return value.error().WithContext(where);
-      context.values[ref.name] = *value;
     }
-    auto rendered = RenderTemplate(text, context);
+    auto rendered = RenderTemplateKeepingSecrets(text, context);
     if (!rendered.ok()) return rendered.error().WithContext(where);
     return rendered;
+  }
+
+  // Whether every secret `parts` references can be read (the values are discarded).
+  Status CheckReadable(const SecretText& parts, const std::string& where) const {
+    for (const SecretTextPart& part : parts) {
+      if (part.secret.empty()) continue;
+      if (!input_.secret) {
+        return InvalidArgument(where + ": uses secret " + QuoteForMessage(part.secret) +
+                               " and no secret resolver is available");
+      }
+      if (auto value = input_.secret(part.secret); !value.ok()) {
+        return value.error().WithContext(where);
+      }
+    }
+    return Ok();
   }
 
  private:
@@ -136,7 +162,6 @@ Result<std::vector<ResolvedFunction>> ResolveFunctionSpecs(const ResolveInput& i
   for (const auto& [k, v] : env.variables) context.values["env.variables." + k] = v;
   for (const auto& [k, v] : input.workflow_variables) context.values["workflow.variables." + k] = v;
   for (const auto& [k, v] : input.pipeline_variables) context.values["pipeline.variables." + k] = v;
-  context.secret = input.secret;
   std::map<std::string, std::string> secret_variables;
   std::vector<model::ConfigVariable> variables = service.variables;
   if (override) {
@@ -225,8 +250,14 @@ Result<std::vector<ResolvedFunction>> ResolveFunctionSpecs(const ResolveInput& i
                                 "description is longer than 256 characters"));
     if (spec.environment) {
       for (const auto& [k, v] : *spec.environment) {
-        FERRY_ASSIGN_OR_RETURN(std::string value, renderer.Render(v, where + " environment." + k));
-        r.environment[k] = std::move(value);
+        const std::string field = where + " environment." + k;
+        FERRY_ASSIGN_OR_RETURN(SecretText value, renderer.RenderKeepingSecrets(v, field));
+        if (HasSecret(value)) {
+          FERRY_RETURN_IF_ERROR(renderer.CheckReadable(value, field));
+          r.secret_environment[k] = std::move(value);
+        } else {
+          r.environment[k] = value.empty() ? std::string() : std::move(value.front().text);
+        }
       }
     }
     r.tracing = spec.tracing.value_or(model::TracingMode::kPassThrough);

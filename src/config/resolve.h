@@ -4,7 +4,8 @@
 // Layers, lowest first: Service::defaults, the function spec, the environment override's
 // defaults, the override's function entry. Config variables: the service's, replaced by the
 // override's. Then every string field is rendered (config/template.h) and the rendered values
-// are checked against Lambda's limits. Pure apart from the `secret` callback; thread-safe.
+// are checked against Lambda's limits. Secrets never enter the result: environment values that
+// use them keep them as references. Pure apart from the `secret` callback; thread-safe.
 #pragma once
 
 #include <functional>
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "common/secret_text.h"
 #include "model/entities.h"
 
 namespace ferry::config {
@@ -32,8 +34,8 @@ struct ResolveInput {
   std::optional<ArtifactRef> artifact;                    // unset: ${artifact.*} fails to render
   std::map<std::string, std::string> workflow_variables;
   std::map<std::string, std::string> pipeline_variables;
-  // Returns a secret's value by SecretRef name (registering it with SecretMasker). Unset: any
-  // secret reference fails to resolve.
+  // Checks that a secret can be read, by SecretRef name: its value is discarded, since secrets
+  // stay references (ResolvedFunction::secret_environment). Unset: any secret reference fails.
   std::function<Result<std::string>(std::string_view name)> secret;
 };
 
@@ -50,7 +52,11 @@ struct ResolvedFunction {
   int64_t ephemeral_storage = 512;
   std::vector<std::string> layers;
   std::string description;
-  std::map<std::string, std::string> environment;  // may hold secret values: never log it
+  // Environment variables: those without secrets here; those that use a secret (`${secrets.X}`
+  // or a secret config variable) by reference, for the delegate to render. Secrets are allowed
+  // only in environment values.
+  std::map<std::string, std::string> environment;
+  std::map<std::string, SecretText> secret_environment;
   model::TracingMode tracing = model::TracingMode::kPassThrough;
   std::optional<std::string> dead_letter_target;
   std::optional<std::string> kms_key;

@@ -87,19 +87,22 @@ Result<std::vector<TemplateReference>> ParseTemplate(std::string_view text) {
   return refs;
 }
 
-Result<std::string> RenderTemplate(std::string_view text, const TemplateContext& context) {
+Result<SecretText> RenderTemplateKeepingSecrets(std::string_view text,
+                                                const TemplateContext& context) {
   FERRY_ASSIGN_OR_RETURN(std::vector<TemplateReference> refs, ParseTemplate(text));
-  std::string out;
+  SecretText out;
   size_t pos = 0;
   auto append_literal = [&](std::string_view literal) {
+    std::string unescaped;
     for (size_t i = 0; i < literal.size(); ++i) {
       if (literal.compare(i, 3, "$${") == 0) {
-        out += "${";
+        unescaped += "${";
         i += 2;
       } else {
-        out.push_back(literal[i]);
+        unescaped.push_back(literal[i]);
       }
     }
+    AppendText(out, unescaped);
   };
   for (const TemplateReference& ref : refs) {
     append_literal(text.substr(pos, ref.offset - pos));
@@ -107,12 +110,11 @@ Result<std::string> RenderTemplate(std::string_view text, const TemplateContext&
     pos = end + 1;
     auto [ns, rest] = SplitReference(ref.name);
     if (ns == "secrets") {
-      if (!context.secret) {
-        return InvalidArgument("cannot render ${" + ref.name +
-                               "}: secrets are not available in this field");
-      }
-      FERRY_ASSIGN_OR_RETURN(std::string value, context.secret(rest));
-      out += value;
+      out.push_back(SecretTextPart{"", rest});
+      continue;
+    }
+    if (auto secret = context.secret_names.find(ref.name); secret != context.secret_names.end()) {
+      out.push_back(SecretTextPart{"", secret->second});
       continue;
     }
     auto it = context.values.find(ref.name);
@@ -127,10 +129,21 @@ Result<std::string> RenderTemplate(std::string_view text, const TemplateContext&
       }
       return InvalidArgument(message);
     }
-    out += it->second;
+    AppendText(out, it->second);
   }
   append_literal(text.substr(pos));
   return out;
+}
+
+Result<std::string> RenderTemplate(std::string_view text, const TemplateContext& context) {
+  FERRY_ASSIGN_OR_RETURN(SecretText parts, RenderTemplateKeepingSecrets(text, context));
+  for (const SecretTextPart& part : parts) {
+    if (!part.secret.empty() && !context.secret) {
+      return InvalidArgument("cannot render ${secrets." + part.secret +
+                             "}: secrets are not available in this field");
+    }
+  }
+  return RenderSecretText(parts, context.secret);
 }
 
 }  // namespace ferry::config

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "common/secret_text.h"
 
 namespace ferry::config {
 
@@ -37,10 +38,18 @@ struct TemplateContext {
   // Resolves `${secrets.NAME}`; unset means secrets cannot be rendered here. Implementations
   // must register the value with SecretMasker before returning it.
   std::function<Result<std::string>(std::string_view name)> secret;
+  // References that stand for a secret, by full name → SecretRef name
+  // ("serviceVariable.dbPassword" → "orders-db-password"); `${secrets.X}` always does.
+  std::map<std::string, std::string> secret_names;
 };
 
 // Replaces every reference. kInvalidArgument naming the first unresolved reference and the
 // names that are available.
 Result<std::string> RenderTemplate(std::string_view text, const TemplateContext& context);
+
+// Like RenderTemplate, but secrets stay references: each `${secrets.X}` and each name in
+// context.secret_names becomes a secret part; `context.secret` is not called.
+Result<SecretText> RenderTemplateKeepingSecrets(std::string_view text,
+                                                const TemplateContext& context);
 
 }  // namespace ferry::config

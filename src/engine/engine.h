@@ -69,8 +69,8 @@ struct DeployRequest {
   std::optional<std::string> idempotency_key;  // a retried request starts one execution
   delegate::lambda::LambdaTarget target;
   std::vector<std::string> selectors;  // delegate selectors the tasks require
-  // Resolved function specs (config/ resolves service + environment). Environment values may
-  // be secrets: they are stored in the task payloads only.
+  // Resolved function specs (config/ resolves service + environment). Secrets stay references
+  // (DesiredFunction::secret_environment): the delegate reads them when it deploys.
   std::vector<delegate::lambda::DesiredFunction> functions;
   FailureStrategy failure_strategy = FailureStrategy::kRollback;
   bool keep_created_functions = false;

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "api/deploy_config.h"
 #include "common/json.h"
 #include "config/loader.h"
 #include "delegate/lambda/fake_lambda_api.h"
@@ -377,7 +378,10 @@ class DeployServiceTest : public ::testing::Test {
   int wakes_ = 0;
   FakeLambdaApi api_;
   FakeProvider provider_{api_};
-  delegate::lambda::LambdaTaskHandler handler_{provider_};
+  // The embedded delegate reads the secrets environment variables use, as `ferry server` does.
+  delegate::lambda::LambdaTaskHandler handler_{
+      provider_, 8,
+      [this](std::string_view name) { return deploy::ResolveSecret(store_->entities(), name); }};
   std::unique_ptr<engine::EmbeddedTransport> transport_;
   std::unique_ptr<delegate::DelegateAgent> agent_;
 };
@@ -414,9 +418,10 @@ TEST_F(DeployServiceTest, ResolvesTheConfigurationIntoTheDeployStep) {
   EXPECT_EQ(api.config.dead_letter_target, "arn:aws:sqs:eu-west-1:123456789012:api-dlq");
   EXPECT_THAT(api.config.vpc.subnet_ids, ElementsAre("subnet-0a1b2c3d4e5f60718"));
   EXPECT_THAT(api.config.vpc.security_group_ids, ElementsAre("sg-0123456789abcdef0"));
-  EXPECT_THAT(api.config.environment,
-              ElementsAre(Pair("API_KEY", "file-s3cr3t-key"), Pair("APP_ENV", "dev"),
-                          Pair("DB_PASSWORD", "db-s3cr3t-value")));
+  EXPECT_THAT(api.config.environment, ElementsAre(Pair("APP_ENV", "dev")));
+  EXPECT_THAT(api.secret_environment,
+              ElementsAre(Pair("API_KEY", SecretText{{"", "api-key"}}),
+                          Pair("DB_PASSWORD", SecretText{{"", "db-password"}})));
   EXPECT_EQ(api.code.s3_bucket, "builds");
   EXPECT_EQ(api.code.s3_key, "orders/orders.zip");
   EXPECT_THAT(api.tags, ElementsAre(Pair("app", "shop"), Pair("build", ""), Pair("tier", "web")));
@@ -425,8 +430,21 @@ TEST_F(DeployServiceTest, ResolvesTheConfigurationIntoTheDeployStep) {
   EXPECT_EQ(functions[1].function_name, "shop-dev-worker");
   EXPECT_EQ(functions[1].config.tracing_mode, "PassThrough");
 
-  // Secrets stay in the task payloads: never in the execution record.
+  // Secrets stay references: no value in the execution, its steps or its task payloads.
   EXPECT_EQ(e->inputs_json.find("s3cr3t"), std::string::npos);
+  auto steps = store_->executions().Steps(e->id);
+  ASSERT_TRUE(steps.ok());
+  for (const auto& step : *steps) {
+    EXPECT_EQ(step.inputs_json.find("s3cr3t"), std::string::npos) << step.name;
+  }
+}
+
+// The delegate reads the secrets just before it deploys: the function gets their values.
+TEST_F(DeployServiceTest, TheDelegateRendersSecretsIntoTheFunctionsEnvironment) {
+  DeployArtifact(RecordArtifact("v1", "SHA-1"));
+  EXPECT_THAT(api_.World().at("shop-dev-api").config.environment,
+              ElementsAre(Pair("API_KEY", "file-s3cr3t-key"), Pair("APP_ENV", "dev"),
+                          Pair("DB_PASSWORD", "db-s3cr3t-value")));
 }
 
 TEST_F(DeployServiceTest, DeploysARecordedArtifactOrAnS3Location) {

@@ -59,10 +59,13 @@ TEST_F(ResolveTest, DevUsesServiceDefaults) {
   EXPECT_EQ(api.timeout, 30);
   EXPECT_EQ(api.architecture, "arm64");
   EXPECT_EQ(api.tracing, model::TracingMode::kActive);
-  EXPECT_THAT(
-      api.environment,
-      ElementsAre(Pair("APP_ENV", "dev"), Pair("DB_HOST", "orders-db.dev.internal"),
-                  Pair("DB_PASSWORD", "value-of-orders-db-password"), Pair("LOG_LEVEL", "debug")));
+  EXPECT_THAT(api.environment,
+              ElementsAre(Pair("APP_ENV", "dev"), Pair("DB_HOST", "orders-db.dev.internal"),
+                          Pair("LOG_LEVEL", "debug")));
+  // The secret stays a reference; resolution only checked that it can be read.
+  EXPECT_THAT(api.secret_environment,
+              ElementsAre(Pair("DB_PASSWORD", SecretText{{"", "orders-db-password"}})));
+  EXPECT_THAT(requested_, ::testing::Contains("orders-db-password"));
   EXPECT_THAT(api.tags,
               ElementsAre(Pair("app", "shop"), Pair("build", "42"), Pair("service", "orders")));
   EXPECT_THAT(api.aliases, ElementsAre("dev"));
@@ -84,7 +87,8 @@ TEST_F(ResolveTest, ProdAppliesOverrides) {
             "arn:aws:kms:eu-west-1:210987654321:key/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b");
   EXPECT_EQ(api.environment.at("LOG_LEVEL"), "info");
   EXPECT_EQ(api.environment.at("DB_HOST"), "orders-db.prod.internal");
-  EXPECT_EQ(api.environment.at("DB_PASSWORD"), "value-of-orders-db-password-prod");
+  EXPECT_EQ(api.secret_environment.at("DB_PASSWORD"),
+            (SecretText{{"", "orders-db-password-prod"}}));
   EXPECT_THAT(api.subnets, ElementsAre("subnet-0f1e2d3c4b5a69788", "subnet-0f1e2d3c4b5a69789"));
   const ResolvedFunction& worker = (*fns)[1];
   EXPECT_EQ(worker.memory, 512);
@@ -102,7 +106,56 @@ TEST_F(ResolveTest, UnresolvableTemplatesFailClearly) {
   in.secret = nullptr;
   fns = ResolveFunctionSpecs(in);
   ASSERT_FALSE(fns.ok());
-  EXPECT_THAT(fns.error().message, HasSubstr("${serviceVariable.dbPassword} is a secret"));
+  EXPECT_THAT(fns.error().message,
+              HasSubstr("environment.DB_PASSWORD: uses secret \"orders-db-password\" and no "
+                        "secret resolver is available"));
+  in = Input("dev");
+  in.secret = [](std::string_view name) -> Result<std::string> {
+    return NotFound("secret " + std::string(name) + ": not readable");
+  };
+  fns = ResolveFunctionSpecs(in);
+  ASSERT_FALSE(fns.ok());
+  EXPECT_THAT(fns.error().message, HasSubstr("secret orders-db-password: not readable"));
+}
+
+// A secret mixed into text stays a reference between its literal parts; "$${" stays a literal.
+TEST_F(ResolveTest, SecretsInEnvironmentValuesStayReferences) {
+  model::Service service = Get<model::Service>("orders");
+  (*service.defaults->environment)["DB_URL"] =
+      "postgres://app:${secrets.db}@${env.name}.db/$${HOME}";
+  (*service.defaults->environment)["BOTH"] = "${serviceVariable.dbPassword}${secrets.db}";
+  ResolveInput in = Input("dev");
+  in.service = &service;
+  auto fns = ResolveFunctionSpecs(in);
+  ASSERT_TRUE(fns.ok()) << fns.error().ToString();
+  const ResolvedFunction& api = (*fns)[0];
+  EXPECT_EQ(api.secret_environment.at("DB_URL"),
+            (SecretText{{"postgres://app:", ""}, {"", "db"}, {"@dev.db/${HOME}", ""}}));
+  EXPECT_EQ(api.secret_environment.at("BOTH"),
+            (SecretText{{"", "orders-db-password"}, {"", "db"}}));
+  EXPECT_EQ(api.environment.count("DB_URL"), 0u);
+  for (const auto& [key, value] : api.environment) {
+    EXPECT_EQ(value.find("value-of-"), std::string::npos) << key;
+  }
+}
+
+// Anywhere but an environment value a secret would be readable by whoever reads the function.
+TEST_F(ResolveTest, SecretsOutsideEnvironmentValuesAreRefused) {
+  for (int field = 0; field < 3; ++field) {
+    model::Service service = Get<model::Service>("orders");
+    if (field == 0) service.functions[0].description = "pw ${secrets.db}";
+    if (field == 1) (*service.defaults->tags)["pw"] = "${serviceVariable.dbPassword}";
+    if (field == 2) service.functions[0].function_name = "${secrets.db}";
+    ResolveInput in = Input("dev");
+    in.service = &service;
+    requested_.clear();
+    auto fns = ResolveFunctionSpecs(in);
+    ASSERT_FALSE(fns.ok()) << field;
+    EXPECT_EQ(fns.error().code, ErrorCode::kInvalidArgument);
+    EXPECT_THAT(fns.error().message, HasSubstr("secrets can be used only in environment values"));
+    EXPECT_THAT(requested_, ::testing::Not(::testing::Contains("db")))
+        << "a refused field's secret is not read";
+  }
 }
 
 TEST_F(ResolveTest, RenderedValuesAreCheckedAgainstLambda) {

@@ -73,5 +73,30 @@ TEST(TemplateTest, SecretsComeFromTheResolver) {
   EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
 }
 
+TEST(TemplateTest, KeepingSecretsLeavesReferencesBetweenLiteralParts) {
+  TemplateContext ctx;
+  ctx.values = {{"env.name", "dev"}};
+  ctx.secret_names = {{"serviceVariable.pw", "orders-db"}};
+  bool called = false;
+  ctx.secret = [&called](std::string_view) -> Result<std::string> {
+    called = true;
+    return std::string("never");
+  };
+  auto parts =
+      RenderTemplateKeepingSecrets("u:${secrets.db}@${env.name}/$${x}${serviceVariable.pw}", ctx);
+  ASSERT_TRUE(parts.ok()) << parts.error().message;
+  EXPECT_EQ(*parts, (SecretText{{"u:", ""}, {"", "db"}, {"@dev/${x}", ""}, {"", "orders-db"}}));
+  EXPECT_FALSE(called) << "references are not resolved";
+  EXPECT_EQ(*RenderTemplateKeepingSecrets("plain $${literal}", ctx),
+            (SecretText{{"plain ${literal}", ""}}));
+  EXPECT_TRUE(RenderTemplateKeepingSecrets("", ctx)->empty());
+  EXPECT_FALSE(RenderTemplateKeepingSecrets("${env.nam}", ctx).ok());
+  // RenderTemplate resolves the same references.
+  ctx.secret = [](std::string_view name) -> Result<std::string> {
+    return "<" + std::string(name) + ">";
+  };
+  EXPECT_EQ(*RenderTemplate("u:${secrets.db}:${serviceVariable.pw}", ctx), "u:<db>:<orders-db>");
+}
+
 }  // namespace
 }  // namespace ferry::config

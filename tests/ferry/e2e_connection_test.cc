@@ -29,6 +29,9 @@ constexpr char kWrongSecret[] = "e2e-wrong-s3cr3t-Zp4Kd8Wn";
 constexpr char kSecretEnv[] = "FERRY_E2E_TENANT_SECRET";
 constexpr char kWrongEnv[] = "FERRY_E2E_WRONG_SECRET";
 constexpr char kUnsetEnv[] = "FERRY_E2E_NEVER_SET";
+// The function's environment uses a secret too: DB_URL carries it between literal text.
+constexpr char kDbPassword[] = "e2e-db-s3cr3t-Hq3Vn8Rt";
+constexpr char kDbPasswordEnv[] = "FERRY_E2E_DB_PASSWORD";
 constexpr char kRoleAccount[] = "222222222222";
 constexpr char kRoleArn[] = "arn:aws:iam::222222222222:role/deployer";
 constexpr char kExternalId[] = "e2e-tenant-7-external";
@@ -44,7 +47,7 @@ std::string Leak(const std::string& text, const std::string& needle, const std::
 }
 
 std::string Redact(std::string text) {
-  for (const std::string secret : {kTenantSecret, kWrongSecret, kExternalId}) {
+  for (const std::string secret : {kTenantSecret, kWrongSecret, kExternalId, kDbPassword}) {
     for (size_t at = text.find(secret); at != std::string::npos; at = text.find(secret, at)) {
       text.replace(at, secret.size(), "<REDACTED>");
     }
@@ -74,6 +77,7 @@ class ConnectionE2eTest : public DeployE2eTest {
                       std::string(kTenantAccount) + ":" + kTenantKeyId + ":" + kTenantSecret};
     server_options_.env[kSecretEnv] = kTenantSecret;
     server_options_.env[kWrongEnv] = kWrongSecret;
+    server_options_.env[kDbPasswordEnv] = kDbPassword;
     server_options_.env[kUnsetEnv] = "";  // unset in the server, whatever the test's env holds
   }
 
@@ -151,6 +155,7 @@ class ConnectionE2eTest : public DeployE2eTest {
     return Json::array(
         {secret("tenant-key", kSecretEnv),
          secret("wrong-key", kWrongEnv),
+         secret("db-password", kDbPasswordEnv),
          secret("unset-key", kUnsetEnv),
          {{"kind", "Secret"}, {"name", "file-key"}, {"source", "file"}, {"ref", key_file}},
          {{"kind", "Secret"}, {"name", "ferry-key"}},
@@ -163,7 +168,11 @@ class ConnectionE2eTest : public DeployE2eTest {
           {"artifact",
            {{"cloudProvider", "tenant"},
             {"s3", {{"bucket", bucket}, {"prefix", "api/"}, {"filter", "api-(.+)\\.zip"}}}}},
-          {"defaults", {{"runtime", "python3.12"}, {"memory", 128}, {"timeout", 5}}},
+          {"defaults",
+           {{"runtime", "python3.12"},
+            {"memory", 128},
+            {"timeout", 5},
+            {"environment", {{"DB_URL", "pg://app:${secrets.db-password}@db/orders"}}}}},
           {"functions", Json::array({{{"name", "orders"},
                                       {"functionName", "shop-orders-${env.name}"},
                                       {"handler", "index.handler"}}})}},
@@ -272,13 +281,20 @@ TEST_F(ConnectionE2eTest, KeysModeDeploysIntoTheConnectionsAccountAndNeverShowsT
   ASSERT_TRUE(invoked.ok()) << invoked.error().message;
   EXPECT_NE(invoked->payload.find("tenant-b1"), std::string::npos) << invoked->payload;
   EXPECT_TRUE(Absent(*lambda_)) << "the function exists in the default account 000000000000";
+  // The delegate read the environment's secret and the function has its value...
+  EXPECT_TRUE(config->environment.count("DB_URL") &&
+              config->environment.at("DB_URL") ==
+                  std::string("pg://app:") + kDbPassword + "@db/orders")
+      << "DB_URL is not the rendered secret";
 
   ApiResponse records = api_->Get("/api/v1/deployments?function=shop-orders-dev");
   ASSERT_EQ(records.status, 200) << records.Describe();
   ASSERT_EQ(records.json["items"].size(), 1u) << records.body;
   EXPECT_NE(Str(records.json["items"][0], "functionArn").find(":111111111111:"), std::string::npos);
 
-  EXPECT_EQ(Leaks(Str(e, "id"), {kTenantSecret}), "");
+  // ...which, like the connection's key, Ferry shows and stores nowhere: the steps keep the
+  // secret's name, the deployment record the variable's key.
+  EXPECT_EQ(Leaks(Str(e, "id"), {kTenantSecret, kDbPassword}), "");
 }
 
 TEST_F(ConnectionE2eTest, AWrongSecretFailsNamingTheConnectionAndTheSecretButNotItsValue) {

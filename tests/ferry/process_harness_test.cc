@@ -4,6 +4,7 @@
 
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "ferry/server_process.h"
 
@@ -56,7 +57,12 @@ TEST(ChildProcessTest, KillTakesTheWholeProcessGroup) {
   child->Kill();
   EXPECT_TRUE(child->Wait(seconds(1)).has_value());
   // Nothing of the group is left running (the grandchild was killed too, not orphaned; it may
-  // stay a zombie until its new parent reaps it).
+  // stay a zombie until its new parent reaps it). The shell is reaped by now, but the
+  // grandchild handles its SIGKILL when the scheduler runs it: give it until the deadline.
+  const auto deadline = std::chrono::steady_clock::now() + seconds(10);
+  while (LiveMembers(group) != 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
   EXPECT_EQ(LiveMembers(group), 0);
 }
 

@@ -26,9 +26,6 @@
 
 namespace ferry::delegate::lambda {
 
-// A secret's value by SecretRef name (kNotFound for an unknown secret).
-using SecretResolver = std::function<Result<std::string>(std::string_view name)>;
-
 struct ConnectionCredentials {
   std::unique_ptr<aws::CredentialsProvider> provider;
   std::string account;  // from GetCallerIdentity: the rate limiters' key

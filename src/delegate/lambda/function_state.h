@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "common/secret_text.h"
+
 namespace ferry::delegate::lambda {
 
 inline constexpr int kDefaultMemoryMb = 128;
@@ -83,6 +85,10 @@ struct DesiredFunction {
   std::set<std::string> previously_managed_tags;
   std::set<std::string> previously_managed_environment;
   std::string version_description;  // PublishVersion Description, e.g. "ferry execution 01H..."
+  // Environment variables that use secrets, by reference: the lambda.deploy task handler renders
+  // them into config.environment (through its SecretResolver) just before deploying, so task
+  // payloads and step inputs never hold a secret value. Empty when the deployer sees it.
+  std::map<std::string, SecretText> secret_environment;
 };
 
 struct VersionInfo {

@@ -19,6 +19,19 @@ Result<LambdaTarget> TargetFrom(const Json& payload) {
   return TargetFromJson(*it);
 }
 
+// Moves each secret environment variable into config.environment with its value.
+Status RenderSecretEnvironment(DesiredFunction& d, const SecretResolver& secrets) {
+  for (const auto& [key, text] : d.secret_environment) {
+    auto value = RenderSecretText(text, secrets);
+    if (!value.ok()) {
+      return value.error().WithContext(d.function_name + " environment." + key);
+    }
+    d.config.environment[key] = std::move(value).value();
+  }
+  d.secret_environment.clear();
+  return Ok();
+}
+
 const Json* Array(const Json& payload, const char* key) {
   auto it = payload.find(key);
   return it != payload.end() && it->is_array() ? &*it : nullptr;
@@ -26,8 +39,11 @@ const Json* Array(const Json& payload, const char* key) {
 
 }  // namespace
 
-LambdaTaskHandler::LambdaTaskHandler(LambdaApiProvider& provider, size_t default_concurrency)
-    : provider_(provider), default_concurrency_(default_concurrency) {}
+LambdaTaskHandler::LambdaTaskHandler(LambdaApiProvider& provider, size_t default_concurrency,
+                                     SecretResolver secrets)
+    : provider_(provider),
+      default_concurrency_(default_concurrency),
+      secrets_(std::move(secrets)) {}
 
 TaskResult LambdaTaskHandler::Run(const TaskAssignment& assignment, TaskContext& context) {
   auto parsed = ParseJson(assignment.payload_json);
@@ -69,6 +85,9 @@ TaskResult LambdaTaskHandler::Run(const TaskAssignment& assignment, TaskContext&
     for (const auto& f : *functions) {
       auto d = DesiredFromJson(f);
       if (!d.ok()) return Failed(d.error().message);
+      if (auto rendered = RenderSecretEnvironment(*d, secrets_); !rendered.ok()) {
+        return Failed(rendered.error().message);
+      }
       desired.push_back(std::move(d).value());
     }
     std::vector<ObservedFunction> snapshots;

@@ -7,6 +7,9 @@
 //   lambda.deploy    {"target", "concurrency"?, "functions": [DesiredFunction],
 //                     "snapshots"?: [ObservedFunction]}   (snapshots: the rollback targets)
 //                    → {"deployments": [FunctionDeployment]}  (also when failed)
+//                    Each function's secretEnvironment is rendered with the handler's
+//                    SecretResolver first; a secret that cannot be read fails the task before
+//                    any function is touched.
 //   lambda.rollback  {"target", "keepCreatedFunctions"?, "deployments": [FunctionDeployment]}
 //                    → {"rollbacks": [{"functionName", "error"?, "calls"}]}
 //   lambda.prune     {"target", "keep"?, "functions": [{"name", "protectedVersions"}]}
@@ -23,6 +26,7 @@
 #include <optional>
 #include <string>
 
+#include "common/secret_text.h"
 #include "delegate/lambda/deployer.h"
 #include "delegate/protocol/task_protocol.h"
 
@@ -73,12 +77,15 @@ class LambdaApiProvider {
 // One handler object serves all four kinds.
 class LambdaTaskHandler final : public TaskHandler {
  public:
-  explicit LambdaTaskHandler(LambdaApiProvider& provider, size_t default_concurrency = 8);
+  // `secrets` reads the secrets that environment values use (none: a function with one fails).
+  explicit LambdaTaskHandler(LambdaApiProvider& provider, size_t default_concurrency = 8,
+                             SecretResolver secrets = {});
   TaskResult Run(const TaskAssignment& assignment, TaskContext& context) override;
 
  private:
   LambdaApiProvider& provider_;
   const size_t default_concurrency_;
+  const SecretResolver secrets_;
 };
 
 }  // namespace ferry::delegate::lambda

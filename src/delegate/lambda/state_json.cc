@@ -57,6 +57,50 @@ const Json& ArrayAt(const Json& obj, const char* key) {
   return *it;
 }
 
+// {"KEY": [{"text": "..."} | {"secret": "NAME"}, ...]}: each part exactly one of the two, a
+// secret name non-empty.
+Json SecretEnvironmentJson(const std::map<std::string, SecretText>& environment) {
+  Json out = Json::object();
+  for (const auto& [key, text] : environment) {
+    Json parts = Json::array();
+    for (const SecretTextPart& part : text) {
+      parts.push_back(part.secret.empty() ? Json{{"text", part.text}}
+                                          : Json{{"secret", part.secret}});
+    }
+    out[key] = std::move(parts);
+  }
+  return out;
+}
+
+std::map<std::string, SecretText> SecretEnvironmentFrom(const Json& obj) {
+  std::map<std::string, SecretText> out;
+  auto it = obj.find("secretEnvironment");
+  if (it == obj.end() || it->is_null()) return out;
+  auto fail = [](const std::string& why) {
+    return Json::type_error::create(302, "secretEnvironment" + why, nullptr);
+  };
+  if (!it->is_object()) throw fail(" must be an object");
+  for (const auto& [key, parts] : it->items()) {
+    if (!parts.is_array()) throw fail(" values must be arrays of parts");
+    SecretText text;
+    for (const Json& part : parts) {
+      if (!part.is_object() || part.size() != 1) {
+        throw fail(" parts must be {\"text\": ...} or {\"secret\": ...}");
+      }
+      if (auto t = part.find("text"); t != part.end()) {
+        text.push_back(SecretTextPart{t->get<std::string>(), ""});
+      } else if (auto n = part.find("secret");
+                 n != part.end() && n->is_string() && !n->get_ref<const std::string&>().empty()) {
+        text.push_back(SecretTextPart{"", n->get<std::string>()});
+      } else {
+        throw fail(" parts must be {\"text\": ...} or {\"secret\": NAME}");
+      }
+    }
+    out[key] = std::move(text);
+  }
+  return out;
+}
+
 FunctionConfig ConfigFrom(const Json& j) {
   FunctionConfig c;
   if (!j.is_object()) throw Json::type_error::create(302, "config must be an object", nullptr);
@@ -166,7 +210,8 @@ Json ToJson(const DesiredFunction& d) {
               {"traffic", d.traffic == TrafficPolicy::kNone ? "none" : "allAtOnce"},
               {"previouslyManagedTags", d.previously_managed_tags},
               {"previouslyManagedEnvironment", d.previously_managed_environment},
-              {"versionDescription", d.version_description}};
+              {"versionDescription", d.version_description},
+              {"secretEnvironment", SecretEnvironmentJson(d.secret_environment)}};
 }
 
 Result<DesiredFunction> DesiredFromJson(const Json& j) {
@@ -198,6 +243,7 @@ Result<DesiredFunction> DesiredFromJson(const Json& j) {
     Read(j, "previouslyManagedTags", d.previously_managed_tags);
     Read(j, "previouslyManagedEnvironment", d.previously_managed_environment);
     Read(j, "versionDescription", d.version_description);
+    d.secret_environment = SecretEnvironmentFrom(j);
     return d;
   });
 }

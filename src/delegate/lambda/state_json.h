@@ -2,8 +2,9 @@
 // protocol) and for deployment records. Field names are camelCase.
 //
 // Decoding never throws: wrong types, missing required members and hostile values give
-// kInvalidArgument naming the member. Encodings hold environment values (secrets) as given: task
-// payloads stay between the engine and the delegate and are never logged or returned by the API.
+// kInvalidArgument naming the member. A DesiredFunction's secrets are references
+// ("secretEnvironment"); its plain environment values are encoded as given. Task payloads stay
+// between the engine and the delegate and are never logged or returned by the API.
 // Pure functions; thread-safe.
 #pragma once
 

@@ -51,18 +51,18 @@ class ConnectionSandboxTest : public ::testing::Test {
     auto transport = aws::CurlTransport::Create();
     ASSERT_TRUE(transport.ok());
     curl_ = std::move(transport).value();
+    SecretResolver secrets = [this](std::string_view name) -> Result<std::string> {
+      ++resolved_;
+      auto it = secrets_.find(std::string(name));
+      if (it == secrets_.end()) {
+        return Error{ErrorCode::kNotFound, "no secret named " + std::string(name)};
+      }
+      return it->second;
+    };
     provider_ = std::make_unique<AwsLambdaApiProvider>(
         *curl_, own_, clock_, ids_, limiters_, quota_,
-        WaiterOptions{std::chrono::milliseconds(20), 500}, aws::RetryOptions{},
-        [this](std::string_view name) -> Result<std::string> {
-          ++resolved_;
-          auto it = secrets_.find(std::string(name));
-          if (it == secrets_.end()) {
-            return Error{ErrorCode::kNotFound, "no secret named " + std::string(name)};
-          }
-          return it->second;
-        });
-    handler_ = std::make_unique<LambdaTaskHandler>(*provider_);
+        WaiterOptions{std::chrono::milliseconds(20), 500}, aws::RetryOptions{}, secrets);
+    handler_ = std::make_unique<LambdaTaskHandler>(*provider_, 8, secrets);
   }
 
   LambdaTarget Target(TargetCredentials credentials) {
@@ -88,8 +88,10 @@ class ConnectionSandboxTest : public ::testing::Test {
   }
 
   // Runs lambda.deploy through the handler.
-  TaskResult Deploy(const LambdaTarget& target, const std::string& function) {
+  TaskResult Deploy(const LambdaTarget& target, const std::string& function,
+                    std::map<std::string, SecretText> secret_environment = {}) {
     DesiredFunction d;
+    d.secret_environment = std::move(secret_environment);
     d.function_name = function;
     d.config.runtime = "python3.12";
     d.config.handler = "app.handler";
@@ -182,6 +184,36 @@ TEST_F(ConnectionSandboxTest, AWrongSecretIsAClearErrorWithoutTheSecret) {
   EXPECT_THAT(r.error, HasSubstr("sts:ExternalId condition"));
   EXPECT_THAT(r.error, Not(HasSubstr("s3cr3t")));
   EXPECT_THAT(r.error, Not(HasSubstr("tenant-7-external")));
+}
+
+// Environment variables that use secrets arrive as references; the delegate reads them just
+// before it deploys, and the function gets the values.
+TEST_F(ConnectionSandboxTest, SecretEnvironmentIsReadOnTheDelegate) {
+  const LambdaTarget target = Target({});
+  TaskResult r = Deploy(target, "conn-env",
+                        {{"DB_URL", SecretText{{"pg://app:", ""}, {"", "prod-key"}, {"@db", ""}}}});
+  ASSERT_TRUE(r.succeeded) << r.error;
+  EXPECT_EQ(resolved_, 1);
+  EXPECT_THAT(r.result_json, Not(HasSubstr(kSecret))) << "the record keeps keys, not values";
+  auto api = provider_->For(target);
+  ASSERT_TRUE(api.ok());
+  auto observed = (*api)->Observe("conn-env", nullptr, {});
+  ASSERT_TRUE(observed.ok()) << observed.error().message;
+  EXPECT_EQ(observed->config.environment.at("DB_URL"), std::string("pg://app:") + kSecret + "@db");
+
+  // A secret the delegate cannot read fails the task before any call: nothing is created.
+  r = Deploy(target, "conn-env-missing", {{"TOKEN", SecretText{{"", "nowhere"}}}});
+  ASSERT_FALSE(r.succeeded);
+  EXPECT_THAT(r.error, HasSubstr("conn-env-missing environment.TOKEN: no secret named nowhere"));
+  observed = (*api)->Observe("conn-env-missing", nullptr, {});
+  ASSERT_TRUE(observed.ok()) << observed.error().message;
+  EXPECT_FALSE(observed->exists);
+
+  // A delegate without a resolver says so.
+  handler_ = std::make_unique<LambdaTaskHandler>(*provider_);
+  r = Deploy(target, "conn-env-bare", {{"TOKEN", SecretText{{"", "prod-key"}}}});
+  ASSERT_FALSE(r.succeeded);
+  EXPECT_THAT(r.error, HasSubstr("no secret resolver is configured"));
 }
 
 TEST_F(ConnectionSandboxTest, AMissingSecretIsAClearError) {

@@ -17,11 +17,13 @@ TEST(StateJsonTest, DesiredFunctionRoundTrips) {
   d.config.layers = {"arn:l:1"};
   d.traffic = TrafficPolicy::kNone;
   d.previously_managed_tags = {"old"};
+  d.secret_environment["DB_URL"] = {{"pg://app:", ""}, {"", "db-password"}, {"@db", ""}};
   auto back = DesiredFromJson(ToJson(d));
   ASSERT_TRUE(back.ok()) << back.error().message;
   EXPECT_EQ(ToJson(*back), ToJson(d));
   EXPECT_EQ(back->traffic, TrafficPolicy::kNone);
   EXPECT_EQ(back->config.vpc.subnet_ids, d.config.vpc.subnet_ids);
+  EXPECT_EQ(back->secret_environment, d.secret_environment);
 }
 
 TEST(StateJsonTest, BinaryZipSurvivesTheJsonRoundTrip) {
@@ -73,6 +75,16 @@ TEST(StateJsonTest, HostileInputsAreErrorsNotCrashes) {
       R"({"functionName": "f", "config": {}, "code": {}, "traffic": "sideways"})",
       R"({"functionName": "f", "config": {}, "code": {}, "aliases": "dev"})",
       R"({"functionName": "f", "config": {"memoryMb": 1e300}, "code": {}})",
+      R"({"functionName": "f", "config": {}, "code": {}, "secretEnvironment": []})",
+      R"({"functionName": "f", "config": {}, "code": {}, "secretEnvironment": {"A": "x"}})",
+      R"({"functionName": "f", "config": {}, "code": {}, "secretEnvironment": {"A": [1]}})",
+      R"({"functionName": "f", "config": {}, "code": {}, "secretEnvironment": {"A": [{}]}})",
+      R"({"functionName": "f", "config": {}, "code": {},
+          "secretEnvironment": {"A": [{"text": "a", "secret": "b"}]}})",
+      R"({"functionName": "f", "config": {}, "code": {}, "secretEnvironment": {"A": [{"secret": ""}]}})",
+      R"({"functionName": "f", "config": {}, "code": {}, "secretEnvironment": {"A": [{"secret": 7}]}})",
+      R"({"functionName": "f", "config": {}, "code": {}, "secretEnvironment": {"A": [{"text": 7}]}})",
+      R"({"functionName": "f", "config": {}, "code": {}, "secretEnvironment": {"A": [{"value": "v"}]}})",
   };
   for (const char* text : inputs) {
     auto json = ParseJson(text);
