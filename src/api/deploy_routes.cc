@@ -61,14 +61,10 @@ Result<ArtifactLocation> ParseLocation(const Json& location) {
   return out;
 }
 
-// An execution created by this request (201) or an earlier one with the same key (200). The
-// service returns the execution either way; one created before this request began is a replay.
-ApiResponse Started(RouteContext& ctx, const store::ExecutionRecord& execution,
-                    TimePoint request_start) {
+// An execution created by this request (201) or an earlier one with the same key (200): the
+// store's insert decides, so of two concurrent first requests with one key exactly one is 201.
+ApiResponse Started(RouteContext& ctx, const store::ExecutionRecord& execution, bool created) {
   auto steps = ctx.store.executions().Steps(execution.id);
-  bool created =
-      !execution.idempotency_key ||
-      execution.created_at >= std::chrono::floor<std::chrono::milliseconds>(request_start);
   TimePoint now = ctx.clock.Now();
   Json body = steps.ok() ? ExecutionJson(execution, *steps, now) : ExecutionJson(execution, now);
   ApiResponse reply = JsonReply(created ? 201 : 200, body);
@@ -96,9 +92,9 @@ Result<ApiResponse> StartDeployment(RouteContext& ctx, const ApiRequest& request
   FERRY_ASSIGN_OR_RETURN(input.idempotency_key, IdempotencyKey(request));
   input.actor = request.actor;
   input.trigger = "manual";
-  TimePoint start = ctx.clock.Now();
-  FERRY_ASSIGN_OR_RETURN(auto execution, ctx.deploys.Deploy(input));
-  return Started(ctx, execution, start);
+  bool created = true;
+  FERRY_ASSIGN_OR_RETURN(auto execution, ctx.deploys.Deploy(input, &created));
+  return Started(ctx, execution, created);
 }
 
 Result<ApiResponse> StartRollback(RouteContext& ctx, const ApiRequest& request) {
@@ -113,9 +109,9 @@ Result<ApiResponse> StartRollback(RouteContext& ctx, const ApiRequest& request) 
   FERRY_ASSIGN_OR_RETURN(input.to_execution, OptionalName(body, "toExecution"));
   FERRY_ASSIGN_OR_RETURN(input.idempotency_key, IdempotencyKey(request));
   input.actor = request.actor;
-  TimePoint start = ctx.clock.Now();
-  FERRY_ASSIGN_OR_RETURN(auto execution, ctx.deploys.Rollback(input));
-  return Started(ctx, execution, start);
+  bool created = true;
+  FERRY_ASSIGN_OR_RETURN(auto execution, ctx.deploys.Rollback(input, &created));
+  return Started(ctx, execution, created);
 }
 
 }  // namespace

@@ -265,7 +265,7 @@ Status DeployService::Impl::CarryForwardManagedKeys(store::Store& store, Desired
   return Ok();
 }
 
-Result<store::ExecutionRecord> DeployService::Deploy(const DeploymentInput& in) {
+Result<store::ExecutionRecord> DeployService::Deploy(const DeploymentInput& in, bool* created) {
   auto& entities = store_.entities();
   FERRY_ASSIGN_OR_RETURN(auto scope,
                          deploy::LoadScope(entities, in.application, in.service, in.environment));
@@ -327,7 +327,7 @@ Result<store::ExecutionRecord> DeployService::Deploy(const DeploymentInput& in) 
     FERRY_RETURN_IF_ERROR(Impl::CarryForwardManagedKeys(store_, desired, previous));
     request.functions.push_back(std::move(desired));
   }
-  FERRY_ASSIGN_OR_RETURN(auto execution, engine_.StartDeploy(request));
+  FERRY_ASSIGN_OR_RETURN(auto execution, engine_.StartDeploy(request, created));
   if (options_.wake_engine) options_.wake_engine();
   return execution;
 }
@@ -411,7 +411,7 @@ Status DeployService::Impl::CheckNotPruned(store::Store& store, const RollbackIn
                    " were pruned since; roll back to a more recent deployment"};
 }
 
-Result<store::ExecutionRecord> DeployService::Rollback(const RollbackInput& in) {
+Result<store::ExecutionRecord> DeployService::Rollback(const RollbackInput& in, bool* created) {
   auto& entities = store_.entities();
   FERRY_ASSIGN_OR_RETURN(auto scope,
                          deploy::LoadScope(entities, in.application, in.service, in.environment));
@@ -503,7 +503,7 @@ Result<store::ExecutionRecord> DeployService::Rollback(const RollbackInput& in) 
     }
   }
   if (request.target.region.empty()) request.target.region = options_.default_region;
-  FERRY_ASSIGN_OR_RETURN(auto execution, engine_.StartRollback(request));
+  FERRY_ASSIGN_OR_RETURN(auto execution, engine_.StartRollback(request, created));
   if (options_.wake_engine) options_.wake_engine();
   return execution;
 }

@@ -32,8 +32,8 @@ struct DeploymentInput {
   std::string application;
   std::string service;
   std::string environment;
-  std::optional<std::string> workflow;     // default: the app's workflow for service + env
-  std::optional<std::string> artifact_id;  // a recorded artifact (store::ArtifactStore)
+  std::optional<std::string> workflow;       // default: the app's workflow for service + env
+  std::optional<std::string> artifact_id;    // a recorded artifact (store::ArtifactStore)
   std::optional<ArtifactLocation> artifact;  // or a location (recorded as an artifact first)
   std::string actor;
   std::string trigger = "manual";
@@ -61,8 +61,10 @@ class DeployService {
   DeployService(store::Store& store, engine::Engine& engine, Clock& clock,
                 DeployServiceOptions options);
 
-  Result<store::ExecutionRecord> Deploy(const DeploymentInput& input);
-  Result<store::ExecutionRecord> Rollback(const RollbackInput& input);
+  // `created` (when given) is set to false when the input's idempotency key named an execution
+  // an earlier request started: that one is returned and nothing new starts.
+  Result<store::ExecutionRecord> Deploy(const DeploymentInput& input, bool* created = nullptr);
+  Result<store::ExecutionRecord> Rollback(const RollbackInput& input, bool* created = nullptr);
 
  private:
   struct Impl;

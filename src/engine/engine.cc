@@ -68,7 +68,7 @@ void Engine::LogLine(const std::string& execution_id, std::optional<int> step,
   (void)store_.logs().Append(execution_id, {store::NewLogLine{step, level, "engine", text}});
 }
 
-Result<store::ExecutionRecord> Engine::StartDeploy(const DeployRequest& r) {
+Result<store::ExecutionRecord> Engine::StartDeploy(const DeployRequest& r, bool* created_out) {
   if (r.application.empty() || r.service.empty() || r.environment.empty()) {
     return Error{ErrorCode::kInvalidArgument,
                  "a deployment needs an application, a service and "
@@ -112,6 +112,7 @@ Result<store::ExecutionRecord> Engine::StartDeploy(const DeployRequest& r) {
                                                    {"functions", names}})});
   }
   FERRY_ASSIGN_OR_RETURN(auto created, store_.executions().Create(e));
+  if (created_out != nullptr) *created_out = created.created;
   return created.execution;
 }
 
@@ -199,7 +200,7 @@ Result<Engine::StepOutcome> Engine::AdvanceStep(const store::ExecutionRecord& e,
           enqueue(delegate::lambda::kSnapshotTask, t.to_state,
                   Json{{"target", inputs.value("target", Json::object())}, {"functions", names}});
     } else if (step.kind == kPruneStep) {
-      FERRY_ASSIGN_OR_RETURN(std::string payload, PrunePayload(step.inputs_json));
+      FERRY_ASSIGN_OR_RETURN(std::string payload, PrunePayload(e.id, step.inputs_json));
       t.to_state = "task";
       t.enqueue = enqueue(step.kind, "task", Json::object());
       t.enqueue->payload_json = std::move(payload);

@@ -113,12 +113,15 @@ class Engine {
  public:
   Engine(store::Store& store, Clock& clock, EngineOptions options);
 
-  // Creates the execution (queued). kInvalidArgument when the request is incomplete.
-  Result<store::ExecutionRecord> StartDeploy(const DeployRequest& request);
+  // Creates the execution (queued). kInvalidArgument when the request is incomplete. With an
+  // idempotency key that an earlier request used, returns that execution and sets `*created`
+  // (when given) to false: nothing new starts.
+  Result<store::ExecutionRecord> StartDeploy(const DeployRequest& request, bool* created = nullptr);
 
   // Creates an execution restoring req.functions' aliases (queued). kInvalidArgument when the
-  // request is incomplete (no function, no alias, no region).
-  Result<store::ExecutionRecord> StartRollback(const RollbackRequest& request);
+  // request is incomplete (no function, no alias, no region). `created` as for StartDeploy.
+  Result<store::ExecutionRecord> StartRollback(const RollbackRequest& request,
+                                               bool* created = nullptr);
 
   // Claims runnable executions and advances each until it must wait. Returns how many it
   // advanced.
@@ -141,7 +144,7 @@ class Engine {
                        store::ExecutionStatus from);
   Result<StepOutcome> FinishRestoreCheck(const store::ExecutionRecord& e,
                                          const store::StepRecord& step, const std::string& result);
-  Result<std::string> PrunePayload(const std::string& inputs_json);
+  Result<std::string> PrunePayload(const std::string& execution_id, const std::string& inputs_json);
   Status Release(const std::string& id, std::optional<TimePoint> deadline);
   Status RecordDeployments(const store::ExecutionRecord& e, const std::string& result_json,
                            store::DeploymentState state);

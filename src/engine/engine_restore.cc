@@ -68,6 +68,7 @@ Status MarkRolledBackFrom(store::Store& store, const store::ExecutionRecord& res
 
 }  // namespace internal
 
+using internal::kDeployStep;
 using internal::kRestoreStep;
 using internal::ParseOr;
 
@@ -77,7 +78,7 @@ namespace {
 constexpr int kProtectedDeployments = 5;
 }  // namespace
 
-Result<store::ExecutionRecord> Engine::StartRollback(const RollbackRequest& r) {
+Result<store::ExecutionRecord> Engine::StartRollback(const RollbackRequest& r, bool* created_out) {
   if (r.application.empty() || r.service.empty() || r.environment.empty()) {
     return Error{ErrorCode::kInvalidArgument,
                  "a rollback needs an application, a service and an environment"};
@@ -134,6 +135,7 @@ Result<store::ExecutionRecord> Engine::StartRollback(const RollbackRequest& r) {
                                                  {"toExecution", r.to_execution},
                                                  {"functions", functions}})});
   FERRY_ASSIGN_OR_RETURN(auto created, store_.executions().Create(e));
+  if (created_out != nullptr) *created_out = created.created;
   return created.execution;
 }
 
@@ -227,14 +229,33 @@ Result<Engine::StepOutcome> Engine::FinishRestoreCheck(const store::ExecutionRec
 
 // The prune task's payload: the step's inputs with, per function, the versions that the
 // max(keep, kProtectedDeployments) most recent successful deployments recorded (their version and
-// every alias version and weight).
-Result<std::string> Engine::PrunePayload(const std::string& inputs_json) {
+// every alias version and weight). A function the deploy step left with at most `keep` versions
+// has nothing to prune and is left out: no calls for it (the 15/s control-plane quota is the
+// bound of a large deployment).
+Result<std::string> Engine::PrunePayload(const std::string& execution_id,
+                                         const std::string& inputs_json) {
   Json payload = ParseOr(inputs_json);
   const int keep = payload.value("keep", 10);
+  std::map<std::string, int> version_counts;
+  FERRY_ASSIGN_OR_RETURN(auto steps, store_.executions().Steps(execution_id));
+  for (const auto& step : steps) {
+    if (step.kind != kDeployStep) continue;
+    for (const auto& d : ParseOr(step.outputs_json).value("deployments", Json::array())) {
+      if (!d.is_object()) continue;
+      auto count = d.find("versionCount");
+      if (count != d.end() && count->is_number_integer()) {
+        version_counts[d.value("functionName", "")] = count->get<int>();
+      }
+    }
+  }
   Json functions = Json::array();
   const Json names = payload.value("functions", Json::array());
   for (const auto& f : names) {
     const std::string name = f.value("name", "");
+    if (auto it = version_counts.find(name);
+        it != version_counts.end() && it->second >= 0 && it->second <= keep) {
+      continue;
+    }
     store::DeploymentFilter filter;
     filter.function = name;
     filter.state = store::DeploymentState::kSucceeded;

@@ -2,6 +2,8 @@
 // are created; the engine loop is not run at this level).
 #include <gmock/gmock.h>
 
+#include <thread>
+
 #include "api_fixture.h"
 
 namespace ferry::api::testing {
@@ -54,6 +56,44 @@ TEST_F(ApiServerTest, IdempotencyKeyStartsOneDeployment) {
               400, "invalid_argument");
   ExpectError(Post("/api/v1/deployments", kDeploy, {{"Idempotency-Key", "has space"}}), 400,
               "invalid_argument");
+}
+
+// 201 or 200 is the store's answer, not a guess from timestamps: a retry in the same instant
+// is a replay, and of concurrent first requests with one key exactly one created it.
+TEST_F(ApiServerTest, IdempotencyKeyRepliesAreExactUnderRaces) {
+  ApplySampleConfig();
+  Reply first = Post("/api/v1/deployments", kDeploy, {{"Idempotency-Key", "same-instant"}});
+  ASSERT_EQ(first.status, 201) << first.body;
+  Reply retry = Post("/api/v1/deployments", kDeploy, {{"Idempotency-Key", "same-instant"}});
+  EXPECT_EQ(retry.status, 200) << "the clock did not move: still a replay";
+  EXPECT_EQ(retry.json["id"], first.json["id"]);
+
+  std::vector<Reply> replies(6);
+  {
+    std::vector<std::jthread> clients;
+    for (size_t i = 0; i < replies.size(); ++i) {
+      clients.emplace_back([&, i] {
+        // A client of its own per thread (httplib clients are not shared across threads).
+        httplib::Client client("127.0.0.1", server_->port());
+        auto result =
+            client.Post("/api/v1/deployments",
+                        {{"Authorization", "Bearer " + token_}, {"Idempotency-Key", "raced"}},
+                        kDeploy, "application/json");
+        replies[i].status = result ? result->status : -1;
+        if (result) {
+          replies[i].body = result->body;
+          if (auto json = ParseJson(result->body); json.ok()) replies[i].json = *json;
+        }
+      });
+    }
+  }
+  int created = 0;
+  for (const Reply& r : replies) {
+    ASSERT_TRUE(r.status == 201 || r.status == 200) << r.status << " " << r.body;
+    created += r.status == 201;
+    EXPECT_EQ(r.json["id"], replies[0].json["id"]);
+  }
+  EXPECT_EQ(created, 1);
 }
 
 TEST_F(ApiServerTest, DeploymentOfMissingEntitiesIs404) {

@@ -54,6 +54,33 @@ TEST_F(EngineTest, DeploySucceedsAndRecordsEachFunction) {
   EXPECT_EQ(api_.publishes(), 2);
 }
 
+// The prune task leaves out a function the deploy left within the versions to keep: no reads, no
+// calls for it.
+TEST_F(EngineTest, PruneSkipsFunctionsWithinTheVersionsToKeep) {
+  auto prune_functions = [&](const std::string& execution_id) {
+    store::TaskFilter filter;
+    filter.execution_id = execution_id;
+    auto tasks = store_->tasks().List(filter);
+    EXPECT_TRUE(tasks.ok());
+    for (const auto& t : *tasks) {
+      if (t.kind == delegate::lambda::kPruneTask) {
+        return ParseJson(t.payload_json)->value("functions", Json::array()).size();
+      }
+    }
+    ADD_FAILURE() << "no prune task";
+    return size_t{0};
+  };
+  for (int build = 1; build <= 3; ++build) {
+    DeployRequest request = Request("SHA-" + std::to_string(build));
+    request.keep_versions = 2;
+    auto e = engine_->StartDeploy(request);
+    ASSERT_TRUE(e.ok()) << e.error().message;
+    ASSERT_EQ(Drive(e->id).status, ExecutionStatus::kSucceeded);
+    // Builds 1 and 2 leave each function with 1 and 2 versions; build 3 with 3: prune both.
+    EXPECT_EQ(prune_functions(e->id), build <= 2 ? 0u : 2u) << "build " << build;
+  }
+}
+
 TEST_F(EngineTest, FailureRollsBackEveryAliasToItsSnapshot) {
   ASSERT_EQ(Drive(engine_->StartDeploy(Request("SHA-1", {"dev", "live"}))->id).status,
             ExecutionStatus::kSucceeded);

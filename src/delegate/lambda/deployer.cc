@@ -123,6 +123,9 @@ FunctionDeployment LambdaDeployer::Deploy(const DesiredFunction& desired_in,
       out.function_arn = current.arn;
       out.version = action.version;
       out.code_sha256 = current.code_sha256;
+      out.version_count = static_cast<int>(
+          std::count_if(current.versions.begin(), current.versions.end(),
+                        [](const VersionInfo& v) { return ParseVersionNumber(v.version); }));
       for (const auto& name : desired.aliases) {
         if (const AliasState* alias = current.FindAlias(name)) {
           if (std::none_of(out.aliases.begin(), out.aliases.end(),
@@ -133,6 +136,16 @@ FunctionDeployment LambdaDeployer::Deploy(const DesiredFunction& desired_in,
       }
       Log(desired.function_name + ": deployed version " + action.version);
       return out;
+    }
+
+    // A package another function of this deployment resolved needs no DryRun of its own.
+    std::optional<CodeShaCache::Claim> sha_claim;
+    if (action.kind == DeployActionKind::kResolveCodeSha) {
+      sha_claim.emplace(shas_.Acquire(desired.code, stop));
+      if (sha_claim->known()) {
+        desired.code.code_sha256 = *sha_claim->known();
+        continue;
+      }
     }
 
     CallRecord call{std::string(DeployActionName(action.kind)),
@@ -153,6 +166,7 @@ FunctionDeployment LambdaDeployer::Deploy(const DesiredFunction& desired_in,
                                                          " returned no CodeSha256"});
         }
         desired.code.code_sha256 = applied->resolved_code_sha256;
+        sha_claim->Resolve(desired.code.code_sha256);
       }
       if (action.kind == DeployActionKind::kCreateFunction && desired.code.code_sha256.empty()) {
         desired.code.code_sha256 = current.code_sha256;

@@ -29,6 +29,7 @@
 
 #include "common/clock.h"
 #include "common/result.h"
+#include "delegate/lambda/code_sha_cache.h"
 #include "delegate/lambda/lambda_api.h"
 
 namespace ferry::delegate::lambda {
@@ -53,6 +54,9 @@ struct FunctionDeployment {
   std::string function_arn;
   std::string version;  // the version the aliases now point at
   std::string code_sha256;
+  // How many numbered versions the function has after the deployment (-1: not deployed). The
+  // engine leaves a function out of pruning when this is within the number to keep.
+  int version_count = -1;
   std::vector<AliasState> aliases;            // the deployment's aliases after it (with their ARNs)
   std::set<std::string> deployed_aliases;     // the alias names the deployment manages
   std::set<std::string> managed_tags;         // declared tag keys: the next deployment's
@@ -138,6 +142,7 @@ class LambdaDeployer {
 
   LambdaApi& api_;
   const DeployerOptions options_;
+  CodeShaCache shas_;  // the packages this deployer's functions share
 };
 
 }  // namespace ferry::delegate::lambda

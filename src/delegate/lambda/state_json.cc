@@ -305,6 +305,7 @@ Json ToJson(const FunctionDeployment& d) {
            {"functionArn", d.function_arn},
            {"version", d.version},
            {"codeSha256", d.code_sha256},
+           {"versionCount", d.version_count},
            {"aliases", aliases},
            {"deployedAliases", d.deployed_aliases},
            {"managedTags", d.managed_tags},
@@ -327,6 +328,7 @@ Result<FunctionDeployment> DeploymentFromJson(const Json& j) {
     Read(j, "functionArn", d.function_arn);
     Read(j, "version", d.version);
     Read(j, "codeSha256", d.code_sha256);
+    Read(j, "versionCount", d.version_count);
     for (const auto& a : ArrayAt(j, "aliases")) d.aliases.push_back(AliasFrom(a));
     Read(j, "deployedAliases", d.deployed_aliases);
     Read(j, "managedTags", d.managed_tags);

@@ -87,6 +87,33 @@ TEST(DeployerTest, UnknownShaIsLearnedWithDryRun) {
   EXPECT_EQ(again.calls[1].operation, "UpdateFunctionCode(DryRun)");
 }
 
+// A service's functions built from one package learn its CodeSha256 with one DryRun between
+// them, not one each (every DryRun is a call against the 15/s control-plane quota).
+TEST(DeployerTest, FunctionsFromOnePackageShareOneDryRun) {
+  FakeLambdaApi api;
+  std::vector<DesiredFunction> functions;
+  for (int i = 0; i < 9; ++i) functions.push_back(Build("SHA-1", "fn-" + std::to_string(i)));
+  for (const auto& r : LambdaDeployer(api).DeployAll(functions)) ASSERT_TRUE(r.ok());
+
+  for (auto& f : functions) {
+    f.code.s3_key = "orders/1.3.0.zip";
+    f.code.code_sha256.clear();
+  }
+  functions[8].code.s3_key = "orders/other.zip";  // another package: its own DryRun
+  LambdaDeployer deployer(api, {.concurrency = 4});
+  auto results = deployer.DeployAll(functions);
+  int dry_runs = 0;
+  for (const auto& call : api.Calls()) dry_runs += call.rfind("UpdateFunctionCode(DryRun)", 0) == 0;
+  EXPECT_EQ(dry_runs, 2);
+  for (const auto& r : results) {
+    ASSERT_TRUE(r.ok()) << r.function_name << ": " << r.error->message;
+    EXPECT_EQ(r.code_sha256, r.function_name == "fn-8" ? "sha-of-artifacts/orders/other.zip"
+                                                       : "sha-of-artifacts/orders/1.3.0.zip");
+    EXPECT_EQ(r.version, "2") << r.function_name << ": the new code was published";
+    EXPECT_EQ(r.version_count, 2);
+  }
+}
+
 // A failure (a crash, from the deployment's point of view) at every call in turn; a second run
 // with the recorded snapshot finishes the deployment with the same end state as a clean run and
 // never publishes twice.
