@@ -18,6 +18,7 @@
 #include "aws/curl_transport.h"
 #include "aws/rate_limiter.h"
 #include "aws/retry.h"
+#include "common/change_signal.h"
 #include "common/ids.h"
 #include "common/log.h"
 #include "common/strings.h"
@@ -126,6 +127,7 @@ struct ServerRuntime::Parts {
   std::unique_ptr<delegate::lambda::AwsLambdaApiProvider> lambda_apis;
   std::unique_ptr<delegate::lambda::LambdaTaskHandler> lambda_tasks;
 
+  ChangeSignal changes;  // notified after engine rounds that advanced executions (API waits)
   std::unique_ptr<engine::Engine> engine;
   std::unique_ptr<engine::Runner> runner;
   std::unique_ptr<engine::EmbeddedTransport> transport;
@@ -201,7 +203,10 @@ Result<std::unique_ptr<ServerRuntime>> ServerRuntime::Start(const ServerRuntimeO
   engine_options.lease = options.lease;
   p.engine = std::make_unique<engine::Engine>(*p.store, p.clock, engine_options);
   engine::RunnerOptions runner_options;
-  runner_options.on_advanced = [&p] { p.WakeDelegate(); };
+  runner_options.on_advanced = [&p] {
+    p.WakeDelegate();
+    p.changes.Notify();  // long-polls and log streams of the API read the store again now
+  };
   p.runner = std::make_unique<engine::Runner>(*p.engine, p.clock, runner_options);
 
   p.transport = std::make_unique<engine::EmbeddedTransport>(*p.store, [&p] { p.Wake(); });
@@ -238,8 +243,8 @@ Result<std::unique_ptr<ServerRuntime>> ServerRuntime::Start(const ServerRuntimeO
   api_options.threads = options.api_threads;
   api_options.version = options.version;
   auto api = api::ApiServer::Start(
-      api_options,
-      api::ApiDependencies{*p.store, *p.deploys, p.clock, [] { return true; }, [&p] { p.Wake(); }});
+      api_options, api::ApiDependencies{*p.store, *p.deploys, p.clock, [] { return true; },
+                                        [&p] { p.Wake(); }, &p.changes});
   auto runtime = std::unique_ptr<ServerRuntime>(new ServerRuntime(std::move(parts)));
   if (!api.ok()) {
     runtime->Stop();

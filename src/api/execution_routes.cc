@@ -10,6 +10,7 @@ namespace ferry::api {
 namespace {
 
 constexpr int kDefaultLogLimit = 500;
+constexpr int64_t kMaxWaitSeconds = 60;  // the longest long-poll of an execution
 
 Result<store::ExecutionRecord> GetExecution(RouteContext& ctx, const std::string& id) {
   auto execution = ctx.store.executions().Get(id);
@@ -53,12 +54,73 @@ Result<ApiResponse> ListExecutions(RouteContext& ctx, const ApiRequest& request)
   return JsonReply(200, {{"items", std::move(items)}, {"next", std::move(next)}});
 }
 
+// A validator of what GET /executions/{id} shows: every change of the execution or of a step
+// bumps one of their revisions. (A running step's durationMs grows without a change; a client
+// that wants a ticking clock computes it from startedAt.)
+std::string ExecutionTag(const store::ExecutionRecord& execution,
+                         const std::vector<store::StepRecord>& steps) {
+  int64_t step_revisions = 0;
+  for (const store::StepRecord& s : steps) step_revisions += s.revision;
+  return "\"" + std::to_string(execution.revision) + "." + std::to_string(steps.size()) + "." +
+         std::to_string(step_revisions) + "\"";
+}
+
+// If-None-Match (RFC 9110 13.1.2): "*" or a comma-separated list of tags, weak ones compared as
+// if strong.
+bool NoneMatchHolds(std::string_view header, const std::string& tag) {
+  for (const std::string& item : Split(header, ',')) {
+    std::string_view candidate = Trim(item);
+    if (candidate == "*") return true;
+    if (candidate.starts_with("W/")) candidate.remove_prefix(2);
+    if (candidate == tag) return true;
+  }
+  return false;
+}
+
+ApiResponse NotModified(const std::string& tag) {
+  ApiResponse reply;
+  reply.status = 304;
+  reply.headers = {{"ETag", tag}};
+  return reply;
+}
+
+// Returns the execution with an ETag. With If-None-Match naming the current tag it answers 304;
+// with wait=N as well it first holds the request until the execution changes (woken by
+// ctx.changes, else re-reading every stream_poll) or N seconds pass: a long-poll.
 Result<ApiResponse> GetExecutionRoute(RouteContext& ctx, const ApiRequest& request,
                                       const std::string& id) {
-  FERRY_RETURN_IF_ERROR(RejectUnknownQuery(request, {}));
-  FERRY_ASSIGN_OR_RETURN(auto execution, GetExecution(ctx, id));
-  FERRY_ASSIGN_OR_RETURN(auto steps, ctx.store.executions().Steps(id));
-  return JsonReply(200, ExecutionJson(execution, steps, ctx.clock.Now()));
+  FERRY_RETURN_IF_ERROR(RejectUnknownQuery(request, {"wait"}));
+  FERRY_ASSIGN_OR_RETURN(int64_t wait_s, QueryInt(request, "wait", 0, 0, kMaxWaitSeconds));
+  const std::string if_none_match = request.Header("if-none-match");
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(wait_s);
+  bool holding_slot = false;
+  struct SlotRelease {
+    WaitSlots& slots;
+    bool& held;
+    ~SlotRelease() {
+      if (held) slots.Give();
+    }
+  } release{ctx.wait_slots, holding_slot};
+  while (true) {
+    const uint64_t seen = ctx.ChangeGeneration();  // before the read: no change is missed
+    FERRY_ASSIGN_OR_RETURN(auto execution, GetExecution(ctx, id));
+    FERRY_ASSIGN_OR_RETURN(auto steps, ctx.store.executions().Steps(id));
+    std::string tag = ExecutionTag(execution, steps);
+    if (if_none_match.empty() || !NoneMatchHolds(if_none_match, tag)) {
+      ApiResponse reply = JsonReply(200, ExecutionJson(execution, steps, ctx.clock.Now()));
+      reply.headers.emplace_back("ETag", std::move(tag));
+      return reply;
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= deadline || ctx.stop.stopped()) return NotModified(tag);
+    if (!holding_slot && !(holding_slot = ctx.wait_slots.TryTake())) {
+      ApiResponse busy = NotModified(tag);  // too many waiting: poll again later
+      busy.headers.emplace_back("Retry-After", "1");
+      return busy;
+    }
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - now);
+    if (ctx.WaitForChange(seen, std::min(left, ctx.stream_poll))) return NotModified(tag);
+  }
 }
 
 Result<ApiResponse> AbortExecution(RouteContext& ctx, const ApiRequest& request,
@@ -97,6 +159,7 @@ void FollowLogs(RouteContext& ctx, const std::string& id, int64_t after,
   if (!write("retry: 1000\n\n")) return;
   auto last_write = std::chrono::steady_clock::now();
   while (!ctx.stop.stopped()) {
+    const uint64_t seen = ctx.ChangeGeneration();
     // Status first, then lines: if the execution was already terminal, every line it will
     // ever have is in the store, so a short read means everything has been sent.
     auto execution = ctx.store.executions().Get(id);
@@ -126,7 +189,7 @@ void FollowLogs(RouteContext& ctx, const std::string& id, int64_t after,
       if (!write(": keep-alive\n\n")) return;
       last_write = std::chrono::steady_clock::now();
     }
-    if (ctx.stop.WaitFor(ctx.stream_poll)) return;
+    if (ctx.WaitForChange(seen, ctx.stream_poll)) return;
   }
 }
 

@@ -25,6 +25,23 @@ bool StopSignal::WaitFor(std::chrono::milliseconds timeout) const {
   return cv_.wait_for(lock, timeout, [this] { return stopped_; });
 }
 
+bool WaitSlots::TryTake() {
+  int taken = taken_.load();
+  while (taken < max_) {
+    if (taken_.compare_exchange_weak(taken, taken + 1)) return true;
+  }
+  return false;
+}
+
+void WaitSlots::Give() { taken_.fetch_sub(1); }
+
+bool RouteContext::WaitForChange(uint64_t seen, std::chrono::milliseconds timeout) const {
+  if (changes == nullptr) return stop.WaitFor(timeout);
+  if (stop.stopped()) return true;
+  changes->WaitFor(seen, timeout);  // ApiServer::Stop notifies, so a stop ends this wait too
+  return stop.stopped();
+}
+
 void Router::Add(const std::string& method, const std::string& pattern, Scope scope,
                  RouteHandler handler) {
   std::vector<std::string> segments = Split(std::string_view(pattern).substr(1), '/');

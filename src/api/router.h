@@ -4,8 +4,10 @@
 // Internal to src/api. Router is immutable once built and then thread-safe.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -15,6 +17,7 @@
 #include "api/deploy_service.h"
 #include "api/http_exchange.h"
 #include "api/scopes.h"
+#include "common/change_signal.h"
 #include "common/clock.h"
 #include "store/store.h"
 
@@ -34,6 +37,20 @@ class StopSignal {
   bool stopped_ = false;  // Guarded by mu_.
 };
 
+// Bounds the requests held open until something changes (long-polls of GET
+// /api/v1/executions/{id}), so that waiting clients never take every serving thread.
+// Thread-safe.
+class WaitSlots {
+ public:
+  explicit WaitSlots(int max) : max_(max) {}
+  bool TryTake();  // false when `max` requests are already waiting
+  void Give();
+
+ private:
+  const int max_;
+  std::atomic<int> taken_{0};
+};
+
 struct RouteContext {
   store::Store& store;
   DeployService& deploys;
@@ -43,6 +60,15 @@ struct RouteContext {
   std::chrono::milliseconds stream_poll;       // how often a log stream re-reads the store
   std::chrono::milliseconds stream_keepalive;  // comment lines that detect a gone client
   const StopSignal& stop;
+  // Notified when executions advanced (by the engine in this process); null when nothing
+  // notifies, and then waiting requests find changes by re-reading every stream_poll.
+  const ChangeSignal* changes;
+  WaitSlots& wait_slots;
+
+  uint64_t ChangeGeneration() const { return changes ? changes->generation() : 0; }
+  // Sleeps until a change after generation `seen` is notified, `timeout` passes or the server
+  // stops; true when it stopped.
+  bool WaitForChange(uint64_t seen, std::chrono::milliseconds timeout) const;
 };
 
 using PathParams = std::map<std::string, std::string>;

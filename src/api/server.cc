@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 
+#include <algorithm>
 #include <atomic>
 #include <thread>
 
@@ -97,7 +98,7 @@ void WriteResponse(ApiResponse response, httplib::Response& out) {
         });
     return;
   }
-  if (response.status == 204) return;
+  if (response.status == 204 || response.status == 304) return;  // no body
   out.set_content(std::move(response.body), response.content_type);
 }
 
@@ -111,10 +112,11 @@ ApiResponse Unauthenticated(std::string message) {
 
 struct ApiServer::Impl {
   Impl(const ApiServerOptions& o, ApiDependencies d)
-      : options(o), deps(std::move(d)), ctx{deps.store,         deps.deploys,
-                                            deps.clock,         deps.wake_engine,
-                                            o.max_body_bytes,   o.stream_poll,
-                                            o.stream_keepalive, stop} {}
+      : options(o),
+        deps(std::move(d)),
+        wait_slots(std::clamp(o.max_waiting_requests, 0, std::max(2, o.threads) / 2)),
+        ctx{deps.store,    deps.deploys,       deps.clock, deps.wake_engine, o.max_body_bytes,
+            o.stream_poll, o.stream_keepalive, stop,       deps.changes,     wait_slots} {}
 
   ApiResponse Handle(const httplib::Request& in, std::string& route);
   Result<ApiResponse> Dispatch(ApiRequest& request, std::string& route);
@@ -123,6 +125,7 @@ struct ApiServer::Impl {
   const ApiServerOptions options;
   ApiDependencies deps;
   StopSignal stop;
+  WaitSlots wait_slots;
   RouteContext ctx;
   Router router;
   HttpMetrics metrics;
@@ -236,7 +239,8 @@ int ApiServer::port() const { return impl_->port; }
 
 void ApiServer::Stop() {
   if (!impl_ || impl_->stopped.exchange(true)) return;
-  impl_->stop.Stop();  // streams end first, so the workers they hold can be joined
+  impl_->stop.Stop();  // streams and long-polls end first, so the workers they hold can be joined
+  if (impl_->deps.changes) impl_->deps.changes->Notify();  // wakes those waiting on it
   impl_->server.stop();
   if (impl_->thread.joinable()) impl_->thread.join();
 }

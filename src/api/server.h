@@ -13,6 +13,7 @@
 #include <string>
 
 #include "api/deploy_service.h"
+#include "common/change_signal.h"
 #include "common/clock.h"
 #include "common/result.h"
 #include "store/store.h"
@@ -29,6 +30,10 @@ struct ApiServerOptions {
   // often when idle (which is how a client that went away is noticed).
   std::chrono::milliseconds stream_poll{200};
   std::chrono::milliseconds stream_keepalive{15000};
+  // Requests held open by GET /api/v1/executions/{id}?wait=N until the execution changes; at
+  // most half of `threads`, so that waiting clients never starve the others. A long-poll that
+  // finds no free slot is answered at once (304 with Retry-After).
+  int max_waiting_requests = 8;
 };
 
 struct ApiDependencies {
@@ -37,6 +42,10 @@ struct ApiDependencies {
   Clock& clock;
   std::function<bool()> ready;        // /readyz; unset = always ready
   std::function<void()> wake_engine;  // after an abort request; may be unset
+  // Notified whenever executions advanced (ferry server: after every engine round that did);
+  // long-polls and log streams wake on it instead of waiting for their next re-read. May be
+  // null. Must outlive the server.
+  ChangeSignal* changes = nullptr;
 };
 
 class ApiServer {

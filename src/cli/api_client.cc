@@ -216,7 +216,7 @@ Error ApiClient::ReplyErrorMessage(const HttpResponse& response) const {
   return e;
 }
 
-Result<Json> ApiClient::Call(HttpRequest request) {
+Result<HttpResponse> ApiClient::Exchange(const HttpRequest& request) {
   Trace("> " + request.method + " " + request.url);
   const auto start = std::chrono::steady_clock::now();
   auto response = http_->Send(request);
@@ -229,17 +229,20 @@ Result<Json> ApiClient::Call(HttpRequest request) {
                       .count();
   Trace("< " + std::to_string(response->status) + " " + response->content_type + " " +
         std::to_string(response->body.size()) + " bytes in " + std::to_string(ms) + "ms");
-  if (response->status < 200 || response->status >= 300) return ReplyError(*response);
-  if (response->status == 204 || response->body.empty()) return Json::object();
-  if (!IsJsonType(response->content_type)) {
-    return Error{
-        ErrorCode::kUnavailable,
-        "the Ferry server at " + server_url_ + " sent " +
-            (response->content_type.empty() ? "a non-JSON reply" : response->content_type) +
-            " instead of JSON: " + ShowServerText(response->body) +
-            "; is FERRY_SERVER the Ferry API?"};
+  return response;
+}
+
+Result<Json> ApiClient::DecodeReply(const HttpResponse& response) const {
+  if (response.status < 200 || response.status >= 300) return ReplyError(response);
+  if (response.status == 204 || response.body.empty()) return Json::object();
+  if (!IsJsonType(response.content_type)) {
+    return Error{ErrorCode::kUnavailable,
+                 "the Ferry server at " + server_url_ + " sent " +
+                     (response.content_type.empty() ? "a non-JSON reply" : response.content_type) +
+                     " instead of JSON: " + ShowServerText(response.body) +
+                     "; is FERRY_SERVER the Ferry API?"};
   }
-  auto json = ParseJson(response->body, {.max_bytes = http_->options().max_response_bytes});
+  auto json = ParseJson(response.body, {.max_bytes = http_->options().max_response_bytes});
   if (!json.ok()) {
     return Error{ErrorCode::kUnavailable, "the Ferry server at " + server_url_ +
                                               " sent malformed JSON (" + json.error().message +
@@ -250,6 +253,31 @@ Result<Json> ApiClient::Call(HttpRequest request) {
                  "the Ferry server at " + server_url_ + " sent JSON that is not an object"};
   }
   return std::move(*json);
+}
+
+Result<Json> ApiClient::Call(HttpRequest request) {
+  FERRY_ASSIGN_OR_RETURN(HttpResponse response, Exchange(request));
+  return DecodeReply(response);
+}
+
+Result<bool> ApiClient::GetIfChanged(std::string_view path, const QueryParams& query,
+                                     std::string& etag, Json& body, bool* retry_later) {
+  HttpRequest request = NewRequest("GET", path, query);
+  if (!etag.empty()) request.headers.emplace_back("If-None-Match", etag);
+  FERRY_ASSIGN_OR_RETURN(HttpResponse response, Exchange(request));
+  if (retry_later) *retry_later = response.retry_after;
+  if (response.status == 304) {
+    if (etag.empty()) {
+      return Error{ErrorCode::kUnavailable, "the Ferry server at " + server_url_ +
+                                                " answered 304 Not Modified to a request that "
+                                                "named no version; is FERRY_SERVER the Ferry API?"};
+    }
+    if (!response.etag.empty()) etag = response.etag;
+    return false;
+  }
+  FERRY_ASSIGN_OR_RETURN(body, DecodeReply(response));
+  etag = response.etag;
+  return true;
 }
 
 Result<Json> ApiClient::Get(std::string_view path, const QueryParams& query) {

@@ -52,6 +52,14 @@ class ApiClient {
   // `path` is absolute and already encoded, e.g. ApiPath({"executions", id}).
   // GET path?query; empty query values are left out.
   Result<Json> Get(std::string_view path, const QueryParams& query = {});
+  // A conditional GET: with `etag` non-empty it sends If-None-Match, and the server answers 304
+  // Not Modified when its version still has that tag. The query may ask the server to hold the
+  // request until the resource changes (GET /executions/{id}?wait=N). Returns true and sets
+  // `body` when a representation came back, false on 304; either way `etag` becomes the
+  // server's ETag (empty when it sent none). `retry_later`, when given, tells whether the
+  // server sent Retry-After (it could not hold the request).
+  Result<bool> GetIfChanged(std::string_view path, const QueryParams& query, std::string& etag,
+                            Json& body, bool* retry_later = nullptr);
   // POST path with a JSON body (and an Idempotency-Key when given).
   Result<Json> Post(std::string_view path, const Json& body,
                     const std::optional<std::string>& idempotency_key = std::nullopt);
@@ -72,6 +80,10 @@ class ApiClient {
  private:
   ApiClient(ApiClientOptions options, std::unique_ptr<HttpClient> http);
   Result<Json> Call(HttpRequest request);
+  // Sends the request, tracing it; transport failures become user-facing errors.
+  Result<HttpResponse> Exchange(const HttpRequest& request);
+  // The JSON object of a 2xx reply.
+  Result<Json> DecodeReply(const HttpResponse& response) const;
   Error ReplyError(const HttpResponse& response) const;  // adds details["http_status"]
   Error ReplyErrorMessage(const HttpResponse& response) const;
   Error TransportError(const Error& error) const;

@@ -38,6 +38,23 @@ std::string ContentTypeOf(CURL* curl) {
   return ToLower(Trim(value));
 }
 
+std::string EtagOf(CURL* curl) {
+  struct curl_header* header = nullptr;
+  if (curl_easy_header(curl, "ETag", 0, CURLH_HEADER, -1, &header) != CURLHE_OK || !header ||
+      !header->value) {
+    return "";
+  }
+  std::string_view value = Trim(header->value);
+  std::string_view opaque = value.starts_with("W/") ? value.substr(2) : value;
+  if (value.size() > 256 || opaque.size() < 2 || opaque.front() != '"' || opaque.back() != '"') {
+    return "";
+  }
+  for (char c : opaque.substr(1, opaque.size() - 2)) {
+    if (c <= 0x20 || c == '"' || c == 0x7f) return "";  // RFC 9110 etagc, ASCII only
+  }
+  return std::string(value);
+}
+
 // Called once the status line and headers are in (at the first body byte or at the end).
 bool BeginBody(Transfer& t) {
   t.started = true;
@@ -45,6 +62,10 @@ bool BeginBody(Transfer& t) {
   curl_easy_getinfo(t.curl, CURLINFO_RESPONSE_CODE, &status);
   t.response.status = static_cast<int>(status);
   t.response.content_type = ContentTypeOf(t.curl);
+  t.response.etag = EtagOf(t.curl);
+  struct curl_header* retry_after = nullptr;
+  t.response.retry_after =
+      curl_easy_header(t.curl, "Retry-After", 0, CURLH_HEADER, -1, &retry_after) == CURLHE_OK;
   if (t.streaming && status >= 200 && status < 300) {
     t.pass_through = true;
     if (!(*t.on_start)(t.response)) {

@@ -47,6 +47,10 @@ struct HttpRequest {
 struct HttpResponse {
   int status = 0;
   std::string content_type;  // lower-cased, parameters stripped ("application/json")
+  // The ETag header when it is a well-formed entity tag ("..." or W/"...", at most 256 visible
+  // ASCII characters); empty otherwise, so a hostile value never travels further.
+  std::string etag;
+  bool retry_after = false;  // a Retry-After header came with it
   std::string body;
 };
 

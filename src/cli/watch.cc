@@ -97,18 +97,32 @@ Result<ExecutionView> WaitForExecution(ApiClient& client, const std::string& id,
   const auto start = clock.SteadyNow();
   Retrier retrier(clock, options);
   const std::string path = ApiClient::ApiPath({"executions", id});
+  // Long-poll: once the server has sent an ETag, each request names it and asks the server to
+  // hold the reply until the execution changes or poll_interval passes, so a change shows at
+  // once and an unchanged execution costs one request per poll_interval.
+  const auto poll_s = std::chrono::ceil<std::chrono::seconds>(options.poll_interval).count();
+  const std::string wait = std::to_string(std::clamp<int64_t>(poll_s, 1, 60));
+  std::string etag;
+  std::optional<ExecutionView> execution;
   while (true) {
-    auto reply = client.Get(path);
-    if (!reply.ok()) {
-      if (retrier.ShouldRetry(reply.error())) continue;
+    const auto asked = clock.SteadyNow();
+    Json body;
+    bool retry_later = false;
+    auto changed = client.GetIfChanged(
+        path, etag.empty() ? QueryParams{} : QueryParams{{"wait", wait}}, etag, body, &retry_later);
+    if (!changed.ok()) {
+      if (retrier.ShouldRetry(changed.error())) continue;
       if (display) display->Finish();
-      return reply.error();
+      return changed.error();
     }
     retrier.Succeeded();
-    auto execution = DecodeExecution(*reply);
-    if (!execution.ok()) {
-      if (display) display->Finish();
-      return execution.error();
+    if (*changed) {
+      auto decoded = DecodeExecution(body);
+      if (!decoded.ok()) {
+        if (display) display->Finish();
+        return decoded.error();
+      }
+      execution = std::move(*decoded);
     }
     const auto elapsed = std::chrono::duration_cast<Duration>(clock.SteadyNow() - start);
     if (display) display->Update(*execution, elapsed);
@@ -116,7 +130,13 @@ Result<ExecutionView> WaitForExecution(ApiClient& client, const std::string& id,
       if (display) display->Finish();
       return std::move(*execution);
     }
-    clock.SleepFor(options.poll_interval);
+    const auto took = clock.SteadyNow() - asked;
+    if (etag.empty() || retry_later) {
+      clock.SleepFor(options.poll_interval);  // a server that does not hold requests: poll
+    } else if (took < options.min_interval) {
+      // Never more than one request per min_interval, however busy the execution is.
+      clock.SleepFor(std::chrono::duration_cast<Duration>(options.min_interval - took));
+    }
   }
 }
 

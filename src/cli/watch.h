@@ -1,6 +1,7 @@
-// Following an execution from the CLI: WaitForExecution polls GET /executions/{id} until the
-// execution is terminal, showing progress; FollowLogs streams its log lines over SSE, resuming
-// with Last-Event-ID when the stream drops; ReadLogs pages through the lines recorded so far.
+// Following an execution from the CLI: WaitForExecution long-polls GET /executions/{id}
+// (If-None-Match + wait, docs/api.md) until the execution is terminal, showing progress;
+// FollowLogs streams its log lines over SSE, resuming with Last-Event-ID when the stream drops;
+// ReadLogs pages through the lines recorded so far.
 //
 // Transient failures (server unreachable, timeouts, 429, 5xx, a dropped stream) are retried with
 // a capped backoff on the injected Clock until `give_up_after` passes without any success; any
@@ -19,7 +20,10 @@
 namespace ferry::cli {
 
 struct WatchOptions {
+  // How often progress is refreshed when nothing changes: the longest a long-poll of the
+  // execution is held, or the poll period of a server that does not hold requests.
   Duration poll_interval = std::chrono::seconds(1);
+  Duration min_interval = std::chrono::milliseconds(50);  // between two requests
   Duration give_up_after = std::chrono::seconds(120);
   Duration max_backoff = std::chrono::seconds(5);
 };

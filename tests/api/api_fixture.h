@@ -11,6 +11,7 @@
 
 #include "api/deploy_service.h"
 #include "api/server.h"
+#include "common/change_signal.h"
 #include "common/clock.h"
 #include "common/ids.h"
 #include "common/json.h"
@@ -66,6 +67,7 @@ class ApiServerTest : public ::testing::Test {
   std::unique_ptr<httplib::Client> client_;
   std::string token_;
   std::atomic<int> wakes_{0};
+  ChangeSignal changes_;  // what the engine's Runner notifies in ferry server
   std::atomic<bool> ready_{true};
 };
 

@@ -115,6 +115,157 @@ TEST_F(ApiServerTest, GetsAnExecutionWithStepsAndOutputs) {
   SecretMasker::Global().Unregister("hunter2-api-secret");
 }
 
+// GET /executions/{id} on its own connection (the fixture's client is not shared across
+// threads), with the token and these headers.
+std::future<Reply> GetAsync(int port, const std::string& token, const std::string& path,
+                            httplib::Headers headers) {
+  return std::async(std::launch::async, [port, token, path, headers]() mutable {
+    httplib::Client client("127.0.0.1", port);
+    client.set_read_timeout(90, 0);
+    headers.emplace("Authorization", "Bearer " + token);
+    auto res = client.Get(path, headers);
+    Reply out;
+    if (!res) return out;
+    out.status = res->status;
+    out.body = res->body;
+    out.headers = res->headers;
+    auto parsed = ParseJson(out.body);
+    if (parsed.ok()) out.json = std::move(*parsed);
+    return out;
+  });
+}
+
+TEST_F(ApiServerTest, AnExecutionHasAnETagThatIfNoneMatchTurnsInto304) {
+  auto e = CreateExecution();
+  const std::string path = "/api/v1/executions/" + e.id;
+  Reply first = Get(path);
+  ASSERT_EQ(first.status, 200) << first.body;
+  const std::string tag = first.Header("ETag");
+  ASSERT_FALSE(tag.empty());
+  EXPECT_EQ(tag.front(), '"');
+  EXPECT_EQ(tag.back(), '"');
+
+  for (const std::string& header : {tag, "W/" + tag, "\"other\", " + tag, std::string("*")}) {
+    SCOPED_TRACE(header);
+    Reply same = Get(path, {{"If-None-Match", header}});
+    EXPECT_EQ(same.status, 304);
+    EXPECT_EQ(same.body, "");
+    EXPECT_EQ(same.Header("ETag"), tag);
+  }
+  // A tag it never sent, or junk, is simply not a match.
+  for (const std::string& header : {std::string("\"1.2.3\""), std::string(5000, 'x'),
+                                    std::string("\"\x01\""), std::string(",,,")}) {
+    Reply other = Get(path, {{"If-None-Match", header}});
+    EXPECT_EQ(other.status, 200);
+    EXPECT_EQ(other.json["id"], e.id);
+  }
+
+  // Any change of the execution or of a step is a new tag.
+  auto running = store_->executions().Transition(
+      {e.id, store::ExecutionStatus::kQueued, store::ExecutionStatus::kRunning});
+  ASSERT_TRUE(running.ok()) << running.error().ToString();
+  Reply changed = Get(path, {{"If-None-Match", tag}});
+  ASSERT_EQ(changed.status, 200);
+  EXPECT_EQ(changed.json["status"], "running");
+  const std::string running_tag = changed.Header("ETag");
+  EXPECT_NE(running_tag, tag);
+  store::StepTransition step;
+  step.execution_id = e.id;
+  step.index = 1;
+  step.from_status = store::StepStatus::kPending;
+  step.from_state = "";
+  step.to_status = store::StepStatus::kRunning;
+  step.to_state = "prune";
+  ASSERT_TRUE(store_->executions().TransitionStep(step).ok());
+  Reply stepped = Get(path, {{"If-None-Match", running_tag}});
+  ASSERT_EQ(stepped.status, 200);
+  EXPECT_EQ(stepped.json["steps"][1]["status"], "running");
+  EXPECT_NE(stepped.Header("ETag"), running_tag);
+}
+
+TEST_F(ApiServerTest, ALongPollAnswersWhenTheExecutionChanges) {
+  auto e = CreateExecution();
+  const std::string path = "/api/v1/executions/" + e.id;
+  const std::string tag = Get(path).Header("ETag");
+
+  // Woken by the change signal (what the engine's Runner notifies in ferry server).
+  auto notified = GetAsync(server_->port(), token_, path + "?wait=60", {{"If-None-Match", tag}});
+  EXPECT_EQ(notified.wait_for(std::chrono::milliseconds(300)), std::future_status::timeout)
+      << "nothing changed, so the request is held";
+  auto running = store_->executions().Transition(
+      {e.id, store::ExecutionStatus::kQueued, store::ExecutionStatus::kRunning});
+  ASSERT_TRUE(running.ok()) << running.error().ToString();
+  changes_.Notify();
+  Reply reply = notified.get();
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  EXPECT_EQ(reply.json["status"], "running");
+  const std::string running_tag = reply.Header("ETag");
+  EXPECT_NE(running_tag, tag);
+
+  // Without a notification (a change made by another process) it is found by re-reading.
+  auto polled =
+      GetAsync(server_->port(), token_, path + "?wait=60", {{"If-None-Match", running_tag}});
+  auto ended = store_->executions().Transition(
+      {e.id, store::ExecutionStatus::kRunning, store::ExecutionStatus::kSucceeded});
+  ASSERT_TRUE(ended.ok()) << ended.error().ToString();
+  Reply done = polled.get();
+  ASSERT_EQ(done.status, 200) << done.body;
+  EXPECT_EQ(done.json["status"], "succeeded");
+
+  // Nothing changes within the wait: 304 with the same tag.
+  Reply unchanged = Get(path + "?wait=1", {{"If-None-Match", done.Header("ETag")}});
+  EXPECT_EQ(unchanged.status, 304);
+  EXPECT_EQ(unchanged.Header("ETag"), done.Header("ETag"));
+  // wait without If-None-Match is an ordinary read.
+  EXPECT_EQ(Get(path + "?wait=60").status, 200);
+}
+
+TEST_F(ApiServerTest, LongPollsBeyondTheirSlotsAreAnsweredAtOnce) {
+  ApiServerOptions options;
+  options.max_waiting_requests = 1;
+  StartServer(options);
+  auto e = CreateExecution();
+  const std::string path = "/api/v1/executions/" + e.id;
+  const std::string tag = Get(path).Header("ETag");
+  auto a = GetAsync(server_->port(), token_, path + "?wait=60", {{"If-None-Match", tag}});
+  auto b = GetAsync(server_->port(), token_, path + "?wait=60", {{"If-None-Match", tag}});
+  // One of them holds the only slot; the other is told to come back.
+  while (a.wait_for(std::chrono::milliseconds(10)) != std::future_status::ready &&
+         b.wait_for(std::chrono::milliseconds(10)) != std::future_status::ready) {
+  }
+  const bool a_first = a.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
+  Reply turned_away = a_first ? a.get() : b.get();
+  EXPECT_EQ(turned_away.status, 304);
+  EXPECT_EQ(turned_away.Header("Retry-After"), "1");
+  auto running = store_->executions().Transition(
+      {e.id, store::ExecutionStatus::kQueued, store::ExecutionStatus::kRunning});
+  ASSERT_TRUE(running.ok()) << running.error().ToString();
+  changes_.Notify();
+  Reply held = a_first ? b.get() : a.get();
+  EXPECT_EQ(held.status, 200);
+  EXPECT_EQ(held.json["status"], "running");
+}
+
+TEST_F(ApiServerTest, StoppingTheServerEndsItsLongPolls) {
+  auto e = CreateExecution();
+  const std::string path = "/api/v1/executions/" + e.id;
+  const std::string tag = Get(path).Header("ETag");
+  auto held = GetAsync(server_->port(), token_, path + "?wait=60", {{"If-None-Match", tag}});
+  EXPECT_EQ(held.wait_for(std::chrono::milliseconds(200)), std::future_status::timeout);
+  server_->Stop();  // returns only once the held request's worker is free
+  Reply reply = held.get();
+  EXPECT_EQ(reply.status, 304);
+}
+
+TEST_F(ApiServerTest, BadWaitParametersAre400) {
+  auto e = CreateExecution();
+  for (const char* query : {"wait=-1", "wait=61", "wait=abc", "wait=1.5", "wait=", "wait=1&wait=2",
+                            "wait=99999999999999999999", "timeout=3"}) {
+    SCOPED_TRACE(query);
+    ExpectError(Get("/api/v1/executions/" + e.id + "?" + query), 400, "invalid_argument");
+  }
+}
+
 TEST_F(ApiServerTest, UnknownExecutionIs404) {
   Reply reply = Get("/api/v1/executions/01J0000000000000000000000X");
   ExpectError(reply, 404, "not_found");

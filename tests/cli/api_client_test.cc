@@ -6,6 +6,8 @@
 
 #include <sstream>
 
+#include "cli/watch.h"
+#include "common/clock.h"
 #include "common/json.h"
 #include "raw_http_server.h"
 
@@ -63,6 +65,132 @@ TEST(ApiClient, PostsJsonWithAnIdempotencyKey) {
   EXPECT_EQ(r.body, R"({"a":1})");
   EXPECT_EQ(r.headers["idempotency-key"], "key-1");
   EXPECT_EQ(r.headers["content-type"], "application/json");
+}
+
+// "HTTP/1.1 STATUS" with extra header lines and an empty or JSON body.
+RawReply ReplyWithHeaders(int status, const std::string& headers, const std::string& body = "") {
+  return {"HTTP/1.1 " + std::to_string(status) + " X\r\n" + headers +
+              (body.empty() ? "" : "Content-Type: application/json\r\n") + "Content-Length: " +
+              std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body,
+          false};
+}
+
+TEST(ApiClient, ConditionalGetsSendTheTagAndTell304FromABody) {
+  int calls = 0;
+  RawHttpServer server([&](const RawRequest& r) {
+    ++calls;
+    if (r.headers.count("if-none-match") == 0) {
+      return ReplyWithHeaders(200, "ETag: \"1.2.3\"\r\n", R"({"status": "running"})");
+    }
+    if (calls == 2) return ReplyWithHeaders(304, "ETag: \"1.2.3\"\r\n");
+    if (calls == 3) return ReplyWithHeaders(304, "ETag: \"1.2.3\"\r\nRetry-After: 1\r\n");
+    return ReplyWithHeaders(200, "ETag: W/\"2.2.5\"\r\n", R"({"status": "succeeded"})");
+  });
+  auto client = Client(server.url());
+  std::string etag;
+  Json body;
+  bool retry_later = true;
+  auto first = client->GetIfChanged("/api/v1/executions/e1", {}, etag, body, &retry_later);
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  EXPECT_TRUE(*first);
+  EXPECT_EQ(body["status"], "running");
+  EXPECT_EQ(etag, "\"1.2.3\"");
+  EXPECT_FALSE(retry_later);
+
+  auto held =
+      client->GetIfChanged("/api/v1/executions/e1", {{"wait", "1"}}, etag, body, &retry_later);
+  ASSERT_TRUE(held.ok()) << held.error().message;
+  EXPECT_FALSE(*held);
+  EXPECT_FALSE(retry_later);
+  auto busy =
+      client->GetIfChanged("/api/v1/executions/e1", {{"wait", "1"}}, etag, body, &retry_later);
+  ASSERT_TRUE(busy.ok());
+  EXPECT_FALSE(*busy);
+  EXPECT_TRUE(retry_later);
+  auto changed = client->GetIfChanged("/api/v1/executions/e1", {{"wait", "1"}}, etag, body);
+  ASSERT_TRUE(changed.ok());
+  EXPECT_TRUE(*changed);
+  EXPECT_EQ(body["status"], "succeeded");
+  EXPECT_EQ(etag, "W/\"2.2.5\"");
+
+  auto requests = server.requests();
+  ASSERT_EQ(requests.size(), 4u);
+  EXPECT_EQ(requests[0].headers.count("if-none-match"), 0u);
+  EXPECT_EQ(requests[1].headers["if-none-match"], "\"1.2.3\"");
+  EXPECT_EQ(requests[1].target, "/api/v1/executions/e1?wait=1");
+}
+
+TEST(ApiClient, HostileTagsAreDroppedAndAnUnasked304IsAnError) {
+  const std::string json = R"({"status": "running"})";
+  for (const std::string& header : std::vector<std::string>{
+           "ETag: unquoted\r\n", "ETag: \"" + std::string(300, 'a') + "\"\r\n", "ETag: \"a b\"\r\n",
+           "ETag: \"a\x01\"\r\n", "ETag: \"\xc3\xa9\"\r\n", "ETag: \"\r\n", std::string("")}) {
+    SCOPED_TRACE(header);
+    RawHttpServer server([&](const RawRequest&) { return ReplyWithHeaders(200, header, json); });
+    std::string etag = "\"old\"";
+    Json body;
+    auto got = Client(server.url())->GetIfChanged("/api/v1/executions/e1", {}, etag, body);
+    ASSERT_TRUE(got.ok()) << got.error().message;
+    EXPECT_TRUE(*got);
+    EXPECT_EQ(etag, "") << "a tag that is not well-formed is never sent back";
+  }
+  RawHttpServer server([](const RawRequest&) { return ReplyWithHeaders(304, ""); });
+  std::string etag;
+  Json body;
+  auto got = Client(server.url())->GetIfChanged("/api/v1/executions/e1", {}, etag, body);
+  ASSERT_FALSE(got.ok());
+  EXPECT_NE(got.error().message.find("304"), std::string::npos) << got.error().message;
+  EXPECT_EQ(got.error().message.find(kToken), std::string::npos);
+}
+
+std::string ExecutionBody(const std::string& status) {
+  return R"({"id": "e1", "application": "shop", "service": "orders", "environment": "dev",
+             "workflow": "basic", "status": ")" +
+         status + R"(", "createdAt": "2026-01-01T00:00:00Z", "steps": []})";
+}
+
+TEST(WaitForExecution, LongPollsWithTheTagAndStopsAtTheTerminalStatus) {
+  int calls = 0;
+  RawHttpServer server([&](const RawRequest&) {
+    switch (++calls) {
+      case 1:
+        return ReplyWithHeaders(200, "ETag: \"1\"\r\n", ExecutionBody("running"));
+      case 2:
+        return ReplyWithHeaders(304, "ETag: \"1\"\r\n");
+      default:
+        return ReplyWithHeaders(200, "ETag: \"2\"\r\n", ExecutionBody("succeeded"));
+    }
+  });
+  FakeClock clock{TimePoint(std::chrono::seconds(1'800'000'000)), /*auto_advance=*/true};
+  auto client = Client(server.url());
+  auto done = WaitForExecution(*client, "e1", clock, nullptr);
+  ASSERT_TRUE(done.ok()) << done.error().message;
+  EXPECT_EQ(done->status, "succeeded");
+  auto requests = server.requests();
+  ASSERT_EQ(requests.size(), 3u);
+  EXPECT_EQ(requests[0].target, "/api/v1/executions/e1");
+  EXPECT_EQ(requests[1].target, "/api/v1/executions/e1?wait=1");
+  EXPECT_EQ(requests[1].headers["if-none-match"], "\"1\"");
+  EXPECT_EQ(requests[2].headers["if-none-match"], "\"1\"");
+}
+
+TEST(WaitForExecution, AServerWithoutTagsIsPolledEveryInterval) {
+  int calls = 0;
+  RawHttpServer server([&](const RawRequest&) {
+    return HttpReply(200, ExecutionBody(++calls < 3 ? "running" : "failed"));
+  });
+  FakeClock clock{TimePoint(std::chrono::seconds(1'800'000'000)), /*auto_advance=*/true};
+  const auto start = clock.SteadyNow();
+  auto done = WaitForExecution(*Client(server.url()), "e1", clock, nullptr);
+  ASSERT_TRUE(done.ok()) << done.error().message;
+  EXPECT_EQ(done->status, "failed");
+  auto requests = server.requests();
+  ASSERT_EQ(requests.size(), 3u);
+  for (const RawRequest& r : requests) {
+    EXPECT_EQ(r.target, "/api/v1/executions/e1");
+    EXPECT_EQ(r.headers.count("if-none-match"), 0u);
+  }
+  EXPECT_EQ(clock.SteadyNow() - start, std::chrono::seconds(2)) << "slept one interval per poll";
 }
 
 TEST(ApiClient, ConnectionRefusedSaysHowToFixIt) {

@@ -1,8 +1,11 @@
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <set>
 #include <thread>
+#include <vector>
 
+#include "common/change_signal.h"
 #include "common/clock.h"
 #include "common/ids.h"
 
@@ -10,6 +13,29 @@ namespace ferry {
 namespace {
 
 using namespace std::chrono_literals;
+
+TEST(ChangeSignalTest, AWaiterSeesANotifyThatCameBeforeItsWait) {
+  ChangeSignal signal;
+  const uint64_t seen = signal.generation();
+  signal.Notify();  // between the reader's read and its wait
+  EXPECT_EQ(signal.WaitFor(seen, 1h), seen + 1);
+}
+
+TEST(ChangeSignalTest, NotifyWakesEveryWaiterAndATimeoutReturnsTheSameGeneration) {
+  ChangeSignal signal;
+  EXPECT_EQ(signal.WaitFor(signal.generation(), 1ms), 0u);
+  std::atomic<int> woken{0};
+  {
+    std::vector<std::jthread> waiters;
+    for (int i = 0; i < 3; ++i) {
+      waiters.emplace_back([&] {
+        if (signal.WaitFor(0, 1h) == 1) ++woken;
+      });
+    }
+    signal.Notify();
+  }
+  EXPECT_EQ(woken.load(), 3);
+}
 
 TEST(FakeClockTest, SleepReturnsWhenAdvanced) {
   FakeClock clock;
