@@ -91,9 +91,9 @@ AliasState FromAws(const aws::AliasConfiguration& a) {
 AwsLambdaApi::AwsLambdaApi(aws::LambdaClient& client, Clock& clock, WaiterOptions waiter)
     : client_(client), clock_(clock), waiter_(waiter) {}
 
-Result<ObservedFunction> AwsLambdaApi::Observe(const std::string& function_name,
-                                               std::vector<std::string>* request_ids,
-                                               std::stop_token stop) {
+Result<ObservedFunction> AwsLambdaApi::ObserveLatest(const std::string& function_name,
+                                                     std::vector<std::string>* request_ids,
+                                                     std::stop_token stop) {
   ObservedFunction f;
   f.function_name = function_name;
   auto got = Recorded(client_.GetFunction(function_name, "", stop), request_ids);
@@ -103,6 +103,14 @@ Result<ObservedFunction> AwsLambdaApi::Observe(const std::string& function_name,
   }
   FoldLatest(got->configuration, f);
   f.tags = got->tags;
+  return f;
+}
+
+Result<ObservedFunction> AwsLambdaApi::Observe(const std::string& function_name,
+                                               std::vector<std::string>* request_ids,
+                                               std::stop_token stop) {
+  FERRY_ASSIGN_OR_RETURN(ObservedFunction f, ObserveLatest(function_name, request_ids, stop));
+  if (!f.exists) return f;
   auto versions = client_.ListAllVersions(function_name, 100'000, stop, request_ids);
   if (!versions.ok()) {
     Record(request_ids, versions.error());

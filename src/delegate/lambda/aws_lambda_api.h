@@ -35,6 +35,9 @@ class AwsLambdaApi final : public LambdaApi {
   Result<ObservedFunction> Observe(const std::string& function_name,
                                    std::vector<std::string>* request_ids,
                                    std::stop_token stop) override;
+  Result<ObservedFunction> ObserveLatest(const std::string& function_name,
+                                         std::vector<std::string>* request_ids,
+                                         std::stop_token stop) override;
   Result<ApiOutcome> Apply(const DeployAction& action, const ObservedFunction& current,
                            std::stop_token stop) override;
   Status ApplyRollback(const RollbackAction& action, std::vector<std::string>* request_ids,

@@ -81,12 +81,28 @@ FunctionDeployment LambdaDeployer::Deploy(const DesiredFunction& desired_in,
   DesiredFunction desired = desired_in;
 
   int transient = 0;  // transient retries so far (DeployerOptions::max_transient_retries)
-  auto observe = [&]() -> Result<ObservedFunction> {
+  // With a recorded snapshot, versions and aliases come from it until the first full read (see
+  // deployer.h); versions known only from it have their environment values redacted, so no
+  // decision may match one of them.
+  bool lists_recorded = false;
+  std::set<std::string> recorded_versions;
+  // A read (everything, or with `latest_only` GetFunction alone), retried while transient.
+  auto read = [&](bool latest_only) -> Result<ObservedFunction> {
     for (;;) {
-      CallRecord call{kObserveOperation, "read " + desired.function_name, false, {}, ""};
-      auto observed = api_.Observe(desired.function_name, &call.request_ids, stop);
+      CallRecord call{latest_only ? "GetFunction" : kObserveOperation,
+                      "read " + desired.function_name,
+                      false,
+                      {},
+                      ""};
+      auto observed = latest_only
+                          ? api_.ObserveLatest(desired.function_name, &call.request_ids, stop)
+                          : api_.Observe(desired.function_name, &call.request_ids, stop);
       if (!observed.ok()) call.error = ErrorText(observed.error());
       out.calls.push_back(std::move(call));
+      if (observed.ok() && !latest_only) {
+        lists_recorded = false;
+        recorded_versions.clear();
+      }
       if (observed.ok() || !IsTransient(observed.error()) ||
           transient >= options_.max_transient_retries) {
         return observed;
@@ -95,6 +111,8 @@ FunctionDeployment LambdaDeployer::Deploy(const DesiredFunction& desired_in,
       if (!Backoff(transient++, stop)) return Cancelled("deploying " + desired.function_name);
     }
   };
+  auto observe = [&] { return read(false); };
+  auto observe_latest = [&] { return read(true); };
   auto fail = [&](Error error) {
     Log(desired.function_name + ": failed: " + error.message);
     out.error = std::move(error);
@@ -102,15 +120,43 @@ FunctionDeployment LambdaDeployer::Deploy(const DesiredFunction& desired_in,
   };
 
   if (auto status = ValidateDesired(desired); !status.ok()) return fail(status.error());
-  auto first = observe();
+  Result<ObservedFunction> first = Error{ErrorCode::kInternal, "not read"};
+  if (recorded_snapshot != nullptr && recorded_snapshot->exists && options_.reuse_recorded_lists) {
+    first = observe_latest();
+    if (first.ok() && first->exists && first->arn == recorded_snapshot->arn) {
+      first->versions = recorded_snapshot->versions;
+      first->aliases = recorded_snapshot->aliases;
+      lists_recorded = true;
+      for (const VersionInfo& v : first->versions) recorded_versions.insert(v.version);
+    } else if (first.ok()) {
+      first = observe();  // not the function the snapshot saw: read it all
+    }
+  } else {
+    first = observe();
+  }
   if (!first.ok()) return fail(first.error());
   ObservedFunction current = std::move(first).value();
   out.snapshot = recorded_snapshot != nullptr ? *recorded_snapshot : current;
   out.snapshot_taken = true;
+  // The planner compares versions only with the code being deployed (MatchingVersion).
+  auto could_match_recorded = [&] {
+    const std::string& sha = desired.code.code_sha256;
+    return !sha.empty() &&
+           std::any_of(current.versions.begin(), current.versions.end(), [&](const VersionInfo& v) {
+             return recorded_versions.count(v.version) > 0 && v.code_sha256 == sha;
+           });
+  };
 
   int rereads = 0;
   for (int step = 0;; ++step) {
     if (stop.stop_requested()) return fail(Error{ErrorCode::kCancelled, "deployment aborted"});
+    if (lists_recorded && could_match_recorded()) {
+      Log(desired.function_name +
+          ": a version recorded in the snapshot has this code; reading the versions");
+      auto full = observe();
+      if (!full.ok()) return fail(full.error());
+      current = std::move(full).value();
+    }
     if (step >= options_.max_actions) {
       return fail(Error{ErrorCode::kInternal, "deploying " + desired.function_name +
                                                   " did not converge after " +
@@ -181,7 +227,10 @@ FunctionDeployment LambdaDeployer::Deploy(const DesiredFunction& desired_in,
     out.calls.push_back(std::move(call));
     const bool wait = action.kind == DeployActionKind::kWaitUntilActive ||
                       action.kind == DeployActionKind::kWaitUntilUpdated;
-    if (!wait && IsReread(error) && rereads < options_.max_rereads) {
+    // An alias the recorded snapshot showed may have been deleted since: read and decide again.
+    const bool stale = lists_recorded && error.code == ErrorCode::kNotFound &&
+                       action.kind == DeployActionKind::kUpdateAlias;
+    if (!wait && (IsReread(error) || stale) && rereads < options_.max_rereads) {
       ++rereads;
       Log(desired.function_name + ": " + error.message + "; reading the function again");
       auto reread = observe();

@@ -1,7 +1,7 @@
 // LambdaDeployer: runs the deploy, rollback and prune plans of F-DEPLOY against a LambdaApi.
 //
-// Deploy(one function): Observe (the snapshot, the rollback target), then repeat
-// NextDeployAction → Apply until kDone. Each decision is made on the function as it is after the
+// Deploy(one function): Observe (the snapshot, the rollback target; with a snapshot recorded
+// just before, GetFunction only — see Deploy), then repeat NextDeployAction → Apply until kDone. Each decision is made on the function as it is after the
 // previous call, so a run resumed after a crash continues where the first one stopped and a run
 // after a completed one makes no mutating call. A guard that did not hold (RevisionId, CodeSha256)
 // or a conflicting update in progress makes the deployer re-read the function and decide again,
@@ -93,6 +93,10 @@ struct DeployerOptions {
   int max_transient_retries = 6;
   Duration transient_backoff = std::chrono::milliseconds(500);
   Duration max_transient_backoff = std::chrono::seconds(8);
+  // Deploy with a recorded snapshot reads only GetFunction again and takes the versions and
+  // aliases from the snapshot (see Deploy). Off for a task's later attempts, which may follow
+  // changes of an earlier attempt that the snapshot does not show.
+  bool reuse_recorded_lists = true;
   Clock* clock = nullptr;  // for those waits; nullptr = SystemClock::Instance()
   LogSink log;             // may be empty
 };
@@ -101,10 +105,18 @@ class LambdaDeployer {
  public:
   LambdaDeployer(LambdaApi& api, DeployerOptions options = {});
 
-  // Deploys one function. `recorded_snapshot` is the snapshot a previous, interrupted run of the
-  // same deployment recorded; when given it stays the rollback target (the fresh read is used
-  // only to decide). The record is returned also on failure (error set) so the caller can roll
-  // back.
+  // Deploys one function. `recorded_snapshot` is the snapshot the deployment recorded before it
+  // (its lambda.snapshot step, or a previous, interrupted run); when given it stays the rollback
+  // target. Decisions are made on a fresh read, but with a recorded snapshot (and
+  // reuse_recorded_lists) only GetFunction is read again — outside Lambda's 15 requests/s
+  // control-plane quota — while the versions and aliases come from the snapshot, which saves two
+  // quota-bound calls per function. That is safe: every alias write is guarded by the alias's
+  // RevisionId, so a stale alias fails the guard and makes the deployer read everything and
+  // decide again, and PublishVersion of code and configuration that are already published
+  // returns the existing version. The snapshot's versions have their environment values
+  // redacted, so before any decision could reuse one of them (one has the CodeSha256 being
+  // deployed) everything is read again. The record is returned also on failure (error set) so
+  // the caller can roll back.
   FunctionDeployment Deploy(const DesiredFunction& desired,
                             const ObservedFunction* recorded_snapshot = nullptr,
                             std::stop_token stop = {});

@@ -41,6 +41,15 @@ class LambdaApi {
                                            std::vector<std::string>* request_ids,
                                            std::stop_token stop) = 0;
 
+  // GetFunction only: $LATEST's configuration, code, state and tags, with no versions and no
+  // aliases (GetFunction is outside Lambda's control-plane request quota; the two lists are not).
+  // A function that does not exist has exists == false. The default reads everything.
+  virtual Result<ObservedFunction> ObserveLatest(const std::string& function_name,
+                                                 std::vector<std::string>* request_ids,
+                                                 std::stop_token stop) {
+    return Observe(function_name, request_ids, stop);
+  }
+
   // Performs one deploy action (never kDone). Waits fail with kFailedPrecondition when the
   // function ends Failed (State or LastUpdateStatus), naming Lambda's reason.
   virtual Result<ApiOutcome> Apply(const DeployAction& action, const ObservedFunction& current,

@@ -61,6 +61,8 @@ TaskResult LambdaTaskHandler::Run(const TaskAssignment& assignment, TaskContext&
           ? static_cast<size_t>(**concurrency)
           : default_concurrency_;
   options.log = [&context](const std::string& line) { context.Log(TaskLogLevel::kInfo, line); };
+  // A later attempt follows one that may have changed aliases and versions since the snapshot.
+  options.reuse_recorded_lists = assignment.attempt <= 1;
   LambdaDeployer deployer(**api, options);
   std::stop_token stop = context.stop();
 

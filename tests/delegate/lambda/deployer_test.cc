@@ -121,8 +121,10 @@ TEST(DeployerTest, ResumesAfterAFailureAtAnyCallWithoutDoingAnythingTwice) {
   for (int fail_at = 0; fail_at < 12; ++fail_at) {
     SCOPED_TRACE("failing call " + std::to_string(fail_at));
     FakeLambdaApi api;
-    // No transient retries: the first run fails at the call, a second run resumes.
-    LambdaDeployer deployer(api, {.max_transient_retries = 0});
+    // No transient retries: the first run fails at the call, a second run resumes. The second
+    // run is a later attempt of the task, which reads everything again (its snapshot predates
+    // the first run's changes).
+    LambdaDeployer deployer(api, {.max_transient_retries = 0, .reuse_recorded_lists = false});
     ASSERT_TRUE(deployer.Deploy(Build("SHA-1")).ok());
     DesiredFunction next = Build("SHA-2");
     next.config.memory_mb = 1024;
@@ -148,6 +150,104 @@ TEST(DeployerTest, ResumesAfterAFailureAtAnyCallWithoutDoingAnythingTwice) {
       EXPECT_EQ(second.snapshot.FindAlias("dev")->version, "1");
     }
     EXPECT_EQ(deployer.Deploy(next).MutatingCalls(), 0);
+  }
+}
+
+// What the lambda.snapshot task records: the function with environment values redacted.
+ObservedFunction RecordedSnapshot(FakeLambdaApi& api, const std::string& name = "orders-api-dev") {
+  ObservedFunction f = api.World().at(name);
+  for (auto& [key, value] : f.config.environment) value.clear();
+  for (auto& v : f.versions) {
+    for (auto& [key, value] : v.config.environment) value.clear();
+  }
+  return f;
+}
+
+// With the snapshot recorded just before, only GetFunction is read again: ListVersionsByFunction
+// and ListAliases count against Lambda's 15/s control-plane quota, GetFunction does not.
+TEST(DeployerTest, WithARecordedSnapshotOnlyGetFunctionIsReadAgain) {
+  FakeLambdaApi api;
+  LambdaDeployer deployer(api);
+  ASSERT_TRUE(deployer.Deploy(Build("SHA-1")).ok());
+  const ObservedFunction snapshot = RecordedSnapshot(api);
+  const int full_reads = api.full_reads();
+
+  FunctionDeployment r = deployer.Deploy(Build("SHA-2"), &snapshot);
+  ASSERT_TRUE(r.ok()) << r.error->message;
+  EXPECT_EQ(api.full_reads(), full_reads) << "no list was read again";
+  EXPECT_EQ(api.latest_reads(), 1);
+  EXPECT_EQ(r.calls[0].operation, "GetFunction");
+  EXPECT_EQ(r.version, "2");
+  EXPECT_EQ(r.version_count, 2);
+  EXPECT_EQ(api.World().at("orders-api-dev").FindAlias("dev")->version, "2");
+  EXPECT_EQ(r.snapshot.FindAlias("dev")->version, "1") << "the rollback target is the snapshot";
+
+  // A later attempt of the task reads everything.
+  LambdaDeployer later(api, {.reuse_recorded_lists = false});
+  ASSERT_TRUE(later.Deploy(Build("SHA-3"), &snapshot).ok());
+  EXPECT_EQ(api.full_reads(), full_reads + 1);
+  EXPECT_EQ(api.latest_reads(), 1);
+}
+
+// The snapshot's versions have no environment values, so a version with the code being deployed
+// is compared only after reading the versions for real: an environment that differs only in a
+// (redacted) value must publish a new version, not reuse the old one.
+TEST(DeployerTest, ARecordedVersionWithTheDeployedCodeIsComparedOnlyAfterAFullRead) {
+  FakeLambdaApi api;
+  LambdaDeployer deployer(api);
+  DesiredFunction one = Build("SHA-1");
+  one.config.environment = {{"TOKEN", "secret-a"}};
+  ASSERT_TRUE(deployer.Deploy(one).ok());
+  DesiredFunction blank = Build("SHA-1");
+  blank.config.environment = {{"TOKEN", ""}};  // what the redacted version 1 shows
+  ObservedFunction snapshot = RecordedSnapshot(api);
+  FunctionDeployment r = deployer.Deploy(blank, &snapshot);
+  ASSERT_TRUE(r.ok()) << r.error->message;
+  EXPECT_EQ(r.version, "2") << "version 1 holds TOKEN=secret-a";
+  EXPECT_EQ(api.World().at("orders-api-dev").FindAlias("dev")->version, "2");
+  EXPECT_GE(api.full_reads(), 2);
+
+  // Same code and configuration as version 2: after the full read, nothing is published.
+  snapshot = RecordedSnapshot(api);
+  FunctionDeployment again = deployer.Deploy(blank, &snapshot);
+  ASSERT_TRUE(again.ok()) << again.error->message;
+  EXPECT_EQ(again.MutatingCalls(), 0);
+  EXPECT_EQ(again.version, "2");
+  EXPECT_EQ(api.publishes(), 2);
+}
+
+// An alias moved, created or deleted since the snapshot: its guard (or its absence) makes the
+// deployer read everything and decide again.
+TEST(DeployerTest, AnAliasChangedSinceTheSnapshotIsReadAgainNotOverwrittenBlindly) {
+  for (const std::string change : {"moved", "created", "deleted"}) {
+    SCOPED_TRACE(change);
+    FakeLambdaApi api;
+    LambdaDeployer deployer(api);
+    DesiredFunction first = Build("SHA-1");
+    first.aliases = {"dev", "live"};
+    ASSERT_TRUE(deployer.Deploy(first).ok());
+    auto& aliases = api.World().at("orders-api-dev").aliases;
+    if (change == "created")
+      std::erase_if(aliases, [](const AliasState& a) { return a.name == "live"; });
+    const ObservedFunction snapshot = RecordedSnapshot(api);
+    if (change == "moved") {
+      for (auto& a : aliases) a.revision_id = api.NewRevisionForTest();  // someone touched them
+    } else if (change == "created") {
+      aliases.push_back(AliasState{"live", "1", {}, api.NewRevisionForTest(), "arn:live"});
+    } else {
+      std::erase_if(aliases, [](const AliasState& a) { return a.name == "live"; });
+    }
+    DesiredFunction next = Build("SHA-2");
+    next.aliases = first.aliases;
+    FunctionDeployment r = deployer.Deploy(next, &snapshot);
+    ASSERT_TRUE(r.ok()) << r.error->message;
+    EXPECT_EQ(r.version, "2");
+    const auto& f = api.World().at("orders-api-dev");
+    EXPECT_EQ(f.FindAlias("dev")->version, "2");
+    ASSERT_NE(f.FindAlias("live"), nullptr);
+    EXPECT_EQ(f.FindAlias("live")->version, "2");
+    EXPECT_EQ(api.full_reads(), 2) << "the first deploy's read and one after the stale alias";
+    EXPECT_EQ(api.publishes(), 2);
   }
 }
 

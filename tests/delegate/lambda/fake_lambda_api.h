@@ -28,6 +28,7 @@ class FakeLambdaApi final : public LambdaApi {
   Result<ObservedFunction> Observe(const std::string& name, std::vector<std::string>* ids,
                                    std::stop_token) override {
     if (auto e = Fault("Observe", name)) return *e;
+    ++full_reads_;
     std::lock_guard lock(mu_);
     if (ids) ids->push_back("req-" + std::to_string(++request_));
     auto it = world_.find(name);
@@ -39,7 +40,22 @@ class FakeLambdaApi final : public LambdaApi {
     return it->second;
   }
 
-  Result<ApiOutcome> Apply(const DeployAction& a, const ObservedFunction&,
+  // GetFunction alone: the function without its versions and aliases.
+  Result<ObservedFunction> ObserveLatest(const std::string& name, std::vector<std::string>* ids,
+                                         std::stop_token) override {
+    if (auto e = Fault("ObserveLatest", name)) return *e;
+    ++latest_reads_;
+    std::lock_guard lock(mu_);
+    if (ids) ids->push_back("req-" + std::to_string(++request_));
+    ObservedFunction f;
+    f.function_name = name;
+    if (auto it = world_.find(name); it != world_.end()) f = it->second;
+    f.versions.clear();
+    f.aliases.clear();
+    return f;
+  }
+
+  Result<ApiOutcome> Apply(const DeployAction& a, const ObservedFunction& current,
                            std::stop_token stop) override {
     const std::string op(DeployActionName(a.kind));
     Enter();
@@ -127,6 +143,7 @@ class FakeLambdaApi final : public LambdaApi {
             AliasState{a.alias, a.version, a.weights, NewRevision(), f.arn + ":" + a.alias});
         break;
       case DeployActionKind::kUpdateAlias:
+        if (!f.FindAlias(a.alias)) return Error{ErrorCode::kNotFound, "Alias not found"};
         for (auto& alias : f.aliases) {
           if (alias.name != a.alias) continue;
           if (!a.revision_id.empty() && a.revision_id != alias.revision_id) {
@@ -147,7 +164,17 @@ class FakeLambdaApi final : public LambdaApi {
       case DeployActionKind::kDone:
         break;
     }
+    // As AwsLambdaApi does: the response folded into `current` ($LATEST as it is now, the
+    // caller's versions and aliases with what this call changed), never a fresh list.
     out.function = f;
+    out.function.versions = current.versions;
+    out.function.aliases = current.aliases;
+    if (a.kind == DeployActionKind::kPublishVersion)
+      out.function.versions.push_back(f.versions.back());
+    if (a.kind == DeployActionKind::kCreateAlias || a.kind == DeployActionKind::kUpdateAlias) {
+      std::erase_if(out.function.aliases, [&](const AliasState& s) { return s.name == a.alias; });
+      if (const AliasState* alias = f.FindAlias(a.alias)) out.function.aliases.push_back(*alias);
+    }
     return out;
   }
 
@@ -207,6 +234,8 @@ class FakeLambdaApi final : public LambdaApi {
     return calls_;
   }
   int publishes() const { return publishes_; }
+  int full_reads() const { return full_reads_; }      // Observe calls
+  int latest_reads() const { return latest_reads_; }  // ObserveLatest calls
   int max_in_flight() const { return max_in_flight_; }
   std::string NewRevisionForTest() {
     std::lock_guard lock(mu_);
@@ -236,6 +265,8 @@ class FakeLambdaApi final : public LambdaApi {
   int revision_ = 0;
   int request_ = 0;
   int publishes_ = 0;
+  std::atomic<int> full_reads_{0};
+  std::atomic<int> latest_reads_{0};
   std::atomic<int> in_flight_{0};
   std::atomic<int> max_in_flight_{0};
 };
