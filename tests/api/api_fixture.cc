@@ -10,8 +10,6 @@ std::string Reply::Header(const std::string& name) const {
   return it == headers.end() ? "" : it->second;
 }
 
-namespace {
-
 Reply ToReply(const httplib::Result& result) {
   Reply out;
   if (!result) {
@@ -25,8 +23,6 @@ Reply ToReply(const httplib::Result& result) {
   if (parsed.ok()) out.json = std::move(*parsed);
   return out;
 }
-
-}  // namespace
 
 void ApiServerTest::SetUp() {
   dir_ = std::make_unique<store::testing::TempDir>();

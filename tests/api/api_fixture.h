@@ -29,6 +29,9 @@ struct Reply {
   std::string Header(const std::string& name) const;
 };
 
+// The reply of an httplib request (a failed request is a test failure and an empty Reply).
+Reply ToReply(const httplib::Result& result);
+
 class ApiServerTest : public ::testing::Test {
  protected:
   void SetUp() override;

@@ -28,6 +28,18 @@ void AppendLogs(store::Store& store, const std::string& id, int from, int to) {
   ASSERT_TRUE(appended.ok()) << appended.error().ToString();
 }
 
+// Moves a pending step of the execution to running, in `state`.
+store::StepTransition StartStep(const std::string& id, int index, const std::string& state) {
+  store::StepTransition step;
+  step.execution_id = id;
+  step.index = index;
+  step.from_status = store::StepStatus::kPending;
+  step.from_state = "";
+  step.to_status = store::StepStatus::kRunning;
+  step.to_state = state;
+  return step;
+}
+
 TEST_F(ApiServerTest, ListsExecutionsNewestFirstWithPaging) {
   auto a = CreateExecution("shop", "orders", "dev");
   auto b = CreateExecution("shop", "orders", "prod");
@@ -78,13 +90,7 @@ TEST_F(ApiServerTest, GetsAnExecutionWithStepsAndOutputs) {
       {e.id, store::ExecutionStatus::kQueued, store::ExecutionStatus::kRunning, std::nullopt,
        R"({"note":"password hunter2-api-secret"})", std::nullopt});
   ASSERT_TRUE(running.ok()) << running.error().ToString();
-  store::StepTransition step;
-  step.execution_id = e.id;
-  step.index = 0;
-  step.from_status = store::StepStatus::kPending;
-  step.from_state = "";
-  step.to_status = store::StepStatus::kRunning;
-  step.to_state = "snapshot";
+  store::StepTransition step = StartStep(e.id, 0, "snapshot");
   step.outputs_json = R"({"deployments":[{"functionName":"shop-dev-orders-api"}]})";
   step.error = "failed with hunter2-api-secret";
   ASSERT_TRUE(store_->executions().TransitionStep(step).ok());
@@ -123,15 +129,7 @@ std::future<Reply> GetAsync(int port, const std::string& token, const std::strin
     httplib::Client client("127.0.0.1", port);
     client.set_read_timeout(90, 0);
     headers.emplace("Authorization", "Bearer " + token);
-    auto res = client.Get(path, headers);
-    Reply out;
-    if (!res) return out;
-    out.status = res->status;
-    out.body = res->body;
-    out.headers = res->headers;
-    auto parsed = ParseJson(out.body);
-    if (parsed.ok()) out.json = std::move(*parsed);
-    return out;
+    return ToReply(client.Get(path, headers));
   });
 }
 
@@ -169,14 +167,7 @@ TEST_F(ApiServerTest, AnExecutionHasAnETagThatIfNoneMatchTurnsInto304) {
   EXPECT_EQ(changed.json["status"], "running");
   const std::string running_tag = changed.Header("ETag");
   EXPECT_NE(running_tag, tag);
-  store::StepTransition step;
-  step.execution_id = e.id;
-  step.index = 1;
-  step.from_status = store::StepStatus::kPending;
-  step.from_state = "";
-  step.to_status = store::StepStatus::kRunning;
-  step.to_state = "prune";
-  ASSERT_TRUE(store_->executions().TransitionStep(step).ok());
+  ASSERT_TRUE(store_->executions().TransitionStep(StartStep(e.id, 1, "prune")).ok());
   Reply stepped = Get(path, {{"If-None-Match", running_tag}});
   ASSERT_EQ(stepped.status, 200);
   EXPECT_EQ(stepped.json["steps"][1]["status"], "running");

@@ -29,15 +29,7 @@ class FakeLambdaApi final : public LambdaApi {
                                    std::stop_token) override {
     if (auto e = Fault("Observe", name)) return *e;
     ++full_reads_;
-    std::lock_guard lock(mu_);
-    if (ids) ids->push_back("req-" + std::to_string(++request_));
-    auto it = world_.find(name);
-    if (it == world_.end()) {
-      ObservedFunction missing;
-      missing.function_name = name;
-      return missing;
-    }
-    return it->second;
+    return Read(name, ids);
   }
 
   // GetFunction alone: the function without its versions and aliases.
@@ -45,11 +37,7 @@ class FakeLambdaApi final : public LambdaApi {
                                          std::stop_token) override {
     if (auto e = Fault("ObserveLatest", name)) return *e;
     ++latest_reads_;
-    std::lock_guard lock(mu_);
-    if (ids) ids->push_back("req-" + std::to_string(++request_));
-    ObservedFunction f;
-    f.function_name = name;
-    if (auto it = world_.find(name); it != world_.end()) f = it->second;
+    ObservedFunction f = Read(name, ids);
     f.versions.clear();
     f.aliases.clear();
     return f;
@@ -243,6 +231,15 @@ class FakeLambdaApi final : public LambdaApi {
   }
 
  private:
+  // The function as the world holds it (exists == false when there is none), one request id.
+  ObservedFunction Read(const std::string& name, std::vector<std::string>* ids) {
+    std::lock_guard lock(mu_);
+    if (ids) ids->push_back("req-" + std::to_string(++request_));
+    if (auto it = world_.find(name); it != world_.end()) return it->second;
+    ObservedFunction missing;
+    missing.function_name = name;
+    return missing;
+  }
   std::optional<Error> Fault(const std::string& op, const std::string& fn) {
     return fault ? fault(op, fn) : std::nullopt;
   }
