@@ -19,6 +19,8 @@ void AddSandboxCommand(CLI::App& root, CommandContext& ctx);
 void AddConfigCommands(CLI::App& root, CommandContext& ctx);
 // deploy (cmd_deploy.cc); executions [get], logs, abort, rollback (cmd_executions.cc): API clients.
 void AddDeployCommand(CLI::App& root, CommandContext& ctx);
+// plan (cmd_plan.cc): an API client.
+void AddPlanCommand(CLI::App& root, CommandContext& ctx);
 void AddExecutionCommands(CLI::App& root, CommandContext& ctx);
 // token create / list / revoke (cmd_token.cc), on the data directory.
 void AddTokenCommands(CLI::App& root, CommandContext& ctx);

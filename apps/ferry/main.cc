@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   ferry::app::AddSandboxCommand(root, ctx);
   ferry::app::AddConfigCommands(root, ctx);
   ferry::app::AddDeployCommand(root, ctx);
+  ferry::app::AddPlanCommand(root, ctx);
   ferry::app::AddExecutionCommands(root, ctx);
   ferry::app::AddTokenCommands(root, ctx);
   ferry::app::AddServerCommand(root, ctx);

@@ -25,6 +25,7 @@
 #include "common/time.h"
 #include "data_dir_lock.h"
 #include "delegate/lambda/aws_lambda_provider.h"
+#include "engine/steps/builtin.h"
 #include "delegate/lambda/lambda_tasks.h"
 #include "delegate/protocol/agent.h"
 #include "engine/embedded_transport.h"
@@ -124,10 +125,11 @@ struct ServerRuntime::Parts {
   std::unique_ptr<aws::CredentialsProvider> credentials;
   aws::RateLimiterRegistry limiters{SystemClock::Instance()};
   aws::RetryQuota retry_quota;
-  std::unique_ptr<delegate::lambda::AwsLambdaApiProvider> lambda_apis;
-  std::unique_ptr<delegate::lambda::LambdaTaskHandler> lambda_tasks;
+  std::unique_ptr<delegate::AwsLambdaApiProvider> lambda_apis;
+  std::unique_ptr<delegate::LambdaTaskHandler> lambda_tasks;
 
   ChangeSignal changes;  // notified after engine rounds that advanced executions (API waits)
+  engine::StepRegistry steps;
   std::unique_ptr<engine::Engine> engine;
   std::unique_ptr<engine::Runner> runner;
   std::unique_ptr<engine::EmbeddedTransport> transport;
@@ -192,16 +194,19 @@ Result<std::unique_ptr<ServerRuntime>> ServerRuntime::Start(const ServerRuntimeO
   SecretResolver secrets = [&p](std::string_view name) {
     return api::deploy::ResolveSecret(p.store->entities(), name);
   };
-  p.lambda_apis = std::make_unique<delegate::lambda::AwsLambdaApiProvider>(
+  p.lambda_apis = std::make_unique<delegate::AwsLambdaApiProvider>(
       *p.http, *p.credentials, p.clock, p.ids, p.limiters, p.retry_quota,
-      delegate::lambda::WaiterOptions{options.waiter_delay, 900}, aws::RetryOptions{}, secrets);
-  p.lambda_tasks = std::make_unique<delegate::lambda::LambdaTaskHandler>(
-      *p.lambda_apis, static_cast<size_t>(std::max(1, options.max_concurrent_tasks)), secrets);
+      delegate::WaiterOptions{options.waiter_delay, 900}, aws::RetryOptions{}, secrets);
+  delegate::LambdaTaskOptions task_options;
+  task_options.default_concurrency = static_cast<size_t>(std::max(1, options.max_concurrent_tasks));
+  task_options.secrets = secrets;
+  p.lambda_tasks = std::make_unique<delegate::LambdaTaskHandler>(*p.lambda_apis, task_options);
 
   engine::EngineOptions engine_options;
   engine_options.owner = EngineOwner(p.ids);
   engine_options.lease = options.lease;
-  p.engine = std::make_unique<engine::Engine>(*p.store, p.clock, engine_options);
+  FERRY_RETURN_IF_ERROR(engine::RegisterBuiltinSteps(p.steps));
+  p.engine = std::make_unique<engine::Engine>(*p.store, p.clock, p.steps, engine_options);
   engine::RunnerOptions runner_options;
   runner_options.on_advanced = [&p] {
     p.WakeDelegate();
@@ -209,7 +214,10 @@ Result<std::unique_ptr<ServerRuntime>> ServerRuntime::Start(const ServerRuntimeO
   };
   p.runner = std::make_unique<engine::Runner>(*p.engine, p.clock, runner_options);
 
-  p.transport = std::make_unique<engine::EmbeddedTransport>(*p.store, [&p] { p.Wake(); });
+  p.transport = std::make_unique<engine::EmbeddedTransport>(*p.store, [&p] {
+    p.Wake();
+    p.changes.Notify();  // a plan (a task of no execution) is waited for through the API
+  });
   delegate::AgentOptions agent_options;
   agent_options.delegate_id = "embedded-" + engine_options.owner;
   agent_options.max_concurrent_tasks =
@@ -223,14 +231,14 @@ Result<std::unique_ptr<ServerRuntime>> ServerRuntime::Start(const ServerRuntimeO
   // write transaction: 1 s keeps an idle server at 8 claims/s instead of 40.
   agent_options.idle_poll = std::chrono::seconds(1);
   p.agent = std::make_unique<delegate::DelegateAgent>(*p.transport, p.clock, agent_options);
-  for (const char* kind : {delegate::lambda::kSnapshotTask, delegate::lambda::kDeployTask,
-                           delegate::lambda::kRollbackTask, delegate::lambda::kPruneTask}) {
+  for (const std::string& kind : delegate::LambdaTaskHandler::Kinds()) {
     p.agent->Register(kind, *p.lambda_tasks);
   }
 
   api::DeployServiceOptions deploy_options;
   deploy_options.default_region = options.default_region;
   deploy_options.wake_engine = [&p] { p.Wake(); };
+  deploy_options.wake_delegate = [&p] { p.WakeDelegate(); };
   p.deploys = std::make_unique<api::DeployService>(*p.store, *p.engine, p.clock, deploy_options);
 
   // The loops start before the API: executions left running by a previous process resume now.

@@ -20,32 +20,13 @@ Result<std::string> NameField(const Json& body, std::string_view field, bool req
   return *value;
 }
 
-Result<Json> Location(const Json& body) {
+Result<ArtifactLocation> Location(const Json& body) {
   auto it = body.find("location");
   if (it == body.end() || it->is_null()) {
     return InvalidArgument(
-        "field 'location' is required: {\"s3Bucket\", \"s3Key\", "
-        "\"s3ObjectVersion\"?}");
+        "field 'location' is required: {\"s3Bucket\", \"s3Key\", \"s3ObjectVersion\"?}");
   }
-  if (!it->is_object()) return InvalidArgument("field 'location' must be a JSON object");
-  FERRY_RETURN_IF_ERROR(
-      RejectUnknownFields(*it, {"s3Bucket", "s3Key", "s3ObjectVersion"}, "location."));
-  auto bucket = RequiredString(*it, "s3Bucket");
-  if (!bucket.ok()) return bucket.error().WithContext("location");
-  FERRY_RETURN_IF_ERROR(CheckName("location.s3Bucket", *bucket));
-  auto key = RequiredString(*it, "s3Key");
-  if (!key.ok()) return key.error().WithContext("location");
-  if (key->empty() || key->size() > kMaxS3KeyBytes || !IsValidUtf8(*key)) {
-    return InvalidArgument("location.s3Key must be 1 to 1024 bytes of UTF-8");
-  }
-  Json out = {{"s3Bucket", *bucket}, {"s3Key", *key}};
-  auto version = OptionalString(*it, "s3ObjectVersion");
-  if (!version.ok()) return version.error().WithContext("location");
-  if (*version) {
-    FERRY_RETURN_IF_ERROR(CheckName("location.s3ObjectVersion", **version));
-    out["s3ObjectVersion"] = **version;
-  }
-  return out;
+  return ParseArtifactLocation(*it, "location");
 }
 
 Result<ApiResponse> RecordArtifact(RouteContext& ctx, const ApiRequest& request) {
@@ -60,8 +41,8 @@ Result<ApiResponse> RecordArtifact(RouteContext& ctx, const ApiRequest& request)
     return InvalidArgument("field 'key' must be 1 to 1024 bytes of UTF-8");
   }
   FERRY_ASSIGN_OR_RETURN(artifact.version, NameField(body, "version", true));
-  FERRY_ASSIGN_OR_RETURN(Json location, Location(body));
-  artifact.location_json = DumpJson(location);
+  FERRY_ASSIGN_OR_RETURN(ArtifactLocation location, Location(body));
+  artifact.location_json = EncodeArtifactLocation(location);
   FERRY_ASSIGN_OR_RETURN(auto sha, OptionalString(body, "codeSha256"));
   if (sha) {
     // Lambda's CodeSha256: base64 of 32 bytes.

@@ -1,9 +1,10 @@
 // POST /api/v1/deployments and POST /api/v1/rollbacks: start executions through DeployService,
-// once per Idempotency-Key.
+// once per Idempotency-Key; POST /api/v1/plans and GET /api/v1/plans/{id}: plans.
 #include "api/json_views.h"
 #include "api/request_input.h"
 #include "api/router.h"
 #include "common/strings.h"
+#include "lambda/tasks.h"
 #include "store/limits.h"
 
 namespace ferry::api {
@@ -37,44 +38,22 @@ Result<std::optional<std::string>> OptionalName(const Json& body, std::string_vi
   return value;
 }
 
-Result<ArtifactLocation> ParseLocation(const Json& location) {
-  if (!location.is_object()) return InvalidArgument("field 'artifact' must be a JSON object");
-  FERRY_RETURN_IF_ERROR(
-      RejectUnknownFields(location, {"s3Bucket", "s3Key", "s3ObjectVersion"}, "artifact."));
-  ArtifactLocation out;
-  auto bucket = RequiredString(location, "s3Bucket");
-  if (!bucket.ok()) return bucket.error().WithContext("artifact");
-  out.s3_bucket = *bucket;
-  auto key = RequiredString(location, "s3Key");
-  if (!key.ok()) return key.error().WithContext("artifact");
-  out.s3_key = *key;
-  auto version = OptionalString(location, "s3ObjectVersion");
-  if (!version.ok()) return version.error().WithContext("artifact");
-  out.s3_object_version = version->value_or("");
-  FERRY_RETURN_IF_ERROR(CheckName("artifact.s3Bucket", out.s3_bucket));
-  if (out.s3_key.empty() || out.s3_key.size() > 1024 || !IsValidUtf8(out.s3_key)) {
-    return InvalidArgument("artifact.s3Key must be 1 to 1024 bytes of UTF-8");
-  }
-  if (!out.s3_object_version.empty()) {
-    FERRY_RETURN_IF_ERROR(CheckName("artifact.s3ObjectVersion", out.s3_object_version));
-  }
-  return out;
-}
-
 // An execution created by this request (201) or an earlier one with the same key (200): the
 // store's insert decides, so of two concurrent first requests with one key exactly one is 201.
-ApiResponse Started(RouteContext& ctx, const store::ExecutionRecord& execution, bool created) {
+ApiResponse Started(RouteContext& ctx, const store::ExecutionRecord& execution, bool created,
+                    Json extra = Json::object()) {
   auto steps = ctx.store.executions().Steps(execution.id);
   TimePoint now = ctx.clock.Now();
   Json body = steps.ok() ? ExecutionJson(execution, *steps, now) : ExecutionJson(execution, now);
+  for (auto& [key, value] : extra.items()) body[key] = std::move(value);
   ApiResponse reply = JsonReply(created ? 201 : 200, body);
   reply.headers.emplace_back("Location", "/api/v1/executions/" + execution.id);
   return reply;
 }
 
-Result<ApiResponse> StartDeployment(RouteContext& ctx, const ApiRequest& request) {
-  FERRY_RETURN_IF_ERROR(RejectUnknownQuery(request, {}));
-  FERRY_ASSIGN_OR_RETURN(Json body, ParseObjectBody(request, ctx.max_body_bytes));
+// The body of POST /deployments and POST /plans: what to deploy where.
+Result<DeploymentInput> ParseDeploymentBody(const ApiRequest& request, size_t max_body_bytes) {
+  FERRY_ASSIGN_OR_RETURN(Json body, ParseObjectBody(request, max_body_bytes));
   FERRY_RETURN_IF_ERROR(RejectUnknownFields(
       body, {"application", "service", "environment", "workflow", "artifactId", "artifact"}));
   DeploymentInput input;
@@ -87,10 +66,16 @@ Result<ApiResponse> StartDeployment(RouteContext& ctx, const ApiRequest& request
     if (input.artifact_id) {
       return InvalidArgument("give either 'artifactId' or 'artifact', not both");
     }
-    FERRY_ASSIGN_OR_RETURN(input.artifact, ParseLocation(*it));
+    FERRY_ASSIGN_OR_RETURN(input.artifact, ParseArtifactLocation(*it, "artifact"));
   }
-  FERRY_ASSIGN_OR_RETURN(input.idempotency_key, IdempotencyKey(request));
   input.actor = request.actor;
+  return input;
+}
+
+Result<ApiResponse> StartDeployment(RouteContext& ctx, const ApiRequest& request) {
+  FERRY_RETURN_IF_ERROR(RejectUnknownQuery(request, {}));
+  FERRY_ASSIGN_OR_RETURN(DeploymentInput input, ParseDeploymentBody(request, ctx.max_body_bytes));
+  FERRY_ASSIGN_OR_RETURN(input.idempotency_key, IdempotencyKey(request));
   input.trigger = "manual";
   bool created = true;
   FERRY_ASSIGN_OR_RETURN(auto execution, ctx.deploys.Deploy(input, &created));
@@ -110,8 +95,96 @@ Result<ApiResponse> StartRollback(RouteContext& ctx, const ApiRequest& request) 
   FERRY_ASSIGN_OR_RETURN(input.idempotency_key, IdempotencyKey(request));
   input.actor = request.actor;
   bool created = true;
-  FERRY_ASSIGN_OR_RETURN(auto execution, ctx.deploys.Rollback(input, &created));
-  return Started(ctx, execution, created);
+  FERRY_ASSIGN_OR_RETURN(auto rollback, ctx.deploys.Rollback(input, &created));
+  // What it restores, for the person who asked: which execution it undoes or restores to.
+  Json what{{"rollback",
+             {{rollback.undo ? "undoes" : "restoresTo", rollback.target},
+              {"description", rollback.description}}}};
+  return Started(ctx, rollback.execution, created, std::move(what));
+}
+
+// Plans: what a deploy would do, from live reads, changing nothing (DeployService::StartPlan: a
+// lambda.plan task a delegate runs). POST and GET hold the request until the plan is ready or
+// `wait` seconds pass: 200 with the plan when it ended, 202 with its status while it runs (GET
+// the Location again).
+constexpr int64_t kDefaultPlanWaitSeconds = 60;
+constexpr int64_t kMaxPlanWaitSeconds = 300;
+
+std::string_view PlanStatusName(store::TaskStatus status) {
+  switch (status) {
+    case store::TaskStatus::kQueued:
+      return "queued";
+    case store::TaskStatus::kLeased:
+      return "running";
+    case store::TaskStatus::kSucceeded:
+      return "succeeded";
+    default:
+      return "failed";
+  }
+}
+
+ApiResponse PlanReply(const PlanStatus& plan) {
+  const bool ended = store::IsTerminal(plan.status);
+  Json body = Json::object();
+  if (plan.result) {
+    auto encoded = ParseJson(lambda::EncodePlanResult(*plan.result));
+    if (encoded.ok()) body = std::move(encoded).value();
+    bool changes = false;
+    for (const auto& f : plan.result->functions) changes |= f.changes();
+    body["changes"] = changes;
+  }
+  body["id"] = plan.id;
+  body["status"] = PlanStatusName(plan.status);
+  if (plan.error) body["error"] = *plan.error;
+  ApiResponse reply = JsonReply(ended ? 200 : 202, MaskedDocument(DumpJson(body)));
+  reply.headers.emplace_back("Location", "/api/v1/plans/" + plan.id);
+  return reply;
+}
+
+// Re-reads the plan until it ended, `wait_s` passed or the server stops.
+Result<ApiResponse> AwaitPlan(RouteContext& ctx, const std::string& id, int64_t wait_s) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(wait_s);
+  bool holding_slot = false;
+  struct SlotRelease {
+    WaitSlots& slots;
+    bool& held;
+    ~SlotRelease() {
+      if (held) slots.Give();
+    }
+  } release{ctx.wait_slots, holding_slot};
+  while (true) {
+    const uint64_t seen = ctx.ChangeGeneration();  // before the read: no change is missed
+    FERRY_ASSIGN_OR_RETURN(auto plan, ctx.deploys.GetPlan(id));
+    const auto now = std::chrono::steady_clock::now();
+    if (store::IsTerminal(plan.status) || now >= deadline || ctx.stop.stopped()) {
+      return PlanReply(plan);
+    }
+    if (!holding_slot && !(holding_slot = ctx.wait_slots.TryTake())) {
+      ApiResponse busy = PlanReply(plan);  // too many waiting: poll again later
+      busy.headers.emplace_back("Retry-After", "1");
+      return busy;
+    }
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - now);
+    if (ctx.WaitForChange(seen, std::min(left, ctx.stream_poll))) {
+      FERRY_ASSIGN_OR_RETURN(plan, ctx.deploys.GetPlan(id));
+      return PlanReply(plan);
+    }
+  }
+}
+
+Result<ApiResponse> StartPlan(RouteContext& ctx, const ApiRequest& request) {
+  FERRY_RETURN_IF_ERROR(RejectUnknownQuery(request, {"wait"}));
+  FERRY_ASSIGN_OR_RETURN(int64_t wait_s, QueryInt(request, "wait", kDefaultPlanWaitSeconds, 0,
+                                                  kMaxPlanWaitSeconds));
+  FERRY_ASSIGN_OR_RETURN(DeploymentInput input, ParseDeploymentBody(request, ctx.max_body_bytes));
+  FERRY_ASSIGN_OR_RETURN(auto plan, ctx.deploys.StartPlan(input));
+  return AwaitPlan(ctx, plan.id, wait_s);
+}
+
+Result<ApiResponse> GetPlan(RouteContext& ctx, const ApiRequest& request, const std::string& id) {
+  FERRY_RETURN_IF_ERROR(RejectUnknownQuery(request, {"wait"}));
+  FERRY_ASSIGN_OR_RETURN(int64_t wait_s, QueryInt(request, "wait", 0, 0, kMaxPlanWaitSeconds));
+  return AwaitPlan(ctx, id, wait_s);
 }
 
 }  // namespace
@@ -121,6 +194,12 @@ void AddDeployRoutes(Router& router, RouteContext& ctx) {
              [&ctx](const ApiRequest& r, const PathParams&) { return StartDeployment(ctx, r); });
   router.Add("POST", "/api/v1/rollbacks", Scope::kDeploy,
              [&ctx](const ApiRequest& r, const PathParams&) { return StartRollback(ctx, r); });
+  router.Add("POST", "/api/v1/plans", Scope::kDeploy,
+             [&ctx](const ApiRequest& r, const PathParams&) { return StartPlan(ctx, r); });
+  router.Add("GET", "/api/v1/plans/{id}", Scope::kDeploy,
+             [&ctx](const ApiRequest& r, const PathParams& p) {
+               return GetPlan(ctx, r, p.at("id"));
+             });
 }
 
 }  // namespace ferry::api

@@ -1,32 +1,37 @@
 // DeployService: turns "deploy SERVICE of APP to ENV" into an engine execution. It reads the
 // configuration entities from the store (application, service, environment + infrastructure,
 // cloud provider, workflow, secrets), resolves the function specs (config/resolve.h) with the
-// artifact, carries forward the tag and environment keys Ferry managed in the previous
-// deployment of each function, and starts the execution (engine::Engine::StartDeploy).
-// Rollback starts an execution restoring every alias of the service's functions in ENV to what a
-// given earlier execution recorded (default: the one before the latest succeeded deployment).
+// artifact, and starts an execution of a lambda.deploy step and a lambda.prune step
+// (engine/steps/lambda_steps.h).
+//
+// Rollback starts an execution of one lambda.restore step. Without a target it undoes the newest
+// change: it restores every alias the newest succeeded deployment of the service in ENV that
+// changed something (published, moved an alias, updated code or configuration) found before it,
+// so that deploying the same build twice and rolling back still undoes the build. With `--to X`
+// it restores what execution X left.
+//
+// Plan resolves like Deploy and hands a lambda.plan task to a delegate: what a deploy would do
+// to each function, from live reads, changing nothing.
 //
 // Errors name what the user must fix (kNotFound for a missing entity, kInvalidArgument for an
 // incomplete request or an unresolvable template, kFailedPrecondition when the rollback target's
-// versions are gone). Thread-safe; store and engine must outlive it.
+// versions are gone or there is nothing to roll back). Thread-safe; store and engine must outlive
+// it.
 #pragma once
 
 #include <functional>
 #include <optional>
 #include <string>
 
+#include "api/artifact_location.h"
 #include "common/clock.h"
+#include "common/ids.h"
 #include "common/result.h"
 #include "engine/engine.h"
+#include "lambda/tasks.h"
 #include "store/store.h"
 
 namespace ferry::api {
-
-struct ArtifactLocation {
-  std::string s3_bucket;
-  std::string s3_key;
-  std::string s3_object_version;  // optional
-};
 
 struct DeploymentInput {
   std::string application;
@@ -44,9 +49,26 @@ struct RollbackInput {
   std::string application;
   std::string service;
   std::string environment;
-  std::optional<std::string> to_execution;
+  std::optional<std::string> to_execution;  // unset: undo the newest change
   std::string actor;
   std::optional<std::string> idempotency_key;
+};
+
+// What a rollback restores, for the user.
+struct StartedRollback {
+  store::ExecutionRecord execution;
+  bool undo = false;       // undoing `target` (restoring what it found), or restoring to it
+  std::string target;      // the execution
+  std::string description; // "undoing execution 01J… (started 2026-12-07T10:00:00Z by alice,
+                           // orders-api version 7): restoring the aliases it found"
+};
+
+// A plan: the lambda.plan task that computes it.
+struct PlanStatus {
+  std::string id;  // the task's id
+  store::TaskStatus status = store::TaskStatus::kQueued;
+  std::optional<lambda::PlanResult> result;  // once the task ended with one
+  std::optional<std::string> error;          // the task's error, when it failed
 };
 
 struct DeployServiceOptions {
@@ -54,6 +76,11 @@ struct DeployServiceOptions {
   std::string default_region = "us-east-1";
   // Called after an execution is created so the engine loop picks it up at once.
   std::function<void()> wake_engine;
+  // Called after a task that belongs to no execution (a plan) is enqueued, so that a delegate
+  // claims it at once.
+  std::function<void()> wake_delegate;
+  int keep_versions = 10;  // pruning after a deploy; 0 = no prune step
+  int concurrency = 8;     // functions deployed at once
 };
 
 class DeployService {
@@ -64,7 +91,12 @@ class DeployService {
   // `created` (when given) is set to false when the input's idempotency key named an execution
   // an earlier request started: that one is returned and nothing new starts.
   Result<store::ExecutionRecord> Deploy(const DeploymentInput& input, bool* created = nullptr);
-  Result<store::ExecutionRecord> Rollback(const RollbackInput& input, bool* created = nullptr);
+  Result<StartedRollback> Rollback(const RollbackInput& input, bool* created = nullptr);
+
+  // Starts a plan (its workflow, trigger and idempotency key are ignored).
+  Result<PlanStatus> StartPlan(const DeploymentInput& input);
+  // kNotFound when there is no such plan.
+  Result<PlanStatus> GetPlan(const std::string& id);
 
  private:
   struct Impl;
@@ -72,6 +104,7 @@ class DeployService {
   engine::Engine& engine_;
   Clock& clock_;
   const DeployServiceOptions options_;
+  RandomIdGenerator plan_ids_;  // plans' task keys
 };
 
 }  // namespace ferry::api

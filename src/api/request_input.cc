@@ -134,4 +134,33 @@ Error ListError(const Error& error, const std::optional<std::string>& before,
                           " to page before; pass the \"next\" of the previous page as `before`"}));
 }
 
+namespace {
+constexpr size_t kMaxArtifactKeyBytes = 1024;
+}  // namespace
+
+Result<ArtifactLocation> ParseArtifactLocation(const Json& value, std::string_view field) {
+  const std::string name(field);
+  if (!value.is_object()) return InvalidArgument("field '" + name + "' must be a JSON object");
+  FERRY_RETURN_IF_ERROR(
+      RejectUnknownFields(value, {"s3Bucket", "s3Key", "s3ObjectVersion"}, name + "."));
+  ArtifactLocation out;
+  auto bucket = RequiredString(value, "s3Bucket");
+  if (!bucket.ok()) return bucket.error().WithContext(name);
+  out.s3_bucket = *bucket;
+  FERRY_RETURN_IF_ERROR(CheckName(name + ".s3Bucket", out.s3_bucket));
+  auto key = RequiredString(value, "s3Key");
+  if (!key.ok()) return key.error().WithContext(name);
+  out.s3_key = *key;
+  if (out.s3_key.empty() || out.s3_key.size() > kMaxArtifactKeyBytes || !IsValidUtf8(out.s3_key)) {
+    return InvalidArgument(name + ".s3Key must be 1 to 1024 bytes of UTF-8");
+  }
+  auto version = OptionalString(value, "s3ObjectVersion");
+  if (!version.ok()) return version.error().WithContext(name);
+  if (*version) {
+    FERRY_RETURN_IF_ERROR(CheckName(name + ".s3ObjectVersion", **version));
+    out.s3_object_version = **version;
+  }
+  return out;
+}
+
 }  // namespace ferry::api

@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "api/artifact_location.h"
 #include "api/http_exchange.h"
 #include "common/json.h"
 #include "common/result.h"
@@ -50,5 +51,10 @@ Error ListError(const Error& error, const std::optional<std::string>& before,
 // kInvalidArgument when empty, longer than store::kMaxNameBytes, not UTF-8 or containing
 // control characters.
 Status CheckName(std::string_view what, std::string_view value);
+
+// An artifact location in a request body: `field` names it in errors ("artifact",
+// "location"). Strict: unknown members, wrong types, a key over 1024 bytes or not UTF-8 are
+// kInvalidArgument.
+Result<ArtifactLocation> ParseArtifactLocation(const Json& value, std::string_view field);
 
 }  // namespace ferry::api

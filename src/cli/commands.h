@@ -45,6 +45,17 @@ struct DeployArgs {
 };
 int RunDeploy(const DeployArgs& args, const ClientFlags& flags, CommandIo& io);
 
+struct PlanArgs {
+  std::string target;  // APP/SERVICE
+  std::string environment;
+  std::string workflow;
+  std::string artifact_id;
+  std::string s3_url;
+};
+// Exit codes differ from the other commands (Terraform's -detailed-exitcode): 0 when a deploy
+// would change nothing, 2 when it would change something, 1 on any error (bad usage included).
+int RunPlan(const PlanArgs& args, const ClientFlags& flags, CommandIo& io);
+
 struct RollbackArgs {
   std::string target;
   std::string environment;

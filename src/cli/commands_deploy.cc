@@ -1,5 +1,6 @@
 // ferry deploy / ferry rollback: start an execution, optionally wait for it.
 #include "cli/command_support.h"
+#include "cli/format.h"
 #include "common/json.h"
 
 namespace ferry::cli {
@@ -62,6 +63,13 @@ int RunRollback(const RollbackArgs& args, const ClientFlags& flags, CommandIo& i
   if (!session) return exit_code;
   auto started = PostExecution(*session->client, io.clock, ApiClient::ApiPath({"rollbacks"}), body);
   if (!started.ok()) return RequestFailed(io, started.error());
+  // Which change it undoes (or which execution it restores): on stderr, stdout keeps the id.
+  if (session->format == OutputFormat::kText) {
+    auto what = started->find("rollback");
+    if (what != started->end() && what->is_object()) {
+      io.err << "rolling back: " << TerminalSafe(what->value("description", "")) << "\n";
+    }
+  }
   return ReportStarted(*session, io, *started, args.wait,
                        "rollback of " + args.target + " in " + args.environment);
 }

@@ -210,43 +210,49 @@ Result<std::vector<ResolvedFunction>> ResolveFunctionSpecs(const ResolveInput& i
     r.spec_name = declared.name;
     r.region = region;
     r.package_type = spec.package_type.value_or(model::PackageType::kZip);
+    lambda::DesiredFunction& fn = r.function;
+    lambda::FunctionConfig& c = fn.config;
+    c.package_type = r.package_type == model::PackageType::kImage ? "Image" : "Zip";
     FERRY_ASSIGN_OR_RETURN(
         auto name, render(spec.function_name.value_or("${app.name}-${service.name}-${env.name}-" +
                                                       declared.name),
                           "functionName"));
-    r.function_name = *name;
-    if (std::string why = model::lambda::CheckFunctionName(r.function_name); !why.empty()) {
-      return InvalidArgument(where + " functionName " + QuoteForMessage(r.function_name) + " " +
+    fn.function_name = *name;
+    if (std::string why = model::lambda::CheckFunctionName(fn.function_name); !why.empty()) {
+      return InvalidArgument(where + " functionName " + QuoteForMessage(fn.function_name) + " " +
                              why);
     }
-    FERRY_ASSIGN_OR_RETURN(r.runtime, render(spec.runtime, "runtime"));
-    FERRY_ASSIGN_OR_RETURN(r.handler, render(spec.handler, "handler"));
+    FERRY_ASSIGN_OR_RETURN(auto runtime, render(spec.runtime, "runtime"));
+    FERRY_ASSIGN_OR_RETURN(auto handler, render(spec.handler, "handler"));
     if (r.package_type == model::PackageType::kZip) {
-      FERRY_RETURN_IF_ERROR(Check(r.runtime.has_value() && r.handler.has_value(), where,
+      FERRY_RETURN_IF_ERROR(Check(runtime.has_value() && handler.has_value(), where,
                                   "Zip functions need a runtime and a handler"));
-      FERRY_RETURN_IF_ERROR(Check(model::lambda::IsKnownRuntime(*r.runtime), where,
-                                  "unknown runtime " + QuoteForMessage(*r.runtime)));
+      FERRY_RETURN_IF_ERROR(Check(model::lambda::IsKnownRuntime(*runtime), where,
+                                  "unknown runtime " + QuoteForMessage(*runtime)));
       FERRY_RETURN_IF_ERROR(
-          Check(!r.handler->empty() && r.handler->size() <= model::lambda::kMaxHandlerLength &&
-                    model::lambda::MatchesPattern(model::lambda::kHandlerPattern, *r.handler),
-                where, "invalid handler " + QuoteForMessage(*r.handler)));
+          Check(!handler->empty() && handler->size() <= model::lambda::kMaxHandlerLength &&
+                    model::lambda::MatchesPattern(model::lambda::kHandlerPattern, *handler),
+                where, "invalid handler " + QuoteForMessage(*handler)));
     }
-    r.memory = spec.memory.value_or(128);
-    r.timeout = spec.timeout.value_or(3);
-    r.ephemeral_storage = spec.ephemeral_storage.value_or(512);
-    if (spec.architectures && !spec.architectures->empty()) {
-      r.architecture = spec.architectures->front();
-    }
+    c.runtime = runtime.value_or("");
+    c.handler = handler.value_or("");
+    c.memory_mb = static_cast<int>(spec.memory.value_or(lambda::kDefaultMemoryMb));
+    c.timeout_seconds = static_cast<int>(spec.timeout.value_or(lambda::kDefaultTimeoutSeconds));
+    c.ephemeral_storage_mb =
+        static_cast<int>(spec.ephemeral_storage.value_or(lambda::kDefaultEphemeralStorageMb));
+    c.architectures = {spec.architectures && !spec.architectures->empty()
+                           ? spec.architectures->front()
+                           : std::string("x86_64")};
     for (const std::string& layer : spec.layers.value_or(std::vector<std::string>{})) {
       FERRY_ASSIGN_OR_RETURN(std::string value, renderer.Render(layer, where + " layers"));
       FERRY_RETURN_IF_ERROR(
           Check(model::lambda::MatchesPattern(model::lambda::kLayerVersionArnPattern, value), where,
                 "layer " + QuoteForMessage(value) + " is not a layer version ARN"));
-      r.layers.push_back(std::move(value));
+      c.layers.push_back(std::move(value));
     }
     FERRY_ASSIGN_OR_RETURN(auto description, render(spec.description, "description"));
-    r.description = description.value_or("");
-    FERRY_RETURN_IF_ERROR(Check(r.description.size() <= model::lambda::kMaxDescriptionLength, where,
+    c.description = description.value_or("");
+    FERRY_RETURN_IF_ERROR(Check(c.description.size() <= model::lambda::kMaxDescriptionLength, where,
                                 "description is longer than 256 characters"));
     if (spec.environment) {
       for (const auto& [k, v] : *spec.environment) {
@@ -254,20 +260,25 @@ Result<std::vector<ResolvedFunction>> ResolveFunctionSpecs(const ResolveInput& i
         FERRY_ASSIGN_OR_RETURN(SecretText value, renderer.RenderKeepingSecrets(v, field));
         if (HasSecret(value)) {
           FERRY_RETURN_IF_ERROR(renderer.CheckReadable(value, field));
-          r.secret_environment[k] = std::move(value);
+          fn.secret_environment[k] = std::move(value);
         } else {
-          r.environment[k] = value.empty() ? std::string() : std::move(value.front().text);
+          c.environment[k] = value.empty() ? std::string() : std::move(value.front().text);
         }
       }
     }
-    r.tracing = spec.tracing.value_or(model::TracingMode::kPassThrough);
-    FERRY_ASSIGN_OR_RETURN(r.dead_letter_target,
+    c.tracing_mode = spec.tracing.value_or(model::TracingMode::kPassThrough) ==
+                             model::TracingMode::kActive
+                         ? "Active"
+                         : "PassThrough";
+    FERRY_ASSIGN_OR_RETURN(auto dead_letter_target,
                            render(spec.dead_letter_target, "deadLetterTarget"));
-    FERRY_ASSIGN_OR_RETURN(r.kms_key, render(spec.kms_key, "kmsKey"));
+    c.dead_letter_target = dead_letter_target.value_or("");
+    FERRY_ASSIGN_OR_RETURN(auto kms_key, render(spec.kms_key, "kmsKey"));
+    c.kms_key_arn = kms_key.value_or("");
     if (spec.tags) {
       for (const auto& [k, v] : *spec.tags) {
         FERRY_ASSIGN_OR_RETURN(std::string value, renderer.Render(v, where + " tags." + k));
-        r.tags[k] = std::move(value);
+        fn.tags[k] = std::move(value);
       }
     }
     for (const std::string& alias : spec.aliases.value_or(std::vector<std::string>{env.name})) {
@@ -275,13 +286,13 @@ Result<std::vector<ResolvedFunction>> ResolveFunctionSpecs(const ResolveInput& i
       if (std::string why = model::lambda::CheckAliasName(value); !why.empty()) {
         return InvalidArgument(where + " alias " + QuoteForMessage(value) + " " + why);
       }
-      r.aliases.push_back(std::move(value));
+      fn.aliases.push_back(std::move(value));
     }
-    FERRY_ASSIGN_OR_RETURN(r.execution_role,
+    FERRY_ASSIGN_OR_RETURN(c.role,
                            renderer.Render(*infra.execution_role, "infrastructure executionRole"));
     if (infra.vpc) {
-      r.subnets = infra.vpc->subnets;
-      r.security_groups = infra.vpc->security_groups;
+      c.vpc.subnet_ids = infra.vpc->subnets;
+      c.vpc.security_group_ids = infra.vpc->security_groups;
     }
     out.push_back(std::move(r));
   }

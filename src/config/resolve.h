@@ -16,6 +16,7 @@
 
 #include "common/result.h"
 #include "common/secret_text.h"
+#include "lambda/function_state.h"
 #include "model/entities.h"
 
 namespace ferry::config {
@@ -35,36 +36,22 @@ struct ResolveInput {
   std::map<std::string, std::string> workflow_variables;
   std::map<std::string, std::string> pipeline_variables;
   // Checks that a secret can be read, by SecretRef name: its value is discarded, since secrets
-  // stay references (ResolvedFunction::secret_environment). Unset: any secret reference fails.
+  // stay references (DesiredFunction::secret_environment). Unset: any secret reference fails.
   std::function<Result<std::string>(std::string_view name)> secret;
 };
 
+// One function spec resolved for one environment: the function to deploy as the Lambda domain
+// describes it, without its code (the caller adds the artifact).
 struct ResolvedFunction {
-  std::string spec_name;      // FunctionSpec::name
-  std::string function_name;  // rendered, valid for Lambda
+  std::string spec_name;  // FunctionSpec::name
   std::string region;
   model::PackageType package_type = model::PackageType::kZip;
-  std::optional<std::string> runtime;  // Zip only
-  std::optional<std::string> handler;  // Zip only
-  int64_t memory = 128;
-  int64_t timeout = 3;
-  std::string architecture = "x86_64";
-  int64_t ephemeral_storage = 512;
-  std::vector<std::string> layers;
-  std::string description;
-  // Environment variables: those without secrets here; those that use a secret (`${secrets.X}`
-  // or a secret config variable) by reference, for the delegate to render. Secrets are allowed
+  // Its name (rendered, valid for Lambda), every configuration field written out (memory 128,
+  // timeout 3, ... when the spec leaves them), tags and aliases (default: {environment name}).
+  // Environment variables that use a secret (`${secrets.X}` or a secret config variable) are in
+  // function.secret_environment, by reference, for the delegate to render; secrets are allowed
   // only in environment values.
-  std::map<std::string, std::string> environment;
-  std::map<std::string, SecretText> secret_environment;
-  model::TracingMode tracing = model::TracingMode::kPassThrough;
-  std::optional<std::string> dead_letter_target;
-  std::optional<std::string> kms_key;
-  std::map<std::string, std::string> tags;
-  std::vector<std::string> aliases;  // default: {environment name}
-  std::string execution_role;
-  std::vector<std::string> subnets;
-  std::vector<std::string> security_groups;
+  lambda::DesiredFunction function;
 };
 
 // kInvalidArgument naming the function and field for a template that cannot be rendered or a

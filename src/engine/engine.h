@@ -1,41 +1,32 @@
 // Engine: advances executions durably (ARCHITECTURE.md, "The path of a deploy").
 //
-// An execution is a list of steps; each step is a state machine persisted in the store. The
-// engine never calls AWS: a step that needs the cloud moves to its next state *and* enqueues the
+// An execution is a list of steps, each a state machine persisted in the store and driven by its
+// kind (step_kind.h; the kinds come from a StepRegistry, so the engine knows none by name). The
+// engine never calls the cloud: a step that needs it moves to its next state *and* enqueues the
 // delegate task doing the work in one store transaction, then waits; the task's completion wakes
-// the execution and the engine moves the step on. Every transition is committed before the side
-// effect that follows it, so an engine that dies anywhere is replaced by another (same or other
-// process) that claims the execution once its lease expires and continues: tasks are enqueued
-// with idempotency keys (never twice) and are themselves idempotent.
+// the execution and the step's kind decides the next move. Every transition is committed before
+// the side effect that follows it, so an engine that dies anywhere is replaced by another (same
+// or other process) that claims the execution once its lease expires and continues: tasks are
+// enqueued with idempotency keys (never twice) and are themselves idempotent.
 //
-// The lambda.deploy step: "" → snapshot (task lambda.snapshot: the rollback targets, recorded in
-// the step's outputs before anything changes) → deploy (task lambda.deploy with those snapshots)
-// → succeeded, recording one deployment per function. A failed step applies the execution's
-// failure strategy: rollback (default: a rollback step restores every alias to its snapshot and
-// deletes functions the deployment created; the execution ends rolled_back, or rollback_failed),
-// abort (ends failed), ignore (continues). An abort request cancels the running task, then rolls
-// back like a failure (ending aborted). After a successful deploy a prune step deletes old
-// versions (its failure does not fail the execution).
+// Statuses: queued → running (steps advance in order) ⇄ waiting (the current step waits inside
+// the engine: a bake, an approval) → succeeded. A failed step (of a kind whose failures are
+// critical) applies the execution's failure strategy:
+//   rollback (default) — every step that started is asked, newest first, for the steps that undo
+//       it; they are appended and run (rolling_back); the execution ends rolled_back, or
+//       rollback_failed when one of them failed (all are tried). Nothing to undo: failed.
+//   abort — ends failed, leaving everything as it is.
+//   ignore — the failure is recorded and the next step runs.
+// An abort request cancels the current step (its task is cancelled, and the engine waits until
+// the delegate has stopped it: nothing is undone while it may still be changing things), then
+// rolls back like a failure under rollback (ending aborted) or ends aborted.
 //
-// Rollback to an earlier execution (StartRollback) is an execution of its own, one lambda.restore
-// step: "" → check (task lambda.snapshot: the aliases now, recorded as the step's snapshots; the
-// engine then checks that every version the target needs still exists, failing the execution
-// with "cannot roll back ..." naming the missing versions before any change) → restore (task
-// lambda.rollback: one RevisionId-guarded UpdateAlias/CreateAlias per alias that differs;
-// nothing is republished, no alias or function is deleted). Should the restore fail midway, the
-// execution's failure strategy (rollback) puts the aliases back to the recorded snapshots.
+// Timeouts: every step has a deadline (its timeout, or its kind's default, counted from when it
+// started). Past it, a running task is cancelled (and waited for, as above) and the kind decides
+// (by default: the step fails "timed out after ..."), which applies the failure strategy.
 //
-// Timeouts: every step has a deadline (its inputs' timeoutMs, counted from when it started
-// running). A step whose task is still running past it has the task cancelled (the delegate's
-// next heartbeat stops it) and fails with "timed out after ...", which applies the failure
-// strategy like any other failure. A waiting execution is re-checked at its deadline.
-//
-// Deploy steps fill an empty version_description with "ferry execution <id>". Prune steps
-// protect every version that the 5 (or keep_versions, if more) most recent successful
-// deployments of each function recorded (so a rollback to them stays possible) in addition to
-// the aliases' versions.
-//
-// Thread-safe: any number of engines (threads or processes) may call RunOnce on one store.
+// Thread-safe: any number of engines (threads or processes) may call RunOnce on one store; the
+// store, clock and registry must outlive the engine.
 #pragma once
 
 #include <mutex>
@@ -44,21 +35,24 @@
 #include <vector>
 
 #include "common/clock.h"
-#include "common/ids.h"
 #include "common/result.h"
-#include "delegate/lambda/function_state.h"
-#include "delegate/lambda/lambda_tasks.h"
+#include "engine/step_kind.h"
+#include "engine/step_registry.h"
 #include "store/store.h"
 
 namespace ferry::engine {
 
 enum class FailureStrategy { kRollback, kAbort, kIgnore };
 
-inline constexpr Duration kDefaultStepTimeout = std::chrono::minutes(30);
-// Execution kinds (ExecutionRecord::workflow of a rollback execution).
-inline constexpr char kRollbackWorkflow[] = "rollback";
+// One step of an execution to start.
+struct StepSpec {
+  std::string name;         // unique within the execution
+  std::string kind;         // a registered StepKind
+  std::string inputs_json;  // the kind's inputs (its own codec)
+  Duration timeout{0};      // zero: the kind's default
+};
 
-struct DeployRequest {
+struct ExecutionSpec {
   std::string application;
   std::string service;
   std::string environment;
@@ -67,38 +61,8 @@ struct DeployRequest {
   std::string actor;
   std::optional<std::string> artifact_id;
   std::optional<std::string> idempotency_key;  // a retried request starts one execution
-  delegate::lambda::LambdaTarget target;
-  std::vector<std::string> selectors;  // delegate selectors the tasks require
-  // Resolved function specs (config/ resolves service + environment). Secrets stay references
-  // (DesiredFunction::secret_environment): the delegate reads them when it deploys.
-  std::vector<delegate::lambda::DesiredFunction> functions;
   FailureStrategy failure_strategy = FailureStrategy::kRollback;
-  bool keep_created_functions = false;
-  int concurrency = 8;
-  int keep_versions = 10;  // pruning; 0 = no prune step
-  // The deploy step's deadline (workflow step `timeout`); the prune and any rollback step get
-  // kDefaultStepTimeout.
-  Duration deploy_timeout = kDefaultStepTimeout;
-};
-
-// One function's aliases as an earlier execution recorded them.
-struct RestoreFunction {
-  std::string function_name;
-  std::vector<delegate::lambda::AliasState> aliases;  // name, version, weights
-};
-
-struct RollbackRequest {
-  std::string application;
-  std::string service;
-  std::string environment;
-  std::string to_execution;  // the execution whose recorded aliases are restored
-  std::string trigger = "rollback";
-  std::string actor;
-  std::optional<std::string> idempotency_key;
-  delegate::lambda::LambdaTarget target;
-  std::vector<std::string> selectors;
-  std::vector<RestoreFunction> functions;
-  Duration timeout = kDefaultStepTimeout;
+  std::vector<StepSpec> steps;
 };
 
 struct EngineOptions {
@@ -106,57 +70,79 @@ struct EngineOptions {
   Duration lease = std::chrono::seconds(30);
   Duration poll = std::chrono::seconds(5);  // re-check a waiting execution at least this often
   int batch = 16;                           // executions claimed per RunOnce
-  int task_attempts = 3;
+  int task_attempts = 3;                    // a task's attempts before it fails
 };
 
 class Engine {
  public:
-  Engine(store::Store& store, Clock& clock, EngineOptions options);
+  Engine(store::Store& store, Clock& clock, const StepRegistry& registry, EngineOptions options);
 
-  // Creates the execution (queued). kInvalidArgument when the request is incomplete. With an
-  // idempotency key that an earlier request used, returns that execution and sets `*created`
-  // (when given) to false: nothing new starts.
-  Result<store::ExecutionRecord> StartDeploy(const DeployRequest& request, bool* created = nullptr);
-
-  // Creates an execution restoring req.functions' aliases (queued). kInvalidArgument when the
-  // request is incomplete (no function, no alias, no region). `created` as for StartDeploy.
-  Result<store::ExecutionRecord> StartRollback(const RollbackRequest& request,
-                                               bool* created = nullptr);
+  // Creates the execution (queued). kInvalidArgument when the spec is incomplete, names an
+  // unknown step kind, or a step's inputs are not valid for its kind. With an idempotency key
+  // that an earlier request used, returns that execution and sets `*created` (when given) to
+  // false: nothing new starts.
+  Result<store::ExecutionRecord> Start(const ExecutionSpec& spec, bool* created = nullptr);
 
   // Claims runnable executions and advances each until it must wait. Returns how many it
   // advanced.
   Result<int> RunOnce();
 
-  // The earliest time an execution this engine left waiting asks to be re-checked (its poll or
-  // step deadline), cleared by the call; nullopt when there is none since the last call. For
-  // the Runner's sleep. Executions created or woken elsewhere are found by polling or Wake().
+  // The earliest time an execution this engine left waiting asks to be re-checked (its poll, a
+  // step's deadline or timer), cleared by the call; nullopt when there is none since the last
+  // call. For the Runner's sleep. Executions created or woken elsewhere are found by polling or
+  // Wake().
   std::optional<TimePoint> TakeNextWake();
 
   // Advances one claimed execution (exposed for tests that stop mid-way).
   Status Advance(store::ExecutionRecord execution);
 
+  // "30m", "2h", "45s", "1500ms": as a workflow's `timeout` is written.
+  static std::string DescribeTimeout(Duration d);
+
  private:
-  enum class StepOutcome { kProgress, kWait, kFailed };
-  Result<StepOutcome> AdvanceStep(const store::ExecutionRecord& e, const store::StepRecord& step);
-  Result<std::optional<store::TaskRecord>> FindTask(const std::string& execution_id,
-                                                    const std::string& key);
+  enum class StepOutcome {
+    kProgress,  // moved; advance again
+    kWait,      // waits on a task, a timer or a stopping task: release until `wake`
+    kFailed,    // ended failed
+  };
+  struct Advanced {
+    StepOutcome outcome = StepOutcome::kProgress;
+    std::optional<TimePoint> wake;  // kWait: when to look again (at the latest)
+    bool in_engine = false;         // kWait: the step waits inside the engine (kWaiting)
+  };
+
+  // engine_steps.cc: one step's next move, committed.
+  Result<Advanced> AdvanceStep(const store::ExecutionRecord& e,
+                               const std::vector<store::StepRecord>& steps,
+                               const store::StepRecord& step);
+  Result<Advanced> Apply(const store::ExecutionRecord& e, const store::StepRecord& step,
+                         StepMove move, std::optional<TimePoint> deadline);
+  Duration TimeoutOf(const store::StepRecord& step) const;
+
+  // engine_outcome.cc: how executions end.
   Status BeginRollback(store::ExecutionRecord& e, const std::vector<store::StepRecord>& steps,
                        store::ExecutionStatus from);
-  Result<StepOutcome> FinishRestoreCheck(const store::ExecutionRecord& e,
-                                         const store::StepRecord& step, const std::string& result);
-  Result<std::string> PrunePayload(const std::string& execution_id, const std::string& inputs_json);
-  Status Release(const std::string& id, std::optional<TimePoint> deadline);
-  Status RecordDeployments(const store::ExecutionRecord& e, const std::string& result_json,
-                           store::DeploymentState state);
-  Status CancelActive(const store::ExecutionRecord& e, const std::vector<store::StepRecord>& steps);
-  void LogLine(const std::string& execution_id, std::optional<int> step, store::LogLevel level,
-               const std::string& text);
+  Status AppendUndoSteps(const store::ExecutionRecord& e,
+                         const std::vector<store::StepRecord>& steps);
+  // Cancels the active step(s) of an aborting execution; false while a cancelled task's delegate
+  // has not stopped yet (*wake: its lease's end).
+  Result<bool> CancelActive(const store::ExecutionRecord& e,
+                            const std::vector<store::StepRecord>& steps,
+                            std::optional<TimePoint>* wake);
   // Commits t and updates e. A move to a terminal status carries the log line that says how the
   // execution ended, in the same transaction, so `logs -f` never stops before that line.
   Status Move(store::ExecutionRecord& e, store::ExecutionTransition t);
 
+  // Gives the execution's lease up until `wake`; `poll` caps that at the engine's poll (a step
+  // waiting on a task is re-checked even if its completion's wake-up were lost; one waiting
+  // inside the engine sleeps until its own time: ExecutionStore::Wake reaches it earlier).
+  Status Release(const std::string& id, std::optional<TimePoint> wake, bool poll = true);
+  void LogLine(const std::string& execution_id, std::optional<int> step, store::LogLevel level,
+               const std::string& text);
+
   store::Store& store_;
   Clock& clock_;
+  const StepRegistry& registry_;
   const EngineOptions options_;
   std::mutex mu_;
   std::optional<TimePoint> next_wake_;  // guarded by mu_

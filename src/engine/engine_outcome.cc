@@ -1,61 +1,16 @@
-// How executions end: cancelling work on abort, the automatic rollback (its payload and start),
-// recording deployments, and the terminal moves with their closing log line. See engine.h.
-#include "delegate/lambda/state_json.h"
+// How executions end: cancelling the active step on abort (waiting until its delegate stopped),
+// rolling back (the undo steps each kind offers), and the terminal moves with their closing log
+// line. See engine.h.
+#include <functional>
+#include <set>
+
 #include "engine/engine.h"
-#include "engine/engine_internal.h"
+#include "engine/task_keys.h"
 
 namespace ferry::engine {
 
-using internal::kDeployStep;
-using internal::kRestoreStep;
-using internal::kRollbackStep;
-using internal::ParseOr;
-using internal::TaskKey;
 using store::ExecutionStatus;
 using store::StepStatus;
-
-namespace internal {
-
-// The rollback step's payload: every deploy step that recorded snapshots, restored to them.
-Json RollbackPayload(const store::ExecutionRecord& e, const std::vector<store::StepRecord>& steps) {
-  Json deployments = Json::array();
-  Json target = Json::object();
-  std::vector<std::string> selectors;
-  for (const auto& step : steps) {
-    if (step.kind != kDeployStep && step.kind != kRestoreStep) continue;
-    const Json inputs = ParseOr(step.inputs_json);
-    const Json outputs = ParseOr(step.outputs_json);
-    target = inputs.value("target", Json::object());
-    selectors = inputs.value("selectors", std::vector<std::string>{});
-    for (const auto& snapshot : outputs.value("snapshots", Json::array())) {
-      std::string name = snapshot.value("functionName", "");
-      Json aliases = Json::array();
-      for (const auto& f : inputs.value("functions", Json::array())) {
-        if (f.value("functionName", "") != name) continue;
-        if (step.kind == kDeployStep) {
-          aliases = f.value("aliases", Json::array());
-        } else {  // a restore: the aliases it set
-          for (const auto& a : f.value("aliases", Json::array())) {
-            aliases.push_back(a.value("name", ""));
-          }
-        }
-      }
-      deployments.push_back({{"functionName", name},
-                             {"started", true},
-                             {"snapshotTaken", true},
-                             {"snapshot", snapshot},
-                             {"deployedAliases", aliases}});
-    }
-  }
-  Json inputs = ParseOr(e.inputs_json);
-  return Json{{"target", target},
-              {"selectors", selectors},
-              {"timeoutMs", kDefaultStepTimeout.count()},
-              {"keepCreatedFunctions", inputs.value("keepCreatedFunctions", false)},
-              {"deployments", deployments}};
-}
-
-}  // namespace internal
 
 Status Engine::Move(store::ExecutionRecord& e, store::ExecutionTransition t) {
   if (store::IsTerminal(t.to) && t.log.empty()) {
@@ -88,45 +43,47 @@ Status Engine::Move(store::ExecutionRecord& e, store::ExecutionTransition t) {
   return Ok();
 }
 
-Status Engine::RecordDeployments(const store::ExecutionRecord& e, const std::string& result_json,
-                                 store::DeploymentState state) {
-  for (const auto& item : ParseOr(result_json).value("deployments", Json::array())) {
-    auto d = delegate::lambda::DeploymentFromJson(item);
-    if (!d.ok() || !d->snapshot_taken) continue;
-    store::NewDeployment n;
-    n.execution_id = e.id;
-    n.application = e.application;
-    n.service = e.service;
-    n.environment = e.environment;
-    n.function = d->function_name;
-    n.function_arn = d->function_arn;
-    n.version = d->version;
-    n.code_sha256 = d->code_sha256;
-    n.created_function = !d->snapshot.exists;
-    n.snapshot_json = DumpJson(item.value("snapshot", Json::object()));
-    Json aliases = Json::object();
-    for (const auto& a : d->aliases) {
-      aliases[a.name] = {{"version", a.version},
-                         {"weights", delegate::lambda::ToJson(a)["weights"]}};
-    }
-    n.aliases_json = DumpJson(aliases);
-    n.state = d->ok() ? state : store::DeploymentState::kFailed;
-    FERRY_RETURN_IF_ERROR(store_.deployments().Record(n, "engine"));
-  }
-  return Ok();
-}
-
-Status Engine::CancelActive(const store::ExecutionRecord& e,
-                            const std::vector<store::StepRecord>& steps) {
+Result<bool> Engine::CancelActive(const store::ExecutionRecord& e,
+                                  const std::vector<store::StepRecord>& steps,
+                                  std::optional<TimePoint>* wake) {
+  const std::string by = e.abort_requested_by.value_or("engine");
+  const TimePoint now = clock_.Now();
+  // First every running task is cancelled, and nothing more happens until each has stopped.
+  bool stopped = true;
   for (const auto& step : steps) {
-    if (step.kind == kRollbackStep || store::IsTerminal(step.status)) continue;
+    if (step.undo_of || step.status != StepStatus::kRunning) continue;
+    auto task = store_.tasks().GetByKey(TaskKey(step, step.state));
+    if (!task.ok()) {
+      if (task.error().code == ErrorCode::kNotFound) continue;
+      return task.error();
+    }
+    if (!store::IsTerminal(task->status)) {
+      auto cancelled = store_.tasks().Cancel(task->id, by);
+      if (!cancelled.ok() && cancelled.error().code != ErrorCode::kFailedPrecondition) {
+        return cancelled.error();
+      }
+      FERRY_ASSIGN_OR_RETURN(task, store_.tasks().Get(task->id));
+    }
+    if (!store::HasStopped(*task, now)) {
+      stopped = false;
+      if (task->lease_expires_at && (!*wake || *task->lease_expires_at < **wake)) {
+        *wake = task->lease_expires_at;
+      }
+    }
+  }
+  if (!stopped) return false;
+  // Then each unfinished step ends cancelled, with what its kind makes of its task's end (the
+  // outputs record what the task did, for the undo).
+  for (const auto& step : steps) {
+    if (step.undo_of || store::IsTerminal(step.status)) continue;
+    std::optional<std::string> outputs;
     if (step.status == StepStatus::kRunning) {
-      FERRY_ASSIGN_OR_RETURN(auto task, FindTask(e.id, TaskKey(step, step.state)));
-      if (task && !store::IsTerminal(task->status)) {
-        auto cancelled = store_.tasks().Cancel(task->id, e.abort_requested_by.value_or("engine"));
-        if (!cancelled.ok() && cancelled.error().code != ErrorCode::kFailedPrecondition) {
-          return cancelled.error();
-        }
+      auto task = store_.tasks().GetByKey(TaskKey(step, step.state));
+      StepKind* kind = registry_.Find(step.kind);
+      if (task.ok() && kind != nullptr) {
+        const StepContext ctx{e, steps, step, store_, clock_, TimeoutOf(step)};
+        FERRY_ASSIGN_OR_RETURN(StepMove move, kind->OnTaskEnded(ctx, *task));
+        outputs = std::move(move.outputs_json);
       }
     }
     store::StepTransition t;
@@ -134,28 +91,76 @@ Status Engine::CancelActive(const store::ExecutionRecord& e,
     t.index = step.index;
     t.from_status = step.status;
     t.from_state = step.state;
+    t.expected_revision = step.revision;
     t.to_status = StepStatus::kCancelled;
     t.to_state = "cancelled";
     t.lease_owner = options_.owner;
+    t.outputs_json = std::move(outputs);
     t.error = "aborted by " + e.abort_requested_by.value_or("a user");
     FERRY_RETURN_IF_ERROR(store_.executions().TransitionStep(t));
   }
-  return Ok();
+  return true;
 }
 
-Status Engine::BeginRollback(store::ExecutionRecord& e, const std::vector<store::StepRecord>& steps,
-                             ExecutionStatus from) {
-  Json payload = internal::RollbackPayload(e, steps);
-  store::ExecutionTransition t{e.id, from,
-                               payload["deployments"].empty()
-                                   ? (from == ExecutionStatus::kAborting ? ExecutionStatus::kAborted
-                                                                         : ExecutionStatus::kFailed)
-                                   : ExecutionStatus::kRollingBack,
-                               options_.owner};
+namespace {
+
+// The undo steps of every step that started, newest first, named uniquely.
+Result<std::vector<store::NewStep>> UndoSteps(const StepRegistry& registry,
+                                              const store::ExecutionRecord& e,
+                                              const std::vector<store::StepRecord>& steps,
+                                              store::Store& store, Clock& clock,
+                                              const std::function<Duration(const store::StepRecord&)>& timeout_of) {
+  std::set<std::string> names;
+  for (const auto& step : steps) names.insert(step.name);
+  std::vector<store::NewStep> out;
+  for (auto it = steps.rbegin(); it != steps.rend(); ++it) {
+    const store::StepRecord& step = *it;
+    if (step.undo_of || step.status == StepStatus::kPending) continue;
+    StepKind* kind = registry.Find(step.kind);
+    if (kind == nullptr) continue;
+    const StepContext ctx{e, steps, step, store, clock, timeout_of(step)};
+    FERRY_ASSIGN_OR_RETURN(auto undo, kind->Undo(ctx));
+    for (auto& u : undo) {
+      if (names.count(u.name)) u.name += "-" + step.name;
+      for (int n = 2; names.count(u.name); ++n) u.name += "-" + std::to_string(n);
+      names.insert(u.name);
+      u.undo_of = step.index;
+      out.push_back(std::move(u));
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Status Engine::BeginRollback(store::ExecutionRecord& e,
+                             const std::vector<store::StepRecord>& steps, ExecutionStatus from) {
+  FERRY_ASSIGN_OR_RETURN(auto undo, UndoSteps(registry_, e, steps, store_, clock_,
+                                              [this](const auto& s) { return TimeoutOf(s); }));
+  ExecutionStatus to = ExecutionStatus::kRollingBack;
+  if (undo.empty()) {
+    to = from == ExecutionStatus::kAborting ? ExecutionStatus::kAborted : ExecutionStatus::kFailed;
+  }
+  store::ExecutionTransition t{e.id, from, to, options_.owner};
   for (const auto& step : steps) {
-    if (step.status == StepStatus::kFailed && step.error) t.error = step.name + ": " + *step.error;
+    if (!step.undo_of && step.status == StepStatus::kFailed && step.error) {
+      t.error = step.name + ": " + *step.error;
+    }
   }
   return Move(e, std::move(t));
+}
+
+Status Engine::AppendUndoSteps(const store::ExecutionRecord& e,
+                               const std::vector<store::StepRecord>& steps) {
+  FERRY_ASSIGN_OR_RETURN(auto undo, UndoSteps(registry_, e, steps, store_, clock_,
+                                              [this](const auto& s) { return TimeoutOf(s); }));
+  if (undo.empty()) {
+    // The kinds no longer offer what they offered when the rollback began (an older server?):
+    // nothing can be undone.
+    return Error{ErrorCode::kInternal, "execution " + e.id + " rolls back with nothing to undo"};
+  }
+  FERRY_RETURN_IF_ERROR(store_.executions().AppendSteps(e.id, undo));
+  return Ok();
 }
 
 }  // namespace ferry::engine

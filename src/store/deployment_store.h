@@ -32,6 +32,7 @@ struct NewDeployment {
   bool created_function = false;     // this deployment created the function
   std::string snapshot_json = "{}";  // before: configuration, CodeSha256, RevisionId, aliases
   std::string aliases_json = "{}";   // after: {"prod": {"version": "7", "weights": {}}}
+  std::string details_json = "{}";   // what the deployment managed (the domain's own record)
   DeploymentState state = DeploymentState::kSucceeded;
 };
 
@@ -48,6 +49,7 @@ struct DeploymentRecord {
   bool created_function = false;
   std::string snapshot_json;
   std::string aliases_json;
+  std::string details_json;
   DeploymentState state = DeploymentState::kSucceeded;
   TimePoint created_at;
   TimePoint updated_at;

@@ -53,6 +53,11 @@ struct NewStep {
   std::string name;  // unique within the execution, e.g. "deploy", "rollback-deploy"
   std::string kind;  // "lambda.deploy", "traffic", "verify", "approval", ...
   std::string inputs_json = "{}";
+  // The step's deadline, counted from when it first runs; zero: the engine's default.
+  Duration timeout{0};
+  // Set on a step that undoes another (appended when the execution rolls back): that step's
+  // index. Such steps run only while the execution rolls back.
+  std::optional<int> undo_of;
 };
 
 struct NewExecution {
@@ -110,9 +115,11 @@ struct StepRecord {
   std::string inputs_json = "{}";
   std::string outputs_json = "{}";
   std::optional<std::string> error;
+  Duration timeout{0};         // as created (zero: the engine's default)
+  std::optional<int> undo_of;  // as created
   int64_t revision = 1;
   TimePoint updated_at;
-  std::optional<TimePoint> started_at;  // first became kRunning
+  std::optional<TimePoint> started_at;  // first became kRunning or kWaiting
   std::optional<TimePoint> ended_at;    // reached a terminal status
 };
 

@@ -101,6 +101,11 @@ bool IsTerminal(TaskStatus s) {
   return s == TaskStatus::kSucceeded || s == TaskStatus::kFailed || s == TaskStatus::kCancelled;
 }
 
+bool HasStopped(const TaskRecord& task, TimePoint now) {
+  if (!IsTerminal(task.status)) return false;
+  return task.ended_at.has_value() || !task.lease_expires_at || *task.lease_expires_at <= now;
+}
+
 std::string_view LogLevelName(LogLevel l) { return NameOf(kLogLevels, l); }
 std::optional<LogLevel> ParseLogLevel(std::string_view name) { return Parse(kLogLevels, name); }
 

@@ -13,6 +13,7 @@
 #include "store/deployment_store.h"
 #include "store/entity_store.h"
 #include "store/execution_store.h"
+#include "store/known_state_store.h"
 #include "store/log_store.h"
 #include "store/task_store.h"
 #include "store/token_store.h"
@@ -29,6 +30,7 @@ class Store {
   virtual LogStore& logs() = 0;
   virtual ArtifactStore& artifacts() = 0;
   virtual DeploymentStore& deployments() = 0;
+  virtual KnownStateStore& known_states() = 0;
   virtual TokenStore& tokens() = 0;
   virtual AuditLog& audit() = 0;
 

@@ -59,6 +59,10 @@ struct TaskRecord {
   std::optional<TimePoint> ended_at;
 };
 
+// Whether nobody works on the task any more: it ended, and a cancelled one's delegate reported
+// (ended_at) or its lease expired by `now`. Only then may what it did be undone.
+bool HasStopped(const TaskRecord& task, TimePoint now);
+
 struct EnqueuedTask {
   TaskRecord task;
   bool created = true;  // false when the idempotency key matched an existing task
@@ -91,6 +95,8 @@ class TaskStore {
   // kNotFound when execution_id names no execution.
   virtual Result<EnqueuedTask> Enqueue(const NewTask& task) = 0;
   virtual Result<TaskRecord> Get(std::string_view id) = 0;
+  // The task enqueued with this idempotency key; kNotFound when there is none.
+  virtual Result<TaskRecord> GetByKey(std::string_view idempotency_key) = 0;
   // Oldest first.
   virtual Result<std::vector<TaskRecord>> List(const TaskFilter& filter) = 0;
 
@@ -106,7 +112,11 @@ class TaskStore {
   // Records the result. Accepted while the caller still holds the task (even just after its
   // lease expired, as long as nobody reclaimed it); kFailedPrecondition otherwise.
   virtual Result<TaskRecord> Complete(const TaskLease& lease, const TaskOutcome& outcome) = 0;
-  // Cancels a queued or leased task. kFailedPrecondition when it already ended.
+  // Cancels a queued or leased task. kFailedPrecondition when it already ended. A leased task's
+  // delegate learns it at its next heartbeat (kFailedPrecondition) and stops; until then it is
+  // still working: the task stays cancelled-but-held (ended_at unset, lease kept) until its
+  // holder reports with Complete — accepted for a cancelled task, which keeps how far the work
+  // got (result_json) and stays cancelled — or its lease expires. HasStopped tells.
   virtual Result<TaskRecord> Cancel(std::string_view id, std::string_view actor) = 0;
   // Crash takeover: expires now the lease of every leased task whose lease_owner starts with
   // owner_prefix, so the next ClaimNext takes it at once (as attempt + 1, or fails it when that

@@ -1,5 +1,7 @@
 #include "api_fixture.h"
 
+#include "engine/steps/builtin.h"
+
 #include "config/loader.h"
 #include "model/json_codec.h"
 
@@ -31,7 +33,8 @@ void ApiServerTest::SetUp() {
   auto store = store::OpenSqliteStore(options, clock_, ids_);
   ASSERT_TRUE(store.ok()) << store.error().ToString();
   store_ = std::move(*store);
-  engine_ = std::make_unique<engine::Engine>(*store_, clock_, engine::EngineOptions{});
+  ASSERT_TRUE(engine::RegisterBuiltinSteps(steps_).ok());
+  engine_ = std::make_unique<engine::Engine>(*store_, clock_, steps_, engine::EngineOptions{});
   deploys_ = std::make_unique<DeployService>(*store_, *engine_, clock_, DeployServiceOptions{});
   auto issued = store_->tokens().Issue({"tester", {"admin"}, std::nullopt}, "test");
   ASSERT_TRUE(issued.ok()) << issued.error().ToString();

@@ -64,6 +64,7 @@ class ApiServerTest : public ::testing::Test {
   FakeClock clock_;
   SequentialIdGenerator ids_;
   std::unique_ptr<store::Store> store_;
+  engine::StepRegistry steps_;
   std::unique_ptr<engine::Engine> engine_;
   std::unique_ptr<DeployService> deploys_;
   std::unique_ptr<ApiServer> server_;

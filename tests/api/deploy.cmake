@@ -3,4 +3,4 @@
 ferry_test(deploy_service_test
   SOURCES
     deploy_service_test.cc
-  DEPS ferry_api_deploy ferry_config ferry_engine ferry_store)
+  DEPS ferry_api_deploy ferry_config ferry_delegate_lambda ferry_engine ferry_store)

@@ -12,7 +12,10 @@
 #include "common/json.h"
 #include "config/loader.h"
 #include "delegate/lambda/fake_lambda_api.h"
-#include "delegate/lambda/state_json.h"
+#include "delegate/lambda/lambda_tasks.h"
+#include "engine/steps/builtin.h"
+#include "lambda/state_codec.h"
+#include "lambda/steps.h"
 #include "delegate/protocol/agent.h"
 #include "engine/embedded_transport.h"
 #include "model/enums.h"
@@ -23,21 +26,21 @@
 namespace ferry::api {
 namespace {
 
-using delegate::lambda::fixtures::FakeLambdaApi;
+using delegate::fakes::FakeLambdaApi;
 using store::ExecutionStatus;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Pair;
 
-class FakeProvider final : public delegate::lambda::LambdaApiProvider {
+class FakeProvider final : public delegate::LambdaApiProvider {
  public:
   explicit FakeProvider(FakeLambdaApi& api) : api_(api) {}
-  Result<delegate::lambda::LambdaApi*> For(const delegate::lambda::LambdaTarget& t) override {
+  Result<delegate::LambdaApi*> For(const lambda::LambdaTarget& t) override {
     if (t.region != "eu-west-1") return Error{ErrorCode::kInvalidArgument, "unknown region"};
     last_credentials = t.credentials;
-    return static_cast<delegate::lambda::LambdaApi*>(&api_);
+    return static_cast<delegate::LambdaApi*>(&api_);
   }
-  delegate::lambda::TargetCredentials last_credentials;  // of the last For()
+  lambda::TargetCredentials last_credentials;  // of the last For()
 
  private:
   FakeLambdaApi& api_;
@@ -271,16 +274,14 @@ class DeployServiceTest : public ::testing::Test {
     ASSERT_TRUE(opened.ok()) << opened.error().message;
     store_ = std::move(opened).value();
     Apply(kConfig);
-    engine_ = std::make_unique<engine::Engine>(*store_, clock_, engine::EngineOptions{});
+    ASSERT_TRUE(engine::RegisterBuiltinSteps(steps_).ok());
+    engine_ = std::make_unique<engine::Engine>(*store_, clock_, steps_, engine::EngineOptions{});
     service_ = std::make_unique<DeployService>(
         *store_, *engine_, clock_, DeployServiceOptions{.wake_engine = [this] { ++wakes_; }});
     transport_ = std::make_unique<engine::EmbeddedTransport>(*store_);
     agent_ = std::make_unique<delegate::DelegateAgent>(
         *transport_, clock_, delegate::AgentOptions{.selectors = {"local"}});
-    for (const char* kind : {delegate::lambda::kSnapshotTask, delegate::lambda::kDeployTask,
-                             delegate::lambda::kRollbackTask, delegate::lambda::kPruneTask}) {
-      agent_->Register(kind, handler_);
-    }
+    for (const auto& kind : delegate::LambdaTaskHandler::Kinds()) agent_->Register(kind, handler_);
   }
 
   void Apply(std::string yaml) {
@@ -348,13 +349,10 @@ class DeployServiceTest : public ::testing::Test {
     return *ParseJson(store_->executions().GetStep(id, index)->inputs_json);
   }
 
-  std::vector<delegate::lambda::DesiredFunction> Functions(const std::string& id) {
-    std::vector<delegate::lambda::DesiredFunction> out;
-    const Json inputs = StepInputs(id);
-    for (const auto& f : inputs["functions"]) {
-      out.push_back(*delegate::lambda::DesiredFromJson(f));
-    }
-    return out;
+  std::vector<lambda::DesiredFunction> Functions(const std::string& id) {
+    auto inputs = lambda::DecodeDeployStepInputs(store_->executions().GetStep(id, 0)->inputs_json);
+    EXPECT_TRUE(inputs.ok());
+    return inputs.ok() ? inputs->functions : std::vector<lambda::DesiredFunction>{};
   }
 
   Error DeployError(const DeploymentInput& in) {
@@ -373,15 +371,17 @@ class DeployServiceTest : public ::testing::Test {
   FakeClock clock_;
   SequentialIdGenerator ids_;
   std::unique_ptr<store::Store> store_;
+  engine::StepRegistry steps_;
   std::unique_ptr<engine::Engine> engine_;
   std::unique_ptr<DeployService> service_;
   int wakes_ = 0;
   FakeLambdaApi api_;
   FakeProvider provider_{api_};
   // The embedded delegate reads the secrets environment variables use, as `ferry server` does.
-  delegate::lambda::LambdaTaskHandler handler_{
-      provider_, 8,
-      [this](std::string_view name) { return deploy::ResolveSecret(store_->entities(), name); }};
+  delegate::LambdaTaskHandler handler_{
+      provider_, {.secrets = [this](std::string_view name) {
+        return deploy::ResolveSecret(store_->entities(), name);
+      }}};
   std::unique_ptr<engine::EmbeddedTransport> transport_;
   std::unique_ptr<delegate::DelegateAgent> agent_;
 };
@@ -400,7 +400,8 @@ TEST_F(DeployServiceTest, ResolvesTheConfigurationIntoTheDeployStep) {
                                     {"endpoint", "http://127.0.0.1:4566"},
                                     {"cloudProvider", "local"}}));
   EXPECT_EQ(inputs["selectors"], Json::array({"local"}));
-  EXPECT_EQ(inputs["timeoutMs"], 600000) << "the workflow's deploy step timeout: 10m";
+  EXPECT_EQ(store_->executions().GetStep(e->id, 0)->timeout, std::chrono::minutes(10))
+      << "the workflow's deploy step timeout";
 
   auto functions = Functions(e->id);
   ASSERT_EQ(functions.size(), 2u);
@@ -496,7 +497,15 @@ TEST_F(DeployServiceTest, CarriesForwardTheKeysTheLastDeploymentManaged) {
   in.artifact_id = RecordArtifact("v2", "SHA-2");
   auto e = service_->Deploy(in);
   ASSERT_TRUE(e.ok()) << e.error().message;
-  auto functions = Functions(e->id);
+  // The deploy step adds them when it writes the deploy task, from the last deployment record.
+  ASSERT_TRUE(engine_->RunOnce().ok());
+  store::TaskFilter filter;
+  filter.execution_id = e->id;
+  auto tasks = store_->tasks().List(filter);
+  ASSERT_TRUE(tasks.ok() && tasks->size() == 1u);
+  auto task = lambda::DecodeDeployTask(tasks->front().payload_json);
+  ASSERT_TRUE(task.ok()) << task.error().message;
+  const auto& functions = task->functions;
   EXPECT_THAT(functions[0].previously_managed_tags, ElementsAre("app", "build", "tier"));
   EXPECT_THAT(functions[0].previously_managed_environment,
               ElementsAre("API_KEY", "APP_ENV", "DB_PASSWORD"));
@@ -547,7 +556,7 @@ TEST_F(DeployServiceTest, TheTargetCarriesTheConnectionsCredentialsWithoutSecret
       << "the secret's value never enters the payload";
   EXPECT_EQ(Drive(e->id).status, ExecutionStatus::kSucceeded);
   ASSERT_TRUE(provider_.last_credentials.assume_role.has_value());
-  EXPECT_EQ(provider_.last_credentials.mode, delegate::lambda::TargetCredentialsMode::kKeys);
+  EXPECT_EQ(provider_.last_credentials.mode, lambda::TargetCredentialsMode::kKeys);
   EXPECT_EQ(provider_.last_credentials.secret_name, "api-key");
   EXPECT_EQ(provider_.last_credentials.assume_role->external_id, "ferry-tenant-7");
   EXPECT_EQ(provider_.last_credentials.assume_role->duration_seconds, 900);
@@ -570,52 +579,67 @@ TEST_F(DeployServiceTest, DelegateModeWithAssumeRoleCarriesOnlyTheRole) {
 
 TEST_F(DeployServiceTest, RollbackCarriesTheConnectionsCredentials) {
   Apply(kCrossAccountProvider);
-  const std::string first = DeployArtifact(RecordArtifact("v1", "SHA-1"));
-  DeployArtifact(RecordArtifact("v2", "SHA-2"));
+  DeployArtifact(RecordArtifact("v1", "SHA-1"));
+  const std::string second = DeployArtifact(RecordArtifact("v2", "SHA-2"));
   auto e = service_->Rollback({"shop", "orders", "dev", std::nullopt, "bob", std::nullopt});
   ASSERT_TRUE(e.ok()) << e.error().message;
-  Json inputs = StepInputs(e->id);
-  EXPECT_EQ(inputs["toExecution"], first);
+  Json inputs = StepInputs(e->execution.id);
+  EXPECT_EQ(inputs["undoExecution"], second);
   EXPECT_EQ(inputs["target"]["credentials"], kCrossAccountCredentials);
   provider_.last_credentials = {};
-  EXPECT_EQ(Drive(e->id).status, ExecutionStatus::kSucceeded);
+  EXPECT_EQ(Drive(e->execution.id).status, ExecutionStatus::kSucceeded);
   EXPECT_EQ(provider_.last_credentials.access_key_id, "AKIAFERRYTEST00001");
 }
 
-TEST_F(DeployServiceTest, RollbackGoesToThePreviousSuccessfulDeployment) {
+// Without --to, a rollback undoes the newest change: it restores what the newest succeeded
+// deployment that changed something found before it, and says which one. Deploying the same build
+// twice changes nothing the second time, so a rollback after it still undoes the build.
+TEST_F(DeployServiceTest, RollbackUndoesTheNewestChange) {
   RollbackInput rb{"shop", "orders", "dev", std::nullopt, "bob", std::nullopt};
-  EXPECT_EQ(service_->Rollback(rb).error().code, ErrorCode::kFailedPrecondition);
+  auto nothing = service_->Rollback(rb);
+  ASSERT_FALSE(nothing.ok());
+  EXPECT_EQ(nothing.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_THAT(nothing.error().message, HasSubstr("none that succeeded yet"));
   const std::string first = DeployArtifact(RecordArtifact("v1", "SHA-1"));
-  auto none = service_->Rollback(rb);
-  ASSERT_FALSE(none.ok());
-  EXPECT_THAT(none.error().message, HasSubstr("no earlier successful deployment"));
+  auto created = service_->Rollback(rb);
+  ASSERT_FALSE(created.ok());
+  EXPECT_THAT(created.error().message, HasSubstr("created shop-dev-"));
+  EXPECT_THAT(created.error().message, HasSubstr("nothing before it to roll back to"));
   const std::string second = DeployArtifact(RecordArtifact("v2", "SHA-2"));
   const std::string third = DeployArtifact(RecordArtifact("v3", "SHA-3"));
+  const std::string again = DeployArtifact(RecordArtifact("v3", "SHA-3"));  // the same build
   ASSERT_EQ(Alias("shop-dev-api", "dev"), "3");
 
   auto e = service_->Rollback(rb);
   ASSERT_TRUE(e.ok()) << e.error().message;
-  EXPECT_EQ(e->workflow, "rollback");
-  Json inputs = StepInputs(e->id);
-  EXPECT_EQ(inputs["toExecution"], second);
+  EXPECT_EQ(e->execution.workflow, "rollback");
+  EXPECT_TRUE(e->undo);
+  EXPECT_EQ(e->target, third) << "the no-op redeploy " << again << " changed nothing";
+  EXPECT_THAT(e->description, HasSubstr("undoing execution " + third));
+  EXPECT_THAT(e->description, HasSubstr("shop-dev-api:dev → 2"));
+  Json inputs = StepInputs(e->execution.id);
+  EXPECT_EQ(inputs["undoExecution"], third);
   EXPECT_EQ(inputs["target"]["endpoint"], "http://127.0.0.1:4566");
-  EXPECT_EQ(Drive(e->id).status, ExecutionStatus::kSucceeded);
+  EXPECT_EQ(Drive(e->execution.id).status, ExecutionStatus::kSucceeded);
   EXPECT_EQ(Alias("shop-dev-api", "dev"), "2");
   EXPECT_EQ(Alias("shop-dev-worker", "dev"), "2");
 
-  // Once more: one further back (the third deployment is now rolled back).
+  // Once more: the change before (the third deployment and the no-op are rolled back now).
   e = service_->Rollback(rb);
   ASSERT_TRUE(e.ok()) << e.error().message;
-  EXPECT_EQ(StepInputs(e->id)["toExecution"], first);
-  EXPECT_EQ(Drive(e->id).status, ExecutionStatus::kSucceeded);
+  EXPECT_EQ(e->target, second);
+  EXPECT_EQ(Drive(e->execution.id).status, ExecutionStatus::kSucceeded);
   EXPECT_EQ(Alias("shop-dev-api", "dev"), "1");
 
   // --to forward again.
   rb.to_execution = third;
   e = service_->Rollback(rb);
   ASSERT_TRUE(e.ok()) << e.error().message;
-  EXPECT_EQ(Drive(e->id).status, ExecutionStatus::kSucceeded);
+  EXPECT_FALSE(e->undo);
+  EXPECT_THAT(e->description, HasSubstr("restoring what execution " + third + " "));
+  EXPECT_EQ(Drive(e->execution.id).status, ExecutionStatus::kSucceeded);
   EXPECT_EQ(Alias("shop-dev-api", "dev"), "3");
+  (void)first;
 }
 
 TEST_F(DeployServiceTest, RollbackRejectsTargetsThatAreNotDeploymentsOfTheService) {
@@ -631,8 +655,8 @@ TEST_F(DeployServiceTest, RollbackRejectsTargetsThatAreNotDeploymentsOfTheServic
   DeployArtifact(RecordArtifact("v2", "SHA-2"));
   auto rollback = service_->Rollback(rb);
   ASSERT_TRUE(rollback.ok());
-  Drive(rollback->id);
-  rb.to_execution = rollback->id;
+  Drive(rollback->execution.id);
+  rb.to_execution = rollback->execution.id;
   auto of_rollback = service_->Rollback(rb);
   EXPECT_EQ(of_rollback.error().code, ErrorCode::kFailedPrecondition);
   EXPECT_THAT(of_rollback.error().message, HasSubstr("it is a rollback"));
@@ -658,7 +682,7 @@ TEST_F(DeployServiceTest, RollbackToPrunedVersionsIsRefusedNamingThem) {
   rb.to_execution = executions[2];
   r = service_->Rollback(rb);
   ASSERT_TRUE(r.ok()) << r.error().message;
-  EXPECT_EQ(Drive(r->id).status, ExecutionStatus::kSucceeded);
+  EXPECT_EQ(Drive(r->execution.id).status, ExecutionStatus::kSucceeded);
   EXPECT_EQ(Alias("shop-dev-api", "dev"), "3");
 }
 

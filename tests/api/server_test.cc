@@ -139,7 +139,8 @@ TEST(ApiServerStartTest, PortInUseIsUnavailable) {
   options.data_dir = dir.Sub("data");
   auto store = store::OpenSqliteStore(options, clock, ids);
   ASSERT_TRUE(store.ok());
-  engine::Engine engine(**store, clock, {});
+  engine::StepRegistry steps;
+  engine::Engine engine(**store, clock, steps, {});
   DeployService deploys(**store, engine, clock, {});
   ApiServerOptions server_options;
   server_options.port = port;

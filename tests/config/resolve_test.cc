@@ -51,48 +51,48 @@ TEST_F(ResolveTest, DevUsesServiceDefaults) {
   ASSERT_TRUE(fns.ok()) << fns.error().ToString();
   ASSERT_EQ(fns->size(), 2u);
   const ResolvedFunction& api = (*fns)[0];
-  EXPECT_EQ(api.function_name, "shop-dev-orders-api");
+  EXPECT_EQ(api.function.function_name, "shop-dev-orders-api");
   EXPECT_EQ(api.region, "eu-west-1");  // from the cloud provider
-  EXPECT_EQ(api.runtime, "python3.12");
-  EXPECT_EQ(api.handler, "orders.api.handler");
-  EXPECT_EQ(api.memory, 512);
-  EXPECT_EQ(api.timeout, 30);
-  EXPECT_EQ(api.architecture, "arm64");
-  EXPECT_EQ(api.tracing, model::TracingMode::kActive);
-  EXPECT_THAT(api.environment,
+  EXPECT_EQ(api.function.config.runtime, "python3.12");
+  EXPECT_EQ(api.function.config.handler, "orders.api.handler");
+  EXPECT_EQ(api.function.config.memory_mb, 512);
+  EXPECT_EQ(api.function.config.timeout_seconds, 30);
+  EXPECT_THAT(api.function.config.architectures, ElementsAre("arm64"));
+  EXPECT_EQ(api.function.config.tracing_mode, "Active");
+  EXPECT_THAT(api.function.config.environment,
               ElementsAre(Pair("APP_ENV", "dev"), Pair("DB_HOST", "orders-db.dev.internal"),
                           Pair("LOG_LEVEL", "debug")));
   // The secret stays a reference; resolution only checked that it can be read.
-  EXPECT_THAT(api.secret_environment,
+  EXPECT_THAT(api.function.secret_environment,
               ElementsAre(Pair("DB_PASSWORD", SecretText{{"", "orders-db-password"}})));
   EXPECT_THAT(requested_, ::testing::Contains("orders-db-password"));
-  EXPECT_THAT(api.tags,
+  EXPECT_THAT(api.function.tags,
               ElementsAre(Pair("app", "shop"), Pair("build", "42"), Pair("service", "orders")));
-  EXPECT_THAT(api.aliases, ElementsAre("dev"));
-  EXPECT_EQ(api.execution_role, "arn:aws:iam::123456789012:role/shop-orders-dev");
+  EXPECT_THAT(api.function.aliases, ElementsAre("dev"));
+  EXPECT_EQ(api.function.config.role, "arn:aws:iam::123456789012:role/shop-orders-dev");
   const ResolvedFunction& worker = (*fns)[1];
-  EXPECT_EQ(worker.timeout, 300);
-  EXPECT_EQ(worker.ephemeral_storage, 1024);
-  EXPECT_EQ(worker.dead_letter_target, "arn:aws:sqs:eu-west-1:123456789012:orders-worker-dlq");
+  EXPECT_EQ(worker.function.config.timeout_seconds, 300);
+  EXPECT_EQ(worker.function.config.ephemeral_storage_mb, 1024);
+  EXPECT_EQ(worker.function.config.dead_letter_target, "arn:aws:sqs:eu-west-1:123456789012:orders-worker-dlq");
 }
 
 TEST_F(ResolveTest, ProdAppliesOverrides) {
   auto fns = ResolveFunctionSpecs(Input("prod"));
   ASSERT_TRUE(fns.ok()) << fns.error().ToString();
   const ResolvedFunction& api = (*fns)[0];
-  EXPECT_EQ(api.function_name, "shop-prod-orders-api");
-  EXPECT_EQ(api.memory, 1024);
-  EXPECT_THAT(api.aliases, ElementsAre("live"));
-  EXPECT_EQ(api.kms_key,
+  EXPECT_EQ(api.function.function_name, "shop-prod-orders-api");
+  EXPECT_EQ(api.function.config.memory_mb, 1024);
+  EXPECT_THAT(api.function.aliases, ElementsAre("live"));
+  EXPECT_EQ(api.function.config.kms_key_arn,
             "arn:aws:kms:eu-west-1:210987654321:key/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b");
-  EXPECT_EQ(api.environment.at("LOG_LEVEL"), "info");
-  EXPECT_EQ(api.environment.at("DB_HOST"), "orders-db.prod.internal");
-  EXPECT_EQ(api.secret_environment.at("DB_PASSWORD"),
+  EXPECT_EQ(api.function.config.environment.at("LOG_LEVEL"), "info");
+  EXPECT_EQ(api.function.config.environment.at("DB_HOST"), "orders-db.prod.internal");
+  EXPECT_EQ(api.function.secret_environment.at("DB_PASSWORD"),
             (SecretText{{"", "orders-db-password-prod"}}));
-  EXPECT_THAT(api.subnets, ElementsAre("subnet-0f1e2d3c4b5a69788", "subnet-0f1e2d3c4b5a69789"));
+  EXPECT_THAT(api.function.config.vpc.subnet_ids, ElementsAre("subnet-0f1e2d3c4b5a69788", "subnet-0f1e2d3c4b5a69789"));
   const ResolvedFunction& worker = (*fns)[1];
-  EXPECT_EQ(worker.memory, 512);
-  EXPECT_EQ(worker.dead_letter_target, "arn:aws:sqs:eu-west-1:210987654321:orders-worker-dlq");
+  EXPECT_EQ(worker.function.config.memory_mb, 512);
+  EXPECT_EQ(worker.function.config.dead_letter_target, "arn:aws:sqs:eu-west-1:210987654321:orders-worker-dlq");
 }
 
 TEST_F(ResolveTest, UnresolvableTemplatesFailClearly) {
@@ -129,12 +129,12 @@ TEST_F(ResolveTest, SecretsInEnvironmentValuesStayReferences) {
   auto fns = ResolveFunctionSpecs(in);
   ASSERT_TRUE(fns.ok()) << fns.error().ToString();
   const ResolvedFunction& api = (*fns)[0];
-  EXPECT_EQ(api.secret_environment.at("DB_URL"),
+  EXPECT_EQ(api.function.secret_environment.at("DB_URL"),
             (SecretText{{"postgres://app:", ""}, {"", "db"}, {"@dev.db/${HOME}", ""}}));
-  EXPECT_EQ(api.secret_environment.at("BOTH"),
+  EXPECT_EQ(api.function.secret_environment.at("BOTH"),
             (SecretText{{"", "orders-db-password"}, {"", "db"}}));
-  EXPECT_EQ(api.environment.count("DB_URL"), 0u);
-  for (const auto& [key, value] : api.environment) {
+  EXPECT_EQ(api.function.config.environment.count("DB_URL"), 0u);
+  for (const auto& [key, value] : api.function.config.environment) {
     EXPECT_EQ(value.find("value-of-"), std::string::npos) << key;
   }
 }

@@ -8,26 +8,29 @@
 
 #include "common/json.h"
 #include "delegate/lambda/fake_lambda_api.h"
-#include "delegate/lambda/plan_fixtures.h"
+#include "delegate/lambda/lambda_tasks.h"
 #include "delegate/protocol/agent.h"
+#include "engine/deploy_requests.h"
 #include "engine/embedded_transport.h"
 #include "engine/engine.h"
+#include "engine/steps/builtin.h"
+#include "lambda/plan_fixtures.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/temp_dir.h"
 
 namespace ferry::engine::testing {
 
-using delegate::lambda::DesiredFunction;
-using delegate::lambda::fixtures::FakeLambdaApi;
+using lambda::DesiredFunction;
+using delegate::fakes::FakeLambdaApi;
 using store::ExecutionStatus;
 using ::testing::HasSubstr;
 
-class FakeProvider final : public delegate::lambda::LambdaApiProvider {
+class FakeProvider final : public delegate::LambdaApiProvider {
  public:
   explicit FakeProvider(FakeLambdaApi& api) : api_(api) {}
-  Result<delegate::lambda::LambdaApi*> For(const delegate::lambda::LambdaTarget& t) override {
+  Result<delegate::LambdaApi*> For(const lambda::LambdaTarget& t) override {
     if (t.region != "us-east-1") return Error{ErrorCode::kInvalidArgument, "unknown region"};
-    return static_cast<delegate::lambda::LambdaApi*>(&api_);
+    return static_cast<delegate::LambdaApi*>(&api_);
   }
 
  private:
@@ -36,7 +39,10 @@ class FakeProvider final : public delegate::lambda::LambdaApiProvider {
 
 class EngineTest : public ::testing::Test {
  protected:
-  void SetUp() override { Open(); }
+  void SetUp() override {
+    ASSERT_TRUE(RegisterBuiltinSteps(steps_).ok());
+    Open();
+  }
 
   void Open() {
     store_.reset();
@@ -46,26 +52,26 @@ class EngineTest : public ::testing::Test {
     ASSERT_TRUE(opened.ok()) << opened.error().message;
     store_ = std::move(opened).value();
     transport_ = std::make_unique<EmbeddedTransport>(*store_);
-    engine_ = std::make_unique<Engine>(*store_, clock_, EngineOptions{.owner = NextOwner()});
+    engine_ = std::make_unique<Engine>(*store_, clock_, steps_, EngineOptions{.owner = NextOwner()});
     agent_ =
         std::make_unique<delegate::DelegateAgent>(*transport_, clock_, delegate::AgentOptions{});
-    agent_->Register(delegate::lambda::kSnapshotTask, handler_);
-    agent_->Register(delegate::lambda::kDeployTask, handler_);
-    agent_->Register(delegate::lambda::kRollbackTask, handler_);
-    agent_->Register(delegate::lambda::kPruneTask, handler_);
+    for (const auto& kind : delegate::LambdaTaskHandler::Kinds()) agent_->Register(kind, handler_);
+  }
+
+  Result<store::ExecutionRecord> StartDeploy(const DeployRequest& r) {
+    return engine_->Start(SpecOf(r));
+  }
+  Result<store::ExecutionRecord> StartRollback(const RollbackRequest& r) {
+    return engine_->Start(SpecOf(r));
   }
 
   std::string NextOwner() { return "engine-" + std::to_string(++engines_); }
 
   DeployRequest Request(const std::string& sha, std::vector<std::string> aliases = {"dev"}) {
     DeployRequest r;
-    r.application = "shop";
-    r.service = "orders";
-    r.environment = "dev";
-    r.actor = "alice";
     r.target.region = "us-east-1";
     for (const char* name : {"orders-api", "orders-worker"}) {
-      DesiredFunction d = delegate::lambda::fixtures::Desired();
+      DesiredFunction d = lambda::fixtures::Desired();
       d.function_name = name;
       d.code.code_sha256 = sha;
       d.aliases = aliases;
@@ -108,7 +114,11 @@ class EngineTest : public ::testing::Test {
   SequentialIdGenerator ids_;
   FakeLambdaApi api_;
   FakeProvider provider_{api_};
-  delegate::lambda::LambdaTaskHandler handler_{provider_};
+  // The deployer's waits between transient retries pass at once (a clock of their own that
+  // advances by whatever is slept): no real sleeps, and the engine's clock stays the test's.
+  FakeClock retry_clock_{TimePoint(std::chrono::seconds(1'800'000'000)), /*auto_advance=*/true};
+  delegate::LambdaTaskHandler handler_{provider_, {.clock = &retry_clock_}};
+  StepRegistry steps_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<EmbeddedTransport> transport_;
   std::unique_ptr<Engine> engine_;

@@ -8,13 +8,15 @@ namespace ferry::engine {
 namespace {
 
 using store::ExecutionStatus;
+using testing::DeployRequest;
 using testing::EngineTest;
+using testing::RollbackRequest;
 using ::testing::HasSubstr;
 
 class EngineRollbackTest : public EngineTest {
  protected:
   std::string DeployOk(const std::string& sha, std::vector<std::string> aliases = {"dev"}) {
-    auto e = engine_->StartDeploy(Request(sha, aliases));
+    auto e = StartDeploy(Request(sha, aliases));
     EXPECT_TRUE(e.ok()) << e.error().message;
     auto done = Drive(e->id);
     EXPECT_EQ(done.status, ExecutionStatus::kSucceeded) << done.error.value_or("");
@@ -35,11 +37,11 @@ class EngineRollbackTest : public EngineTest {
     auto records = store_->deployments().List(filter);
     EXPECT_TRUE(records.ok());
     for (const auto& rec : *records) {
-      RestoreFunction f;
+      lambda::RestoreFunction f;
       f.function_name = rec.function;
       auto aliases = ParseJson(rec.aliases_json);
       for (const auto& [name, state] : aliases->items()) {
-        delegate::lambda::AliasState a;
+        lambda::AliasState a;
         a.name = name;
         a.version = state["version"].get<std::string>();
         f.aliases.push_back(a);
@@ -74,9 +76,9 @@ TEST_F(EngineRollbackTest, RestoresEveryAliasWithOneGuardedCallEachAndPublishesN
   const int publishes = api_.publishes();
   const int updates = CallsStartingWith("RollbackUpdateAlias");
 
-  auto e = engine_->StartRollback(RollbackTo(first));
+  auto e = StartRollback(RollbackTo(first));
   ASSERT_TRUE(e.ok()) << e.error().message;
-  EXPECT_EQ(e->workflow, kRollbackWorkflow);
+  EXPECT_EQ(e->workflow, "rollback");
   EXPECT_EQ(e->trigger, "rollback");
   auto done = Drive(e->id);
   EXPECT_EQ(done.status, ExecutionStatus::kSucceeded) << done.error.value_or("");
@@ -94,7 +96,7 @@ TEST_F(EngineRollbackTest, RestoresEveryAliasWithOneGuardedCallEachAndPublishesN
 
   // Again: nothing to change, no call that mutates.
   const int before = CallsStartingWith("Rollback");
-  EXPECT_EQ(Drive(engine_->StartRollback(RollbackTo(first))->id).status,
+  EXPECT_EQ(Drive(StartRollback(RollbackTo(first))->id).status,
             ExecutionStatus::kSucceeded);
   EXPECT_EQ(CallsStartingWith("Rollback"), before);
 }
@@ -105,7 +107,7 @@ TEST_F(EngineRollbackTest, PrunedTargetVersionFailsBeforeAnyChangeNamingTheVersi
   std::erase_if(api_.World().at("orders-api").versions,
                 [](const auto& v) { return v.version == "1"; });
   const int updates = CallsStartingWith("Rollback");
-  auto done = Drive(engine_->StartRollback(RollbackTo(first))->id);
+  auto done = Drive(StartRollback(RollbackTo(first))->id);
   EXPECT_EQ(done.status, ExecutionStatus::kFailed);
   EXPECT_THAT(done.error.value_or(""), HasSubstr("cannot roll back to execution " + first +
                                                  ": version 1 of orders-api no longer exists"));
@@ -122,7 +124,7 @@ TEST_F(EngineRollbackTest, ARestoreFailingMidwayPutsTheAliasesBack) {
       return Error{ErrorCode::kPermissionDenied, "no"};
     return std::nullopt;
   };
-  auto e = engine_->StartRollback(RollbackTo(first));
+  auto e = StartRollback(RollbackTo(first));
   ASSERT_TRUE(e.ok());
   auto steps = [&] { return *store_->executions().Steps(e->id); };
   // Run until the restore failed, then let the undo through.
@@ -147,32 +149,30 @@ TEST_F(EngineRollbackTest, RejectsIncompleteRequests) {
   const std::string first = DeployOk("SHA-1");
   RollbackRequest r = RollbackTo(first);
   r.functions.clear();
-  EXPECT_EQ(engine_->StartRollback(r).error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(StartRollback(r).error().code, ErrorCode::kInvalidArgument);
   r = RollbackTo(first);
   r.functions[0].aliases[0].version.clear();
-  EXPECT_EQ(engine_->StartRollback(r).error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(StartRollback(r).error().code, ErrorCode::kInvalidArgument);
   r = RollbackTo(first);
   r.to_execution.clear();
-  EXPECT_EQ(engine_->StartRollback(r).error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(StartRollback(r).error().code, ErrorCode::kInvalidArgument);
   r = RollbackTo(first);
   r.target.region.clear();
-  EXPECT_EQ(engine_->StartRollback(r).error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(StartRollback(r).error().code, ErrorCode::kInvalidArgument);
 }
 
 TEST_F(EngineRollbackTest, ATaskPastItsDeadlineIsCancelledAndTheDeployRolledBack) {
   DeployOk("SHA-1");
   DeployRequest r = Request("SHA-2");
   r.deploy_timeout = std::chrono::minutes(2);
-  auto e = engine_->StartDeploy(r);
+  auto e = StartDeploy(r);
   ASSERT_TRUE(e.ok());
-  ASSERT_TRUE(engine_->RunOnce().ok());  // snapshot task queued
-  ASSERT_TRUE(*agent_->RunOne());        // snapshot taken
-  ASSERT_TRUE(engine_->RunOnce().ok());  // deploy task queued
+  ASSERT_TRUE(engine_->RunOnce().ok());  // deploy task queued (Ferry knows both functions)
   (void)engine_->TakeNextWake();
   // A delegate claims the deploy task and hangs.
   auto claimed = transport_->ClaimNext("stuck", {}, std::chrono::minutes(10));
   ASSERT_TRUE(claimed.ok() && claimed->has_value());
-  ASSERT_EQ((*claimed)->kind, delegate::lambda::kDeployTask);
+  ASSERT_EQ((*claimed)->kind, lambda::kDeployTask);
 
   clock_.Advance(std::chrono::seconds(119));
   ASSERT_TRUE(engine_->RunOnce().ok());
@@ -190,6 +190,8 @@ TEST_F(EngineRollbackTest, ATaskPastItsDeadlineIsCancelledAndTheDeployRolledBack
   EXPECT_EQ(transport_->Heartbeat(**claimed, std::chrono::minutes(1)).error().code,
             ErrorCode::kFailedPrecondition)
       << "the stuck delegate learns to stop at its next heartbeat";
+  // It never reports: the engine rolls back once its lease has run out.
+  clock_.Advance(std::chrono::minutes(10));
   auto done = Drive(e->id);
   EXPECT_EQ(done.status, ExecutionStatus::kRolledBack);
   EXPECT_THAT(done.error.value_or(""), HasSubstr("timed out after 2m"));
@@ -201,7 +203,7 @@ TEST_F(EngineRollbackTest, TimeoutWithAbortStrategyEndsFailed) {
   DeployRequest r = Request("SHA-1");
   r.deploy_timeout = std::chrono::seconds(30);
   r.failure_strategy = FailureStrategy::kAbort;
-  auto e = engine_->StartDeploy(r);
+  auto e = StartDeploy(r);
   ASSERT_TRUE(engine_->RunOnce().ok());  // the snapshot task is queued; no delegate takes it
   clock_.Advance(std::chrono::seconds(31));
   ASSERT_TRUE(engine_->RunOnce().ok());
@@ -214,11 +216,11 @@ TEST_F(EngineRollbackTest, PruningKeepsTheVersionsOfRecentDeployments) {
   for (int i = 1; i <= 7; ++i) {
     DeployRequest r = Request("SHA-" + std::to_string(i));
     r.keep_versions = 1;
-    ASSERT_EQ(Drive(engine_->StartDeploy(r)->id).status, ExecutionStatus::kSucceeded);
+    ASSERT_EQ(Drive(StartDeploy(r)->id).status, ExecutionStatus::kSucceeded);
   }
   std::vector<std::string> versions;
   for (const auto& v : api_.World().at("orders-api").versions) versions.push_back(v.version);
-  std::sort(versions.begin(), versions.end(), delegate::lambda::VersionLess);
+  std::sort(versions.begin(), versions.end(), lambda::VersionLess);
   // keep 1, but the last five successful deployments stay restorable.
   EXPECT_THAT(versions, ::testing::ElementsAre("3", "4", "5", "6", "7"));
 }

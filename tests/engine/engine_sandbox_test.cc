@@ -10,20 +10,24 @@
 #include "aws/retry.h"
 #include "common/json.h"
 #include "delegate/lambda/aws_lambda_provider.h"
-#include "delegate/lambda/sandbox_process.h"
+#include "support/sandbox_process.h"
 #include "delegate/protocol/agent.h"
+#include "engine/deploy_requests.h"
 #include "engine/embedded_transport.h"
 #include "engine/engine.h"
+#include "engine/steps/builtin.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/temp_dir.h"
 
 namespace ferry::engine {
 namespace {
 
-using delegate::lambda::DesiredFunction;
-using delegate::lambda::fixtures::MakeZip;
-using delegate::lambda::fixtures::Sandbox;
-using delegate::lambda::fixtures::SandboxBinary;
+using lambda::DesiredFunction;
+using testing::DeployRequest;
+using testing::RollbackRequest;
+using test::MakeZip;
+using test::Sandbox;
+using test::SandboxBinary;
 using store::ExecutionStatus;
 
 class EngineSandboxTest : public ::testing::Test {
@@ -37,31 +41,36 @@ class EngineSandboxTest : public ::testing::Test {
     auto curl = aws::CurlTransport::Create();
     ASSERT_TRUE(curl.ok());
     curl_ = std::move(curl).value();
-    provider_ = std::make_unique<delegate::lambda::AwsLambdaApiProvider>(
+    provider_ = std::make_unique<delegate::AwsLambdaApiProvider>(
         *curl_, credentials_, clock_, ids_, limiters_, quota_,
-        delegate::lambda::WaiterOptions{std::chrono::milliseconds(20), 1000});
-    handler_ = std::make_unique<delegate::lambda::LambdaTaskHandler>(*provider_);
+        delegate::WaiterOptions{std::chrono::milliseconds(20), 1000});
+    handler_ = std::make_unique<delegate::LambdaTaskHandler>(*provider_);
     store::SqliteOptions options;
     options.data_dir = dir_.Sub("data");
     auto opened = store::OpenSqliteStore(options, clock_, ids_);
     ASSERT_TRUE(opened.ok()) << opened.error().message;
     store_ = std::move(opened).value();
     transport_ = std::make_unique<EmbeddedTransport>(*store_);
+    ASSERT_TRUE(RegisterBuiltinSteps(steps_).ok());
     engine_ = std::make_unique<Engine>(
-        *store_, clock_, EngineOptions{.owner = "engine-1", .poll = std::chrono::milliseconds(50)});
+        *store_, clock_, steps_,
+        EngineOptions{.owner = "engine-1", .poll = std::chrono::milliseconds(50)});
     agent_ =
         std::make_unique<delegate::DelegateAgent>(*transport_, clock_, delegate::AgentOptions{});
-    for (const char* kind : {delegate::lambda::kSnapshotTask, delegate::lambda::kDeployTask,
-                             delegate::lambda::kRollbackTask, delegate::lambda::kPruneTask}) {
+    for (const std::string& kind : delegate::LambdaTaskHandler::Kinds()) {
       agent_->Register(kind, *handler_);
     }
   }
 
+  Result<store::ExecutionRecord> StartDeploy(const DeployRequest& r) {
+    return engine_->Start(SpecOf(r));
+  }
+  Result<store::ExecutionRecord> StartRollback(const RollbackRequest& r) {
+    return engine_->Start(SpecOf(r));
+  }
+
   DeployRequest Request(const std::string& zip) {
     DeployRequest r;
-    r.application = "shop";
-    r.service = "orders";
-    r.environment = "dev";
     r.actor = "test";
     r.target.region = "us-east-1";
     r.target.endpoint = sandbox_.url();
@@ -106,14 +115,15 @@ class EngineSandboxTest : public ::testing::Test {
   store::testing::TempDir dir_;
   SystemClock clock_;
   RandomIdGenerator ids_{clock_};
-  delegate::lambda::fixtures::StaticCredentials credentials_;
+  test::StaticCredentials credentials_;
   aws::RateLimiterRegistry limiters_{clock_};
   aws::RetryQuota quota_;
   std::unique_ptr<aws::CurlTransport> curl_;
-  std::unique_ptr<delegate::lambda::AwsLambdaApiProvider> provider_;
-  std::unique_ptr<delegate::lambda::LambdaTaskHandler> handler_;
+  std::unique_ptr<delegate::AwsLambdaApiProvider> provider_;
+  std::unique_ptr<delegate::LambdaTaskHandler> handler_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<EmbeddedTransport> transport_;
+  StepRegistry steps_;
   std::unique_ptr<Engine> engine_;
   std::unique_ptr<delegate::DelegateAgent> agent_;
 };
@@ -122,14 +132,14 @@ TEST_F(EngineSandboxTest, DeployNoOpAndFailureWithAutomaticRollback) {
   const std::string v1 = MakeZip("def handler(e, c):\n    return 1\n");
   const std::string v2 = MakeZip("def handler(e, c):\n    return 2\n");
 
-  auto first = engine_->StartDeploy(Request(v1));
+  auto first = StartDeploy(Request(v1));
   ASSERT_TRUE(first.ok()) << first.error().message;
   auto done = Drive(first->id);
   ASSERT_EQ(done.status, ExecutionStatus::kSucceeded) << done.error.value_or("");
   EXPECT_EQ(AliasVersion("eng-api"), "1");
   EXPECT_EQ(AliasVersion("eng-worker"), "1");
 
-  auto noop = engine_->StartDeploy(Request(v1));
+  auto noop = StartDeploy(Request(v1));
   ASSERT_EQ(Drive(noop->id).status, ExecutionStatus::kSucceeded);
   store::DeploymentFilter filter;
   filter.execution_id = noop->id;
@@ -138,7 +148,7 @@ TEST_F(EngineSandboxTest, DeployNoOpAndFailureWithAutomaticRollback) {
   ASSERT_EQ(records->size(), 2u);
   for (const auto& r : *records) EXPECT_EQ(r.version, "1") << "nothing changed: no new version";
 
-  auto update = engine_->StartDeploy(Request(v2));
+  auto update = StartDeploy(Request(v2));
   ASSERT_EQ(Drive(update->id).status, ExecutionStatus::kSucceeded);
   EXPECT_EQ(AliasVersion("eng-api"), "2");
 
@@ -147,7 +157,7 @@ TEST_F(EngineSandboxTest, DeployNoOpAndFailureWithAutomaticRollback) {
   broken.functions[1].code = {};
   broken.functions[1].code.s3_bucket = "no-such-bucket";
   broken.functions[1].code.s3_key = "missing.zip";
-  auto failing = engine_->StartDeploy(broken);
+  auto failing = StartDeploy(broken);
   auto rolled = Drive(failing->id);
   EXPECT_EQ(rolled.status, ExecutionStatus::kRolledBack) << rolled.error.value_or("");
   EXPECT_EQ(AliasVersion("eng-api"), "2");
@@ -162,7 +172,7 @@ TEST_F(EngineSandboxTest, DeployNoOpAndFailureWithAutomaticRollback) {
 TEST_F(EngineSandboxTest, RollbackToAnEarlierExecutionAndRefusalWhenItsVersionIsGone) {
   std::vector<std::string> executions;
   for (int i = 1; i <= 3; ++i) {
-    auto e = engine_->StartDeploy(
+    auto e = StartDeploy(
         Request(MakeZip("def handler(e, c):\n    return " + std::to_string(i) + "\n")));
     ASSERT_TRUE(e.ok()) << e.error().message;
     ASSERT_EQ(Drive(e->id).status, ExecutionStatus::kSucceeded);
@@ -171,9 +181,6 @@ TEST_F(EngineSandboxTest, RollbackToAnEarlierExecutionAndRefusalWhenItsVersionIs
   ASSERT_EQ(AliasVersion("eng-api"), "3");
   auto rollback_to = [&](const std::string& execution) {
     RollbackRequest r;
-    r.application = "shop";
-    r.service = "orders";
-    r.environment = "dev";
     r.to_execution = execution;
     r.actor = "test";
     r.target.region = "us-east-1";
@@ -183,18 +190,18 @@ TEST_F(EngineSandboxTest, RollbackToAnEarlierExecutionAndRefusalWhenItsVersionIs
     auto records = store_->deployments().List(filter);
     EXPECT_TRUE(records.ok());
     for (const auto& rec : *records) {
-      RestoreFunction f;
+      lambda::RestoreFunction f;
       f.function_name = rec.function;
       const Json aliases = *ParseJson(rec.aliases_json);
       for (const auto& [name, state] : aliases.items()) {
-        delegate::lambda::AliasState a;
+        lambda::AliasState a;
         a.name = name;
         a.version = state["version"].get<std::string>();
         f.aliases.push_back(a);
       }
       r.functions.push_back(f);
     }
-    auto e = engine_->StartRollback(r);
+    auto e = StartRollback(r);
     EXPECT_TRUE(e.ok()) << e.error().message;
     return Drive(e->id);
   };

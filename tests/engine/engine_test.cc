@@ -5,13 +5,15 @@
 namespace ferry::engine {
 namespace {
 
-using delegate::lambda::DesiredFunction;
+using lambda::DesiredFunction;
 using store::ExecutionStatus;
+using testing::DeployRequest;
 using testing::EngineTest;
+using testing::RollbackRequest;
 using ::testing::HasSubstr;
 
 TEST_F(EngineTest, DeploySucceedsAndRecordsEachFunction) {
-  auto e = engine_->StartDeploy(Request("SHA-1"));
+  auto e = StartDeploy(Request("SHA-1"));
   ASSERT_TRUE(e.ok()) << e.error().message;
   auto done = Drive(e->id);
   EXPECT_EQ(done.status, ExecutionStatus::kSucceeded) << done.error.value_or("");
@@ -48,7 +50,7 @@ TEST_F(EngineTest, DeploySucceedsAndRecordsEachFunction) {
   EXPECT_EQ(LastLogLine(e->id), "execution succeeded");
 
   // The same deployment again publishes nothing.
-  auto again = engine_->StartDeploy(Request("SHA-1"));
+  auto again = StartDeploy(Request("SHA-1"));
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(Drive(again->id).status, ExecutionStatus::kSucceeded);
   EXPECT_EQ(api_.publishes(), 2);
@@ -57,32 +59,37 @@ TEST_F(EngineTest, DeploySucceedsAndRecordsEachFunction) {
 // The prune task leaves out a function the deploy left within the versions to keep: no reads, no
 // calls for it.
 TEST_F(EngineTest, PruneSkipsFunctionsWithinTheVersionsToKeep) {
+  // How many functions the execution's prune task lists (0: there is no prune task).
   auto prune_functions = [&](const std::string& execution_id) {
     store::TaskFilter filter;
     filter.execution_id = execution_id;
     auto tasks = store_->tasks().List(filter);
     EXPECT_TRUE(tasks.ok());
     for (const auto& t : *tasks) {
-      if (t.kind == delegate::lambda::kPruneTask) {
-        return ParseJson(t.payload_json)->value("functions", Json::array()).size();
+      if (t.kind == lambda::kPruneTask) {
+        auto task = lambda::DecodePruneTask(t.payload_json);
+        EXPECT_TRUE(task.ok());
+        return task.ok() ? task->functions.size() : size_t{0};
       }
     }
-    ADD_FAILURE() << "no prune task";
     return size_t{0};
   };
   for (int build = 1; build <= 3; ++build) {
     DeployRequest request = Request("SHA-" + std::to_string(build));
     request.keep_versions = 2;
-    auto e = engine_->StartDeploy(request);
+    auto e = StartDeploy(request);
     ASSERT_TRUE(e.ok()) << e.error().message;
     ASSERT_EQ(Drive(e->id).status, ExecutionStatus::kSucceeded);
-    // Builds 1 and 2 leave each function with 1 and 2 versions; build 3 with 3: prune both.
+    // Builds 1 and 2 leave each function with 1 and 2 versions: the prune step succeeds without
+    // a task. Build 3 leaves 3: prune both.
     EXPECT_EQ(prune_functions(e->id), build <= 2 ? 0u : 2u) << "build " << build;
+    auto steps = store_->executions().Steps(e->id);
+    EXPECT_EQ((*steps)[1].status, store::StepStatus::kSucceeded);
   }
 }
 
 TEST_F(EngineTest, FailureRollsBackEveryAliasToItsSnapshot) {
-  ASSERT_EQ(Drive(engine_->StartDeploy(Request("SHA-1", {"dev", "live"}))->id).status,
+  ASSERT_EQ(Drive(StartDeploy(Request("SHA-1", {"dev", "live"}))->id).status,
             ExecutionStatus::kSucceeded);
   api_.fault = [](const std::string& op, const std::string& fn) -> std::optional<Error> {
     if (op == "TagResource" && fn == "orders-worker") {
@@ -92,7 +99,7 @@ TEST_F(EngineTest, FailureRollsBackEveryAliasToItsSnapshot) {
   };
   DeployRequest r = Request("SHA-2", {"dev", "live"});
   r.functions[1].tags["new"] = "tag";
-  auto e = engine_->StartDeploy(r);
+  auto e = StartDeploy(r);
   ASSERT_TRUE(e.ok());
   auto done = Drive(e->id);
   EXPECT_EQ(done.status, ExecutionStatus::kRolledBack);
@@ -111,14 +118,14 @@ TEST_F(EngineTest, FailureRollsBackEveryAliasToItsSnapshot) {
 }
 
 TEST_F(EngineTest, AbortStrategyLeavesTheFunctionsAsTheyAre) {
-  ASSERT_EQ(Drive(engine_->StartDeploy(Request("SHA-1"))->id).status, ExecutionStatus::kSucceeded);
+  ASSERT_EQ(Drive(StartDeploy(Request("SHA-1"))->id).status, ExecutionStatus::kSucceeded);
   api_.fault = [](const std::string& op, const std::string& fn) -> std::optional<Error> {
     if (op == "UpdateAlias" && fn == "orders-worker") return Error{ErrorCode::kUnavailable, "5xx"};
     return std::nullopt;
   };
   DeployRequest r = Request("SHA-2");
   r.failure_strategy = FailureStrategy::kAbort;
-  auto done = Drive(engine_->StartDeploy(r)->id);
+  auto done = Drive(StartDeploy(r)->id);
   EXPECT_EQ(done.status, ExecutionStatus::kFailed);
   EXPECT_THAT(LastLogLine(done.id), HasSubstr("execution failed: deploy: "));
   EXPECT_EQ(Alias("orders-api", "dev"), "2");
@@ -135,42 +142,97 @@ TEST_F(EngineTest, FirstDeployFailureDeletesCreatedFunctions) {
   };
   DeployRequest r = Request("SHA-1");
   r.functions[1].function_name = "orders-worker";
-  auto done = Drive(engine_->StartDeploy(r)->id);
+  auto done = Drive(StartDeploy(r)->id);
   EXPECT_EQ(done.status, ExecutionStatus::kRolledBack);
   EXPECT_EQ(api_.World().count("orders-api"), 0u);
   EXPECT_EQ(api_.World().count("orders-worker"), 0u);
 }
 
-TEST_F(EngineTest, AbortDuringADeployRollsBackAndEndsAborted) {
-  ASSERT_EQ(Drive(engine_->StartDeploy(Request("SHA-1"))->id).status, ExecutionStatus::kSucceeded);
-  auto e = engine_->StartDeploy(Request("SHA-2"));
+// An abort while the deploy task runs: the engine cancels the task and waits until its delegate
+// has stopped and reported how far it got, then rolls back exactly what it did.
+TEST_F(EngineTest, AbortDuringADeployWaitsForTheDelegateThenRollsBackWhatItDid) {
+  ASSERT_EQ(Drive(StartDeploy(Request("SHA-1"))->id).status, ExecutionStatus::kSucceeded);
+  auto e = StartDeploy(Request("SHA-2"));
   ASSERT_TRUE(e.ok());
-  // Snapshot taken, deploy task queued; the deploy of orders-api then happens before the abort
-  // arrives (the delegate runs it) — rollback must undo it.
-  ASSERT_TRUE(engine_->RunOnce().ok());
-  ASSERT_TRUE(*agent_->RunOne());  // snapshot
-  ASSERT_TRUE(engine_->RunOnce().ok());
+  ASSERT_TRUE(engine_->RunOnce().ok());  // Ferry knows both functions: the deploy task is queued
+  auto claimed = transport_->ClaimNext("busy", {}, std::chrono::minutes(10));
+  ASSERT_TRUE(claimed.ok() && claimed->has_value());
+  ASSERT_EQ((*claimed)->kind, lambda::kDeployTask);
+  // The delegate deploys orders-api; the abort arrives before it reports.
+  api_.fault = [](const std::string& op, const std::string& fn) -> std::optional<Error> {
+    if (op == "UpdateFunctionCode" && fn == "orders-worker") {
+      return Error{ErrorCode::kCancelled, "deploying orders-worker aborted"};
+    }
+    return std::nullopt;
+  };
+  struct Ctx : delegate::TaskContext {
+    void Log(delegate::TaskLogLevel, const std::string&) override {}
+    std::stop_token stop() const override { return {}; }
+  } ctx;
+  delegate::TaskResult result = handler_.Run(**claimed, ctx);
+  api_.fault = nullptr;
+  ASSERT_EQ(Alias("orders-api", "dev"), "2");
   ASSERT_TRUE(store_->executions().RequestAbort(e->id, "bob").ok());
+
+  ASSERT_TRUE(engine_->RunOnce().ok());
+  EXPECT_EQ(store_->tasks().Get((*claimed)->task_id)->status, store::TaskStatus::kCancelled);
+  EXPECT_EQ(store_->executions().Get(e->id)->status, ExecutionStatus::kAborting)
+      << "nothing is undone while the delegate may still be changing things";
+  ASSERT_TRUE(engine_->RunOnce().ok());
+  EXPECT_EQ(store_->executions().Get(e->id)->status, ExecutionStatus::kAborting);
+  // The delegate learns of the cancellation at its heartbeat, stops and reports.
+  EXPECT_EQ(transport_->Heartbeat(**claimed, std::chrono::minutes(1)).error().code,
+            ErrorCode::kFailedPrecondition);
+  ASSERT_TRUE(transport_->Complete(**claimed, result).ok()) << "a cancelled task's report is kept";
+
   auto done = Drive(e->id);
   EXPECT_EQ(done.status, ExecutionStatus::kAborted);
   EXPECT_EQ(LastLogLine(e->id), "aborted by bob");
+  EXPECT_EQ(Alias("orders-api", "dev"), "1") << "what the task did is undone";
+  EXPECT_EQ(Alias("orders-worker", "dev"), "1");
+}
+
+// The same abort when the delegate died: the engine waits for the task's lease to run out, then
+// rolls back by version (what the deployment published) since nobody reported.
+TEST_F(EngineTest, AbortWhileTheDelegateIsGoneWaitsForItsLeaseThenRollsBack) {
+  ASSERT_EQ(Drive(StartDeploy(Request("SHA-1"))->id).status, ExecutionStatus::kSucceeded);
+  auto e = StartDeploy(Request("SHA-2"));
+  ASSERT_TRUE(e.ok());
+  ASSERT_TRUE(engine_->RunOnce().ok());
+  auto claimed = transport_->ClaimNext("doomed", {}, std::chrono::seconds(30));
+  ASSERT_TRUE(claimed.ok() && claimed->has_value());
+  struct Ctx : delegate::TaskContext {
+    void Log(delegate::TaskLogLevel, const std::string&) override {}
+    std::stop_token stop() const override { return {}; }
+  } ctx;
+  (void)handler_.Run(**claimed, ctx);  // deploys both, then dies without reporting
+  ASSERT_EQ(Alias("orders-api", "dev"), "2");
+  // Someone moves orders-worker's alias by hand meanwhile: not the deployment's doing.
+  for (auto& a : api_.World().at("orders-worker").aliases) {
+    a.version = "1";
+    a.revision_id = api_.NewRevisionForTest();
+  }
+  ASSERT_TRUE(store_->executions().RequestAbort(e->id, "bob").ok());
+  ASSERT_TRUE(engine_->RunOnce().ok());
+  EXPECT_EQ(store_->executions().Get(e->id)->status, ExecutionStatus::kAborting);
+  clock_.Advance(std::chrono::seconds(31));  // the dead delegate's lease runs out
+  auto done = Drive(e->id);
+  EXPECT_EQ(done.status, ExecutionStatus::kAborted) << done.error.value_or("");
   EXPECT_EQ(Alias("orders-api", "dev"), "1");
   EXPECT_EQ(Alias("orders-worker", "dev"), "1");
 }
 
 TEST_F(EngineTest, ResumesAfterEngineAndDelegateDieMidDeploy) {
-  ASSERT_EQ(Drive(engine_->StartDeploy(Request("SHA-1"))->id).status, ExecutionStatus::kSucceeded);
+  ASSERT_EQ(Drive(StartDeploy(Request("SHA-1"))->id).status, ExecutionStatus::kSucceeded);
   const int publishes_before = api_.publishes();
-  auto e = engine_->StartDeploy(Request("SHA-2"));
+  auto e = StartDeploy(Request("SHA-2"));
   ASSERT_TRUE(e.ok());
-  ASSERT_TRUE(engine_->RunOnce().ok());
-  ASSERT_TRUE(*agent_->RunOne());        // snapshot
-  ASSERT_TRUE(engine_->RunOnce().ok());  // deploy task queued
+  ASSERT_TRUE(engine_->RunOnce().ok());  // deploy task queued (Ferry knows both functions)
   // A delegate claims the deploy task, gets half-way (orders-api fully deployed, orders-worker
   // updated but not published) and dies without reporting.
   auto claimed = transport_->ClaimNext("doomed", {}, std::chrono::seconds(30));
   ASSERT_TRUE(claimed.ok() && claimed->has_value());
-  EXPECT_EQ((*claimed)->kind, delegate::lambda::kDeployTask);
+  EXPECT_EQ((*claimed)->kind, lambda::kDeployTask);
   api_.fault = [](const std::string& op, const std::string& fn) -> std::optional<Error> {
     if (op == "PublishVersion" && fn == "orders-worker")
       return Error{ErrorCode::kCancelled, "killed"};
@@ -205,19 +267,19 @@ TEST_F(EngineTest, ResumesAfterEngineAndDelegateDieMidDeploy) {
 TEST_F(EngineTest, RejectsIncompleteRequests) {
   DeployRequest r = Request("SHA-1");
   r.functions.clear();
-  EXPECT_EQ(engine_->StartDeploy(r).error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(StartDeploy(r).error().code, ErrorCode::kInvalidArgument);
   r = Request("SHA-1");
   r.target.region.clear();
-  EXPECT_EQ(engine_->StartDeploy(r).error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(StartDeploy(r).error().code, ErrorCode::kInvalidArgument);
   r = Request("SHA-1");
   r.functions[0].config.role.clear();
-  EXPECT_EQ(engine_->StartDeploy(r).error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(StartDeploy(r).error().code, ErrorCode::kInvalidArgument);
 }
 
 TEST_F(EngineTest, UnknownTargetFailsTheStepWithAMessage) {
   DeployRequest r = Request("SHA-1");
   r.target.region = "mars-north-1";
-  auto done = Drive(engine_->StartDeploy(r)->id);
+  auto done = Drive(StartDeploy(r)->id);
   EXPECT_EQ(done.status, ExecutionStatus::kFailed);
   EXPECT_THAT(done.error.value_or(""), HasSubstr("unknown region"));
 }

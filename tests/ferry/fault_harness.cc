@@ -1,5 +1,8 @@
 #include "ferry/fault_harness.h"
 
+#include "engine/steps/builtin.h"
+#include "engine/steps/lambda_steps.h"
+
 #include <fcntl.h>
 #include <httplib.h>
 #include <poll.h>
@@ -22,7 +25,7 @@ SandboxChild::~SandboxChild() {
 
 bool SandboxChild::Start(const SandboxFlags& flags, const std::string& log_path,
                          std::string* error) {
-  std::vector<std::string> args = {delegate::lambda::fixtures::SandboxBinary(),
+  std::vector<std::string> args = {test::SandboxBinary(),
                                    "sandbox",
                                    "--port",
                                    "0",
@@ -121,16 +124,19 @@ Status Rig::Open(const std::string& sandbox_url, const std::string& data_dir, Ri
   sandbox_url_ = sandbox_url;
   limiters_ = std::make_unique<aws::RateLimiterRegistry>(clock_);
   FERRY_ASSIGN_OR_RETURN(curl_, aws::CurlTransport::Create());
-  provider_ = std::make_unique<delegate::lambda::AwsLambdaApiProvider>(
+  provider_ = std::make_unique<delegate::AwsLambdaApiProvider>(
       *curl_, credentials_, clock_, ids_, *limiters_, retry_quota_,
-      delegate::lambda::WaiterOptions{std::chrono::milliseconds(25), 2000}, options.retry);
-  handler_ = std::make_unique<delegate::lambda::LambdaTaskHandler>(*provider_);
+      delegate::WaiterOptions{std::chrono::milliseconds(25), 2000}, options.retry);
+  handler_ = std::make_unique<delegate::LambdaTaskHandler>(*provider_);
   store::SqliteOptions sqlite;
   sqlite.data_dir = data_dir;
   FERRY_ASSIGN_OR_RETURN(store_, store::OpenSqliteStore(sqlite, clock_, ids_));
   transport_ = std::make_unique<engine::EmbeddedTransport>(*store_);
+  if (steps_.Find(engine::steps::kLambdaDeploy) == nullptr) {
+    FERRY_RETURN_IF_ERROR(engine::RegisterBuiltinSteps(steps_));
+  }
   engine_ = std::make_unique<engine::Engine>(
-      *store_, clock_,
+      *store_, clock_, steps_,
       engine::EngineOptions{.owner = options.owner,
                             .lease = options.engine_lease,
                             .poll = std::chrono::milliseconds(50)});
@@ -140,8 +146,7 @@ Status Rig::Open(const std::string& sandbox_url, const std::string& data_dir, Ri
                              .lease = options.task_lease,
                              .heartbeat = options.heartbeat,
                              .idle_poll = std::chrono::milliseconds(20)});
-  for (const char* kind : {delegate::lambda::kSnapshotTask, delegate::lambda::kDeployTask,
-                           delegate::lambda::kRollbackTask, delegate::lambda::kPruneTask}) {
+  for (const std::string& kind : delegate::LambdaTaskHandler::Kinds()) {
     agent_->Register(kind, *handler_);
   }
   if (options.run_loops) StartLoops();
@@ -171,7 +176,7 @@ void Rig::StopLoops() {
   }
 }
 
-delegate::lambda::LambdaApi& Rig::lambda() {
+delegate::LambdaApi& Rig::lambda() {
   auto api = provider_->For({kRegion, sandbox_url_, ""});
   return **api;
 }
@@ -197,17 +202,15 @@ bool Rig::WaitFor(const std::string& id,
   return false;
 }
 
-engine::DeployRequest DeployOf(const std::string& sandbox_url,
-                               const std::vector<std::string>& functions, const std::string& zip) {
-  engine::DeployRequest r;
-  r.application = "shop";
-  r.service = "orders";
-  r.environment = "dev";
+engine::testing::DeployRequest DeployOf(const std::string& sandbox_url,
+                                        const std::vector<std::string>& functions,
+                                        const std::string& zip) {
+  engine::testing::DeployRequest r;
   r.actor = "fault-test";
   r.target.region = kRegion;
   r.target.endpoint = sandbox_url;
   for (const auto& name : functions) {
-    delegate::lambda::DesiredFunction d;
+    lambda::DesiredFunction d;
     d.function_name = name;
     d.config.runtime = "python3.12";
     d.config.handler = "app.handler";
@@ -220,7 +223,7 @@ engine::DeployRequest DeployOf(const std::string& sandbox_url,
 }
 
 std::string ZipFor(const std::string& tag) {
-  return delegate::lambda::fixtures::MakeZip(
+  return test::MakeZip(
       std::string("def handler(event, context):\n    return \"") + tag + "\"\n");
 }
 
@@ -256,7 +259,7 @@ int AwsCli(const std::string& sandbox_url, const std::string& args) {
   return std::system(cmd.c_str());
 }
 
-Result<FunctionView> View(delegate::lambda::LambdaApi& lambda, const std::string& function) {
+Result<FunctionView> View(delegate::LambdaApi& lambda, const std::string& function) {
   std::vector<std::string> ids;
   FERRY_ASSIGN_OR_RETURN(auto f, lambda.Observe(function, &ids, {}));
   FunctionView view;

@@ -28,7 +28,9 @@
 #include "common/clock.h"
 #include "common/ids.h"
 #include "delegate/lambda/aws_lambda_provider.h"
-#include "delegate/lambda/sandbox_process.h"
+#include "delegate/lambda/lambda_tasks.h"
+#include "engine/deploy_requests.h"
+#include "support/sandbox_process.h"
 #include "delegate/protocol/agent.h"
 #include "engine/embedded_transport.h"
 #include "engine/engine.h"
@@ -110,7 +112,7 @@ class Rig {
   store::Store& store() { return *store_; }
   engine::Engine& engine() { return *engine_; }
   // The Lambda API of the sandbox, through the same provider the delegate uses.
-  delegate::lambda::LambdaApi& lambda();
+  delegate::LambdaApi& lambda();
 
   // Polls the store until the execution is terminal or `timeout` passes (then the last state).
   Result<store::ExecutionRecord> WaitTerminal(const std::string& id,
@@ -124,14 +126,15 @@ class Rig {
   std::string sandbox_url_;
   SystemClock clock_;
   RandomIdGenerator ids_{clock_};
-  delegate::lambda::fixtures::StaticCredentials credentials_;
+  test::StaticCredentials credentials_;
   std::unique_ptr<aws::RateLimiterRegistry> limiters_;
   aws::RetryQuota retry_quota_;
   std::unique_ptr<aws::CurlTransport> curl_;
-  std::unique_ptr<delegate::lambda::AwsLambdaApiProvider> provider_;
-  std::unique_ptr<delegate::lambda::LambdaTaskHandler> handler_;
+  std::unique_ptr<delegate::AwsLambdaApiProvider> provider_;
+  std::unique_ptr<delegate::LambdaTaskHandler> handler_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<engine::EmbeddedTransport> transport_;
+  engine::StepRegistry steps_;
   std::unique_ptr<engine::Engine> engine_;
   std::unique_ptr<delegate::DelegateAgent> agent_;
   std::jthread engine_thread_;
@@ -139,7 +142,7 @@ class Rig {
 };
 
 // A deployment of `functions` (each with alias "dev") of shop/orders to dev, code from `zip`.
-engine::DeployRequest DeployOf(const std::string& sandbox_url,
+engine::testing::DeployRequest DeployOf(const std::string& sandbox_url,
                                const std::vector<std::string>& functions, const std::string& zip);
 
 // A python handler zip whose code is unique for `tag`.
@@ -162,7 +165,7 @@ struct FunctionView {
   std::map<std::string, std::string> aliases;       // alias → version
   std::map<std::string, std::string> version_shas;  // version → CodeSha256
 };
-Result<FunctionView> View(delegate::lambda::LambdaApi& lambda, const std::string& function);
+Result<FunctionView> View(delegate::LambdaApi& lambda, const std::string& function);
 
 // The suite's invariants after `executions` (ids in start order, one service) deployed
 // `functions`; returns the problems found (empty when all hold):

@@ -20,8 +20,8 @@ using ::testing::HasSubstr;
 class FaultInputsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!std::filesystem::exists(delegate::lambda::fixtures::SandboxBinary())) {
-      GTEST_SKIP() << "no ferry binary at " << delegate::lambda::fixtures::SandboxBinary();
+    if (!std::filesystem::exists(test::SandboxBinary())) {
+      GTEST_SKIP() << "no ferry binary at " << test::SandboxBinary();
     }
     std::string error;
     ASSERT_TRUE(sandbox_.Start({}, dir_.Sub("sandbox.log"), &error)) << error;
@@ -32,8 +32,8 @@ class FaultInputsTest : public ::testing::Test {
     ASSERT_TRUE(opened.ok()) << opened.error().message;
   }
 
-  store::ExecutionRecord Run(const engine::DeployRequest& request) {
-    auto started = rig_.engine().StartDeploy(request);
+  store::ExecutionRecord Run(const engine::testing::DeployRequest& request) {
+    auto started = rig_.engine().Start(engine::testing::SpecOf(request));
     EXPECT_TRUE(started.ok()) << started.error().message;
     if (!started.ok()) return {};
     ids_.push_back(started->id);
@@ -83,7 +83,7 @@ TEST_F(FaultInputsTest, MissingS3ObjectRollsBackAndNamesTheKey) {
     out << ZipFor("from-s3");
   }
   ASSERT_EQ(AwsCli(sandbox_.url(), "s3 cp " + zip_path + " s3://artifacts/builds/1.zip"), 0);
-  engine::DeployRequest good = DeployOf(sandbox_.url(), {"fa", "fb"}, "");
+  engine::testing::DeployRequest good = DeployOf(sandbox_.url(), {"fa", "fb"}, "");
   for (auto& f : good.functions) {
     f.code = {};
     f.code.s3_bucket = "artifacts";
@@ -95,7 +95,7 @@ TEST_F(FaultInputsTest, MissingS3ObjectRollsBackAndNamesTheKey) {
 
   // fa gets new code (it may be published before fb fails); fb's object does not exist; fc is
   // new and must not survive the rollback.
-  engine::DeployRequest bad = DeployOf(sandbox_.url(), {"fa", "fb", "fc"}, ZipFor("v2"));
+  engine::testing::DeployRequest bad = DeployOf(sandbox_.url(), {"fa", "fb", "fc"}, ZipFor("v2"));
   bad.functions[1].code = {};
   bad.functions[1].code.s3_bucket = "artifacts";
   bad.functions[1].code.s3_key = "builds/2-never-uploaded.zip";
@@ -110,7 +110,7 @@ TEST_F(FaultInputsTest, MissingS3ObjectRollsBackAndNamesTheKey) {
 
 TEST_F(FaultInputsTest, CorruptZipRollsBack) {
   DeployGood();
-  engine::DeployRequest bad = DeployOf(sandbox_.url(), {"fa", "fb", "fc"}, ZipFor("v2"));
+  engine::testing::DeployRequest bad = DeployOf(sandbox_.url(), {"fa", "fb", "fc"}, ZipFor("v2"));
   bad.functions[1].code.zip_file = "PK\x03\x04 this is not a zip archive at all";
   bad.functions[2].code.zip_file = std::string(4096, '\xff');  // a new function, corrupt too
   auto e = Run(bad);
@@ -126,10 +126,10 @@ TEST_F(FaultInputsTest, MalformedRoleIsRefusedOrRolledBack) {
   DeployGood();
   // A role that is not an IAM role ARN, on an existing function (an UpdateFunctionConfiguration
   // after the code was updated) and on a new one (CreateFunction).
-  engine::DeployRequest bad = DeployOf(sandbox_.url(), {"fa", "fb", "fc"}, ZipFor("v2"));
+  engine::testing::DeployRequest bad = DeployOf(sandbox_.url(), {"fa", "fb", "fc"}, ZipFor("v2"));
   bad.functions[1].config.role = "arn:aws:iam::000000000000:user/not-a-role";
   bad.functions[2].config.role = "lambda-role";
-  auto started = rig_.engine().StartDeploy(bad);
+  auto started = rig_.engine().Start(engine::testing::SpecOf(bad));
   if (!started.ok()) {
     // Refused before anything changed: acceptable, if it says which role is wrong.
     std::cout << "refused at StartDeploy: " << started.error().message << "\n";

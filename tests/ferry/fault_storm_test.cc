@@ -22,8 +22,8 @@ constexpr int kRounds = 3;
 class FaultStormTest : public ::testing::Test {
  protected:
   void Start(const SandboxFlags& flags) {
-    if (!std::filesystem::exists(delegate::lambda::fixtures::SandboxBinary())) {
-      GTEST_SKIP() << "no ferry binary at " << delegate::lambda::fixtures::SandboxBinary();
+    if (!std::filesystem::exists(test::SandboxBinary())) {
+      GTEST_SKIP() << "no ferry binary at " << test::SandboxBinary();
     }
     std::string error;
     ASSERT_TRUE(sandbox_.Start(flags, dir_.Sub("sandbox.log"), &error)) << error;
@@ -46,11 +46,11 @@ class FaultStormTest : public ::testing::Test {
     int succeeded = 0;
     for (int round = 0; round < kRounds; ++round) {
       for (int lane = 0; lane < kLanes; ++lane) {
-        engine::DeployRequest r =
+        engine::testing::DeployRequest r =
             DeployOf(sandbox_.url(), LaneFunctions(lane),
                      ZipFor("lane" + std::to_string(lane) + "-round" + std::to_string(round)));
         r.service = "svc" + std::to_string(lane);
-        auto started = rig_.engine().StartDeploy(r);
+        auto started = rig_.engine().Start(engine::testing::SpecOf(r));
         ASSERT_TRUE(started.ok()) << started.error().message;
         lanes[lane].push_back(started->id);
         pending[lane] = started->id;

@@ -240,17 +240,56 @@ TEST_P(StoreContractTest, CancelStopsTheHolder) {
   EXPECT_EQ(cancelled->status, TaskStatus::kCancelled);
   EXPECT_EQ(tasks.Cancel(queued->task.id, "alice").error().code, ErrorCode::kFailedPrecondition);
 
+  EXPECT_TRUE(cancelled->ended_at.has_value()) << "nobody held it: stopped at once";
+  EXPECT_TRUE(HasStopped(*cancelled, clock_.Now()));
+
   FERRY_ASSERT_OK(tasks.Enqueue(Task("l")));
   auto claimed = tasks.ClaimNext("d", {}, seconds(30));
   FERRY_ASSERT_OK(claimed);
   ASSERT_TRUE(claimed->has_value());
-  FERRY_ASSERT_OK(tasks.Cancel((*claimed)->id, "bob"));
+  auto held = tasks.Cancel((*claimed)->id, "bob");
+  FERRY_ASSERT_OK(held);
+  EXPECT_EQ(held->status, TaskStatus::kCancelled);
+  EXPECT_FALSE(held->ended_at.has_value()) << "its delegate may still be working";
+  EXPECT_FALSE(HasStopped(*held, clock_.Now()));
   auto beat = tasks.Heartbeat(LeaseOf(**claimed), seconds(30));
   ASSERT_FALSE(beat.ok());
   EXPECT_NE(beat.error().message.find("cancelled"), std::string::npos) << beat.error().message;
+  // The holder stops and reports how far it got: kept, and the task stays cancelled.
+  auto reported = tasks.Complete(LeaseOf(**claimed),
+                                 {.succeeded = true, .result_json = R"({"done":1})"});
+  FERRY_ASSERT_OK(reported);
+  EXPECT_EQ(reported->status, TaskStatus::kCancelled);
+  EXPECT_EQ(reported->result_json, R"({"done":1})");
+  EXPECT_NE(reported->error.value_or("").find("cancelled by bob"), std::string::npos);
+  EXPECT_TRUE(HasStopped(*reported, clock_.Now()));
   EXPECT_EQ(tasks.Complete(LeaseOf(**claimed), {.succeeded = true}).error().code,
-            ErrorCode::kFailedPrecondition);
+            ErrorCode::kFailedPrecondition)
+      << "once";
   EXPECT_EQ(tasks.Cancel("missing", "bob").error().code, ErrorCode::kNotFound);
+}
+
+// A holder that never reports: its cancelled task has stopped once the lease has run out (or
+// was expired for a dead owner), and nobody can claim it again.
+TEST_P(StoreContractTest, ACancelledTaskWhoseHolderVanishedStopsWithItsLease) {
+  auto& tasks = store().tasks();
+  FERRY_ASSERT_OK(tasks.Enqueue(Task("gone")));
+  auto claimed = tasks.ClaimNext("dead-delegate", {}, seconds(30));
+  FERRY_ASSERT_OK(claimed);
+  ASSERT_TRUE(claimed->has_value());
+  auto held = tasks.Cancel((*claimed)->id, "bob");
+  FERRY_ASSERT_OK(held);
+  EXPECT_FALSE(HasStopped(*held, clock_.Now()));
+  EXPECT_TRUE(HasStopped(*held, clock_.Now() + seconds(31)));
+  auto again = tasks.ClaimNext("other", {}, seconds(30));
+  FERRY_ASSERT_OK(again);
+  EXPECT_FALSE(again->has_value());
+  auto expired = tasks.ExpireLeases("dead-");
+  FERRY_ASSERT_OK(expired);
+  EXPECT_EQ(*expired, 1);
+  auto now = tasks.Get((*claimed)->id);
+  FERRY_ASSERT_OK(now);
+  EXPECT_TRUE(HasStopped(*now, clock_.Now()));
 }
 
 TEST_P(StoreContractTest, CompletionWakesTheExecution) {

@@ -4,12 +4,12 @@
 
 #include "aws/waiter.h"
 #include "common/strings.h"
-#include "delegate/lambda/config_compare.h"
+#include "lambda/config_compare.h"
 
-namespace ferry::delegate::lambda {
+namespace ferry::delegate {
 namespace {
 
-aws::FunctionCode ToAws(const CodeSource& code) {
+aws::FunctionCode ToAws(const lambda::CodeSource& code) {
   aws::FunctionCode out;
   out.zip_file = code.zip_file;
   out.s3_bucket = code.s3_bucket;
@@ -38,12 +38,12 @@ Result<T> Recorded(Result<T> result, std::vector<std::string>* ids) {
   return result;
 }
 
-aws::VpcConfig ToAws(const VpcConfig& vpc) {
+aws::VpcConfig ToAws(const lambda::VpcConfig& vpc) {
   return aws::VpcConfig{vpc.subnet_ids, vpc.security_group_ids};
 }
 
 // Folds a $LATEST configuration returned by a call into the observed function.
-void FoldLatest(const aws::FunctionConfiguration& c, ObservedFunction& f) {
+void FoldLatest(const aws::FunctionConfiguration& c, lambda::ObservedFunction& f) {
   f.exists = true;
   f.function_name = c.function_name.empty() ? f.function_name : c.function_name;
   if (!c.function_arn.empty()) {
@@ -63,38 +63,38 @@ void FoldLatest(const aws::FunctionConfiguration& c, ObservedFunction& f) {
 
 }  // namespace
 
-FunctionConfig FromAws(const aws::FunctionConfiguration& c) {
-  FunctionConfig out;
+lambda::FunctionConfig FromAws(const aws::FunctionConfiguration& c) {
+  lambda::FunctionConfig out;
   out.package_type = c.package_type.empty() ? "Zip" : c.package_type;
   out.runtime = c.runtime;
   out.handler = c.handler;
   out.role = c.role;
   out.description = c.description;
-  out.memory_mb = c.memory_size == 0 ? kDefaultMemoryMb : c.memory_size;
-  out.timeout_seconds = c.timeout == 0 ? kDefaultTimeoutSeconds : c.timeout;
+  out.memory_mb = c.memory_size == 0 ? lambda::kDefaultMemoryMb : c.memory_size;
+  out.timeout_seconds = c.timeout == 0 ? lambda::kDefaultTimeoutSeconds : c.timeout;
   out.ephemeral_storage_mb =
-      c.ephemeral_storage_mb == 0 ? kDefaultEphemeralStorageMb : c.ephemeral_storage_mb;
+      c.ephemeral_storage_mb == 0 ? lambda::kDefaultEphemeralStorageMb : c.ephemeral_storage_mb;
   out.architectures = c.architectures;
   out.layers = c.layers;
   out.environment = c.environment;
-  out.vpc = VpcConfig{c.vpc_config.subnet_ids, c.vpc_config.security_group_ids};
+  out.vpc = lambda::VpcConfig{c.vpc_config.subnet_ids, c.vpc_config.security_group_ids};
   out.tracing_mode = c.tracing_mode;
   out.kms_key_arn = c.kms_key_arn;
   out.dead_letter_target = c.dead_letter_target_arn;
   return out;
 }
 
-AliasState FromAws(const aws::AliasConfiguration& a) {
-  return AliasState{a.name, a.function_version, a.routing, a.revision_id, a.alias_arn};
+lambda::AliasState FromAws(const aws::AliasConfiguration& a) {
+  return lambda::AliasState{a.name, a.function_version, a.routing, a.revision_id, a.alias_arn};
 }
 
 AwsLambdaApi::AwsLambdaApi(aws::LambdaClient& client, Clock& clock, WaiterOptions waiter)
     : client_(client), clock_(clock), waiter_(waiter) {}
 
-Result<ObservedFunction> AwsLambdaApi::ObserveLatest(const std::string& function_name,
+Result<lambda::ObservedFunction> AwsLambdaApi::ObserveLatest(const std::string& function_name,
                                                      std::vector<std::string>* request_ids,
                                                      std::stop_token stop) {
-  ObservedFunction f;
+  lambda::ObservedFunction f;
   f.function_name = function_name;
   auto got = Recorded(client_.GetFunction(function_name, "", stop), request_ids);
   if (!got.ok()) {
@@ -106,10 +106,10 @@ Result<ObservedFunction> AwsLambdaApi::ObserveLatest(const std::string& function
   return f;
 }
 
-Result<ObservedFunction> AwsLambdaApi::Observe(const std::string& function_name,
+Result<lambda::ObservedFunction> AwsLambdaApi::Observe(const std::string& function_name,
                                                std::vector<std::string>* request_ids,
                                                std::stop_token stop) {
-  FERRY_ASSIGN_OR_RETURN(ObservedFunction f, ObserveLatest(function_name, request_ids, stop));
+  FERRY_ASSIGN_OR_RETURN(lambda::ObservedFunction f, ObserveLatest(function_name, request_ids, stop));
   if (!f.exists) return f;
   auto versions = client_.ListAllVersions(function_name, 100'000, stop, request_ids);
   if (!versions.ok()) {
@@ -117,8 +117,8 @@ Result<ObservedFunction> AwsLambdaApi::Observe(const std::string& function_name,
     return versions.error();
   }
   for (const auto& v : *versions) {
-    if (v.version == kLatest || v.version.empty()) continue;
-    f.versions.push_back(VersionInfo{v.version, v.code_sha256, FromAws(v)});
+    if (v.version == lambda::kLatest || v.version.empty()) continue;
+    f.versions.push_back(lambda::VersionInfo{v.version, v.code_sha256, FromAws(v)});
   }
   auto aliases = client_.ListAllAliases(function_name, stop, request_ids);
   if (!aliases.ok()) {
@@ -129,11 +129,11 @@ Result<ObservedFunction> AwsLambdaApi::Observe(const std::string& function_name,
   return f;
 }
 
-Result<ObservedFunction> AwsLambdaApi::Wait(const DeployAction& action,
-                                            const ObservedFunction& current,
+Result<lambda::ObservedFunction> AwsLambdaApi::Wait(const lambda::DeployAction& action,
+                                            const lambda::ObservedFunction& current,
                                             std::vector<std::string>* request_ids,
                                             std::stop_token stop) {
-  const bool active = action.kind == DeployActionKind::kWaitUntilActive;
+  const bool active = action.kind == lambda::DeployActionKind::kWaitUntilActive;
   // The official definition (operation, acceptors) with this delegate's polling interval.
   FERRY_ASSIGN_OR_RETURN(
       aws::WaiterDefinition waiter,
@@ -155,7 +155,7 @@ Result<ObservedFunction> AwsLambdaApi::Wait(const DeployAction& action,
     return body;
   };
   auto waited = aws::RunWaiter(waiter, poll, clock_, stop);
-  ObservedFunction f = current;
+  lambda::ObservedFunction f = current;
   if (!last_body.empty()) {
     auto parsed = aws::LambdaClient::ParseGetFunction(last_body);
     if (!parsed.ok()) return parsed.error();
@@ -179,17 +179,17 @@ Result<ObservedFunction> AwsLambdaApi::Wait(const DeployAction& action,
   return error;
 }
 
-Result<ApiOutcome> AwsLambdaApi::Apply(const DeployAction& a, const ObservedFunction& current,
+Result<ApiOutcome> AwsLambdaApi::Apply(const lambda::DeployAction& a, const lambda::ObservedFunction& current,
                                        std::stop_token stop) {
   ApiOutcome out;
   out.function = current;
   std::vector<std::string>* ids = &out.request_ids;
-  ObservedFunction& f = out.function;
+  lambda::ObservedFunction& f = out.function;
   switch (a.kind) {
-    case DeployActionKind::kCreateFunction: {
+    case lambda::DeployActionKind::kCreateFunction: {
       aws::CreateFunctionRequest r;
       r.function_name = a.function_name;
-      r.package_type = Normalize(a.config).package_type;
+      r.package_type = lambda::Normalize(a.config).package_type;
       r.runtime = a.config.runtime;
       r.handler = a.config.handler;
       r.role = a.config.role;
@@ -215,12 +215,12 @@ Result<ApiOutcome> AwsLambdaApi::Apply(const DeployAction& a, const ObservedFunc
       f.aliases.clear();
       return out;
     }
-    case DeployActionKind::kWaitUntilActive:
-    case DeployActionKind::kWaitUntilUpdated: {
+    case lambda::DeployActionKind::kWaitUntilActive:
+    case lambda::DeployActionKind::kWaitUntilUpdated: {
       FERRY_ASSIGN_OR_RETURN(out.function, Wait(a, current, ids, stop));
       return out;
     }
-    case DeployActionKind::kResolveCodeSha: {
+    case lambda::DeployActionKind::kResolveCodeSha: {
       aws::UpdateFunctionCodeRequest r;
       r.function_name = a.function_name;
       r.code = ToAws(a.code);
@@ -230,7 +230,7 @@ Result<ApiOutcome> AwsLambdaApi::Apply(const DeployAction& a, const ObservedFunc
       out.resolved_code_sha256 = dry.code_sha256;
       return out;
     }
-    case DeployActionKind::kUpdateCode: {
+    case lambda::DeployActionKind::kUpdateCode: {
       aws::UpdateFunctionCodeRequest r;
       r.function_name = a.function_name;
       r.code = ToAws(a.code);
@@ -240,9 +240,9 @@ Result<ApiOutcome> AwsLambdaApi::Apply(const DeployAction& a, const ObservedFunc
       FoldLatest(updated, f);
       return out;
     }
-    case DeployActionKind::kUpdateConfiguration: {
+    case lambda::DeployActionKind::kUpdateConfiguration: {
       aws::UpdateFunctionConfigurationRequest r;
-      const FunctionConfig normalized = Normalize(a.config);
+      const lambda::FunctionConfig normalized = lambda::Normalize(a.config);
       r.function_name = a.function_name;
       r.revision_id = a.revision_id;
       for (const auto& field : a.changed_fields) {
@@ -266,27 +266,27 @@ Result<ApiOutcome> AwsLambdaApi::Apply(const DeployAction& a, const ObservedFunc
       FoldLatest(updated, f);
       return out;
     }
-    case DeployActionKind::kPublishVersion: {
+    case lambda::DeployActionKind::kPublishVersion: {
       aws::PublishVersionRequest r;
       r.function_name = a.function_name;
       r.code_sha256 = a.code_sha256;
       r.revision_id = a.revision_id;
       r.description = a.description;
       FERRY_ASSIGN_OR_RETURN(auto published, Recorded(client_.PublishVersion(r, stop), ids));
-      if (published.version.empty() || published.version == kLatest) {
+      if (published.version.empty() || published.version == lambda::kLatest) {
         return Error{ErrorCode::kUnavailable,
                      "PublishVersion for " + a.function_name + " returned no version number"};
       }
       std::erase_if(f.versions,
-                    [&](const VersionInfo& v) { return v.version == published.version; });
+                    [&](const lambda::VersionInfo& v) { return v.version == published.version; });
       f.versions.push_back(
-          VersionInfo{published.version, published.code_sha256, FromAws(published)});
+          lambda::VersionInfo{published.version, published.code_sha256, FromAws(published)});
       return out;
     }
-    case DeployActionKind::kCreateAlias:
-    case DeployActionKind::kUpdateAlias: {
+    case lambda::DeployActionKind::kCreateAlias:
+    case lambda::DeployActionKind::kUpdateAlias: {
       aws::AliasConfiguration alias;
-      if (a.kind == DeployActionKind::kCreateAlias) {
+      if (a.kind == lambda::DeployActionKind::kCreateAlias) {
         aws::CreateAliasRequest r{a.function_name, a.alias, a.version, "", a.weights};
         FERRY_ASSIGN_OR_RETURN(alias, Recorded(client_.CreateAlias(r, stop), ids));
       } else {
@@ -298,30 +298,30 @@ Result<ApiOutcome> AwsLambdaApi::Apply(const DeployAction& a, const ObservedFunc
         r.revision_id = a.revision_id;
         FERRY_ASSIGN_OR_RETURN(alias, Recorded(client_.UpdateAlias(r, stop), ids));
       }
-      std::erase_if(f.aliases, [&](const AliasState& s) { return s.name == a.alias; });
+      std::erase_if(f.aliases, [&](const lambda::AliasState& s) { return s.name == a.alias; });
       f.aliases.push_back(FromAws(alias));
       return out;
     }
-    case DeployActionKind::kUntagResource: {
+    case lambda::DeployActionKind::kUntagResource: {
       FERRY_RETURN_IF_ERROR(Recorded(client_.UntagResource(current.arn, a.tag_keys, stop), ids));
       for (const auto& key : a.tag_keys) f.tags.erase(key);
       return out;
     }
-    case DeployActionKind::kTagResource: {
+    case lambda::DeployActionKind::kTagResource: {
       FERRY_RETURN_IF_ERROR(Recorded(client_.TagResource(current.arn, a.tags, stop), ids));
       for (const auto& [key, value] : a.tags) f.tags[key] = value;
       return out;
     }
-    case DeployActionKind::kDone:
+    case lambda::DeployActionKind::kDone:
       break;
   }
   return Error{ErrorCode::kInternal, "nothing to apply for " + a.function_name};
 }
 
-Status AwsLambdaApi::ApplyRollback(const RollbackAction& a, std::vector<std::string>* request_ids,
+Status AwsLambdaApi::ApplyRollback(const lambda::RollbackAction& a, std::vector<std::string>* request_ids,
                                    std::stop_token stop) {
   switch (a.kind) {
-    case RollbackActionKind::kUpdateAlias: {
+    case lambda::RollbackActionKind::kUpdateAlias: {
       aws::UpdateAliasRequest r;
       r.function_name = a.function_name;
       r.name = a.alias;
@@ -332,18 +332,18 @@ Status AwsLambdaApi::ApplyRollback(const RollbackAction& a, std::vector<std::str
       if (!updated.ok()) return updated.error();
       return Ok();
     }
-    case RollbackActionKind::kCreateAlias: {
+    case lambda::RollbackActionKind::kCreateAlias: {
       aws::CreateAliasRequest r{a.function_name, a.alias, a.version, "", a.weights};
       auto created = Recorded(client_.CreateAlias(r, stop), request_ids);
       if (!created.ok()) return created.error();
       return Ok();
     }
-    case RollbackActionKind::kDeleteAlias: {
+    case lambda::RollbackActionKind::kDeleteAlias: {
       auto s = Recorded(client_.DeleteAlias(a.function_name, a.alias, stop), request_ids);
       if (!s.ok() && s.error().code != ErrorCode::kNotFound) return s.error();
       return Ok();
     }
-    case RollbackActionKind::kDeleteFunction: {
+    case lambda::RollbackActionKind::kDeleteFunction: {
       auto s = Recorded(client_.DeleteFunction(a.function_name, "", stop), request_ids);
       if (!s.ok() && s.error().code != ErrorCode::kNotFound) return s.error();
       return Ok();
@@ -354,7 +354,7 @@ Status AwsLambdaApi::ApplyRollback(const RollbackAction& a, std::vector<std::str
 
 Status AwsLambdaApi::DeleteVersion(const std::string& function_name, const std::string& version,
                                    std::vector<std::string>* request_ids, std::stop_token stop) {
-  if (!ParseVersionNumber(version)) {
+  if (!lambda::ParseVersionNumber(version)) {
     return Error{ErrorCode::kInvalidArgument,
                  "not a published version: " + QuoteForMessage(version)};
   }
@@ -363,4 +363,4 @@ Status AwsLambdaApi::DeleteVersion(const std::string& function_name, const std::
   return Ok();
 }
 
-}  // namespace ferry::delegate::lambda
+}  // namespace ferry::delegate

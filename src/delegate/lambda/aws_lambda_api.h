@@ -21,7 +21,7 @@
 #include "aws/lambda_client.h"
 #include "delegate/lambda/lambda_api.h"
 
-namespace ferry::delegate::lambda {
+namespace ferry::delegate {
 
 struct WaiterOptions {
   std::chrono::milliseconds delay{1000};
@@ -32,21 +32,21 @@ class AwsLambdaApi final : public LambdaApi {
  public:
   AwsLambdaApi(aws::LambdaClient& client, Clock& clock, WaiterOptions waiter = {});
 
-  Result<ObservedFunction> Observe(const std::string& function_name,
+  Result<lambda::ObservedFunction> Observe(const std::string& function_name,
                                    std::vector<std::string>* request_ids,
                                    std::stop_token stop) override;
-  Result<ObservedFunction> ObserveLatest(const std::string& function_name,
+  Result<lambda::ObservedFunction> ObserveLatest(const std::string& function_name,
                                          std::vector<std::string>* request_ids,
                                          std::stop_token stop) override;
-  Result<ApiOutcome> Apply(const DeployAction& action, const ObservedFunction& current,
+  Result<ApiOutcome> Apply(const lambda::DeployAction& action, const lambda::ObservedFunction& current,
                            std::stop_token stop) override;
-  Status ApplyRollback(const RollbackAction& action, std::vector<std::string>* request_ids,
+  Status ApplyRollback(const lambda::RollbackAction& action, std::vector<std::string>* request_ids,
                        std::stop_token stop) override;
   Status DeleteVersion(const std::string& function_name, const std::string& version,
                        std::vector<std::string>* request_ids, std::stop_token stop) override;
 
  private:
-  Result<ObservedFunction> Wait(const DeployAction& action, const ObservedFunction& current,
+  Result<lambda::ObservedFunction> Wait(const lambda::DeployAction& action, const lambda::ObservedFunction& current,
                                 std::vector<std::string>* request_ids, std::stop_token stop);
 
   aws::LambdaClient& client_;
@@ -55,7 +55,7 @@ class AwsLambdaApi final : public LambdaApi {
 };
 
 // Conversions at the edge (exposed for tests).
-FunctionConfig FromAws(const aws::FunctionConfiguration& config);
-AliasState FromAws(const aws::AliasConfiguration& alias);
+lambda::FunctionConfig FromAws(const aws::FunctionConfiguration& config);
+lambda::AliasState FromAws(const aws::AliasConfiguration& alias);
 
-}  // namespace ferry::delegate::lambda
+}  // namespace ferry::delegate

@@ -3,7 +3,7 @@
 #include "common/secret_mask.h"
 #include "common/strings.h"
 
-namespace ferry::delegate::lambda {
+namespace ferry::delegate {
 namespace {
 
 bool ValidRegion(const std::string& region) {
@@ -40,7 +40,7 @@ AwsLambdaApiProvider::AwsLambdaApiProvider(aws::HttpTransport& transport,
       retry_(retry),
       secrets_(std::move(secrets)) {}
 
-Result<LambdaApi*> AwsLambdaApiProvider::For(const LambdaTarget& target) {
+Result<LambdaApi*> AwsLambdaApiProvider::For(const lambda::LambdaTarget& target) {
   if (!ValidRegion(target.region)) {
     return Error{ErrorCode::kInvalidArgument, "invalid region " + QuoteForMessage(target.region)};
   }
@@ -52,10 +52,10 @@ Result<LambdaApi*> AwsLambdaApiProvider::For(const LambdaTarget& target) {
   std::string endpoint = target.endpoint.empty()
                              ? "https://lambda." + target.region + ".amazonaws.com"
                              : target.endpoint;
-  const TargetCredentials& spec = target.credentials;
-  const bool own = spec.mode == TargetCredentialsMode::kDelegate && !spec.assume_role;
+  const lambda::TargetCredentials& spec = target.credentials;
+  const bool own = spec.mode == lambda::TargetCredentialsMode::kDelegate && !spec.assume_role;
   std::string secret;
-  if (spec.mode == TargetCredentialsMode::kKeys) {
+  if (spec.mode == lambda::TargetCredentialsMode::kKeys) {
     if (!secrets_) {
       return Error{ErrorCode::kFailedPrecondition,
                    DescribeConnection(target) +
@@ -79,7 +79,7 @@ Result<LambdaApi*> AwsLambdaApiProvider::For(const LambdaTarget& target) {
     SecretMasker::Global().Register(secret);
   }
   Key key{target.region, endpoint, own ? "" : target.cloud_provider,
-          own ? TargetCredentials{} : spec, secret.empty() ? 0 : std::hash<std::string>{}(secret)};
+          own ? lambda::TargetCredentials{} : spec, secret.empty() ? 0 : std::hash<std::string>{}(secret)};
   {
     std::lock_guard lock(mu_);
     auto it = apis_.find(key);
@@ -105,4 +105,4 @@ Result<LambdaApi*> AwsLambdaApiProvider::For(const LambdaTarget& target) {
   return static_cast<LambdaApi*>(it->second.api.get());
 }
 
-}  // namespace ferry::delegate::lambda
+}  // namespace ferry::delegate

@@ -26,7 +26,7 @@
 #include "delegate/lambda/connection_credentials.h"
 #include "delegate/lambda/lambda_tasks.h"
 
-namespace ferry::delegate::lambda {
+namespace ferry::delegate {
 
 class AwsLambdaApiProvider final : public LambdaApiProvider {
  public:
@@ -36,12 +36,12 @@ class AwsLambdaApiProvider final : public LambdaApiProvider {
                        aws::RetryOptions retry = {}, SecretResolver secrets = {});
 
   // kInvalidArgument for a malformed region or endpoint; the connection's errors (see above).
-  Result<LambdaApi*> For(const LambdaTarget& target) override;
+  Result<LambdaApi*> For(const lambda::LambdaTarget& target) override;
 
  private:
   struct Key {
     std::string region, endpoint, connection;
-    TargetCredentials credentials;
+    lambda::TargetCredentials credentials;
     size_t secret_fingerprint = 0;
     auto operator<=>(const Key&) const = default;
   };
@@ -64,4 +64,4 @@ class AwsLambdaApiProvider final : public LambdaApiProvider {
   std::map<Key, Entry> apis_;  // Guarded by mu_; entries are never removed (pointers handed out).
 };
 
-}  // namespace ferry::delegate::lambda
+}  // namespace ferry::delegate

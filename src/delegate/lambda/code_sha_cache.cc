@@ -1,10 +1,10 @@
 #include "delegate/lambda/code_sha_cache.h"
 
-namespace ferry::delegate::lambda {
+namespace ferry::delegate {
 namespace {
 
 // "" for packages that are not shared (inline zips, nothing at all).
-std::string PackageKey(const CodeSource& code) {
+std::string PackageKey(const lambda::CodeSource& code) {
   if (!code.image_uri.empty()) return "image\n" + code.image_uri;
   if (!code.s3_bucket.empty() && !code.s3_key.empty()) {
     return "s3\n" + code.s3_bucket + "\n" + code.s3_key + "\n" + code.s3_object_version;
@@ -32,7 +32,7 @@ void CodeShaCache::Claim::Resolve(const std::string& code_sha256) {
   cache_ = nullptr;
 }
 
-CodeShaCache::Claim CodeShaCache::Acquire(const CodeSource& code, std::stop_token stop) {
+CodeShaCache::Claim CodeShaCache::Acquire(const lambda::CodeSource& code, std::stop_token stop) {
   std::string key = PackageKey(code);
   if (key.empty()) return Claim(nullptr, "", std::nullopt);
   std::unique_lock lock(mu_);
@@ -52,4 +52,4 @@ void CodeShaCache::Release(const std::string& key, const std::optional<std::stri
   changed_.notify_all();
 }
 
-}  // namespace ferry::delegate::lambda
+}  // namespace ferry::delegate

@@ -20,9 +20,9 @@
 #include <stop_token>
 #include <string>
 
-#include "delegate/lambda/function_state.h"
+#include "lambda/function_state.h"
 
-namespace ferry::delegate::lambda {
+namespace ferry::delegate {
 
 class CodeShaCache {
  public:
@@ -46,7 +46,7 @@ class CodeShaCache {
 
   // The package's known sha, or the duty to resolve it; waits while another function is resolving
   // the same package (returns a duty when `stop` is requested meanwhile).
-  Claim Acquire(const CodeSource& code, std::stop_token stop);
+  Claim Acquire(const lambda::CodeSource& code, std::stop_token stop);
 
  private:
   void Release(const std::string& key, const std::optional<std::string>& code_sha256);
@@ -57,4 +57,4 @@ class CodeShaCache {
   std::set<std::string> resolving_;           // packages with a DryRun in flight; mu_
 };
 
-}  // namespace ferry::delegate::lambda
+}  // namespace ferry::delegate

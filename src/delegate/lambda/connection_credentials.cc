@@ -5,7 +5,7 @@
 #include "common/secret_mask.h"
 #include "common/strings.h"
 
-namespace ferry::delegate::lambda {
+namespace ferry::delegate {
 namespace {
 
 constexpr char kDefaultSessionName[] = "ferry-delegate";
@@ -20,7 +20,7 @@ class BorrowedProvider final : public aws::CredentialsProvider {
   aws::CredentialsProvider& inner_;
 };
 
-Error Wrap(const LambdaTarget& target, const Error& e, std::string_view hint) {
+Error Wrap(const lambda::LambdaTarget& target, const Error& e, std::string_view hint) {
   std::string message = DescribeConnection(target) + ": " + e.message;
   if (!hint.empty()) message += " (" + std::string(hint) + ")";
   return Error{e.code, SecretMasker::Global().Mask(message)};
@@ -29,7 +29,7 @@ Error Wrap(const LambdaTarget& target, const Error& e, std::string_view hint) {
 // Prefixes a refresh failure (expired role, revoked key) with the connection it belongs to.
 class LabelledProvider final : public aws::CredentialsProvider {
  public:
-  LabelledProvider(std::unique_ptr<aws::CredentialsProvider> inner, LambdaTarget target)
+  LabelledProvider(std::unique_ptr<aws::CredentialsProvider> inner, lambda::LambdaTarget target)
       : inner_(std::move(inner)), target_(std::move(target)) {}
   Result<aws::Credentials> Resolve() override {
     auto creds = inner_->Resolve();
@@ -39,12 +39,12 @@ class LabelledProvider final : public aws::CredentialsProvider {
 
  private:
   std::unique_ptr<aws::CredentialsProvider> inner_;
-  const LambdaTarget target_;
+  const lambda::LambdaTarget target_;
 };
 
-std::string AssumeRoleHint(const LambdaTarget& target) {
+std::string AssumeRoleHint(const lambda::LambdaTarget& target) {
   return "check that the role's trust policy lets the " +
-         std::string(target.credentials.mode == TargetCredentialsMode::kKeys
+         std::string(target.credentials.mode == lambda::TargetCredentialsMode::kKeys
                          ? "connection's access key"
                          : "delegate's identity") +
          " call sts:AssumeRole" +
@@ -55,7 +55,7 @@ std::string AssumeRoleHint(const LambdaTarget& target) {
 
 }  // namespace
 
-std::string DescribeConnection(const LambdaTarget& target) {
+std::string DescribeConnection(const lambda::LambdaTarget& target) {
   std::string text = "cloud provider " + QuoteForMessage(target.cloud_provider);
   if (target.credentials.assume_role) {
     text += " (role " + QuoteForMessage(target.credentials.assume_role->role_arn, 2048) + ")";
@@ -63,12 +63,12 @@ std::string DescribeConnection(const LambdaTarget& target) {
   return text;
 }
 
-Result<ConnectionCredentials> OpenConnectionCredentials(const LambdaTarget& target,
+Result<ConnectionCredentials> OpenConnectionCredentials(const lambda::LambdaTarget& target,
                                                         const std::string& secret_value,
                                                         aws::CredentialsProvider& own,
                                                         aws::HttpTransport& transport,
                                                         Clock& clock) {
-  const TargetCredentials& spec = target.credentials;
+  const lambda::TargetCredentials& spec = target.credentials;
   aws::CredentialsContext ctx;
   ctx.transport = &transport;
   ctx.clock = &clock;
@@ -94,7 +94,7 @@ Result<ConnectionCredentials> OpenConnectionCredentials(const LambdaTarget& targ
   }
 
   std::unique_ptr<aws::CredentialsProvider> provider;
-  if (spec.mode == TargetCredentialsMode::kKeys) {
+  if (spec.mode == lambda::TargetCredentialsMode::kKeys) {
     SecretMasker::Global().Register(secret_value);
     aws::ConnectionCredentialsConfig config;
     config.explicit_keys = aws::Credentials{spec.access_key_id, secret_value, "", std::nullopt,
@@ -126,7 +126,7 @@ Result<ConnectionCredentials> OpenConnectionCredentials(const LambdaTarget& targ
   if (!identity.ok()) {
     std::string hint;
     if (identity.error().code == ErrorCode::kUnauthenticated) {
-      hint = spec.mode == TargetCredentialsMode::kKeys && !assume
+      hint = spec.mode == lambda::TargetCredentialsMode::kKeys && !assume
                  ? "check that secret " + QuoteForMessage(spec.secret_name) +
                        " holds the secret access key of access key id " +
                        QuoteForMessage(spec.access_key_id)
@@ -140,4 +140,4 @@ Result<ConnectionCredentials> OpenConnectionCredentials(const LambdaTarget& targ
   return out;
 }
 
-}  // namespace ferry::delegate::lambda
+}  // namespace ferry::delegate

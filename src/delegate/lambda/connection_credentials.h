@@ -22,9 +22,10 @@
 #include "aws/credentials.h"
 #include "aws/http.h"
 #include "common/clock.h"
-#include "delegate/lambda/lambda_tasks.h"
+#include "common/secret_text.h"
+#include "lambda/target.h"
 
-namespace ferry::delegate::lambda {
+namespace ferry::delegate {
 
 struct ConnectionCredentials {
   std::unique_ptr<aws::CredentialsProvider> provider;
@@ -33,13 +34,13 @@ struct ConnectionCredentials {
 
 // `secret_value` is the resolved secret access key (mode keys; ignored otherwise). Errors keep
 // the underlying code (kPermissionDenied for AccessDenied, kUnauthenticated for a wrong key).
-Result<ConnectionCredentials> OpenConnectionCredentials(const LambdaTarget& target,
+Result<ConnectionCredentials> OpenConnectionCredentials(const lambda::LambdaTarget& target,
                                                         const std::string& secret_value,
                                                         aws::CredentialsProvider& own,
                                                         aws::HttpTransport& transport,
                                                         Clock& clock);
 
 // "cloud provider 'prod' (role arn:aws:iam::…:role/x)": how messages name a target's connection.
-std::string DescribeConnection(const LambdaTarget& target);
+std::string DescribeConnection(const lambda::LambdaTarget& target);
 
-}  // namespace ferry::delegate::lambda
+}  // namespace ferry::delegate

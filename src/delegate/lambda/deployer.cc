@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <atomic>
+#include <map>
 #include <thread>
 
-#include "delegate/lambda/config_compare.h"
+#include "lambda/config_compare.h"
+#include "lambda/rollback_plan.h"
 
-namespace ferry::delegate::lambda {
+namespace ferry::delegate {
 namespace {
 
 constexpr char kObserveOperation[] = "GetFunction+ListVersionsByFunction+ListAliases";
@@ -33,12 +35,66 @@ std::set<std::string> Keys(const std::map<std::string, std::string>& map) {
   return keys;
 }
 
-}  // namespace
-
-int FunctionDeployment::MutatingCalls() const {
-  return static_cast<int>(
-      std::count_if(calls.begin(), calls.end(), [](const CallRecord& c) { return c.mutating; }));
+// True when `read` shows the function, or one of the deployment's `aliases` that it has not
+// `moved`, elsewhere than the recorded snapshot says; `what` says how, for the log.
+bool SnapshotDrifted(const lambda::ObservedFunction& recorded, const lambda::ObservedFunction& read,
+                     const std::vector<std::string>& aliases, const std::set<std::string>& moved,
+                     std::string* what) {
+  if (!read.exists) {
+    *what = "the function was deleted outside Ferry since Ferry last deployed it";
+    return true;
+  }
+  if (read.arn != recorded.arn) {
+    *what = "the function was replaced outside Ferry since Ferry last deployed it";
+    return true;
+  }
+  for (const auto& name : aliases) {
+    if (moved.count(name)) continue;
+    const lambda::AliasState* was = recorded.FindAlias(name);
+    const lambda::AliasState* now = read.FindAlias(name);
+    if (was == nullptr && now == nullptr) continue;
+    if (was == nullptr) {
+      *what = "alias " + name + " was created outside Ferry (version " + now->version + ")";
+      return true;
+    }
+    if (now == nullptr) {
+      *what = "alias " + name + " was deleted outside Ferry (it was at version " + was->version +
+              ")";
+      return true;
+    }
+    if (was->version != now->version || !lambda::SameWeights(was->weights, now->weights)) {
+      *what = "alias " + name + " was moved outside Ferry (version " + was->version + " → " +
+              now->version + (now->weights.empty() ? "" : " with additional weights") + ")";
+      return true;
+    }
+  }
+  return false;
 }
+
+// The rollback target once a recorded snapshot turned out stale: the function as read, with the
+// aliases this deployment moved as recorded (their guards held, so that was their state).
+lambda::ObservedFunction CorrectedSnapshot(const lambda::ObservedFunction& recorded,
+                                           const lambda::ObservedFunction& read,
+                                           const std::set<std::string>& moved) {
+  lambda::ObservedFunction out = read;
+  if (!out.exists) return out;
+  for (const auto& name : moved) {
+    std::erase_if(out.aliases, [&](const lambda::AliasState& a) { return a.name == name; });
+    if (const lambda::AliasState* was = recorded.FindAlias(name)) out.aliases.push_back(*was);
+  }
+  return out;
+}
+
+// What Ferry records as the state a deployment left: identity, versions (number and code) and
+// aliases; no configuration (it is read afresh by every deployment).
+lambda::ObservedFunction AfterState(const lambda::ObservedFunction& current) {
+  lambda::ObservedFunction after = current;
+  after.config = {};
+  for (auto& v : after.versions) v.config = {};
+  return after;
+}
+
+}  // namespace
 
 LambdaDeployer::LambdaDeployer(LambdaApi& api, DeployerOptions options)
     : api_(api), options_(std::move(options)) {}
@@ -55,7 +111,7 @@ bool LambdaDeployer::Backoff(int retry, std::stop_token stop) const {
   return clock.SleepFor(delay, stop);
 }
 
-Result<ObservedFunction> LambdaDeployer::Read(const std::string& function_name,
+Result<lambda::ObservedFunction> LambdaDeployer::Read(const std::string& function_name,
                                               std::vector<std::string>* request_ids,
                                               std::stop_token stop) {
   for (int retry = 0;; ++retry) {
@@ -69,31 +125,38 @@ Result<ObservedFunction> LambdaDeployer::Read(const std::string& function_name,
   }
 }
 
-FunctionDeployment LambdaDeployer::Deploy(const DesiredFunction& desired_in,
-                                          const ObservedFunction* recorded_snapshot,
-                                          std::stop_token stop) {
-  FunctionDeployment out;
+lambda::FunctionDeployment LambdaDeployer::Deploy(const lambda::DesiredFunction& desired_in,
+                                                  const lambda::Snapshot* snapshot,
+                                                  std::stop_token stop) {
+  lambda::FunctionDeployment out;
   out.function_name = desired_in.function_name;
   out.started = true;
   out.managed_tags = Keys(desired_in.tags);
   out.managed_environment = Keys(desired_in.config.environment);
   out.deployed_aliases.insert(desired_in.aliases.begin(), desired_in.aliases.end());
-  DesiredFunction desired = desired_in;
+  lambda::DesiredFunction desired = desired_in;
+  const lambda::ObservedFunction* recorded = snapshot != nullptr ? &snapshot->function : nullptr;
 
   int transient = 0;  // transient retries so far (DeployerOptions::max_transient_retries)
-  // With a recorded snapshot, versions and aliases come from it until the first full read (see
+  // With a snapshot, versions and aliases come from it until the first full read (see
   // deployer.h); versions known only from it have their environment values redacted, so no
   // decision may match one of them.
   bool lists_recorded = false;
   std::set<std::string> recorded_versions;
+  // A recorded snapshot holds until a full read confirms it (or shows it stale: drift).
+  bool confirmed = snapshot == nullptr || snapshot->source == lambda::SnapshotSource::kRead;
+  std::set<std::string> moved;  // aliases this run moved with a guarded call: recorded state held
+  // Alias moves that failed transiently: they may have taken effect (alias → where it went).
+  std::map<std::string, lambda::AliasState> uncertain;
+  bool drift = false;  // a full read showed the recorded snapshot stale: stop
   // A read (everything, or with `latest_only` GetFunction alone), retried while transient.
-  auto read = [&](bool latest_only) -> Result<ObservedFunction> {
+  auto read = [&](bool latest_only) -> Result<lambda::ObservedFunction> {
     for (;;) {
-      CallRecord call{latest_only ? "GetFunction" : kObserveOperation,
-                      "read " + desired.function_name,
-                      false,
-                      {},
-                      ""};
+      lambda::CallRecord call{latest_only ? "GetFunction" : kObserveOperation,
+                              "read " + desired.function_name,
+                              false,
+                              {},
+                              ""};
       auto observed = latest_only
                           ? api_.ObserveLatest(desired.function_name, &call.request_ids, stop)
                           : api_.Observe(desired.function_name, &call.request_ids, stop);
@@ -102,6 +165,33 @@ FunctionDeployment LambdaDeployer::Deploy(const DesiredFunction& desired_in,
       if (observed.ok() && !latest_only) {
         lists_recorded = false;
         recorded_versions.clear();
+        if (!confirmed) {
+          if (options_.earlier_attempts) {
+            for (const auto& name : desired.aliases) {
+              if (lambda::CarriesNewerVersion(*recorded, *observed, name)) moved.insert(name);
+            }
+          }
+          for (const auto& [name, target] : uncertain) {
+            const lambda::AliasState* now = observed->FindAlias(name);
+            if (now != nullptr && now->version == target.version &&
+                lambda::SameWeights(now->weights, target.weights)) {
+              moved.insert(name);
+            }
+          }
+          std::string what;
+          if (SnapshotDrifted(*recorded, *observed, desired.aliases, moved, &what)) {
+            drift = true;
+            out.drifted = true;
+            out.drift = what;
+            out.snapshot = CorrectedSnapshot(*recorded, *observed, moved);
+            out.snapshot_confirmed = true;
+            out.moved_aliases = moved;
+            Log(desired.function_name + ": " + what +
+                "; the rollback target is corrected before any such alias moves");
+          } else {
+            confirmed = true;
+          }
+        }
       }
       if (observed.ok() || !IsTransient(observed.error()) ||
           transient >= options_.max_transient_retries) {
@@ -116,18 +206,20 @@ FunctionDeployment LambdaDeployer::Deploy(const DesiredFunction& desired_in,
   auto fail = [&](Error error) {
     Log(desired.function_name + ": failed: " + error.message);
     out.error = std::move(error);
+    out.snapshot_confirmed = confirmed;
+    out.moved_aliases = moved;
     return std::move(out);
   };
 
-  if (auto status = ValidateDesired(desired); !status.ok()) return fail(status.error());
-  Result<ObservedFunction> first = Error{ErrorCode::kInternal, "not read"};
-  if (recorded_snapshot != nullptr && recorded_snapshot->exists && options_.reuse_recorded_lists) {
+  if (auto status = lambda::ValidateDesired(desired); !status.ok()) return fail(status.error());
+  Result<lambda::ObservedFunction> first = Error{ErrorCode::kInternal, "not read"};
+  if (recorded != nullptr && recorded->exists && options_.reuse_recorded_lists) {
     first = observe_latest();
-    if (first.ok() && first->exists && first->arn == recorded_snapshot->arn) {
-      first->versions = recorded_snapshot->versions;
-      first->aliases = recorded_snapshot->aliases;
+    if (first.ok() && first->exists && first->arn == recorded->arn) {
+      first->versions = recorded->versions;
+      first->aliases = recorded->aliases;
       lists_recorded = true;
-      for (const VersionInfo& v : first->versions) recorded_versions.insert(v.version);
+      for (const lambda::VersionInfo& v : first->versions) recorded_versions.insert(v.version);
     } else if (first.ok()) {
       first = observe();  // not the function the snapshot saw: read it all
     }
@@ -135,16 +227,18 @@ FunctionDeployment LambdaDeployer::Deploy(const DesiredFunction& desired_in,
     first = observe();
   }
   if (!first.ok()) return fail(first.error());
-  ObservedFunction current = std::move(first).value();
-  out.snapshot = recorded_snapshot != nullptr ? *recorded_snapshot : current;
   out.snapshot_taken = true;
+  if (drift) return out;
+  lambda::ObservedFunction current = std::move(first).value();
+  out.snapshot = recorded != nullptr ? *recorded : current;
   // The planner compares versions only with the code being deployed (MatchingVersion).
   auto could_match_recorded = [&] {
     const std::string& sha = desired.code.code_sha256;
-    return !sha.empty() &&
-           std::any_of(current.versions.begin(), current.versions.end(), [&](const VersionInfo& v) {
-             return recorded_versions.count(v.version) > 0 && v.code_sha256 == sha;
-           });
+    return !sha.empty() && std::any_of(current.versions.begin(), current.versions.end(),
+                                       [&](const lambda::VersionInfo& v) {
+                                         return recorded_versions.count(v.version) > 0 &&
+                                                v.code_sha256 == sha;
+                                       });
   };
 
   int rereads = 0;
@@ -155,6 +249,7 @@ FunctionDeployment LambdaDeployer::Deploy(const DesiredFunction& desired_in,
           ": a version recorded in the snapshot has this code; reading the versions");
       auto full = observe();
       if (!full.ok()) return fail(full.error());
+      if (drift) return out;
       current = std::move(full).value();
     }
     if (step >= options_.max_actions) {
@@ -162,31 +257,33 @@ FunctionDeployment LambdaDeployer::Deploy(const DesiredFunction& desired_in,
                                                   " did not converge after " +
                                                   std::to_string(options_.max_actions) + " calls"});
     }
-    auto next = NextDeployAction(desired, current);
+    auto next = lambda::NextDeployAction(desired, current);
     if (!next.ok()) return fail(next.error());
-    const DeployAction& action = *next;
-    if (action.kind == DeployActionKind::kDone) {
+    const lambda::DeployAction& action = *next;
+    if (action.kind == lambda::DeployActionKind::kDone) {
       out.function_arn = current.arn;
       out.version = action.version;
       out.code_sha256 = current.code_sha256;
       out.version_count = static_cast<int>(
           std::count_if(current.versions.begin(), current.versions.end(),
-                        [](const VersionInfo& v) { return ParseVersionNumber(v.version); }));
+                        [](const lambda::VersionInfo& v) { return lambda::ParseVersionNumber(v.version); }));
       for (const auto& name : desired.aliases) {
-        if (const AliasState* alias = current.FindAlias(name)) {
+        if (const lambda::AliasState* alias = current.FindAlias(name)) {
           if (std::none_of(out.aliases.begin(), out.aliases.end(),
-                           [&](const AliasState& a) { return a.name == name; })) {
+                           [&](const lambda::AliasState& a) { return a.name == name; })) {
             out.aliases.push_back(*alias);
           }
         }
       }
+      out.after = AfterState(current);
+      out.snapshot_confirmed = confirmed;
+      out.moved_aliases = moved;
       Log(desired.function_name + ": deployed version " + action.version);
       return out;
     }
-
     // A package another function of this deployment resolved needs no DryRun of its own.
     std::optional<CodeShaCache::Claim> sha_claim;
-    if (action.kind == DeployActionKind::kResolveCodeSha) {
+    if (action.kind == lambda::DeployActionKind::kResolveCodeSha) {
       sha_claim.emplace(shas_.Acquire(desired.code, stop));
       if (sha_claim->known()) {
         desired.code.code_sha256 = *sha_claim->known();
@@ -194,18 +291,24 @@ FunctionDeployment LambdaDeployer::Deploy(const DesiredFunction& desired_in,
       }
     }
 
-    CallRecord call{std::string(DeployActionName(action.kind)),
-                    DescribeDeployAction(action),
-                    IsMutating(action.kind),
+    lambda::CallRecord call{std::string(lambda::DeployActionName(action.kind)),
+                    lambda::DescribeDeployAction(action),
+                    lambda::IsMutating(action.kind),
                     {},
                     ""};
     Log(desired.function_name + ": " + call.description + " — " + action.reason);
+    const bool alias_move = action.kind == lambda::DeployActionKind::kUpdateAlias ||
+                            action.kind == lambda::DeployActionKind::kCreateAlias;
     auto applied = api_.Apply(action, current, stop);
     if (applied.ok()) {
       call.request_ids = applied->request_ids;
       out.calls.push_back(std::move(call));
       current = std::move(applied->function);
-      if (action.kind == DeployActionKind::kResolveCodeSha) {
+      if (alias_move) {
+        moved.insert(action.alias);
+        uncertain.erase(action.alias);
+      }
+      if (action.kind == lambda::DeployActionKind::kResolveCodeSha) {
         if (applied->resolved_code_sha256.empty()) {
           return fail(Error{ErrorCode::kUnavailable, "UpdateFunctionCode DryRun for " +
                                                          desired.function_name +
@@ -214,7 +317,7 @@ FunctionDeployment LambdaDeployer::Deploy(const DesiredFunction& desired_in,
         desired.code.code_sha256 = applied->resolved_code_sha256;
         sha_claim->Resolve(desired.code.code_sha256);
       }
-      if (action.kind == DeployActionKind::kCreateFunction && desired.code.code_sha256.empty()) {
+      if (action.kind == lambda::DeployActionKind::kCreateFunction && desired.code.code_sha256.empty()) {
         desired.code.code_sha256 = current.code_sha256;
       }
       continue;
@@ -225,25 +328,31 @@ FunctionDeployment LambdaDeployer::Deploy(const DesiredFunction& desired_in,
       call.request_ids.push_back(it->second);
     }
     out.calls.push_back(std::move(call));
-    const bool wait = action.kind == DeployActionKind::kWaitUntilActive ||
-                      action.kind == DeployActionKind::kWaitUntilUpdated;
-    // An alias the recorded snapshot showed may have been deleted since: read and decide again.
-    const bool stale = lists_recorded && error.code == ErrorCode::kNotFound &&
-                       action.kind == DeployActionKind::kUpdateAlias;
+    const bool wait = action.kind == lambda::DeployActionKind::kWaitUntilActive ||
+                      action.kind == lambda::DeployActionKind::kWaitUntilUpdated;
+    // An alias the snapshot showed may have been deleted since: read and decide again.
+    const bool stale = (lists_recorded || !confirmed) && error.code == ErrorCode::kNotFound &&
+                       action.kind == lambda::DeployActionKind::kUpdateAlias;
     if (!wait && (IsReread(error) || stale) && rereads < options_.max_rereads) {
       ++rereads;
       Log(desired.function_name + ": " + error.message + "; reading the function again");
       auto reread = observe();
       if (!reread.ok()) return fail(reread.error());
+      if (drift) return out;
       current = std::move(reread).value();
       continue;
     }
     if (IsTransient(error) && transient < options_.max_transient_retries) {
-      // The call may or may not have taken effect: read, then decide again.
+      // The call may or may not have taken effect: read, then decide again. An alias found
+      // where this move put it was moved by it (its guard held).
+      if (alias_move) {
+        uncertain[action.alias] = lambda::AliasState{action.alias, action.version, action.weights, "", ""};
+      }
       Log(desired.function_name + ": " + error.message + "; reading the function again");
       if (!Backoff(transient++, stop)) return fail(Cancelled("deploying " + desired.function_name));
       auto reread = observe();
       if (!reread.ok()) return fail(reread.error());
+      if (drift) return out;
       current = std::move(reread).value();
       continue;
     }
@@ -271,24 +380,24 @@ void LambdaDeployer::ForEachConcurrently(size_t n, const std::function<bool(size
   worker();
 }
 
-std::vector<FunctionDeployment> LambdaDeployer::DeployAll(
-    const std::vector<DesiredFunction>& functions,
-    const std::vector<const ObservedFunction*>& recorded, std::stop_token stop) {
-  std::vector<FunctionDeployment> results(functions.size());
+std::vector<lambda::FunctionDeployment> LambdaDeployer::DeployAll(
+    const std::vector<lambda::DesiredFunction>& functions,
+    const std::vector<const lambda::Snapshot*>& snapshots, std::stop_token stop) {
+  std::vector<lambda::FunctionDeployment> results(functions.size());
   for (size_t i = 0; i < functions.size(); ++i) {
     results[i].function_name = functions[i].function_name;
   }
   ForEachConcurrently(functions.size(), [&](size_t i) {
-    const ObservedFunction* snapshot = i < recorded.size() ? recorded[i] : nullptr;
+    const lambda::Snapshot* snapshot = i < snapshots.size() ? snapshots[i] : nullptr;
     results[i] = Deploy(functions[i], snapshot, stop);
-    return results[i].ok();
+    return results[i].ok() || results[i].drifted;
   });
   return results;
 }
 
-RollbackReport LambdaDeployer::Rollback(const ObservedFunction& target,
-                                        const RollbackOptions& options, std::stop_token stop) {
-  RollbackReport report;
+lambda::RollbackReport LambdaDeployer::Rollback(const lambda::ObservedFunction& target,
+                                        const lambda::RollbackOptions& options, std::stop_token stop) {
+  lambda::RollbackReport report;
   report.function_name = target.function_name;
   int transient = 0;
   // A throttled or unavailable call: wait, then read and re-plan. False when out of retries.
@@ -299,7 +408,7 @@ RollbackReport LambdaDeployer::Rollback(const ObservedFunction& target,
   };
   int rereads = 0;
   for (;;) {
-    CallRecord read{kObserveOperation, "read " + target.function_name, false, {}, ""};
+    lambda::CallRecord read{kObserveOperation, "read " + target.function_name, false, {}, ""};
     auto current = api_.Observe(target.function_name, &read.request_ids, stop);
     if (!current.ok()) read.error = ErrorText(current.error());
     report.calls.push_back(std::move(read));
@@ -308,7 +417,7 @@ RollbackReport LambdaDeployer::Rollback(const ObservedFunction& target,
       report.error = current.error();
       return report;
     }
-    auto plan = PlanRollback(target, *current, options);
+    auto plan = lambda::PlanRollback(target, *current, options);
     if (!plan.ok()) {
       report.error = plan.error();
       Log(target.function_name + ": rollback impossible: " + plan.error().message);
@@ -316,8 +425,8 @@ RollbackReport LambdaDeployer::Rollback(const ObservedFunction& target,
     }
     bool reread = false;
     for (const auto& action : *plan) {
-      CallRecord call{std::string(RollbackActionName(action.kind)),
-                      DescribeRollbackAction(action),
+      lambda::CallRecord call{std::string(lambda::RollbackActionName(action.kind)),
+                      lambda::DescribeRollbackAction(action),
                       true,
                       {},
                       ""};
@@ -345,32 +454,52 @@ RollbackReport LambdaDeployer::Rollback(const ObservedFunction& target,
   }
 }
 
-std::vector<RollbackReport> LambdaDeployer::RollbackAll(
-    const std::vector<FunctionDeployment>& deployments, bool keep_created_functions,
+std::vector<lambda::RollbackReport> LambdaDeployer::RollbackAll(
+    const std::vector<lambda::RollbackTarget>& functions, bool keep_created_functions,
     std::stop_token stop) {
-  std::vector<const FunctionDeployment*> started;
-  for (const auto& d : deployments) {
-    if (d.started && d.snapshot_taken) started.push_back(&d);
-  }
-  std::vector<RollbackReport> reports(started.size());
-  ForEachConcurrently(started.size(), [&](size_t i) {
-    const FunctionDeployment& d = *started[i];
-    RollbackOptions options;
+  std::vector<lambda::RollbackReport> reports(functions.size());
+  ForEachConcurrently(functions.size(), [&](size_t i) {
+    lambda::RollbackOptions options;
     options.keep_created_function = keep_created_functions;
-    options.deployed_aliases = d.deployed_aliases;
-    ObservedFunction target = d.snapshot;
-    if (target.function_name.empty()) target.function_name = d.function_name;
-    reports[i] = Rollback(target, options, stop);
+    options.deployed_aliases = functions[i].aliases;
+    options.only_newer_versions = functions[i].unconfirmed;
+    reports[i] = Rollback(functions[i].snapshot, options, stop);
     return true;  // roll back every function even when one fails
   });
   return reports;
 }
 
-PruneReport LambdaDeployer::Prune(const std::string& function_name, const PruneOptions& options,
+Result<std::string> LambdaDeployer::ResolveCodeSha(const lambda::DesiredFunction& desired,
+                                                   const lambda::ObservedFunction& current,
+                                                   std::vector<std::string>* request_ids,
+                                                   std::stop_token stop) {
+  if (!desired.code.code_sha256.empty()) return desired.code.code_sha256;
+  CodeShaCache::Claim claim = shas_.Acquire(desired.code, stop);
+  if (claim.known()) return *claim.known();
+  lambda::DeployAction dry;
+  dry.kind = lambda::DeployActionKind::kResolveCodeSha;
+  dry.function_name = desired.function_name;
+  dry.code = desired.code;
+  dry.config = desired.config;
+  auto applied = api_.Apply(dry, current, stop);
+  if (!applied.ok()) return applied.error();
+  if (request_ids != nullptr) {
+    request_ids->insert(request_ids->end(), applied->request_ids.begin(),
+                        applied->request_ids.end());
+  }
+  if (applied->resolved_code_sha256.empty()) {
+    return Error{ErrorCode::kUnavailable,
+                 "UpdateFunctionCode DryRun for " + desired.function_name + " returned no CodeSha256"};
+  }
+  claim.Resolve(applied->resolved_code_sha256);
+  return applied->resolved_code_sha256;
+}
+
+lambda::PruneReport LambdaDeployer::Prune(const std::string& function_name, const lambda::PruneOptions& options,
                                   std::stop_token stop) {
-  PruneReport report;
+  lambda::PruneReport report;
   report.function_name = function_name;
-  CallRecord read{kObserveOperation, "read " + function_name, false, {}, ""};
+  lambda::CallRecord read{kObserveOperation, "read " + function_name, false, {}, ""};
   auto current = Read(function_name, &read.request_ids, stop);
   if (!current.ok()) read.error = ErrorText(current.error());
   report.calls.push_back(std::move(read));
@@ -378,8 +507,8 @@ PruneReport LambdaDeployer::Prune(const std::string& function_name, const PruneO
     report.error = current.error();
     return report;
   }
-  for (const auto& version : PlanPrune(*current, options)) {
-    CallRecord call{
+  for (const auto& version : lambda::PlanPrune(*current, options)) {
+    lambda::CallRecord call{
         "DeleteFunction", "DeleteFunction " + function_name + ":" + version, true, {}, ""};
     Status status = api_.DeleteVersion(function_name, version, &call.request_ids, stop);
     if (!status.ok()) call.error = ErrorText(status.error());
@@ -396,4 +525,4 @@ PruneReport LambdaDeployer::Prune(const std::string& function_name, const PruneO
   return report;
 }
 
-}  // namespace ferry::delegate::lambda
+}  // namespace ferry::delegate

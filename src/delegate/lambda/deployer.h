@@ -31,54 +31,10 @@
 #include "common/result.h"
 #include "delegate/lambda/code_sha_cache.h"
 #include "delegate/lambda/lambda_api.h"
+#include "lambda/deployment.h"
+#include "lambda/tasks.h"
 
-namespace ferry::delegate::lambda {
-
-struct CallRecord {
-  std::string operation;    // "GetFunction+ListVersions+ListAliases", "UpdateAlias", ...
-  std::string description;  // DescribeDeployAction / DescribeRollbackAction
-  bool mutating = false;
-  std::vector<std::string> request_ids;
-  std::string error;  // "" on success, else "<code>: <message>"
-};
-
-// What one function's deployment did (F-DEPLOY 6) and what rollback needs.
-struct FunctionDeployment {
-  std::string function_name;
-  bool started = false;  // false: skipped because another function failed first
-  std::optional<Error> error;
-  // The function before any change (valid when snapshot_taken); exists == false when this
-  // deployment created it.
-  bool snapshot_taken = false;
-  ObservedFunction snapshot;
-  std::string function_arn;
-  std::string version;  // the version the aliases now point at
-  std::string code_sha256;
-  // How many numbered versions the function has after the deployment (-1: not deployed). The
-  // engine leaves a function out of pruning when this is within the number to keep.
-  int version_count = -1;
-  std::vector<AliasState> aliases;            // the deployment's aliases after it (with their ARNs)
-  std::set<std::string> deployed_aliases;     // the alias names the deployment manages
-  std::set<std::string> managed_tags;         // declared tag keys: the next deployment's
-  std::set<std::string> managed_environment;  // previously_managed_* inputs
-  std::vector<CallRecord> calls;
-
-  bool ok() const { return started && !error.has_value(); }
-  int MutatingCalls() const;
-};
-
-struct RollbackReport {
-  std::string function_name;
-  std::optional<Error> error;
-  std::vector<CallRecord> calls;
-};
-
-struct PruneReport {
-  std::string function_name;
-  std::vector<std::string> deleted;
-  std::optional<Error> error;
-  std::vector<CallRecord> calls;
-};
+namespace ferry::delegate {
 
 using LogSink = std::function<void(const std::string& line)>;
 
@@ -97,6 +53,10 @@ struct DeployerOptions {
   // aliases from the snapshot (see Deploy). Off for a task's later attempts, which may follow
   // changes of an earlier attempt that the snapshot does not show.
   bool reuse_recorded_lists = true;
+  // This is a later attempt of a task whose earlier attempt may have moved aliases before it was
+  // lost: an alias found at a version newer than every version a recorded snapshot knows was
+  // moved by that attempt (its guard held), not outside Ferry.
+  bool earlier_attempts = false;
   Clock* clock = nullptr;  // for those waits; nullptr = SystemClock::Instance()
   LogSink log;             // may be empty
 };
@@ -105,44 +65,67 @@ class LambdaDeployer {
  public:
   LambdaDeployer(LambdaApi& api, DeployerOptions options = {});
 
-  // Deploys one function. `recorded_snapshot` is the snapshot the deployment recorded before it
-  // (its lambda.snapshot step, or a previous, interrupted run); when given it stays the rollback
-  // target. Decisions are made on a fresh read, but with a recorded snapshot (and
-  // reuse_recorded_lists) only GetFunction is read again — outside Lambda's 15 requests/s
-  // control-plane quota — while the versions and aliases come from the snapshot, which saves two
-  // quota-bound calls per function. That is safe: every alias write is guarded by the alias's
-  // RevisionId, so a stale alias fails the guard and makes the deployer read everything and
-  // decide again, and PublishVersion of code and configuration that are already published
-  // returns the existing version. The snapshot's versions have their environment values
-  // redacted, so before any decision could reuse one of them (one has the CodeSha256 being
-  // deployed) everything is read again. The record is returned also on failure (error set) so
-  // the caller can roll back.
-  FunctionDeployment Deploy(const DesiredFunction& desired,
-                            const ObservedFunction* recorded_snapshot = nullptr,
+  // Deploys one function. `snapshot` is the rollback target the deployment recorded before it
+  // (nullptr: none yet — the deployer reads the function and that read is the snapshot).
+  //
+  // Decisions are made on a fresh read, but with a snapshot (and reuse_recorded_lists) only
+  // GetFunction is read again — outside Lambda's 15 requests/s control-plane quota — while the
+  // versions and aliases come from the snapshot, which saves two quota-bound calls per function.
+  // That is safe: every alias write is guarded by the alias's RevisionId, so a stale alias fails
+  // the guard and makes the deployer read everything and decide again, and PublishVersion of
+  // code and configuration that are already published returns the existing version. The
+  // snapshot's versions have their environment values redacted, so before any decision could
+  // reuse one of them (one has the CodeSha256 being deployed) everything is read again.
+  //
+  // A snapshot of source kRecorded (what Ferry last left the function as) is the rollback target
+  // only while it holds: an alias guard that fails, an alias that is gone or exists unexpectedly,
+  // a function that is gone or was replaced make the deployer read everything, and when the read
+  // shows the deployment's aliases (those it has not moved yet) or the function itself elsewhere
+  // than the snapshot says, the snapshot was stale: the deployer stops before changing any such
+  // alias and returns the record with `drifted` set and `snapshot` corrected (the aliases it has
+  // moved keep their recorded state, confirmed by their guards; the others are as read). The
+  // caller records the corrected snapshot, then deploys the function again: no alias ever moves
+  // before its rollback target is durable.
+  //
+  // The record is returned also on failure (error set) so the caller can roll back; on success it
+  // holds `after`, the function as the deployment left it.
+  lambda::FunctionDeployment Deploy(const lambda::DesiredFunction& desired,
+                                    const lambda::Snapshot* snapshot = nullptr,
+                                    std::stop_token stop = {});
+
+  // Deploys every function, `concurrency` at a time, in input order of start. `snapshots` (empty
+  // or one per function, null entries allowed) are their rollback targets. After the first
+  // failure no further function is started (a drifted one is not a failure).
+  std::vector<lambda::FunctionDeployment> DeployAll(
+      const std::vector<lambda::DesiredFunction>& functions,
+      const std::vector<const lambda::Snapshot*>& snapshots = {}, std::stop_token stop = {});
+
+  // Restores one function's managed aliases to `target` (its snapshot, or an earlier
+  // deployment's aliases).
+  lambda::RollbackReport Rollback(const lambda::ObservedFunction& target,
+                                  const lambda::RollbackOptions& options,
+                                  std::stop_token stop = {});
+
+  // Restores every function of `functions`, concurrently; `keep_created_functions` keeps
+  // functions their deployment created (their aliases are deleted).
+  std::vector<lambda::RollbackReport> RollbackAll(
+      const std::vector<lambda::RollbackTarget>& functions, bool keep_created_functions = false,
+      std::stop_token stop = {});
+
+  lambda::PruneReport Prune(const std::string& function_name, const lambda::PruneOptions& options,
                             std::stop_token stop = {});
 
-  // Deploys every function, `concurrency` at a time, in input order of start. `recorded` (empty
-  // or one per function, null entries allowed) are snapshots of an interrupted run.
-  std::vector<FunctionDeployment> DeployAll(
-      const std::vector<DesiredFunction>& functions,
-      const std::vector<const ObservedFunction*>& recorded = {}, std::stop_token stop = {});
+  // LambdaApi::Observe with the transient retries above (the snapshot and plan tasks' read).
+  Result<lambda::ObservedFunction> Read(const std::string& function_name,
+                                        std::vector<std::string>* request_ids,
+                                        std::stop_token stop = {});
 
-  // Restores one function to `target` (its snapshot, or an earlier deployment's aliases).
-  RollbackReport Rollback(const ObservedFunction& target, const RollbackOptions& options,
-                          std::stop_token stop = {});
-
-  // Rolls back every started deployment of `deployments`, concurrently. Aliases deployed are
-  // taken from each record; `keep_created_functions` keeps functions they created.
-  std::vector<RollbackReport> RollbackAll(const std::vector<FunctionDeployment>& deployments,
-                                          bool keep_created_functions = false,
-                                          std::stop_token stop = {});
-
-  PruneReport Prune(const std::string& function_name, const PruneOptions& options,
-                    std::stop_token stop = {});
-
-  // LambdaApi::Observe with the transient retries above (the snapshot task's read).
-  Result<ObservedFunction> Read(const std::string& function_name,
-                                std::vector<std::string>* request_ids, std::stop_token stop = {});
+  // The package's CodeSha256 by UpdateFunctionCode DryRun against an existing function (shared
+  // with the other functions of this deployer built from the same package); changes nothing.
+  Result<std::string> ResolveCodeSha(const lambda::DesiredFunction& desired,
+                                     const lambda::ObservedFunction& current,
+                                     std::vector<std::string>* request_ids,
+                                     std::stop_token stop = {});
 
  private:
   void Log(const std::string& line) const;
@@ -157,4 +140,4 @@ class LambdaDeployer {
   CodeShaCache shas_;  // the packages this deployer's functions share
 };
 
-}  // namespace ferry::delegate::lambda
+}  // namespace ferry::delegate

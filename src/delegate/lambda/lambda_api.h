@@ -16,16 +16,16 @@
 #include <vector>
 
 #include "common/result.h"
-#include "delegate/lambda/deploy_plan.h"
-#include "delegate/lambda/function_state.h"
-#include "delegate/lambda/rollback_plan.h"
+#include "lambda/deploy_plan.h"
+#include "lambda/function_state.h"
+#include "lambda/rollback_plan.h"
 
-namespace ferry::delegate::lambda {
+namespace ferry::delegate {
 
 struct ApiOutcome {
   // The function after the call: `current` with the response folded in (for a wait, the state
   // the waiter ended on).
-  ObservedFunction function;
+  lambda::ObservedFunction function;
   // For kResolveCodeSha: the CodeSha256 Lambda computed for the package.
   std::string resolved_code_sha256;
   std::vector<std::string> request_ids;
@@ -37,14 +37,14 @@ class LambdaApi {
 
   // GetFunction + ListVersionsByFunction + ListAliases (all pages). A function that does not
   // exist is an ObservedFunction with exists == false, not an error.
-  virtual Result<ObservedFunction> Observe(const std::string& function_name,
+  virtual Result<lambda::ObservedFunction> Observe(const std::string& function_name,
                                            std::vector<std::string>* request_ids,
                                            std::stop_token stop) = 0;
 
   // GetFunction only: $LATEST's configuration, code, state and tags, with no versions and no
   // aliases (GetFunction is outside Lambda's control-plane request quota; the two lists are not).
   // A function that does not exist has exists == false. The default reads everything.
-  virtual Result<ObservedFunction> ObserveLatest(const std::string& function_name,
+  virtual Result<lambda::ObservedFunction> ObserveLatest(const std::string& function_name,
                                                  std::vector<std::string>* request_ids,
                                                  std::stop_token stop) {
     return Observe(function_name, request_ids, stop);
@@ -52,12 +52,12 @@ class LambdaApi {
 
   // Performs one deploy action (never kDone). Waits fail with kFailedPrecondition when the
   // function ends Failed (State or LastUpdateStatus), naming Lambda's reason.
-  virtual Result<ApiOutcome> Apply(const DeployAction& action, const ObservedFunction& current,
+  virtual Result<ApiOutcome> Apply(const lambda::DeployAction& action, const lambda::ObservedFunction& current,
                                    std::stop_token stop) = 0;
 
   // Performs one rollback action; "already done" (an alias or function already deleted) is
   // success.
-  virtual Status ApplyRollback(const RollbackAction& action, std::vector<std::string>* request_ids,
+  virtual Status ApplyRollback(const lambda::RollbackAction& action, std::vector<std::string>* request_ids,
                                std::stop_token stop) = 0;
 
   // Deletes one published version (DeleteFunction with a qualifier); already deleted is success.
@@ -65,4 +65,4 @@ class LambdaApi {
                                std::vector<std::string>* request_ids, std::stop_token stop) = 0;
 };
 
-}  // namespace ferry::delegate::lambda
+}  // namespace ferry::delegate

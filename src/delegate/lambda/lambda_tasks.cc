@@ -1,26 +1,25 @@
 #include "delegate/lambda/lambda_tasks.h"
 
-#include "common/json.h"
-#include "delegate/lambda/state_json.h"
-#include "delegate/lambda/target_json.h"
+#include <map>
+#include <type_traits>
 
-namespace ferry::delegate::lambda {
+#include "lambda/plan_summary.h"
+#include "lambda/state_codec.h"
+#include "lambda/tasks.h"
+
+namespace ferry::delegate {
 namespace {
 
-TaskResult Failed(std::string error, Json result = Json::object()) {
-  return TaskResult{false, DumpJson(result), std::move(error)};
+TaskResult Succeeded(std::string result_json) {
+  return TaskResult{true, std::move(result_json), ""};
 }
 
-Result<LambdaTarget> TargetFrom(const Json& payload) {
-  auto it = payload.find("target");
-  if (it == payload.end() || !it->is_object()) {
-    return Error{ErrorCode::kInvalidArgument, "the task has no target"};
-  }
-  return TargetFromJson(*it);
+TaskResult Failed(std::string error, std::string result_json = "{}") {
+  return TaskResult{false, std::move(result_json), std::move(error)};
 }
 
 // Moves each secret environment variable into config.environment with its value.
-Status RenderSecretEnvironment(DesiredFunction& d, const SecretResolver& secrets) {
+Status RenderSecretEnvironment(lambda::DesiredFunction& d, const SecretResolver& secrets) {
   for (const auto& [key, text] : d.secret_environment) {
     auto value = RenderSecretText(text, secrets);
     if (!value.ok()) {
@@ -32,151 +31,199 @@ Status RenderSecretEnvironment(DesiredFunction& d, const SecretResolver& secrets
   return Ok();
 }
 
-const Json* Array(const Json& payload, const char* key) {
-  auto it = payload.find(key);
-  return it != payload.end() && it->is_array() ? &*it : nullptr;
+Status RenderAll(std::vector<lambda::DesiredFunction>& functions, const SecretResolver& secrets) {
+  for (auto& f : functions) FERRY_RETURN_IF_ERROR(RenderSecretEnvironment(f, secrets));
+  return Ok();
+}
+
+// The first failed function's error, "" when none failed.
+template <typename Report>
+std::string FirstError(const std::vector<Report>& reports) {
+  for (const auto& r : reports) {
+    if (r.error) return r.function_name + ": " + r.error->message;
+  }
+  return "";
+}
+
+class Runner {
+ public:
+  Runner(LambdaApi& api, const LambdaTaskOptions& options, const TaskAssignment& assignment,
+         TaskContext& context, size_t concurrency, bool reuse_snapshot_lists)
+      : options_(options),
+        stop_(context.stop()),
+        deployer_(api, Options(assignment, context, concurrency, reuse_snapshot_lists)) {}
+
+  TaskResult Snapshot(const lambda::SnapshotTask& task) {
+    lambda::SnapshotResult result;
+    for (const auto& name : task.function_names) {
+      auto observed = deployer_.Read(name, nullptr, stop_);
+      if (!observed.ok()) return Failed(observed.error().message);
+      result.snapshots.push_back(lambda::RedactEnvironment(*std::move(observed)));
+    }
+    return Succeeded(lambda::EncodeSnapshotResult(result));
+  }
+
+  TaskResult Deploy(lambda::DeployTask task) {
+    if (auto rendered = RenderAll(task.functions, options_.secrets); !rendered.ok()) {
+      return Failed(rendered.error().message);
+    }
+    std::map<std::string, const lambda::Snapshot*> by_name;
+    for (const auto& s : task.snapshots) by_name[s.function.function_name] = &s;
+    std::vector<const lambda::Snapshot*> snapshots;
+    for (const auto& f : task.functions) {
+      auto it = by_name.find(f.function_name);
+      snapshots.push_back(it == by_name.end() ? nullptr : it->second);
+    }
+    lambda::DeployResult result{deployer_.DeployAll(task.functions, snapshots, stop_)};
+    std::string error;
+    for (const auto& d : result.deployments) {
+      if (d.error) {
+        error = d.function_name + ": " + d.error->message;
+        break;
+      }
+    }
+    std::string json = lambda::EncodeDeployResult(result);
+    return error.empty() ? Succeeded(std::move(json)) : Failed(error, std::move(json));
+  }
+
+  TaskResult Rollback(const lambda::RollbackTask& task) {
+    lambda::RollbackResult result{
+        deployer_.RollbackAll(task.functions, task.keep_created_functions, stop_)};
+    std::string error = FirstError(result.rollbacks);
+    std::string json = lambda::EncodeRollbackResult(result);
+    return error.empty() ? Succeeded(std::move(json)) : Failed(error, std::move(json));
+  }
+
+  TaskResult Prune(const lambda::PruneTask& task) {
+    lambda::PruneResult result;
+    for (const auto& f : task.functions) {
+      lambda::PruneOptions options;
+      options.keep = static_cast<size_t>(task.keep);
+      options.protected_versions = f.protected_versions;
+      result.pruned.push_back(deployer_.Prune(f.function_name, options, stop_));
+      if (result.pruned.back().error) break;
+    }
+    std::string error = FirstError(result.pruned);
+    std::string json = lambda::EncodePruneResult(result);
+    return error.empty() ? Succeeded(std::move(json)) : Failed(error, std::move(json));
+  }
+
+  // Reads each function and its package's CodeSha256, then plans; changes nothing. A function
+  // that cannot be read or planned carries its error, and the task fails naming the first.
+  TaskResult Plan(lambda::PlanTask task) {
+    if (auto rendered = RenderAll(task.functions, options_.secrets); !rendered.ok()) {
+      return Failed(rendered.error().message);
+    }
+    lambda::PlanResult result;
+    for (auto& desired : task.functions) {
+      lambda::FunctionPlan plan;
+      plan.function_name = desired.function_name;
+      auto planned = PlanOne(desired);
+      if (planned.ok()) {
+        plan = std::move(planned).value();
+      } else {
+        plan.error = planned.error();
+      }
+      result.functions.push_back(std::move(plan));
+    }
+    std::string error = FirstError(result.functions);
+    std::string json = lambda::EncodePlanResult(result);
+    return error.empty() ? Succeeded(std::move(json)) : Failed(error, std::move(json));
+  }
+
+ private:
+  DeployerOptions Options(const TaskAssignment& assignment, TaskContext& context,
+                          size_t concurrency, bool reuse_snapshot_lists) {
+    DeployerOptions o;
+    o.concurrency = concurrency;
+    o.log = [&context](const std::string& line) { context.Log(TaskLogLevel::kInfo, line); };
+    o.clock = options_.clock;
+    // A later attempt follows one that may have changed aliases and versions since the snapshot.
+    o.reuse_recorded_lists = reuse_snapshot_lists && assignment.attempt <= 1;
+    o.earlier_attempts = assignment.attempt > 1;
+    return o;
+  }
+
+  Result<lambda::FunctionPlan> PlanOne(lambda::DesiredFunction& desired) {
+    FERRY_RETURN_IF_ERROR(lambda::ValidateDesired(desired));
+    FERRY_ASSIGN_OR_RETURN(auto current, deployer_.Read(desired.function_name, nullptr, stop_));
+    if (current.exists && current.state != "Failed") {
+      FERRY_ASSIGN_OR_RETURN(desired.code.code_sha256,
+                             deployer_.ResolveCodeSha(desired, current, nullptr, stop_));
+    }
+    return lambda::PlanFunction(desired, current);
+  }
+
+  const LambdaTaskOptions& options_;
+  std::stop_token stop_;
+  LambdaDeployer deployer_;
+};
+
+// Decodes a payload, or fails the task naming what is wrong with it.
+template <typename Task, typename Decode, typename Run>
+TaskResult With(const std::string& payload, Decode decode, Run run) {
+  Result<Task> task = decode(payload);
+  if (!task.ok()) return Failed(task.error().message);
+  return run(std::move(task).value());
+}
+
+// The target of any Lambda payload: every payload type has one.
+template <typename Task>
+Result<LambdaApi*> ApiFor(LambdaApiProvider& provider, const Task& task) {
+  return provider.For(task.target);
 }
 
 }  // namespace
 
-LambdaTaskHandler::LambdaTaskHandler(LambdaApiProvider& provider, size_t default_concurrency,
-                                     SecretResolver secrets)
-    : provider_(provider),
-      default_concurrency_(default_concurrency),
-      secrets_(std::move(secrets)) {}
+LambdaTaskHandler::LambdaTaskHandler(LambdaApiProvider& provider, LambdaTaskOptions options)
+    : provider_(provider), options_(std::move(options)) {}
 
-TaskResult LambdaTaskHandler::Run(const TaskAssignment& assignment, TaskContext& context) {
-  auto parsed = ParseJson(assignment.payload_json);
-  if (!parsed.ok() || !parsed->is_object()) return Failed("the task payload is not a JSON object");
-  const Json& payload = *parsed;
-  auto target = TargetFrom(payload);
-  if (!target.ok()) return Failed(target.error().message);
-  auto api = provider_.For(*target);
-  if (!api.ok()) return Failed(api.error().message);
-
-  DeployerOptions options;
-  auto concurrency = OptionalInt(payload, "concurrency");
-  options.concurrency =
-      concurrency.ok() && concurrency->has_value() && **concurrency > 0 && **concurrency <= 256
-          ? static_cast<size_t>(**concurrency)
-          : default_concurrency_;
-  options.log = [&context](const std::string& line) { context.Log(TaskLogLevel::kInfo, line); };
-  // A later attempt follows one that may have changed aliases and versions since the snapshot.
-  options.reuse_recorded_lists = assignment.attempt <= 1;
-  LambdaDeployer deployer(**api, options);
-  std::stop_token stop = context.stop();
-
-  if (assignment.kind == kSnapshotTask) {
-    const Json* names = Array(payload, "functions");
-    if (names == nullptr) return Failed("lambda.snapshot needs functions");
-    Json snapshots = Json::array();
-    for (const auto& name : *names) {
-      if (!name.is_string()) return Failed("function names are strings");
-      std::vector<std::string> ids;
-      auto observed = deployer.Read(name.get<std::string>(), &ids, stop);
-      if (!observed.ok()) return Failed(observed.error().message);
-      snapshots.push_back(ToJson(RedactEnvironment(*observed)));
-    }
-    return TaskResult{true, DumpJson(Json{{"snapshots", snapshots}}), ""};
-  }
-
-  if (assignment.kind == kDeployTask) {
-    const Json* functions = Array(payload, "functions");
-    if (functions == nullptr) return Failed("lambda.deploy needs functions");
-    std::vector<DesiredFunction> desired;
-    for (const auto& f : *functions) {
-      auto d = DesiredFromJson(f);
-      if (!d.ok()) return Failed(d.error().message);
-      if (auto rendered = RenderSecretEnvironment(*d, secrets_); !rendered.ok()) {
-        return Failed(rendered.error().message);
-      }
-      desired.push_back(std::move(d).value());
-    }
-    std::vector<ObservedFunction> snapshots;
-    if (const Json* recorded = Array(payload, "snapshots")) {
-      for (const auto& s : *recorded) {
-        auto o = ObservedFromJson(s);
-        if (!o.ok()) return Failed(o.error().message);
-        snapshots.push_back(std::move(o).value());
-      }
-    }
-    std::vector<const ObservedFunction*> recorded(desired.size(), nullptr);
-    for (size_t i = 0; i < desired.size(); ++i) {
-      for (const auto& s : snapshots) {
-        if (s.function_name == desired[i].function_name) recorded[i] = &s;
-      }
-    }
-    auto results = deployer.DeployAll(desired, recorded, stop);
-    Json out = Json::array();
-    std::string error;
-    for (const auto& r : results) {
-      out.push_back(ToJson(r));
-      if (error.empty() && r.error) error = r.function_name + ": " + r.error->message;
-    }
-    Json result{{"deployments", out}};
-    if (!error.empty()) return Failed(error, result);
-    return TaskResult{true, DumpJson(result), ""};
-  }
-
-  if (assignment.kind == kRollbackTask) {
-    const Json* records = Array(payload, "deployments");
-    if (records == nullptr) return Failed("lambda.rollback needs deployments");
-    std::vector<FunctionDeployment> deployments;
-    for (const auto& r : *records) {
-      auto d = DeploymentFromJson(r);
-      if (!d.ok()) return Failed(d.error().message);
-      deployments.push_back(std::move(d).value());
-    }
-    bool keep = payload.value("keepCreatedFunctions", false);
-    auto reports = deployer.RollbackAll(deployments, keep, stop);
-    Json out = Json::array();
-    std::string error;
-    for (const auto& r : reports) {
-      Json calls = Json::array();
-      for (const auto& c : r.calls) {
-        calls.push_back({{"operation", c.operation},
-                         {"description", c.description},
-                         {"requestIds", c.request_ids},
-                         {"error", c.error}});
-      }
-      Json item{{"functionName", r.function_name}, {"calls", calls}};
-      if (r.error) {
-        item["error"] = r.error->message;
-        if (error.empty()) error = r.function_name + ": " + r.error->message;
-      }
-      out.push_back(item);
-    }
-    Json result{{"rollbacks", out}};
-    if (!error.empty()) return Failed(error, result);
-    return TaskResult{true, DumpJson(result), ""};
-  }
-
-  if (assignment.kind == kPruneTask) {
-    const Json* functions = Array(payload, "functions");
-    if (functions == nullptr) return Failed("lambda.prune needs functions");
-    PruneOptions prune;
-    auto keep = OptionalInt(payload, "keep");
-    if (keep.ok() && keep->has_value() && **keep >= 1 && **keep <= 10000) {
-      prune.keep = static_cast<size_t>(**keep);
-    }
-    Json out = Json::array();
-    for (const auto& f : *functions) {
-      if (!f.is_object() || !f.contains("name") || !f["name"].is_string()) {
-        return Failed("prune entries need a name");
-      }
-      PruneOptions options = prune;
-      if (auto p = f.find("protectedVersions"); p != f.end() && p->is_array()) {
-        for (const auto& v : *p) {
-          if (v.is_string()) options.protected_versions.insert(v.get<std::string>());
-        }
-      }
-      auto report = deployer.Prune(f["name"].get<std::string>(), options, stop);
-      if (report.error) return Failed(report.function_name + ": " + report.error->message);
-      out.push_back({{"functionName", report.function_name}, {"deleted", report.deleted}});
-    }
-    return TaskResult{true, DumpJson(Json{{"pruned", out}}), ""};
-  }
-  return Failed("unknown task kind " + assignment.kind);
+const std::vector<std::string>& LambdaTaskHandler::Kinds() {
+  static const std::vector<std::string> kinds{lambda::kSnapshotTask, lambda::kDeployTask,
+                                              lambda::kRollbackTask, lambda::kPruneTask,
+                                              lambda::kPlanTask};
+  return kinds;
 }
 
-}  // namespace ferry::delegate::lambda
+TaskResult LambdaTaskHandler::Run(const TaskAssignment& assignment, TaskContext& context) {
+  // Decodes the payload, finds the target's LambdaApi, runs `method` of a Runner on it.
+  auto run = [&](auto task, auto method) -> TaskResult {
+    auto api = ApiFor(provider_, task);
+    if (!api.ok()) return Failed(api.error().message);
+    size_t concurrency = options_.default_concurrency;
+    bool reuse = true;
+    if constexpr (std::is_same_v<decltype(task), lambda::DeployTask>) {
+      if (task.concurrency > 0 && task.concurrency <= 256) {
+        concurrency = static_cast<size_t>(task.concurrency);
+      }
+      reuse = task.reuse_snapshot_lists;
+    }
+    Runner runner(**api, options_, assignment, context, concurrency, reuse);
+    return (runner.*method)(std::move(task));
+  };
+  const std::string& kind = assignment.kind;
+  const std::string& payload = assignment.payload_json;
+  if (kind == lambda::kSnapshotTask) {
+    return With<lambda::SnapshotTask>(payload, lambda::DecodeSnapshotTask,
+                                      [&](auto t) { return run(std::move(t), &Runner::Snapshot); });
+  }
+  if (kind == lambda::kDeployTask) {
+    return With<lambda::DeployTask>(payload, lambda::DecodeDeployTask,
+                                    [&](auto t) { return run(std::move(t), &Runner::Deploy); });
+  }
+  if (kind == lambda::kRollbackTask) {
+    return With<lambda::RollbackTask>(payload, lambda::DecodeRollbackTask,
+                                      [&](auto t) { return run(std::move(t), &Runner::Rollback); });
+  }
+  if (kind == lambda::kPruneTask) {
+    return With<lambda::PruneTask>(payload, lambda::DecodePruneTask,
+                                   [&](auto t) { return run(std::move(t), &Runner::Prune); });
+  }
+  if (kind == lambda::kPlanTask) {
+    return With<lambda::PlanTask>(payload, lambda::DecodePlanTask,
+                                  [&](auto t) { return run(std::move(t), &Runner::Plan); });
+  }
+  return Failed("unknown task kind " + kind);
+}
+
+}  // namespace ferry::delegate

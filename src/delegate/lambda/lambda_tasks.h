@@ -1,91 +1,53 @@
-// The Lambda task handlers of the delegate (kinds and payloads below). Each is idempotent: it
-// re-reads the functions and guards its writes, so a task re-run after a lost delegate does
-// nothing twice.
+// The delegate's Lambda task handlers: one handler object runs every kind of lambda/tasks.h
+// (snapshot, deploy, rollback, prune, plan), decoding the payload and encoding the result with
+// that module's codecs. Each is idempotent: it re-reads the functions and guards its writes, so a
+// task re-run after a lost delegate does nothing twice.
 //
-//   lambda.snapshot  {"target", "functions": ["name", ...]}
-//                    → {"snapshots": [ObservedFunction (environment values redacted)]}
-//   lambda.deploy    {"target", "concurrency"?, "functions": [DesiredFunction],
-//                     "snapshots"?: [ObservedFunction]}   (snapshots: the rollback targets)
-//                    → {"deployments": [FunctionDeployment]}  (also when failed)
-//                    Each function's secretEnvironment is rendered with the handler's
-//                    SecretResolver first; a secret that cannot be read fails the task before
-//                    any function is touched.
-//   lambda.rollback  {"target", "keepCreatedFunctions"?, "deployments": [FunctionDeployment]}
-//                    → {"rollbacks": [{"functionName", "error"?, "calls"}]}
-//   lambda.prune     {"target", "keep"?, "functions": [{"name", "protectedVersions"}]}
-//                    → {"pruned": [{"functionName", "deleted": [..]}]}
-// "target" is {"region", "endpoint"?, "cloudProvider"?, "credentials"?}: which account/region's
-// Lambda and with which credentials (target_json.h has the format; no secret value travels).
+// A deploy task's environment variables that use secrets arrive as references (SecretText) and
+// are read through the handler's SecretResolver just before deploying: a secret that cannot be
+// read fails the task before any function is touched. A plan task reads them the same way (a
+// changed secret is a configuration change) and shows only which fields differ.
 //
 // Thread-safe; the provider must outlive the handlers.
 #pragma once
 
-#include <compare>
-#include <cstdint>
 #include <memory>
-#include <optional>
 #include <string>
 
+#include "common/clock.h"
 #include "common/secret_text.h"
 #include "delegate/lambda/deployer.h"
 #include "delegate/protocol/task_protocol.h"
+#include "lambda/target.h"
 
-namespace ferry::delegate::lambda {
-
-inline constexpr char kSnapshotTask[] = "lambda.snapshot";
-inline constexpr char kDeployTask[] = "lambda.deploy";
-inline constexpr char kRollbackTask[] = "lambda.rollback";
-inline constexpr char kPruneTask[] = "lambda.prune";
-
-enum class TargetCredentialsMode { kDelegate, kKeys };
-
-// AssumeRole on top of the connection's base credentials. external_id is not a secret in AWS's
-// model but is never logged. Empty session_name / zero duration_seconds: the delegate's default.
-struct TargetAssumeRole {
-  std::string role_arn;
-  std::string external_id;
-  std::string session_name;
-  int64_t duration_seconds = 0;
-  auto operator<=>(const TargetAssumeRole&) const = default;
-};
-
-// A connection's credentials as the delegate needs them: mode kDelegate (the delegate's own
-// chain) or kKeys (access_key_id + the *name* of the SecretRef holding the secret access key),
-// optionally with an assumed role. Never carries a secret value.
-struct TargetCredentials {
-  TargetCredentialsMode mode = TargetCredentialsMode::kDelegate;
-  std::string access_key_id;  // kKeys only
-  std::string secret_name;    // kKeys only
-  std::optional<TargetAssumeRole> assume_role;
-  auto operator<=>(const TargetCredentials&) const = default;
-};
-
-struct LambdaTarget {
-  std::string region;
-  std::string endpoint;        // "" = AWS's regional endpoint
-  std::string cloud_provider;  // the connection whose credentials to use (for messages)
-  TargetCredentials credentials;
-};
+namespace ferry::delegate {
 
 // Gives the LambdaApi for a target (clients are cached and shared across tasks).
 class LambdaApiProvider {
  public:
   virtual ~LambdaApiProvider() = default;
-  virtual Result<LambdaApi*> For(const LambdaTarget& target) = 0;
+  virtual Result<LambdaApi*> For(const lambda::LambdaTarget& target) = 0;
 };
 
-// One handler object serves all four kinds.
+struct LambdaTaskOptions {
+  size_t default_concurrency = 8;  // a deploy task's functions at once when it names none
+  // Reads the secrets that environment values use (none: a function with one fails).
+  SecretResolver secrets;
+  // For the deployer's waits between transient retries; nullptr = SystemClock::Instance().
+  Clock* clock = nullptr;
+};
+
 class LambdaTaskHandler final : public TaskHandler {
  public:
-  // `secrets` reads the secrets that environment values use (none: a function with one fails).
-  explicit LambdaTaskHandler(LambdaApiProvider& provider, size_t default_concurrency = 8,
-                             SecretResolver secrets = {});
+  explicit LambdaTaskHandler(LambdaApiProvider& provider, LambdaTaskOptions options = {});
   TaskResult Run(const TaskAssignment& assignment, TaskContext& context) override;
+
+  // The task kinds this handler runs (lambda/tasks.h).
+  static const std::vector<std::string>& Kinds();
 
  private:
   LambdaApiProvider& provider_;
-  const size_t default_concurrency_;
-  const SecretResolver secrets_;
+  const LambdaTaskOptions options_;
 };
 
-}  // namespace ferry::delegate::lambda
+}  // namespace ferry::delegate

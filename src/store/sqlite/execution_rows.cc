@@ -59,6 +59,8 @@ Result<StepRecord> ReadStep(const Statement& row) {
   s.updated_at = FromUnixMillis(row.Int(11));
   s.started_at = OptionalTime(row, 12);
   s.ended_at = OptionalTime(row, 13);
+  s.timeout = Duration(row.Int(14));
+  if (!row.IsNull(15)) s.undo_of = static_cast<int>(row.Int(15));
   return s;
 }
 
@@ -92,7 +94,8 @@ Result<std::optional<ExecutionRecord>> LoadExecution(Connection& c, std::string_
 
 std::string SelectStepSql(std::string_view where) {
   return "SELECT execution_id, step_index, name, kind, status, state, attempt, inputs_json, "
-         "outputs_json, error, revision, updated_at_ms, started_at_ms, ended_at_ms FROM steps " +
+         "outputs_json, error, revision, updated_at_ms, started_at_ms, ended_at_ms, timeout_ms, "
+         "undo_of FROM steps " +
          std::string(where);
 }
 
@@ -121,11 +124,17 @@ Status InsertSteps(Connection& c, std::string_view execution_id, int first_index
   FERRY_ASSIGN_OR_RETURN(
       Statement insert,
       c.Prepare("INSERT INTO steps (execution_id, step_index, name, kind, status, state, attempt, "
-                "inputs_json, outputs_json, revision, updated_at_ms) "
-                "VALUES (?1, ?2, ?3, ?4, 'pending', '', 0, ?5, '{}', 1, ?6)"));
+                "inputs_json, outputs_json, revision, updated_at_ms, timeout_ms, undo_of) "
+                "VALUES (?1, ?2, ?3, ?4, 'pending', '', 0, ?5, '{}', 1, ?6, ?7, ?8)"));
   for (size_t i = 0; i < steps.size(); ++i) {
     insert.Bind(1, execution_id).Bind(2, first_index + static_cast<int>(i));
     insert.Bind(3, steps[i].name).Bind(4, steps[i].kind).Bind(5, steps[i].inputs_json);
+    insert.Bind(7, static_cast<int64_t>(steps[i].timeout.count()));
+    if (steps[i].undo_of) {
+      insert.Bind(8, *steps[i].undo_of);
+    } else {
+      insert.BindNull(8);
+    }
     Status inserted = insert.Bind(6, now_ms).Run();
     if (!inserted.ok()) {
       if (inserted.error().code == ErrorCode::kConflict) {

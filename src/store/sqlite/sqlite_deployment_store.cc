@@ -10,7 +10,7 @@ namespace {
 constexpr const char* kSelectDeployment =
     "SELECT id, execution_id, application, service, environment, function, function_arn, "
     "version, code_sha256, created_function, snapshot_json, aliases_json, state, created_at_ms, "
-    "updated_at_ms FROM deployments ";
+    "updated_at_ms, details_json FROM deployments ";
 
 Result<std::vector<DeploymentRecord>> SelectDeployments(Statement& select) {
   std::vector<DeploymentRecord> out;
@@ -35,6 +35,7 @@ Result<std::vector<DeploymentRecord>> SelectDeployments(Statement& select) {
     d.state = *state;
     d.created_at = FromUnixMillis(select.Int(13));
     d.updated_at = FromUnixMillis(select.Int(14));
+    d.details_json = select.Text(15);
     out.push_back(std::move(d));
   }
 }
@@ -53,7 +54,7 @@ Result<std::optional<DeploymentRecord>> LoadWhere(Connection& c, std::string_vie
 
 std::string RecordHash(const DeploymentRecord& d) {
   return HashOf(d.version + "\n" + d.code_sha256 + "\n" + d.aliases_json + "\n" +
-                std::string(DeploymentStateName(d.state)));
+                std::string(DeploymentStateName(d.state)) + "\n" + d.details_json);
 }
 
 }  // namespace
@@ -73,6 +74,8 @@ Result<DeploymentRecord> SqliteDeploymentStore::Record(const NewDeployment& d,
                          CanonicalJsonObject(d.snapshot_json, kMaxDocumentBytes, "snapshot"));
   FERRY_ASSIGN_OR_RETURN(std::string aliases,
                          CanonicalJsonObject(d.aliases_json, kMaxDocumentBytes, "aliases"));
+  FERRY_ASSIGN_OR_RETURN(std::string details,
+                         CanonicalJsonObject(d.details_json, kMaxDocumentBytes, "details"));
   std::optional<DeploymentRecord> record;
   FERRY_RETURN_IF_ERROR(context_.db.Write([&](Connection& c) -> Status {
     int64_t now = context_.NowMs();
@@ -89,17 +92,19 @@ Result<DeploymentRecord> SqliteDeploymentStore::Record(const NewDeployment& d,
         Statement upsert,
         c.Prepare("INSERT INTO deployments (id, execution_id, application, service, environment, "
                   "function, function_arn, version, code_sha256, created_function, snapshot_json, "
-                  "aliases_json, state, created_at_ms, updated_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, "
-                  "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14) ON CONFLICT (execution_id, "
-                  "function) DO UPDATE SET function_arn = excluded.function_arn, version = "
-                  "excluded.version, code_sha256 = excluded.code_sha256, created_function = "
-                  "excluded.created_function, snapshot_json = excluded.snapshot_json, "
-                  "aliases_json = excluded.aliases_json, state = excluded.state, updated_at_ms = "
-                  "excluded.updated_at_ms"));
+                  "aliases_json, state, created_at_ms, updated_at_ms, details_json) VALUES (?1, "
+                  "?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14, ?15) ON CONFLICT "
+                  "(execution_id, function) DO UPDATE SET function_arn = excluded.function_arn, "
+                  "version = excluded.version, code_sha256 = excluded.code_sha256, "
+                  "created_function = excluded.created_function, snapshot_json = "
+                  "excluded.snapshot_json, aliases_json = excluded.aliases_json, state = "
+                  "excluded.state, updated_at_ms = excluded.updated_at_ms, details_json = "
+                  "excluded.details_json"));
     upsert.Bind(1, id).Bind(2, d.execution_id).Bind(3, d.application).Bind(4, d.service);
     upsert.Bind(5, d.environment).Bind(6, d.function).Bind(7, d.function_arn).Bind(8, d.version);
     upsert.Bind(9, d.code_sha256).Bind(10, d.created_function ? 1 : 0).Bind(11, snapshot);
     upsert.Bind(12, aliases).Bind(13, DeploymentStateName(d.state)).Bind(14, now);
+    upsert.Bind(15, details);
     FERRY_RETURN_IF_ERROR(upsert.Run());
     FERRY_ASSIGN_OR_RETURN(record, LoadWhere(c, "WHERE id = ?1", id, std::nullopt));
     if (!record) return Internal("deployment vanished after insert");
@@ -160,22 +165,30 @@ Result<std::vector<DeploymentRecord>> SqliteDeploymentStore::List(const Deployme
   std::vector<DeploymentRecord> found;
   FERRY_RETURN_IF_ERROR(context_.db.Read([&](Connection& c) -> Status {
     FERRY_RETURN_IF_ERROR(CheckCursor(c, "deployments", f.before_id, "deployment"));
+    // Only the filters given, so that SQLite can use an index (deployments_by_function,
+    // deployments_by_target) instead of scanning every record.
+    std::string where = "WHERE 1";
+    if (f.application) where += " AND application = ?1";
+    if (f.service) where += " AND service = ?2";
+    if (f.environment) where += " AND environment = ?3";
+    if (f.function) where += " AND function = ?4";
+    if (f.execution_id) where += " AND execution_id = ?5";
+    if (f.state) where += " AND state = ?6";
+    if (f.before_id) {
+      where += " AND (created_at_ms, id) < (SELECT created_at_ms, id FROM deployments WHERE id = ?7)";
+    }
     FERRY_ASSIGN_OR_RETURN(
         Statement select,
-        c.Prepare(std::string(kSelectDeployment) +
-                  "WHERE (?1 IS NULL OR application = ?1) AND (?2 IS NULL OR service = ?2) AND "
-                  "(?3 IS NULL OR environment = ?3) AND (?4 IS NULL OR function = ?4) AND "
-                  "(?5 IS NULL OR execution_id = ?5) AND (?6 IS NULL OR state = ?6) AND "
-                  "(?7 IS NULL OR (created_at_ms, id) < (SELECT created_at_ms, id FROM "
-                  "deployments WHERE id = ?7)) ORDER BY created_at_ms DESC, id DESC LIMIT ?8"));
-    select.Bind(1, f.application).Bind(2, f.service).Bind(3, f.environment).Bind(4, f.function);
-    select.Bind(5, f.execution_id);
-    if (f.state) {
-      select.Bind(6, DeploymentStateName(*f.state));
-    } else {
-      select.BindNull(6);
-    }
-    select.Bind(7, f.before_id).Bind(8, f.limit);
+        c.Prepare(std::string(kSelectDeployment) + where +
+                  " ORDER BY created_at_ms DESC, id DESC LIMIT ?8"));
+    if (f.application) select.Bind(1, *f.application);
+    if (f.service) select.Bind(2, *f.service);
+    if (f.environment) select.Bind(3, *f.environment);
+    if (f.function) select.Bind(4, *f.function);
+    if (f.execution_id) select.Bind(5, *f.execution_id);
+    if (f.state) select.Bind(6, DeploymentStateName(*f.state));
+    if (f.before_id) select.Bind(7, *f.before_id);
+    select.Bind(8, f.limit);
     FERRY_ASSIGN_OR_RETURN(found, SelectDeployments(select));
     return Ok();
   }));

@@ -49,7 +49,13 @@ Result<std::vector<NewStep>> CheckSteps(const std::vector<NewStep>& steps) {
     FERRY_ASSIGN_OR_RETURN(std::string inputs,
                            CanonicalJsonObject(step.inputs_json, kMaxDocumentBytes,
                                                "step '" + step.name + "' inputs"));
-    checked.push_back(NewStep{step.name, step.kind, std::move(inputs)});
+    if (step.timeout < Duration::zero()) {
+      return InvalidArgument("step '" + step.name + "' has a negative timeout");
+    }
+    if (step.undo_of && (*step.undo_of < 0 || static_cast<size_t>(*step.undo_of) >= kMaxStepsPerExecution)) {
+      return InvalidArgument("step '" + step.name + "' undoes no valid step index");
+    }
+    checked.push_back(NewStep{step.name, step.kind, std::move(inputs), step.timeout, step.undo_of});
   }
   return checked;
 }

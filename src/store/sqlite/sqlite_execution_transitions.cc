@@ -292,7 +292,7 @@ Result<StepTransitionResult> SqliteExecutionStore::TransitionStep(const StepTran
                   "outputs_json = coalesce(?7, outputs_json), "
                   "error = CASE WHEN ?8 IS NOT NULL THEN ?8 WHEN ?6 = 1 THEN NULL ELSE error END, "
                   "revision = revision + 1, updated_at_ms = ?9, "
-                  "started_at_ms = coalesce(started_at_ms, CASE WHEN ?4 = 'running' THEN ?9 END), "
+                  "started_at_ms = coalesce(started_at_ms, CASE WHEN ?4 IN ('running', 'waiting') THEN ?9 END), "
                   "ended_at_ms = CASE WHEN ?10 THEN ?9 ELSE NULL END "
                   "WHERE execution_id = ?1 AND step_index = ?2 AND revision = ?3"));
     update.Bind(1, t.execution_id).Bind(2, t.index).Bind(3, step->revision);

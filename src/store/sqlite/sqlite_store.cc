@@ -12,6 +12,7 @@
 #include "store/sqlite/sqlite_audit_log.h"
 #include "store/sqlite/sqlite_entity_store.h"
 #include "store/sqlite/sqlite_execution_store.h"
+#include "store/sqlite/sqlite_known_state_store.h"
 #include "store/sqlite/sqlite_log_store.h"
 #include "store/sqlite/sqlite_records.h"
 #include "store/sqlite/sqlite_task_store.h"
@@ -33,6 +34,7 @@ class SqliteStore final : public Store {
         logs_(context_),
         artifacts_(context_),
         deployments_(context_),
+        known_states_(context_),
         tokens_(context_),
         audit_(context_) {}
 
@@ -42,6 +44,7 @@ class SqliteStore final : public Store {
   LogStore& logs() override { return logs_; }
   ArtifactStore& artifacts() override { return artifacts_; }
   DeploymentStore& deployments() override { return deployments_; }
+  KnownStateStore& known_states() override { return known_states_; }
   TokenStore& tokens() override { return tokens_; }
   AuditLog& audit() override { return audit_; }
   Result<int> SchemaVersion() override { return db_->SchemaVersion(); }
@@ -55,6 +58,7 @@ class SqliteStore final : public Store {
   sqlite::SqliteLogStore logs_;
   sqlite::SqliteArtifactStore artifacts_;
   sqlite::SqliteDeploymentStore deployments_;
+  sqlite::SqliteKnownStateStore known_states_;
   sqlite::SqliteTokenStore tokens_;
   sqlite::SqliteAuditLog audit_;
 };

@@ -1,5 +1,6 @@
 #include "store/sqlite/sqlite_task_store.h"
 
+#include "common/strings.h"
 #include "store/checks.h"
 #include "store/limits.h"
 #include "store/sqlite/task_rows.h"
@@ -74,6 +75,23 @@ Result<TaskRecord> SqliteTaskStore::Get(std::string_view id) {
     return Ok();
   }));
   if (!task) return NotFound("task " + std::string(id) + " does not exist");
+  return std::move(*task);
+}
+
+Result<TaskRecord> SqliteTaskStore::GetByKey(std::string_view idempotency_key) {
+  FERRY_RETURN_IF_ERROR(CheckName(idempotency_key, "idempotency key"));
+  std::optional<TaskRecord> task;
+  FERRY_RETURN_IF_ERROR(context_.db.Read([&](Connection& c) -> Status {
+    FERRY_ASSIGN_OR_RETURN(Statement select,
+                           c.Prepare(SelectTaskSql("WHERE idempotency_key = ?1")));
+    select.Bind(1, idempotency_key);
+    FERRY_ASSIGN_OR_RETURN(std::vector<TaskRecord> found, SelectTasks(select));
+    if (!found.empty()) task = std::move(found.front());
+    return Ok();
+  }));
+  if (!task) {
+    return NotFound("no task has idempotency key " + QuoteForMessage(idempotency_key));
+  }
   return std::move(*task);
 }
 
@@ -172,9 +190,14 @@ Result<TaskRecord> SqliteTaskStore::Complete(const TaskLease& lease, const TaskO
     // reclaimed the task, still has the only result there is.
     FERRY_ASSIGN_OR_RETURN(
         Statement finish,
-        c.Prepare("UPDATE tasks SET status = ?4, result_json = ?5, error = ?6, "
+        // A cancelled task's holder reports how far it got: the result is kept, the task stays
+        // cancelled, and it has stopped (ended_at).
+        c.Prepare("UPDATE tasks SET "
+                  "status = CASE WHEN status = 'cancelled' THEN status ELSE ?4 END, "
+                  "result_json = ?5, error = CASE WHEN status = 'cancelled' THEN error ELSE ?6 END, "
                   "lease_expires_at_ms = NULL, updated_at_ms = ?7, ended_at_ms = ?7 "
-                  "WHERE id = ?1 AND status = 'leased' AND lease_owner = ?2 AND attempt = ?3"));
+                  "WHERE id = ?1 AND lease_owner = ?2 AND attempt = ?3 AND (status = 'leased' OR "
+                  "(status = 'cancelled' AND ended_at_ms IS NULL))"));
     finish.Bind(1, lease.task_id).Bind(2, lease.owner).Bind(3, lease.attempt);
     finish.Bind(4, outcome.succeeded ? "succeeded" : "failed").Bind(5, result);
     FERRY_RETURN_IF_ERROR(finish.Bind(6, outcome.error).Bind(7, now).Run());
@@ -196,8 +219,10 @@ Result<TaskRecord> SqliteTaskStore::Cancel(std::string_view id, std::string_view
     int64_t now = context_.NowMs();
     FERRY_ASSIGN_OR_RETURN(
         Statement cancel,
+        // A leased task stays held until its delegate stops (see TaskStore::Cancel).
         c.Prepare("UPDATE tasks SET status = 'cancelled', error = 'cancelled by ' || ?2, "
-                  "lease_expires_at_ms = NULL, updated_at_ms = ?3, ended_at_ms = ?3 "
+                  "updated_at_ms = ?3, "
+                  "ended_at_ms = CASE WHEN status = 'leased' THEN NULL ELSE ?3 END "
                   "WHERE id = ?1 AND status IN ('queued', 'leased')"));
     FERRY_RETURN_IF_ERROR(cancel.Bind(1, id).Bind(2, actor).Bind(3, now).Run());
     bool cancelled = c.Changes() == 1;
@@ -221,8 +246,8 @@ Result<int> SqliteTaskStore::ExpireLeases(std::string_view owner_prefix) {
     FERRY_ASSIGN_OR_RETURN(
         Statement expire,
         c.Prepare("UPDATE tasks SET lease_expires_at_ms = min(lease_expires_at_ms, ?2) "
-                  "WHERE status = 'leased' AND lease_owner IS NOT NULL AND "
-                  "substr(lease_owner, 1, length(?1)) = ?1"));
+                  "WHERE (status = 'leased' OR (status = 'cancelled' AND ended_at_ms IS NULL)) "
+                  "AND lease_owner IS NOT NULL AND substr(lease_owner, 1, length(?1)) = ?1"));
     FERRY_RETURN_IF_ERROR(expire.Bind(1, owner_prefix).Bind(2, context_.NowMs()).Run());
     expired = static_cast<int>(c.Changes());
     return Ok();

@@ -13,6 +13,7 @@ class SqliteTaskStore final : public TaskStore {
 
   Result<EnqueuedTask> Enqueue(const NewTask& task) override;
   Result<TaskRecord> Get(std::string_view id) override;
+  Result<TaskRecord> GetByKey(std::string_view idempotency_key) override;
   Result<std::vector<TaskRecord>> List(const TaskFilter& filter) override;
   Result<std::optional<TaskRecord>> ClaimNext(std::string_view delegate_id,
                                               const std::vector<std::string>& selectors,

@@ -15,15 +15,17 @@
 #include "delegate/lambda/aws_lambda_api.h"
 #include "delegate/lambda/aws_lambda_provider.h"
 #include "delegate/lambda/deployer.h"
-#include "delegate/lambda/sandbox_process.h"
+#include "support/sandbox_process.h"
 
-namespace ferry::delegate::lambda {
+namespace ferry::delegate {
 namespace {
 
-using fixtures::MakeZip;
-using fixtures::Sandbox;
-using fixtures::SandboxBinary;
-using fixtures::StaticCredentials;
+using namespace ::ferry::lambda;  // NOLINT: the domain types under test
+
+using test::MakeZip;
+using test::Sandbox;
+using test::SandboxBinary;
+using test::StaticCredentials;
 
 class AwsConfigSandboxTest : public ::testing::Test {
  protected:
@@ -148,4 +150,4 @@ TEST(AwsLambdaApiProviderTest, RetryMaxAttemptsIsConfigurable) {
 }
 
 }  // namespace
-}  // namespace ferry::delegate::lambda
+}  // namespace ferry::delegate

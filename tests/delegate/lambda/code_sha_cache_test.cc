@@ -5,8 +5,10 @@
 #include <future>
 #include <thread>
 
-namespace ferry::delegate::lambda {
+namespace ferry::delegate {
 namespace {
+
+using namespace ::ferry::lambda;  // NOLINT: the domain types under test
 
 CodeSource S3(const std::string& key) {
   CodeSource code;
@@ -70,4 +72,4 @@ TEST(CodeShaCacheTest, AStopRequestEndsTheWait) {
 }
 
 }  // namespace
-}  // namespace ferry::delegate::lambda
+}  // namespace ferry::delegate

@@ -12,20 +12,22 @@
 #include "aws/retry.h"
 #include "common/json.h"
 #include "delegate/lambda/aws_lambda_provider.h"
-#include "delegate/lambda/sandbox_process.h"
-#include "delegate/lambda/state_json.h"
-#include "delegate/lambda/target_json.h"
+#include "support/sandbox_process.h"
+#include "lambda/state_codec.h"
+#include "lambda/target_codec.h"
 
-namespace ferry::delegate::lambda {
+namespace ferry::delegate {
 namespace {
+
+using namespace ::ferry::lambda;  // NOLINT: the domain types under test
 
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-using fixtures::MakeZip;
-using fixtures::SandboxBinary;
-using fixtures::SharedSandbox;
-using fixtures::StaticCredentials;
+using test::MakeZip;
+using test::SandboxBinary;
+using test::SharedSandbox;
+using test::StaticCredentials;
 
 constexpr char kKeyId[] = "AKIAFERRYTEST00001";
 constexpr char kSecret[] = "conn-s3cr3t-value-0001";
@@ -62,7 +64,7 @@ class ConnectionSandboxTest : public ::testing::Test {
     provider_ = std::make_unique<AwsLambdaApiProvider>(
         *curl_, own_, clock_, ids_, limiters_, quota_,
         WaiterOptions{std::chrono::milliseconds(20), 500}, aws::RetryOptions{}, secrets);
-    handler_ = std::make_unique<LambdaTaskHandler>(*provider_, 8, secrets);
+    handler_ = std::make_unique<LambdaTaskHandler>(*provider_, LambdaTaskOptions{.secrets = secrets});
   }
 
   LambdaTarget Target(TargetCredentials credentials) {
@@ -241,4 +243,4 @@ TEST_F(ConnectionSandboxTest, WithoutAResolverKeysModeIsRefused) {
 }
 
 }  // namespace
-}  // namespace ferry::delegate::lambda
+}  // namespace ferry::delegate

@@ -6,13 +6,20 @@
 #include <mutex>
 
 #include "delegate/lambda/fake_lambda_api.h"
-#include "delegate/lambda/plan_fixtures.h"
+#include "delegate/lambda/rollback_targets.h"
+#include "lambda/plan_fixtures.h"
 
-namespace ferry::delegate::lambda {
+namespace ferry::delegate {
 namespace {
 
+using namespace ::ferry::lambda;  // NOLINT: the domain types under test
+
+// A snapshot as the lambda.snapshot task reads it, or as Ferry recorded it.
+Snapshot Read(ObservedFunction f) { return Snapshot{std::move(f), SnapshotSource::kRead}; }
+Snapshot Recorded(ObservedFunction f) { return Snapshot{std::move(f), SnapshotSource::kRecorded}; }
+
 using fixtures::Desired;
-using fixtures::FakeLambdaApi;
+using fakes::FakeLambdaApi;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
@@ -136,8 +143,8 @@ TEST(DeployerTest, ResumesAfterAFailureAtAnyCallWithoutDoingAnythingTwice) {
     };
     FunctionDeployment first = deployer.Deploy(next);
     api.fault = nullptr;
-    FunctionDeployment second =
-        deployer.Deploy(next, first.snapshot_taken ? &first.snapshot : nullptr);
+    const Snapshot recorded = Read(first.snapshot);
+    FunctionDeployment second = deployer.Deploy(next, first.snapshot_taken ? &recorded : nullptr);
     ASSERT_TRUE(second.ok()) << second.error->message;
     EXPECT_EQ(second.version, "2");
     EXPECT_EQ(api.publishes(), 2);
@@ -154,13 +161,13 @@ TEST(DeployerTest, ResumesAfterAFailureAtAnyCallWithoutDoingAnythingTwice) {
 }
 
 // What the lambda.snapshot task records: the function with environment values redacted.
-ObservedFunction RecordedSnapshot(FakeLambdaApi& api, const std::string& name = "orders-api-dev") {
+Snapshot RecordedSnapshot(FakeLambdaApi& api, const std::string& name = "orders-api-dev") {
   ObservedFunction f = api.World().at(name);
   for (auto& [key, value] : f.config.environment) value.clear();
   for (auto& v : f.versions) {
     for (auto& [key, value] : v.config.environment) value.clear();
   }
-  return f;
+  return Read(std::move(f));
 }
 
 // With the snapshot recorded just before, only GetFunction is read again: ListVersionsByFunction
@@ -169,7 +176,7 @@ TEST(DeployerTest, WithARecordedSnapshotOnlyGetFunctionIsReadAgain) {
   FakeLambdaApi api;
   LambdaDeployer deployer(api);
   ASSERT_TRUE(deployer.Deploy(Build("SHA-1")).ok());
-  const ObservedFunction snapshot = RecordedSnapshot(api);
+  const Snapshot snapshot = RecordedSnapshot(api);
   const int full_reads = api.full_reads();
 
   FunctionDeployment r = deployer.Deploy(Build("SHA-2"), &snapshot);
@@ -200,7 +207,7 @@ TEST(DeployerTest, ARecordedVersionWithTheDeployedCodeIsComparedOnlyAfterAFullRe
   ASSERT_TRUE(deployer.Deploy(one).ok());
   DesiredFunction blank = Build("SHA-1");
   blank.config.environment = {{"TOKEN", ""}};  // what the redacted version 1 shows
-  ObservedFunction snapshot = RecordedSnapshot(api);
+  Snapshot snapshot = RecordedSnapshot(api);
   FunctionDeployment r = deployer.Deploy(blank, &snapshot);
   ASSERT_TRUE(r.ok()) << r.error->message;
   EXPECT_EQ(r.version, "2") << "version 1 holds TOKEN=secret-a";
@@ -229,7 +236,7 @@ TEST(DeployerTest, AnAliasChangedSinceTheSnapshotIsReadAgainNotOverwrittenBlindl
     auto& aliases = api.World().at("orders-api-dev").aliases;
     if (change == "created")
       std::erase_if(aliases, [](const AliasState& a) { return a.name == "live"; });
-    const ObservedFunction snapshot = RecordedSnapshot(api);
+    const Snapshot snapshot = RecordedSnapshot(api);
     if (change == "moved") {
       for (auto& a : aliases) a.revision_id = api.NewRevisionForTest();  // someone touched them
     } else if (change == "created") {
@@ -249,6 +256,127 @@ TEST(DeployerTest, AnAliasChangedSinceTheSnapshotIsReadAgainNotOverwrittenBlindl
     EXPECT_EQ(api.full_reads(), 2) << "the first deploy's read and one after the stale alias";
     EXPECT_EQ(api.publishes(), 2);
   }
+}
+
+// Ferry's record of what it last left the function as, confirmed by the guards of the calls
+// themselves: GetFunction (outside the 15/s quota) and exactly the three calls the quota must
+// carry — UpdateFunctionCode, PublishVersion, UpdateAlias.
+TEST(DeployerTest, ARecordedSnapshotThatHoldsCostsOnlyTheThreeQuotaBoundCalls) {
+  FakeLambdaApi api;
+  LambdaDeployer deployer(api);
+  FunctionDeployment first = deployer.Deploy(Build("SHA-1"));
+  ASSERT_TRUE(first.ok() && first.after) << first.error->message;
+  EXPECT_TRUE(first.snapshot_confirmed) << "no snapshot given: the first read is the snapshot";
+  const int full_reads = api.full_reads();
+  api.Calls();  // (the record of the first deployment's calls is not under test)
+
+  const Snapshot recorded = Recorded(*first.after);
+  FunctionDeployment r = deployer.Deploy(Build("SHA-2"), &recorded);
+  ASSERT_TRUE(r.ok()) << r.error->message;
+  EXPECT_EQ(api.full_reads(), full_reads) << "no ListVersionsByFunction, no ListAliases";
+  std::vector<std::string> mutating;
+  for (const auto& c : r.calls) {
+    if (c.mutating) mutating.push_back(c.operation);
+  }
+  EXPECT_THAT(mutating, ElementsAre("UpdateFunctionCode", "PublishVersion", "UpdateAlias"));
+  EXPECT_FALSE(r.snapshot_confirmed) << "nothing read it; the alias guard confirmed dev alone";
+  EXPECT_THAT(r.moved_aliases, ElementsAre("dev"));
+  EXPECT_EQ(r.snapshot.FindAlias("dev")->version, "1") << "the rollback target";
+  ASSERT_TRUE(r.after.has_value());
+  EXPECT_EQ(r.after->FindAlias("dev")->version, "2");
+  EXPECT_EQ(r.after->FindAlias("dev")->revision_id,
+            api.World().at("orders-api-dev").FindAlias("dev")->revision_id)
+      << "the next deployment's guard";
+  EXPECT_EQ(r.after->versions.size(), 2u);
+  EXPECT_TRUE(r.after->config.environment.empty()) << "no configuration is recorded";
+
+  // The next deployment starts from this one's record, and so on.
+  const Snapshot next = Recorded(*r.after);
+  FunctionDeployment third = deployer.Deploy(Build("SHA-3"), &next);
+  ASSERT_TRUE(third.ok()) << third.error->message;
+  EXPECT_EQ(third.version, "3");
+  EXPECT_EQ(api.full_reads(), full_reads);
+}
+
+// An alias moved outside Ferry since Ferry's record: its guard fails, the deployer reads
+// everything, finds the record stale and stops before moving that alias — reporting the corrected
+// rollback target. Deployed again with it, the deployment completes, and a rollback puts the
+// alias back where the outside change had left it, not where Ferry's record said.
+TEST(DeployerTest, AnAliasMovedOutsideFerryIsReportedAndTheRollbackTargetCorrected) {
+  FakeLambdaApi api;
+  LambdaDeployer deployer(api);
+  DesiredFunction d = Build("SHA-1");
+  d.aliases = {"dev", "live"};
+  ASSERT_TRUE(deployer.Deploy(d).ok());
+  d.code.code_sha256 = "SHA-2";
+  FunctionDeployment second = deployer.Deploy(d);
+  ASSERT_TRUE(second.ok() && second.after);
+  // Someone moves live back to version 1 with the console.
+  for (auto& a : api.World().at("orders-api-dev").aliases) {
+    if (a.name == "live") {
+      a.version = "1";
+      a.revision_id = api.NewRevisionForTest();
+    }
+  }
+  d.code.code_sha256 = "SHA-3";
+  const Snapshot recorded = Recorded(*second.after);
+  FunctionDeployment r = deployer.Deploy(d, &recorded);
+  EXPECT_FALSE(r.error.has_value()) << r.error->message;
+  ASSERT_TRUE(r.drifted);
+  EXPECT_FALSE(r.ok());
+  EXPECT_THAT(r.drift, HasSubstr("alias live was moved outside Ferry (version 2 → 1"));
+  EXPECT_EQ(r.snapshot.FindAlias("live")->version, "1") << "corrected";
+  EXPECT_EQ(r.snapshot.FindAlias("dev")->version, "2") << "moved by this run: as recorded";
+  EXPECT_EQ(api.World().at("orders-api-dev").FindAlias("live")->version, "1") << "not moved";
+
+  // The engine records the corrected snapshot, then deploys again, reading everything.
+  LambdaDeployer again(api, {.reuse_recorded_lists = false});
+  const Snapshot corrected = Read(r.snapshot);
+  FunctionDeployment done = again.Deploy(d, &corrected);
+  ASSERT_TRUE(done.ok()) << done.error->message;
+  EXPECT_EQ(api.World().at("orders-api-dev").FindAlias("live")->version, done.version);
+  auto reports = deployer.RollbackAll(fakes::Targets({done}));
+  ASSERT_FALSE(reports[0].error.has_value()) << reports[0].error->message;
+  EXPECT_EQ(api.World().at("orders-api-dev").FindAlias("live")->version, "1");
+  EXPECT_EQ(api.World().at("orders-api-dev").FindAlias("dev")->version, "2");
+}
+
+// A function deleted (or replaced) outside Ferry since its record: reported before any change.
+TEST(DeployerTest, AFunctionGoneSinceFerrysRecordIsReportedBeforeAnyChange) {
+  FakeLambdaApi api;
+  LambdaDeployer deployer(api);
+  FunctionDeployment first = deployer.Deploy(Build("SHA-1"));
+  ASSERT_TRUE(first.after);
+  api.World().erase("orders-api-dev");
+  const Snapshot recorded = Recorded(*first.after);
+  FunctionDeployment r = deployer.Deploy(Build("SHA-2"), &recorded);
+  ASSERT_TRUE(r.drifted);
+  EXPECT_THAT(r.drift, HasSubstr("deleted outside Ferry"));
+  EXPECT_FALSE(r.snapshot.exists) << "rolling back its redeployment deletes what it creates";
+  EXPECT_EQ(r.MutatingCalls(), 0);
+  EXPECT_EQ(api.World().count("orders-api-dev"), 0u);
+}
+
+// A later attempt of a task, after the first was lost midway: an alias found on a version newer
+// than any Ferry's record knows was moved by the earlier attempt (its guard held), not by someone
+// else — so it is no drift, and the recorded state stays its rollback target.
+TEST(DeployerTest, ALaterAttemptTakesAliasesOnNewerVersionsAsItsOwn) {
+  FakeLambdaApi api;
+  LambdaDeployer deployer(api);
+  FunctionDeployment first = deployer.Deploy(Build("SHA-1"));
+  ASSERT_TRUE(first.after);
+  const Snapshot recorded = Recorded(*first.after);
+  ASSERT_TRUE(deployer.Deploy(Build("SHA-2"), &recorded).ok());  // the attempt that was lost
+
+  LambdaDeployer retry(api, {.reuse_recorded_lists = false, .earlier_attempts = true});
+  FunctionDeployment r = retry.Deploy(Build("SHA-2"), &recorded);
+  ASSERT_TRUE(r.ok()) << (r.error ? r.error->message : r.drift);
+  EXPECT_EQ(r.MutatingCalls(), 0);
+  EXPECT_EQ(r.snapshot.FindAlias("dev")->version, "1");
+  EXPECT_THAT(r.moved_aliases, ElementsAre("dev"));
+  // Without that knowledge, the same read is drift.
+  LambdaDeployer fresh(api, {.reuse_recorded_lists = false});
+  EXPECT_TRUE(fresh.Deploy(Build("SHA-2"), &recorded).drifted);
 }
 
 TEST(DeployerTest, GuardFailureRereadsAndDecidesAgain) {
@@ -301,7 +429,7 @@ TEST(DeployerTest, FailedUpdateStopsAndRollbackRestoresAliasesExactly) {
   EXPECT_EQ(failed.error->code, ErrorCode::kInvalidArgument);
   api.fault = nullptr;
 
-  auto reports = deployer.RollbackAll({failed});
+  auto reports = deployer.RollbackAll(fakes::Targets({failed}));
   ASSERT_EQ(reports.size(), 1u);
   EXPECT_FALSE(reports[0].error.has_value());
   const auto& after = api.World().at("orders-api-dev");
@@ -310,7 +438,7 @@ TEST(DeployerTest, FailedUpdateStopsAndRollbackRestoresAliasesExactly) {
   EXPECT_EQ(after.FindAlias("live")->weights, (RoutingWeights{{"2", 0.3}}));
   EXPECT_EQ(after.FindAlias("qa"), nullptr);
   // Restoring an already restored function does nothing.
-  EXPECT_EQ(deployer.RollbackAll({failed})[0].calls.size(), 1u);
+  EXPECT_EQ(deployer.RollbackAll(fakes::Targets({failed}))[0].calls.size(), 1u);
 }
 
 TEST(DeployerTest, RollbackOfAMidwayFailureUndoesMovedAliases) {
@@ -330,7 +458,7 @@ TEST(DeployerTest, RollbackOfAMidwayFailureUndoesMovedAliases) {
   ASSERT_FALSE(failed.ok());
   EXPECT_EQ(api.World().at("orders-api-dev").FindAlias("live")->version, "2");
   api.fault = nullptr;
-  auto reports = deployer.RollbackAll({failed});
+  auto reports = deployer.RollbackAll(fakes::Targets({failed}));
   EXPECT_FALSE(reports[0].error.has_value());
   EXPECT_EQ(api.World().at("orders-api-dev").FindAlias("dev")->version, "1");
   EXPECT_EQ(api.World().at("orders-api-dev").FindAlias("live")->version, "1");
@@ -354,9 +482,9 @@ TEST(DeployerTest, RollbackDeletesAFunctionTheDeploymentCreated) {
   EXPECT_THAT(failed.error->message, HasSubstr("InvalidZipFileException"));
   api.fault = nullptr;
   ASSERT_EQ(api.World().count("orders-api-dev"), 1u);
-  deployer.RollbackAll({failed}, /*keep_created_functions=*/true);
+  deployer.RollbackAll(fakes::Targets({failed}), /*keep_created_functions=*/true);
   EXPECT_EQ(api.World().count("orders-api-dev"), 1u);
-  deployer.RollbackAll({failed});
+  deployer.RollbackAll(fakes::Targets({failed}));
   EXPECT_EQ(api.World().count("orders-api-dev"), 0u);
 }
 
@@ -400,7 +528,7 @@ TEST(DeployerTest, DeployAllRespectsTheConcurrencyBoundAndStopsStartingAfterAFai
   EXPECT_FALSE(results[2].ok());
   EXPECT_TRUE(results[2].started);
   for (size_t i = 3; i < results.size(); ++i) EXPECT_FALSE(results[i].started) << i;
-  auto reports = serial.RollbackAll(results);
+  auto reports = serial.RollbackAll(fakes::Targets(results));
   EXPECT_EQ(reports.size(), 3u);
   for (int i = 0; i < 3; ++i) {
     EXPECT_EQ(api.World().at("fn-" + std::to_string(i)).FindAlias("dev")->version, "1");
@@ -498,4 +626,4 @@ TEST(DeployerTest, GivesUpAfterTheTransientRetryBudget) {
 }
 
 }  // namespace
-}  // namespace ferry::delegate::lambda
+}  // namespace ferry::delegate

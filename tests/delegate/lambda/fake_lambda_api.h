@@ -1,6 +1,9 @@
-// FakeLambdaApi: an in-memory Lambda with AWS's guard semantics (RevisionId, CodeSha256,
-// ResourceConflictException while an update is in progress, versions referenced by aliases
-// can't be deleted), for deployer tests that need to inject a failure at any call.
+// FakeLambdaApi: an in-memory Lambda as strict as AWS and as AwsLambdaApi (its only real
+// counterpart): RevisionId and CodeSha256 guards, ResourceConflictException while an update is
+// in progress, UpdateAlias of a missing alias or to a missing version is ResourceNotFound,
+// CreateAlias of an existing alias is ResourceConflict, versions referenced by aliases can't be
+// deleted; deleting what is already gone (an alias, a function, a version) succeeds, as the
+// adapter makes it. For deployer tests that need to inject a failure at any call.
 // Thread-safe.
 #pragma once
 
@@ -15,7 +18,9 @@
 
 #include "delegate/lambda/lambda_api.h"
 
-namespace ferry::delegate::lambda::fixtures {
+namespace ferry::delegate::fakes {
+
+using namespace ::ferry::lambda;  // the domain types the fake speaks
 
 class FakeLambdaApi final : public LambdaApi {
  public:
@@ -132,6 +137,7 @@ class FakeLambdaApi final : public LambdaApi {
         break;
       case DeployActionKind::kUpdateAlias:
         if (!f.FindAlias(a.alias)) return Error{ErrorCode::kNotFound, "Alias not found"};
+        if (!f.FindVersion(a.version)) return Error{ErrorCode::kNotFound, "no such version"};
         for (auto& alias : f.aliases) {
           if (alias.name != a.alias) continue;
           if (!a.revision_id.empty() && a.revision_id != alias.revision_id) {
@@ -173,8 +179,20 @@ class FakeLambdaApi final : public LambdaApi {
     calls_.push_back("Rollback" + std::string(RollbackActionName(a.kind)) + " " + a.function_name);
     if (ids) ids->push_back("req-" + std::to_string(++request_));
     auto it = world_.find(a.function_name);
-    if (it == world_.end()) return Ok();
+    const bool deletes = a.kind == RollbackActionKind::kDeleteFunction ||
+                         a.kind == RollbackActionKind::kDeleteAlias;
+    if (it == world_.end()) {
+      if (deletes) return Ok();  // already gone: AwsLambdaApi treats NotFound as done
+      return Error{ErrorCode::kNotFound, "Function not found: " + a.function_name};
+    }
     ObservedFunction& f = it->second;
+    auto version_exists = [&] {
+      if (!f.FindVersion(a.version)) return false;
+      for (const auto& [version, weight] : a.weights) {
+        if (!f.FindVersion(version)) return false;
+      }
+      return true;
+    };
     switch (a.kind) {
       case RollbackActionKind::kDeleteFunction:
         world_.erase(it);
@@ -183,9 +201,13 @@ class FakeLambdaApi final : public LambdaApi {
         std::erase_if(f.aliases, [&](const AliasState& s) { return s.name == a.alias; });
         break;
       case RollbackActionKind::kCreateAlias:
+        if (f.FindAlias(a.alias)) return Error{ErrorCode::kConflict, "Alias already exists"};
+        if (!version_exists()) return Error{ErrorCode::kNotFound, "no such version"};
         f.aliases.push_back(AliasState{a.alias, a.version, a.weights, NewRevision(), ""});
         break;
       case RollbackActionKind::kUpdateAlias:
+        if (!f.FindAlias(a.alias)) return Error{ErrorCode::kNotFound, "Alias not found"};
+        if (!version_exists()) return Error{ErrorCode::kNotFound, "no such version"};
         for (auto& alias : f.aliases) {
           if (alias.name != a.alias) continue;
           if (a.revision_id != alias.revision_id) {
@@ -205,7 +227,9 @@ class FakeLambdaApi final : public LambdaApi {
     if (auto e = Fault("DeleteVersion", name)) return *e;
     std::lock_guard lock(mu_);
     calls_.push_back("DeleteVersion " + name + ":" + version);
-    auto& f = world_.at(name);
+    auto it = world_.find(name);
+    if (it == world_.end()) return Ok();  // already gone, as AwsLambdaApi makes it
+    auto& f = it->second;
     for (const auto& alias : f.aliases) {
       if (alias.version == version || alias.weights.count(version)) {
         return Error{ErrorCode::kConflict, "version is referenced by an alias"};
@@ -268,4 +292,4 @@ class FakeLambdaApi final : public LambdaApi {
   std::atomic<int> max_in_flight_{0};
 };
 
-}  // namespace ferry::delegate::lambda::fixtures
+}  // namespace ferry::delegate::fakes

@@ -12,17 +12,20 @@
 #include "aws/retry.h"
 #include "delegate/lambda/aws_lambda_api.h"
 #include "delegate/lambda/deployer.h"
-#include "delegate/lambda/sandbox_process.h"
+#include "delegate/lambda/rollback_targets.h"
+#include "support/sandbox_process.h"
 
-namespace ferry::delegate::lambda {
+namespace ferry::delegate {
 namespace {
+
+using namespace ::ferry::lambda;  // NOLINT: the domain types under test
 
 using ::testing::HasSubstr;
 
-using fixtures::MakeZip;
-using fixtures::SandboxBinary;
-using fixtures::SharedSandbox;
-using fixtures::StaticCredentials;
+using test::MakeZip;
+using test::SandboxBinary;
+using test::SharedSandbox;
+using test::StaticCredentials;
 
 class SandboxDeployTest : public ::testing::Test {
  protected:
@@ -138,7 +141,7 @@ TEST_F(SandboxDeployTest, SeveralFunctionsAndFailureMidwayRollsBackExactly) {
   EXPECT_FALSE(results[3].started);
   EXPECT_EQ(Alias("e2e-multi-0", "dev").version, "2");
 
-  auto reports = serial.RollbackAll(results);
+  auto reports = serial.RollbackAll(fakes::Targets(results));
   for (const auto& r : reports) EXPECT_FALSE(r.error.has_value()) << r.error->message;
   EXPECT_EQ(Alias("e2e-multi-0", "dev").version, "1");
   EXPECT_EQ(Alias("e2e-multi-1", "dev").version, "1");
@@ -169,7 +172,7 @@ TEST_F(SandboxDeployTest, BadInputsFailAndRollbackDeletesCreatedFunctions) {
     FunctionDeployment r = deployer_->Deploy(d);
     ASSERT_FALSE(r.ok()) << c.name;
     EXPECT_NE(r.error->code, ErrorCode::kInternal) << c.name << ": " << r.error->message;
-    auto reports = deployer_->RollbackAll({r});
+    auto reports = deployer_->RollbackAll(fakes::Targets({r}));
     for (const auto& report : reports) EXPECT_FALSE(report.error.has_value()) << c.name;
     EXPECT_EQ(client_->GetFunction(c.name).error().code, ErrorCode::kNotFound) << c.name;
   }
@@ -199,4 +202,4 @@ TEST_F(SandboxDeployTest, PruneKeepsTheNewestTenAndAliasTargets) {
 }
 
 }  // namespace
-}  // namespace ferry::delegate::lambda
+}  // namespace ferry::delegate

@@ -1,0 +1,21 @@
+#include "engine/steps/builtin.h"
+
+#include "engine/steps/lambda_steps.h"
+
+namespace ferry::engine {
+
+// Each defined in its own file of engine/steps/.
+std::unique_ptr<StepKind> NewLambdaDeployStep();
+std::unique_ptr<StepKind> NewLambdaPruneStep();
+std::unique_ptr<StepKind> NewLambdaRestoreStep();
+std::unique_ptr<StepKind> NewLambdaRollbackStep();
+
+Status RegisterBuiltinSteps(StepRegistry& registry) {
+  FERRY_RETURN_IF_ERROR(registry.Register(steps::kLambdaDeploy, NewLambdaDeployStep()));
+  FERRY_RETURN_IF_ERROR(registry.Register(steps::kLambdaPrune, NewLambdaPruneStep()));
+  FERRY_RETURN_IF_ERROR(registry.Register(steps::kLambdaRestore, NewLambdaRestoreStep()));
+  FERRY_RETURN_IF_ERROR(registry.Register(steps::kLambdaRollback, NewLambdaRollbackStep()));
+  return Ok();
+}
+
+}  // namespace ferry::engine

@@ -1,0 +1,35 @@
+// The Lambda step kinds (F-DEPLOY), for those who start executions: their names and how to write
+// a step of each from its typed inputs (lambda/steps.h). The kinds themselves are in
+// lambda_deploy.cc, lambda_prune.cc, lambda_restore.cc and lambda_rollback.cc, registered by
+// builtin.cc.
+//
+//   lambda.deploy   — snapshot (Ferry's record of what it last left each function as, read from
+//                     Lambda where it has none), then deploy every function; records one
+//                     deployment per function and the state it left. Undone by lambda.rollback.
+//   lambda.prune    — deletes old versions (its failure does not fail the execution).
+//   lambda.restore  — restores aliases to what an earlier execution recorded (or to before one):
+//                     checks that every version still exists, then restores. Undone by
+//                     lambda.rollback.
+//   lambda.rollback — restores functions to snapshots (only as an undo step).
+#pragma once
+
+#include <string>
+
+#include "engine/engine.h"
+#include "lambda/steps.h"
+
+namespace ferry::engine::steps {
+
+inline constexpr char kLambdaDeploy[] = "lambda.deploy";
+inline constexpr char kLambdaPrune[] = "lambda.prune";
+inline constexpr char kLambdaRestore[] = "lambda.restore";
+inline constexpr char kLambdaRollback[] = "lambda.rollback";
+
+// timeout zero: the kind's default (kDefaultStepTimeout).
+StepSpec LambdaDeployStep(const lambda::DeployStepInputs& inputs, Duration timeout = {},
+                          std::string name = "deploy");
+StepSpec LambdaPruneStep(const lambda::PruneStepInputs& inputs, std::string name = "prune");
+StepSpec LambdaRestoreStep(const lambda::RestoreStepInputs& inputs, Duration timeout = {},
+                           std::string name = "restore");
+
+}  // namespace ferry::engine::steps
