@@ -9,6 +9,7 @@
 #include "common/json.h"
 #include "common/strings.h"
 #include "config/resolve.h"
+#include "config/runnable.h"
 #include "delegate/lambda/target_json.h"
 #include "model/enums.h"
 
@@ -192,10 +193,9 @@ Result<DeployService::Impl::Artifact> DeployService::Impl::ResolveArtifact(
 
 Result<DesiredFunction> DeployService::Impl::ToDesired(const config::ResolvedFunction& f,
                                                        const Artifact& a) {
-  if (f.package_type != model::PackageType::kZip) {
-    return Error{ErrorCode::kUnimplemented, "function " + f.spec_name +
-                                                " is an image function; Ferry deploys zip packages "
-                                                "only for now"};
+  // Image functions: refused from the table `ferry validate` warns from (config/runnable.h).
+  if (auto not_runnable = config::PackageNotRunnable(f.package_type, "function " + f.spec_name)) {
+    return not_runnable->ToError();
   }
   DesiredFunction d;
   d.function_name = f.function_name;
