@@ -1,8 +1,12 @@
 // ferry validate / apply / export: configuration as code.
 //
-//   ferry validate -f PATH [-o json]          every problem as file:line:col: field: message
+//   ferry validate -f PATH [-o json]            every problem as file:line:col: field: message
 //   ferry apply -f PATH [--data DIR] [-o json]  validate, then write all entities in one
-//   transaction ferry export [--data DIR] [-o FILE]        the stored configuration as YAML
+//                                               transaction
+//   ferry export [--data DIR] [-o FILE]         the stored configuration as YAML
+//
+// validate and apply also print a warning (file:line:col: warning: field: message) for each part
+// of the configuration Ferry cannot run yet (config/runnable.h); warnings alone exit 0.
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
@@ -34,9 +38,9 @@ std::string Actor() {
   return std::string("cli:") + (user && *user ? user : "unknown");
 }
 
-Json ProblemsJson(const config::LoadedConfig& loaded) {
+Json ProblemsJson(const std::vector<config::ConfigProblem>& list) {
   Json problems = Json::array();
-  for (const config::ConfigProblem& p : loaded.problems) {
+  for (const config::ConfigProblem& p : list) {
     problems.push_back({{"file", p.file},
                         {"line", p.position.line},
                         {"column", p.position.column},
@@ -54,21 +58,35 @@ std::string Summary(const config::LoadedConfig& loaded) {
   for (const auto& [kind, n] : counts) {
     parts.push_back(std::to_string(n) + " " + std::string(model::EnumName(kind)));
   }
-  return std::to_string(loaded.files) + " file(s), " + std::to_string(loaded.entities.size()) +
-         " entities (" + Join(parts, ", ") + ")";
+  std::string out = std::to_string(loaded.files) + " file(s), " +
+                    std::to_string(loaded.entities.size()) + " entities (" + Join(parts, ", ") +
+                    ")";
+  if (!loaded.warnings.empty()) {
+    out += "; " + std::to_string(loaded.warnings.size()) +
+           " warning(s): configuration Ferry cannot run yet";
+  }
+  return out;
 }
 
-// Prints the problems; returns the exit code (1 when there is any).
+// Warnings (config/runnable.h) on stderr, "FILE:LINE:COL: warning: FIELD: MESSAGE".
+void PrintWarnings(const config::LoadedConfig& loaded) {
+  for (const config::ConfigProblem& w : loaded.warnings) std::cerr << w.ToString("warning") << "\n";
+}
+
+// Prints the problems and warnings; returns the exit code (1 when there is any problem;
+// warnings alone exit 0).
 int ReportProblems(const config::LoadedConfig& loaded, bool json) {
   if (json) {
     std::cout << DumpJson(Json{{"ok", loaded.ok()},
                                {"files", loaded.files},
                                {"entities", loaded.entities.size()},
-                               {"problems", ProblemsJson(loaded)}},
+                               {"problems", ProblemsJson(loaded.problems)},
+                               {"warnings", ProblemsJson(loaded.warnings)}},
                           2)
               << "\n";
   } else {
     for (const config::ConfigProblem& p : loaded.problems) std::cerr << p.ToString() << "\n";
+    PrintWarnings(loaded);
     if (!loaded.ok()) {
       std::cerr << loaded.problems.size() << " problem(s) in " << loaded.files << " file(s)\n";
     }
@@ -117,8 +135,13 @@ int RunApply(const std::string& path, const std::string& data_dir, bool json) {
     }
   }
   if (json) {
-    std::cout << DumpJson(Json{{"ok", true}, {"entities", rows}}, 2) << "\n";
+    std::cout << DumpJson(Json{{"ok", true},
+                               {"entities", rows},
+                               {"warnings", ProblemsJson(loaded.warnings)}},
+                          2)
+              << "\n";
   } else {
+    PrintWarnings(loaded);
     std::cout << counts[store::PutOutcome::kCreated] << " created, "
               << counts[store::PutOutcome::kUpdated] << " updated, "
               << counts[store::PutOutcome::kUnchanged] << " unchanged\n";

@@ -41,10 +41,10 @@ Result<model::Workflow> ChooseWorkflow(store::EntityStore& entities, const Scope
                                        const std::optional<std::string>& name,
                                        std::map<std::string, std::string>* variables);
 
-// What the engine can execute today: a basic workflow whose steps are deploy steps, with
-// failure strategy rollback, abort or ignore. kUnimplemented naming what is not (canary, linear
-// and blue-green traffic shifting, other step types, manual intervention). Returns the deploy
-// step's timeout (default kDefaultStepTimeout); kInvalidArgument for an unparsable one.
+// Whether the engine can execute the workflow today, per config/runnable.h (the table `ferry
+// validate` warns from): kUnimplemented with the first part it cannot run (a strategy, failure
+// strategy or step type not yet implemented, several deploy steps). Returns the deploy step's
+// timeout (default kDefaultStepTimeout); kInvalidArgument for an unparsable one.
 Result<Duration> CheckExecutable(const model::Workflow& workflow);
 
 // The infrastructure of scope.environment to deploy scope.service to: `name` when given, else
@@ -55,7 +55,8 @@ Result<model::Infrastructure> ChooseInfrastructure(const Scope& scope,
 
 // A secret's value by SecretRef name, registered with SecretMasker. Sources env (a variable of
 // the server's environment) and file (the file's content, one trailing newline removed, at most
-// 64 KiB) are read here; ferry, aws-secrets-manager and aws-ssm-parameter are kUnimplemented.
+// 64 KiB) are read here; the sources config/runnable.h marks not yet implemented (ferry,
+// aws-secrets-manager, aws-ssm-parameter) are kUnimplemented.
 // kNotFound for an unknown secret; kFailedPrecondition when the variable or file is missing.
 Result<std::string> ResolveSecret(store::EntityStore& entities, std::string_view name);
 

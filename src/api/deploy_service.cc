@@ -10,6 +10,7 @@
 #include "common/strings.h"
 #include "common/time.h"
 #include "config/resolve.h"
+#include "config/runnable.h"
 #include "engine/steps/lambda_steps.h"
 #include "lambda/function_state.h"
 #include "lambda/records.h"
@@ -245,10 +246,10 @@ Result<DeployService::Impl::Resolved> DeployService::Impl::Resolve(
   out.target.cloud_provider = provider.name;
   out.target.credentials = TargetCredentialsOf(provider);
   for (auto& f : resolved) {
-    if (f.package_type != model::PackageType::kZip) {
-      return Error{ErrorCode::kUnimplemented,
-                   "function " + f.spec_name +
-                       " is an image function; Ferry deploys zip packages only for now"};
+    // Image functions: refused from the table `ferry validate` warns from (config/runnable.h).
+    if (auto not_runnable =
+            config::PackageNotRunnable(f.package_type, "function " + f.spec_name)) {
+      return not_runnable->ToError();
     }
     lambda::DesiredFunction d = std::move(f.function);
     d.code.s3_bucket = artifact.location.s3_bucket;

@@ -7,6 +7,7 @@
 
 #include "common/json.h"
 #include "common/strings.h"
+#include "config/runnable.h"
 #include "config/semantics.h"
 #include "model/json_codec.h"
 #include "model/validate.h"
@@ -173,22 +174,30 @@ struct Loader {
       out.problems.push_back(
           {origin.file, origin.Locate(p.problem.path, p.problem.at_key), p.problem.path, message});
     }
-    std::stable_sort(out.problems.begin(), out.problems.end(),
-                     [](const ConfigProblem& a, const ConfigProblem& b) {
-                       return std::tie(a.file, a.position.line, a.position.column) <
-                              std::tie(b.file, b.position.line, b.position.column);
-                     });
+    for (RunnableWarning& w : CheckRunnable(out.entities)) {
+      const EntityOrigin& origin = out.origins[w.entity];
+      out.warnings.push_back(
+          {origin.file, origin.Locate(w.part.path, false), w.part.path, w.part.Warning()});
+    }
+    for (auto* list : {&out.problems, &out.warnings}) {
+      std::stable_sort(list->begin(), list->end(),
+                       [](const ConfigProblem& a, const ConfigProblem& b) {
+                         return std::tie(a.file, a.position.line, a.position.column) <
+                                std::tie(b.file, b.position.line, b.position.column);
+                       });
+    }
   }
 };
 
 }  // namespace
 
-std::string ConfigProblem::ToString() const {
+std::string ConfigProblem::ToString(std::string_view severity) const {
   std::string out = file;
   if (position.line > 0) {
     out += ":" + std::to_string(position.line) + ":" + std::to_string(position.column);
   }
   out += ": ";
+  if (!severity.empty()) out += std::string(severity) + ": ";
   if (!path.empty()) out += model::DisplayPath(path) + ": ";
   out += message;
   return out;

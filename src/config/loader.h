@@ -2,9 +2,10 @@
 // holding one or more documents (separated by `---`), each document one entity with a `kind:`.
 //
 // LoadConfig reads, parses, decodes and validates everything, collecting EVERY problem, each
-// located as file:line:col plus the field path. Limits (LoadLimits): files over 4 MiB, files
-// that are not UTF-8 (or contain NUL bytes), YAML nesting deeper than 64 and alias expansion
-// beyond 100,000 values are rejected with a problem rather than processed.
+// located as file:line:col plus the field path, and a warning (located the same way) for each
+// part of the configuration that Ferry cannot run yet (config/runnable.h). Limits (LoadLimits):
+// files over 4 MiB, files that are not UTF-8 (or contain NUL bytes), YAML nesting deeper than 64
+// and alias expansion beyond 100,000 values are rejected with a problem rather than processed.
 // Thread-compatible; reads the file system.
 #pragma once
 
@@ -12,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "config/yaml_reader.h"
@@ -25,8 +27,9 @@ struct ConfigProblem {
   std::string path;         // JSON pointer within the document; "" for the document or file
   std::string message;
 
-  // "file:line:col: field.path: message" (the position and the path are left out when unknown).
-  std::string ToString() const;
+  // "file:line:col: field.path: message" (the position and the path are left out when unknown);
+  // with a severity, "file:line:col: warning: field.path: message".
+  std::string ToString(std::string_view severity = {}) const;
   auto operator<=>(const ConfigProblem&) const = default;
 };
 
@@ -50,6 +53,9 @@ struct LoadedConfig {
   std::vector<model::Entity> entities;
   std::vector<EntityOrigin> origins;    // parallel to entities
   std::vector<ConfigProblem> problems;  // sorted by file, line, column
+  // What validates but Ferry cannot run yet (config/runnable.h), located like problems and
+  // sorted the same way. Warnings do not make the configuration invalid.
+  std::vector<ConfigProblem> warnings;
   size_t files = 0;
   size_t documents = 0;
   bool ok() const { return problems.empty(); }

@@ -11,6 +11,7 @@
 #include "api/deploy_config.h"
 #include "common/json.h"
 #include "config/loader.h"
+#include "config/runnable.h"
 #include "delegate/lambda/fake_lambda_api.h"
 #include "delegate/lambda/lambda_tasks.h"
 #include "engine/steps/builtin.h"
@@ -159,6 +160,18 @@ functions:
     functionName: shop-unset
     handler: fn.handler
 ---
+kind: Service
+application: shop
+name: boxed
+type: lambda
+artifact:
+  ecr:
+    repository: 123456789012.dkr.ecr.eu-west-1.amazonaws.com/boxed
+functions:
+  - name: fn
+    functionName: shop-boxed
+    packageType: Image
+---
 kind: Environment
 application: shop
 name: dev
@@ -260,6 +273,33 @@ name: unset-dev
 strategy: basic
 environment: dev
 service: unset
+---
+kind: Workflow
+application: shop
+name: boxed-dev
+strategy: basic
+environment: dev
+service: boxed
+---
+kind: Workflow
+application: shop
+name: hands-on
+strategy: basic
+environment: prod
+service: unset
+failureStrategy: manual-intervention
+---
+kind: Workflow
+application: shop
+name: twice
+strategy: basic
+environment: qa
+service: boxed
+steps:
+  - name: first
+    type: deploy
+  - name: second
+    type: deploy
 )";
 
 class DeployServiceTest : public ::testing::Test {
@@ -759,6 +799,48 @@ TEST_F(DeployServiceTest, SecretErrorsNameTheSecretAndNeverItsValue) {
   e = DeployError(Input());
   EXPECT_THAT(e.message, HasSubstr("api-key"));
   EXPECT_EQ(e.message.find("s3cr3t"), std::string::npos);
+}
+
+// The deploy path refuses (501) exactly what `ferry validate` warned about: both come from
+// config/runnable.h, so every refusal is the message of a warning of the same configuration.
+TEST_F(DeployServiceTest, EveryRefusalIsAWarningOfValidate) {
+  std::string yaml = kConfig;
+  yaml.replace(yaml.find("@KEYFILE@"), 9, key_file_);
+  auto loaded = config::LoadConfigFiles({{"config.yaml", yaml}});
+  ASSERT_TRUE(loaded.ok());
+  std::vector<std::string> warnings, refusals;
+  for (const auto& w : loaded.warnings) warnings.push_back(w.message);
+  for (const auto& e : loaded.entities) {
+    for (const auto& part : config::EntityNotRunnable(e)) {
+      refusals.push_back(part.message);
+      EXPECT_THAT(warnings, ::testing::Contains(part.Warning()));
+    }
+  }
+
+  DeploymentInput image = Input("boxed");
+  image.artifact = ArtifactLocation{"builds", "boxed.zip", ""};
+  const std::vector<std::pair<DeploymentInput, std::string>> refused = {
+      {Input("orders", "prod"), "canary strategy"},
+      {Input("vaulted", "qa"), "step smoke is of type invoke-test"},
+      {Input("vaulted"), "secret vault-token comes from ferry"},
+      {image, "function fn is an image function"},
+      {Input("unset", "prod"), "failure strategy manual-intervention"},
+      {Input("boxed", "qa"), "several deploy steps (first, second)"},
+  };
+  for (const auto& [in, expected] : refused) {
+    Error e = DeployError(in);
+    EXPECT_EQ(e.code, ErrorCode::kUnimplemented) << e.message;
+    EXPECT_THAT(e.message, HasSubstr(expected));
+    EXPECT_THAT(e.message, HasSubstr("not yet implemented"));
+    // The secret's refusal comes with the context of the function that uses it.
+    EXPECT_THAT(refusals, ::testing::Contains(::testing::Truly([&e = e](const std::string& r) {
+                  return e.message.size() >= r.size() &&
+                         e.message.compare(e.message.size() - r.size(), r.size(), r) == 0;
+                })))
+        << e.message;
+  }
+  EXPECT_EQ(warnings.size(), 6u) << ::testing::PrintToString(warnings);
+  EXPECT_EQ(refusals.size(), 6u);
 }
 
 TEST_F(DeployServiceTest, HostileNamesFailCleanly) {
