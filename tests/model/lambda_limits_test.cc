@@ -2,11 +2,13 @@
 #include "model/lambda_limits.h"
 
 #include <gtest/gtest.h>
-#include <zlib.h>
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
+#include "common/compression.h"
 #include "common/json.h"
 
 namespace ferry::model::lambda {
@@ -25,13 +27,12 @@ std::filesystem::path ModelPath() {
 Json LoadModel() {
   std::filesystem::path path = ModelPath();
   if (path.empty()) return nullptr;
-  gzFile f = gzopen(path.c_str(), "rb");
-  std::string text;
-  char buf[65536];
-  int n = 0;
-  while ((n = gzread(f, buf, sizeof buf)) > 0) text.append(buf, static_cast<size_t>(n));
-  gzclose(f);
-  auto json = ParseJson(text, {.max_bytes = 64 * 1024 * 1024, .max_depth = 64});
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream gzipped;
+  gzipped << in.rdbuf();
+  auto text = Gunzip(gzipped.str(), 64 * 1024 * 1024);
+  if (!text.ok()) return nullptr;
+  auto json = ParseJson(*text, {.max_bytes = 64 * 1024 * 1024, .max_depth = 64});
   return json.ok() ? *json : Json(nullptr);
 }
 
