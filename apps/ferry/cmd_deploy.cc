@@ -28,7 +28,7 @@ void AddDeployCommand(CLI::App& root, CommandContext& ctx) {
                   "Deploy this object: s3://bucket/key or s3://bucket/key?versionId=V");
   cmd->add_flag("--wait", flags->args.wait,
                 "Follow the execution to its end; exit 0 only if it succeeded");
-  cli::AddClientFlags(*cmd, flags->client);
+  AddClientFlags(*cmd, flags->client);
   cmd->callback([flags, &ctx] {
     cli::CommandIo io{std::cout, std::cerr, ::isatty(STDOUT_FILENO) == 1, SystemClock::Instance()};
     ctx.exit_code = cli::RunDeploy(flags->args, flags->client, io);

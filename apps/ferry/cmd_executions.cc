@@ -36,7 +36,7 @@ void AddExecutionCommands(CLI::App& root, CommandContext& ctx) {
   executions->add_option("--status", flags->list.status, "Only this status (e.g. running, failed)");
   executions->add_option("--limit", flags->list.limit, "At most this many (1-200)")
       ->capture_default_str();
-  cli::AddClientFlags(*executions, flags->client);
+  AddClientFlags(*executions, flags->client);
   executions->callback([flags, &ctx, executions] {
     if (executions->get_subcommands().empty()) {
       auto io = StandardIo();
@@ -46,7 +46,7 @@ void AddExecutionCommands(CLI::App& root, CommandContext& ctx) {
 
   auto* get = executions->add_subcommand("get", "Show an execution: steps, states, outputs");
   get->add_option("id", flags->id, "Execution id")->required();
-  cli::AddClientFlags(*get, flags->client);
+  AddClientFlags(*get, flags->client);
   get->callback([flags, &ctx] {
     auto io = StandardIo();
     ctx.exit_code = cli::RunGetExecution(flags->id, flags->client, io);
@@ -56,7 +56,7 @@ void AddExecutionCommands(CLI::App& root, CommandContext& ctx) {
   logs->add_option("id", flags->id, "Execution id")->required();
   logs->add_flag("-f,--follow", flags->follow,
                  "Stream new lines until the execution ends; exit 0 only if it succeeded");
-  cli::AddClientFlags(*logs, flags->client);
+  AddClientFlags(*logs, flags->client);
   logs->callback([flags, &ctx] {
     auto io = StandardIo();
     ctx.exit_code = cli::RunLogs(flags->id, flags->follow, flags->client, io);
@@ -64,7 +64,7 @@ void AddExecutionCommands(CLI::App& root, CommandContext& ctx) {
 
   auto* abort = root.add_subcommand("abort", "Abort a running execution (it then rolls back)");
   abort->add_option("id", flags->id, "Execution id")->required();
-  cli::AddClientFlags(*abort, flags->client);
+  AddClientFlags(*abort, flags->client);
   abort->callback([flags, &ctx] {
     auto io = StandardIo();
     ctx.exit_code = cli::RunAbort(flags->id, flags->client, io);
@@ -79,7 +79,7 @@ void AddExecutionCommands(CLI::App& root, CommandContext& ctx) {
                        "Execution to restore (default: the one before the latest success)");
   rollback->add_flag("--wait", flags->rollback.wait,
                      "Follow the rollback to its end; exit 0 only if it succeeded");
-  cli::AddClientFlags(*rollback, flags->client);
+  AddClientFlags(*rollback, flags->client);
   rollback->callback([flags, &ctx] {
     auto io = StandardIo();
     ctx.exit_code = cli::RunRollback(flags->rollback, flags->client, io);

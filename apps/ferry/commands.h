@@ -7,6 +7,10 @@
 
 #include <CLI/CLI.hpp>
 
+namespace ferry::cli {
+struct ClientFlags;
+}
+
 namespace ferry::app {
 
 struct CommandContext {
@@ -27,5 +31,8 @@ void AddTokenCommands(CLI::App& root, CommandContext& ctx);
 // server (cmd_server.cc) and up (cmd_up.cc): the server runtime (server_runtime.h).
 void AddServerCommand(CLI::App& root, CommandContext& ctx);
 void AddUpCommand(CLI::App& root, CommandContext& ctx);
+
+// --server, --token, -o/--output, -v/--verbose on an API command (client_flags.cc).
+void AddClientFlags(CLI::App& command, cli::ClientFlags& flags);
 
 }  // namespace ferry::app

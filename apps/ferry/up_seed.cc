@@ -1,7 +1,5 @@
 #include "up_seed.h"
 
-#include <zip.h>
-
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -14,6 +12,7 @@
 #include "common/crypto.h"
 #include "common/json.h"
 #include "common/strings.h"
+#include "common/zip_archive.h"
 #include "config/loader.h"
 #include "store/execution_store.h"
 
@@ -162,53 +161,16 @@ std::string SampleConfigYaml(const std::string& sandbox_url) {
 
 Result<std::string> MakeDeterministicZip(
     const std::vector<std::pair<std::string, std::string>>& files) {
-  zip_error_t error;
-  zip_error_init(&error);
-  zip_source_t* archive_source = zip_source_buffer_create(nullptr, 0, 0, &error);
-  if (archive_source == nullptr) return Error{ErrorCode::kInternal, "libzip: out of memory"};
-  zip_source_keep(archive_source);  // read the bytes back after zip_close
-  zip_t* archive = zip_open_from_source(archive_source, ZIP_TRUNCATE, &error);
-  auto fail = [&](const std::string& what) {
-    std::string message = "cannot build the sample zip: " + what;
-    zip_error_fini(&error);
-    zip_source_free(archive_source);
-    return Error{ErrorCode::kInternal, message};
-  };
-  if (archive == nullptr) return fail(zip_error_strerror(&error));
+  std::vector<ZipFileToWrite> entries;
   for (const auto& [name, content] : files) {
-    zip_source_t* file = zip_source_buffer(archive, content.data(), content.size(), 0);
-    const zip_int64_t index =
-        file == nullptr ? -1 : zip_file_add(archive, name.c_str(), file, ZIP_FL_ENC_UTF_8);
-    if (index < 0) {
-      if (file != nullptr) zip_source_free(file);
-      zip_discard(archive);
-      return fail(name);
-    }
-    const auto i = static_cast<zip_uint64_t>(index);
-    if (zip_file_set_mtime(archive, i, kZipTimestamp, 0) != 0 ||
-        zip_file_set_external_attributes(archive, i, 0, ZIP_OPSYS_UNIX, 0100644u << 16) != 0 ||
-        zip_set_file_compression(archive, i, ZIP_CM_DEFLATE, 9) != 0) {
-      zip_discard(archive);
-      return fail(name);
-    }
+    entries.push_back(ZipFileToWrite{name, content, /*unix_mode=*/0100644});
   }
-  if (zip_close(archive) != 0) {
-    std::string message = zip_strerror(archive);
-    zip_discard(archive);
-    return fail(message);
-  }
-  std::string bytes;
-  if (zip_source_open(archive_source) != 0) return fail("cannot read it back");
-  char chunk[8192];
-  zip_int64_t n;
-  while ((n = zip_source_read(archive_source, chunk, sizeof chunk)) > 0) {
-    bytes.append(chunk, static_cast<size_t>(n));
-  }
-  zip_source_close(archive_source);
-  zip_source_free(archive_source);
-  zip_error_fini(&error);
-  if (n < 0) return Error{ErrorCode::kInternal, "cannot build the sample zip: read failed"};
-  return bytes;
+  ZipWriteOptions options;
+  options.mtime = kZipTimestamp;
+  options.deflate_level = 9;
+  auto zip = WriteZip(entries, options);
+  if (!zip.ok()) return zip.error().WithContext("cannot build the sample zip");
+  return zip;
 }
 
 Result<SeedOutcome> SeedSample(ServerRuntime& runtime, const SeedOptions& options) {

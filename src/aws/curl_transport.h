@@ -1,11 +1,13 @@
-// CurlTransport: the production HttpTransport, over libcurl.
+// CurlTransport: the production HttpTransport, over common's http::Client (common/http_client.h,
+// libcurl), adding the AWS policy: the CA bundle may come from $AWS_CA_BUNDLE, and errors name the
+// request as "METHOD scheme://host:port/path".
 //
-// Connections: easy handles are pooled per endpoint (scheme://host:port) and reused, so a
-// keep-alive connection serves many requests; DNS results and TLS sessions are shared between
-// handles. TLS peer and host verification are always on, with the system CA store or the
-// configured bundle. Proxies come from the environment exactly as curl reads them (https_proxy /
-// HTTPS_PROXY, http_proxy, no_proxy / NO_PROXY); nothing here disables that. Redirects are not
-// followed; only http and https are allowed.
+// Connections: pooled per endpoint (scheme://host:port) and reused, so a keep-alive connection
+// serves many requests; DNS results and TLS sessions are shared. TLS peer and host verification
+// are always on, with the system CA store or the configured bundle. Proxies come from the
+// environment exactly as curl reads them (https_proxy / HTTPS_PROXY, http_proxy, no_proxy /
+// NO_PROXY); nothing here disables that. Redirects are not followed; only http and https are
+// allowed.
 //
 // Errors (never containing headers, bodies or query strings, which may hold pre-signed secrets):
 //   kUnavailable       connection refused/reset, DNS failure, TLS failure, proxy failure

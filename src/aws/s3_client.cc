@@ -1,8 +1,7 @@
 #include "aws/s3_client.h"
 
-#include <pugixml.hpp>
-
 #include "common/strings.h"
+#include "common/xml.h"
 
 namespace ferry::aws {
 namespace {
@@ -36,27 +35,25 @@ Error Malformed(std::string_view operation, std::string_view what) {
   return Error{ErrorCode::kUnavailable, StrCat({"malformed S3 ", operation, " response: ", what})};
 }
 
-Result<pugi::xml_node> LoadRoot(pugi::xml_document& doc, const std::string& body,
-                                std::string_view operation, const char* root_name) {
-  // No DOCTYPE processing: pugixml never expands external or custom entities, and documents with
-  // a DTD are refused outright.
-  const pugi::xml_parse_result parsed =
-      doc.load_buffer(body.data(), body.size(), pugi::parse_default & ~pugi::parse_doctype);
-  if (!parsed) return Malformed(operation, parsed.description());
-  pugi::xml_node root = doc.child(root_name);
-  if (!root) return Malformed(operation, StrCat({"no <", root_name, "> element"}));
-  return root;
+// The response document, whose root element is root_name. Custom and external entities are never
+// expanded (common/xml.h).
+Result<XmlDocument> LoadDocument(const std::string& body, std::string_view operation,
+                                 std::string_view root_name) {
+  auto doc = XmlDocument::Parse(body);
+  if (!doc.ok()) return Malformed(operation, doc.error().message);
+  if (!doc->Root(root_name)) return Malformed(operation, StrCat({"no <", root_name, "> element"}));
+  return doc;
 }
 
-Result<int64_t> ParseSize(const pugi::xml_node& node, std::string_view operation) {
-  const char* text = node.child_value("Size");
-  if (*text == '\0') return int64_t{0};
+Result<int64_t> ParseSize(const XmlElement& node, std::string_view operation) {
+  const std::string_view text = node.ChildText("Size");
+  if (text.empty()) return int64_t{0};
   auto size = ParseInt(Trim(text));
   if (!size.has_value() || *size < 0) return Malformed(operation, "Size is not a number");
   return *size;
 }
 
-bool ParseBool(const char* text) { return std::string_view(text) == "true"; }
+bool ParseBool(std::string_view text) { return text == "true"; }
 
 S3ObjectHead HeadFrom(const HttpResponse& response) {
   S3ObjectHead head;
@@ -127,25 +124,25 @@ Result<ListObjectsResult> S3Client::ListObjectsV2(const ListObjectsRequest& requ
              {"max-keys", request.max_keys > 0 ? std::to_string(request.max_keys) : ""}});
   FERRY_ASSIGN_OR_RETURN(auto call, MakeCall("ListObjectsV2", "GET", request.bucket, "", query));
   FERRY_ASSIGN_OR_RETURN(auto result, service_.Call(call, stop));
-  pugi::xml_document doc;
-  FERRY_ASSIGN_OR_RETURN(auto root,
-                         LoadRoot(doc, result.response.body, "ListObjectsV2", "ListBucketResult"));
+  FERRY_ASSIGN_OR_RETURN(const XmlDocument doc,
+                         LoadDocument(result.response.body, "ListObjectsV2", "ListBucketResult"));
+  const XmlElement root = doc.Root();
   ListObjectsResult out;
   out.request_id = result.request_id;
-  out.is_truncated = ParseBool(root.child_value("IsTruncated"));
-  out.next_continuation_token = root.child_value("NextContinuationToken");
-  for (pugi::xml_node node : root.children("Contents")) {
+  out.is_truncated = ParseBool(root.ChildText("IsTruncated"));
+  out.next_continuation_token = root.ChildText("NextContinuationToken");
+  for (const XmlElement& node : root.Children("Contents")) {
     S3Object object;
-    object.key = node.child_value("Key");
+    object.key = node.ChildText("Key");
     if (object.key.empty()) return Malformed("ListObjectsV2", "Contents without a Key");
     FERRY_ASSIGN_OR_RETURN(object.size, ParseSize(node, "ListObjectsV2"));
-    object.etag = node.child_value("ETag");
-    object.last_modified = node.child_value("LastModified");
-    object.storage_class = node.child_value("StorageClass");
+    object.etag = node.ChildText("ETag");
+    object.last_modified = node.ChildText("LastModified");
+    object.storage_class = node.ChildText("StorageClass");
     out.objects.push_back(std::move(object));
   }
-  for (pugi::xml_node node : root.children("CommonPrefixes")) {
-    out.common_prefixes.emplace_back(node.child_value("Prefix"));
+  for (const XmlElement& node : root.Children("CommonPrefixes")) {
+    out.common_prefixes.emplace_back(node.ChildText("Prefix"));
   }
   if (out.is_truncated && out.next_continuation_token.empty()) {
     return Malformed("ListObjectsV2", "truncated without a NextContinuationToken");
@@ -164,26 +161,27 @@ Result<ListObjectVersionsResult> S3Client::ListObjectVersions(
   FERRY_ASSIGN_OR_RETURN(auto call,
                          MakeCall("ListObjectVersions", "GET", request.bucket, "", query));
   FERRY_ASSIGN_OR_RETURN(auto result, service_.Call(call, stop));
-  pugi::xml_document doc;
   FERRY_ASSIGN_OR_RETURN(
-      auto root, LoadRoot(doc, result.response.body, "ListObjectVersions", "ListVersionsResult"));
+      const XmlDocument doc,
+      LoadDocument(result.response.body, "ListObjectVersions", "ListVersionsResult"));
+  const XmlElement root = doc.Root();
   ListObjectVersionsResult out;
   out.request_id = result.request_id;
-  out.is_truncated = ParseBool(root.child_value("IsTruncated"));
-  out.next_key_marker = root.child_value("NextKeyMarker");
-  out.next_version_id_marker = root.child_value("NextVersionIdMarker");
-  for (pugi::xml_node node : root.children()) {
-    const std::string_view name = node.name();
+  out.is_truncated = ParseBool(root.ChildText("IsTruncated"));
+  out.next_key_marker = root.ChildText("NextKeyMarker");
+  out.next_version_id_marker = root.ChildText("NextVersionIdMarker");
+  for (const XmlElement& node : root.Children()) {
+    const std::string_view name = node.Name();
     if (name != "Version" && name != "DeleteMarker") continue;
     S3ObjectVersion version;
     version.is_delete_marker = name == "DeleteMarker";
-    version.key = node.child_value("Key");
-    version.version_id = node.child_value("VersionId");
+    version.key = node.ChildText("Key");
+    version.version_id = node.ChildText("VersionId");
     if (version.key.empty()) return Malformed("ListObjectVersions", "an entry without a Key");
-    version.is_latest = ParseBool(node.child_value("IsLatest"));
+    version.is_latest = ParseBool(node.ChildText("IsLatest"));
     FERRY_ASSIGN_OR_RETURN(version.size, ParseSize(node, "ListObjectVersions"));
-    version.etag = node.child_value("ETag");
-    version.last_modified = node.child_value("LastModified");
+    version.etag = node.ChildText("ETag");
+    version.last_modified = node.ChildText("LastModified");
     out.versions.push_back(std::move(version));
   }
   if (out.is_truncated && out.next_key_marker.empty()) {

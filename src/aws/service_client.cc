@@ -1,11 +1,10 @@
 #include "aws/service_client.h"
 
-#include <pugixml.hpp>
-
 #include "aws/sigv4.h"
 #include "common/json.h"
 #include "common/log.h"
 #include "common/strings.h"
+#include "common/xml.h"
 
 namespace ferry::aws {
 namespace {
@@ -67,25 +66,21 @@ void ParseJsonError(const HttpResponse& response, AwsErrorInfo& info) {
 }
 
 void ParseXmlError(const HttpResponse& response, AwsErrorInfo& info) {
-  pugi::xml_document doc;
-  if (!doc.load_buffer(response.body.data(), response.body.size(),
-                       pugi::parse_default & ~pugi::parse_doctype)) {
-    return;
-  }
+  auto doc = XmlDocument::Parse(response.body);
+  if (!doc.ok()) return;
   // rest-xml: <Error>…</Error>; query: <ErrorResponse><Error>…</Error><RequestId/></…>.
-  pugi::xml_node error = doc.child("Error");
-  pugi::xml_node root = error;
+  const XmlElement root = doc->Root();
+  XmlElement error = doc->Root("Error");
   if (!error) {
-    root = doc.first_child();
-    error = root.child("Error");
-    if (!error) error = root.child("Errors").child("Error");  // EC2 style
+    error = root.Child("Error");
+    if (!error) error = root.Child("Errors").Child("Error");  // EC2 style
   }
   if (!error) return;
-  if (info.code.empty()) info.code = SanitizeCode(error.child_value("Code"));
-  info.message = error.child_value("Message");
-  std::string request_id = error.child_value("RequestId");
-  if (request_id.empty()) request_id = root.child_value("RequestId");
-  if (request_id.empty()) request_id = root.child_value("RequestID");
+  if (info.code.empty()) info.code = SanitizeCode(error.ChildText("Code"));
+  info.message = error.ChildText("Message");
+  std::string request_id(error.ChildText("RequestId"));
+  if (request_id.empty()) request_id = root.ChildText("RequestId");
+  if (request_id.empty()) request_id = root.ChildText("RequestID");
   if (info.request_id.empty()) info.request_id = request_id;
 }
 

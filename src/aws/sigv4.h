@@ -1,7 +1,7 @@
 // AWS Signature Version 4 (header and pre-signed query forms), and the parsing a server needs to
 // verify a signature it received.
 //
-// Reproduces every case in shared/aws/sigv4-test-suite (tests/aws/sigv4_suite_test.cc). Pure
+// Reproduces every case in tests/data/aws/sigv4-test-suite (tests/aws/sigv4_suite_test.cc). Pure
 // functions, thread-safe. This file is its own library (ferry_aws_sigv4) so that ferry sandbox can
 // verify signatures without linking the rest of the AWS layer.
 //

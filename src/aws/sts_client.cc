@@ -2,13 +2,13 @@
 
 #include <algorithm>
 #include <cctype>
-#include <pugixml.hpp>
 #include <utility>
 
 #include "aws/sigv4.h"
 #include "common/secret_mask.h"
 #include "common/strings.h"
 #include "common/time.h"
+#include "common/xml.h"
 
 namespace ferry::aws {
 namespace {
@@ -58,8 +58,8 @@ bool IsRetryable(std::string_view code, int status) {
          code == "RequestLimitExceeded" || code == "IDPCommunicationError";
 }
 
-std::string ChildText(const pugi::xml_node& node, const char* name) {
-  return node.child(name).text().as_string();
+std::string ChildText(const XmlElement& node, std::string_view name) {
+  return std::string(node.ChildText(name));
 }
 
 }  // namespace
@@ -104,9 +104,9 @@ Status ValidateDuration(std::chrono::seconds d) {
 }
 
 // The request id of a success: the header, else <ResponseMetadata><RequestId> in the body.
-std::string RequestIdFrom(const std::string& header, const pugi::xml_node& response) {
+std::string RequestIdFrom(const std::string& header, const XmlElement& response) {
   std::string id =
-      header.empty() ? ChildText(response.child("ResponseMetadata"), "RequestId") : header;
+      header.empty() ? ChildText(response.Child("ResponseMetadata"), "RequestId") : header;
   if (id.size() > 128) id.resize(128);
   std::erase_if(id,
                 [](char c) { return !std::isalnum(static_cast<unsigned char>(c)) && c != '-'; });
@@ -116,12 +116,10 @@ std::string RequestIdFrom(const std::string& header, const pugi::xml_node& respo
 Result<AssumedRole> ParseAssumedRole(const std::string& body, const std::string& request_id,
                                      const char* response, const char* result,
                                      std::string_view source) {
-  pugi::xml_document doc;
-  if (!doc.load_buffer(body.data(), body.size())) {
-    return Unavailable(std::string("sts: malformed ") + response + " XML");
-  }
-  pugi::xml_node res = doc.child(response).child(result);
-  pugi::xml_node c = res.child("Credentials");
+  auto doc = XmlDocument::Parse(body);
+  if (!doc.ok()) return Unavailable(std::string("sts: malformed ") + response + " XML");
+  const XmlElement res = doc->Root(response).Child(result);
+  const XmlElement c = res.Child("Credentials");
   AssumedRole out;
   out.credentials.access_key_id = ChildText(c, "AccessKeyId");
   out.credentials.secret_access_key = ChildText(c, "SecretAccessKey");
@@ -136,9 +134,9 @@ Result<AssumedRole> ParseAssumedRole(const std::string& body, const std::string&
     return Unavailable(std::string("sts: ") + response + " lacks credentials or their expiration");
   }
   out.credentials.expiration = *expiration;
-  out.assumed_role_arn = ChildText(res.child("AssumedRoleUser"), "Arn");
-  out.assumed_role_id = ChildText(res.child("AssumedRoleUser"), "AssumedRoleId");
-  out.request_id = RequestIdFrom(request_id, doc.child(response));
+  out.assumed_role_arn = ChildText(res.Child("AssumedRoleUser"), "Arn");
+  out.assumed_role_id = ChildText(res.Child("AssumedRoleUser"), "AssumedRoleId");
+  out.request_id = RequestIdFrom(request_id, doc->Root(response));
   return out;
 }
 
@@ -181,12 +179,11 @@ Result<StsClient::Reply> StsClient::Call(std::string_view action, const std::str
       return Reply{std::move(response->body), std::move(request_id)};
     }
     std::string code, message;
-    pugi::xml_document doc;
-    if (doc.load_buffer(response->body.data(), response->body.size())) {
-      pugi::xml_node error = doc.child("ErrorResponse").child("Error");
+    if (auto doc = XmlDocument::Parse(response->body); doc.ok()) {
+      const XmlElement error = doc->Root("ErrorResponse").Child("Error");
       code = ChildText(error, "Code");
       message = ChildText(error, "Message");
-      if (request_id.empty()) request_id = ChildText(doc.child("ErrorResponse"), "RequestId");
+      if (request_id.empty()) request_id = ChildText(doc->Root("ErrorResponse"), "RequestId");
     }
     if (code.empty()) code = "HTTP" + std::to_string(response->status);
     if (creds != nullptr && !skew_corrected &&
@@ -214,13 +211,11 @@ Result<StsClient::Reply> StsClient::Call(std::string_view action, const std::str
 
 Result<CallerIdentity> StsClient::GetCallerIdentity(const Credentials& creds) {
   FERRY_ASSIGN_OR_RETURN(Reply reply, Call("GetCallerIdentity", "", &creds));
-  pugi::xml_document doc;
-  if (!doc.load_buffer(reply.body.data(), reply.body.size())) {
-    return Unavailable("sts GetCallerIdentity: malformed XML response");
-  }
-  pugi::xml_node res = doc.child("GetCallerIdentityResponse").child("GetCallerIdentityResult");
+  auto doc = XmlDocument::Parse(reply.body);
+  if (!doc.ok()) return Unavailable("sts GetCallerIdentity: malformed XML response");
+  const XmlElement res = doc->Root("GetCallerIdentityResponse").Child("GetCallerIdentityResult");
   CallerIdentity out{ChildText(res, "Account"), ChildText(res, "Arn"), ChildText(res, "UserId"),
-                     RequestIdFrom(reply.request_id, doc.child("GetCallerIdentityResponse"))};
+                     RequestIdFrom(reply.request_id, doc->Root("GetCallerIdentityResponse"))};
   if (out.account.empty() || out.arn.empty()) {
     return Unavailable("sts GetCallerIdentity: response lacks Account or Arn");
   }

@@ -10,15 +10,6 @@
 
 namespace ferry::cli {
 
-void AddClientFlags(CLI::App& command, ClientFlags& flags) {
-  command.add_option(
-      "--server", flags.server,
-      "Ferry server URL (env FERRY_SERVER, default " + std::string(kDefaultServer) + ")");
-  command.add_option("--token", flags.token, "API token (env FERRY_TOKEN; prefer the env)");
-  command.add_option("-o,--output", flags.output, "Output format: text or json");
-  command.add_flag("-v,--verbose", flags.verbose, "Trace requests on stderr (token masked)");
-}
-
 namespace internal {
 namespace {
 

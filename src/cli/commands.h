@@ -1,6 +1,6 @@
 // The CLI's API commands (deploy, rollback, executions, executions get, logs, abort) as functions
-// of their parsed arguments, so they run the same from `ferry` (apps/ferry/cmd_*.cc wires them to
-// CLI11) and from tests. Each returns the process exit code:
+// of their parsed arguments, so they run the same from `ferry` (apps/ferry/cmd_*.cc parses the
+// arguments with CLI11 and calls them) and from tests. Each returns the process exit code:
 //   0  success (for --wait and `logs -f`: the execution succeeded)
 //   1  the execution ended other than succeeded, or a request failed (message on err)
 //   2  bad usage: a malformed argument, an unknown -o, a bad server URL (message on err)
@@ -8,7 +8,6 @@
 // mode with --wait; errors go to io.err prefixed "ferry: ". Not thread-safe.
 #pragma once
 
-#include <CLI/CLI.hpp>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -17,15 +16,15 @@
 
 namespace ferry::cli {
 
-// --server, --token, -o, -v: on every API command. Unset values come from FERRY_SERVER and
-// FERRY_TOKEN at run time (read then, not at parse, so a flag always wins over the environment).
+// --server, --token, -o, -v: on every API command (apps/ferry/client_flags.cc registers them).
+// Unset values come from FERRY_SERVER and FERRY_TOKEN at run time (read then, not at parse, so a
+// flag always wins over the environment).
 struct ClientFlags {
   std::string server;
   std::string token;
   std::string output = "text";
   bool verbose = false;
 };
-void AddClientFlags(CLI::App& command, ClientFlags& flags);
 
 struct CommandIo {
   std::ostream& out;

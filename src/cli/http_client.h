@@ -1,11 +1,15 @@
-// HttpClient: the CLI's HTTP(S) transport, over libcurl (which stays inside http_client.cc).
+// HttpClient: the CLI's HTTP(S) transport, over common's http::Client (common/http_client.h,
+// libcurl), adding the CLI's policy: the CA bundle may come from $FERRY_CA_BUNDLE (read when the
+// client is created), and replies are reduced to what the API client reads.
 //
 // One request at a time per client; every request has a connect timeout and either a total
 // timeout (Send) or an idle timeout (Stream: a live log stream may last for hours but must not
 // go silent for longer than idle_timeout). TLS peer and host verification are always on for https
 // URLs (system CA store, or FERRY_CA_BUNDLE / ca_bundle). Redirects are not followed.
 //
-// Errors never contain request headers or bodies (the Authorization header holds a token):
+// Errors never contain request headers or bodies (the Authorization header holds a token), and
+// carry details["reason"] (connect, tls, timeout, truncated, malformed, too_large, cancelled, url,
+// request, transfer):
 //   kUnavailable       connection refused or reset, DNS or TLS failure, a response cut short
 //   kDeadlineExceeded  connect_timeout, timeout or idle_timeout passed
 //   kPayloadTooLarge   the response body exceeded max_response_bytes
@@ -56,7 +60,7 @@ struct HttpResponse {
 
 class HttpClient {
  public:
-  // kInternal when libcurl cannot be initialised.
+  // kInternal when the HTTP client cannot be initialised.
   static Result<std::unique_ptr<HttpClient>> Create(HttpClientOptions options = {});
   ~HttpClient();
   HttpClient(const HttpClient&) = delete;

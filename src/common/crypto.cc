@@ -2,10 +2,12 @@
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/rand.h>
 #include <openssl/sha.h>
 
 #include <cctype>
 #include <memory>
+#include <stdexcept>
 
 namespace ferry {
 
@@ -16,6 +18,27 @@ std::string Sha256(std::string_view data) {
 }
 
 std::string Sha256Hex(std::string_view data) { return HexEncode(Sha256(data)); }
+
+namespace {
+std::string EvpDigest(const EVP_MD* md, std::string_view data) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), out, &len, md, nullptr);
+  return std::string(reinterpret_cast<const char*>(out), len);
+}
+}  // namespace
+
+std::string Md5(std::string_view data) { return EvpDigest(EVP_md5(), data); }
+
+std::string Sha1(std::string_view data) { return EvpDigest(EVP_sha1(), data); }
+
+std::string SecureRandomBytes(size_t n) {
+  std::string out(n, '\0');
+  if (n > 0 && RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(n)) != 1) {
+    throw std::runtime_error("RAND_bytes failed");
+  }
+  return out;
+}
 
 std::string HmacSha256(std::string_view key, std::string_view data) {
   unsigned char out[EVP_MAX_MD_SIZE];

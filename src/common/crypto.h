@@ -1,4 +1,5 @@
-// Hashing, HMAC, encodings and authenticated encryption over OpenSSL. Thread-safe.
+// Hashing, HMAC, encodings, randomness and authenticated encryption over OpenSSL, which is
+// included only in crypto.cc. Thread-safe.
 #pragma once
 
 #include <string>
@@ -9,6 +10,10 @@
 namespace ferry {
 
 std::string Sha256(std::string_view data);  // raw 32 bytes
+// Digests kept for the protocols that name them (S3's ETag and Content-MD5, x-amz-checksum-sha1);
+// never for anything that must resist collisions.
+std::string Md5(std::string_view data);   // raw 16 bytes
+std::string Sha1(std::string_view data);  // raw 20 bytes
 std::string Sha256Hex(std::string_view data);
 std::string HmacSha256(std::string_view key, std::string_view data);  // raw 32 bytes
 std::string HexEncode(std::string_view bytes);
@@ -17,6 +22,10 @@ std::string Base64Encode(std::string_view bytes);
 Result<std::string> Base64Decode(std::string_view text);
 // Constant-time comparison for secrets and signatures.
 bool ConstantTimeEquals(std::string_view a, std::string_view b);
+
+// n bytes from the operating system's CSPRNG. Throws std::runtime_error when the entropy source
+// fails: nothing can work around that, so it aborts the operation rather than being returned.
+std::string SecureRandomBytes(size_t n);
 
 // AES-256-GCM with a random 12-byte nonce; output is nonce || ciphertext || tag.
 // key must be 32 bytes. Decrypt returns kInvalidArgument when the data was tampered with.

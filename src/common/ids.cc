@@ -1,9 +1,8 @@
 #include "common/ids.h"
 
-#include <openssl/rand.h>
-
 #include <chrono>
-#include <stdexcept>
+
+#include "common/crypto.h"
 
 namespace ferry {
 namespace {
@@ -17,17 +16,8 @@ void AppendBase32(uint64_t value, int chars, std::string& out) {
   }
 }
 
-std::string SecureBytes(size_t n) {
-  std::string out(n, '\0');
-  if (n > 0 && RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(n)) != 1) {
-    // The OS entropy source failing is not an expected condition we can work around.
-    throw std::runtime_error("RAND_bytes failed");
-  }
-  return out;
-}
-
 uint64_t SecureSeed() {
-  std::string bytes = SecureBytes(8);
+  std::string bytes = SecureRandomBytes(8);
   uint64_t seed = 0;
   for (unsigned char c : bytes) seed = (seed << 8) | c;
   return seed;
@@ -38,9 +28,9 @@ uint64_t SecureSeed() {
 RandomIdGenerator::RandomIdGenerator(const Clock& clock) : clock_(clock), rng_(SecureSeed()) {}
 
 std::string RandomIdGenerator::NewId() {
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                      clock_.Now().time_since_epoch())
-                      .count();
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(clock_.Now().time_since_epoch())
+          .count();
   uint64_t hi, lo;
   {
     std::lock_guard lock(mu_);
@@ -50,8 +40,8 @@ std::string RandomIdGenerator::NewId() {
   std::string id;
   id.reserve(26);
   AppendBase32(static_cast<uint64_t>(ms), 10, id);  // 48-bit timestamp in 10 chars (50 bits).
-  AppendBase32(hi, 8, id);                           // 40 random bits
-  AppendBase32(lo, 8, id);                           // 40 random bits
+  AppendBase32(hi, 8, id);                          // 40 random bits
+  AppendBase32(lo, 8, id);                          // 40 random bits
   return id;
 }
 
@@ -60,7 +50,7 @@ double RandomIdGenerator::NextUnit() {
   return std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
 }
 
-std::string RandomIdGenerator::RandomBytes(size_t n) { return SecureBytes(n); }
+std::string RandomIdGenerator::RandomBytes(size_t n) { return SecureRandomBytes(n); }
 
 SequentialIdGenerator::SequentialIdGenerator(uint64_t seed) : rng_(seed) {}
 

@@ -1,5 +1,5 @@
 // Lambda's own limits on function configuration, taken from the official API model
-// (shared/aws/models/lambda/2015-03-31/service-2.json). tests/model/lambda_limits_test.cc
+// (tests/data/aws/models/lambda/2015-03-31/service-2.json.gz). tests/model/lambda_limits_test.cc
 // compares every value here with the model file so the two cannot drift apart silently.
 // Pure and thread-safe.
 #pragma once

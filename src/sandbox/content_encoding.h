@@ -19,8 +19,9 @@ bool HasGzipEncoding(std::string_view content_encoding);
 // The Content-Encoding list without its gzip entries ("" when nothing else remains).
 std::string WithoutGzip(std::string_view content_encoding);
 
-// Inflates one or more concatenated gzip members. The output is capped at max_bytes, so a small
-// zip bomb cannot allocate without bound: kPayloadTooLarge when the inflated size would pass it,
+// Inflates one or more concatenated gzip members (common/compression.h's Gunzip), with errors
+// worded for a request body. The output is capped at max_bytes, so a small zip bomb cannot
+// allocate without bound: kPayloadTooLarge when the inflated size would pass it,
 // kInvalidArgument for anything that is not a complete gzip stream (bad header, CRC, truncation,
 // trailing garbage).
 Result<std::string> InflateGzip(std::string_view compressed, size_t max_bytes);

@@ -1,6 +1,6 @@
 // Lambda JSON bodies to and from the typed structs: the configuration members Ferry manages
 // (VpcConfig, TracingConfig, KMSKeyArn, DeadLetterConfig) per the shapes in
-// shared/aws/models/lambda/2015-03-31 (VpcConfig / VpcConfigResponse, TracingConfig /
+// tests/data/aws/models/lambda/2015-03-31 (VpcConfig / VpcConfigResponse, TracingConfig /
 // TracingConfigResponse, DeadLetterConfig, KMSKeyArn), and hostile response bodies.
 #include "aws/lambda_json.h"
 

@@ -1,4 +1,4 @@
-// Runs every case of AWS's public SigV4 test suite (shared/aws/sigv4-test-suite, from
+// Runs every case of AWS's public SigV4 test suite (tests/data/aws/sigv4-test-suite, from
 // awslabs/aws-c-auth) through the signer, in header and pre-signed query form, comparing the
 // canonical request, string to sign, signature and signed request byte for byte. Each case is also
 // verified back through ParseAuthorization + ExpectedSignature, the path ferry sandbox uses.
@@ -20,14 +20,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// The copy in the repository (FERRY_SOURCE_DIR is set by tests/support/test_main.cc).
 fs::path SuiteDir() {
-  if (const char* dir = std::getenv("FERRY_SHARED_AWS_DIR"))
-    return fs::path(dir) / "sigv4-test-suite";
-  if (const char* src = std::getenv("FERRY_SOURCE_DIR")) {
-    fs::path beside = fs::path(src) / ".." / "shared" / "aws" / "sigv4-test-suite";
-    if (fs::exists(beside)) return beside;
-  }
-  return fs::path(FERRY_SHARED_AWS_DIR) / "sigv4-test-suite";
+  const char* src = std::getenv("FERRY_SOURCE_DIR");
+  return fs::path(src ? src : ".") / "tests" / "data" / "aws" / "sigv4-test-suite";
 }
 
 std::string ReadFile(const fs::path& path) {
@@ -180,7 +176,7 @@ INSTANTIATE_TEST_SUITE_P(Suite, SigV4SuiteTest, testing::ValuesIn(CaseNames()),
                          });
 
 TEST(SigV4SuiteCoverage, EveryCaseIsPresent) {
-  // The suite as published has 38 cases; a missing shared/ directory must fail, not pass empty.
+  // The suite as published has 38 cases; a missing or partial copy must fail, not pass empty.
   EXPECT_EQ(CaseNames().size(), 38u) << SuiteDir();
 }
 

@@ -81,6 +81,15 @@ TEST(CryptoTest, KnownVectors) {
   EXPECT_EQ(*Base64Decode("aGVsbG8="), "hello");
   EXPECT_FALSE(Base64Decode("aGVsbG8").ok());
   EXPECT_FALSE(Base64Decode("aGV*bG8=").ok());
+  EXPECT_EQ(HexEncode(Md5("")), "d41d8cd98f00b204e9800998ecf8427e");
+  EXPECT_EQ(HexEncode(Sha1("abc")), "a9993e364706816aba3e25717850c26c9cd0d89d");
+}
+
+TEST(CryptoTest, SecureRandomBytes) {
+  EXPECT_EQ(SecureRandomBytes(0), "");
+  const std::string a = SecureRandomBytes(32), b = SecureRandomBytes(32);
+  EXPECT_EQ(a.size(), 32u);
+  EXPECT_NE(a, b);
 }
 
 TEST(CryptoTest, AesGcmRoundTripAndTamper) {

@@ -1,11 +1,10 @@
 // The embedded Lambda model: routing by path template, generic validation, safe unzip.
 #include <gtest/gtest.h>
 #include <unistd.h>
-#include <zip.h>
 
 #include <filesystem>
-#include <fstream>
 
+#include "common/zip_archive.h"
 #include "sandbox/lambda/code_store.h"
 #include "sandbox/lambda/model.h"
 #include "sandbox/runtime/unzip.h"
@@ -75,20 +74,11 @@ TEST(LambdaModelTest, ValidatesLikeAws) {
 }
 
 std::string MakeZip(const std::vector<std::pair<std::string, std::string>>& entries) {
-  auto path =
-      std::filesystem::temp_directory_path() / ("ferry-zip-" + std::to_string(::getpid()) + ".zip");
-  std::filesystem::remove(path);
-  int err = 0;
-  zip_t* z = zip_open(path.c_str(), ZIP_CREATE | ZIP_TRUNCATE, &err);
-  for (const auto& [name, content] : entries) {
-    zip_source_t* src = zip_source_buffer(z, content.data(), content.size(), 0);
-    zip_file_add(z, name.c_str(), src, ZIP_FL_ENC_UTF_8);
-  }
-  zip_close(z);
-  std::ifstream in(path, std::ios::binary);
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  std::filesystem::remove(path);
-  return bytes;
+  std::vector<ZipFileToWrite> files;
+  for (const auto& [name, content] : entries) files.push_back({name, content});
+  auto zip = WriteZip(files);
+  EXPECT_TRUE(zip.ok()) << zip.error().message;
+  return zip.ok() ? *zip : std::string();
 }
 
 TEST(ZipTest, ValidatesAndExtractsSafely) {

@@ -4,7 +4,6 @@
 
 #include <gtest/gtest.h>
 #include <unistd.h>
-#include <zip.h>
 
 #include <filesystem>
 #include <fstream>
@@ -12,6 +11,7 @@
 
 #include "common/crypto.h"
 #include "common/json.h"
+#include "common/zip_archive.h"
 #include "sandbox/runtime/process_invoker.h"
 
 namespace ferry::sandbox::lambda {
@@ -28,17 +28,10 @@ class RecordingSink : public MetricSink {
 };
 
 std::string PythonZip(const std::string& marker) {
-  auto path =
-      std::filesystem::temp_directory_path() / ("ferry-svc-" + std::to_string(::getpid()) + ".zip");
   std::string code = "def handler(event, context):\n    return {'marker': '" + marker + "'}\n";
-  int err = 0;
-  zip_t* z = zip_open(path.c_str(), ZIP_CREATE | ZIP_TRUNCATE, &err);
-  zip_file_add(z, "app.py", zip_source_buffer(z, code.data(), code.size(), 0), 0);
-  zip_close(z);
-  std::ifstream in(path, std::ios::binary);
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  std::filesystem::remove(path);
-  return bytes;
+  auto zip = WriteZip({{"app.py", code}});
+  EXPECT_TRUE(zip.ok()) << zip.error().message;
+  return zip.ok() ? *zip : std::string();
 }
 
 class LambdaServiceTest : public ::testing::Test {

@@ -5,12 +5,12 @@ ferry_test(sandbox_s3_tests
     s3_chunked_test.cc
     s3_persistence_test.cc
     s3_service_test.cc
-  DEPS ferry_sandbox z)
+  DEPS ferry_sandbox)
 ferry_test(sandbox_cloudwatch_tests
   SOURCES
     cloudwatch_alarm_test.cc
     cloudwatch_service_test.cc
-  DEPS ferry_sandbox z)
+  DEPS ferry_sandbox ferry_common_compression)
 
 # Conformance: real clients (AWS CLI v2, AWS SDK for JavaScript v3) against `ferry sandbox`.
 find_program(FERRY_NODE node)

@@ -1,10 +1,11 @@
 // AwsLambdaApi: LambdaApi over ferry::aws::LambdaClient (the real AWS, or ferry sandbox).
 //
 // Waits run the official FunctionActiveV2 / FunctionUpdatedV2 waiters through aws::RunWaiter
-// (the definitions in shared/aws/models/lambda/2015-03-31/waiters-2.json, embedded in the aws
-// module): their operation and acceptors, with this delegate's `delay` (1 s, as AWS's) and
-// `max_attempts` (300). A failure acceptor gives kFailedPrecondition naming Lambda's reason; no
-// terminal state in max_attempts polls gives kDeadlineExceeded. Sleeping goes through `clock`.
+// (botocore's lambda/2015-03-31/waiters-2.json, kept as src/aws/models/lambda-waiters-2.json and
+// embedded in the aws module): their operation and acceptors, with this delegate's `delay` (1 s,
+// as AWS's) and `max_attempts` (300). A failure acceptor gives kFailedPrecondition naming
+// Lambda's reason; no terminal state in max_attempts polls gives kDeadlineExceeded. Sleeping goes
+// through `clock`.
 //
 // Request ids: every call's id (the result's request_id, or a failed call's from its error) is
 // appended to the caller's list, in call order (a wait records each GetFunction poll).

@@ -1,10 +1,9 @@
 #include "sandbox/cloudwatch/cw_protocol.h"
 
-#include <zlib.h>
-
 #include <charconv>
 #include <map>
 
+#include "common/compression.h"
 #include "common/strings.h"
 #include "common/time.h"
 
@@ -107,31 +106,17 @@ Json ListsToArrays(Json node) {
 
 // Request bodies the SDKs compress (PutMetricData carries @requestCompression: the JS SDK gzips
 // bodies from 10 KiB up). Output is capped so a small bomb cannot inflate without bound.
-Result<std::string> Gunzip(const std::string& compressed, size_t max_bytes) {
-  z_stream zs{};
-  if (inflateInit2(&zs, 15 + 16) != Z_OK) return Internal("inflateInit2 failed");
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(compressed.data()));
-  zs.avail_in = static_cast<uInt>(compressed.size());
-  std::string out;
-  char buf[64 * 1024];
-  int rc = Z_OK;
-  while (rc == Z_OK) {
-    zs.next_out = reinterpret_cast<Bytef*>(buf);
-    zs.avail_out = sizeof(buf);
-    rc = inflate(&zs, Z_NO_FLUSH);
-    out.append(buf, sizeof(buf) - zs.avail_out);
-    if (out.size() > max_bytes) {
-      inflateEnd(&zs);
-      return CwError(413, "RequestEntityTooLarge",
-                     "The decompressed request exceeds " + std::to_string(max_bytes) + " bytes");
-    }
-    if (rc == Z_BUF_ERROR && zs.avail_in == 0) break;
+Result<std::string> InflateBody(const std::string& compressed, size_t max_bytes) {
+  auto inflated = Gunzip(compressed, max_bytes);
+  if (inflated.ok()) return inflated;
+  if (inflated.error().code == ErrorCode::kPayloadTooLarge) {
+    return CwError(413, "RequestEntityTooLarge",
+                   "The decompressed request exceeds " + std::to_string(max_bytes) + " bytes");
   }
-  inflateEnd(&zs);
-  if (rc != Z_STREAM_END) {
+  if (inflated.error().code == ErrorCode::kInvalidArgument) {
     return CwError(400, "InvalidParameterValue", "The gzip request body is malformed.");
   }
-  return out;
+  return inflated.error();
 }
 
 Result<ParsedRequest> ParseQuery(const Request& request) {
@@ -290,7 +275,7 @@ Result<ParsedRequest> ParseRequest(const Request& request, size_t max_body_bytes
   // body with the gzip magic is inflated here.
   if (request.Header("content-encoding").find("gzip") != std::string::npos &&
       request.body.size() >= 2 && request.body[0] == '\x1f' && request.body[1] == '\x8b') {
-    FERRY_ASSIGN_OR_RETURN(std::string inflated, Gunzip(request.body, 8 * max_body_bytes));
+    FERRY_ASSIGN_OR_RETURN(std::string inflated, InflateBody(request.body, 8 * max_body_bytes));
     Request decoded = request;
     decoded.body = std::move(inflated);
     decoded.headers.erase("content-encoding");

@@ -1,8 +1,7 @@
 #include "sandbox/lambda/code_store.h"
 
-#include <zip.h>
-
 #include "common/crypto.h"
+#include "common/zip_archive.h"
 #include "sandbox/snapshot.h"
 
 namespace ferry::sandbox::lambda {
@@ -11,31 +10,16 @@ Status ValidateZip(const std::string& bytes) {
   static const std::string kUnzipError =
       "Could not unzip uploaded file. Please check your file, then try to upload again.";
   if (bytes.size() < 22) return InvalidArgument(kUnzipError);  // smaller than an end record
-  zip_error_t error;
-  zip_error_init(&error);
-  zip_source_t* source = zip_source_buffer_create(bytes.data(), bytes.size(), 0, &error);
-  if (source == nullptr) {
-    zip_error_fini(&error);
-    return InvalidArgument(kUnzipError);
+  auto archive = ZipReader::Open(bytes, {.check_consistency = true});
+  if (!archive.ok()) return InvalidArgument(kUnzipError);
+  uint64_t total = 0;  // as the archive claims: Lambda checks the claim before unzipping
+  const size_t entries = (*archive)->EntryCount();
+  for (size_t i = 0; i < entries; ++i) {
+    auto entry = (*archive)->Entry(i);
+    if (!entry.ok()) return InvalidArgument(kUnzipError);
+    total += entry->claimed_size;
   }
-  zip_t* archive = zip_open_from_source(source, ZIP_RDONLY | ZIP_CHECKCONS, &error);
-  zip_error_fini(&error);
-  if (archive == nullptr) {
-    zip_source_free(source);
-    return InvalidArgument(kUnzipError);
-  }
-  uint64_t total = 0;
-  zip_int64_t entries = zip_get_num_entries(archive, 0);
-  for (zip_int64_t i = 0; i < entries; ++i) {
-    zip_stat_t st;
-    if (zip_stat_index(archive, static_cast<zip_uint64_t>(i), 0, &st) != 0) {
-      zip_close(archive);
-      return InvalidArgument(kUnzipError);
-    }
-    if ((st.valid & ZIP_STAT_SIZE) != 0) total += st.size;
-  }
-  zip_discard(archive);
-  if (entries <= 0) return InvalidArgument("Uploaded file must be a non-empty zip");
+  if (entries == 0) return InvalidArgument("Uploaded file must be a non-empty zip");
   if (total > kMaxUnzippedBytes) {
     return InvalidArgument("Unzipped size must be smaller than " +
                            std::to_string(kMaxUnzippedBytes) + " bytes");

@@ -1,10 +1,9 @@
 #include "sandbox/lambda/model.h"
 
-#include <zlib.h>
-
 #include <cstdio>
 #include <cstdlib>
 
+#include "common/compression.h"
 #include "common/strings.h"
 #include "sandbox/http_server.h"
 
@@ -13,34 +12,14 @@ extern const size_t ferry_sandbox_lambda_model_size;
 
 namespace ferry::sandbox::lambda {
 
-Result<std::string> InflateGzip(const unsigned char* data, size_t size) {
-  z_stream stream{};
-  if (inflateInit2(&stream, 16 + MAX_WBITS) != Z_OK) return Internal("zlib init failed");
-  stream.next_in = const_cast<unsigned char*>(data);
-  stream.avail_in = static_cast<uInt>(size);
-  std::string out;
-  char buffer[64 * 1024];
-  int rc = Z_OK;
-  while (rc != Z_STREAM_END) {
-    stream.next_out = reinterpret_cast<unsigned char*>(buffer);
-    stream.avail_out = sizeof(buffer);
-    rc = inflate(&stream, Z_NO_FLUSH);
-    if (rc != Z_OK && rc != Z_STREAM_END) {
-      inflateEnd(&stream);
-      return Internal("embedded Lambda model is corrupt");
-    }
-    out.append(buffer, sizeof(buffer) - stream.avail_out);
-  }
-  inflateEnd(&stream);
-  return out;
-}
-
 const LambdaModel& LambdaModel::Get() {
   static const LambdaModel* model = [] {
     auto* m = new LambdaModel();  // lives for the process, like the embedded bytes
-    auto text = InflateGzip(ferry_sandbox_lambda_model, ferry_sandbox_lambda_model_size);
     JsonLimits limits;
     limits.max_bytes = 64u * 1024u * 1024u;
+    auto text = Gunzip(std::string_view(reinterpret_cast<const char*>(ferry_sandbox_lambda_model),
+                                        ferry_sandbox_lambda_model_size),
+                       limits.max_bytes);
     auto parsed = text.ok() ? ParseJson(*text, limits) : Result<Json>(text.error());
     if (!parsed.ok()) {
       std::fprintf(stderr, "ferry: fatal: embedded Lambda model: %s\n",

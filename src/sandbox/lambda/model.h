@@ -59,7 +59,4 @@ class LambdaModel {
   std::vector<ModelOperation> operations_;
 };
 
-// Decompresses gzip bytes (the embedded model); exposed for tests.
-Result<std::string> InflateGzip(const unsigned char* data, size_t size);
-
 }  // namespace ferry::sandbox::lambda

@@ -1,25 +1,16 @@
 #include "sandbox/runtime/unzip.h"
 
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
-#include <zip.h>
 
 #include <cerrno>
 #include <cstring>
-#include <memory>
 
 #include "common/strings.h"
+#include "common/zip_archive.h"
 
 namespace ferry::sandbox::runtime {
 namespace {
-
-struct ArchiveCloser {
-  void operator()(zip_t* z) const { zip_discard(z); }
-};
-struct FileCloser {
-  void operator()(zip_file_t* f) const { zip_fclose(f); }
-};
 
 // A relative path of plain components, or nullopt.
 std::optional<std::filesystem::path> SafeRelative(const std::string& name) {
@@ -37,19 +28,50 @@ std::optional<std::filesystem::path> SafeRelative(const std::string& name) {
   return out;
 }
 
-Status Extract(zip_t* archive, const std::filesystem::path& root, const UnzipLimits& limits) {
-  zip_int64_t entries = zip_get_num_entries(archive, 0);
-  if (entries < 0 || static_cast<uint64_t>(entries) > limits.max_entries) {
+// Writes entry index of the archive to a new file at path (never following a symlink there),
+// adding what it inflates to total and stopping once that passes the limit.
+Status WriteEntry(const ZipReader& archive, size_t index, const std::string& name,
+                  const std::filesystem::path& path, bool executable, uint64_t& total,
+                  const UnzipLimits& limits) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                  executable ? 0755 : 0644);
+  if (fd < 0) {
+    if (errno == EEXIST) {
+      return InvalidArgument("the package repeats the entry " + QuoteForMessage(name));
+    }
+    return Unavailable("cannot create " + path.string() + ": " + std::strerror(errno));
+  }
+  Status written = Ok();  // the first failure to accept or write a piece
+  Status read = archive.Read(index, [&](std::string_view piece) -> Status {
+    total += piece.size();
+    if (total > limits.max_total_bytes) {
+      written = InvalidArgument("the package expands past " +
+                                std::to_string(limits.max_total_bytes) + " bytes");
+    } else if (::write(fd, piece.data(), piece.size()) != static_cast<ssize_t>(piece.size())) {
+      written = Unavailable("cannot write " + path.string() + ": " + std::strerror(errno));
+    }
+    return written;
+  });
+  ::close(fd);
+  if (!written.ok()) return written;
+  if (!read.ok())
+    return InvalidArgument("the package entry " + QuoteForMessage(name) + " is corrupt");
+  return Ok();
+}
+
+Status Extract(const ZipReader& archive, const std::filesystem::path& root,
+               const UnzipLimits& limits) {
+  const size_t entries = archive.EntryCount();
+  if (entries > limits.max_entries) {
     return InvalidArgument("the package has more than " + std::to_string(limits.max_entries) +
                            " entries");
   }
   uint64_t total = 0;
-  std::vector<char> buffer(64 * 1024);
-  for (zip_int64_t i = 0; i < entries; ++i) {
-    const char* raw_name = zip_get_name(archive, static_cast<zip_uint64_t>(i), ZIP_FL_ENC_GUESS);
-    if (raw_name == nullptr) return InvalidArgument("the package has an unreadable entry name");
-    std::string name = raw_name;
-    bool is_dir = !name.empty() && name.back() == '/';
+  for (size_t i = 0; i < entries; ++i) {
+    auto entry = archive.Entry(i);
+    if (!entry.ok()) return InvalidArgument("the package has an unreadable entry name");
+    const std::string& name = entry->name;
+    bool is_dir = entry->is_directory;
     if (is_dir && SafeRelative(name) == std::nullopt && name != "/" && name != "./") {
       return InvalidArgument("the package has an unsafe path " + QuoteForMessage(name));
     }
@@ -65,46 +87,11 @@ Status Extract(zip_t* archive, const std::filesystem::path& root, const UnzipLim
       if (ec) return Unavailable("cannot create " + path.string() + ": " + ec.message());
       continue;
     }
-    zip_uint8_t opsys = 0;
-    zip_uint32_t attributes = 0;
-    zip_file_get_external_attributes(archive, static_cast<zip_uint64_t>(i), 0, &opsys, &attributes);
-    mode_t unix_mode = opsys == ZIP_OPSYS_UNIX ? static_cast<mode_t>(attributes >> 16) : 0;
-    if (S_ISLNK(unix_mode)) continue;  // never create symlinks from an archive
+    if (entry->IsSymlink()) continue;  // never create symlinks from an archive
     std::filesystem::create_directories(path.parent_path(), ec);
     if (ec)
       return Unavailable("cannot create " + path.parent_path().string() + ": " + ec.message());
-    std::unique_ptr<zip_file_t, FileCloser> file(
-        zip_fopen_index(archive, static_cast<zip_uint64_t>(i), 0));
-    if (!file) return InvalidArgument("the package entry " + QuoteForMessage(name) + " is corrupt");
-    mode_t mode = (unix_mode & 0111) != 0 ? 0755 : 0644;
-    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
-    if (fd < 0) {
-      if (errno == EEXIST) {
-        return InvalidArgument("the package repeats the entry " + QuoteForMessage(name));
-      }
-      return Unavailable("cannot create " + path.string() + ": " + std::strerror(errno));
-    }
-    Status status = Ok();
-    while (true) {
-      zip_int64_t n = zip_fread(file.get(), buffer.data(), buffer.size());
-      if (n < 0) {
-        status = InvalidArgument("the package entry " + QuoteForMessage(name) + " is corrupt");
-        break;
-      }
-      if (n == 0) break;
-      total += static_cast<uint64_t>(n);
-      if (total > limits.max_total_bytes) {
-        status = InvalidArgument("the package expands past " +
-                                 std::to_string(limits.max_total_bytes) + " bytes");
-        break;
-      }
-      if (::write(fd, buffer.data(), static_cast<size_t>(n)) != n) {
-        status = Unavailable("cannot write " + path.string() + ": " + std::strerror(errno));
-        break;
-      }
-    }
-    ::close(fd);
-    FERRY_RETURN_IF_ERROR(status);
+    FERRY_RETURN_IF_ERROR(WriteEntry(archive, i, name, path, entry->IsExecutable(), total, limits));
   }
   return Ok();
 }
@@ -113,26 +100,15 @@ Status Extract(zip_t* archive, const std::filesystem::path& root, const UnzipLim
 
 Status ExtractZip(const std::string& zip_bytes, const std::filesystem::path& target,
                   const UnzipLimits& limits) {
-  zip_error_t error;
-  zip_error_init(&error);
-  zip_source_t* source = zip_source_buffer_create(zip_bytes.data(), zip_bytes.size(), 0, &error);
-  if (source == nullptr) {
-    zip_error_fini(&error);
-    return InvalidArgument("the package is not a zip file");
-  }
-  std::unique_ptr<zip_t, ArchiveCloser> archive(zip_open_from_source(source, ZIP_RDONLY, &error));
-  zip_error_fini(&error);
-  if (!archive) {
-    zip_source_free(source);
-    return InvalidArgument("the package is not a zip file");
-  }
+  auto archive = ZipReader::Open(zip_bytes);
+  if (!archive.ok()) return InvalidArgument("the package is not a zip file");
   std::filesystem::path staging = target;
   staging += ".partial." + std::to_string(::getpid());
   std::error_code ec;
   std::filesystem::remove_all(staging, ec);
   std::filesystem::create_directories(staging, ec);
   if (ec) return Unavailable("cannot create " + staging.string() + ": " + ec.message());
-  Status extracted = Extract(archive.get(), staging, limits);
+  Status extracted = Extract(**archive, staging, limits);
   if (!extracted.ok()) {
     std::filesystem::remove_all(staging, ec);
     return extracted;

@@ -1,7 +1,5 @@
 #include "sandbox/s3/checksums.h"
 
-#include <openssl/evp.h>
-
 #include <array>
 #include <cstdint>
 
@@ -42,16 +40,7 @@ std::string BigEndian(T value) {
   return out;
 }
 
-std::string EvpDigest(const EVP_MD* md, std::string_view data) {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), out, &len, md, nullptr);
-  return std::string(reinterpret_cast<const char*>(out), len);
-}
-
 }  // namespace
-
-std::string Md5(std::string_view data) { return EvpDigest(EVP_md5(), data); }
 
 std::string_view ChecksumAlgorithmName(ChecksumAlgorithm algorithm) {
   switch (algorithm) {
@@ -91,7 +80,7 @@ std::string ComputeChecksum(ChecksumAlgorithm algorithm, std::string_view data) 
     case ChecksumAlgorithm::kCrc64Nvme:
       return Base64Encode(BigEndian(ReflectedCrc<uint64_t, 0x9A6C9329AC4BC9B5ull>(data)));
     case ChecksumAlgorithm::kSha1:
-      return Base64Encode(EvpDigest(EVP_sha1(), data));
+      return Base64Encode(Sha1(data));
     case ChecksumAlgorithm::kSha256:
       return Base64Encode(Sha256(data));
   }

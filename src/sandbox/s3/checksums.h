@@ -1,6 +1,6 @@
-// Digests S3 uses for integrity: MD5 (ETag, Content-MD5) and the flexible checksums the newer SDKs
-// send as x-amz-checksum-* headers or aws-chunked trailers (CRC32, CRC32C, CRC64NVME, SHA1,
-// SHA256). Pure functions, thread-safe.
+// The flexible checksums the newer SDKs send as x-amz-checksum-* headers or aws-chunked trailers
+// (CRC32, CRC32C, CRC64NVME, SHA1, SHA256). MD5 (ETag, Content-MD5) and the SHA digests come from
+// common/crypto.h. Pure functions, thread-safe.
 #pragma once
 
 #include <optional>
@@ -10,8 +10,6 @@
 namespace ferry::sandbox::s3 {
 
 enum class ChecksumAlgorithm { kCrc32, kCrc32c, kCrc64Nvme, kSha1, kSha256 };
-
-std::string Md5(std::string_view data);  // raw 16 bytes
 
 // "CRC32" for kCrc32, as in x-amz-checksum-algorithm and the XML ChecksumAlgorithm element.
 std::string_view ChecksumAlgorithmName(ChecksumAlgorithm algorithm);

@@ -1,7 +1,6 @@
 #include "sandbox/s3/s3_wire.h"
 
 #include <ctime>
-#include <pugixml.hpp>
 
 #include "common/strings.h"
 #include "common/time.h"
@@ -9,46 +8,30 @@
 namespace ferry::sandbox::s3 {
 
 XmlWriter::XmlWriter(std::string_view root, bool with_namespace) {
-  out_ = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<";
-  out_ += root;
   if (with_namespace) {
-    out_ += " xmlns=\"";
-    out_ += kS3Namespace;
-    out_ += "\"";
+    writer_.Open(root, {{"xmlns", kS3Namespace}});
+  } else {
+    writer_.Open(root);
   }
-  out_ += ">";
-  open_.emplace_back(root);
 }
 
 XmlWriter& XmlWriter::Open(std::string_view name) {
-  out_ += "<";
-  out_ += name;
-  out_ += ">";
-  open_.emplace_back(name);
+  writer_.Open(name);
   return *this;
 }
 
 XmlWriter& XmlWriter::Close() {
-  if (open_.empty()) return *this;
-  out_ += "</" + open_.back() + ">";
-  open_.pop_back();
+  writer_.Close();
   return *this;
 }
 
 XmlWriter& XmlWriter::Element(std::string_view name, std::string_view text) {
-  out_ += "<";
-  out_ += name;
-  out_ += ">";
-  out_ += EscapeXml(text);
-  out_ += "</";
-  out_ += name;
-  out_ += ">";
+  writer_.Element(name, text);
   return *this;
 }
 
 std::string XmlWriter::Finish() {
-  while (!open_.empty()) Close();
-  return std::move(out_);
+  return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + writer_.Finish();
 }
 
 std::string FormatHttpDate(TimePoint t) {
@@ -116,26 +99,20 @@ std::string UrlEncodeKey(std::string_view text) {
 }
 
 Result<ParsedXml> ParseRequestXml(std::string_view body) {
-  pugi::xml_document doc;
-  pugi::xml_parse_result parsed =
-      doc.load_buffer(body.data(), body.size(), pugi::parse_default, pugi::encoding_utf8);
-  if (!parsed) return InvalidArgument(parsed.description());
-  pugi::xml_node root = doc.document_element();
-  if (!root) return InvalidArgument("no root element");
+  FERRY_ASSIGN_OR_RETURN(const XmlDocument doc, XmlDocument::Parse(body));
+  const XmlElement root = doc.Root();
   ParsedXml out;
-  out.root_name = root.name();
-  for (pugi::xml_node child : root.children()) {
-    if (child.type() != pugi::node_element) continue;
-    std::string_view name = child.name();
+  out.root_name = root.Name();
+  for (const XmlElement& child : root.Children()) {
+    std::string_view name = child.Name();
     if (name == "Object" || name == "Part") {
       std::vector<std::pair<std::string, std::string>> fields;
-      for (pugi::xml_node field : child.children()) {
-        if (field.type() == pugi::node_element)
-          fields.emplace_back(field.name(), field.text().get());
+      for (const XmlElement& field : child.Children()) {
+        fields.emplace_back(field.Name(), field.Text());
       }
       (name == "Object" ? out.objects : out.parts).push_back(std::move(fields));
     } else {
-      out.children.emplace_back(child.name(), child.text().get());
+      out.children.emplace_back(child.Name(), child.Text());
     }
   }
   return out;

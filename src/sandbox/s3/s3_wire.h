@@ -10,16 +10,16 @@
 
 #include "common/clock.h"
 #include "common/result.h"
+#include "common/xml.h"
 
 namespace ferry::sandbox::s3 {
 
 inline constexpr std::string_view kS3Namespace = "http://s3.amazonaws.com/doc/2006-03-01/";
 
-// A small XML writer producing S3's documents. Text is escaped.
+// S3's documents, over common's XmlWriter: the XML declaration S3 writes, then the root element
+// (with S3's xmlns when with_namespace). Text is escaped.
 class XmlWriter {
  public:
-  // Starts the document with the XML declaration and the root element (with S3's xmlns when
-  // with_namespace).
   explicit XmlWriter(std::string_view root, bool with_namespace = true);
   XmlWriter& Open(std::string_view name);
   XmlWriter& Close();
@@ -28,8 +28,7 @@ class XmlWriter {
   std::string Finish();
 
  private:
-  std::string out_;
-  std::vector<std::string> open_;
+  ferry::XmlWriter writer_;
 };
 
 // "Wed, 21 Oct 2015 07:28:00 GMT"

@@ -1,13 +1,11 @@
 #include "sandbox/sts/sts_service.h"
 
-#include <pugixml.hpp>
-#include <sstream>
-
 #include "common/crypto.h"
 #include "common/json.h"
 #include "common/log.h"
 #include "common/strings.h"
 #include "common/time.h"
+#include "common/xml.h"
 #include "sandbox/front.h"
 #include "sandbox/http_server.h"
 
@@ -21,17 +19,18 @@ std::string Param(const std::multimap<std::string, std::string>& params, const s
   return it == params.end() ? std::string() : it->second;
 }
 
-std::string XmlText(const pugi::xml_document& doc) {
-  std::ostringstream out;
-  doc.save(out, "", pugi::format_raw);
-  return out.str();
+// A query-protocol document: the root element with STS's namespace.
+XmlWriter StsDocument(std::string_view root) {
+  XmlWriter doc;
+  doc.Open(root, {{"xmlns", kNamespace}});
+  return doc;
 }
 
-Response XmlResponse(int status, const pugi::xml_document& doc, const std::string& request_id) {
+Response XmlResponse(int status, XmlWriter& doc, const std::string& request_id) {
   Response r;
   r.status = status;
   r.headers = {{"Content-Type", "text/xml"}, {"x-amzn-RequestId", request_id}};
-  r.body = XmlText(doc);
+  r.body = "<?xml version=\"1.0\"?>" + doc.Finish();
   return r;
 }
 
@@ -106,14 +105,13 @@ std::string StsService::OperationName(const Request& request) {
 }
 
 Response StsService::RenderError(const Request&, const WireError& error) {
-  pugi::xml_document doc;
-  auto root = doc.append_child("ErrorResponse");
-  root.append_attribute("xmlns") = kNamespace;
-  auto err = root.append_child("Error");
-  err.append_child("Type").text() = error.status >= 500 ? "Receiver" : "Sender";
-  err.append_child("Code").text() = error.code.c_str();
-  err.append_child("Message").text() = error.message.c_str();
-  root.append_child("RequestId").text() = error.request_id.c_str();
+  XmlWriter doc = StsDocument("ErrorResponse");
+  doc.Open("Error")
+      .Element("Type", error.status >= 500 ? "Receiver" : "Sender")
+      .Element("Code", error.code)
+      .Element("Message", error.message)
+      .Close()
+      .Element("RequestId", error.request_id);
   Response r = XmlResponse(error.status, doc, error.request_id);
   for (const auto& header : error.headers) r.headers.push_back(header);
   return r;
@@ -144,11 +142,6 @@ Response StsService::GetCallerIdentity(const Caller& caller, const std::string& 
   std::string user_id = caller.account_id;
   // Temporary keys need their token for Lookup; the UserId of an assumed role is in its ARN.
   if (const auto* p = std::get_if<Principal>(&principal)) user_id = p->user_id;
-  pugi::xml_document doc;
-  auto root = doc.append_child("GetCallerIdentityResponse");
-  root.append_attribute("xmlns") = kNamespace;
-  auto result = root.append_child("GetCallerIdentityResult");
-  result.append_child("Arn").text() = caller.arn.c_str();
   if (caller.arn.find(":assumed-role/") != std::string::npos) {
     std::string session = caller.arn.substr(caller.arn.rfind('/') + 1);
     user_id = "AROA" + Sha256Hex(caller.arn).substr(0, 17) + ":" + session;
@@ -157,9 +150,14 @@ Response StsService::GetCallerIdentity(const Caller& caller, const std::string& 
     }
     user_id = "AROA" + user_id.substr(4);
   }
-  result.append_child("UserId").text() = user_id.c_str();
-  result.append_child("Account").text() = caller.account_id.c_str();
-  root.append_child("ResponseMetadata").append_child("RequestId").text() = request_id.c_str();
+  XmlWriter doc = StsDocument("GetCallerIdentityResponse");
+  doc.Open("GetCallerIdentityResult")
+      .Element("Arn", caller.arn)
+      .Element("UserId", user_id)
+      .Element("Account", caller.account_id)
+      .Close()
+      .Open("ResponseMetadata")
+      .Element("RequestId", request_id);
   return XmlResponse(200, doc, request_id);
 }
 
@@ -215,20 +213,21 @@ Response StsService::AssumeRole(const std::multimap<std::string, std::string>& p
     Status saved = snapshot_->Save(Json{{"temporary", credentials_.TemporaryToJson()}});
     if (!saved.ok()) log::Error("cannot save sts state", {{"error", saved.error().message}});
   }
-  pugi::xml_document doc;
-  auto root = doc.append_child("AssumeRoleResponse");
-  root.append_attribute("xmlns") = kNamespace;
-  auto result = root.append_child("AssumeRoleResult");
-  auto user = result.append_child("AssumedRoleUser");
-  user.append_child("AssumedRoleId").text() = p.user_id.c_str();
-  user.append_child("Arn").text() = assumed_arn.c_str();
-  auto creds = result.append_child("Credentials");
-  creds.append_child("AccessKeyId").text() = p.access_key_id.c_str();
-  creds.append_child("SecretAccessKey").text() = p.secret_access_key.c_str();
-  creds.append_child("SessionToken").text() = p.session_token.c_str();
-  std::string expiration = FormatRfc3339(*p.expiration);
-  creds.append_child("Expiration").text() = expiration.c_str();
-  root.append_child("ResponseMetadata").append_child("RequestId").text() = request_id.c_str();
+  XmlWriter doc = StsDocument("AssumeRoleResponse");
+  doc.Open("AssumeRoleResult")
+      .Open("AssumedRoleUser")
+      .Element("AssumedRoleId", p.user_id)
+      .Element("Arn", assumed_arn)
+      .Close()
+      .Open("Credentials")
+      .Element("AccessKeyId", p.access_key_id)
+      .Element("SecretAccessKey", p.secret_access_key)
+      .Element("SessionToken", p.session_token)
+      .Element("Expiration", FormatRfc3339(*p.expiration))
+      .Close()
+      .Close()
+      .Open("ResponseMetadata")
+      .Element("RequestId", request_id);
   return XmlResponse(200, doc, request_id);
 }
 
