@@ -29,7 +29,7 @@ void AddPlanCommand(CLI::App& root, CommandContext& ctx) {
   cmd->add_option("--artifact", flags->args.artifact_id, "Artifact id to plan");
   cmd->add_option("--s3", flags->args.s3_url,
                   "Plan this object: s3://bucket/key or s3://bucket/key?versionId=V");
-  cli::AddClientFlags(*cmd, flags->client);
+  AddClientFlags(*cmd, flags->client);
   cmd->callback([flags, &ctx] {
     cli::CommandIo io{std::cout, std::cerr, ::isatty(STDOUT_FILENO) == 1, SystemClock::Instance()};
     ctx.exit_code = cli::RunPlan(flags->args, flags->client, io);

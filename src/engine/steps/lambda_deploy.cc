@@ -106,6 +106,17 @@ class LambdaDeployStep final : public StepKind {
       ctx.Log(store::LogLevel::kWarn, "the deploy task's result is unreadable (" +
                                           result.error().message + "); rolling back by snapshot");
     }
+    if (result.ok() && task.result_json && result->deployments.empty()) {
+      // The delegate reported that it started no function (a secret or the connection could
+      // not be read): nothing of this task's needs undoing.
+      for (const auto& name : TaskFunctions(ctx.step.state, in, out)) {
+        std::erase_if(out.deployments,
+                      [&](const FunctionDeployment& x) { return x.function_name == name; });
+        FunctionDeployment none;
+        none.function_name = name;
+        out.deployments.push_back(std::move(none));
+      }
+    }
     std::vector<std::string> drifted;
     for (auto& d : result.ok() ? result->deployments : std::vector<FunctionDeployment>{}) {
       if (d.drifted) {
@@ -151,10 +162,13 @@ class LambdaDeployStep final : public StepKind {
     undo.selectors = in.selectors;
     undo.task.target = in.target;
     undo.task.keep_created_functions = in.keep_created_functions;
+    bool any_started = false;  // a function may have changed (its record lost counts)
     for (const auto& f : in.functions) {
       const std::set<std::string> managed(f.aliases.begin(), f.aliases.end());
       lambda::RollbackTarget target;
-      if (const FunctionDeployment* d = FindDeployment(out, f.function_name)) {
+      const FunctionDeployment* d = FindDeployment(out, f.function_name);
+      any_started |= d == nullptr || d->started;
+      if (d != nullptr) {
         if (!d->started || !d->snapshot_taken) continue;
         target.snapshot = d->snapshot;
         target.aliases = d->snapshot_confirmed || !d->snapshot.exists ? managed : d->moved_aliases;
@@ -171,7 +185,9 @@ class LambdaDeployStep final : public StepKind {
       if (target.snapshot.function_name.empty()) target.snapshot.function_name = f.function_name;
       undo.task.functions.push_back(std::move(target));
     }
-    if (undo.task.functions.empty()) return std::vector<store::NewStep>{};
+    if (!any_started) return std::vector<store::NewStep>{};  // the task touched no function
+    // Even with nothing to restore (no alias moved) the step runs: the execution then says it
+    // rolled back, and its log why nothing needed restoring.
     return std::vector<store::NewStep>{store::NewStep{
         "rollback", steps::kLambdaRollback, lambda::EncodeRollbackStepInputs(undo), {}, {}}};
   }
@@ -180,6 +196,19 @@ class LambdaDeployStep final : public StepKind {
   static int Redeploys(const std::string& state) {
     if (state.rfind(kRedeployPrefix, 0) != 0) return 0;
     return std::atoi(state.c_str() + sizeof(kRedeployPrefix) - 1);
+  }
+
+  // The functions the task of `state` deployed: all of them, or those a redeploy redeploys (the
+  // ones the task before reported drifted).
+  static std::vector<std::string> TaskFunctions(const std::string& state,
+                                                const DeployStepInputs& in,
+                                                const DeployStepOutputs& out) {
+    std::vector<std::string> names;
+    for (const auto& f : in.functions) {
+      const FunctionDeployment* d = FindDeployment(out, f.function_name);
+      if (Redeploys(state) == 0 || (d != nullptr && d->drifted)) names.push_back(f.function_name);
+    }
+    return names;
   }
 
   static std::string JoinNames(const std::vector<std::string>& names) {

@@ -2,7 +2,7 @@
 // restore step. One task (lambda.rollback): one RevisionId-guarded call per alias that differs,
 // nothing republished; a function the deployment created is deleted unless kept. Afterwards the
 // functions' known state is forgotten (their aliases moved: the next deployment reads them) and,
-// when it succeeded, the execution's deployment records of those functions are rolled_back.
+// when it succeeded, the execution's deployment records are rolled_back.
 #include "engine/steps/lambda_steps.h"
 #include "engine/steps/lambda_support.h"
 
@@ -19,6 +19,12 @@ class LambdaRollbackStep final : public StepKind {
 
   Result<StepMove> Start(const StepContext& ctx) override {
     FERRY_ASSIGN_OR_RETURN(auto in, lambda::DecodeRollbackStepInputs(ctx.step.inputs_json));
+    if (in.task.functions.empty()) {
+      FERRY_RETURN_IF_ERROR(steps::MarkRolledBack(ctx.store, ctx.execution.id));
+      return StepMove::Succeed(lambda::EncodeRollbackResult({}),
+                               "step " + ctx.step.name +
+                                   ": nothing to restore (the deployment moved no alias)");
+    }
     return StepMove::RunTask("task", TaskRequest{lambda::kRollbackTask,
                                                  lambda::EncodeRollbackTask(in.task), in.selectors});
   }
@@ -26,11 +32,7 @@ class LambdaRollbackStep final : public StepKind {
   Result<StepMove> OnTaskEnded(const StepContext& ctx, const store::TaskRecord& task) override {
     FERRY_ASSIGN_OR_RETURN(auto in, lambda::DecodeRollbackStepInputs(ctx.step.inputs_json));
     std::vector<std::string> names;
-    std::set<std::string> functions;
-    for (const auto& f : in.task.functions) {
-      names.push_back(f.snapshot.function_name);
-      functions.insert(f.snapshot.function_name);
-    }
+    for (const auto& f : in.task.functions) names.push_back(f.snapshot.function_name);
     FERRY_RETURN_IF_ERROR(steps::ForgetKnownFunctions(ctx.store, in.task.target, names));
     auto result = lambda::DecodeRollbackResult(task.result_json.value_or("{}"));
     std::string outputs = result.ok() ? lambda::EncodeRollbackResult(*result) : "{}";
@@ -39,7 +41,7 @@ class LambdaRollbackStep final : public StepKind {
     }
     // Before the step's success is committed (idempotent): a crash in between lands here again,
     // so a rolled-back execution never keeps records that claim its versions are live.
-    FERRY_RETURN_IF_ERROR(steps::MarkRolledBack(ctx.store, ctx.execution.id, functions));
+    FERRY_RETURN_IF_ERROR(steps::MarkRolledBack(ctx.store, ctx.execution.id));
     return StepMove::Succeed(std::move(outputs));
   }
 };

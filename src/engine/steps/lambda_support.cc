@@ -103,15 +103,14 @@ Result<std::map<std::string, ManagedKeys>> PreviouslyManaged(store::Store& store
   return out;
 }
 
-Status MarkRolledBack(store::Store& store, const std::string& execution_id,
-                      const std::set<std::string>& functions) {
+Status MarkRolledBack(store::Store& store, const std::string& execution_id) {
   store::DeploymentFilter filter;
   filter.execution_id = execution_id;
   filter.limit = store::kMaxPageSize;
   for (;;) {
     FERRY_ASSIGN_OR_RETURN(auto records, store.deployments().List(filter));
     for (const auto& r : records) {
-      if (!functions.count(r.function) || r.state == store::DeploymentState::kRolledBack) continue;
+      if (r.state == store::DeploymentState::kRolledBack) continue;
       FERRY_RETURN_IF_ERROR(
           store.deployments().SetState(r.id, store::DeploymentState::kRolledBack, "engine"));
     }

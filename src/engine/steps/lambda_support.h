@@ -50,9 +50,9 @@ Result<std::map<std::string, ManagedKeys>> PreviouslyManaged(store::Store& store
                                                              const std::vector<std::string>& names,
                                                              const std::string& execution_id);
 
-// Sets the deployment records of `execution_id` for `functions` to rolled_back.
-Status MarkRolledBack(store::Store& store, const std::string& execution_id,
-                      const std::set<std::string>& functions);
+// Sets every deployment record of `execution_id` to rolled_back (its changes were undone, and
+// what it failed to change is as it was).
+Status MarkRolledBack(store::Store& store, const std::string& execution_id);
 
 // After a restore of application/service/environment succeeded: the succeeded deployment records
 // newer than execution `since` (and its own when `inclusive`: an undo of it) become rolled_back,
