@@ -66,7 +66,7 @@ void PrintNextSteps(const std::string& api, const std::string& sandbox, const st
             << "  " << ferry << " deploy " << kSampleApplication << "/" << kSampleService
             << " --env dev --s3 s3://" << kSampleBucket << "/" << kSampleService
             << "/hello-2.zip --wait\n\n"
-            << "  # see what happened, roll back, ship to prod\n"
+            << "  # see what happened, undo the newest change, ship to prod\n"
             << "  " << ferry << " executions --app " << kSampleApplication << "\n"
             << "  " << ferry << " rollback " << kSampleApplication << "/" << kSampleService
             << " --env dev --wait\n"

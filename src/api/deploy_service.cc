@@ -479,9 +479,8 @@ Status DeployService::Impl::CheckNotPruned(store::Store& store, const RollbackIn
 
 Result<StartedRollback> DeployService::Rollback(const RollbackInput& in, bool* created) {
   auto& entities = store_.entities();
-  FERRY_ASSIGN_OR_RETURN(auto scope,
-                         deploy::LoadScope(entities, in.application, in.service, in.environment));
-  (void)scope;
+  // The application, service and environment must exist (a named error otherwise).
+  FERRY_RETURN_IF_ERROR(deploy::LoadScope(entities, in.application, in.service, in.environment));
   Impl::Target target;
   if (in.to_execution) {
     FERRY_ASSIGN_OR_RETURN(target, Impl::RecordedBy(store_, in, *in.to_execution));

@@ -171,17 +171,37 @@ TEST_F(DeployE2eTest, ManualRollbackRestoresWhatAnOlderExecutionRecorded) {
   EXPECT_TRUE(bad.json.contains("error")) << bad.body;
 }
 
-TEST_F(DeployE2eTest, RollbackWithoutATargetGoesBackToThePreviousDeployment) {
+// Without a target, a rollback undoes the newest change — also when the newest deployment was a
+// redeploy of the same build, which changed nothing (a new user's first try: deploy b2 twice,
+// roll back, expect b1). The reply says which execution it undoes.
+TEST_F(DeployE2eTest, RollbackWithoutATargetUndoesTheNewestChange) {
   ASSERT_NO_FATAL_FAILURE(Apply(Entities({"orders"})));
+  std::vector<std::string> ids;
   for (int build = 1; build <= 2; ++build) {
     const std::string key = "api/api-" + std::to_string(build) + ".zip";
     ASSERT_NO_FATAL_FAILURE(UploadBuild(key, "b" + std::to_string(build)));
-    ASSERT_EQ(Deploy(key).value("status", ""), "succeeded");
+    Json e = Deploy(key);
+    ASSERT_EQ(Str(e, "status"), "succeeded") << e.dump(2);
+    ids.push_back(Str(e, "id"));
   }
-  Json back = Rollback(std::nullopt);
+  ASSERT_EQ(Str(Deploy("api/api-2.zip"), "status"), "succeeded");  // the same build again
+  ApiResponse started = api_->Post(
+      "/api/v1/rollbacks", Json{{"application", "shop"}, {"service", "api"}, {"environment", "dev"}});
+  ASSERT_EQ(started.status, 201) << started.Describe();
+  EXPECT_EQ(started.json["rollback"]["undoes"], ids[1]) << started.body;
+  EXPECT_NE(Str(started.json["rollback"], "description").find("undoing execution " + ids[1]),
+            std::string::npos)
+      << started.body;
+  Json back = api_->WaitForExecution(Str(started.json, "id"));
   ASSERT_EQ(Str(back, "status"), "succeeded") << back.dump(2);
   EXPECT_EQ(AliasVersion("shop-orders-dev"), "1");
   EXPECT_EQ(InvokeBuild("shop-orders-dev"), "b1");
+  // Nothing older changed anything the rollback could restore: the first deployment created the
+  // function.
+  ApiResponse again = api_->Post(
+      "/api/v1/rollbacks", Json{{"application", "shop"}, {"service", "api"}, {"environment", "dev"}});
+  EXPECT_EQ(again.status, 412) << again.Describe();
+  EXPECT_NE(again.body.find("created shop-orders-dev"), std::string::npos) << again.body;
 }
 
 // Twelve builds: after each deployment the prune step keeps the newest 10 versions (and any an
