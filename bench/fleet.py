@@ -92,13 +92,17 @@ def run_boto3(label, proxy_url, key, names_file, threads, mode, work):
 
 def run_ferry(server, key, count):
     cpu0 = b.cpu_seconds(server.pid)
+    threads0 = b.cpu_seconds_by_thread(server.pid)
     t_start = time.time()
     code, wall, out = server.deploy("fleet", "s3://%s/%s" % (BUCKET, key))
     t_end = time.time()
-    cpu = b.cpu_seconds(server.pid) - cpu0
+    split = b.cpu_split(server.pid, cpu0, threads0)
+    cpu = split["total_s"]
     res = {"command": "ferry deploy bench/fleet --env dev --s3 s3://%s/%s --wait -o json"
                       % (BUCKET, key), "exit_code": code, "start": t_start, "end": t_end,
-           "wall_s": wall, "server_cpu_s": cpu, "server_cpu_per_function_s": cpu / count}
+           "wall_s": wall, "server_cpu_s": cpu, "server_cpu_per_function_s": cpu / count,
+           "server_cpu_split_s": split,
+           "engine_cpu_per_function_s": split["engine_s"] / count}
     items = server.executions("fleet", limit=1)
     if items:
         ex = server.execution(items[0]["id"])

@@ -34,6 +34,7 @@
 #include "model/entities.h"
 #include "store/checks.h"
 #include "store/sqlite/sqlite_store.h"
+#include "common/thread_name.h"
 
 namespace ferry::app {
 namespace {
@@ -306,6 +307,7 @@ TerminationSignals::TerminationSignals() {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   waiter_ = std::thread([this, signals] {
+    SetThreadName("ferry-signals");
     int received = 0;
     while (sigwait(&signals, &received) != 0) {
     }

@@ -257,6 +257,37 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / ticks
 
 
+def cpu_seconds_by_thread(pid):
+    """CPU seconds (user+system) of each live thread of pid, summed by thread name (Ferry names
+    its threads: ferry-engine, ferry-api, ferry-task, ...). Threads that have exited are not
+    listed; their time is still in cpu_seconds(pid)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    out = {}
+    for tid in os.listdir("/proc/%d/task" % pid):
+        try:
+            with open("/proc/%d/task/%s/stat" % (pid, tid)) as f:
+                text = f.read()
+        except OSError:
+            continue  # exited meanwhile
+        name = text[text.index("(") + 1:text.rindex(")")]
+        fields = text.rsplit(")", 1)[1].split()
+        out[name] = out.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / ticks
+    return out
+
+
+def cpu_split(pid, before_total, before_threads):
+    """Where the server's CPU went since (before_total, before_threads): the engine thread, the
+    API's threads, and the rest (the embedded delegate: its task workers and the short-lived
+    threads that make the AWS calls, plus anything else)."""
+    total = cpu_seconds(pid) - before_total
+    now = cpu_seconds_by_thread(pid)
+    delta = {k: v - before_threads.get(k, 0.0) for k, v in now.items()}
+    engine = delta.get("ferry-engine", 0.0)
+    api = sum(v for k, v in delta.items() if k.startswith("ferry-api"))
+    return {"total_s": total, "engine_s": engine, "api_s": api,
+            "delegate_and_other_s": max(0.0, total - engine - api)}
+
+
 def machine():
     cpu = platform.processor()
     with contextlib.suppress(OSError):

@@ -50,19 +50,20 @@ Result<ApiResponse> ListExecutions(RouteContext& ctx, const ApiRequest& request)
   }
   TimePoint now = ctx.clock.Now();
   Json items = Json::array();
-  for (const store::ExecutionRecord& e : *executions) items.push_back(ExecutionJson(e, now));
+  for (const store::ExecutionRecord& e : *executions) {
+    items.push_back(ExecutionJson(e, now, Outputs::kOmit));  // the store's list has no payloads
+  }
   return JsonReply(200, {{"items", std::move(items)}, {"next", std::move(next)}});
 }
 
 // A validator of what GET /executions/{id} shows: every change of the execution or of a step
-// bumps one of their revisions. (A running step's durationMs grows without a change; a client
-// that wants a ticking clock computes it from startedAt.)
-std::string ExecutionTag(const store::ExecutionRecord& execution,
-                         const std::vector<store::StepRecord>& steps) {
-  int64_t step_revisions = 0;
-  for (const store::StepRecord& s : steps) step_revisions += s.revision;
-  return "\"" + std::to_string(execution.revision) + "." + std::to_string(steps.size()) + "." +
-         std::to_string(step_revisions) + "\"";
+// bumps one of their revisions (a running step's durationMs grows without a change; a client
+// computes that clock from startedAt). The view without outputs is another representation, so it
+// has its own tag.
+std::string ExecutionTag(const store::ExecutionVersion& v, Outputs outputs) {
+  return StrCat({"\"", std::to_string(v.revision), ".", std::to_string(v.steps), ".",
+                 std::to_string(v.step_revisions),
+                 outputs == Outputs::kOmit ? "-no-outputs\"" : "\""});
 }
 
 // If-None-Match (RFC 9110 13.1.2): "*" or a comma-separated list of tags, weak ones compared as
@@ -86,11 +87,15 @@ ApiResponse NotModified(const std::string& tag) {
 
 // Returns the execution with an ETag. With If-None-Match naming the current tag it answers 304;
 // with wait=N as well it first holds the request until the execution changes (woken by
-// ctx.changes, else re-reading every stream_poll) or N seconds pass: a long-poll.
+// ctx.changes, else re-reading every stream_poll) or N seconds pass: a long-poll. While it holds,
+// it reads only the execution's version (no inputs or outputs); ?outputs=false leaves the outputs
+// out of the reply too, for clients that follow statuses.
 Result<ApiResponse> GetExecutionRoute(RouteContext& ctx, const ApiRequest& request,
                                       const std::string& id) {
-  FERRY_RETURN_IF_ERROR(RejectUnknownQuery(request, {"wait"}));
+  FERRY_RETURN_IF_ERROR(RejectUnknownQuery(request, {"wait", "outputs"}));
   FERRY_ASSIGN_OR_RETURN(int64_t wait_s, QueryInt(request, "wait", 0, 0, kMaxWaitSeconds));
+  FERRY_ASSIGN_OR_RETURN(bool with_outputs, QueryBool(request, "outputs", true));
+  const Outputs outputs = with_outputs ? Outputs::kInclude : Outputs::kOmit;
   const std::string if_none_match = request.Header("if-none-match");
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(wait_s);
   bool holding_slot = false;
@@ -103,23 +108,33 @@ Result<ApiResponse> GetExecutionRoute(RouteContext& ctx, const ApiRequest& reque
   } release{ctx.wait_slots, holding_slot};
   while (true) {
     const uint64_t seen = ctx.ChangeGeneration();  // before the read: no change is missed
+    if (!if_none_match.empty()) {
+      auto version = ctx.store.executions().Version(id);
+      if (!version.ok()) {
+        if (version.error().code != ErrorCode::kNotFound) return version.error();
+        FERRY_RETURN_IF_ERROR(GetExecution(ctx, id));  // the route's own not-found message
+        return version.error();
+      }
+      std::string tag = ExecutionTag(*version, outputs);
+      if (NoneMatchHolds(if_none_match, tag)) {
+        const auto now = std::chrono::steady_clock::now();
+        if (now >= deadline || ctx.stop.stopped()) return NotModified(tag);
+        if (!holding_slot && !(holding_slot = ctx.wait_slots.TryTake())) {
+          ApiResponse busy = NotModified(tag);  // too many waiting: poll again later
+          busy.headers.emplace_back("Retry-After", "1");
+          return busy;
+        }
+        const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - now);
+        if (ctx.WaitForChange(seen, std::min(left, ctx.stream_poll))) return NotModified(tag);
+        continue;
+      }
+    }
+    // Changed (or unconditional): the tag comes from the records the reply is made of.
     FERRY_ASSIGN_OR_RETURN(auto execution, GetExecution(ctx, id));
     FERRY_ASSIGN_OR_RETURN(auto steps, ctx.store.executions().Steps(id));
-    std::string tag = ExecutionTag(execution, steps);
-    if (if_none_match.empty() || !NoneMatchHolds(if_none_match, tag)) {
-      ApiResponse reply = JsonReply(200, ExecutionJson(execution, steps, ctx.clock.Now()));
-      reply.headers.emplace_back("ETag", std::move(tag));
-      return reply;
-    }
-    const auto now = std::chrono::steady_clock::now();
-    if (now >= deadline || ctx.stop.stopped()) return NotModified(tag);
-    if (!holding_slot && !(holding_slot = ctx.wait_slots.TryTake())) {
-      ApiResponse busy = NotModified(tag);  // too many waiting: poll again later
-      busy.headers.emplace_back("Retry-After", "1");
-      return busy;
-    }
-    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - now);
-    if (ctx.WaitForChange(seen, std::min(left, ctx.stream_poll))) return NotModified(tag);
+    ApiResponse reply = JsonReply(200, ExecutionJson(execution, steps, ctx.clock.Now(), outputs));
+    reply.headers.emplace_back("ETag", ExecutionTag(store::VersionOf(execution, steps), outputs));
+    return reply;
   }
 }
 
@@ -193,8 +208,8 @@ void FollowLogs(RouteContext& ctx, const std::string& id, int64_t after,
   }
 }
 
-bool WantsStream(const ApiRequest& request, const std::optional<std::string>& follow) {
-  if (follow) return *follow == "1" || *follow == "true";
+bool WantsStream(const ApiRequest& request, std::optional<bool> follow) {
+  if (follow) return *follow;
   return request.Header("accept").find("text/event-stream") != std::string::npos;
 }
 
@@ -206,9 +221,9 @@ Result<ApiResponse> ExecutionLogs(RouteContext& ctx, const ApiRequest& request,
   FERRY_ASSIGN_OR_RETURN(int64_t limit,
                          QueryInt(request, "limit", kDefaultLogLimit, 1, store::kMaxPageSize));
   FERRY_ASSIGN_OR_RETURN(int64_t step, QueryInt(request, "step", -1, 0, 100000));
-  FERRY_ASSIGN_OR_RETURN(auto follow, QueryName(request, "follow"));
-  if (follow && *follow != "1" && *follow != "0" && *follow != "true" && *follow != "false") {
-    return InvalidArgument("query parameter 'follow' must be 1, 0, true or false");
+  std::optional<bool> follow;
+  if (request.query.count("follow") > 0) {
+    FERRY_ASSIGN_OR_RETURN(follow, QueryBool(request, "follow", false));
   }
   FERRY_RETURN_IF_ERROR(GetExecution(ctx, id));
   if (WantsStream(request, follow)) {

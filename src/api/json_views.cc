@@ -40,8 +40,8 @@ Json MaskedDocument(const std::string& json) {
   return std::move(*parsed);
 }
 
-Json ExecutionJson(const store::ExecutionRecord& e, TimePoint now) {
-  return {
+Json ExecutionJson(const store::ExecutionRecord& e, TimePoint now, Outputs outputs) {
+  Json out = {
       {"id", e.id},
       {"application", e.application},
       {"service", e.service},
@@ -59,21 +59,22 @@ Json ExecutionJson(const store::ExecutionRecord& e, TimePoint now) {
       {"startedAt", Time(e.started_at)},
       {"endedAt", Time(e.ended_at)},
       {"durationMs", DurationMs(e.started_at, e.ended_at, now)},
-      {"outputs", MaskedDocument(e.outputs_json)},
   };
+  if (outputs == Outputs::kInclude) out["outputs"] = MaskedDocument(e.outputs_json);
+  return out;
 }
 
 Json ExecutionJson(const store::ExecutionRecord& execution,
-                   const std::vector<store::StepRecord>& steps, TimePoint now) {
-  Json out = ExecutionJson(execution, now);
+                   const std::vector<store::StepRecord>& steps, TimePoint now, Outputs outputs) {
+  Json out = ExecutionJson(execution, now, outputs);
   Json items = Json::array();
-  for (const store::StepRecord& s : steps) items.push_back(StepJson(s, now));
+  for (const store::StepRecord& s : steps) items.push_back(StepJson(s, now, outputs));
   out["steps"] = std::move(items);
   return out;
 }
 
-Json StepJson(const store::StepRecord& s, TimePoint now) {
-  return {
+Json StepJson(const store::StepRecord& s, TimePoint now, Outputs outputs) {
+  Json out = {
       {"index", s.index},
       {"name", s.name},
       {"kind", s.kind},
@@ -84,8 +85,9 @@ Json StepJson(const store::StepRecord& s, TimePoint now) {
       {"startedAt", Time(s.started_at)},
       {"endedAt", Time(s.ended_at)},
       {"durationMs", DurationMs(s.started_at, s.ended_at, now)},
-      {"outputs", MaskedDocument(s.outputs_json)},
   };
+  if (outputs == Outputs::kInclude) out["outputs"] = MaskedDocument(s.outputs_json);
+  return out;
 }
 
 Json LogLineJson(const store::LogLine& line) {

@@ -15,11 +15,18 @@ namespace ferry::api {
 // (it always should) is returned as {}.
 Json MaskedDocument(const std::string& json);
 
+// Whether a view carries the "outputs" of the execution and its steps: lists and clients that
+// follow only statuses (GET /executions/{id}?outputs=false) leave them out, since a deployment
+// of many functions makes them megabytes long.
+enum class Outputs { kInclude, kOmit };
+
 // `now` gives the running duration of an execution or step that has not ended.
-Json ExecutionJson(const store::ExecutionRecord& execution, TimePoint now);
+Json ExecutionJson(const store::ExecutionRecord& execution, TimePoint now,
+                   Outputs outputs = Outputs::kInclude);
 Json ExecutionJson(const store::ExecutionRecord& execution,
-                   const std::vector<store::StepRecord>& steps, TimePoint now);
-Json StepJson(const store::StepRecord& step, TimePoint now);
+                   const std::vector<store::StepRecord>& steps, TimePoint now,
+                   Outputs outputs = Outputs::kInclude);
+Json StepJson(const store::StepRecord& step, TimePoint now, Outputs outputs = Outputs::kInclude);
 Json LogLineJson(const store::LogLine& line);
 Json ArtifactJson(const store::ArtifactRecord& artifact);
 Json DeploymentJson(const store::DeploymentRecord& deployment);

@@ -38,20 +38,6 @@ std::string Number(double v) {
   return buf;
 }
 
-// Counts every execution with this status by paging through the store.
-Result<uint64_t> CountExecutions(store::Store& store, store::ExecutionStatus status) {
-  uint64_t count = 0;
-  store::ExecutionFilter filter;
-  filter.status = status;
-  filter.limit = store::kMaxPageSize;
-  while (true) {
-    FERRY_ASSIGN_OR_RETURN(auto page, store.executions().List(filter));
-    count += page.size();
-    if (page.size() < static_cast<size_t>(filter.limit)) return count;
-    filter.before_id = page.back().id;
-  }
-}
-
 int64_t ResidentBytes() {
   std::ifstream statm("/proc/self/statm");
   int64_t pages_total = 0, pages_resident = 0;
@@ -138,13 +124,14 @@ std::string HttpMetrics::Render(store::Store& store, const std::string& version)
       store::ExecutionStatus::kRolledBack,  store::ExecutionStatus::kRollbackFailed};
   std::vector<std::pair<store::ExecutionStatus, uint64_t>> counts;
   bool store_up = true;
-  for (store::ExecutionStatus s : kStatuses) {
-    auto n = CountExecutions(store, s);
-    if (!n.ok()) {
-      store_up = false;
-      break;
+  auto by_status = store.executions().CountByStatus();
+  if (by_status.ok()) {
+    for (store::ExecutionStatus s : kStatuses) {
+      auto n = by_status->find(s);
+      counts.emplace_back(s, n == by_status->end() ? 0 : static_cast<uint64_t>(n->second));
     }
-    counts.emplace_back(s, *n);
+  } else {
+    store_up = false;
   }
   // Tasks: the live queue (queued and leased); finished tasks are history, not load.
   std::vector<std::pair<store::TaskStatus, uint64_t>> tasks;

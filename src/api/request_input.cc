@@ -121,6 +121,18 @@ Result<int64_t> QueryInt(const ApiRequest& request, std::string_view name, int64
   return *value;
 }
 
+Result<bool> QueryBool(const ApiRequest& request, std::string_view name, bool fallback) {
+  FERRY_ASSIGN_OR_RETURN(std::optional<std::string> text, QueryName(request, name));
+  if (!text.has_value()) return fallback;
+  static constexpr std::pair<std::string_view, bool> kWords[] = {
+      {"1", true}, {"true", true}, {"0", false}, {"false", false}};
+  for (const auto& [word, value] : kWords) {
+    if (EqualsIgnoreCase(*text, word) && text->size() == word.size()) return value;
+  }
+  return InvalidArgument(StrCat({"query parameter '", name, "' must be 1, 0, true or false, not ",
+                                 QuoteForMessage(*text, 40)}));
+}
+
 Result<int> ListLimit(const ApiRequest& request) {
   FERRY_ASSIGN_OR_RETURN(int64_t limit,
                          QueryInt(request, "limit", kDefaultListLimit, 1, kMaxListLimit));

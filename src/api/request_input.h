@@ -37,6 +37,9 @@ Result<std::optional<std::string>> QueryName(const ApiRequest& request, std::str
 Result<int64_t> QueryInt(const ApiRequest& request, std::string_view name, int64_t fallback,
                          int64_t min, int64_t max);
 
+// A yes/no parameter: 1, true, 0 or false; `fallback` when absent.
+Result<bool> QueryBool(const ApiRequest& request, std::string_view name, bool fallback);
+
 // ?limit= for list routes: 1..kMaxListLimit, default 50.
 inline constexpr int kDefaultListLimit = 50;
 inline constexpr int kMaxListLimit = 200;

@@ -11,6 +11,7 @@
 #include "api/router.h"
 #include "common/log.h"
 #include "common/strings.h"
+#include "common/thread_name.h"
 
 namespace ferry::api {
 namespace {
@@ -270,6 +271,8 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(const ApiServerOptions& opti
   });
 
   auto handler = [raw](const httplib::Request& in, httplib::Response& out) {
+    thread_local const bool named = (SetThreadName("ferry-api"), true);  // httplib's pool thread
+    (void)named;
     auto start = raw->deps.clock.SteadyNow();
     std::string route;
     ApiResponse reply;
@@ -332,6 +335,7 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(const ApiServerOptions& opti
   }
   raw->port = port;
   raw->thread = std::thread([raw] {
+    SetThreadName("ferry-api-listen");
     raw->server.listen_after_bind();
     raw->listen_returned = true;
   });

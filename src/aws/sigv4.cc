@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 #include <ctime>
+#include <deque>
+#include <mutex>
 #include <utility>
 
 #include "common/crypto.h"
@@ -192,6 +194,32 @@ struct Scope {
   std::string ToString() const { return date + "/" + region + "/" + service + "/aws4_request"; }
 };
 
+// The signing key depends only on the secret, the day, the region and the service, so it is
+// derived once per combination (as the AWS SDKs do) rather than with four HMACs per request.
+// The few combinations a process uses at a time are kept; the oldest goes first.
+std::string CachedSigningKey(std::string_view secret, const Scope& scope) {
+  struct Entry {
+    std::string secret, date, region, service, key;
+  };
+  constexpr size_t kMaxEntries = 16;
+  static std::mutex mu;
+  static std::deque<Entry> cache;  // guarded by mu
+  {
+    std::lock_guard lock(mu);
+    for (const Entry& e : cache) {
+      if (e.date == scope.date && e.region == scope.region && e.service == scope.service &&
+          e.secret == secret) {
+        return e.key;
+      }
+    }
+  }
+  std::string key = SigningKey(secret, scope.date, scope.region, scope.service);
+  std::lock_guard lock(mu);
+  if (cache.size() >= kMaxEntries) cache.pop_front();
+  cache.push_back({std::string(secret), scope.date, scope.region, scope.service, key});
+  return key;
+}
+
 SigningArtifacts Finish(std::string_view method, const std::string& canonical_path,
                         const std::string& canonical_query, const HeaderList& headers,
                         std::string_view payload_hash, const Scope& scope,
@@ -204,8 +232,7 @@ SigningArtifacts Finish(std::string_view method, const std::string& canonical_pa
               canonical.signed_headers, "\n", payload_hash});
   out.string_to_sign = StrCat({kSigV4Algorithm, "\n", scope.amz_date, "\n", scope.ToString(), "\n",
                                Sha256Hex(out.canonical_request)});
-  out.signature = HexEncode(
-      HmacSha256(SigningKey(secret, scope.date, scope.region, scope.service), out.string_to_sign));
+  out.signature = HexEncode(HmacSha256(CachedSigningKey(secret, scope), out.string_to_sign));
   return out;
 }
 

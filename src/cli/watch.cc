@@ -108,8 +108,11 @@ Result<ExecutionView> WaitForExecution(ApiClient& client, const std::string& id,
     const auto asked = clock.SteadyNow();
     Json body;
     bool retry_later = false;
-    auto changed = client.GetIfChanged(
-        path, etag.empty() ? QueryParams{} : QueryParams{{"wait", wait}}, etag, body, &retry_later);
+    // Progress needs statuses only: the outputs (megabytes for a deployment of many functions)
+    // are left out; a caller that wants them reads the execution once it has ended.
+    QueryParams query{{"outputs", "false"}};
+    if (!etag.empty()) query.emplace_back("wait", wait);
+    auto changed = client.GetIfChanged(path, query, etag, body, &retry_later);
     if (!changed.ok()) {
       if (retrier.ShouldRetry(changed.error())) continue;
       if (display) display->Finish();

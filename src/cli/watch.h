@@ -45,7 +45,8 @@ class ProgressDisplay {
   bool line_open_ = false;
 };
 
-// The terminal execution. `display` may be null (no progress shown).
+// The terminal execution, read without outputs (its steps' functions and other_outputs are
+// empty; read the execution again for them). `display` may be null (no progress shown).
 Result<ExecutionView> WaitForExecution(ApiClient& client, const std::string& id, Clock& clock,
                                        ProgressDisplay* display, const WatchOptions& options = {});
 

@@ -1,36 +1,78 @@
 #include "common/crypto.h"
 
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/core_names.h>
 #include <openssl/rand.h>
-#include <openssl/sha.h>
 
 #include <cctype>
 #include <memory>
 #include <stdexcept>
 
 namespace ferry {
+namespace {
 
-std::string Sha256(std::string_view data) {
-  unsigned char out[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), out);
-  return std::string(reinterpret_cast<char*>(out), sizeof out);
+// OpenSSL 3's one-shot SHA256() and HMAC() look the algorithm up in the provider store, under
+// its lock, on every call: most of their cost for the short inputs of a signed AWS request
+// (profiled: 60% of SHA256's time was EVP_MD_fetch). Each algorithm is fetched once here, and
+// each thread keeps one HMAC context that it re-keys.
+const EVP_MD* Digest(const char* name) {
+  EVP_MD* md = EVP_MD_fetch(nullptr, name, nullptr);
+  if (md == nullptr) throw std::runtime_error(std::string("OpenSSL has no ") + name);
+  return md;  // kept for the process's life
 }
 
-std::string Sha256Hex(std::string_view data) { return HexEncode(Sha256(data)); }
+const EVP_MD* Sha256Digest() {
+  static const EVP_MD* md = Digest("SHA256");
+  return md;
+}
 
-namespace {
 std::string EvpDigest(const EVP_MD* md, std::string_view data) {
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), out, &len, md, nullptr);
+  if (EVP_Digest(data.data(), data.size(), out, &len, md, nullptr) != 1) {
+    throw std::runtime_error("OpenSSL failed to compute a digest");
+  }
   return std::string(reinterpret_cast<const char*>(out), len);
 }
+
+struct MacContextFree {
+  void operator()(EVP_MAC_CTX* ctx) const { EVP_MAC_CTX_free(ctx); }
+};
+
+EVP_MAC_CTX* ThreadHmacSha256() {
+  static EVP_MAC* const mac = [] {
+    EVP_MAC* m = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+    if (m == nullptr) throw std::runtime_error("OpenSSL has no HMAC");
+    return m;
+  }();
+  thread_local std::unique_ptr<EVP_MAC_CTX, MacContextFree> ctx = [] {
+    std::unique_ptr<EVP_MAC_CTX, MacContextFree> c(EVP_MAC_CTX_new(mac));
+    char digest[] = "SHA256";
+    const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", digest, 0),
+                                 OSSL_PARAM_construct_end()};
+    if (c == nullptr || EVP_MAC_CTX_set_params(c.get(), params) != 1) {
+      throw std::runtime_error("OpenSSL failed to set up HMAC-SHA256");
+    }
+    return c;
+  }();
+  return ctx.get();
+}
+
 }  // namespace
 
-std::string Md5(std::string_view data) { return EvpDigest(EVP_md5(), data); }
+std::string Sha256(std::string_view data) { return EvpDigest(Sha256Digest(), data); }
 
-std::string Sha1(std::string_view data) { return EvpDigest(EVP_sha1(), data); }
+std::string Sha256Hex(std::string_view data) { return HexEncode(Sha256(data)); }
+
+std::string Md5(std::string_view data) {
+  static const EVP_MD* md = Digest("MD5");
+  return EvpDigest(md, data);
+}
+
+std::string Sha1(std::string_view data) {
+  static const EVP_MD* md = Digest("SHA1");
+  return EvpDigest(md, data);
+}
 
 std::string SecureRandomBytes(size_t n) {
   std::string out(n, '\0');
@@ -41,10 +83,18 @@ std::string SecureRandomBytes(size_t n) {
 }
 
 std::string HmacSha256(std::string_view key, std::string_view data) {
+  EVP_MAC_CTX* ctx = ThreadHmacSha256();
   unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &len);
+  size_t len = 0;
+  // An empty key is valid HMAC; OpenSSL wants a non-null pointer for it.
+  static const unsigned char kEmpty = 0;
+  const auto* key_bytes =
+      key.empty() ? &kEmpty : reinterpret_cast<const unsigned char*>(key.data());
+  if (EVP_MAC_init(ctx, key_bytes, key.size(), nullptr) != 1 ||
+      EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(data.data()), data.size()) != 1 ||
+      EVP_MAC_final(ctx, out, &len, sizeof out) != 1) {
+    throw std::runtime_error("OpenSSL failed to compute an HMAC");
+  }
   return std::string(reinterpret_cast<char*>(out), len);
 }
 

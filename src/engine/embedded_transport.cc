@@ -47,7 +47,7 @@ Status EmbeddedTransport::AppendLog(const delegate::TaskAssignment& a,
   if (!a.execution_id || lines.empty()) return Ok();
   std::vector<store::NewLogLine> out;
   for (const auto& l : lines) {
-    out.push_back(store::NewLogLine{a.step_index, LevelOf(l.level), a.owner, l.text});
+    out.push_back(store::NewLogLine{a.step_index, LevelOf(l.level), a.owner, l.text, l.at});
   }
   auto appended = store_.logs().Append(*a.execution_id, out);
   if (!appended.ok()) return appended.error();

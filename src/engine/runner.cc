@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/log.h"
+#include "common/thread_name.h"
 
 namespace ferry::engine {
 
@@ -14,7 +15,10 @@ Runner::~Runner() { Stop(); }
 void Runner::Start() {
   std::lock_guard lifecycle(lifecycle_mu_);
   if (thread_.joinable()) return;
-  thread_ = std::jthread([this](std::stop_token stop) { Loop(stop); });
+  thread_ = std::jthread([this](std::stop_token stop) {
+    SetThreadName("ferry-engine");
+    Loop(stop);
+  });
 }
 
 void Runner::Stop() {

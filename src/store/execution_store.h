@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -175,6 +176,17 @@ struct ExecutionFilter {
   int limit = 50;                        // 1..kMaxPageSize
 };
 
+// What changes whenever the execution or one of its steps does (each change bumps a revision; a
+// rollback appends steps). Equal versions mean nothing a reader can see changed; it is read without
+// the inputs and outputs, for conditional and long-polled reads of GET /executions/{id}.
+struct ExecutionVersion {
+  int64_t revision = 0;
+  int64_t steps = 0;
+  int64_t step_revisions = 0;  // the sum of the steps' revisions
+  bool operator==(const ExecutionVersion&) const = default;
+};
+ExecutionVersion VersionOf(const ExecutionRecord& execution, const std::vector<StepRecord>& steps);
+
 class ExecutionStore {
  public:
   virtual ~ExecutionStore() = default;
@@ -183,8 +195,13 @@ class ExecutionStore {
   // kInvalidArgument for empty names, duplicate step names or malformed inputs JSON.
   virtual Result<CreatedExecution> Create(const NewExecution& execution) = 0;
   virtual Result<ExecutionRecord> Get(std::string_view id) = 0;
-  // Newest first.
+  // Newest first. A list carries no payloads: inputs_json and outputs_json are "{}" (Get reads
+  // them), so a page costs the same however large the executions' outputs are.
   virtual Result<std::vector<ExecutionRecord>> List(const ExecutionFilter& filter) = 0;
+  // How many executions have each status (statuses with none are absent).
+  virtual Result<std::map<ExecutionStatus, int64_t>> CountByStatus() = 0;
+  // kNotFound when the execution does not exist.
+  virtual Result<ExecutionVersion> Version(std::string_view id) = 0;
   // Ordered by index. kNotFound when the execution does not exist.
   virtual Result<std::vector<StepRecord>> Steps(std::string_view execution_id) = 0;
   virtual Result<StepRecord> GetStep(std::string_view execution_id, int index) = 0;

@@ -27,6 +27,9 @@ struct NewLogLine {
   LogLevel level = LogLevel::kInfo;
   std::string source;  // "engine", a delegate id
   std::string text;
+  // When it was written (a delegate sends lines in batches); the store's clock when unset or
+  // later than now (a delegate's clock may run ahead).
+  std::optional<TimePoint> at;
 };
 
 struct LogLine {

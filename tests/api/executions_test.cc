@@ -121,6 +121,81 @@ TEST_F(ApiServerTest, GetsAnExecutionWithStepsAndOutputs) {
   SecretMasker::Global().Unregister("hunter2-api-secret");
 }
 
+TEST_F(ApiServerTest, OutputsFalseLeavesTheOutputsOutAndHasItsOwnTag) {
+  auto e = CreateExecution();
+  const std::string path = "/api/v1/executions/" + e.id;
+  ASSERT_TRUE(store_->executions()
+                  .Transition({e.id, store::ExecutionStatus::kQueued,
+                               store::ExecutionStatus::kRunning, std::nullopt,
+                               R"({"note":"big"})", std::nullopt})
+                  .ok());
+  store::StepTransition step = StartStep(e.id, 0, "snapshot");
+  step.outputs_json = R"({"deployments":[{"functionName":"shop-dev-orders-api"}]})";
+  ASSERT_TRUE(store_->executions().TransitionStep(step).ok());
+
+  Reply full = Get(path);
+  Reply light = Get(path + "?outputs=false");
+  ASSERT_EQ(light.status, 200) << light.body;
+  EXPECT_EQ(light.json["status"], "running");
+  EXPECT_FALSE(light.json.contains("outputs"));
+  ASSERT_EQ(light.json["steps"].size(), 2u);
+  EXPECT_EQ(light.json["steps"][0]["state"], "snapshot");
+  for (const Json& s : light.json["steps"]) EXPECT_FALSE(s.contains("outputs"));
+  EXPECT_EQ(full.json["steps"][0]["outputs"]["deployments"][0]["functionName"],
+            "shop-dev-orders-api");
+  for (const char* yes : {"outputs=true", "outputs=1", "outputs=TRUE"}) {
+    EXPECT_TRUE(Get(path + "?" + yes).json.contains("outputs")) << yes;
+  }
+  EXPECT_FALSE(Get(path + "?outputs=0").json.contains("outputs"));
+
+  // Two representations, two tags: a client never gets a 304 for a body it has not seen.
+  const std::string full_tag = full.Header("ETag");
+  const std::string light_tag = light.Header("ETag");
+  EXPECT_NE(full_tag, light_tag);
+  EXPECT_EQ(Get(path + "?outputs=false", {{"If-None-Match", light_tag}}).status, 304);
+  EXPECT_EQ(Get(path + "?outputs=false", {{"If-None-Match", full_tag}}).status, 200);
+  EXPECT_EQ(Get(path, {{"If-None-Match", light_tag}}).status, 200);
+  EXPECT_EQ(Get(path, {{"If-None-Match", full_tag}}).status, 304);
+
+  // A change shows in both.
+  ASSERT_TRUE(store_->executions().TransitionStep(StartStep(e.id, 1, "prune")).ok());
+  Reply changed = Get(path + "?outputs=false&wait=1", {{"If-None-Match", light_tag}});
+  ASSERT_EQ(changed.status, 200);
+  EXPECT_EQ(changed.json["steps"][1]["status"], "running");
+  EXPECT_NE(changed.Header("ETag"), light_tag);
+}
+
+TEST_F(ApiServerTest, BadOutputsParametersAre400) {
+  auto e = CreateExecution();
+  for (const char* query : {"outputs=", "outputs=no", "outputs=2", "outputs=true&outputs=false",
+                            "outputs=%00", "output=false"}) {
+    SCOPED_TRACE(query);
+    ExpectError(Get("/api/v1/executions/" + e.id + "?" + query), 400, "invalid_argument");
+  }
+  ExpectError(Get("/api/v1/executions/01J0000000000000000000000X?outputs=false"), 404,
+              "not_found");
+  ExpectError(Get("/api/v1/executions/01J0000000000000000000000X?outputs=false&wait=1",
+                  {{"If-None-Match", "\"1.2.3\""}}),
+              404, "not_found");
+}
+
+TEST_F(ApiServerTest, AListOfExecutionsCarriesNoOutputs) {
+  auto e = CreateExecution();
+  ASSERT_TRUE(store_->executions()
+                  .Transition({e.id, store::ExecutionStatus::kQueued,
+                               store::ExecutionStatus::kRunning, std::nullopt,
+                               R"({"note":"only in GET /executions/{id}"})", std::nullopt})
+                  .ok());
+  Reply list = Get("/api/v1/executions");
+  ASSERT_EQ(list.status, 200) << list.body;
+  ASSERT_EQ(list.json["items"].size(), 1u);
+  EXPECT_EQ(list.json["items"][0]["status"], "running");
+  EXPECT_FALSE(list.json["items"][0].contains("outputs"));
+  EXPECT_FALSE(list.json["items"][0].contains("steps"));
+  EXPECT_EQ(Get("/api/v1/executions/" + e.id).json["outputs"]["note"],
+            "only in GET /executions/{id}");
+}
+
 // GET /executions/{id} on its own connection (the fixture's client is not shared across
 // threads), with the token and these headers.
 std::future<Reply> GetAsync(int port, const std::string& token, const std::string& path,

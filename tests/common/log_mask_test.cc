@@ -26,6 +26,14 @@ TEST(SecretMaskTest, KnownShapesAreMaskedWithoutRegistration) {
             "https://b.s3/k?X-Amz-Signature=****&X-Amz-Security-Token=****&x=1");
   EXPECT_EQ(masker.Mask(R"({"SecretAccessKey":"wJalr","SessionToken":"FQoG","AccessKeyId":"A"})"),
             R"({"SecretAccessKey":"****","SessionToken":"****","AccessKeyId":"A"})");
+  // Pretty-printed JSON too, and a value with an escaped quote is masked to its real end.
+  EXPECT_EQ(masker.Mask("{\n  \"SecretAccessKey\" : \"wJalr\",\n  \"sessionToken\":\t\"FQ\\\"oG\"\n}"),
+            "{\n  \"SecretAccessKey\" : \"****\",\n  \"sessionToken\":\t\"****\"\n}");
+  EXPECT_EQ(masker.Mask(R"({"secret_access_key": "abc)"), R"({"secret_access_key": "****)")
+      << "a value cut off at the end of the text";
+  EXPECT_EQ(masker.Mask(R"({"SecretAccessKey": null, "SessionToken": 5})"),
+            R"({"SecretAccessKey": null, "SessionToken": 5})");
+  EXPECT_EQ(masker.Mask(R"("SessionToken")"), R"("SessionToken")");
   EXPECT_EQ(masker.Mask("aws_secret_access_key=wJalrXUtnFEMI\nregion=x"),
             "aws_secret_access_key=****\nregion=x");
 }

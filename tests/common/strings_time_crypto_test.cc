@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <thread>
+#include <vector>
+
 #include "common/crypto.h"
 #include "common/json.h"
 #include "common/strings.h"
@@ -83,6 +86,33 @@ TEST(CryptoTest, KnownVectors) {
   EXPECT_FALSE(Base64Decode("aGV*bG8=").ok());
   EXPECT_EQ(HexEncode(Md5("")), "d41d8cd98f00b204e9800998ecf8427e");
   EXPECT_EQ(HexEncode(Sha1("abc")), "a9993e364706816aba3e25717850c26c9cd0d89d");
+}
+
+// Each thread re-keys one HMAC context: a key never leaks into the next call, an empty key after
+// a non-empty one is really empty, and threads do not share state.
+TEST(CryptoTest, HmacReKeysItsContextOnEveryCall) {
+  const std::string fox = "The quick brown fox jumps over the lazy dog";
+  const std::string expected_fox = "f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8";
+  const std::string expected_empty =
+      "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad";
+  // RFC 4231 test case 6: a key longer than the block size is hashed first.
+  const std::string long_key(131, '\xaa');
+  const std::string expected_long = "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54";
+  auto check = [&] {
+    EXPECT_EQ(HexEncode(HmacSha256("key", fox)), expected_fox);
+    EXPECT_EQ(HexEncode(HmacSha256("", "")), expected_empty);
+    EXPECT_EQ(HexEncode(HmacSha256(long_key, "Test Using Larger Than Block-Size Key - Hash Key First")),
+              expected_long);
+    EXPECT_EQ(HexEncode(HmacSha256("key", fox)), expected_fox);
+  };
+  check();
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 200; ++i) check();
+    });
+  }
+  for (auto& t : threads) t.join();
 }
 
 TEST(CryptoTest, SecureRandomBytes) {

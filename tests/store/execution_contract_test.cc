@@ -437,6 +437,70 @@ TEST_P(StoreContractTest, AppendStepsAndRequestAbort) {
   EXPECT_EQ((*audit)[0].action, "execution.abort_request");
 }
 
+TEST_P(StoreContractTest, AVersionChangesWithEveryChangeAReaderCanSee) {
+  ExecutionRecord e = CreateExecution();
+  auto& executions = store().executions();
+  auto version = [&] {
+    auto v = executions.Version(e.id);
+    EXPECT_TRUE(v.ok()) << v.error().ToString();
+    // The cheap read agrees with the version of the full records.
+    EXPECT_EQ(*v, VersionOf(*executions.Get(e.id), *executions.Steps(e.id)));
+    return *v;
+  };
+  const ExecutionVersion created = version();
+  EXPECT_EQ(created.revision, 1);
+  EXPECT_EQ(created.steps, 2);
+  EXPECT_EQ(version(), created) << "reading changes nothing";
+
+  FERRY_ASSERT_OK(executions.Transition(
+      {.id = e.id, .from = ExecutionStatus::kQueued, .to = ExecutionStatus::kRunning}));
+  const ExecutionVersion running = version();
+  EXPECT_NE(running, created);
+  auto step = executions.GetStep(e.id, 0);
+  FERRY_ASSERT_OK(step);
+  FERRY_ASSERT_OK(executions.TransitionStep({.execution_id = e.id,
+                                             .index = 0,
+                                             .from_status = StepStatus::kPending,
+                                             .from_state = "",
+                                             .to_status = StepStatus::kRunning,
+                                             .to_state = "snapshot",
+                                             .outputs_json = R"({"snapshots":[]})"}));
+  const ExecutionVersion stepped = version();
+  EXPECT_NE(stepped, running);
+  EXPECT_EQ(stepped.revision, running.revision) << "a step's change is the step's revision";
+  FERRY_ASSERT_OK(executions.AppendSteps(e.id, {{"rollback", "lambda.rollback", "{}"}}));
+  const ExecutionVersion appended = version();
+  EXPECT_EQ(appended.steps, 3);
+  EXPECT_NE(appended, stepped);
+
+  EXPECT_EQ(executions.Version("01J0000000000000000000000X").error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(executions.Version("a\nb").error().code, ErrorCode::kInvalidArgument);
+}
+
+TEST_P(StoreContractTest, ListsCarryNoPayloadsAndCountsGoByStatus) {
+  ExecutionRecord a = CreateExecution();
+  ExecutionRecord b = CreateExecution();
+  auto& executions = store().executions();
+  FERRY_ASSERT_OK(executions.Transition({.id = a.id,
+                                         .from = ExecutionStatus::kQueued,
+                                         .to = ExecutionStatus::kSucceeded,
+                                         .outputs_json = R"({"version":"7"})"}));
+  auto list = executions.List({});
+  FERRY_ASSERT_OK(list);
+  ASSERT_EQ(list->size(), 2u);
+  for (const ExecutionRecord& e : *list) {
+    EXPECT_EQ(e.inputs_json, "{}");
+    EXPECT_EQ(e.outputs_json, "{}");
+  }
+  EXPECT_EQ(executions.Get(a.id)->outputs_json, R"({"version":"7"})");
+  EXPECT_EQ(executions.Get(b.id)->inputs_json, R"({"artifact":"v1"})");
+
+  auto counts = executions.CountByStatus();
+  FERRY_ASSERT_OK(counts);
+  EXPECT_EQ(*counts, (std::map<ExecutionStatus, int64_t>{{ExecutionStatus::kQueued, 1},
+                                                          {ExecutionStatus::kSucceeded, 1}}));
+}
+
 TEST_P(StoreContractTest, StatusNamesRoundTrip) {
   for (auto s : {ExecutionStatus::kQueued, ExecutionStatus::kRunning, ExecutionStatus::kWaiting,
                  ExecutionStatus::kAborting, ExecutionStatus::kRollingBack,

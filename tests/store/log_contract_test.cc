@@ -47,6 +47,22 @@ TEST_P(StoreContractTest, LogAppendAndFollowFromASequence) {
   EXPECT_EQ(*logs.Append(other.id, {{.source = "engine", .text = "x"}}), 1);
 }
 
+TEST_P(StoreContractTest, ALogLineKeepsTheTimeItWasWrittenButNeverAFutureOne) {
+  ExecutionRecord e = CreateExecution();
+  const TimePoint written = clock_.Now();
+  clock_.Advance(std::chrono::milliseconds(250));  // the batch arrives a little later
+  FERRY_ASSERT_OK(store().logs().Append(
+      e.id, {{.source = "delegate-1", .text = "written earlier", .at = written},
+             {.source = "delegate-1", .text = "a skewed clock", .at = clock_.Now() + std::chrono::hours(1)},
+             {.source = "engine", .text = "no time given"}}));
+  auto lines = store().logs().Read({.execution_id = e.id});
+  FERRY_ASSERT_OK(lines);
+  ASSERT_EQ(lines->size(), 3u);
+  EXPECT_EQ((*lines)[0].at, written);
+  EXPECT_EQ((*lines)[1].at, clock_.Now());
+  EXPECT_EQ((*lines)[2].at, clock_.Now());
+}
+
 TEST_P(StoreContractTest, LogRejectsUnknownExecutionsAndBadInput) {
   auto& logs = store().logs();
   EXPECT_EQ(logs.Append("nope", {{.source = "engine", .text = "x"}}).error().code,

@@ -7,6 +7,7 @@
 
 #include "lambda/config_compare.h"
 #include "lambda/rollback_plan.h"
+#include "common/thread_name.h"
 
 namespace ferry::delegate {
 namespace {
@@ -376,7 +377,12 @@ void LambdaDeployer::ForEachConcurrently(size_t n, const std::function<bool(size
   };
   size_t workers = std::min(n, std::max<size_t>(1, options_.concurrency));
   std::vector<std::jthread> threads;
-  for (size_t w = 1; w < workers; ++w) threads.emplace_back(worker);
+  for (size_t w = 1; w < workers; ++w) {
+    threads.emplace_back([&] {
+      SetThreadName("ferry-lambda");
+      worker();
+    });
+  }
   worker();
 }
 

@@ -4,24 +4,64 @@
 #include <thread>
 
 #include "common/log.h"
+#include "common/thread_name.h"
 
 namespace ferry::delegate {
 namespace {
 
-class AgentTaskContext final : public TaskContext {
+// A task's log lines on their way to the transport, in batches: one store transaction (or, for a
+// remote delegate, one request) per batch instead of per line. A batch goes when kMaxBatch lines
+// wait, when the task's companion thread flushes (every log_flush), and before the result.
+// Each line keeps the time it was written. Thread-safe; batches arrive in order.
+class TaskLog {
  public:
-  AgentTaskContext(TaskTransport& transport, const TaskAssignment& assignment, std::stop_token stop)
-      : transport_(transport), assignment_(assignment), stop_(std::move(stop)) {}
+  static constexpr size_t kMaxBatch = 100;
 
-  void Log(TaskLogLevel level, const std::string& text) override {
-    // A lost log line must not fail the task: the result is what counts.
-    (void)transport_.AppendLog(assignment_, {TaskLogLine{level, text}});
+  TaskLog(TaskTransport& transport, const TaskAssignment& assignment)
+      : transport_(transport), assignment_(assignment) {}
+
+  void Add(TaskLogLine line) {
+    bool full = false;
+    {
+      std::lock_guard lock(pending_mu_);
+      pending_.push_back(std::move(line));
+      full = pending_.size() >= kMaxBatch;
+    }
+    if (full) Flush();
   }
-  std::stop_token stop() const override { return stop_; }
+
+  void Flush() {
+    std::lock_guard sending(send_mu_);  // held while sending: batches stay in order
+    std::vector<TaskLogLine> batch;
+    {
+      std::lock_guard lock(pending_mu_);
+      batch.swap(pending_);
+    }
+    // A lost log line must not fail the task: the result is what counts.
+    if (!batch.empty()) (void)transport_.AppendLog(assignment_, batch);
+  }
 
  private:
   TaskTransport& transport_;
   const TaskAssignment& assignment_;
+  std::mutex send_mu_;
+  std::mutex pending_mu_;
+  std::vector<TaskLogLine> pending_;  // guarded by pending_mu_
+};
+
+class AgentTaskContext final : public TaskContext {
+ public:
+  AgentTaskContext(TaskLog& log, Clock& clock, std::stop_token stop)
+      : log_(log), clock_(clock), stop_(std::move(stop)) {}
+
+  void Log(TaskLogLevel level, const std::string& text) override {
+    log_.Add(TaskLogLine{level, text, clock_.Now()});
+  }
+  std::stop_token stop() const override { return stop_; }
+
+ private:
+  TaskLog& log_;
+  Clock& clock_;
   std::stop_token stop_;
 };
 
@@ -43,9 +83,17 @@ TaskResult DelegateAgent::Execute(const TaskAssignment& assignment, std::stop_to
   }
   std::stop_source task_stop;
   std::stop_callback forward(outer, [&] { task_stop.request_stop(); });
-  // Heartbeats on their own thread; a lost lease stops the handler.
-  std::jthread heartbeat([&](std::stop_token hb_stop) {
-    while (clock_.SleepFor(options_.heartbeat, hb_stop)) {
+  TaskLog log(transport_, assignment);
+  // The task's companion thread: sends its log lines every log_flush and heartbeats every
+  // heartbeat; a lost lease stops the handler.
+  std::jthread companion([&](std::stop_token companion_stop) {
+    SetThreadName("ferry-heartbeat");
+    const Duration tick = std::min(options_.log_flush, options_.heartbeat);
+    auto last_heartbeat = clock_.SteadyNow();
+    while (clock_.SleepFor(tick, companion_stop)) {
+      log.Flush();
+      if (clock_.SteadyNow() - last_heartbeat < options_.heartbeat) continue;
+      last_heartbeat = clock_.SteadyNow();
       Status s = transport_.Heartbeat(assignment, options_.lease);
       if (!s.ok() && s.error().code == ErrorCode::kFailedPrecondition) {
         task_stop.request_stop();
@@ -53,9 +101,11 @@ TaskResult DelegateAgent::Execute(const TaskAssignment& assignment, std::stop_to
       }
     }
   });
-  AgentTaskContext context(transport_, assignment, task_stop.get_token());
+  AgentTaskContext context(log, clock_, task_stop.get_token());
   TaskResult result = it->second->Run(assignment, context);
-  heartbeat.request_stop();
+  companion.request_stop();
+  companion.join();
+  log.Flush();  // every line is in before the result
   return result;
 }
 
@@ -110,8 +160,12 @@ void DelegateAgent::Run(std::stop_token stop) {
   };
   std::vector<std::jthread> workers;
   for (size_t i = 1; i < std::max<size_t>(1, options_.max_concurrent_tasks); ++i) {
-    workers.emplace_back(worker);
+    workers.emplace_back([&] {
+      SetThreadName("ferry-task");
+      worker();
+    });
   }
+  SetThreadName("ferry-task");
   worker();
 }
 

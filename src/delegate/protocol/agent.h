@@ -1,7 +1,8 @@
 // DelegateAgent: the delegate's work loop over a TaskTransport. Claims tasks its selectors
 // match, runs each with the handler registered for its kind, heartbeats while it runs (a lost
 // lease stops the handler through its stop token and its result is discarded by the server),
-// forwards log lines, and reports the result. An unknown kind fails the task with a message.
+// forwards log lines in batches (every log_flush, and all of them before the result), and
+// reports the result. An unknown kind fails the task with a message.
 //
 // RunOne runs one task on the calling thread (tests, and the building block of Run); Run keeps
 // up to max_concurrent_tasks running until stop is requested. A worker that found nothing to
@@ -29,6 +30,8 @@ struct AgentOptions {
   std::vector<std::string> selectors;
   Duration lease = std::chrono::seconds(30);
   Duration heartbeat = std::chrono::seconds(10);  // < lease
+  // How long a task's log line may wait to be sent with others (one transport call per batch).
+  Duration log_flush = std::chrono::milliseconds(250);
   Duration idle_poll = std::chrono::seconds(1);
   size_t max_concurrent_tasks = 8;
 };

@@ -1,5 +1,7 @@
 #include "delegate/protocol/task_protocol.h"
 
+#include "common/time.h"
+
 #include "common/json.h"
 
 namespace ferry::delegate {
@@ -105,7 +107,11 @@ Result<TaskResult> DecodeResult(std::string_view text, TaskAssignment* a) {
 std::string EncodeLogLines(const TaskAssignment& a, const std::vector<TaskLogLine>& lines) {
   Json json = Identity(a);
   Json out = Json::array();
-  for (const auto& l : lines) out.push_back({{"level", LevelName(l.level)}, {"text", l.text}});
+  for (const auto& l : lines) {
+    Json line = {{"level", LevelName(l.level)}, {"text", l.text}};
+    if (l.at) line["at"] = FormatRfc3339(*l.at);
+    out.push_back(std::move(line));
+  }
   json["lines"] = out;
   return DumpJson(json);
 }
@@ -133,6 +139,11 @@ Result<std::vector<TaskLogLine>> DecodeLogLines(std::string_view text, TaskAssig
       return Error{ErrorCode::kInvalidArgument, "unknown log level"};
     }
     out.text = std::move(line);
+    FERRY_ASSIGN_OR_RETURN(auto at, OptionalString(l, "at"));
+    if (at) {
+      out.at = ParseRfc3339(*at);
+      if (!out.at) return Error{ErrorCode::kInvalidArgument, "a log line's at is not an RFC 3339 time"};
+    }
     lines.push_back(std::move(out));
   }
   return lines;

@@ -46,6 +46,8 @@ enum class TaskLogLevel { kInfo, kWarn, kError };
 struct TaskLogLine {
   TaskLogLevel level = TaskLogLevel::kInfo;
   std::string text;
+  // When the delegate wrote it (lines travel in batches); the receiver's clock when unset.
+  std::optional<TimePoint> at;
 };
 
 inline constexpr size_t kMaxTaskMessageBytes = 8 * 1024 * 1024;

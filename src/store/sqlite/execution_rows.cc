@@ -1,5 +1,6 @@
 #include "store/sqlite/execution_rows.h"
 
+#include "common/strings.h"
 #include "common/time.h"
 #include "store/sqlite/context.h"
 
@@ -66,12 +67,17 @@ Result<StepRecord> ReadStep(const Statement& row) {
 
 }  // namespace
 
-std::string SelectExecutionSql(std::string_view where) {
-  return "SELECT id, application, service, environment, workflow, pipeline, trigger, actor, "
-         "artifact_id, idempotency_key, status, inputs_json, outputs_json, error, revision, "
-         "created_at_ms, updated_at_ms, started_at_ms, ended_at_ms, lease_owner, "
-         "lease_expires_at_ms, wake_at_ms, abort_requested_by FROM executions " +
-         std::string(where);
+std::string SelectExecutionSql(std::string_view where, Payloads payloads) {
+  const std::string_view columns = payloads == Payloads::kRead
+                                       ? "inputs_json, outputs_json"
+                                       : "'{}' AS inputs_json, '{}' AS outputs_json";
+  return StrCat({"SELECT id, application, service, environment, workflow, pipeline, trigger, "
+                 "actor, artifact_id, idempotency_key, status, ",
+                 columns,
+                 ", error, revision, created_at_ms, updated_at_ms, started_at_ms, ended_at_ms, "
+                 "lease_owner, lease_expires_at_ms, wake_at_ms, abort_requested_by "
+                 "FROM executions ",
+                 where});
 }
 
 Result<std::vector<ExecutionRecord>> SelectExecutions(Statement& select) {
@@ -90,6 +96,12 @@ Result<std::optional<ExecutionRecord>> LoadExecution(Connection& c, std::string_
   FERRY_ASSIGN_OR_RETURN(std::vector<ExecutionRecord> found, SelectExecutions(select));
   if (found.empty()) return std::optional<ExecutionRecord>();
   return std::optional<ExecutionRecord>(std::move(found.front()));
+}
+
+Result<bool> ExecutionExists(Connection& c, std::string_view id) {
+  FERRY_ASSIGN_OR_RETURN(Statement select, c.Prepare("SELECT 1 FROM executions WHERE id = ?1"));
+  select.Bind(1, id);
+  return select.Step();
 }
 
 std::string SelectStepSql(std::string_view where) {

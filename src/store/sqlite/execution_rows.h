@@ -12,10 +12,13 @@
 
 namespace ferry::store::sqlite {
 
-// "SELECT <every execution column> FROM executions " + where.
-std::string SelectExecutionSql(std::string_view where);
+// "SELECT <every execution column> FROM executions " + where. Without payloads, inputs_json and
+// outputs_json are read as "{}" (lists: a page costs the same however large the outputs are).
+enum class Payloads { kRead, kSkip };
+std::string SelectExecutionSql(std::string_view where, Payloads payloads = Payloads::kRead);
 Result<std::vector<ExecutionRecord>> SelectExecutions(Statement& select);
 Result<std::optional<ExecutionRecord>> LoadExecution(Connection& c, std::string_view id);
+Result<bool> ExecutionExists(Connection& c, std::string_view id);
 
 // "SELECT <every step column> FROM steps " + where.
 std::string SelectStepSql(std::string_view where);

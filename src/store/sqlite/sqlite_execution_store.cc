@@ -145,7 +145,8 @@ Result<std::vector<ExecutionRecord>> SqliteExecutionStore::List(const ExecutionF
             "WHERE (?1 IS NULL OR application = ?1) AND (?2 IS NULL OR service = ?2) AND "
             "(?3 IS NULL OR environment = ?3) AND (?4 IS NULL OR status = ?4) AND "
             "(?5 IS NULL OR (created_at_ms, id) < (SELECT created_at_ms, id FROM executions "
-            "WHERE id = ?5)) ORDER BY created_at_ms DESC, id DESC LIMIT ?6")));
+            "WHERE id = ?5)) ORDER BY created_at_ms DESC, id DESC LIMIT ?6",
+            Payloads::kSkip)));
     select.Bind(1, filter.application).Bind(2, filter.service).Bind(3, filter.environment);
     if (filter.status) {
       select.Bind(4, ExecutionStatusName(*filter.status));
@@ -159,12 +160,49 @@ Result<std::vector<ExecutionRecord>> SqliteExecutionStore::List(const ExecutionF
   return records;
 }
 
+Result<std::map<ExecutionStatus, int64_t>> SqliteExecutionStore::CountByStatus() {
+  std::map<ExecutionStatus, int64_t> counts;
+  FERRY_RETURN_IF_ERROR(context_.db.Read([&](Connection& c) -> Status {
+    FERRY_ASSIGN_OR_RETURN(Statement select,
+                           c.Prepare("SELECT status, count(*) FROM executions GROUP BY status"));
+    while (true) {
+      FERRY_ASSIGN_OR_RETURN(bool row, select.Step());
+      if (!row) return Ok();
+      auto status = ParseExecutionStatus(select.Text(0));
+      if (!status) return Internal("an execution has an unknown status");
+      counts[*status] = select.Int(1);
+    }
+  }));
+  return counts;
+}
+
+Result<ExecutionVersion> SqliteExecutionStore::Version(std::string_view id) {
+  FERRY_RETURN_IF_ERROR(CheckName(id, "execution id"));
+  std::optional<ExecutionVersion> version;
+  FERRY_RETURN_IF_ERROR(context_.db.Read([&](Connection& c) -> Status {
+    // Both parts come from covering indexes (migration 0004), so no inputs or outputs are read:
+    // SQLite would otherwise pick the primary key and walk the row's overflow pages to reach
+    // `revision` (measured: 15 ms against 10 us for an execution with 1.3 MB of outputs).
+    FERRY_ASSIGN_OR_RETURN(
+        Statement select,
+        c.Prepare("SELECT e.revision, (SELECT count(*) FROM steps s WHERE s.execution_id = e.id), "
+                  "(SELECT coalesce(sum(s.revision), 0) FROM steps s WHERE s.execution_id = e.id) "
+                  "FROM executions e INDEXED BY executions_revision WHERE e.id = ?1"));
+    select.Bind(1, id);
+    FERRY_ASSIGN_OR_RETURN(bool row, select.Step());
+    if (row) version = ExecutionVersion{select.Int(0), select.Int(1), select.Int(2)};
+    return Ok();
+  }));
+  if (!version) return NotFound("execution " + std::string(id) + " does not exist");
+  return *version;
+}
+
 Result<std::vector<StepRecord>> SqliteExecutionStore::Steps(std::string_view execution_id) {
   FERRY_RETURN_IF_ERROR(CheckName(execution_id, "execution id"));
   std::vector<StepRecord> steps;
   FERRY_RETURN_IF_ERROR(context_.db.Read([&](Connection& c) -> Status {
-    FERRY_ASSIGN_OR_RETURN(std::optional<ExecutionRecord> e, LoadExecution(c, execution_id));
-    if (!e) return NotFound("execution " + std::string(execution_id) + " does not exist");
+    FERRY_ASSIGN_OR_RETURN(bool exists, ExecutionExists(c, execution_id));
+    if (!exists) return NotFound("execution " + std::string(execution_id) + " does not exist");
     FERRY_ASSIGN_OR_RETURN(Statement select,
                            c.Prepare(SelectStepSql("WHERE execution_id = ?1 ORDER BY step_index")));
     select.Bind(1, execution_id);

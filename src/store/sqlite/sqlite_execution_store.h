@@ -16,6 +16,8 @@ class SqliteExecutionStore final : public ExecutionStore {
   Result<CreatedExecution> Create(const NewExecution& execution) override;
   Result<ExecutionRecord> Get(std::string_view id) override;
   Result<std::vector<ExecutionRecord>> List(const ExecutionFilter& filter) override;
+  Result<std::map<ExecutionStatus, int64_t>> CountByStatus() override;
+  Result<ExecutionVersion> Version(std::string_view id) override;
   Result<std::vector<StepRecord>> Steps(std::string_view execution_id) override;
   Result<StepRecord> GetStep(std::string_view execution_id, int index) override;
   Result<std::vector<StepRecord>> AppendSteps(std::string_view execution_id,

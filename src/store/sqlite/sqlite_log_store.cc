@@ -67,7 +67,8 @@ Result<int64_t> InsertLogLines(Connection& c, int64_t now_ms, std::string_view e
       insert.BindNull(3);
     }
     insert.Bind(4, LogLevelName(lines[i].level)).Bind(5, lines[i].source).Bind(6, texts[i]);
-    FERRY_RETURN_IF_ERROR(insert.Bind(7, now_ms).Run());
+    const int64_t at_ms = lines[i].at ? std::min(ToUnixMillis(*lines[i].at), now_ms) : now_ms;
+    FERRY_RETURN_IF_ERROR(insert.Bind(7, at_ms).Run());
   }
   return last;
 }

@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <deque>
 #include <mutex>
 #include <thread>
@@ -47,11 +48,16 @@ TEST(TaskProtocolTest, MessagesRoundTrip) {
   EXPECT_EQ(who.task_id, "01TASK");
   EXPECT_EQ(who.owner, "delegate-1");
 
-  auto lines = DecodeLogLines(EncodeLogLines(a, {{TaskLogLevel::kWarn, "slow"}}), &who);
+  const TimePoint written = TimePoint(std::chrono::milliseconds(1'800'000'000'123));
+  auto lines = DecodeLogLines(
+      EncodeLogLines(a, {{TaskLogLevel::kWarn, "slow", written}, {TaskLogLevel::kInfo, "no time"}}),
+      &who);
   ASSERT_TRUE(lines.ok());
-  ASSERT_EQ(lines->size(), 1u);
+  ASSERT_EQ(lines->size(), 2u);
   EXPECT_EQ((*lines)[0].level, TaskLogLevel::kWarn);
   EXPECT_EQ((*lines)[0].text, "slow");
+  EXPECT_EQ((*lines)[0].at, written);
+  EXPECT_FALSE((*lines)[1].at.has_value());
 }
 
 TEST(TaskProtocolTest, MalformedAndHostileMessagesAreRejected) {
@@ -84,6 +90,14 @@ TEST(TaskProtocolTest, MalformedAndHostileMessagesAreRejected) {
           R"({"taskId": "t", "owner": "o", "attempt": 1, "lines": [{"level": "loud", "text": "x"}]})",
           nullptr)
           .ok());
+  for (const char* at : {R"("yesterday")", "12", R"("2026-13-40T00:00:00Z")", "[]"}) {
+    EXPECT_FALSE(DecodeLogLines(std::string(R"({"taskId": "t", "owner": "o", "attempt": 1, )") +
+                                    R"("lines": [{"level": "info", "text": "x", "at": )" + at +
+                                    "}]}",
+                                nullptr)
+                     .ok())
+        << at;
+  }
   std::string many = R"({"taskId": "t", "owner": "o", "attempt": 1, "lines": [)";
   for (int i = 0; i < 1001; ++i)
     many += std::string(i ? "," : "") + R"({"level": "info", "text": "x"})";
@@ -97,6 +111,8 @@ class RecordingTransport final : public TaskTransport {
   std::deque<TaskAssignment> queue;
   std::vector<std::pair<std::string, TaskResult>> completed;
   std::vector<std::string> logs;
+  std::vector<std::vector<TaskLogLine>> log_batches;
+  size_t logs_when_completed = 0;
   bool lose_lease = false;
 
   Result<std::optional<TaskAssignment>> ClaimNext(const std::string& id,
@@ -116,11 +132,13 @@ class RecordingTransport final : public TaskTransport {
   Status AppendLog(const TaskAssignment&, const std::vector<TaskLogLine>& lines) override {
     std::lock_guard lock(mu);
     for (const auto& l : lines) logs.push_back(l.text);
+    log_batches.push_back(lines);
     return Ok();
   }
   Status Complete(const TaskAssignment& a, const TaskResult& r) override {
     std::lock_guard lock(mu);
     completed.emplace_back(a.task_id, r);
+    logs_when_completed = logs.size();
     return Ok();
   }
   std::mutex mu;
@@ -170,6 +188,82 @@ TEST(DelegateAgentTest, RunsHandlersReportsResultsAndFailsUnknownKinds) {
   EXPECT_FALSE(transport.completed[1].second.succeeded);
   EXPECT_THAT(transport.completed[1].second.error, HasSubstr("cannot run tasks of kind"));
   EXPECT_EQ(transport.logs, std::vector<std::string>{"running 01TASK"});
+}
+
+// Writes `lines` log lines, then waits (on the fake clock) until told to finish.
+class ChattyHandler final : public TaskHandler {
+ public:
+  ChattyHandler(FakeClock& clock, int lines) : clock_(clock), lines_(lines) {}
+  TaskResult Run(const TaskAssignment&, TaskContext& ctx) override {
+    for (int i = 0; i < lines_; ++i) ctx.Log(TaskLogLevel::kInfo, "line " + std::to_string(i));
+    while (!finish.load()) clock_.SleepFor(std::chrono::seconds(1), ctx.stop());
+    return TaskResult{true, "{}", ""};
+  }
+  std::atomic<bool> finish{false};
+
+ private:
+  FakeClock& clock_;
+  int lines_;
+};
+
+TEST(DelegateAgentTest, LogLinesTravelInOrderedBatchesAndAllArriveBeforeTheResult) {
+  RecordingTransport transport;
+  FakeClock clock;
+  DelegateAgent agent(transport, clock, AgentOptions{});
+  ChattyHandler chatty(clock, 250);
+  chatty.finish = true;
+  agent.Register("chatty", chatty);
+  TaskAssignment a = Assignment();
+  a.kind = "chatty";
+  transport.queue.push_back(a);
+  EXPECT_TRUE(*agent.RunOne());
+  ASSERT_EQ(transport.logs.size(), 250u);
+  for (int i = 0; i < 250; ++i) EXPECT_EQ(transport.logs[i], "line " + std::to_string(i));
+  EXPECT_EQ(transport.logs_when_completed, 250u) << "every line arrives before the result";
+  // 250 lines in 3 transport calls (100, 100, 50), not 250; each line keeps its time.
+  ASSERT_EQ(transport.log_batches.size(), 3u);
+  EXPECT_EQ(transport.log_batches[0].size(), 100u);
+  EXPECT_EQ(transport.log_batches[2].size(), 50u);
+  for (const auto& batch : transport.log_batches) {
+    for (const TaskLogLine& line : batch) EXPECT_EQ(line.at, clock.Now());
+  }
+}
+
+TEST(DelegateAgentTest, ALogLineOfARunningTaskArrivesWithinTheFlushInterval) {
+  RecordingTransport transport;
+  FakeClock clock;
+  AgentOptions options;
+  options.log_flush = std::chrono::milliseconds(250);
+  options.heartbeat = std::chrono::seconds(10);
+  DelegateAgent agent(transport, clock, options);
+  ChattyHandler chatty(clock, 1);
+  agent.Register("chatty", chatty);
+  TaskAssignment a = Assignment();
+  a.kind = "chatty";
+  transport.queue.push_back(a);
+  std::thread runner([&] { EXPECT_TRUE(*agent.RunOne()); });
+  // The handler sleeps with its line buffered; the companion thread sends it at its next tick.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  bool arrived = false;
+  while (!arrived && std::chrono::steady_clock::now() < deadline) {
+    if (clock.sleepers() >= 2) clock.Advance(std::chrono::milliseconds(250));
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    std::lock_guard lock(transport.mu);
+    arrived = !transport.logs.empty();
+  }
+  {
+    std::lock_guard lock(transport.mu);
+    EXPECT_TRUE(arrived) << "the line waited for the end of the task";
+    EXPECT_TRUE(transport.completed.empty()) << "the task is still running";
+  }
+  chatty.finish = true;
+  while (clock.sleepers() > 0) {
+    clock.Advance(std::chrono::seconds(1));
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  runner.join();
+  ASSERT_EQ(transport.completed.size(), 1u);
+  EXPECT_EQ(transport.logs, std::vector<std::string>{"line 0"});
 }
 
 TEST(DelegateAgentTest, LostLeaseStopsTheHandler) {
