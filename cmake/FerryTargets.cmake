@@ -16,24 +16,17 @@ function(ferry_warnings target)
     -Wno-error=restrict)
 endfunction()
 
-# ferry_test(NAME SOURCES... DEPS ... [LABELS ...]): a GoogleTest binary registered with ctest.
-# Label "unit" marks suites that also run under ASan+UBSan.
+# ferry_test(NAME SOURCES... DEPS ... [LABELS ...]): a GoogleTest binary registered with ctest,
+# linked with the test support library (tests/support/). Label "unit" marks suites that also run
+# under ASan+UBSan.
 function(ferry_test name)
   cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;LABELS" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
   target_include_directories(${name} PRIVATE ${CMAKE_SOURCE_DIR}/src ${CMAKE_SOURCE_DIR}/tests)
-  target_link_libraries(${name} PRIVATE ${ARG_DEPS} ferry_test_main)
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} ferry_test_support ferry_test_main)
   ferry_warnings(${name})
   if(NOT ARG_LABELS)
     set(ARG_LABELS unit)
   endif()
   gtest_discover_tests(${name} PROPERTIES LABELS "${ARG_LABELS}" DISCOVERY_TIMEOUT 60)
-endfunction()
-
-# The main() shared by every gtest binary (sets FERRY_SOURCE_DIR / FERRY_BINARY_DIR defaults).
-function(ferry_test_main)
-  add_library(ferry_test_main STATIC ${CMAKE_SOURCE_DIR}/tests/support/test_main.cc)
-  target_compile_definitions(ferry_test_main PRIVATE
-    FERRY_TEST_SOURCE_DIR="${CMAKE_SOURCE_DIR}" FERRY_TEST_BINARY_DIR="${CMAKE_BINARY_DIR}")
-  target_link_libraries(ferry_test_main PUBLIC GTest::gmock GTest::gtest)
 endfunction()

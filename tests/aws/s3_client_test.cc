@@ -6,16 +6,18 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
-#include <filesystem>
+#include <memory>
 
-#include "aws/child_process.h"
 #include "aws/client_test_support.h"
 #include "aws/scripted_server.h"
+#include "support/child_process.h"
+#include "support/prerequisite.h"
+#include "support/temp_dir.h"
 
 namespace ferry::aws {
 namespace {
 
-using test_support::ChildProcess;
+using test::ChildProcess;
 using test_support::ClientEnv;
 using test_support::ScriptedServer;
 
@@ -34,26 +36,19 @@ class S3RverCredentials final : public CredentialsProvider {
 class S3ClientS3rverTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    FERRY_TEST_REQUIRE(test::MissingProgram("node", "install it with `scripts/install-deps`"));
+    FERRY_TEST_REQUIRE(test::MissingNpmPackage("s3rver"));
     const char* source = std::getenv("FERRY_SOURCE_DIR");
-    const std::string root = source ? source : ".";
-    const std::string script = root + "/node_modules/s3rver/bin/s3rver.js";
-    if (!std::filesystem::exists(script)) GTEST_SKIP() << "s3rver not installed (npm ci)";
-    dir_ = std::filesystem::temp_directory_path() /
-           ("ferry-s3rver-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
-    std::filesystem::create_directories(dir_);
-    server_ = std::make_unique<ChildProcess>(
+    const std::string script =
+        std::string(source != nullptr ? source : ".") + "/node_modules/s3rver/bin/s3rver.js";
+    server_ = ChildProcess::Spawn(
+        {test::FindOnPath("node"), script, "--address", "127.0.0.1", "--port", "0", "--directory",
+         dir_.path().string(), "--configure-bucket", "ferry-artifacts"},
         // s3rver's continuation tokens use a cipher OpenSSL 3 keeps in its legacy provider.
-        std::vector<std::string>{"env", "NODE_OPTIONS=--openssl-legacy-provider", "node", script,
-                                 "--address", "127.0.0.1", "--port", "0", "--directory",
-                                 dir_.string(), "--configure-bucket", "ferry-artifacts"},
-        "listening on ");
-    ASSERT_TRUE(server_->started()) << server_->output();
-    endpoint_ = "http://" + server_->ready_match();  // "127.0.0.1:PORT"
-  }
-  void TearDown() override {
-    server_.reset();
-    std::error_code ignored;
-    std::filesystem::remove_all(dir_, ignored);
+        test::ProcessOptions{.env = {{"NODE_OPTIONS", "--openssl-legacy-provider"}}});
+    auto listening = server_->WaitForLine("S3rver listening on ", std::chrono::seconds(30));
+    ASSERT_TRUE(listening.has_value()) << server_->diagnostics();
+    endpoint_ = "http://" + *listening;  // "127.0.0.1:PORT"
   }
 
   S3Client Client(CredentialsProvider& creds) {
@@ -61,8 +56,7 @@ class S3ClientS3rverTest : public ::testing::Test {
     return S3Client(S3ServiceConfig(endpoint_, "us-east-1"), deps, S3Options{true});
   }
 
-  static inline int counter_ = 0;
-  std::filesystem::path dir_;
+  test::TempDir dir_;
   std::unique_ptr<ChildProcess> server_;
   std::string endpoint_;
   ClientEnv env_{SystemClock::Instance().Now()};

@@ -3,7 +3,8 @@
 # Spawns processes: integration, not under the sanitizers.
 add_library(ferry_fault_harness STATIC ${CMAKE_CURRENT_SOURCE_DIR}/fault_harness.cc)
 target_include_directories(ferry_fault_harness PUBLIC ${CMAKE_SOURCE_DIR}/src ${CMAKE_SOURCE_DIR}/tests)
-target_link_libraries(ferry_fault_harness PUBLIC ferry_engine ferry_delegate ferry_store PkgConfig::HTTPLIB)
+target_link_libraries(ferry_fault_harness PUBLIC ferry_engine ferry_delegate ferry_store ferry_test_support
+  PkgConfig::HTTPLIB)
 ferry_warnings(ferry_fault_harness)
 
 foreach(suite inputs storm)

@@ -17,7 +17,7 @@
 #include "store/sqlite/connection.h"
 #include "store/sqlite/migrations.h"
 #include "store_contract.h"
-#include "temp_dir.h"
+#include "support/temp_dir.h"
 
 namespace ferry::store::testing {
 
@@ -30,7 +30,7 @@ class SqliteHarness final : public StoreHarness {
   }
 
  private:
-  TempDir dir_;
+  test::TempDir dir_;
 };
 
 std::unique_ptr<StoreHarness> MakeSqliteHarness() { return std::make_unique<SqliteHarness>(); }
@@ -64,7 +64,7 @@ class SqliteStoreTest : public ::testing::Test {
   }
   FakeClock clock_;
   SequentialIdGenerator ids_;
-  TempDir dir_;
+  test::TempDir dir_;
 };
 
 TEST_F(SqliteStoreTest, CreatesDataDirAndUsesWal) {
