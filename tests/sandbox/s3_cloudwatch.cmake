@@ -21,7 +21,7 @@ if(FERRY_NODE)
       WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
     set_tests_properties(sandbox_conformance_${suite} PROPERTIES
       LABELS conformance
-      TIMEOUT 300
+      TIMEOUT ${FERRY_TEST_TIMEOUT_conformance}
       ENVIRONMENT "FERRY_BINARY=$<TARGET_FILE:ferry>;NODE_PATH=${CMAKE_SOURCE_DIR}/node_modules")
   endforeach()
 endif()
