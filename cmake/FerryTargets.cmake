@@ -62,3 +62,16 @@ function(ferry_test name)
                        DISCOVERY_TIMEOUT 60)
 endfunction()
 
+# ferry_missing_prerequisite_test(NAME LABELS MESSAGE): registers test NAME, whose prerequisite
+# (e.g. node) configure did not find, as a test that fails printing MESSAGE (what is missing and
+# how to get it) — or is skipped when the environment sets FERRY_TEST_ALLOW_SKIP=1, the one
+# opt-out (tests/support/prerequisite.h). A test is never silently left out.
+function(ferry_missing_prerequisite_test name labels message)
+  add_test(NAME ${name}
+    COMMAND /bin/sh -c
+      "echo \"$1\"; if [ \"$FERRY_TEST_ALLOW_SKIP\" = 1 ]; then exit 77; fi; echo 'set FERRY_TEST_ALLOW_SKIP=1 to skip instead of failing'; exit 1"
+      sh "${message}")
+  ferry_test_timeout(timeout "${labels}")
+  set_tests_properties(${name} PROPERTIES LABELS "${labels}" TIMEOUT ${timeout}
+                       SKIP_RETURN_CODE 77)
+endfunction()

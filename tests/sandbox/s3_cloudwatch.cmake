@@ -24,4 +24,9 @@ if(FERRY_NODE)
       TIMEOUT ${FERRY_TEST_TIMEOUT_conformance}
       ENVIRONMENT "FERRY_BINARY=$<TARGET_FILE:ferry>;NODE_PATH=${CMAKE_SOURCE_DIR}/node_modules")
   endforeach()
+else()
+  foreach(suite s3_sdk s3_cli cloudwatch_sdk cloudwatch_cli)
+    ferry_missing_prerequisite_test(sandbox_conformance_${suite} conformance
+      "node is not installed: run scripts/install-deps, then configure again (cmake)")
+  endforeach()
 endif()
