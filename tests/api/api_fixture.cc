@@ -27,7 +27,7 @@ Reply ToReply(const httplib::Result& result) {
 }
 
 void ApiServerTest::SetUp() {
-  dir_ = std::make_unique<store::testing::TempDir>();
+  dir_ = std::make_unique<test::TempDir>();
   store::SqliteOptions options;
   options.data_dir = dir_->Sub("data");
   auto store = store::OpenSqliteStore(options, clock_, ids_);

@@ -17,7 +17,7 @@
 #include "common/json.h"
 #include "engine/engine.h"
 #include "store/sqlite/sqlite_store.h"
-#include "store/temp_dir.h"
+#include "support/temp_dir.h"
 
 namespace ferry::api::testing {
 
@@ -60,7 +60,7 @@ class ApiServerTest : public ::testing::Test {
   void ApplySampleConfig();
   static std::string SampleConfigYaml();
 
-  std::unique_ptr<store::testing::TempDir> dir_;
+  std::unique_ptr<test::TempDir> dir_;
   FakeClock clock_;
   SequentialIdGenerator ids_;
   std::unique_ptr<store::Store> store_;

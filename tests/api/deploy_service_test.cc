@@ -22,7 +22,7 @@
 #include "model/enums.h"
 #include "model/json_codec.h"
 #include "store/sqlite/sqlite_store.h"
-#include "store/temp_dir.h"
+#include "support/temp_dir.h"
 
 namespace ferry::api {
 namespace {
@@ -406,7 +406,7 @@ class DeployServiceTest : public ::testing::Test {
     return a == nullptr ? "" : a->version;
   }
 
-  store::testing::TempDir dir_;
+  test::TempDir dir_;
   std::string key_file_;
   FakeClock clock_;
   SequentialIdGenerator ids_;

@@ -132,7 +132,7 @@ TEST(ApiServerStartTest, PortInUseIsUnavailable) {
   httplib::Server blocker;
   int port = blocker.bind_to_any_port("127.0.0.1");
   ASSERT_GT(port, 0);
-  store::testing::TempDir dir;
+  test::TempDir dir;
   FakeClock clock;
   SequentialIdGenerator ids;
   store::SqliteOptions options;

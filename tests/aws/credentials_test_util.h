@@ -1,5 +1,5 @@
-// Helpers for the credential tests: a fake environment, a temporary HOME, and a context wired to
-// a real CurlTransport and a FakeClock.
+// Helpers for the credential tests: a fake environment, a temporary HOME (support/temp_dir.h), and
+// a context wired to a real CurlTransport and a FakeClock.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -13,27 +13,9 @@
 
 #include "aws/credentials_chain.h"
 #include "aws/curl_transport.h"
+#include "support/temp_dir.h"
 
 namespace ferry::aws::test_support {
-
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "ferry-aws-XXXXXX").string();
-    path_ = mkdtemp(tmpl.data());
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  const std::filesystem::path& path() const { return path_; }
-  std::string Write(const std::string& relative, const std::string& content) const {
-    auto p = path_ / relative;
-    std::filesystem::create_directories(p.parent_path());
-    std::ofstream(p, std::ios::binary) << content;
-    return p.string();
-  }
-
- private:
-  std::filesystem::path path_;
-};
 
 class CredentialsFixture : public ::testing::Test {
  protected:
@@ -66,7 +48,7 @@ class CredentialsFixture : public ::testing::Test {
   }
 
   std::map<std::string, std::string> env_;
-  TempDir home_;
+  test::TempDir home_;
   FakeClock clock_{TimePoint(std::chrono::seconds(1'800'000'000)), /*auto_advance=*/true};
   std::unique_ptr<CurlTransport> transport_;
   std::string sts_override_;

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "aws/local_http_server.h"
+#include "support/temp_dir.h"
 
 namespace ferry::aws {
 namespace {
@@ -302,9 +303,10 @@ namespace {
 // TLS: a self-signed certificate made with the openssl CLI for 127.0.0.1. Verification is on, so
 // the system store rejects it; the CA-bundle option makes it trusted.
 TEST(CurlTransportTlsTest, VerifiesPeersAndHonoursCaBundle) {
-  std::string dir = ::testing::TempDir() + "/ferry-tls-" + std::to_string(getpid());
-  std::string cmd = "mkdir -p " + dir + " && openssl req -x509 -newkey rsa:2048 -nodes -keyout " +
-                    dir + "/key.pem -out " + dir +
+  test::TempDir temp;
+  const std::string dir = temp.path().string();
+  std::string cmd = "openssl req -x509 -newkey rsa:2048 -nodes -keyout " + dir + "/key.pem -out " +
+                    dir +
                     "/cert.pem -days 1 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 "
                     ">/dev/null 2>&1";
   ASSERT_EQ(std::system(cmd.c_str()), 0) << "openssl is needed for this test";

@@ -5,17 +5,22 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
-#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
 
-#include "aws/child_process.h"
 #include "aws/client_test_support.h"
 #include "aws/scripted_server.h"
+#include "support/child_process.h"
+#include "support/prerequisite.h"
+#include "support/temp_dir.h"
 
 namespace ferry::aws {
 namespace {
 
-using test_support::ChildProcess;
+using test::ChildProcess;
 using test_support::ClientEnv;
 using test_support::ScriptedServer;
 
@@ -34,26 +39,19 @@ class S3RverCredentials final : public CredentialsProvider {
 class S3ClientS3rverTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    FERRY_TEST_REQUIRE(test::MissingProgram("node", "install it with `scripts/install-deps`"));
+    FERRY_TEST_REQUIRE(test::MissingNpmPackage("s3rver"));
     const char* source = std::getenv("FERRY_SOURCE_DIR");
-    const std::string root = source ? source : ".";
-    const std::string script = root + "/node_modules/s3rver/bin/s3rver.js";
-    if (!std::filesystem::exists(script)) GTEST_SKIP() << "s3rver not installed (npm ci)";
-    dir_ = std::filesystem::temp_directory_path() /
-           ("ferry-s3rver-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
-    std::filesystem::create_directories(dir_);
-    server_ = std::make_unique<ChildProcess>(
+    const std::string script =
+        std::string(source != nullptr ? source : ".") + "/node_modules/s3rver/bin/s3rver.js";
+    server_ = ChildProcess::Spawn(
+        {test::FindOnPath("node"), script, "--address", "127.0.0.1", "--port", "0", "--directory",
+         dir_.path().string(), "--configure-bucket", "ferry-artifacts"},
         // s3rver's continuation tokens use a cipher OpenSSL 3 keeps in its legacy provider.
-        std::vector<std::string>{"env", "NODE_OPTIONS=--openssl-legacy-provider", "node", script,
-                                 "--address", "127.0.0.1", "--port", "0", "--directory",
-                                 dir_.string(), "--configure-bucket", "ferry-artifacts"},
-        "listening on ");
-    ASSERT_TRUE(server_->started()) << server_->output();
-    endpoint_ = "http://" + server_->ready_match();  // "127.0.0.1:PORT"
-  }
-  void TearDown() override {
-    server_.reset();
-    std::error_code ignored;
-    std::filesystem::remove_all(dir_, ignored);
+        test::ProcessOptions{.env = {{"NODE_OPTIONS", "--openssl-legacy-provider"}}});
+    auto listening = server_->WaitForLine("S3rver listening on ", std::chrono::seconds(30));
+    ASSERT_TRUE(listening.has_value()) << server_->diagnostics();
+    endpoint_ = "http://" + *listening;  // "127.0.0.1:PORT"
   }
 
   S3Client Client(CredentialsProvider& creds) {
@@ -61,8 +59,7 @@ class S3ClientS3rverTest : public ::testing::Test {
     return S3Client(S3ServiceConfig(endpoint_, "us-east-1"), deps, S3Options{true});
   }
 
-  static inline int counter_ = 0;
-  std::filesystem::path dir_;
+  test::TempDir dir_;
   std::unique_ptr<ChildProcess> server_;
   std::string endpoint_;
   ClientEnv env_{SystemClock::Instance().Now()};
@@ -231,14 +228,43 @@ TEST_F(S3ClientScriptedTest, XmlErrorBodiesCarryCodeMessageAndRequestId) {
             std::string::npos);
 }
 
+// Connects every request to 127.0.0.1 (same port) and sends the host the client addressed in the
+// Host header, so virtual-hosted names ("bucket.localhost") need no resolver; keeps the URLs.
+class LoopbackTransport final : public HttpTransport {
+ public:
+  explicit LoopbackTransport(HttpTransport& inner) : inner_(inner) {}
+  Result<HttpResponse> Send(const HttpRequest& request) override {
+    urls.push_back(request.url);
+    const size_t host_start = request.url.find("://") + 3;
+    const size_t host_end =
+        std::min(request.url.find_first_of("/?", host_start), request.url.size());
+    const std::string authority = request.url.substr(host_start, host_end - host_start);
+    const size_t colon = authority.rfind(':');
+    HttpRequest local = request;
+    local.url = request.url.substr(0, host_start) + "127.0.0.1" +
+                (colon == std::string::npos ? "" : authority.substr(colon)) +
+                request.url.substr(host_end);
+    local.headers.emplace_back("Host", authority);
+    return inner_.Send(local);
+  }
+  std::vector<std::string> urls;  // as the client built them; one test thread
+
+ private:
+  HttpTransport& inner_;
+};
+
 TEST_F(S3ClientScriptedTest, VirtualHostedAddressingPutsTheBucketInTheHost) {
-  S3Client vhost(S3ServiceConfig("http://localhost:" + server_.url().substr(17), "us-east-1"),
-                 env_.deps());
+  LoopbackTransport loopback(*env_.transport);
+  const std::string port = server_.url().substr(17);  // after "http://127.0.0.1:"
+  S3Client vhost(
+      S3ServiceConfig("http://localhost:" + port, "us-east-1"),
+      ServiceDeps{loopback, env_.credentials, env_.clock, env_.ids, env_.limiters, env_.quota});
   body_ = "<ListBucketResult></ListBucketResult>";
-  // "bucket.localhost" resolves to loopback on Linux (RFC 6761).
   auto result = vhost.ListObjectsV2({"artifacts", "x/", "", "", 0});
-  if (!result.ok()) GTEST_SKIP() << "*.localhost does not resolve here: " << result.error().message;
-  EXPECT_EQ(last_host_.substr(0, 20), "artifacts.localhost:");
+  ASSERT_TRUE(result.ok()) << result.error().ToString();
+  EXPECT_EQ(loopback.urls, std::vector<std::string>{"http://artifacts.localhost:" + port +
+                                                    "/?list-type=2&prefix=x%2F"});
+  EXPECT_EQ(last_host_, "artifacts.localhost:" + port);
   EXPECT_EQ(last_target_, "/?list-type=2&prefix=x%2F");
 }
 

@@ -37,7 +37,7 @@ TEST_F(SandboxConfigStsTest, VpcTracingKmsAndDeadLetterRoundTrip) {
   Start({});
   if (IsSkipped() || HasFatalFailure()) return;
   LambdaClient lambda = Lambda();
-  const std::string zip = MakeZip(dir_ / "cfg", "v1");
+  const std::string zip = MakeZip("v1");
   ASSERT_FALSE(zip.empty());
   CreateFunctionRequest create;
   create.function_name = "cfg";

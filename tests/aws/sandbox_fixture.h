@@ -1,22 +1,22 @@
-// Shared fixture of the suites that run the aws clients against `ferry sandbox` (started from
-// $FERRY_BINARY_DIR/apps/ferry/ferry; the test is skipped when the binary is missing).
+// Shared fixture of the suites that run the aws clients against `ferry sandbox` (a child process,
+// support/sandbox_process.h; the test fails when the ferry binary is missing, see
+// support/prerequisite.h).
 #pragma once
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 
-#include "aws/child_process.h"
 #include "aws/curl_transport.h"
 #include "aws/lambda_client.h"
+#include "support/function_zip.h"
+#include "support/prerequisite.h"
+#include "support/sandbox_process.h"
+#include "support/temp_dir.h"
 
 namespace ferry::aws::test_support {
 
@@ -48,45 +48,24 @@ class CountingTransport final : public HttpTransport {
   std::map<int, int> by_status_;  // Guarded by mu_.
 };
 
-inline std::string ReadFile(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-// A real deployment package: index.py zipped by the zip tool.
-inline std::string MakeZip(const std::filesystem::path& dir, const std::string& tag) {
-  std::filesystem::create_directories(dir);
-  std::ofstream(dir / "index.py") << "def handler(event, context):\n"
-                                  << "    return {'tag': '" << tag << "', 'event': event}\n";
-  std::filesystem::remove(dir / "fn.zip");
-  const std::string cmd = "cd '" + dir.string() + "' && zip -q -X fn.zip index.py";
-  if (std::system(cmd.c_str()) != 0) return "";
-  return ReadFile(dir / "fn.zip");
+// A real deployment package: index.py, whose handler returns {"tag": tag, "event": event},
+// zipped by the zip tool.
+inline std::string MakeZip(const std::string& tag) {
+  return test::ZipOf("index.py", "def handler(event, context):\n    return {'tag': '" + tag +
+                                     "', 'event': event}\n");
 }
 
 class SandboxTest : public ::testing::Test {
  protected:
+  // Starts `ferry sandbox --data DIR --update-delay 200ms [extra...]`; the caller returns when
+  // HasFatalFailure() || IsSkipped() afterwards.
   void Start(const std::vector<std::string>& extra) {
-    const char* binary_dir = std::getenv("FERRY_BINARY_DIR");
-    const std::string binary = std::string(binary_dir ? binary_dir : ".") + "/apps/ferry/ferry";
-    if (!std::filesystem::exists(binary)) GTEST_SKIP() << "no ferry binary at " << binary;
-    dir_ = std::filesystem::temp_directory_path() /
-           ("ferry-aws-it-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
-    std::filesystem::create_directories(dir_);
-    std::vector<std::string> argv = {
-        binary,           "sandbox", "--port", "0", "--data", (dir_ / "data").string(),
-        "--update-delay", "200ms"};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    sandbox_ = std::make_unique<ChildProcess>(argv, "listening on ");
-    ASSERT_TRUE(sandbox_->started()) << sandbox_->output();
-    endpoint_ = sandbox_->ready_match();
+    FERRY_TEST_REQUIRE(test::MissingFerryBinary());
+    sandbox_ = test::SandboxProcess::Start(dir_.Sub("data"), extra, "200ms");
+    ASSERT_TRUE(sandbox_->ok()) << sandbox_->diagnostics();
+    endpoint_ = sandbox_->url();
     curl_ = CurlTransport::Create().value();
     transport_ = std::make_unique<CountingTransport>(*curl_);
-  }
-  void TearDown() override {
-    sandbox_.reset();
-    std::error_code ignored;
-    if (!dir_.empty()) std::filesystem::remove_all(dir_, ignored);
   }
 
   ServiceDeps Deps() {
@@ -101,9 +80,8 @@ class SandboxTest : public ::testing::Test {
     return LambdaClient(config, Deps());
   }
 
-  static inline int counter_ = 0;
-  std::filesystem::path dir_;
-  std::unique_ptr<ChildProcess> sandbox_;
+  test::TempDir dir_;
+  std::unique_ptr<test::SandboxProcess> sandbox_;
   std::string endpoint_;
   std::unique_ptr<CurlTransport> curl_;
   std::unique_ptr<CountingTransport> transport_;

@@ -32,8 +32,8 @@ class SandboxIntegrationTest : public test_support::SandboxTest {
     auto fail = [&](const std::string& step, const Error& e) {
       return name + " " + step + ": " + e.ToString();
     };
-    const std::string zip1 = MakeZip(dir_ / name / "v1", "v1");
-    const std::string zip2 = MakeZip(dir_ / name / "v2", "v2");
+    const std::string zip1 = MakeZip("v1");
+    const std::string zip2 = MakeZip("v2");
     if (zip1.empty() || zip2.empty()) return "zip failed";
     CreateFunctionRequest create;
     create.function_name = name;

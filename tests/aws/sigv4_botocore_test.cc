@@ -11,6 +11,7 @@
 
 #include "aws/sigv4.h"
 #include "common/json.h"
+#include "support/temp_dir.h"
 
 namespace ferry::aws {
 namespace {
@@ -88,7 +89,8 @@ TEST(SigV4BotocoreTest, MatchesBotocoreOnFerryRequestShapes) {
          {"headers", headers},
          {"amz_date", date}});
   }
-  std::string dir = ::testing::TempDir();
+  test::TempDir temp;
+  const std::string dir = temp.path().string();
   std::string in_path = dir + "/botocore-cases.json", out_path = dir + "/botocore-out.json";
   std::ofstream(in_path) << DumpJson(input);
   std::string script = std::string(std::getenv("FERRY_SOURCE_DIR") ? std::getenv("FERRY_SOURCE_DIR")

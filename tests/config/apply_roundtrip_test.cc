@@ -11,6 +11,7 @@
 #include "model/enums.h"
 #include "model/json_codec.h"
 #include "store/sqlite/sqlite_store.h"
+#include "support/temp_dir.h"
 
 namespace ferry::config {
 namespace {
@@ -43,7 +44,7 @@ std::vector<model::Entity> Stored(store::Store& s) {
 }
 
 TEST(ApplyRoundTripTest, ApplyExportApplyChangesNothing) {
-  testing::TempDir dir;
+  test::TempDir dir;
   FakeClock clock;
   SequentialIdGenerator ids;
   store::SqliteOptions options;
@@ -73,7 +74,7 @@ TEST(ApplyRoundTripTest, ApplyExportApplyChangesNothing) {
 }
 
 TEST(ApplyRoundTripTest, AChangedFieldIsAnUpdate) {
-  testing::TempDir dir;
+  test::TempDir dir;
   FakeClock clock;
   SequentialIdGenerator ids;
   store::SqliteOptions options;

@@ -1,13 +1,12 @@
 // Runs the built `ferry` binary: validate, apply, export as a user would.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <sys/wait.h>
-
-#include <array>
-#include <cstdio>
 
 #include "common/json.h"
 #include "config/test_util.h"
+#include "support/child_process.h"
+#include "support/prerequisite.h"
+#include "support/temp_dir.h"
 
 namespace ferry::config {
 namespace {
@@ -25,36 +24,17 @@ std::string Quote(const std::string& s) {
   return out + "'";
 }
 
-// $FERRY_BINARY_DIR/apps/ferry/ferry, else found relative to this test binary
-// (BUILD/tests/config/config_cli_tests).
-std::filesystem::path FerryBinary() {
-  if (const char* dir = std::getenv("FERRY_BINARY_DIR"); dir && *dir) {
-    return std::filesystem::path(dir) / "apps/ferry/ferry";
-  }
-  std::error_code ec;
-  auto self = std::filesystem::canonical("/proc/self/exe", ec);
-  return ec ? std::filesystem::path() : self.parent_path() / "../../apps/ferry/ferry";
-}
-
+// `ferry ARGS` (ARGS shell-quoted as needed) with both streams in one.
 CliRun Ferry(const std::string& args) {
-  std::string cmd = Quote(FerryBinary().string()) + " " + args + " 2>&1";
-  CliRun run;
-  FILE* pipe = popen(cmd.c_str(), "r");
-  if (!pipe) return run;
-  std::array<char, 4096> buf;
-  size_t n = 0;
-  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) run.out.append(buf.data(), n);
-  int status = pclose(pipe);
-  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return run;
+  auto r = test::ChildProcess::Run({"/bin/sh", "-c", Quote(test::FerryBinary()) + " " + args},
+                                   test::ProcessOptions{.stderr_to_stdout = true});
+  return CliRun{r.exit_code, r.out};
 }
 
 class CliTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    if (!std::filesystem::exists(FerryBinary())) GTEST_SKIP() << "ferry binary not built";
-  }
-  testing::TempDir dir_;
+  void SetUp() override { FERRY_TEST_REQUIRE(test::MissingFerryBinary()); }
+  test::TempDir dir_;
 };
 
 // examples/ uses features that do not run yet: validate warns about each, with its position,

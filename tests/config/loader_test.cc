@@ -4,15 +4,16 @@
 #include <gtest/gtest.h>
 
 #include "config/test_util.h"
+#include "support/temp_dir.h"
 
 namespace ferry::config {
 namespace {
 
+using test::TempDir;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using testing::Lines;
-using testing::TempDir;
 
 constexpr const char* kApp = "kind: Application\nname: shop\n";
 constexpr const char* kProvider =

@@ -16,7 +16,7 @@
 #include "engine/steps/builtin.h"
 #include "lambda/plan_fixtures.h"
 #include "store/sqlite/sqlite_store.h"
-#include "store/temp_dir.h"
+#include "support/temp_dir.h"
 
 namespace ferry::engine::testing {
 
@@ -109,7 +109,7 @@ class EngineTest : public ::testing::Test {
     return a == nullptr ? "" : a->version;
   }
 
-  store::testing::TempDir dir_;
+  test::TempDir dir_;
   FakeClock clock_;
   SequentialIdGenerator ids_;
   FakeLambdaApi api_;

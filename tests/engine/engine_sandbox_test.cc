@@ -10,34 +10,33 @@
 #include "aws/retry.h"
 #include "common/json.h"
 #include "delegate/lambda/aws_lambda_provider.h"
-#include "support/sandbox_process.h"
 #include "delegate/protocol/agent.h"
 #include "engine/deploy_requests.h"
 #include "engine/embedded_transport.h"
 #include "engine/engine.h"
 #include "engine/steps/builtin.h"
 #include "store/sqlite/sqlite_store.h"
-#include "store/temp_dir.h"
+#include "support/function_zip.h"
+#include "support/prerequisite.h"
+#include "support/sandbox_process.h"
+#include "support/static_credentials.h"
+#include "support/temp_dir.h"
 
 namespace ferry::engine {
 namespace {
 
 using lambda::DesiredFunction;
+using store::ExecutionStatus;
+using test::MakeZip;
 using testing::DeployRequest;
 using testing::RollbackRequest;
-using test::MakeZip;
-using test::Sandbox;
-using test::SandboxBinary;
-using store::ExecutionStatus;
 
 class EngineSandboxTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!std::filesystem::exists(SandboxBinary())) {
-      GTEST_SKIP() << "no ferry binary at " << SandboxBinary();
-    }
-    std::string error;
-    ASSERT_TRUE(sandbox_.Start(&error)) << error;
+    FERRY_TEST_REQUIRE(test::MissingFerryBinary());
+    sandbox_ = test::SandboxProcess::Start("");
+    ASSERT_TRUE(sandbox_->ok()) << sandbox_->diagnostics();
     auto curl = aws::CurlTransport::Create();
     ASSERT_TRUE(curl.ok());
     curl_ = std::move(curl).value();
@@ -73,7 +72,7 @@ class EngineSandboxTest : public ::testing::Test {
     DeployRequest r;
     r.actor = "test";
     r.target.region = "us-east-1";
-    r.target.endpoint = sandbox_.url();
+    r.target.endpoint = sandbox_->url();
     for (const char* name : {"eng-api", "eng-worker"}) {
       DesiredFunction d;
       d.function_name = name;
@@ -104,15 +103,15 @@ class EngineSandboxTest : public ::testing::Test {
   }
 
   std::string AliasVersion(const std::string& fn) {
-    auto api = provider_->For({"us-east-1", sandbox_.url(), ""});
+    auto api = provider_->For({"us-east-1", sandbox_->url(), ""});
     std::vector<std::string> ids;
     auto f = (*api)->Observe(fn, &ids, {});
     if (!f.ok() || f->FindAlias("dev") == nullptr) return "";
     return f->FindAlias("dev")->version;
   }
 
-  Sandbox sandbox_;
-  store::testing::TempDir dir_;
+  std::unique_ptr<test::SandboxProcess> sandbox_;
+  test::TempDir dir_;
   SystemClock clock_;
   RandomIdGenerator ids_{clock_};
   test::StaticCredentials credentials_;
@@ -172,8 +171,8 @@ TEST_F(EngineSandboxTest, DeployNoOpAndFailureWithAutomaticRollback) {
 TEST_F(EngineSandboxTest, RollbackToAnEarlierExecutionAndRefusalWhenItsVersionIsGone) {
   std::vector<std::string> executions;
   for (int i = 1; i <= 3; ++i) {
-    auto e = StartDeploy(
-        Request(MakeZip("def handler(e, c):\n    return " + std::to_string(i) + "\n")));
+    auto e =
+        StartDeploy(Request(MakeZip("def handler(e, c):\n    return " + std::to_string(i) + "\n")));
     ASSERT_TRUE(e.ok()) << e.error().message;
     ASSERT_EQ(Drive(e->id).status, ExecutionStatus::kSucceeded);
     executions.push_back(e->id);
@@ -184,7 +183,7 @@ TEST_F(EngineSandboxTest, RollbackToAnEarlierExecutionAndRefusalWhenItsVersionIs
     r.to_execution = execution;
     r.actor = "test";
     r.target.region = "us-east-1";
-    r.target.endpoint = sandbox_.url();
+    r.target.endpoint = sandbox_->url();
     store::DeploymentFilter filter;
     filter.execution_id = execution;
     auto records = store_->deployments().List(filter);
@@ -214,7 +213,7 @@ TEST_F(EngineSandboxTest, RollbackToAnEarlierExecutionAndRefusalWhenItsVersionIs
   EXPECT_EQ(forward.status, ExecutionStatus::kSucceeded) << forward.error.value_or("");
   EXPECT_EQ(AliasVersion("eng-api"), "3");
 
-  auto api = provider_->For({"us-east-1", sandbox_.url(), ""});
+  auto api = provider_->For({"us-east-1", sandbox_->url(), ""});
   std::vector<std::string> ids;
   ASSERT_TRUE((*api)->DeleteVersion("eng-api", "1", &ids, {}).ok());
   auto refused = rollback_to(executions[0]);

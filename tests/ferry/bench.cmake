@@ -11,8 +11,8 @@ foreach(bench sandbox deploy fleet footprint api)
   add_test(NAME bench_smoke_${bench}
            COMMAND /usr/bin/python3 ${CMAKE_SOURCE_DIR}/bench/${bench}.py --smoke
                    --ferry $<TARGET_FILE:ferry> --out ${FERRY_BENCH_SMOKE_DIR}/${bench}.json)
-  set_tests_properties(bench_smoke_${bench} PROPERTIES LABELS integration TIMEOUT 900
-                       ENVIRONMENT "${FERRY_BENCH_ENV}")
+  set_tests_properties(bench_smoke_${bench} PROPERTIES LABELS integration
+                       TIMEOUT ${FERRY_TEST_TIMEOUT_integration} ENVIRONMENT "${FERRY_BENCH_ENV}")
   list(APPEND FERRY_BENCH_TESTS bench_smoke_${bench})
 endforeach()
 # The results writer over the smoke results (it must render whatever the run produced).
@@ -20,6 +20,7 @@ add_test(NAME bench_smoke_results
          COMMAND /usr/bin/python3 ${CMAKE_SOURCE_DIR}/bench/write_results.py
                  --results ${FERRY_BENCH_SMOKE_DIR} --out ${FERRY_BENCH_SMOKE_DIR}/RESULTS.md
                  --ferry $<TARGET_FILE:ferry> --command "ctest bench_smoke_*")
-set_tests_properties(bench_smoke_results PROPERTIES LABELS integration TIMEOUT 120
+set_tests_properties(bench_smoke_results PROPERTIES LABELS integration
+                     TIMEOUT ${FERRY_TEST_TIMEOUT_integration}
                      DEPENDS "${FERRY_BENCH_TESTS}"
                      PASS_REGULAR_EXPRESSION "wrote .*RESULTS.md")

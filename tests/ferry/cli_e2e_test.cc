@@ -6,12 +6,16 @@
 #include <regex>
 
 #include "common/json.h"
-#include "ferry/server_process.h"
+#include "support/child_process.h"
+#include "support/sandbox_process.h"
+#include "support/server_process.h"
+#include "support/temp_dir.h"
 
 namespace ferry::test {
 namespace {
 
 using Outcome = ChildProcess::Outcome;
+using std::chrono::seconds;
 
 class CliAgainstServer : public ::testing::Test {
  protected:

@@ -22,6 +22,8 @@
 namespace ferry::test {
 namespace {
 
+using std::chrono::seconds;
+
 constexpr char kTenantAccount[] = "111111111111";
 constexpr char kTenantKeyId[] = "AKIAFERRYE2ETENANT01";
 constexpr char kTenantSecret[] = "e2e-tenant-s3cr3t-7Qx9vL2m";

@@ -25,7 +25,10 @@
 #include "common/ids.h"
 #include "common/json.h"
 #include "ferry/api_client.h"
-#include "ferry/server_process.h"
+#include "support/child_process.h"
+#include "support/sandbox_process.h"
+#include "support/server_process.h"
+#include "support/temp_dir.h"
 
 namespace ferry::test {
 

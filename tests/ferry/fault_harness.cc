@@ -1,36 +1,19 @@
 #include "ferry/fault_harness.h"
 
-#include "engine/steps/builtin.h"
-#include "engine/steps/lambda_steps.h"
-
-#include <fcntl.h>
 #include <httplib.h>
-#include <poll.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <cstdlib>
 
 #include "common/json.h"
+#include "engine/steps/builtin.h"
+#include "engine/steps/lambda_steps.h"
 #include "store/sqlite/sqlite_store.h"
+#include "support/function_zip.h"
 
 namespace ferry::faults {
 
-SandboxChild::~SandboxChild() {
-  if (pid_ > 0) {
-    kill(pid_, SIGTERM);
-    waitpid(pid_, nullptr, 0);
-  }
-}
-
-bool SandboxChild::Start(const SandboxFlags& flags, const std::string& log_path,
-                         std::string* error) {
-  std::vector<std::string> args = {test::SandboxBinary(),
-                                   "sandbox",
-                                   "--port",
-                                   "0",
-                                   "--update-delay",
-                                   flags.update_delay};
+bool SandboxChild::Start(const SandboxFlags& flags, std::string* error) {
+  std::vector<std::string> args;
   if (flags.quota) args.push_back("--quota");
   for (const auto& f : flags.faults) {
     args.push_back("--fault");
@@ -40,45 +23,16 @@ bool SandboxChild::Start(const SandboxFlags& flags, const std::string& log_path,
     args.push_back("--fault-seed");
     args.push_back(std::to_string(*flags.fault_seed));
   }
-  int out[2];
-  if (pipe(out) != 0) {
-    *error = "pipe failed";
+  process_ = test::SandboxProcess::Start("", std::move(args), flags.update_delay);
+  if (!process_->ok()) {
+    *error = "sandbox did not start:\n" + process_->diagnostics();
     return false;
   }
-  pid_ = fork();
-  if (pid_ == 0) {
-    dup2(out[1], 1);
-    close(out[0]);
-    int log = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    if (log >= 0) dup2(log, 2);
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  close(out[1]);
-  std::string line;
-  pollfd p{out[0], POLLIN, 0};
-  while (line.find('\n') == std::string::npos && poll(&p, 1, 30'000) > 0) {
-    char buf[256];
-    ssize_t n = read(out[0], buf, sizeof buf);
-    if (n <= 0) break;
-    line.append(buf, static_cast<size_t>(n));
-  }
-  // Keep the pipe's read end open no longer: the sandbox prints nothing else on stdout.
-  close(out[0]);
-  auto at = line.find("http://");
-  if (at == std::string::npos) {
-    *error = "sandbox did not start (see " + log_path + "): " + line;
-    return false;
-  }
-  url_ = line.substr(at, line.find('\n', at) - at);
   return true;
 }
 
 int SandboxChild::Faults(const std::string& method, const std::string& body) {
-  httplib::Client client(url_);
+  httplib::Client client(url());
   client.set_connection_timeout(std::chrono::seconds(10));
   client.set_read_timeout(std::chrono::seconds(10));
   auto send = [&]() {
@@ -89,35 +43,6 @@ int SandboxChild::Faults(const std::string& method, const std::string& body) {
   };
   auto r = send();
   return r ? r->status : 0;
-}
-
-bool ChildProcess::Start(const std::vector<std::string>& args,
-                         const std::map<std::string, std::string>& env,
-                         const std::string& log_path) {
-  pid_ = fork();
-  if (pid_ < 0) return false;
-  if (pid_ == 0) {
-    int log = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    if (log >= 0) {
-      dup2(log, 1);
-      dup2(log, 2);
-    }
-    for (const auto& [key, value] : env) setenv(key.c_str(), value.c_str(), 1);
-    std::vector<std::string> copy = args;
-    std::vector<char*> argv;
-    for (auto& a : copy) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  return true;
-}
-
-void ChildProcess::Kill(int signal) {
-  if (pid_ <= 0) return;
-  kill(pid_, signal);
-  waitpid(pid_, nullptr, 0);
-  pid_ = -1;
 }
 
 Status Rig::Open(const std::string& sandbox_url, const std::string& data_dir, RigOptions options) {
@@ -223,8 +148,7 @@ engine::testing::DeployRequest DeployOf(const std::string& sandbox_url,
 }
 
 std::string ZipFor(const std::string& tag) {
-  return test::MakeZip(
-      std::string("def handler(event, context):\n    return \"") + tag + "\"\n");
+  return test::MakeZip(std::string("def handler(event, context):\n    return \"") + tag + "\"\n");
 }
 
 std::string Describe(const store::ExecutionRecord& e) {

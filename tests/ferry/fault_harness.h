@@ -9,11 +9,9 @@
 // Not thread-safe: one test thread drives a Sandbox/Rig; the rig's own threads are internal.
 #pragma once
 
-#include <signal.h>
-#include <sys/types.h>
-
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -29,12 +27,13 @@
 #include "common/ids.h"
 #include "delegate/lambda/aws_lambda_provider.h"
 #include "delegate/lambda/lambda_tasks.h"
-#include "engine/deploy_requests.h"
-#include "support/sandbox_process.h"
 #include "delegate/protocol/agent.h"
+#include "engine/deploy_requests.h"
 #include "engine/embedded_transport.h"
 #include "engine/engine.h"
 #include "store/store.h"
+#include "support/sandbox_process.h"
+#include "support/static_credentials.h"
 
 namespace ferry::faults {
 
@@ -48,43 +47,20 @@ struct SandboxFlags {
   std::string update_delay = "50ms";
 };
 
-// `ferry sandbox --port 0` as a child process; its stderr goes to `log_path`.
+// `ferry sandbox --port 0` (in memory) as a child process (support/sandbox_process.h), with
+// `flags`; its output is captured for failure messages.
 class SandboxChild {
  public:
-  SandboxChild() = default;
-  SandboxChild(const SandboxChild&) = delete;
-  SandboxChild& operator=(const SandboxChild&) = delete;
-  ~SandboxChild();
-
-  // Starts it and waits for its "listening" line. False with *error set on failure.
-  bool Start(const SandboxFlags& flags, const std::string& log_path, std::string* error);
-  const std::string& url() const { return url_; }
+  // Starts it and waits for its "listening" line. False with *error (its output) on failure.
+  bool Start(const SandboxFlags& flags, std::string* error);
+  const std::string& url() const { return process_->url(); }
 
   // The admin endpoint: method "POST"/"PUT"/"DELETE" on /_ferry/faults. Returns the HTTP status
   // (0 when the request failed).
   int Faults(const std::string& method, const std::string& body = "");
 
  private:
-  pid_t pid_ = -1;
-  std::string url_;
-};
-
-// A process started with fork+exec, with stdout/stderr redirected to a file.
-class ChildProcess {
- public:
-  ChildProcess() = default;
-  ChildProcess(const ChildProcess&) = delete;
-  ChildProcess& operator=(const ChildProcess&) = delete;
-  ~ChildProcess() { Kill(SIGKILL); }
-
-  bool Start(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
-             const std::string& log_path);
-  // Sends `signal` and reaps the process (no-op when not running).
-  void Kill(int signal);
-  bool running() const { return pid_ > 0; }
-
- private:
-  pid_t pid_ = -1;
+  std::unique_ptr<test::SandboxProcess> process_;
 };
 
 struct RigOptions {
@@ -143,7 +119,8 @@ class Rig {
 
 // A deployment of `functions` (each with alias "dev") of shop/orders to dev, code from `zip`.
 engine::testing::DeployRequest DeployOf(const std::string& sandbox_url,
-                               const std::vector<std::string>& functions, const std::string& zip);
+                                        const std::vector<std::string>& functions,
+                                        const std::string& zip);
 
 // A python handler zip whose code is unique for `tag`.
 std::string ZipFor(const std::string& tag);

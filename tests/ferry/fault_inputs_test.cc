@@ -9,7 +9,8 @@
 #include <iostream>
 
 #include "ferry/fault_harness.h"
-#include "store/temp_dir.h"
+#include "support/prerequisite.h"
+#include "support/temp_dir.h"
 
 namespace ferry::faults {
 namespace {
@@ -20,11 +21,9 @@ using ::testing::HasSubstr;
 class FaultInputsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!std::filesystem::exists(test::SandboxBinary())) {
-      GTEST_SKIP() << "no ferry binary at " << test::SandboxBinary();
-    }
+    FERRY_TEST_REQUIRE(test::MissingFerryBinary());
     std::string error;
-    ASSERT_TRUE(sandbox_.Start({}, dir_.Sub("sandbox.log"), &error)) << error;
+    ASSERT_TRUE(sandbox_.Start({}, &error)) << error;
     RigOptions options;
     options.heartbeat = std::chrono::milliseconds(200);
     options.retry.base_delay = std::chrono::milliseconds(100);
@@ -69,7 +68,7 @@ class FaultInputsTest : public ::testing::Test {
     for (const auto& p : problems) ADD_FAILURE() << p;
   }
 
-  store::testing::TempDir dir_;
+  test::TempDir dir_;
   SandboxChild sandbox_;
   Rig rig_;
   std::vector<std::string> ids_;

@@ -9,7 +9,8 @@
 
 #include "common/json.h"
 #include "ferry/fault_harness.h"
-#include "store/temp_dir.h"
+#include "support/prerequisite.h"
+#include "support/temp_dir.h"
 
 namespace ferry::faults {
 namespace {
@@ -21,12 +22,11 @@ constexpr int kRounds = 3;
 
 class FaultStormTest : public ::testing::Test {
  protected:
+  // The caller returns when HasFatalFailure() || IsSkipped() afterwards.
   void Start(const SandboxFlags& flags) {
-    if (!std::filesystem::exists(test::SandboxBinary())) {
-      GTEST_SKIP() << "no ferry binary at " << test::SandboxBinary();
-    }
+    FERRY_TEST_REQUIRE(test::MissingFerryBinary());
     std::string error;
-    ASSERT_TRUE(sandbox_.Start(flags, dir_.Sub("sandbox.log"), &error)) << error;
+    ASSERT_TRUE(sandbox_.Start(flags, &error)) << error;
     RigOptions options;
     options.heartbeat = std::chrono::milliseconds(500);
     options.retry.base_delay = std::chrono::milliseconds(100);
@@ -74,7 +74,7 @@ class FaultStormTest : public ::testing::Test {
     EXPECT_GT(succeeded, 0);
   }
 
-  store::testing::TempDir dir_;
+  test::TempDir dir_;
   SandboxChild sandbox_;
   Rig rig_;
 };
@@ -83,7 +83,7 @@ TEST_F(FaultStormTest, ThrottlingStormEveryDeploymentCompletesOrRollsBack) {
   SandboxFlags flags;
   flags.quota = true;
   Start(flags);
-  if (IsSkipped()) return;
+  if (HasFatalFailure() || IsSkipped()) return;
   // Through the admin endpoint, with a fixed seed (printed for reproduction).
   const uint64_t seed = 424242;
   std::cout << "fault seed " << seed << "\n";
@@ -104,7 +104,7 @@ TEST_F(FaultStormTest, ServerErrorStormEveryDeploymentCompletesOrRollsBack) {
   flags.fault_seed = 777;
   std::cout << "fault seed " << *flags.fault_seed << "\n";
   Start(flags);
-  if (IsSkipped()) return;
+  if (HasFatalFailure() || IsSkipped()) return;
   RunStorm();
 }
 

@@ -1,11 +1,6 @@
 # End-to-end tests of `ferry server`, `ferry up` and deployments through the REST API against a
-# real `ferry sandbox` (all child processes): label integration.
-ferry_test(ferry_process_harness_test
-  SOURCES process_harness_test.cc
-  DEPS ferry_common
-  LABELS integration)
-add_dependencies(ferry_process_harness_test ferry)
-
+# real `ferry sandbox` (all child processes): label integration. The process harness they use is
+# tests/support/ (tested there).
 # Deployments through the REST API of `ferry server` against `ferry sandbox` (both children).
 ferry_test(ferry_e2e_deploy_test
   SOURCES e2e_deploy_test.cc

@@ -7,10 +7,15 @@
 #include <sstream>
 
 #include "ferry/api_client.h"
-#include "ferry/server_process.h"
+#include "support/child_process.h"
+#include "support/sandbox_process.h"
+#include "support/server_process.h"
+#include "support/temp_dir.h"
 
 namespace ferry::test {
 namespace {
+
+using std::chrono::seconds;
 
 // /usr/bin first: Debian's AWS CLI v2 (a pyenv AWS CLI v1 may shadow it on PATH).
 std::map<std::string, std::string> UserEnv() {

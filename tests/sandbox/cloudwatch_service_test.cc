@@ -9,6 +9,7 @@
 #include "common/compression.h"
 #include "common/json.h"
 #include "common/time.h"
+#include "support/temp_dir.h"
 
 namespace ferry::sandbox::cloudwatch {
 namespace {
@@ -400,8 +401,8 @@ TEST_F(CloudWatchServiceTest, ListMetricsFiltersAndPages) {
 }
 
 TEST_F(CloudWatchServiceTest, StatePersistsAcrossRestarts) {
-  auto dir = std::filesystem::temp_directory_path() / ("ferry-cw-" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir);
+  test::TempDir temp;
+  const std::filesystem::path dir = temp.path() / "cw";
   CloudWatchOptions options;
   options.data_dir = dir;
   {
@@ -428,7 +429,6 @@ TEST_F(CloudWatchServiceTest, StatePersistsAcrossRestarts) {
   auto corrupt = CloudWatchService::Create(options, clock_, ids_);
   ASSERT_FALSE(corrupt.ok());
   EXPECT_NE(corrupt.error().message.find("state.json"), std::string::npos);
-  std::filesystem::remove_all(dir);
 }
 
 TEST_F(CloudWatchServiceTest, RendersFrontErrors) {

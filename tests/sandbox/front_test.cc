@@ -11,6 +11,7 @@
 #include "sandbox/faults.h"
 #include "sandbox/quota.h"
 #include "sandbox/snapshot.h"
+#include "support/temp_dir.h"
 
 namespace ferry::sandbox {
 namespace {
@@ -170,8 +171,8 @@ TEST(CredentialStoreTest, RejectsMalformedAccounts) {
 }
 
 TEST(SnapshotFileTest, RoundTripsAndRefusesCorruptFiles) {
-  auto dir = std::filesystem::temp_directory_path() / ("ferry-snap-" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir);
+  test::TempDir temp;
+  const std::filesystem::path dir = temp.path() / "snap";
   SnapshotFile file(dir / "state.json");
   auto missing = file.Load();
   ASSERT_TRUE(missing.ok());
@@ -184,7 +185,6 @@ TEST(SnapshotFileTest, RoundTripsAndRefusesCorruptFiles) {
   auto corrupt = file.Load();
   ASSERT_FALSE(corrupt.ok());
   EXPECT_NE(corrupt.error().message.find("corrupt"), std::string::npos);
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include "sandbox/lambda/code_store.h"
 #include "sandbox/lambda/model.h"
 #include "sandbox/runtime/unzip.h"
+#include "support/temp_dir.h"
 
 namespace ferry::sandbox::lambda {
 namespace {
@@ -87,10 +88,8 @@ TEST(ZipTest, ValidatesAndExtractsSafely) {
   std::string good = MakeZip({{"app.py", "x = 1\n"}, {"pkg/mod.py", "y = 2\n"}});
   EXPECT_TRUE(ValidateZip(good).ok());
 
-  auto root =
-      std::filesystem::temp_directory_path() / ("ferry-unzip-" + std::to_string(::getpid()));
-  std::filesystem::remove_all(root);
-  std::filesystem::create_directories(root);
+  test::TempDir dir;
+  const std::filesystem::path& root = dir.path();
   ASSERT_TRUE(runtime::ExtractZip(good, root / "ok").ok());
   EXPECT_TRUE(std::filesystem::exists(root / "ok" / "pkg" / "mod.py"));
 
@@ -108,7 +107,6 @@ TEST(ZipTest, ValidatesAndExtractsSafely) {
   auto status = runtime::ExtractZip(bomb, root / "bomb", limits);
   ASSERT_FALSE(status.ok());
   EXPECT_NE(status.error().message.find("expands past"), std::string::npos);
-  std::filesystem::remove_all(root);
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include "common/json.h"
 #include "common/zip_archive.h"
 #include "sandbox/runtime/process_invoker.h"
+#include "support/temp_dir.h"
 
 namespace ferry::sandbox::lambda {
 namespace {
@@ -37,9 +38,8 @@ std::string PythonZip(const std::string& marker) {
 class LambdaServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    work_ = std::filesystem::temp_directory_path() / ("ferry-lsvc-" + std::to_string(::getpid()));
     runtime::ProcessInvokerOptions options;
-    options.work_dir = work_;
+    options.work_dir = dir_.path() / "work";
     invoker_ = std::move(runtime::ProcessInvoker::Create(options)).value();
     LambdaOptions lambda_options;
     lambda_options.update_delay = std::chrono::seconds(1);
@@ -51,7 +51,6 @@ class LambdaServiceTest : public ::testing::Test {
   void TearDown() override {
     service_.reset();
     invoker_.reset();
-    std::filesystem::remove_all(work_);
   }
 
   Response Call(const std::string& method, const std::string& path, const Json& body = nullptr,
@@ -85,7 +84,7 @@ class LambdaServiceTest : public ::testing::Test {
   FakeClock clock_;
   SequentialIdGenerator ids_{3};
   RecordingSink sink_;
-  std::filesystem::path work_;
+  test::TempDir dir_;
   std::unique_ptr<runtime::ProcessInvoker> invoker_;
   std::unique_ptr<LambdaService> service_;
   Caller caller_;

@@ -21,7 +21,12 @@ if(FERRY_NODE)
       WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
     set_tests_properties(sandbox_conformance_${suite} PROPERTIES
       LABELS conformance
-      TIMEOUT 300
+      TIMEOUT ${FERRY_TEST_TIMEOUT_conformance}
       ENVIRONMENT "FERRY_BINARY=$<TARGET_FILE:ferry>;NODE_PATH=${CMAKE_SOURCE_DIR}/node_modules")
+  endforeach()
+else()
+  foreach(suite s3_sdk s3_cli cloudwatch_sdk cloudwatch_cli)
+    ferry_missing_prerequisite_test(sandbox_conformance_${suite} conformance
+      "node is not installed: run scripts/install-deps, then configure again (cmake)")
   endforeach()
 endif()

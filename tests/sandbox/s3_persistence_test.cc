@@ -6,6 +6,7 @@
 
 #include "sandbox/s3/s3_service.h"
 #include "sandbox/s3_test_util.h"
+#include "support/temp_dir.h"
 
 namespace ferry::sandbox::s3 {
 namespace {
@@ -17,14 +18,7 @@ using testing::TestCaller;
 
 class S3PersistenceTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("ferry-s3-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_ / "s3");
-  }
-  void TearDown() override { fs::remove_all(dir_); }
+  void SetUp() override { fs::create_directories(dir_ / "s3"); }
 
   std::unique_ptr<S3Service> Open() {
     S3Options options;
@@ -34,7 +28,8 @@ class S3PersistenceTest : public ::testing::Test {
     return s3.ok() ? std::move(s3).value() : nullptr;
   }
 
-  fs::path dir_;
+  test::TempDir temp_;
+  const fs::path dir_ = temp_.path();
   FakeClock clock_;
   RandomIdGenerator ids_{clock_};
 };

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -17,7 +18,8 @@
 #include "store/sqlite/connection.h"
 #include "store/sqlite/migrations.h"
 #include "store_contract.h"
-#include "temp_dir.h"
+#include "support/temp_dir.h"
+#include "support/unprivileged.h"
 
 namespace ferry::store::testing {
 
@@ -30,7 +32,7 @@ class SqliteHarness final : public StoreHarness {
   }
 
  private:
-  TempDir dir_;
+  test::TempDir dir_;
 };
 
 std::unique_ptr<StoreHarness> MakeSqliteHarness() { return std::make_unique<SqliteHarness>(); }
@@ -64,7 +66,7 @@ class SqliteStoreTest : public ::testing::Test {
   }
   FakeClock clock_;
   SequentialIdGenerator ids_;
-  TempDir dir_;
+  test::TempDir dir_;
 };
 
 TEST_F(SqliteStoreTest, CreatesDataDirAndUsesWal) {
@@ -183,13 +185,18 @@ TEST_F(SqliteStoreTest, UnwritableDataDirIsAClearError) {
   std::filesystem::create_directories(data);
   std::filesystem::permissions(
       data, std::filesystem::perms::owner_read | std::filesystem::perms::owner_exec);
-  if (::access(data.c_str(), W_OK) == 0) {
-    GTEST_SKIP() << "running as root: permissions do not restrict this process";
-  }
-  auto store = Open({.data_dir = data});
-  ASSERT_FALSE(store.ok());
-  EXPECT_EQ(store.error().code, ErrorCode::kFailedPrecondition);
-  EXPECT_NE(store.error().message.find("not writable"), std::string::npos) << store.error().message;
+  // Root ignores permission bits: the store is opened as an ordinary user (as root: nobody,
+  // who needs to reach the directory through the temp dir).
+  std::filesystem::permissions(
+      dir_.path(), std::filesystem::perms::others_read | std::filesystem::perms::others_exec,
+      std::filesystem::perm_options::add);
+  std::optional<Result<std::unique_ptr<Store>>> store;
+  ASSERT_EQ(test::RunUnprivileged([&] { store = Open({.data_dir = data}); }), "");
+  ASSERT_TRUE(store.has_value());
+  ASSERT_FALSE(store->ok());
+  EXPECT_EQ(store->error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_NE(store->error().message.find("not writable"), std::string::npos)
+      << store->error().message;
 }
 
 TEST_F(SqliteStoreTest, ReadOnlyFileSystemIsAClearError) {

@@ -15,7 +15,10 @@
 #include "delegate/lambda/aws_lambda_api.h"
 #include "delegate/lambda/aws_lambda_provider.h"
 #include "delegate/lambda/deployer.h"
+#include "support/function_zip.h"
+#include "support/prerequisite.h"
 #include "support/sandbox_process.h"
+#include "support/static_credentials.h"
 
 namespace ferry::delegate {
 namespace {
@@ -23,21 +26,18 @@ namespace {
 using namespace ::ferry::lambda;  // NOLINT: the domain types under test
 
 using test::MakeZip;
-using test::Sandbox;
-using test::SandboxBinary;
+using test::SandboxProcess;
 using test::StaticCredentials;
 
 class AwsConfigSandboxTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!std::filesystem::exists(SandboxBinary())) {
-      GTEST_SKIP() << "no ferry binary at " << SandboxBinary();
-    }
-    std::string error;
-    ASSERT_TRUE(sandbox_.Start(&error)) << error;
+    FERRY_TEST_REQUIRE(test::MissingFerryBinary());
+    sandbox_ = SandboxProcess::Start("");
+    ASSERT_TRUE(sandbox_->ok()) << sandbox_->diagnostics();
     curl_ = aws::CurlTransport::Create().value();
     client_ = std::make_unique<aws::LambdaClient>(
-        aws::LambdaServiceConfig(sandbox_.url(), "us-east-1"),
+        aws::LambdaServiceConfig(sandbox_->url(), "us-east-1"),
         aws::ServiceDeps{*curl_, credentials_, clock_, ids_, limiters_, quota_});
     api_ = std::make_unique<AwsLambdaApi>(*client_, clock_,
                                           WaiterOptions{std::chrono::milliseconds(20), 500});
@@ -59,7 +59,7 @@ class AwsConfigSandboxTest : public ::testing::Test {
     return d;
   }
 
-  Sandbox sandbox_;
+  std::unique_ptr<SandboxProcess> sandbox_;
   SystemClock clock_;
   SequentialIdGenerator ids_;
   StaticCredentials credentials_;

@@ -12,9 +12,12 @@
 #include "aws/retry.h"
 #include "common/json.h"
 #include "delegate/lambda/aws_lambda_provider.h"
-#include "support/sandbox_process.h"
 #include "lambda/state_codec.h"
 #include "lambda/target_codec.h"
+#include "support/function_zip.h"
+#include "support/prerequisite.h"
+#include "support/sandbox_process.h"
+#include "support/static_credentials.h"
 
 namespace ferry::delegate {
 namespace {
@@ -25,8 +28,7 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 
 using test::MakeZip;
-using test::SandboxBinary;
-using test::SharedSandbox;
+using test::SandboxProcess;
 using test::StaticCredentials;
 
 constexpr char kKeyId[] = "AKIAFERRYTEST00001";
@@ -43,13 +45,14 @@ class NullContext final : public TaskContext {
 class ConnectionSandboxTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    shared_.Start({"--account", std::string("111111111111:") + kKeyId + ":" + kSecret});
+    shared_ = SandboxProcess::Start(
+        "", {"--account", std::string("111111111111:") + kKeyId + ":" + kSecret});
   }
-  static void TearDownTestSuite() { shared_.Stop(); }
+  static void TearDownTestSuite() { shared_.reset(); }
 
   void SetUp() override {
-    if (!shared_.HasBinary()) GTEST_SKIP() << "no ferry binary at " << SandboxBinary();
-    ASSERT_EQ(shared_.error(), "");
+    FERRY_TEST_REQUIRE(test::MissingFerryBinary());
+    ASSERT_TRUE(shared_->ok()) << shared_->diagnostics();
     auto transport = aws::CurlTransport::Create();
     ASSERT_TRUE(transport.ok());
     curl_ = std::move(transport).value();
@@ -70,7 +73,7 @@ class ConnectionSandboxTest : public ::testing::Test {
   LambdaTarget Target(TargetCredentials credentials) {
     LambdaTarget t;
     t.region = "us-east-1";
-    t.endpoint = shared_.url();
+    t.endpoint = shared_->url();
     t.cloud_provider = "prod";
     t.credentials = std::move(credentials);
     return t;
@@ -120,7 +123,7 @@ class ConnectionSandboxTest : public ::testing::Test {
     return (*json)["deployments"][0].value("functionArn", "");
   }
 
-  static inline SharedSandbox shared_;
+  static inline std::unique_ptr<SandboxProcess> shared_;
   SystemClock clock_;
   SequentialIdGenerator ids_;
   StaticCredentials own_;  // test/test: the sandbox's account 000000000000

@@ -1,6 +1,6 @@
 // End to end: the deployer over AwsLambdaApi and the real aws::LambdaClient (curl, SigV4,
-// retries) against `ferry sandbox` over HTTP. The binary is $FERRY_SANDBOX_BINARY, else
-// $FERRY_BINARY_DIR/apps/ferry/ferry.
+// retries) against `ferry sandbox` over HTTP (one sandbox child for the suite; the binary is
+// $FERRY_BINARY, else $FERRY_BINARY_DIR/apps/ferry/ferry).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -13,7 +13,10 @@
 #include "delegate/lambda/aws_lambda_api.h"
 #include "delegate/lambda/deployer.h"
 #include "delegate/lambda/rollback_targets.h"
+#include "support/function_zip.h"
+#include "support/prerequisite.h"
 #include "support/sandbox_process.h"
+#include "support/static_credentials.h"
 
 namespace ferry::delegate {
 namespace {
@@ -23,23 +26,22 @@ using namespace ::ferry::lambda;  // NOLINT: the domain types under test
 using ::testing::HasSubstr;
 
 using test::MakeZip;
-using test::SandboxBinary;
-using test::SharedSandbox;
+using test::SandboxProcess;
 using test::StaticCredentials;
 
 class SandboxDeployTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() { shared_.Start(); }
-  static void TearDownTestSuite() { shared_.Stop(); }
+  static void SetUpTestSuite() { shared_ = SandboxProcess::Start(""); }
+  static void TearDownTestSuite() { shared_.reset(); }
 
   void SetUp() override {
-    if (!shared_.HasBinary()) GTEST_SKIP() << "no ferry binary at " << SandboxBinary();
-    ASSERT_EQ(shared_.error(), "");
+    FERRY_TEST_REQUIRE(test::MissingFerryBinary());
+    ASSERT_TRUE(shared_->ok()) << shared_->diagnostics();
     auto transport = aws::CurlTransport::Create();
     ASSERT_TRUE(transport.ok());
     curl_ = std::move(transport).value();
     client_ = std::make_unique<aws::LambdaClient>(
-        aws::LambdaServiceConfig(shared_.url(), "us-east-1"),
+        aws::LambdaServiceConfig(shared_->url(), "us-east-1"),
         aws::ServiceDeps{*curl_, credentials_, clock_, ids_, limiters_, quota_});
     api_ = std::make_unique<AwsLambdaApi>(*client_, clock_,
                                           WaiterOptions{std::chrono::milliseconds(20), 500});
@@ -64,7 +66,7 @@ class SandboxDeployTest : public ::testing::Test {
     return a.ok() ? FromAws(*a) : AliasState{};
   }
 
-  static inline SharedSandbox shared_;
+  static inline std::unique_ptr<SandboxProcess> shared_;
   SystemClock clock_;
   SequentialIdGenerator ids_;
   StaticCredentials credentials_;

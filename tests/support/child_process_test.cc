@@ -1,15 +1,24 @@
-// The child-process harness (server_process.h) against the real binary and plain processes:
-// line parsing, exit codes, kills, and a real `ferry sandbox`.
+// The child-process harness (child_process.h, sandbox_process.h) against the real binary and
+// plain processes: line parsing, exit codes, kills, captured streams, and a real `ferry sandbox`.
+#include "support/child_process.h"
+
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <fstream>
 #include <sstream>
 #include <thread>
 
-#include "ferry/server_process.h"
+#include "support/function_zip.h"
+#include "support/sandbox_process.h"
+#include "support/server_process.h"
+#include "support/temp_dir.h"
 
 namespace ferry::test {
 namespace {
+
+using std::chrono::seconds;
+using ::testing::HasSubstr;
 
 // Processes of group `pgid` that are not zombies, from /proc/PID/stat.
 int LiveMembers(pid_t pgid) {
@@ -73,6 +82,52 @@ TEST(ChildProcessTest, EnvironmentAndWorkingDirectoryReachTheChild) {
       ProcessOptions{{{"FERRY_E2E_VALUE", "v1"}, {"HOME", ""}}, dir.Sub("")});
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_EQ(r.out, "v1\n" + std::filesystem::canonical(dir.path()).string() + "\nunset\n");
+}
+
+TEST(ChildProcessTest, DestructorTakesTheWholeProcessGroup) {
+  pid_t group = 0;
+  {
+    auto child = ChildProcess::Spawn({"/bin/sh", "-c", "sleep 60 & echo started; wait"});
+    ASSERT_TRUE(child->WaitForLine("started", seconds(10)).has_value());
+    group = child->pid();
+    EXPECT_EQ(LiveMembers(group), 2);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + seconds(10);
+  while (LiveMembers(group) != 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(LiveMembers(group), 0);
+}
+
+TEST(ChildProcessTest, AProgramThatCannotRunExits127AndSaysWhy) {
+  auto r = ChildProcess::Run({"/nonexistent/ferry-test-program", "x"});
+  EXPECT_EQ(r.exit_code, 127);
+  EXPECT_THAT(r.err, HasSubstr("cannot execute /nonexistent/ferry-test-program: errno 2"));
+  auto child = ChildProcess::Spawn({"/nonexistent/ferry-test-program"});
+  child->Wait(seconds(10));
+  EXPECT_THAT(child->diagnostics(), HasSubstr("/nonexistent/ferry-test-program"));
+}
+
+TEST(ChildProcessTest, StderrMayJoinStdoutInOrder) {
+  auto r = ChildProcess::Run({"/bin/sh", "-c", "echo one; echo two >&2; echo three"},
+                             ProcessOptions{.stderr_to_stdout = true});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out, "one\ntwo\nthree\n");
+  EXPECT_EQ(r.err, "");
+}
+
+TEST(ChildProcessTest, RunKillsACommandThatOutlivesItsTimeout) {
+  auto r = ChildProcess::Run({"/bin/sh", "-c", "echo begun; sleep 60"}, {}, seconds(1));
+  EXPECT_EQ(r.exit_code, -1);
+  EXPECT_EQ(r.out, "begun\n");
+}
+
+TEST(ZipOfTest, HoldsOneFileUnderItsName) {
+  const std::string zip = ZipOf("index.py", "def handler(e, c):\n    return 1\n");
+  ASSERT_GT(zip.size(), 4u);
+  EXPECT_EQ(zip.substr(0, 4), std::string("PK\x03\x04", 4));
+  EXPECT_THAT(zip, HasSubstr("index.py"));
+  EXPECT_NE(MakeZip("x = 1\n"), MakeZip("x = 2\n"));
 }
 
 TEST(SandboxProcessTest, StartsOnAFreePortAndAnnouncesItsUrl) {
