@@ -6,6 +6,7 @@
 #include <set>
 #include <thread>
 
+#include "store/limits.h"
 #include "store_contract.h"
 
 namespace ferry::store::testing {
@@ -55,7 +56,9 @@ TEST_P(StoreContractTest, EnqueueRejectsBadInput) {
   EXPECT_EQ(tasks.Enqueue(Task("k", {}, "[1,2]")).error().code, ErrorCode::kInvalidArgument);
   EXPECT_EQ(tasks.Enqueue(Task("k", {}, "{")).error().code, ErrorCode::kInvalidArgument);
   EXPECT_EQ(
-      tasks.Enqueue(Task("k", {}, "{\"x\":\"" + std::string(5 << 20, 'x') + "\"}")).error().code,
+      tasks.Enqueue(Task("k", {}, "{\"x\":\"" + std::string(kMaxDocumentBytes, 'x') + "\"}"))
+          .error()
+          .code,
       ErrorCode::kPayloadTooLarge);
   NewTask zero = Task("k");
   zero.max_attempts = 0;

@@ -50,7 +50,8 @@ struct TaskLogLine {
   std::optional<TimePoint> at;
 };
 
-inline constexpr size_t kMaxTaskMessageBytes = 8 * 1024 * 1024;
+// As large as the store keeps a task's payload or result (store/limits.h kMaxDocumentBytes).
+inline constexpr size_t kMaxTaskMessageBytes = size_t{16} * 1024 * 1024;
 
 std::string EncodeAssignment(const TaskAssignment& assignment);
 Result<TaskAssignment> DecodeAssignment(std::string_view json);
