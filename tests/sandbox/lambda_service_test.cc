@@ -7,7 +7,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <atomic>
 #include <mutex>
+#include <thread>
 
 #include "common/crypto.h"
 #include "common/json.h"
@@ -187,6 +189,62 @@ TEST_F(LambdaServiceTest, WeightedAliasInvokesBothVersionsAndRecordsMetrics) {
   }
   EXPECT_EQ(by_function, 40);
   EXPECT_EQ(with_executed_version, 40);
+}
+
+}  // namespace
+}  // namespace ferry::sandbox::lambda
+
+namespace ferry::sandbox::lambda {
+namespace {
+
+// --data: every answered change is on disk (a service started on the same directory has it),
+// also when many changes arrive at once and share one write of the table (group commit).
+TEST_F(LambdaServiceTest, EveryAnsweredChangeIsDurableWhenManyArriveAtOnce) {
+  test::TempDir data;
+  LambdaOptions options;
+  options.update_delay = std::chrono::milliseconds(0);
+  options.data_dir = data.path();
+  auto durable = LambdaService::Create(options, clock_, ids_, &sink_, nullptr, invoker_.get());
+  ASSERT_TRUE(durable.ok()) << durable.error().message;
+  service_ = std::move(durable).value();
+  constexpr int kFunctions = 40;
+  for (int i = 0; i < kFunctions; ++i) {
+    ASSERT_EQ(Call("POST", "/2015-03-31/functions", CreateBody("fn-" + std::to_string(i), "m"))
+                  .status,
+              201);
+  }
+  // Each of 8 threads publishes a version of its functions and points an alias at it.
+  std::vector<std::thread> threads;
+  std::atomic<int> answered{0};
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = t; i < kFunctions; i += 8) {
+        const std::string base = "/2015-03-31/functions/fn-" + std::to_string(i);
+        Response published = Call("POST", base + "/versions", Json::object());
+        Response alias = Call("POST", base + "/aliases",
+                              {{"Name", "live"}, {"FunctionVersion", "1"}});
+        if (published.status == 201 && alias.status == 201) {
+          ++answered;
+        } else {
+          ADD_FAILURE() << published.status << " " << published.body << " / " << alias.status
+                        << " " << alias.body;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  ASSERT_EQ(answered.load(), kFunctions);
+
+  // A second service on the same directory (what a restarted sandbox loads) has all of them.
+  service_.reset();
+  auto reloaded = LambdaService::Create(options, clock_, ids_, &sink_, nullptr, invoker_.get());
+  ASSERT_TRUE(reloaded.ok()) << reloaded.error().message;
+  service_ = std::move(reloaded).value();
+  for (int i = 0; i < kFunctions; ++i) {
+    Response alias = Call("GET", "/2015-03-31/functions/fn-" + std::to_string(i) + "/aliases/live");
+    ASSERT_EQ(alias.status, 200) << "fn-" << i << ": " << alias.body;
+    EXPECT_EQ(Body(alias)["FunctionVersion"], "1");
+  }
 }
 
 }  // namespace

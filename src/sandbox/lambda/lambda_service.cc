@@ -150,10 +150,9 @@ void LambdaService::State::Settle(FunctionRecord& fn) {
   }
   // AWS issues a new revision when the update completes.
   c["RevisionId"] = NewRevisionId();
-  if (snapshot) {
-    Status saved = snapshot->Save(ToJson());
-    if (!saved.ok()) log::Error("cannot save lambda state", {{"error", saved.error().message}});
-  }
+  // A change like any other: the request that saw it is answered once it is on disk, so a
+  // restarted sandbox keeps the RevisionId a client has seen.
+  (void)Persist();
 }
 
 Result<FunctionRef> ResolveFunctionRef(const OpContext& ctx, const std::string& function_name,
@@ -310,9 +309,30 @@ Response LambdaService::Handle(const Request& request, const Caller& caller) {
   OpContext ctx{request, caller, *input, request_id,
                 caller.region.empty() ? state_->options.default_region : caller.region};
   OpResult result = [&]() -> OpResult {
-    if (is_invoke) return Invoke(*state_, ctx);
-    std::lock_guard lock(state_->mu);
-    return known->second(*state_, ctx);
+    if (is_invoke) {
+      // Invoke takes the lock itself (not while the function runs); it may settle a function.
+      auto changes = [&] {
+        std::lock_guard lock(state_->mu);
+        return state_->changes;
+      };
+      const uint64_t before = changes();
+      OpResult out = Invoke(*state_, ctx);
+      if (const uint64_t after = changes(); after != before) {
+        FERRY_RETURN_IF_ERROR(state_->AwaitDurable(after));
+      }
+      return out;
+    }
+    uint64_t change = 0;
+    OpResult done = [&] {
+      std::lock_guard lock(state_->mu);
+      const uint64_t before = state_->changes;
+      OpResult out = known->second(*state_, ctx);
+      if (state_->changes != before) change = state_->changes;
+      return out;
+    }();
+    // A change is answered once it is on disk (group commit, State::AwaitDurable).
+    if (change != 0) FERRY_RETURN_IF_ERROR(state_->AwaitDurable(change));
+    return done;
   }();
   if (!result.ok()) return fail(result.error());
   return std::move(result).value();

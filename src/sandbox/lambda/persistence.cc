@@ -1,4 +1,6 @@
 // The Lambda function table as JSON, for --data snapshots.
+#include <algorithm>
+
 #include "common/time.h"
 #include "sandbox/lambda/state.h"
 
@@ -94,8 +96,35 @@ Status LambdaService::State::FromJson(const Json& json) {
 }
 
 Status LambdaService::State::Persist() {
+  ++changes;
+  return Ok();
+}
+
+Status LambdaService::State::AwaitDurable(uint64_t change) {
   if (!snapshot) return Ok();
-  return snapshot->Save(ToJson());
+  std::unique_lock lock(persist_mu);
+  while (durable < change) {
+    if (writing) {
+      persisted.wait(lock);
+      continue;
+    }
+    writing = true;
+    lock.unlock();
+    Json table;
+    uint64_t covered = 0;
+    {
+      std::lock_guard state_lock(mu);
+      table = ToJson();
+      covered = changes;
+    }
+    Status written = snapshot->Save(table);
+    lock.lock();
+    writing = false;
+    if (written.ok()) durable = std::max(durable, covered);
+    persisted.notify_all();
+    if (!written.ok()) return written;  // the next waiter tries again
+  }
+  return Ok();
 }
 
 }  // namespace ferry::sandbox::lambda

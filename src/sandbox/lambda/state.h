@@ -2,6 +2,8 @@
 // the operation files (functions.cc, aliases.cc, invoke.cc).
 #pragma once
 
+#include <condition_variable>
+#include <cstdint>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -64,6 +66,10 @@ struct LambdaService::State {
   std::map<std::string, FunctionRecord> functions;  // Guarded by mu; by FunctionKey.
   std::mutex endpoint_mu;
   std::string endpoint_url;  // Guarded by endpoint_mu.
+  std::mutex persist_mu;
+  std::condition_variable persisted;  // notified when a write ends
+  uint64_t durable = 0;               // Guarded by persist_mu: changes up to it are on disk.
+  bool writing = false;               // Guarded by persist_mu.
   // Declared last: destroyed first, so no queued event outlives the state it uses.
   EventRunner events{4, 10000};
 
@@ -82,7 +88,15 @@ struct LambdaService::State {
   std::string Arn(const std::string& account, const std::string& region,
                   const std::string& name) const;
   void Settle(FunctionRecord& fn);
-  Status Persist();  // writes the snapshot (holds mu)
+  // Durability of the --data snapshot, by group commit. An operation that changed the table (or a
+  // read that settled a function) calls Persist (holding mu), which only counts the change; the dispatcher, once it has released mu,
+  // answers only after AwaitDurable(that count): a snapshot that includes the change is on disk.
+  // One caller at a time serialises the whole table and writes it, covering every change made
+  // before it started, so concurrent mutations share a write instead of each rewriting the
+  // table (tens of milliseconds at 1,000 functions, which capped a fleet at a few per second).
+  Status Persist();
+  uint64_t changes = 0;  // Guarded by mu; bumped by Persist.
+  Status AwaitDurable(uint64_t change);  // without mu
   Json ToJson() const;
   Status FromJson(const Json& json);
 };
