@@ -138,6 +138,20 @@ FLEET_RATIO_GOAL = 1.05
 ENGINE_CPU_GOAL_S = 0.002
 
 
+def server_cpu_text(t, n):
+    """The server's CPU during the run and where it went, from its named threads."""
+    cpu = t.get("server_cpu_per_function_s")
+    if cpu is None:
+        return "—"
+    text = "%s total, %s per function" % (sec(t.get("server_cpu_s"), 2), ms(cpu, 2))
+    split = t.get("server_cpu_split_s")
+    if split and n:
+        text += ": engine %s, API %s, embedded delegate (the AWS calls) and the rest %s" % (
+            ms(split["engine_s"] / n, 2), ms(split["api_s"] / n, 2),
+            ms(split["delegate_and_other_s"] / n, 2))
+    return text
+
+
 def section_fleet(r, d, title="## 2. Fleet", size=300):
     r.add("", "%s (one deployment of many functions, sandbox --quota, --update-delay 1s)" % title,
           "")
@@ -154,7 +168,7 @@ def section_fleet(r, d, title="## 2. Fleet", size=300):
               n, n or 0, d.get("mutations_per_function", 3), d.get("quota_per_s", 15),
               sec(minimum, 1)), "")
     r.add("| tool | wall | wall / minimum | failed functions | 429s | successful mutating "
-          "calls | 15/s-bucket calls (their own bound) | engine CPU |",
+          "calls | 15/s-bucket calls (their own bound) | server CPU |",
           "|---|---|---|---|---|---|---|---|")
     tools = d.get("tools", {})
     for name in ("ferry", "boto3-16-threads-adaptive", "boto3-sequential"):
@@ -172,13 +186,10 @@ def section_fleet(r, d, title="## 2. Fleet", size=300):
             continue
         w = t.get("wire") or {}
         cp = (w.get("quota_buckets") or {}).get("control plane (15/s)")
-        cpu = t.get("server_cpu_per_function_s")
         r.add("| %s | %s | %s | %s | %s | %s | %s (%s) | %s |" % (
             name, sec(t.get("wall_s"), 1), ratio(t.get("ratio_to_minimum")), t.get("failed"),
             t.get("throttled_429"), w.get("successful_mutating_calls"), num(cp),
-            sec(t.get("own_quota_bound_s"), 1),
-            "—" if cpu is None else "%s total, %s per function" % (
-                sec(t.get("server_cpu_s"), 2), ms(cpu, 2))))
+            sec(t.get("own_quota_bound_s"), 1), server_cpu_text(t, n)))
     r.add("", "Commands:", "")
     for name, t in tools.items():
         if t.get("command"):
@@ -208,9 +219,17 @@ def section_fleet(r, d, title="## 2. Fleet", size=300):
         ok = f["ratio_to_minimum"] <= FLEET_RATIO_GOAL and f.get("failed") == 0
         r.goal(goal, target, "%s, %s failed" % (ratio(f["ratio_to_minimum"]), f.get("failed")),
                ok)
-        if f.get("server_cpu_per_function_s") is not None:
-            r.goal("Engine CPU per function (fleet of %d; the server process: engine, embedded "
-                   "delegate, API)" % size, "≤ 2 ms", ms(f["server_cpu_per_function_s"], 2),
+        if f.get("engine_cpu_per_function_s") is not None:
+            r.goal("Engine CPU per function (fleet of %d; the engine's thread, from "
+                   "/proc/PID/task)" % size, "≤ 2 ms",
+                   "%s (the whole server process: %s, most of it the embedded delegate's AWS "
+                   "calls)" % (ms(f["engine_cpu_per_function_s"], 2),
+                               ms(f["server_cpu_per_function_s"], 2)),
+                   f["engine_cpu_per_function_s"] <= ENGINE_CPU_GOAL_S)
+        elif f.get("server_cpu_per_function_s") is not None:
+            r.goal("Engine CPU per function (fleet of %d; the whole server process: no "
+                   "per-thread split recorded)" % size, "≤ 2 ms",
+                   ms(f["server_cpu_per_function_s"], 2),
                    f["server_cpu_per_function_s"] <= ENGINE_CPU_GOAL_S)
     elif "ratio_to_minimum" in f:
         r.goal(goal, target, "the deployment %s after %s: %s; %s of %d functions not "

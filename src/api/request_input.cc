@@ -127,7 +127,7 @@ Result<bool> QueryBool(const ApiRequest& request, std::string_view name, bool fa
   static constexpr std::pair<std::string_view, bool> kWords[] = {
       {"1", true}, {"true", true}, {"0", false}, {"false", false}};
   for (const auto& [word, value] : kWords) {
-    if (EqualsIgnoreCase(*text, word) && text->size() == word.size()) return value;
+    if (EqualsIgnoreCase(*text, word)) return value;
   }
   return InvalidArgument(StrCat({"query parameter '", name, "' must be 1, 0, true or false, not ",
                                  QuoteForMessage(*text, 40)}));

@@ -80,6 +80,8 @@ Status DecodeOutputs(const Json& step, StepView& out) {
   }
   Json rest = Json::object();
   for (const auto& [key, value] : it->items()) {
+    // A deploy step's rollback target (every function's state before it): in -o json only.
+    if (key == "snapshots" || key == "deploying") continue;
     if (key != "deployments" || !value.is_array()) {
       rest[key] = value;
       continue;
@@ -90,9 +92,16 @@ Status DecodeOutputs(const Json& step, StepView& out) {
       FERRY_RETURN_IF_ERROR(ReadString(d, "functionName", f.function_name, "a step output"));
       FERRY_RETURN_IF_ERROR(ReadString(d, "version", f.version, "a step output"));
       FERRY_RETURN_IF_ERROR(ReadString(d, "codeSha256", f.code_sha256, "a step output"));
-      f.created = d.contains("created") && d["created"].is_boolean() && d["created"].get<bool>();
-      if (d.contains("aliases") && d["aliases"].is_object()) {
-        for (const auto& [name, alias] : d["aliases"].items()) f.aliases[name] = AliasText(alias);
+      // Created: the deploy read the function first (snapshotTaken) and it did not exist.
+      auto snapshot = d.find("snapshot");
+      f.created = d.value("snapshotTaken", false) == true && snapshot != d.end() &&
+                  snapshot->is_object() && snapshot->value("exists", true) == false;
+      // "aliases": [{"name", "version", "weights"}] as docs/api.md has them.
+      if (auto aliases = d.find("aliases"); aliases != d.end() && aliases->is_array()) {
+        for (const Json& alias : *aliases) {
+          if (!alias.is_object() || !alias.contains("name") || !alias["name"].is_string()) continue;
+          f.aliases[MaskSecrets(alias["name"].get<std::string>())] = AliasText(alias);
+        }
       }
       out.functions.push_back(std::move(f));
     }

@@ -23,9 +23,15 @@ Json SampleExecution() {
        "state": "publishing", "attempt": 2, "error": "PublishVersion: conflict",
        "startedAt": "2026-11-28T03:30:01.000Z", "endedAt": "2026-11-28T03:30:11.000Z",
        "durationMs": 10000,
-       "outputs": {"deployments": [{"functionName": "orders-api", "version": "7",
-          "codeSha256": "abc=", "created": true,
-          "aliases": {"dev": {"version": "7", "weights": {"6": 0.1}}}}], "note": "x"}},
+       "outputs": {"deploying": true,
+          "snapshots": [{"functionName": "orders-api", "exists": false, "source": "read"}],
+          "deployments": [{"functionName": "orders-api", "version": "7",
+          "codeSha256": "abc=", "snapshotTaken": true, "snapshot": {"exists": false},
+          "aliases": [{"name": "dev", "version": "7", "weights": {"6": 0.1}, "revisionId": "r",
+                       "arn": "arn:aws:lambda:us-east-1:1:function:orders-api:dev"}]},
+                                      {"functionName": "orders-worker", "version": "3",
+          "codeSha256": "def=", "snapshotTaken": true, "snapshot": {"exists": true},
+          "aliases": [{"name": "dev", "version": "3", "weights": {}}]}], "note": "x"}},
       {"index": 1, "name": "verify", "kind": "verify", "status": "pending", "state": null,
        "attempt": 0, "error": null, "startedAt": null, "endedAt": null, "durationMs": null,
        "outputs": null}
@@ -41,8 +47,13 @@ TEST(DecodeExecution, ReadsEveryDocumentedField) {
   EXPECT_TRUE(e->terminal());
   ASSERT_EQ(e->steps.size(), 2u);
   EXPECT_EQ(e->steps[0].attempt, 2);
-  ASSERT_EQ(e->steps[0].functions.size(), 1u);
+  // The shape the server sends (docs/api.md): aliases as a list, created from the snapshot.
+  ASSERT_EQ(e->steps[0].functions.size(), 2u);
   EXPECT_EQ(e->steps[0].functions[0].aliases.at("dev"), "7 (6: 10%)");
+  EXPECT_TRUE(e->steps[0].functions[0].created);
+  EXPECT_EQ(e->steps[0].functions[1].aliases.at("dev"), "3");
+  EXPECT_FALSE(e->steps[0].functions[1].created);
+  // The rollback target stays out of the human view (it is in -o json).
   EXPECT_EQ(e->steps[0].other_outputs, R"({"note":"x"})");
   EXPECT_FALSE(e->steps[1].started_at.has_value());
 }

@@ -180,7 +180,12 @@ TEST(CliAgainstUp, DeploysFollowsAndRollsBackTheSample) {
   Outcome get = ferry({"executions", "get", first});
   ASSERT_EQ(get.exit_code, 0) << get.err;
   EXPECT_NE(get.out.find("Steps:"), std::string::npos) << get.out;
-  EXPECT_NE(get.out.find("alias"), std::string::npos) << get.out;
+  // Each function with the version it deployed and where its aliases point now; the rollback
+  // target (the outputs' "snapshots") is for -o json only.
+  EXPECT_TRUE(std::regex_search(get.out, std::regex(R"(version [0-9]+)"))) << get.out;
+  EXPECT_TRUE(std::regex_search(get.out, std::regex(R"(alias [A-Za-z0-9_-]+ -> [0-9]+)")))
+      << get.out;
+  EXPECT_EQ(get.out.find("snapshots"), std::string::npos) << get.out;
 
   Outcome logs = ferry({"logs", first});
   EXPECT_EQ(logs.exit_code, 0) << logs.err;

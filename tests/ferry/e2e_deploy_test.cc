@@ -137,13 +137,7 @@ TEST_F(DeployE2eTest, AFailureMidwayRollsEveryAliasBackAutomatically) {
 TEST_F(DeployE2eTest, ManualRollbackRestoresWhatAnOlderExecutionRecorded) {
   ASSERT_NO_FATAL_FAILURE(Apply(Entities({"orders", "billing"})));
   std::vector<std::string> executions;
-  for (int build = 1; build <= 3; ++build) {
-    const std::string key = "api/api-" + std::to_string(build) + ".zip";
-    ASSERT_NO_FATAL_FAILURE(UploadBuild(key, "b" + std::to_string(build)));
-    Json e = Deploy(key);
-    ASSERT_EQ(Str(e, "status"), "succeeded") << e.dump(2);
-    executions.push_back(Str(e, "id"));
-  }
+  ASSERT_NO_FATAL_FAILURE(DeployBuilds(3, executions));
   ASSERT_EQ(AliasVersion("shop-orders-dev"), "3");
 
   // Back to the first deployment: one alias update per function, nothing republished.
@@ -177,13 +171,7 @@ TEST_F(DeployE2eTest, ManualRollbackRestoresWhatAnOlderExecutionRecorded) {
 TEST_F(DeployE2eTest, RollbackWithoutATargetUndoesTheNewestChange) {
   ASSERT_NO_FATAL_FAILURE(Apply(Entities({"orders"})));
   std::vector<std::string> ids;
-  for (int build = 1; build <= 2; ++build) {
-    const std::string key = "api/api-" + std::to_string(build) + ".zip";
-    ASSERT_NO_FATAL_FAILURE(UploadBuild(key, "b" + std::to_string(build)));
-    Json e = Deploy(key);
-    ASSERT_EQ(Str(e, "status"), "succeeded") << e.dump(2);
-    ids.push_back(Str(e, "id"));
-  }
+  ASSERT_NO_FATAL_FAILURE(DeployBuilds(2, ids));
   ASSERT_EQ(Str(Deploy("api/api-2.zip"), "status"), "succeeded");  // the same build again
   ApiResponse started = api_->Post(
       "/api/v1/rollbacks", Json{{"application", "shop"}, {"service", "api"}, {"environment", "dev"}});
@@ -202,6 +190,31 @@ TEST_F(DeployE2eTest, RollbackWithoutATargetUndoesTheNewestChange) {
       "/api/v1/rollbacks", Json{{"application", "shop"}, {"service", "api"}, {"environment", "dev"}});
   EXPECT_EQ(again.status, 412) << again.Describe();
   EXPECT_NE(again.body.find("created shop-orders-dev"), std::string::npos) << again.body;
+}
+
+// A function deleted outside Ferry since the deployment being rolled back: never a silent
+// "success" with nothing done. A rollback restores a state as a whole, so both kinds (back to an
+// execution, and undoing the newest change) check first and fail before any change, naming the
+// function that is gone.
+TEST_F(DeployE2eTest, RollingBackAFunctionDeletedOutsideFerryFailsAndNamesIt) {
+  ASSERT_NO_FATAL_FAILURE(Apply(Entities({"orders", "billing"})));
+  std::vector<std::string> ids;
+  ASSERT_NO_FATAL_FAILURE(DeployBuilds(2, ids));
+  ASSERT_TRUE(lambda_->DeleteFunction("shop-orders-dev").ok());
+
+  Json to_first = Rollback(ids[0]);
+  EXPECT_EQ(Str(to_first, "status"), "failed") << to_first.dump(2);
+  EXPECT_NE(Str(to_first, "error").find("shop-orders-dev"), std::string::npos)
+      << to_first.dump(2);
+  EXPECT_EQ(AliasVersion("shop-billing-dev"), "2") << "checked before any change";
+
+  Json undo = Rollback(std::nullopt);
+  EXPECT_EQ(Str(undo, "status"), "failed") << undo.dump(2);
+  EXPECT_NE(Str(undo, "error").find("shop-orders-dev no longer exists"), std::string::npos)
+      << undo.dump(2);
+  EXPECT_NE(Str(undo, "error").find("nothing was changed"), std::string::npos) << undo.dump(2);
+  EXPECT_EQ(AliasVersion("shop-billing-dev"), "2");
+  EXPECT_EQ(InvokeBuild("shop-billing-dev"), "b2");
 }
 
 // Twelve builds: after each deployment the prune step keeps the newest 10 versions (and any an

@@ -167,6 +167,17 @@ class DeployE2eTest : public ::testing::Test {
     EXPECT_FALSE(done.is_null()) << "execution " << id << " did not finish";
     return done;
   }
+  // Uploads builds b1..b`count` (api/api-N.zip) and deploys each in turn, appending each
+  // succeeded execution's id to `ids`.
+  void DeployBuilds(int count, std::vector<std::string>& ids) {
+    for (int build = 1; build <= count; ++build) {
+      const std::string key = "api/api-" + std::to_string(build) + ".zip";
+      ASSERT_NO_FATAL_FAILURE(UploadBuild(key, "b" + std::to_string(build)));
+      Json e = Deploy(key);
+      ASSERT_EQ(Str(e, "status"), "succeeded") << e.dump(2);
+      ids.push_back(Str(e, "id"));
+    }
+  }
   // The orders and billing services deployed at build b1 (version 1 each), build b2 uploaded;
   // the execution's id is appended to `ids`.
   void DeployOrdersAndBillingAtB1(std::vector<std::string>& ids) {
