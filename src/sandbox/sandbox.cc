@@ -71,7 +71,8 @@ namespace {
 
 // GET /_ferry/clock: {"now": RFC 3339, "offset_seconds": N}. POST {"advance_seconds": N} moves the
 // sandbox clock forward by N seconds (0 < N <= 400 days), for tests of expiry and periods.
-Response HandleClock(SandboxClock& clock, const Request& request) {
+Response HandleClock(SandboxClock& clock, cloudwatch::CloudWatchService& cloudwatch,
+                     const Request& request) {
   auto answer = [&](int status, const Json& body) {
     Response r;
     r.status = status;
@@ -94,6 +95,8 @@ Response HandleClock(SandboxClock& clock, const Request& request) {
                                             std::to_string(kMaxAdvance)}});
     }
     clock.Advance(std::chrono::seconds(it->get<int64_t>()));
+    // Periods have passed: alarms change state now, not when next read.
+    cloudwatch.EvaluateAlarms();
     log::Info("sandbox clock advanced", {{"seconds", std::to_string(it->get<int64_t>())}});
   } else if (request.method != "GET") {
     return answer(405, Json{{"error", "use GET or POST"}});
@@ -177,8 +180,9 @@ Result<std::unique_ptr<Sandbox>> Sandbox::Start(const SandboxOptions& options) {
   parts->front->AddService(*parts->sts);
   lambda::LambdaService* lambda = parts->lambda.get();
   parts->front->AddAdminRoute("code/", [lambda](const Request& r) { return lambda->ServeCode(r); });
-  parts->front->AddAdminRoute("clock",
-                              [&clock](const Request& r) { return HandleClock(clock, r); });
+  cloudwatch::CloudWatchService* cw = parts->cloudwatch.get();
+  parts->front->AddAdminRoute(
+      "clock", [&clock, cw](const Request& r) { return HandleClock(clock, *cw, r); });
 
   HttpServerOptions server_options;
   server_options.host = options.host;

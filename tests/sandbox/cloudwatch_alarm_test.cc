@@ -61,6 +61,29 @@ class CloudWatchAlarmTest : public ::testing::Test {
   std::unique_ptr<CloudWatchService> cw_;
 };
 
+// A period passing is a state change recorded then, not when the alarm is next described: the
+// sandbox evaluates on EvaluateAlarms (the clock route calls it) and on history reads.
+TEST_F(CloudWatchAlarmTest, PassingPeriodsChangeTheStateWithoutADescribe) {
+  Ok("PutMetricAlarm",
+     ErrorsAlarm("errors", {{"Period", 10}, {"TreatMissingData", "notBreaching"}}));
+  RecordError(3);
+  EXPECT_EQ(Describe("errors")["StateValue"], "ALARM");
+  clock_.Advance(std::chrono::seconds(10));
+  cw_->EvaluateAlarms();
+  Json history =
+      Ok("DescribeAlarmHistory", {{"AlarmName", "errors"}, {"HistoryItemType", "StateUpdate"}});
+  ASSERT_FALSE(history["AlarmHistoryItems"].empty());
+  EXPECT_EQ(history["AlarmHistoryItems"][0]["HistorySummary"], "Alarm updated from ALARM to OK");
+
+  RecordError(1);  // new data: ALARM again at once
+  clock_.Advance(std::chrono::seconds(10));
+  history =
+      Ok("DescribeAlarmHistory", {{"AlarmName", "errors"}, {"HistoryItemType", "StateUpdate"}});
+  // INSUFFICIENT_DATA -> OK (created), OK -> ALARM -> OK, OK -> ALARM -> OK.
+  ASSERT_EQ(history["AlarmHistoryItems"].size(), 5u) << history;
+  EXPECT_EQ(history["AlarmHistoryItems"][0]["HistorySummary"], "Alarm updated from ALARM to OK");
+}
+
 TEST_F(CloudWatchAlarmTest, FiresWhenDataBreachesAndClearsWhenItStops) {
   Ok("PutMetricAlarm", ErrorsAlarm("errors"));
   Json alarm = Describe("errors");

@@ -6,6 +6,7 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "common/strings.h"
+#include "common/thread_name.h"
 #include "sandbox/cloudwatch/cw_input.h"
 #include "sandbox/cloudwatch/cw_protocol.h"
 #include "sandbox/snapshot.h"
@@ -37,10 +38,18 @@ Result<std::unique_ptr<CloudWatchService>> CloudWatchService::Create(CloudWatchO
     service->flusher_ =
         std::jthread([s = service.get()](std::stop_token stop) { s->FlushLoop(stop); });
   }
+  if (service->options_.evaluate_interval.count() > 0) {
+    service->evaluator_ =
+        std::jthread([s = service.get()](std::stop_token stop) { s->EvaluateLoop(stop); });
+  }
   return service;
 }
 
 CloudWatchService::~CloudWatchService() {
+  if (evaluator_.joinable()) {
+    evaluator_.request_stop();
+    evaluator_.join();
+  }
   if (flusher_.joinable()) {
     flusher_.request_stop();
     flusher_.join();
@@ -185,6 +194,29 @@ void CloudWatchService::Record(const MetricDatum& datum) {
 void CloudWatchService::EvaluateAlarmsForLocked(const MetricKey& key, TimePoint now) {
   for (auto& [id, alarm] : alarms_) {
     if (alarm.metric == key) Evaluate(alarm, store_, now);
+  }
+}
+
+void CloudWatchService::EvaluateAlarms() {
+  TimePoint now = clock_.Now();
+  std::lock_guard lock(mu_);
+  for (auto& [id, alarm] : alarms_) {
+    const std::string before = alarm.state;
+    RefreshLocked(alarm, now);
+    // Written with the metric data (within flush_interval), as an evaluation on new data is.
+    if (alarm.state != before) dirty_ = true;
+  }
+}
+
+void CloudWatchService::EvaluateLoop(std::stop_token stop) {
+  SetThreadName("ferry-cw-alarms");
+  while (!stop.stop_requested()) {
+    {
+      std::unique_lock lock(mu_);
+      evaluate_cv_.wait_for(lock, stop, options_.evaluate_interval, [] { return false; });
+      if (stop.stop_requested()) break;
+    }
+    EvaluateAlarms();
   }
 }
 

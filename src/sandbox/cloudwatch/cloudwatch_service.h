@@ -4,9 +4,11 @@
 // Operations: PutMetricData, GetMetricData (MetricStat queries; metric math is refused),
 // GetMetricStatistics, ListMetrics, PutMetricAlarm, DescribeAlarms, DescribeAlarmsForMetric,
 // DescribeAlarmHistory, DeleteAlarms, SetAlarmState, EnableAlarmActions, DisableAlarmActions.
-// Alarms are re-evaluated when data for their metric arrives, when they are written, and on
-// read once a period boundary has passed since their last evaluation (so a SetAlarmState holds
-// until new data or the next period, as in CloudWatch).
+// Alarms are re-evaluated when data for their metric arrives, when they are written, and once a
+// period boundary has passed since their last evaluation: on read, by a background evaluator
+// every `evaluate_interval`, and at once through EvaluateAlarms (the sandbox clock advanced). So
+// a SetAlarmState holds until new data or the next period, as in CloudWatch, and a state change
+// is in DescribeAlarmHistory within a second of the period that causes it.
 //
 // Also the MetricSink Lambda records invocation metrics through.
 //
@@ -40,6 +42,8 @@ struct CloudWatchOptions {
   size_t max_body_bytes = 1024 * 1024;  // CloudWatch's PutMetricData request limit
   Duration flush_interval = std::chrono::seconds(1);
   size_t max_alarms = 5000;
+  // How often alarms are checked for a period boundary having passed; zero: only on read.
+  Duration evaluate_interval = std::chrono::seconds(1);
 };
 
 class Input;
@@ -61,12 +65,16 @@ class CloudWatchService final : public Service, public MetricSink {
   // Writes pending state now (the background flush does it otherwise).
   Status Flush();
 
+  // Evaluates every alarm whose period has turned since its last evaluation (the clock moved).
+  void EvaluateAlarms();
+
  private:
   CloudWatchService(CloudWatchOptions options, const Clock& clock, IdGenerator& ids);
   Status Load();
   Json StateLocked() const;
   Status SaveLocked();
   void FlushLoop(std::stop_token stop);
+  void EvaluateLoop(std::stop_token stop);
 
   Result<Json> Dispatch(const std::string& action, const Input& input, const Caller& caller);
   // Evaluates every alarm on `key` (after new data); mu_ held.
@@ -102,7 +110,10 @@ class CloudWatchService final : public Service, public MetricSink {
 
   std::mutex flush_mu_;  // serialises writers of state.json
   std::condition_variable_any flush_cv_;
-  std::jthread flusher_;  // last member: stops before the rest is destroyed
+  std::condition_variable_any evaluate_cv_;  // with mu_: the evaluator's timed wait
+  // Last members: stopped (by the destructor) before the rest is destroyed.
+  std::jthread evaluator_;
+  std::jthread flusher_;
 };
 
 }  // namespace ferry::sandbox::cloudwatch

@@ -315,11 +315,13 @@ Result<Json> CloudWatchService::DescribeAlarmHistory(const Input& input, const C
     AlarmHistoryItem item;
   };
   std::vector<Item> items;
+  TimePoint now = clock_.Now();
   {
     std::lock_guard lock(mu_);
-    for (const auto& [id, alarm] : alarms_) {
+    for (auto& [id, alarm] : alarms_) {
       if (std::get<0>(id) != caller.account_id || std::get<1>(id) != caller.region) continue;
       if (name && alarm.name != *name) continue;
+      RefreshLocked(alarm, now);  // a period that has passed shows its state change
       for (const auto& h : alarm.history) {
         if (item_type && h.type != *item_type) continue;
         if ((start && h.timestamp < *start) || (end && h.timestamp > *end)) continue;
