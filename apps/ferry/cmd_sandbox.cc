@@ -44,6 +44,9 @@ void AddSandboxCommand(CLI::App& root, CommandContext& ctx) {
   cmd->add_option("--accounts-file", flags->accounts_file,
                   "JSON file {\"accounts\":[{\"id\":...,\"keys\":[{\"access_key_id\":...,"
                   "\"secret_access_key\":...}]}]}");
+  cmd->add_option("--traffic", flags->options.traffic,
+                  "Invoke an alias in the background: FUNCTION:ALIAS@RATE (per second; "
+                  "repeatable; see GET /_ferry/traffic)");
   cmd->add_option("--max-workers", flags->options.max_workers_per_function,
                   "Warm handler processes per function version")
       ->check(CLI::Range(1, 64))

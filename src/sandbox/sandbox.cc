@@ -18,6 +18,7 @@
 #include "sandbox/s3/s3_service.h"
 #include "sandbox/sandbox_clock.h"
 #include "sandbox/sts/sts_service.h"
+#include "sandbox/traffic.h"
 
 namespace ferry::sandbox {
 
@@ -31,6 +32,9 @@ struct Sandbox::Parts {
     // Stop serving before the services the handlers use go away.
     if (server) server->Stop();
     server.reset();
+    // Traffic invokes Lambda: stop it (ending injected-latency waits) before Lambda goes.
+    if (lambda) lambda->CancelInjectedLatency();
+    traffic.reset();
     lambda.reset();
     invoker.reset();
     if (!scratch_dir.empty()) {
@@ -48,6 +52,7 @@ struct Sandbox::Parts {
   std::unique_ptr<sts::StsService> sts;
   std::unique_ptr<runtime::ProcessInvoker> invoker;
   std::unique_ptr<lambda::LambdaService> lambda;
+  std::unique_ptr<TrafficGenerators> traffic;
   std::unique_ptr<Front> front;
   std::unique_ptr<HttpServer> server;
   std::filesystem::path scratch_dir;  // removed at shutdown (no --data)
@@ -65,6 +70,8 @@ std::string Sandbox::endpoint_url() const {
 
 void Sandbox::Stop() {
   if (parts_->server) parts_->server->Stop();
+  if (parts_->lambda) parts_->lambda->CancelInjectedLatency();
+  if (parts_->traffic) parts_->traffic->StopAll();
 }
 
 namespace {
@@ -164,6 +171,7 @@ Result<std::unique_ptr<Sandbox>> Sandbox::Start(const SandboxOptions& options) {
   lambda_options.default_region = options.region;
   lambda_options.update_delay = options.update_delay;
   lambda_options.data_dir = data;
+  lambda_options.fault_seed = seed;
   FERRY_ASSIGN_OR_RETURN(
       parts->lambda,
       lambda::LambdaService::Create(lambda_options, clock, parts->ids, parts->cloudwatch.get(),
@@ -183,6 +191,24 @@ Result<std::unique_ptr<Sandbox>> Sandbox::Start(const SandboxOptions& options) {
   cloudwatch::CloudWatchService* cw = parts->cloudwatch.get();
   parts->front->AddAdminRoute(
       "clock", [&clock, cw](const Request& r) { return HandleClock(clock, *cw, r); });
+  parts->front->AddAdminRoute(
+      "function-faults", [lambda](const Request& r) { return lambda->ServeInvocationFaults(r); });
+  parts->traffic = std::make_unique<TrafficGenerators>(*parts->lambda, clock);
+  TrafficGenerators* traffic = parts->traffic.get();
+  std::string region = options.region;
+  parts->front->AddAdminRoute(
+      "traffic", [traffic, region](const Request& r) { return ServeTraffic(*traffic, r, region); });
+  // --traffic generators start at once; until the function exists their calls are rejected.
+  std::vector<TrafficSpec> flagged;
+  for (const std::string& flag : options.traffic) {
+    FERRY_ASSIGN_OR_RETURN(TrafficSpec spec, ParseTrafficFlag(flag, parts->traffic->limits(),
+                                                              kDefaultAccountId, options.region));
+    flagged.push_back(std::move(spec));
+  }
+  for (TrafficSpec& spec : flagged) {
+    auto started = parts->traffic->Start(std::move(spec));
+    if (!started.ok()) return started.error().WithContext("--traffic");
+  }
 
   HttpServerOptions server_options;
   server_options.host = options.host;

@@ -28,6 +28,7 @@ struct SandboxOptions {
   std::vector<std::string> accounts;  // ACCOUNT:KEY:SECRET
   std::optional<std::filesystem::path> accounts_file;
   int max_workers_per_function = 8;
+  std::vector<std::string> traffic;  // --traffic FUNCTION:ALIAS@RATE
 };
 
 class Sandbox {

@@ -1,5 +1,7 @@
 // Invoke: resolve the function, version and alias routing under the lock, run the handler through
 // the Invoker without it, record AWS/Lambda metrics, answer like Lambda.
+#include <cstdio>
+
 #include "common/crypto.h"
 #include "common/log.h"
 #include "common/strings.h"
@@ -22,7 +24,7 @@ struct Target {
   runtime::FunctionSpec spec;
   std::string qualifier;         // as invoked ("" / "live" / "3")
   std::string executed_version;  // "$LATEST" or "3"
-  bool weighted_alias = false;
+  bool via_alias = false;        // the qualifier is an alias (weighted or not)
 };
 
 Result<Target> ResolveTarget(LambdaService::State& s, const OpContext& ctx) {
@@ -35,13 +37,13 @@ Result<Target> ResolveTarget(LambdaService::State& s, const OpContext& ctx) {
   std::string version = ref.qualifier.empty() ? "$LATEST" : ref.qualifier;
   auto alias = fn->aliases.find(ref.qualifier);
   if (alias != fn->aliases.end()) {
+    t.via_alias = true;
     version = alias->second["FunctionVersion"].get<std::string>();
     const Json& alias_config = alias->second;
     auto routing = alias_config.find("RoutingConfig");
     if (routing != alias_config.end() && routing->contains("AdditionalVersionWeights") &&
         !(*routing)["AdditionalVersionWeights"].empty()) {
       const Json& weights = (*routing)["AdditionalVersionWeights"];
-      t.weighted_alias = true;
       double draw = s.ids.NextUnit();
       double cumulative = 0;
       for (auto it = weights.begin(); it != weights.end(); ++it) {
@@ -104,7 +106,9 @@ void RecordMetrics(LambdaService::State& s, const Target& t, bool throttled, boo
   if (!t.qualifier.empty()) {
     std::string resource = t.spec.function_name + ":" + t.qualifier;
     dimension_sets.push_back({{"FunctionName", t.spec.function_name}, {"Resource", resource}});
-    if (t.weighted_alias) {
+    // AWS: ExecutedVersion "only applies to alias invocations" — every one of them, so a weighted
+    // alias's versions can be told apart and an alias moved to a new version keeps its series.
+    if (t.via_alias) {
       dimension_sets.push_back({{"FunctionName", t.spec.function_name},
                                 {"Resource", resource},
                                 {"ExecutedVersion", t.executed_version}});
@@ -134,14 +138,70 @@ void RecordMetrics(LambdaService::State& s, const Target& t, bool throttled, boo
   }
 }
 
-// Runs one invocation and records its metrics. Errors are Lambda-shaped.
+std::string FormatDouble(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%g", v);
+  return buf;
+}
+
+// What a handler that failed (an injected fault) answers: Lambda's error object, FunctionError
+// Unhandled, and the log lines of an invocation that took `took`.
+runtime::InvokeOutcome InjectedOutcome(const Target& t, const std::string& request_id,
+                                       std::chrono::milliseconds took, const std::string& type,
+                                       const std::string& message) {
+  runtime::InvokeOutcome outcome;
+  outcome.function_error = true;
+  outcome.duration_ms = static_cast<double>(took.count());
+  outcome.payload = DumpJson(Json{{"errorType", type},
+                                  {"errorMessage", message},
+                                  {"requestId", request_id},
+                                  {"stackTrace", Json::array()}});
+  std::string ms = std::to_string(took.count());
+  outcome.logs = "START RequestId: " + request_id + " Version: " + t.executed_version + "\n" +
+                 message + "\nEND RequestId: " + request_id + "\nREPORT RequestId: " + request_id +
+                 "\tDuration: " + ms + ".00 ms\tBilled Duration: " + ms +
+                 " ms\tMemory Size: " + std::to_string(t.spec.memory_mb) + " MB\t\n";
+  return outcome;
+}
+
+// Runs one invocation and records its metrics, applying the invocation fault knob of the
+// executed version first. Errors are Lambda-shaped.
 Result<runtime::InvokeOutcome> Run(LambdaService::State& s, const Target& t,
                                    const std::string& payload, const std::string& request_id,
                                    const std::string& client_context) {
   if (s.invoker == nullptr) {
     return ApiError(500, "ServiceException", "The sandbox was started without a runtime");
   }
+  InvocationFaultDecision fault =
+      s.invocation_faults.Decide(t.spec.function_name, t.executed_version);
+  const auto timeout = std::chrono::seconds(t.spec.timeout_seconds);
+  if (fault.latency >= timeout) {
+    // Latency at or past the timeout is what AWS reports for a slow handler: a timeout.
+    s.clock.SleepFor(timeout, s.invocation_faults.shutdown_token());
+    runtime::InvokeOutcome timed_out =
+        InjectedOutcome(t, request_id, timeout, "Sandbox.Timedout",
+                        "RequestId: " + request_id + " Error: Task timed out after " +
+                            std::to_string(t.spec.timeout_seconds) + ".00 seconds");
+    timed_out.timed_out = true;
+    RecordMetrics(s, t, false, true, timed_out.duration_ms);
+    return timed_out;
+  }
+  if (fault.latency.count() > 0) {
+    s.clock.SleepFor(fault.latency, s.invocation_faults.shutdown_token());
+  }
+  if (fault.error) {
+    runtime::InvokeOutcome failed = InjectedOutcome(
+        t, request_id, fault.latency, "FerryInjectedError",
+        "Injected invocation fault for " + t.spec.function_name + ":" + t.executed_version +
+            " (errorRate " + FormatDouble(fault.error_rate) + ")");
+    RecordMetrics(s, t, false, true, failed.duration_ms);
+    return failed;
+  }
   auto outcome = s.invoker->Invoke(t.spec, payload, request_id, client_context);
+  if (outcome.ok() && fault.latency.count() > 0) {
+    // The injected latency is part of the invocation, in Duration and in the REPORT line.
+    outcome->duration_ms += static_cast<double>(fault.latency.count());
+  }
   if (!outcome.ok()) {
     const Error& e = outcome.error();
     if (e.code == ErrorCode::kTooManyRequests) {

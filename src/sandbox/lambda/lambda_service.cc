@@ -338,6 +338,12 @@ Response LambdaService::Handle(const Request& request, const Caller& caller) {
   return std::move(result).value();
 }
 
+Response LambdaService::ServeInvocationFaults(const Request& request) {
+  return lambda::ServeInvocationFaults(state_->invocation_faults, request);
+}
+
+void LambdaService::CancelInjectedLatency() { state_->invocation_faults.Shutdown(); }
+
 Response LambdaService::ServeCode(const Request& request) {
   std::string sha = request.path.substr(request.path.rfind('/') + 1);
   auto blob = state_->code.Get(sha);

@@ -32,6 +32,8 @@ struct LambdaOptions {
   std::optional<std::filesystem::path> data_dir;  // state persisted here when set
   // Base URL for GetFunction's Code.Location ("http://127.0.0.1:4566"); set once the port is known.
   std::string endpoint_url;
+  // Seed of the invocation fault knobs (invocation_faults.h).
+  uint64_t fault_seed = 0;
 };
 
 class LambdaService final : public Service {
@@ -52,6 +54,10 @@ class LambdaService final : public Service {
   void SetEndpointUrl(const std::string& url);
   // Serves GET /_ferry/code/<sha256-hex> (the Code.Location of GetFunction).
   Response ServeCode(const Request& request);
+  // Serves /_ferry/function-faults: the invocation fault knobs (invocation_faults.h).
+  Response ServeInvocationFaults(const Request& request);
+  // Ends every injected-latency wait at once (the sandbox is stopping).
+  void CancelInjectedLatency();
 
   struct State;
 

@@ -12,6 +12,7 @@
 #include "common/json.h"
 #include "sandbox/lambda/code_store.h"
 #include "sandbox/lambda/event_runner.h"
+#include "sandbox/lambda/invocation_faults.h"
 #include "sandbox/lambda/lambda_service.h"
 #include "sandbox/lambda/model.h"
 #include "sandbox/snapshot.h"
@@ -61,6 +62,7 @@ struct LambdaService::State {
   runtime::Invoker* invoker;
   CodeStore code;
   std::optional<SnapshotFile> snapshot;
+  InvocationFaults invocation_faults;  // not persisted
 
   std::mutex mu;
   std::map<std::string, FunctionRecord> functions;  // Guarded by mu; by FunctionKey.
@@ -81,7 +83,8 @@ struct LambdaService::State {
         metrics(m),
         objects(r),
         invoker(inv),
-        code(std::move(code_dir)) {}
+        code(std::move(code_dir)),
+        invocation_faults(options.fault_seed) {}
 
   // Helpers; callers hold mu unless noted.
   std::string NewRevisionId();
@@ -89,13 +92,14 @@ struct LambdaService::State {
                   const std::string& name) const;
   void Settle(FunctionRecord& fn);
   // Durability of the --data snapshot, by group commit. An operation that changed the table (or a
-  // read that settled a function) calls Persist (holding mu), which only counts the change; the dispatcher, once it has released mu,
-  // answers only after AwaitDurable(that count): a snapshot that includes the change is on disk.
-  // One caller at a time serialises the whole table and writes it, covering every change made
-  // before it started, so concurrent mutations share a write instead of each rewriting the
-  // table (tens of milliseconds at 1,000 functions, which capped a fleet at a few per second).
+  // read that settled a function) calls Persist (holding mu), which only counts the change; the
+  // dispatcher, once it has released mu, answers only after AwaitDurable(that count): a snapshot
+  // that includes the change is on disk. One caller at a time serialises the whole table and writes
+  // it, covering every change made before it started, so concurrent mutations share a write instead
+  // of each rewriting the table (tens of milliseconds at 1,000 functions, which capped a fleet at a
+  // few per second).
   Status Persist();
-  uint64_t changes = 0;  // Guarded by mu; bumped by Persist.
+  uint64_t changes = 0;                  // Guarded by mu; bumped by Persist.
   Status AwaitDurable(uint64_t change);  // without mu
   Json ToJson() const;
   Status FromJson(const Json& json);
