@@ -9,6 +9,7 @@
 #include "api/deploy_config.h"
 #include "common/strings.h"
 #include "common/time.h"
+#include "config/release_plan.h"
 #include "config/resolve.h"
 #include "config/runnable.h"
 #include "engine/steps/lambda_steps.h"
@@ -35,6 +36,7 @@ struct DeployService::Impl {
   struct Resolved {
     engine::ExecutionSpec spec;
     Duration timeout{0};
+    config::ReleasePlan plan;  // the workflow's steps
     lambda::LambdaTarget target;
     std::vector<std::string> selectors;
     std::vector<lambda::DesiredFunction> functions;
@@ -207,6 +209,7 @@ Result<DeployService::Impl::Resolved> DeployService::Impl::Resolve(
                          deploy::ChooseWorkflow(entities, scope, in.workflow, &variables));
   Resolved out;
   FERRY_ASSIGN_OR_RETURN(out.timeout, deploy::CheckExecutable(workflow));
+  FERRY_ASSIGN_OR_RETURN(out.plan, config::PlanRelease(workflow));
   FERRY_ASSIGN_OR_RETURN(auto infrastructure,
                          deploy::ChooseInfrastructure(scope, workflow.infrastructure));
   FERRY_ASSIGN_OR_RETURN(auto provider,
@@ -252,6 +255,9 @@ Result<DeployService::Impl::Resolved> DeployService::Impl::Resolve(
       return not_runnable->ToError();
     }
     lambda::DesiredFunction d = std::move(f.function);
+    // With traffic steps, the deploy step publishes and leaves existing aliases to them.
+    d.traffic = out.plan.shifts_traffic ? lambda::TrafficPolicy::kNone
+                                        : lambda::TrafficPolicy::kAllAtOnce;
     d.code.s3_bucket = artifact.location.s3_bucket;
     d.code.s3_key = artifact.location.s3_key;
     d.code.s3_object_version = artifact.location.s3_object_version;
@@ -269,7 +275,36 @@ Result<store::ExecutionRecord> DeployService::Deploy(const DeploymentInput& in, 
   deploy.concurrency = options_.concurrency;
   deploy.functions = resolved.functions;
   engine::ExecutionSpec spec = std::move(resolved.spec);
-  spec.steps.push_back(engine::steps::LambdaDeployStep(deploy, resolved.timeout));
+  // The workflow's steps (config/release_plan.h). A step's own timeout bounds its calls; a
+  // traffic step's hold and a wait are added to it.
+  std::string deploy_step;
+  for (const auto& step : resolved.plan.steps) {
+    switch (step.kind) {
+      case config::ReleaseStep::Kind::kDeploy:
+        deploy_step = step.name;
+        spec.steps.push_back(engine::steps::LambdaDeployStep(
+            deploy, step.timeout.value_or(resolved.timeout), step.name));
+        break;
+      case config::ReleaseStep::Kind::kShift: {
+        lambda::ShiftStepInputs shift;
+        shift.target = resolved.target;
+        shift.selectors = resolved.selectors;
+        shift.deploy_step = deploy_step;
+        shift.percent = step.percent;
+        shift.bake = step.hold;
+        spec.steps.push_back(engine::steps::LambdaShiftStep(
+            shift, step.name, step.timeout.value_or(engine::kDefaultStepTimeout) + step.hold));
+        break;
+      }
+      case config::ReleaseStep::Kind::kWait:
+        spec.steps.push_back(engine::steps::WaitStep(
+            step.hold, step.name, step.timeout.value_or(engine::kDefaultStepTimeout) + step.hold));
+        break;
+      case config::ReleaseStep::Kind::kOther:
+        // CheckExecutable refused every step type Ferry cannot run.
+        return Error{ErrorCode::kInternal, "step " + step.name + " cannot run"};
+    }
+  }
   if (options_.keep_versions > 0) {
     lambda::PruneStepInputs prune;
     prune.target = resolved.target;

@@ -82,6 +82,28 @@ Status DecodeOutputs(const Json& step, StepView& out) {
   for (const auto& [key, value] : it->items()) {
     // A deploy step's rollback target (every function's state before it): in -o json only.
     if (key == "snapshots" || key == "deploying") continue;
+    // A traffic shift's split (lambda.shift): each alias as the shift left it, and the hold.
+    if (key == "percent" && value.is_number_integer()) {
+      out.traffic = std::to_string(value.get<int64_t>()) + "% on the new version";
+      continue;
+    }
+    if (key == "bakeUntil") {
+      if (value.is_string()) out.hold_until = ParseRfc3339(value.get<std::string>());
+      continue;
+    }
+    if (key == "shiftedAt" || key == "reports") continue;  // -o json
+    if (key == "aliases" && value.is_array()) {
+      for (const Json& a : value) {
+        if (!a.is_object() || !a.contains("alias") || !a["alias"].is_object()) continue;
+        FunctionOutput f;
+        FERRY_RETURN_IF_ERROR(ReadString(a, "functionName", f.function_name, "a step output"));
+        const Json& alias = a["alias"];
+        if (!alias.contains("name") || !alias["name"].is_string()) continue;
+        f.aliases[MaskSecrets(alias["name"].get<std::string>())] = AliasText(alias);
+        out.functions.push_back(std::move(f));
+      }
+      continue;
+    }
     if (key != "deployments" || !value.is_array()) {
       rest[key] = value;
       continue;

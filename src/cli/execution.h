@@ -38,6 +38,8 @@ struct StepView {
   std::optional<TimePoint> ended_at;
   std::optional<int64_t> duration_ms;
   std::vector<FunctionOutput> functions;
+  std::string traffic;                  // a traffic shift's share: "10% on the new version"
+  std::optional<TimePoint> hold_until;  // a traffic shift's bake end
   std::string other_outputs;  // compact JSON of outputs other than "deployments"; "" when none
 };
 

@@ -138,6 +138,14 @@ std::string FormatExecutionDetail(const ExecutionView& e, TimePoint now) {
     if (s.started_at) line += "  " + FormatElapsed(s.duration_ms, s.started_at, now);
     out += line + "\n";
     if (!s.error.empty()) out += "     error: " + TerminalSafe(s.error) + "\n";
+    if (!s.traffic.empty()) {
+      out += "     traffic: " + TerminalSafe(s.traffic);
+      if (s.hold_until) {
+        out += (s.status == "waiting" ? ", holding until " : ", held until ") +
+               FormatWhen(s.hold_until);
+      }
+      out += "\n";
+    }
     for (const FunctionOutput& f : s.functions) {
       std::string fn = "     " + TerminalSafe(f.function_name);
       if (!f.version.empty()) fn += "  version " + TerminalSafe(f.version);

@@ -32,10 +32,10 @@ struct Support {
 
 constexpr Support<WorkflowStrategy> kStrategies[] = {
     {WorkflowStrategy::kBasic, kRuns},
-    {WorkflowStrategy::kCanary, "canary traffic shifting"},
-    {WorkflowStrategy::kLinear, "linear traffic shifting"},
+    {WorkflowStrategy::kCanary, kRuns},
+    {WorkflowStrategy::kLinear, kRuns},
     {WorkflowStrategy::kBlueGreen, "blue-green traffic switching"},
-    {WorkflowStrategy::kCustom, "custom step lists"},
+    {WorkflowStrategy::kCustom, kRuns},
 };
 
 constexpr Support<FailureStrategy> kFailureStrategies[] = {
@@ -47,12 +47,12 @@ constexpr Support<FailureStrategy> kFailureStrategies[] = {
 
 constexpr Support<StepType> kStepTypes[] = {
     {StepType::kDeploy, kRuns},
-    {StepType::kTrafficShift, "traffic shifting"},
+    {StepType::kTrafficShift, kRuns},
     {StepType::kVerify, "verification against CloudWatch"},
     {StepType::kApproval, "approvals"},
     {StepType::kInvokeTest, "invoke tests"},
     {StepType::kShell, "shell steps"},
-    {StepType::kWait, "wait steps"},
+    {StepType::kWait, kRuns},
     {StepType::kRollback, "rollback steps"},
 };
 

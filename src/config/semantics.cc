@@ -6,6 +6,7 @@
 
 #include "common/json.h"
 #include "common/strings.h"
+#include "config/release_plan.h"
 #include "config/template.h"
 #include "model/enums.h"
 #include "model/json_codec.h"
@@ -205,6 +206,8 @@ void CheckOne(const model::Environment& e, RefChecker& r, const Index&) {
 }
 
 void CheckOne(const model::Workflow& e, RefChecker& r, const Index&) {
+  ReleaseProblem problem;
+  if (!PlanRelease(e, &problem).ok()) r.Add(problem.path, problem.message);
   const auto* env = r.Require<model::Environment>(Kind::kEnvironment, e.application, e.environment,
                                                   "/environment");
   r.Require<model::Service>(Kind::kService, e.application, e.service, "/service");

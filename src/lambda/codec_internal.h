@@ -87,5 +87,9 @@ Json RollbackTaskJson(const RollbackTask& task);
 RollbackTask RollbackTaskFrom(const Json& json);
 Json RollbackReportJson(const RollbackReport& report);
 RollbackReport RollbackReportFrom(const Json& json);
+Json RoutingJson(const AliasRouting& routing);
+AliasRouting RoutingFrom(const Json& json);
+Json ShiftReportJson(const ShiftReport& report);
+ShiftReport ShiftReportFrom(const Json& json);
 
 }  // namespace ferry::lambda::codec

@@ -1,5 +1,6 @@
 // The codecs of steps.h. Each step's members are named here and nowhere else.
 #include "common/json.h"
+#include "common/time.h"
 #include "lambda/codec_internal.h"
 #include "lambda/state_codec.h"
 #include "lambda/steps.h"
@@ -179,6 +180,88 @@ Result<RollbackStepInputs> DecodeRollbackStepInputs(std::string_view json) {
     in.selectors = SelectorsAt(j);
     in.task = codec::RollbackTaskFrom(j);
     return in;
+  });
+}
+
+// A bake longer than a week is a mistake in the workflow, not a plan.
+constexpr int64_t kMaxBakeMillis = int64_t{7} * 24 * 3600 * 1000;
+
+std::string EncodeShiftStepInputs(const ShiftStepInputs& in) {
+  return DumpJson(Json{{"target", TargetToJson(in.target)},
+                       {"selectors", in.selectors},
+                       {"deployStep", in.deploy_step},
+                       {"percent", in.percent},
+                       {"bakeMillis", in.bake.count()}});
+}
+
+Result<ShiftStepInputs> DecodeShiftStepInputs(std::string_view json) {
+  return DecodeObject("lambda.shift step inputs", json, [](const Json& j) {
+    ShiftStepInputs in;
+    in.target = TargetAt(j);
+    in.selectors = SelectorsAt(j);
+    in.deploy_step = j.at("deployStep").get<std::string>();
+    if (in.deploy_step.empty()) Fail("deployStep is empty");
+    in.percent = 0;
+    ReadInt(j, "percent", in.percent, 1);
+    if (in.percent < 1 || in.percent > 100) Fail("percent must be between 1 and 100");
+    int64_t bake = 0;
+    Read(j, "bakeMillis", bake);
+    if (bake < 0 || bake > kMaxBakeMillis) Fail("bakeMillis must be between 0 and 7 days");
+    in.bake = Duration{bake};
+    return in;
+  });
+}
+
+namespace {
+
+Json TimeJson(const std::optional<TimePoint>& t) {
+  return t ? Json(FormatRfc3339(*t)) : Json(nullptr);
+}
+
+std::optional<TimePoint> TimeFrom(const Json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return std::nullopt;
+  auto t = ParseRfc3339(it->get<std::string>());
+  if (!t) Fail(std::string(key) + " is not an RFC 3339 time");
+  return t;
+}
+
+}  // namespace
+
+std::string EncodeShiftStepOutputs(const ShiftStepOutputs& out) {
+  Json aliases = Json::array();
+  for (const auto& a : out.aliases) {
+    aliases.push_back({{"functionName", a.function_name},
+                       {"stable", a.stable},
+                       {"next", a.next},
+                       {"alias", ToJson(a.alias)}});
+  }
+  Json reports = Json::array();
+  for (const auto& r : out.reports) reports.push_back(codec::ShiftReportJson(r));
+  return DumpJson(Json{{"percent", out.percent},
+                       {"aliases", aliases},
+                       {"shiftedAt", TimeJson(out.shifted_at)},
+                       {"bakeUntil", TimeJson(out.bake_until)},
+                       {"reports", reports}});
+}
+
+Result<ShiftStepOutputs> DecodeShiftStepOutputs(std::string_view json) {
+  return DecodeObject("lambda.shift step outputs", json, [](const Json& j) {
+    ShiftStepOutputs out;
+    ReadInt(j, "percent", out.percent);
+    for (const auto& item : ArrayAt(j, "aliases")) {
+      if (!item.is_object()) Fail("an alias must be an object");
+      ShiftedAlias a;
+      a.function_name = item.at("functionName").get<std::string>();
+      Read(item, "stable", a.stable);
+      Read(item, "next", a.next);
+      a.alias = codec::AliasFrom(codec::ObjectAt(item, "alias"));
+      out.aliases.push_back(std::move(a));
+    }
+    out.shifted_at = TimeFrom(j, "shiftedAt");
+    out.bake_until = TimeFrom(j, "bakeUntil");
+    for (const auto& r : ArrayAt(j, "reports")) out.reports.push_back(codec::ShiftReportFrom(r));
+    return out;
   });
 }
 

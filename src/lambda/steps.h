@@ -7,10 +7,12 @@
 //   lambda.prune     PruneStepInputs      PruneResult (tasks.h)
 //   lambda.restore   RestoreStepInputs    RestoreStepOutputs
 //   lambda.rollback  RollbackStepInputs   RollbackResult (tasks.h)
+//   lambda.shift     ShiftStepInputs      ShiftStepOutputs
 //
 // Decoders are strict and never throw (kInvalidArgument naming the member). Pure; thread-safe.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -81,6 +83,34 @@ struct RollbackStepInputs {
   RollbackTask task;
 };
 
+// Shifts the traffic of the aliases a deploy step (of the same execution) deployed with
+// TrafficPolicy::kNone: each managed alias that served another version before the deployment
+// (its stable version) gets `percent` of its traffic on the new version, then the step holds for
+// `bake`. Undone by the deploy step's rollback, which restores every alias to its snapshot.
+struct ShiftStepInputs {
+  LambdaTarget target;
+  std::vector<std::string> selectors;
+  std::string deploy_step;  // the name of the lambda.deploy step whose version it shifts to
+  int percent = 100;        // 1..100; 100 promotes
+  Duration bake{0};         // held after the shift before the step succeeds
+};
+
+// One alias of a shift.
+struct ShiftedAlias {
+  std::string function_name;
+  std::string stable;  // the version it served before the deployment
+  std::string next;    // the deployment's version
+  AliasState alias;    // as the shift left it (version, weights, RevisionId)
+};
+
+struct ShiftStepOutputs {
+  int percent = 0;
+  std::vector<ShiftedAlias> aliases;  // every alias the step shifted (or found shifted already)
+  std::optional<TimePoint> shifted_at;  // when the last alias was set
+  std::optional<TimePoint> bake_until;  // the bake's end: a restarted engine waits only the rest
+  std::vector<ShiftReport> reports;     // the calls made, per alias
+};
+
 std::string EncodeDeployStepInputs(const DeployStepInputs& inputs);
 Result<DeployStepInputs> DecodeDeployStepInputs(std::string_view json);
 std::string EncodeDeployStepOutputs(const DeployStepOutputs& outputs);
@@ -96,5 +126,10 @@ Result<RestoreStepOutputs> DecodeRestoreStepOutputs(std::string_view json);
 
 std::string EncodeRollbackStepInputs(const RollbackStepInputs& inputs);
 Result<RollbackStepInputs> DecodeRollbackStepInputs(std::string_view json);
+
+std::string EncodeShiftStepInputs(const ShiftStepInputs& inputs);
+Result<ShiftStepInputs> DecodeShiftStepInputs(std::string_view json);
+std::string EncodeShiftStepOutputs(const ShiftStepOutputs& outputs);
+Result<ShiftStepOutputs> DecodeShiftStepOutputs(std::string_view json);
 
 }  // namespace ferry::lambda

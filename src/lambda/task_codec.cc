@@ -338,4 +338,85 @@ Result<PlanResult> DecodePlanResult(std::string_view json) {
   });
 }
 
+namespace codec {
+
+Json RoutingJson(const AliasRouting& r) {
+  return Json{{"version", r.version}, {"weights", WeightsJson(r.weights)}};
+}
+
+AliasRouting RoutingFrom(const Json& j) {
+  if (!j.is_object()) Fail("a routing must be an object");
+  AliasRouting r;
+  r.version = j.at("version").get<std::string>();
+  if (r.version.empty()) Fail("a routing needs a version");
+  if (auto it = j.find("weights"); it != j.end() && !it->is_null()) r.weights = WeightsFrom(*it);
+  if (r.weights.size() > 1) Fail("an alias routes to at most one additional version");
+  return r;
+}
+
+Json ShiftReportJson(const ShiftReport& r) {
+  Json out{{"functionName", r.function_name}, {"alias", r.alias}, {"calls", CallsJson(r.calls)}};
+  if (r.error) out["error"] = ErrorJson(*r.error);
+  if (r.after) out["after"] = ToJson(*r.after);
+  return out;
+}
+
+ShiftReport ShiftReportFrom(const Json& j) {
+  if (!j.is_object()) Fail("a shift report must be an object");
+  ShiftReport r;
+  r.function_name = j.at("functionName").get<std::string>();
+  r.alias = j.at("alias").get<std::string>();
+  r.calls = CallsFrom(ArrayAt(j, "calls"));
+  if (auto it = j.find("error"); it != j.end() && !it->is_null()) r.error = ErrorFrom(*it);
+  if (auto it = j.find("after"); it != j.end() && !it->is_null()) r.after = AliasFrom(*it);
+  return r;
+}
+
+}  // namespace codec
+
+std::string EncodeShiftTask(const ShiftTask& task) {
+  Json shifts = Json::array();
+  for (const auto& s : task.shifts) {
+    shifts.push_back({{"functionName", s.function_name},
+                      {"alias", s.alias},
+                      {"from", codec::RoutingJson(s.from)},
+                      {"revisionId", s.revision_id},
+                      {"to", codec::RoutingJson(s.to)}});
+  }
+  return DumpJson(Json{{"target", TargetToJson(task.target)}, {"shifts", shifts}});
+}
+
+Result<ShiftTask> DecodeShiftTask(std::string_view json) {
+  return DecodeObject("lambda.shift payload", json, [](const Json& j) {
+    ShiftTask t;
+    t.target = TargetAt(j);
+    for (const auto& item : ArrayAt(j, "shifts")) {
+      if (!item.is_object()) Fail("a shift must be an object");
+      AliasShift s;
+      s.function_name = item.at("functionName").get<std::string>();
+      s.alias = item.at("alias").get<std::string>();
+      if (s.function_name.empty() || s.alias.empty()) Fail("a shift needs a function and an alias");
+      s.from = codec::RoutingFrom(codec::ObjectAt(item, "from"));
+      Read(item, "revisionId", s.revision_id);
+      s.to = codec::RoutingFrom(codec::ObjectAt(item, "to"));
+      t.shifts.push_back(std::move(s));
+    }
+    return t;
+  });
+}
+
+std::string EncodeShiftResult(const ShiftResult& result) {
+  Json shifts = Json::array();
+  for (const auto& r : result.shifts) shifts.push_back(codec::ShiftReportJson(r));
+  return DumpJson(Json{{"shifts", shifts}});
+}
+
+Result<ShiftResult> DecodeShiftResult(std::string_view json) {
+  return DecodeObject("lambda.shift result", json, [](const Json& j) {
+    ShiftResult r;
+    for (const auto& item : ArrayAt(j, "shifts")) r.shifts.push_back(codec::ShiftReportFrom(item));
+    return r;
+  });
+}
+
 }  // namespace ferry::lambda

@@ -9,6 +9,7 @@
 //   lambda.rollback  RollbackTask   RollbackResult   restore aliases to snapshots (F-DEPLOY 7)
 //   lambda.prune     PruneTask      PruneResult      delete old versions (F-DEPLOY 8)
 //   lambda.plan      PlanTask       PlanResult       what a deploy would do, changing nothing
+//   lambda.shift     ShiftTask      ShiftResult      set aliases' traffic split (F-PROGRESSIVE)
 //
 // Payloads never hold a secret value: environment values that use secrets travel as references
 // (DesiredFunction::secret_environment) and a keys connection names its secret (target.h).
@@ -28,6 +29,7 @@
 #include "lambda/deployment.h"
 #include "lambda/function_state.h"
 #include "lambda/target.h"
+#include "lambda/traffic.h"
 
 namespace ferry::lambda {
 
@@ -36,6 +38,7 @@ inline constexpr char kDeployTask[] = "lambda.deploy";
 inline constexpr char kRollbackTask[] = "lambda.rollback";
 inline constexpr char kPruneTask[] = "lambda.prune";
 inline constexpr char kPlanTask[] = "lambda.plan";
+inline constexpr char kShiftTask[] = "lambda.shift";
 
 // Where a deployment's rollback target came from.
 enum class SnapshotSource {
@@ -154,6 +157,31 @@ struct PlanResult {
   std::vector<FunctionPlan> functions;  // in payload order
 };
 
+// lambda.shift: one RevisionId-guarded UpdateAlias per alias. An alias whose guard fails, or
+// that no longer serves `from` when the guard is unknown (read first), changed outside Ferry: it
+// is left alone and reported (the step then fails and its execution rolls back).
+struct AliasShift {
+  std::string function_name;
+  std::string alias;
+  AliasRouting from;        // what Ferry last left the alias as
+  std::string revision_id;  // its RevisionId then; "" = not known: GetAlias first
+  AliasRouting to;
+};
+struct ShiftTask {
+  LambdaTarget target;
+  std::vector<AliasShift> shifts;
+};
+struct ShiftReport {
+  std::string function_name;
+  std::string alias;
+  std::optional<Error> error;
+  std::optional<AliasState> after;  // the alias after the call (with its new RevisionId)
+  std::vector<CallRecord> calls;
+};
+struct ShiftResult {
+  std::vector<ShiftReport> shifts;  // in payload order; those not tried are absent
+};
+
 std::string EncodeSnapshotTask(const SnapshotTask& task);
 Result<SnapshotTask> DecodeSnapshotTask(std::string_view json);
 std::string EncodeSnapshotResult(const SnapshotResult& result);
@@ -178,5 +206,10 @@ std::string EncodePlanTask(const PlanTask& task);
 Result<PlanTask> DecodePlanTask(std::string_view json);
 std::string EncodePlanResult(const PlanResult& result);
 Result<PlanResult> DecodePlanResult(std::string_view json);
+
+std::string EncodeShiftTask(const ShiftTask& task);
+Result<ShiftTask> DecodeShiftTask(std::string_view json);
+std::string EncodeShiftResult(const ShiftResult& result);
+Result<ShiftResult> DecodeShiftResult(std::string_view json);
 
 }  // namespace ferry::lambda

@@ -201,9 +201,12 @@ struct Variable {
   std::vector<std::string> allowed;
 };
 
+// A canary or linear schedule: percent + interval, or one of CodeDeploy's presets
+// ("Canary10Percent5Minutes", "Linear10PercentEvery1Minute", "AllAtOnce"; config/release_plan.h).
 struct TrafficShift {
-  int64_t percent = 0;   // 1..99: canary's first weight, linear's increment
-  std::string interval;  // duration ("5m")
+  std::optional<int64_t> percent;       // 1..99: canary's first weight, linear's increment
+  std::optional<std::string> interval;  // duration ("5m")
+  std::optional<std::string> preset;
 };
 
 struct Step {

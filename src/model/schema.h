@@ -200,8 +200,9 @@ void Describe(V& v, Variable& x) {
 
 template <typename V>
 void Describe(V& v, TrafficShift& t) {
-  v.Field("percent", t.percent, kReq);
-  v.Field("interval", t.interval, kReq);
+  v.Field("percent", t.percent);
+  v.Field("interval", t.interval);
+  v.Field("preset", t.preset);
 }
 
 template <typename V>

@@ -292,10 +292,20 @@ void ValidateOne(const Workflow& e, Checker& c, Problems&) {
     c.Add("/trafficShift", "only valid with strategy canary or linear");
   }
   if (e.traffic_shift) {
-    if (e.traffic_shift->percent < 1 || e.traffic_shift->percent > 99) {
-      c.Add("/trafficShift/percent", "must be between 1 and 99");
+    const TrafficShift& t = *e.traffic_shift;
+    if (t.preset) {
+      if (t.percent || t.interval) {
+        c.Add("/trafficShift", "give a preset, or percent and interval, not both");
+      }
+      c.NotEmpty("/trafficShift/preset", *t.preset);
+    } else {
+      if (!t.percent) c.Add("/trafficShift/percent", "required (or give a preset)");
+      if (!t.interval) c.Add("/trafficShift/interval", "required (or give a preset)");
+      if (t.percent && (*t.percent < 1 || *t.percent > 99)) {
+        c.Add("/trafficShift/percent", "must be between 1 and 99");
+      }
+      c.CheckOptional("/trafficShift/interval", t.interval, CheckDuration);
     }
-    c.Check("/trafficShift/interval", e.traffic_shift->interval, CheckDuration);
   }
   if (e.strategy == WorkflowStrategy::kCustom && e.steps.empty()) {
     c.Add("", "strategy 'custom' needs 'steps'");

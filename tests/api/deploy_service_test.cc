@@ -240,13 +240,10 @@ service: orders
 ---
 kind: Workflow
 application: shop
-name: prod-canary
-strategy: canary
+name: prod-blue-green
+strategy: blue-green
 environment: prod
 service: orders
-trafficShift:
-  percent: 10
-  interval: 5m
 ---
 kind: Workflow
 application: shop
@@ -760,7 +757,7 @@ TEST_F(DeployServiceTest, WorkflowChoiceErrors) {
 
   e = DeployError(Input("orders", "prod"));
   EXPECT_EQ(e.code, ErrorCode::kUnimplemented);
-  EXPECT_THAT(e.message, HasSubstr("canary strategy"));
+  EXPECT_THAT(e.message, HasSubstr("blue-green strategy"));
   e = DeployError(Input("vaulted", "qa"));
   EXPECT_EQ(e.code, ErrorCode::kUnimplemented);
   EXPECT_THAT(e.message, HasSubstr("step smoke is of type invoke-test"));
@@ -820,7 +817,7 @@ TEST_F(DeployServiceTest, EveryRefusalIsAWarningOfValidate) {
   DeploymentInput image = Input("boxed");
   image.artifact = ArtifactLocation{"builds", "boxed.zip", ""};
   const std::vector<std::pair<DeploymentInput, std::string>> refused = {
-      {Input("orders", "prod"), "canary strategy"},
+      {Input("orders", "prod"), "blue-green strategy"},
       {Input("vaulted", "qa"), "step smoke is of type invoke-test"},
       {Input("vaulted"), "secret vault-token comes from ferry"},
       {image, "function fn is an image function"},

@@ -110,6 +110,24 @@ TEST(FormatExecutionDetail, ShowsStepsErrorsAndFunctionOutputs) {
   }
 }
 
+TEST(FormatExecutionDetail, ShowsATrafficShiftsSplitAndItsHold) {
+  auto e = DecodeExecution(Json::parse(R"({"id": "x", "status": "waiting", "steps": [
+      {"index": 1, "name": "traffic-1", "kind": "lambda.shift", "status": "waiting",
+       "state": "bake", "outputs": {"percent": 10, "shiftedAt": "2026-11-28T03:55:00.000Z",
+       "bakeUntil": "2026-11-28T04:05:00.000Z", "reports": [],
+       "aliases": [{"functionName": "orders-api", "stable": "6", "next": "7",
+                    "alias": {"name": "prod", "version": "6", "weights": {"7": 0.1},
+                              "revisionId": "r"}}]}}]})"));
+  ASSERT_TRUE(e.ok()) << e.error().message;
+  std::string text = FormatExecutionDetail(*e, At("2026-11-28T04:00:00.000Z"));
+  for (const char* want : {"2. traffic-1 (lambda.shift)  waiting, bake",
+                           "traffic: 10% on the new version, holding until 2026-11-28",
+                           "orders-api", "alias prod -> 6 (7: 10%)"}) {
+    EXPECT_NE(text.find(want), std::string::npos) << want << "\n" << text;
+  }
+  EXPECT_EQ(text.find("reports"), std::string::npos) << text;
+}
+
 TEST(FormatProgress, NamesTheCurrentStep) {
   auto e = DecodeExecution(Json::parse(R"({"id": "x", "status": "running", "steps": [
       {"index": 0, "name": "deploy", "kind": "lambda.deploy", "status": "succeeded"},

@@ -44,16 +44,17 @@ TEST_F(CliTest, ValidateExamplesWarnsAboutWhatCannotRunYetAndExitsZero) {
   CliRun r = Ferry("validate -f " + Quote(examples));
   EXPECT_EQ(r.exit_code, 0) << r.out;
   EXPECT_THAT(r.out, HasSubstr("ok: 8 file(s), 16 entities ("));
-  EXPECT_THAT(r.out, HasSubstr("; 12 warning(s): configuration Ferry cannot run yet\n"));
+  EXPECT_THAT(r.out, HasSubstr("; 9 warning(s): configuration Ferry cannot run yet\n"));
   EXPECT_THAT(r.out, HasSubstr(examples +
-                               "/workflows.yaml:20:11: warning: steps[1].type: workflow rolling: "
+                               "/workflows.yaml:21:11: warning: steps[1].type: workflow rolling: "
                                "step smoke-test is of type invoke-test, which Ferry cannot run "
-                               "yet (not yet implemented: invoke tests; Ferry runs deploy steps); "
+                               "yet (not yet implemented: invoke tests; Ferry runs deploy, "
+                               "traffic-shift or wait steps); "
                                "deploying with this workflow is refused (HTTP 501) until Ferry "
                                "runs it\n"));
   EXPECT_THAT(r.out,
-              HasSubstr(examples + "/workflows.yaml:30:11: warning: strategy: workflow canary-prod "
-                                   "uses the canary strategy"));
+              HasSubstr(examples + "/workflows.yaml:49:11: warning: steps[2].type: workflow "
+                                   "canary-prod: step verify is of type verify"));
   EXPECT_THAT(r.out, HasSubstr(examples +
                                "/secrets.yaml:20:9: warning: source: secret github-webhook comes "
                                "from ferry, which Ferry cannot read yet"));
@@ -68,10 +69,10 @@ TEST_F(CliTest, ValidateExamplesWarnsAboutWhatCannotRunYetAndExitsZero) {
   ASSERT_TRUE(json.ok()) << r.out;
   EXPECT_EQ((*json)["ok"], true);
   EXPECT_EQ((*json)["problems"].size(), 0u);
-  ASSERT_EQ((*json)["warnings"].size(), 12u);
+  ASSERT_EQ((*json)["warnings"].size(), 9u);
   const Json& w = (*json)["warnings"][7];
   EXPECT_EQ(w["file"], examples + "/workflows.yaml");
-  EXPECT_EQ(w["line"], 20);
+  EXPECT_EQ(w["line"], 21);
   EXPECT_EQ(w["column"], 11);
   EXPECT_EQ(w["path"], "/steps/1/type");
   EXPECT_EQ(w["field"], "steps[1].type");
@@ -137,14 +138,14 @@ TEST_F(CliTest, ApplyTwiceThenExportAndReapply) {
   EXPECT_THAT(r.out, HasSubstr("created\tService shop/orders"));
   EXPECT_THAT(r.out, HasSubstr("16 created, 0 updated, 0 unchanged"));
   // apply stores what cannot run yet, and says so as validate does.
-  EXPECT_THAT(r.out, HasSubstr("/workflows.yaml:30:11: warning: strategy: workflow canary-prod"));
+  EXPECT_THAT(r.out, HasSubstr("/workflows.yaml:49:11: warning: steps[2].type: workflow canary-prod"));
 
   r = Ferry("apply -o json -f " + examples + " --data " + Quote(data));
   ASSERT_EQ(r.exit_code, 0) << r.out;
   auto json = ParseJson(r.out);
   ASSERT_TRUE(json.ok()) << r.out;
   for (const auto& row : (*json)["entities"]) EXPECT_EQ(row["outcome"], "unchanged");
-  EXPECT_EQ((*json)["warnings"].size(), 12u);
+  EXPECT_EQ((*json)["warnings"].size(), 9u);
 
   std::string exported = (dir_.path() / "export.yaml").string();
   r = Ferry("export --data " + Quote(data) + " -o " + Quote(exported));

@@ -14,3 +14,11 @@ ferry_test(ferry_up_test
   DEPS ferry_common PkgConfig::HTTPLIB
   LABELS integration)
 add_dependencies(ferry_up_test ferry)
+
+# Progressive delivery (canary, linear, custom; abort; a server killed during a bake) through the
+# REST API against `ferry sandbox`.
+ferry_test(ferry_e2e_traffic_test
+  SOURCES e2e_traffic_test.cc
+  DEPS ferry_aws ferry_common PkgConfig::HTTPLIB
+  LABELS integration)
+add_dependencies(ferry_e2e_traffic_test ferry)

@@ -352,6 +352,31 @@ Status AwsLambdaApi::ApplyRollback(const lambda::RollbackAction& a, std::vector<
   return Error{ErrorCode::kInternal, "unknown rollback action"};
 }
 
+Result<lambda::AliasState> AwsLambdaApi::ReadAlias(const std::string& function_name,
+                                                   const std::string& alias,
+                                                   std::vector<std::string>* request_ids,
+                                                   std::stop_token stop) {
+  FERRY_ASSIGN_OR_RETURN(auto got,
+                         Recorded(client_.GetAlias(function_name, alias, stop), request_ids));
+  return FromAws(got);
+}
+
+Result<lambda::AliasState> AwsLambdaApi::RouteAlias(const std::string& function_name,
+                                                    const std::string& alias,
+                                                    const lambda::AliasRouting& to,
+                                                    const std::string& revision_id,
+                                                    std::vector<std::string>* request_ids,
+                                                    std::stop_token stop) {
+  aws::UpdateAliasRequest r;
+  r.function_name = function_name;
+  r.name = alias;
+  r.function_version = to.version;
+  r.routing = to.weights;
+  r.revision_id = revision_id;
+  FERRY_ASSIGN_OR_RETURN(auto updated, Recorded(client_.UpdateAlias(r, stop), request_ids));
+  return FromAws(updated);
+}
+
 Status AwsLambdaApi::DeleteVersion(const std::string& function_name, const std::string& version,
                                    std::vector<std::string>* request_ids, std::stop_token stop) {
   if (!lambda::ParseVersionNumber(version)) {

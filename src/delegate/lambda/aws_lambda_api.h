@@ -45,6 +45,14 @@ class AwsLambdaApi final : public LambdaApi {
                        std::stop_token stop) override;
   Status DeleteVersion(const std::string& function_name, const std::string& version,
                        std::vector<std::string>* request_ids, std::stop_token stop) override;
+  Result<lambda::AliasState> ReadAlias(const std::string& function_name, const std::string& alias,
+                                       std::vector<std::string>* request_ids,
+                                       std::stop_token stop) override;
+  Result<lambda::AliasState> RouteAlias(const std::string& function_name, const std::string& alias,
+                                        const lambda::AliasRouting& to,
+                                        const std::string& revision_id,
+                                        std::vector<std::string>* request_ids,
+                                        std::stop_token stop) override;
 
  private:
   Result<lambda::ObservedFunction> Wait(const lambda::DeployAction& action, const lambda::ObservedFunction& current,

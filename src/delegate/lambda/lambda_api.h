@@ -19,6 +19,7 @@
 #include "lambda/deploy_plan.h"
 #include "lambda/function_state.h"
 #include "lambda/rollback_plan.h"
+#include "lambda/traffic.h"
 
 namespace ferry::delegate {
 
@@ -59,6 +60,29 @@ class LambdaApi {
   // success.
   virtual Status ApplyRollback(const lambda::RollbackAction& action, std::vector<std::string>* request_ids,
                                std::stop_token stop) = 0;
+
+  // GetAlias: the alias's version, weights and RevisionId. kNotFound when the function or the
+  // alias does not exist. The default (a LambdaApi that cannot shift traffic): kUnimplemented.
+  virtual Result<lambda::AliasState> ReadAlias(const std::string& function_name,
+                                               const std::string& alias,
+                                               std::vector<std::string>* request_ids,
+                                               std::stop_token stop) {
+    (void)function_name, (void)alias, (void)request_ids, (void)stop;
+    return Error{ErrorCode::kUnimplemented, "this Lambda connection cannot read aliases"};
+  }
+
+  // UpdateAlias to `to` (FunctionVersion and AdditionalVersionWeights, none = cleared) guarded
+  // by `revision_id`: the alias after the call, with its new RevisionId. kFailedPrecondition when
+  // the guard did not hold. The default: kUnimplemented.
+  virtual Result<lambda::AliasState> RouteAlias(const std::string& function_name,
+                                                const std::string& alias,
+                                                const lambda::AliasRouting& to,
+                                                const std::string& revision_id,
+                                                std::vector<std::string>* request_ids,
+                                                std::stop_token stop) {
+    (void)function_name, (void)alias, (void)to, (void)revision_id, (void)request_ids, (void)stop;
+    return Error{ErrorCode::kUnimplemented, "this Lambda connection cannot shift traffic"};
+  }
 
   // Deletes one published version (DeleteFunction with a qualifier); already deleted is success.
   virtual Status DeleteVersion(const std::string& function_name, const std::string& version,

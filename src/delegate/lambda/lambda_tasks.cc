@@ -49,7 +49,9 @@ class Runner {
  public:
   Runner(LambdaApi& api, const LambdaTaskOptions& options, const TaskAssignment& assignment,
          TaskContext& context, size_t concurrency, bool reuse_snapshot_lists)
-      : options_(options),
+      : api_(api),
+        context_(context),
+        options_(options),
         stop_(context.stop()),
         deployer_(api, Options(assignment, context, concurrency, reuse_snapshot_lists)) {}
 
@@ -108,6 +110,22 @@ class Runner {
     return error.empty() ? Succeeded(std::move(json)) : Failed(error, std::move(json));
   }
 
+  // Sets each alias's traffic split; stops at the first alias that fails (the step then fails
+  // and its execution's rollback restores every alias).
+  TaskResult Shift(const lambda::ShiftTask& task) {
+    lambda::ShiftResult result;
+    for (const auto& s : task.shifts) {
+      if (stop_.stop_requested()) {
+        return Failed("cancelled", lambda::EncodeShiftResult(result));
+      }
+      result.shifts.push_back(ShiftOne(s));
+      if (result.shifts.back().error) break;
+    }
+    std::string error = FirstError(result.shifts);
+    std::string json = lambda::EncodeShiftResult(result);
+    return error.empty() ? Succeeded(std::move(json)) : Failed(error, std::move(json));
+  }
+
   // Reads each function and its package's CodeSha256, then plans; changes nothing. A function
   // that cannot be read or planned carries its error, and the task fails naming the first.
   TaskResult Plan(lambda::PlanTask task) {
@@ -154,6 +172,77 @@ class Runner {
     return lambda::PlanFunction(desired, current);
   }
 
+  // One alias: read it when Ferry does not know its RevisionId, then one guarded UpdateAlias.
+  lambda::ShiftReport ShiftOne(const lambda::AliasShift& s) {
+    lambda::ShiftReport r;
+    r.function_name = s.function_name;
+    r.alias = s.alias;
+    const std::string where = "alias " + s.alias;  // FirstError names the function
+    auto call = [&](std::string operation, std::string description, bool mutating,
+                    std::vector<std::string> ids, const Status& status) {
+      r.calls.push_back(lambda::CallRecord{std::move(operation), std::move(description), mutating,
+                                           std::move(ids),
+                                           status.ok() ? "" : status.error().message});
+    };
+    auto read = [&]() -> Result<lambda::AliasState> {
+      std::vector<std::string> ids;
+      auto got = api_.ReadAlias(s.function_name, s.alias, &ids, stop_);
+      call("GetAlias", "GetAlias " + s.function_name + ":" + s.alias, false, ids,
+           got.ok() ? Ok() : Status(got.error()));
+      return got;
+    };
+    auto changed_outside = [&](const lambda::AliasState& now) {
+      return Error{ErrorCode::kFailedPrecondition,
+                   where + " changed outside Ferry: it serves " +
+                       lambda::DescribeRouting(now.version, now.weights) + " where Ferry left " +
+                       lambda::DescribeRouting(s.from.version, s.from.weights) +
+                       "; its traffic was not shifted"};
+    };
+    std::string guard = s.revision_id;
+    if (guard.empty()) {
+      auto now = read();
+      if (!now.ok()) {
+        r.error = now.error().WithContext(where);
+        return r;
+      }
+      if (lambda::SameRouting(lambda::RoutingOf(*now), s.to)) {  // a retried task: done already
+        r.after = *now;
+        return r;
+      }
+      if (!lambda::SameRouting(lambda::RoutingOf(*now), s.from)) {
+        r.error = changed_outside(*now);
+        return r;
+      }
+      guard = now->revision_id;
+    }
+    std::vector<std::string> ids;
+    auto routed = api_.RouteAlias(s.function_name, s.alias, s.to, guard, &ids, stop_);
+    call("UpdateAlias",
+         "UpdateAlias " + s.function_name + ":" + s.alias + " → " +
+             lambda::DescribeRouting(s.to.version, s.to.weights) + " (RevisionId " + guard + ")",
+         true, ids, routed.ok() ? Ok() : Status(routed.error()));
+    if (routed.ok()) {
+      r.after = *routed;
+      context_.Log(TaskLogLevel::kInfo, s.function_name + " " + where + ": " +
+                                            lambda::DescribeRouting(s.to.version, s.to.weights));
+      return r;
+    }
+    if (routed.error().code != ErrorCode::kFailedPrecondition) {
+      r.error = routed.error().WithContext(where);
+      return r;
+    }
+    // The guard did not hold: say what the alias serves now.
+    auto now = read();
+    if (now.ok() && lambda::SameRouting(lambda::RoutingOf(*now), s.to)) {
+      r.after = *now;
+      return r;
+    }
+    r.error = now.ok() ? changed_outside(*now) : routed.error().WithContext(where);
+    return r;
+  }
+
+  LambdaApi& api_;
+  TaskContext& context_;
   const LambdaTaskOptions& options_;
   std::stop_token stop_;
   LambdaDeployer deployer_;
@@ -181,7 +270,7 @@ LambdaTaskHandler::LambdaTaskHandler(LambdaApiProvider& provider, LambdaTaskOpti
 const std::vector<std::string>& LambdaTaskHandler::Kinds() {
   static const std::vector<std::string> kinds{lambda::kSnapshotTask, lambda::kDeployTask,
                                               lambda::kRollbackTask, lambda::kPruneTask,
-                                              lambda::kPlanTask};
+                                              lambda::kPlanTask, lambda::kShiftTask};
   return kinds;
 }
 
@@ -222,6 +311,10 @@ TaskResult LambdaTaskHandler::Run(const TaskAssignment& assignment, TaskContext&
   if (kind == lambda::kPlanTask) {
     return With<lambda::PlanTask>(payload, lambda::DecodePlanTask,
                                   [&](auto t) { return run(std::move(t), &Runner::Plan); });
+  }
+  if (kind == lambda::kShiftTask) {
+    return With<lambda::ShiftTask>(payload, lambda::DecodeShiftTask,
+                                   [&](auto t) { return run(std::move(t), &Runner::Shift); });
   }
   return Failed("unknown task kind " + kind);
 }

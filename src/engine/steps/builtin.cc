@@ -9,12 +9,16 @@ std::unique_ptr<StepKind> NewLambdaDeployStep();
 std::unique_ptr<StepKind> NewLambdaPruneStep();
 std::unique_ptr<StepKind> NewLambdaRestoreStep();
 std::unique_ptr<StepKind> NewLambdaRollbackStep();
+std::unique_ptr<StepKind> NewLambdaShiftStep();
+std::unique_ptr<StepKind> NewWaitStep();
 
 Status RegisterBuiltinSteps(StepRegistry& registry) {
   FERRY_RETURN_IF_ERROR(registry.Register(steps::kLambdaDeploy, NewLambdaDeployStep()));
   FERRY_RETURN_IF_ERROR(registry.Register(steps::kLambdaPrune, NewLambdaPruneStep()));
   FERRY_RETURN_IF_ERROR(registry.Register(steps::kLambdaRestore, NewLambdaRestoreStep()));
   FERRY_RETURN_IF_ERROR(registry.Register(steps::kLambdaRollback, NewLambdaRollbackStep()));
+  FERRY_RETURN_IF_ERROR(registry.Register(steps::kLambdaShift, NewLambdaShiftStep()));
+  FERRY_RETURN_IF_ERROR(registry.Register(steps::kWait, NewWaitStep()));
   return Ok();
 }
 

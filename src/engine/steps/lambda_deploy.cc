@@ -10,7 +10,8 @@
 // function and what each deployment left (the functions' known state).
 // Undo: a lambda.rollback step restoring every function that may have changed to its snapshot —
 // every managed alias when the snapshot is exact, only the aliases the deployment moved when it
-// is Ferry's unconfirmed record, and by version when the task's record was lost.
+// is Ferry's unconfirmed record (with traffic left to lambda.shift steps: every managed alias that
+// carries the new version), and by version when the task's record was lost.
 #include <algorithm>
 #include <map>
 
@@ -171,7 +172,17 @@ class LambdaDeployStep final : public StepKind {
       if (d != nullptr) {
         if (!d->started || !d->snapshot_taken) continue;
         target.snapshot = d->snapshot;
-        target.aliases = d->snapshot_confirmed || !d->snapshot.exists ? managed : d->moved_aliases;
+        if (d->snapshot_confirmed || !d->snapshot.exists) {
+          target.aliases = managed;
+        } else if (f.traffic == lambda::TrafficPolicy::kNone) {
+          // Traffic steps after this one may have moved any managed alias (guarded by Ferry's
+          // record, which no read confirmed): restore those that carry a version this
+          // deployment published.
+          target.aliases = managed;
+          target.unconfirmed = true;
+        } else {
+          target.aliases = d->moved_aliases;
+        }
         if (target.snapshot.exists && target.aliases.empty()) continue;  // moved nothing
       } else if (lambda::Snapshot* s = FindSnapshot(out, f.function_name)) {
         // The task's record of this function was lost (its delegate died): restore what it may

@@ -11,6 +11,10 @@
 //                     checks that every version still exists, then restores. Undone by
 //                     lambda.rollback.
 //   lambda.rollback — restores functions to snapshots (only as an undo step).
+//   lambda.shift    — moves a share of each alias's traffic to a deploy step's new version
+//                     (100%: promotes), then holds it for a bake. Undone by the deploy step's
+//                     rollback.
+//   wait            — waits a fixed time inside the engine (wait.cc; not Lambda's).
 #pragma once
 
 #include <string>
@@ -24,6 +28,8 @@ inline constexpr char kLambdaDeploy[] = "lambda.deploy";
 inline constexpr char kLambdaPrune[] = "lambda.prune";
 inline constexpr char kLambdaRestore[] = "lambda.restore";
 inline constexpr char kLambdaRollback[] = "lambda.rollback";
+inline constexpr char kLambdaShift[] = "lambda.shift";
+inline constexpr char kWait[] = "wait";
 
 // timeout zero: the kind's default (kDefaultStepTimeout).
 StepSpec LambdaDeployStep(const lambda::DeployStepInputs& inputs, Duration timeout = {},
@@ -31,5 +37,12 @@ StepSpec LambdaDeployStep(const lambda::DeployStepInputs& inputs, Duration timeo
 StepSpec LambdaPruneStep(const lambda::PruneStepInputs& inputs, std::string name = "prune");
 StepSpec LambdaRestoreStep(const lambda::RestoreStepInputs& inputs, Duration timeout = {},
                            std::string name = "restore");
+
+// timeout zero: the kind's default (kDefaultStepTimeout, counted from the step's start: give a
+// long bake its own).
+StepSpec LambdaShiftStep(const lambda::ShiftStepInputs& inputs, std::string name,
+                         Duration timeout = {});
+// Waits `duration` (at most 7 days).
+StepSpec WaitStep(Duration duration, std::string name, Duration timeout = {});
 
 }  // namespace ferry::engine::steps

@@ -65,6 +65,74 @@ Status ForgetKnownFunctions(store::Store& store, const lambda::LambdaTarget& tar
   return store.known_states().Delete(keys);
 }
 
+namespace {
+
+void ReplaceAliases(std::vector<lambda::AliasState>& into,
+                    const std::vector<lambda::AliasState>& with) {
+  for (const auto& a : with) {
+    auto it = std::find_if(into.begin(), into.end(),
+                           [&](const lambda::AliasState& x) { return x.name == a.name; });
+    if (it == into.end()) {
+      into.push_back(a);
+    } else {
+      *it = a;
+    }
+  }
+}
+
+}  // namespace
+
+Status UpdateKnownAliases(store::Store& store, const lambda::LambdaTarget& target,
+                          const std::map<std::string, std::vector<lambda::AliasState>>& aliases) {
+  std::vector<std::string> names;
+  for (const auto& [name, list] : aliases) names.push_back(name);
+  if (names.empty()) return Ok();
+  FERRY_ASSIGN_OR_RETURN(auto known, LoadKnownFunctions(store, target, names));
+  std::vector<store::KnownState> updated;
+  for (auto& [name, function] : known) {
+    ReplaceAliases(function.aliases, aliases.at(name));
+    updated.push_back(store::KnownState{lambda::KnownStateKey(target, name),
+                                        lambda::EncodeKnownFunction(function), std::nullopt, {}});
+  }
+  return store.known_states().Put(updated);
+}
+
+Status RecordAliases(store::Store& store, const std::string& execution_id,
+                     const std::map<std::string, std::vector<lambda::AliasState>>& aliases) {
+  if (aliases.empty()) return Ok();
+  store::DeploymentFilter filter;
+  filter.execution_id = execution_id;
+  filter.limit = store::kMaxPageSize;
+  for (;;) {
+    FERRY_ASSIGN_OR_RETURN(auto records, store.deployments().List(filter));
+    for (const auto& r : records) {
+      auto it = aliases.find(r.function);
+      if (it == aliases.end()) continue;
+      auto recorded = lambda::DecodeRecordedAliases(r.aliases_json);
+      std::vector<lambda::AliasState> list = recorded.ok() ? *recorded : std::vector<lambda::AliasState>{};
+      ReplaceAliases(list, it->second);
+      store::NewDeployment n;
+      n.execution_id = r.execution_id;
+      n.application = r.application;
+      n.service = r.service;
+      n.environment = r.environment;
+      n.function = r.function;
+      n.function_arn = r.function_arn;
+      n.version = r.version;
+      n.code_sha256 = r.code_sha256;
+      n.created_function = r.created_function;
+      n.snapshot_json = r.snapshot_json;
+      n.aliases_json = lambda::EncodeRecordedAliases(list);
+      n.details_json = r.details_json;
+      n.state = r.state;
+      auto rerecorded = store.deployments().Record(n, "engine");
+      if (!rerecorded.ok()) return rerecorded.error();
+    }
+    if (records.size() < static_cast<size_t>(filter.limit)) return Ok();
+    filter.before_id = records.back().id;
+  }
+}
+
 Status ForgetVersions(store::Store& store, const lambda::LambdaTarget& target,
                       const std::map<std::string, std::vector<std::string>>& deleted) {
   std::vector<std::string> names;

@@ -35,6 +35,16 @@ Status SaveKnownFunctions(store::Store& store, const lambda::LambdaTarget& targe
 Status ForgetKnownFunctions(store::Store& store, const lambda::LambdaTarget& target,
                             const std::vector<std::string>& names);
 
+// Replaces the named aliases in the functions' known states (after a traffic shift); functions
+// without a known state are left without one.
+Status UpdateKnownAliases(store::Store& store, const lambda::LambdaTarget& target,
+                          const std::map<std::string, std::vector<lambda::AliasState>>& aliases);
+
+// Replaces the named aliases in the deployment records of `execution_id` (after a promotion), so
+// that a rollback to that execution restores what it finally left.
+Status RecordAliases(store::Store& store, const std::string& execution_id,
+                     const std::map<std::string, std::vector<lambda::AliasState>>& aliases);
+
 // Removes deleted versions from the functions' known states (after pruning).
 Status ForgetVersions(store::Store& store, const lambda::LambdaTarget& target,
                       const std::map<std::string, std::vector<std::string>>& deleted);

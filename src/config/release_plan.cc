@@ -1,0 +1,287 @@
+#include "config/release_plan.h"
+
+#include <charconv>
+
+#include "common/strings.h"
+#include "common/time.h"
+#include "lambda/traffic.h"
+#include "model/enums.h"
+#include "model/validate.h"
+
+namespace ferry::config {
+namespace {
+
+using model::StepType;
+using model::WorkflowStrategy;
+
+std::string StepPath(size_t i, const std::string& rest = "") {
+  return model::JoinPath("/steps", i) + (rest.empty() ? "" : "/" + rest);
+}
+
+// Compiles one workflow; stops at the first problem (every check returns false or nullopt after
+// recording it).
+class Compiler {
+ public:
+  explicit Compiler(const model::Workflow& w) : w_(w) {}
+
+  std::optional<ReleasePlan> Run() {
+    if (!Schedule()) return std::nullopt;
+    bool any_shift = false;
+    for (const auto& step : w_.steps) any_shift |= step.type == StepType::kTrafficShift;
+    // Custom without a traffic-shift step deploys like basic: every alias at once.
+    plan_.shifts_traffic = schedule_.has_value() || (w_.strategy == WorkflowStrategy::kCustom && any_shift);
+    if (w_.steps.empty()) {
+      if (w_.strategy == WorkflowStrategy::kCustom) return Fail("/steps", "strategy custom needs steps");
+      plan_.steps.push_back(ReleaseStep{ReleaseStep::Kind::kDeploy, "deploy", 0, {}, {}, 0, true});
+      if (schedule_) AddSchedule("traffic", 0, true, std::nullopt, true);
+      return plan_;
+    }
+    bool any_deploy = false;
+    size_t last_shift = w_.steps.size();
+    for (size_t i = 0; i < w_.steps.size(); ++i) {
+      any_deploy |= w_.steps[i].type == StepType::kDeploy;
+      if (w_.steps[i].type == StepType::kTrafficShift) last_shift = i;
+    }
+    if (!any_deploy) {
+      // Every workflow deploys: without a deploy step, it comes first.
+      plan_.steps.push_back(ReleaseStep{ReleaseStep::Kind::kDeploy, "deploy", 0, {}, {}, 0, true});
+      deployed_ = true;
+    }
+    for (size_t i = 0; i < w_.steps.size(); ++i) {
+      if (!Step(i, i == last_shift)) return std::nullopt;
+    }
+    if (plan_.shifts_traffic) {
+      const ReleaseStep* last = nullptr;
+      for (const auto& s : plan_.steps) {
+        if (s.kind == ReleaseStep::Kind::kShift) last = &s;
+      }
+      if (last == nullptr) {
+        return Fail("/steps", "strategy " + std::string(model::EnumName(w_.strategy)) +
+                                  " needs a traffic-shift step (or leave steps out to follow the "
+                                  "schedule)");
+      }
+      if (last->percent != 100) {
+        return Fail(StepPath(last->source, "with/percent"),
+                    "the last traffic shift must reach 100 (promotion): a workflow never ends with "
+                    "its traffic split");
+      }
+    }
+    return plan_;
+  }
+
+  const std::optional<ReleaseProblem>& problem() const { return problem_; }
+
+ private:
+  std::nullopt_t Fail(std::string path, std::string message) {
+    if (!problem_) problem_ = ReleaseProblem{std::move(path), std::move(message)};
+    return std::nullopt;
+  }
+
+  // The workflow's schedule (canary, linear); none for basic and custom.
+  bool Schedule() {
+    const bool shifts =
+        w_.strategy == WorkflowStrategy::kCanary || w_.strategy == WorkflowStrategy::kLinear;
+    if (!shifts || !w_.traffic_shift) return true;
+    const model::TrafficShift& t = *w_.traffic_shift;
+    lambda::TrafficSchedule s;
+    if (t.preset) {
+      auto preset = lambda::ParseTrafficPreset(*t.preset);
+      if (!preset.ok()) {
+        Fail("/trafficShift/preset", preset.error().message);
+        return false;
+      }
+      s = *preset;
+      const bool canary = s.kind == lambda::TrafficScheduleKind::kCanary;
+      const bool linear = s.kind == lambda::TrafficScheduleKind::kLinear;
+      if ((canary && w_.strategy != WorkflowStrategy::kCanary) ||
+          (linear && w_.strategy != WorkflowStrategy::kLinear)) {
+        Fail("/trafficShift/preset", "preset " + *t.preset + " is a " +
+                                         (canary ? "canary" : "linear") +
+                                         " schedule, but the strategy is " +
+                                         std::string(model::EnumName(w_.strategy)));
+        return false;
+      }
+    } else {
+      s.kind = w_.strategy == WorkflowStrategy::kCanary ? lambda::TrafficScheduleKind::kCanary
+                                                        : lambda::TrafficScheduleKind::kLinear;
+      s.percent = static_cast<int>(t.percent.value_or(0));
+      auto interval = ParseDuration(t.interval.value_or(""));
+      if (!interval) {
+        Fail("/trafficShift/interval", "must be a duration such as 30s, 5m or 1h");
+        return false;
+      }
+      s.interval = *interval;
+    }
+    auto shifts_of = lambda::ShiftsOf(s);
+    if (!shifts_of.ok()) {
+      Fail("/trafficShift", shifts_of.error().message);
+      return false;
+    }
+    schedule_ = s;
+    shifts_ = *shifts_of;
+    return true;
+  }
+
+  // The schedule's shifts as steps NAME (one) or NAME-1, NAME-2, …; without the final 100% when
+  // `promote` is false.
+  void AddSchedule(const std::string& name, size_t source, bool promote,
+                   std::optional<Duration> timeout, bool implicit) {
+    std::vector<lambda::TrafficShiftStep> run;
+    for (const auto& s : shifts_) {
+      if (s.percent < 100 || promote) run.push_back(s);
+    }
+    for (size_t k = 0; k < run.size(); ++k) {
+      ReleaseStep r;
+      r.kind = ReleaseStep::Kind::kShift;
+      r.name = run.size() == 1 ? name : name + "-" + std::to_string(k + 1);
+      r.percent = run[k].percent;
+      r.hold = run[k].bake;
+      r.timeout = timeout;
+      r.source = source;
+      r.implicit = implicit;
+      plan_.steps.push_back(std::move(r));
+    }
+  }
+
+  // A `with` parameter as a positive duration; nullopt when absent (*ok false when invalid).
+  std::optional<Duration> DurationParam(const model::Step& step, size_t i, const char* key,
+                                        bool* ok) {
+    auto it = step.with.find(key);
+    if (it == step.with.end()) return std::nullopt;
+    const std::string path = StepPath(i, std::string("with/") + key);
+    if (model::HasTemplate(it->second)) {
+      *ok = false;
+      return Fail(path, "templates are not supported here yet");
+    }
+    auto d = ParseDuration(it->second);
+    if (!d || *d <= Duration{0}) {
+      *ok = false;
+      return Fail(path, "must be a duration such as 30s, 5m or 1h, not " +
+                            QuoteForMessage(it->second, 20));
+    }
+    return d;
+  }
+
+  std::optional<int> PercentParam(const model::Step& step, size_t i, bool* ok) {
+    auto it = step.with.find("percent");
+    if (it == step.with.end()) return std::nullopt;
+    const std::string& text = it->second;
+    int value = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc() || end != text.data() + text.size() || value < 1 || value > 100) {
+      *ok = false;
+      return Fail(StepPath(i, "with/percent"),
+                  "must be a whole number from 1 to 100, not " + QuoteForMessage(text, 20));
+    }
+    return value;
+  }
+
+  bool OnlyKeys(const model::Step& step, size_t i, std::initializer_list<std::string_view> keys) {
+    for (const auto& [key, value] : step.with) {
+      bool known = false;
+      for (auto k : keys) known |= key == k;
+      if (known) continue;
+      std::string list;
+      for (auto k : keys) list += (list.empty() ? "" : ", ") + std::string(k);
+      Fail(StepPath(i, "with/" + key), std::string(model::EnumName(step.type)) + " steps take " +
+                                           (list.empty() ? "no parameters" : list));
+      return false;
+    }
+    return true;
+  }
+
+  bool Step(size_t i, bool last_shift) {
+    const model::Step& step = w_.steps[i];
+    std::optional<Duration> timeout;
+    if (step.timeout) {
+      timeout = ParseDuration(*step.timeout);
+      if (!timeout || *timeout <= Duration{0}) {
+        Fail(StepPath(i, "timeout"), "must be a duration such as 5m");
+        return false;
+      }
+    }
+    ReleaseStep r;
+    r.name = step.name;
+    r.timeout = timeout;
+    r.source = i;
+    bool ok = true;
+    switch (step.type) {
+      case StepType::kDeploy:
+        r.kind = ReleaseStep::Kind::kDeploy;
+        deployed_ = true;
+        break;
+      case StepType::kTrafficShift: {
+        if (!OnlyKeys(step, i, {"percent", "wait"})) return false;
+        if (!deployed_) {
+          Fail(StepPath(i), "step " + step.name + " shifts traffic before any deploy step");
+          return false;
+        }
+        if (w_.strategy == WorkflowStrategy::kBasic) {
+          Fail(StepPath(i, "type"),
+               "strategy basic moves every alias with the deploy step; shift traffic with "
+               "strategy canary, linear or custom");
+          return false;
+        }
+        const auto percent = PercentParam(step, i, &ok);
+        const auto hold = DurationParam(step, i, "wait", &ok);
+        if (!ok) return false;
+        if (!percent) {
+          if (!schedule_) {
+            Fail(StepPath(i, "with/percent"), "required: strategy " +
+                                                  std::string(model::EnumName(w_.strategy)) +
+                                                  " has no schedule to follow");
+            return false;
+          }
+          if (hold) {
+            Fail(StepPath(i, "with/wait"), "the schedule sets the waits; give percent too");
+            return false;
+          }
+          AddSchedule(step.name, i, last_shift, timeout, false);
+          return true;
+        }
+        r.kind = ReleaseStep::Kind::kShift;
+        r.percent = *percent;
+        r.hold = hold.value_or(Duration{0});
+        break;
+      }
+      case StepType::kWait: {
+        if (!OnlyKeys(step, i, {"duration"})) return false;
+        const auto d = DurationParam(step, i, "duration", &ok);
+        if (!ok) return false;
+        if (!d) {
+          Fail(StepPath(i, "with/duration"), "required: how long to wait (30s, 5m, 1h)");
+          return false;
+        }
+        r.kind = ReleaseStep::Kind::kWait;
+        r.hold = *d;
+        break;
+      }
+      default:
+        r.kind = ReleaseStep::Kind::kOther;
+        break;
+    }
+    plan_.steps.push_back(std::move(r));
+    return true;
+  }
+
+  const model::Workflow& w_;
+  ReleasePlan plan_;
+  std::optional<lambda::TrafficSchedule> schedule_;
+  std::vector<lambda::TrafficShiftStep> shifts_;
+  bool deployed_ = false;
+  std::optional<ReleaseProblem> problem_;
+};
+
+}  // namespace
+
+Result<ReleasePlan> PlanRelease(const model::Workflow& workflow, ReleaseProblem* problem) {
+  Compiler compiler(workflow);
+  auto plan = compiler.Run();
+  if (plan) return std::move(*plan);
+  ReleaseProblem p = compiler.problem().value_or(ReleaseProblem{"", "cannot be compiled"});
+  if (problem != nullptr) *problem = p;
+  return Error{ErrorCode::kInvalidArgument,
+               "workflow " + workflow.name + ": " + (p.path.empty() ? "" : p.path + ": ") + p.message};
+}
+
+}  // namespace ferry::config
