@@ -13,6 +13,8 @@
 // or, when a later traffic-shift step follows, every shift below 100% (the later step promotes).
 // A schedule of several shifts becomes steps NAME-1, NAME-2, … A wait step holds for `duration`.
 // The last traffic shift must reach 100%: a workflow never ends with traffic split.
+// `alarms` (names, or prefixes written "orders-*") gate every traffic shift: checked before it and
+// watched through its hold; a workflow that shifts no traffic cannot have alarms.
 //
 // Steps of types Ferry cannot run yet (config/runnable.h) are kept as kOther: `ferry validate`
 // warns about them and the deploy path refuses them before compiling. Pure; thread-safe.
@@ -24,6 +26,7 @@
 
 #include "common/clock.h"
 #include "common/result.h"
+#include "lambda/alarm_gate.h"
 #include "model/entities.h"
 
 namespace ferry::config {
@@ -43,6 +46,8 @@ struct ReleasePlan {
   // The deploy step leaves existing aliases for traffic-shift steps (TrafficPolicy::kNone).
   bool shifts_traffic = false;
   std::vector<ReleaseStep> steps;
+  // The workflow's `alarms`: they gate every traffic shift (with the environment's).
+  lambda::AlarmSelector alarms;
 };
 
 // A problem with where it is: a JSON pointer into the workflow ("/trafficShift/preset").

@@ -187,6 +187,7 @@ void Describe(V& v, Environment& e) {
   v.Field("variables", e.variables);
   v.Field("overrides", e.overrides);
   v.Field("infrastructure", e.infrastructure, kReq);
+  v.Field("alarms", e.alarms);
 }
 
 template <typename V>
@@ -226,6 +227,7 @@ void Describe(V& v, Workflow& w) {
   v.Field("steps", w.steps);
   v.Field("failureStrategy", w.failure_strategy, kDef);
   v.Field("variables", w.variables);
+  v.Field("alarms", w.alarms);
 }
 
 template <typename V>
