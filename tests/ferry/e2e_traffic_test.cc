@@ -123,6 +123,17 @@ TEST_F(TrafficE2eTest, ACustomWorkflowSplitsTheTrafficHoldsItThenPromotes) {
   ASSERT_FALSE(id.empty());
   // While it bakes: the stable version keeps 75%, the new one has 25%.
   EXPECT_TRUE(WaitForRouting("1+2@0.25")) << Routing() << "\n" << Logs(id);
+  // A follower (outputs left out) sees the split and when its hold ends.
+  Json traffic;
+  for (int i = 0; i < 100 && traffic.is_null(); ++i) {
+    Json followed = api_->Get("/api/v1/executions/" + id + "?outputs=false").json;
+    for (const Json& step : followed.value("steps", Json::array())) {
+      if (Str(step, "status") == "waiting" && step.contains("traffic")) traffic = step["traffic"];
+    }
+    if (traffic.is_null()) std::this_thread::sleep_for(milliseconds(20));
+  }
+  EXPECT_EQ(traffic.value("percent", 0), 25) << traffic.dump();
+  EXPECT_FALSE(Str(traffic, "holdUntil").empty()) << traffic.dump();
   Json e = api_->WaitForExecution(id);
   ASSERT_EQ(Str(e, "status"), "succeeded") << Errors(e) << Logs(id);
   EXPECT_EQ(Routing(), "2") << "promotion leaves no additional weights";
