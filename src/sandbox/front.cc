@@ -7,18 +7,18 @@
 #include "sandbox/content_encoding.h"
 
 namespace ferry::sandbox {
-namespace {
 
-Response JsonResponse(int status, const Json& body) {
+Response JsonReply(int status, const Json& body) {
   Response r;
   r.status = status;
   r.headers.emplace_back("Content-Type", "application/json");
   r.body = DumpJson(body);
   return r;
 }
+namespace {
 
 Response AdminError(int status, const std::string& message) {
-  return JsonResponse(status, Json{{"error", message}});
+  return JsonReply(status, Json{{"error", message}});
 }
 
 bool IsLoopback(const std::string& addr) {
@@ -131,7 +131,7 @@ Response Front::Handle(const Request& request, const std::string& remote_addr) {
     // No service recognisable: answer like AWS's front door does for an unknown endpoint.
     Json body = {{"message", "The sandbox has no service for this request (signing name " +
                                  QuoteForMessage(signing_name) + ")"}};
-    Response r = JsonResponse(400, body);
+    Response r = JsonReply(400, body);
     r.headers.emplace_back("x-amzn-ErrorType", "UnknownServiceException");
     return r;
   }
@@ -233,7 +233,7 @@ Response Front::HandleAdmin(const Request& request, const std::string& remote_ad
 Response Front::Health() {
   Json services = Json::array();
   for (const auto& [name, service] : services_) services.push_back(name);
-  return JsonResponse(200, Json{{"status", "ok"},
+  return JsonReply(200, Json{{"status", "ok"},
                                 {"region", options_.region},
                                 {"quotas", options_.enforce_quotas},
                                 {"services", services}});
@@ -243,7 +243,7 @@ Response Front::HandleFaults(const Request& request) {
   auto list = [&] {
     Json rules = Json::array();
     for (const FaultRule& rule : faults_.Rules()) rules.push_back(FaultRuleToJson(rule));
-    return JsonResponse(200, Json{{"faults", rules}});
+    return JsonReply(200, Json{{"faults", rules}});
   };
   if (request.method == "GET") return list();
   if (request.method == "DELETE") {

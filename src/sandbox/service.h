@@ -17,6 +17,8 @@
 #include <utility>
 #include <vector>
 
+#include "common/json_fwd.h"
+
 namespace ferry::sandbox {
 
 struct Request {
@@ -50,6 +52,9 @@ struct Response {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
 };
+
+// `body` as application/json with `status` (the admin routes' answers; front.cc).
+Response JsonReply(int status, const Json& body);
 
 // An error from the front (auth, quota, injected fault) that the service renders in its own
 // wire format (rest-json, rest-xml, query XML, awsJson).

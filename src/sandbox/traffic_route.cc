@@ -7,16 +7,8 @@
 namespace ferry::sandbox {
 namespace {
 
-Response Answer(int status, const Json& body) {
-  Response r;
-  r.status = status;
-  r.headers.emplace_back("Content-Type", "application/json");
-  r.body = DumpJson(body);
-  return r;
-}
-
 Response Failure(const Error& error) {
-  return Answer(HttpStatus(error.code), Json{{"error", error.message}});
+  return JsonReply(HttpStatus(error.code), Json{{"error", error.message}});
 }
 
 Json ListJson(const std::vector<TrafficStatus>& all) {
@@ -34,43 +26,43 @@ Response ServeTraffic(TrafficGenerators& traffic, const Request& request,
   if (request.path.size() > base.size() + 1 && request.path.starts_with(base + "/")) {
     id = request.path.substr(base.size() + 1);
   } else if (request.path != base) {
-    return Answer(404, Json{{"error", "no admin route " + QuoteForMessage(request.path)}});
+    return JsonReply(404, Json{{"error", "no admin route " + QuoteForMessage(request.path)}});
   }
 
   if (!id.empty()) {
     if (request.method == "GET") {
       for (const TrafficStatus& status : traffic.List()) {
-        if (status.id == id) return Answer(200, TrafficStatusToJson(status));
+        if (status.id == id) return JsonReply(200, TrafficStatusToJson(status));
       }
-      return Answer(404, Json{{"error", "no traffic generator " + QuoteForMessage(id)}});
+      return JsonReply(404, Json{{"error", "no traffic generator " + QuoteForMessage(id)}});
     }
-    if (request.method != "DELETE") return Answer(405, Json{{"error", "use GET or DELETE"}});
+    if (request.method != "DELETE") return JsonReply(405, Json{{"error", "use GET or DELETE"}});
     auto removed = traffic.Remove(id);
     if (!removed.ok()) return Failure(removed.error());
-    return Answer(200, TrafficStatusToJson(*removed));
+    return JsonReply(200, TrafficStatusToJson(*removed));
   }
 
-  if (request.method == "GET") return Answer(200, ListJson(traffic.List()));
+  if (request.method == "GET") return JsonReply(200, ListJson(traffic.List()));
   if (request.method == "DELETE") {
     std::vector<TrafficStatus> removed;
     for (const TrafficStatus& status : traffic.List()) {
       auto gone = traffic.Remove(status.id);
       if (gone.ok()) removed.push_back(*gone);
     }
-    return Answer(200, ListJson(removed));
+    return JsonReply(200, ListJson(removed));
   }
-  if (request.method != "POST") return Answer(405, Json{{"error", "use GET, POST or DELETE"}});
+  if (request.method != "POST") return JsonReply(405, Json{{"error", "use GET, POST or DELETE"}});
 
   const size_t max_body = traffic.limits().max_payload_bytes + 4096;
   if (request.body.size() > max_body) {
-    return Answer(413, Json{{"error", "a traffic generator is at most " + std::to_string(max_body) +
+    return JsonReply(413, Json{{"error", "a traffic generator is at most " + std::to_string(max_body) +
                                           " bytes"}});
   }
   JsonLimits limits;
   limits.max_bytes = max_body;
   limits.max_depth = 32;
   auto body = ParseJson(request.body, limits);
-  if (!body.ok()) return Answer(400, Json{{"error", body.error().message}});
+  if (!body.ok()) return JsonReply(400, Json{{"error", body.error().message}});
   auto spec = TrafficSpecFromJson(*body, traffic.limits(), kDefaultAccountId, default_region);
   if (!spec.ok()) return Failure(spec.error());
   // The function and qualifier must exist now (a flag's generator may wait for them instead).
@@ -78,7 +70,7 @@ Response ServeTraffic(TrafficGenerators& traffic, const Request& request,
   if (!dry_run.ok()) return Failure(dry_run.error());
   auto started = traffic.Start(std::move(spec).value());
   if (!started.ok()) return Failure(started.error());
-  return Answer(201, TrafficStatusToJson(*started));
+  return JsonReply(201, TrafficStatusToJson(*started));
 }
 
 }  // namespace ferry::sandbox

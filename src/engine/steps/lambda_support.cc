@@ -67,6 +67,20 @@ Status ForgetKnownFunctions(store::Store& store, const lambda::LambdaTarget& tar
 
 namespace {
 
+// Calls `each` for every deployment record of `execution_id`, page by page.
+template <typename Each>
+Status ForEachDeployment(store::Store& store, const std::string& execution_id, Each each) {
+  store::DeploymentFilter filter;
+  filter.execution_id = execution_id;
+  filter.limit = store::kMaxPageSize;
+  for (;;) {
+    FERRY_ASSIGN_OR_RETURN(auto records, store.deployments().List(filter));
+    for (const auto& r : records) FERRY_RETURN_IF_ERROR(each(r));
+    if (records.size() < static_cast<size_t>(filter.limit)) return Ok();
+    filter.before_id = records.back().id;
+  }
+}
+
 void ReplaceAliases(std::vector<lambda::AliasState>& into,
                     const std::vector<lambda::AliasState>& with) {
   for (const auto& a : with) {
@@ -100,37 +114,30 @@ Status UpdateKnownAliases(store::Store& store, const lambda::LambdaTarget& targe
 Status RecordAliases(store::Store& store, const std::string& execution_id,
                      const std::map<std::string, std::vector<lambda::AliasState>>& aliases) {
   if (aliases.empty()) return Ok();
-  store::DeploymentFilter filter;
-  filter.execution_id = execution_id;
-  filter.limit = store::kMaxPageSize;
-  for (;;) {
-    FERRY_ASSIGN_OR_RETURN(auto records, store.deployments().List(filter));
-    for (const auto& r : records) {
-      auto it = aliases.find(r.function);
-      if (it == aliases.end()) continue;
-      auto recorded = lambda::DecodeRecordedAliases(r.aliases_json);
-      std::vector<lambda::AliasState> list = recorded.ok() ? *recorded : std::vector<lambda::AliasState>{};
-      ReplaceAliases(list, it->second);
-      store::NewDeployment n;
-      n.execution_id = r.execution_id;
-      n.application = r.application;
-      n.service = r.service;
-      n.environment = r.environment;
-      n.function = r.function;
-      n.function_arn = r.function_arn;
-      n.version = r.version;
-      n.code_sha256 = r.code_sha256;
-      n.created_function = r.created_function;
-      n.snapshot_json = r.snapshot_json;
-      n.aliases_json = lambda::EncodeRecordedAliases(list);
-      n.details_json = r.details_json;
-      n.state = r.state;
-      auto rerecorded = store.deployments().Record(n, "engine");
-      if (!rerecorded.ok()) return rerecorded.error();
-    }
-    if (records.size() < static_cast<size_t>(filter.limit)) return Ok();
-    filter.before_id = records.back().id;
-  }
+  return ForEachDeployment(store, execution_id, [&](const store::DeploymentRecord& r) -> Status {
+    auto it = aliases.find(r.function);
+    if (it == aliases.end()) return Ok();
+    auto recorded = lambda::DecodeRecordedAliases(r.aliases_json);
+    std::vector<lambda::AliasState> list = recorded.ok() ? *recorded : std::vector<lambda::AliasState>{};
+    ReplaceAliases(list, it->second);
+    store::NewDeployment n;
+    n.execution_id = r.execution_id;
+    n.application = r.application;
+    n.service = r.service;
+    n.environment = r.environment;
+    n.function = r.function;
+    n.function_arn = r.function_arn;
+    n.version = r.version;
+    n.code_sha256 = r.code_sha256;
+    n.created_function = r.created_function;
+    n.snapshot_json = r.snapshot_json;
+    n.aliases_json = lambda::EncodeRecordedAliases(list);
+    n.details_json = r.details_json;
+    n.state = r.state;
+    auto rerecorded = store.deployments().Record(n, "engine");
+    if (!rerecorded.ok()) return rerecorded.error();
+    return Ok();
+  });
 }
 
 Status ForgetVersions(store::Store& store, const lambda::LambdaTarget& target,
@@ -172,19 +179,12 @@ Result<std::map<std::string, ManagedKeys>> PreviouslyManaged(store::Store& store
 }
 
 Status MarkRolledBack(store::Store& store, const std::string& execution_id) {
-  store::DeploymentFilter filter;
-  filter.execution_id = execution_id;
-  filter.limit = store::kMaxPageSize;
-  for (;;) {
-    FERRY_ASSIGN_OR_RETURN(auto records, store.deployments().List(filter));
-    for (const auto& r : records) {
-      if (r.state == store::DeploymentState::kRolledBack) continue;
-      FERRY_RETURN_IF_ERROR(
-          store.deployments().SetState(r.id, store::DeploymentState::kRolledBack, "engine"));
-    }
-    if (records.size() < static_cast<size_t>(filter.limit)) return Ok();
-    filter.before_id = records.back().id;
-  }
+  return ForEachDeployment(store, execution_id, [&](const store::DeploymentRecord& r) -> Status {
+    if (r.state == store::DeploymentState::kRolledBack) return Ok();
+    auto set = store.deployments().SetState(r.id, store::DeploymentState::kRolledBack, "engine");
+    if (!set.ok()) return set.error();
+    return Ok();
+  });
 }
 
 Status MarkRolledBackSince(store::Store& store, const store::ExecutionRecord& restore,

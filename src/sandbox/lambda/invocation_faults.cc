@@ -49,14 +49,6 @@ double Draw(uint64_t seed, const InvocationFault& fault, uint64_t n) {
   return static_cast<double>(h >> 11) * 0x1.0p-53;
 }
 
-Response JsonAnswer(int status, const Json& body) {
-  Response r;
-  r.status = status;
-  r.headers.emplace_back("Content-Type", "application/json");
-  r.body = DumpJson(body);
-  return r;
-}
-
 }  // namespace
 
 Result<InvocationFault> InvocationFaultFromJson(const Json& json) {
@@ -176,14 +168,14 @@ InvocationFaultDecision InvocationFaults::Decide(std::string_view function,
 
 Response ServeInvocationFaults(InvocationFaults& faults, const Request& request) {
   if (request.path != "/_ferry/function-faults") {
-    return JsonAnswer(404, Json{{"error", "no admin route " + QuoteForMessage(request.path)}});
+    return JsonReply(404, Json{{"error", "no admin route " + QuoteForMessage(request.path)}});
   }
   auto list = [&] {
     Json knobs = Json::array();
     for (const InvocationFaultState& knob : faults.List()) {
       knobs.push_back(InvocationFaultToJson(knob));
     }
-    return JsonAnswer(200, Json{{"faults", knobs}, {"seed", faults.seed()}});
+    return JsonReply(200, Json{{"faults", knobs}, {"seed", faults.seed()}});
   };
   if (request.method == "GET") return list();
   if (request.method == "DELETE") {
@@ -191,25 +183,25 @@ Response ServeInvocationFaults(InvocationFaults& faults, const Request& request)
     log::Info("sandbox function faults cleared");
     return list();
   }
-  if (request.method != "POST") return JsonAnswer(405, Json{{"error", "use GET, POST or DELETE"}});
+  if (request.method != "POST") return JsonReply(405, Json{{"error", "use GET, POST or DELETE"}});
   if (request.body.size() > kMaxBodyBytes) {
-    return JsonAnswer(413, Json{{"error", "a function fault is at most " +
+    return JsonReply(413, Json{{"error", "a function fault is at most " +
                                               std::to_string(kMaxBodyBytes) + " bytes"}});
   }
   JsonLimits limits;
   limits.max_bytes = kMaxBodyBytes;
   limits.max_depth = 4;
   auto body = ParseJson(request.body, limits);
-  if (!body.ok()) return JsonAnswer(400, Json{{"error", body.error().message}});
+  if (!body.ok()) return JsonReply(400, Json{{"error", body.error().message}});
   auto fault = InvocationFaultFromJson(*body);
-  if (!fault.ok()) return JsonAnswer(400, Json{{"error", fault.error().message}});
+  if (!fault.ok()) return JsonReply(400, Json{{"error", fault.error().message}});
   auto seed = body->find("seed");
   if (seed != body->end() && !seed->is_number_unsigned()) {
-    return JsonAnswer(400, Json{{"error", "field 'seed' must be an unsigned integer"}});
+    return JsonReply(400, Json{{"error", "field 'seed' must be an unsigned integer"}});
   }
   Status set = faults.Set(*fault);
   if (!set.ok())
-    return JsonAnswer(HttpStatus(set.error().code), Json{{"error", set.error().message}});
+    return JsonReply(HttpStatus(set.error().code), Json{{"error", set.error().message}});
   if (seed != body->end()) faults.Reseed(seed->get<uint64_t>());
   log::Info("sandbox function fault set",
             {{"function", fault->function},
