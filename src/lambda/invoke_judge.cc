@@ -339,7 +339,10 @@ std::string DescribeFailure(const Invocation& inv, size_t index, size_t total) {
   if (total > 1) {
     out += " (invocation " + std::to_string(index + 1) + " of " + std::to_string(total) + ")";
   }
-  if (inv.error) return out + ": no answer: " + inv.error->message;
+  if (inv.error) {
+    const std::string& m = inv.error->message;
+    return out + ": " + (m.rfind("no answer", 0) == 0 ? m : "no answer: " + m);
+  }
   out += ": ";
   for (size_t i = 0; i < inv.failures.size(); ++i) out += (i > 0 ? "; " : "") + inv.failures[i];
   out += "; got status " + std::to_string(inv.status);

@@ -69,10 +69,14 @@ class DeployE2eTest : public ::testing::Test {
 
   // A zip of index.py whose handler returns {"build": tag}; uploaded to s3://artifacts/KEY.
   void UploadBuild(const std::string& key, const std::string& tag) {
+    UploadPython(key, "def handler(event, context):\n    return {'build': '" + tag + "'}\n");
+  }
+  // A zip of index.py holding `source` (its handler is index.handler); uploaded to
+  // s3://artifacts/KEY.
+  void UploadPython(const std::string& key, const std::string& source) {
     const auto work = dir_.path() / ("zip-" + std::to_string(zips_++));
     std::filesystem::create_directories(work);
-    std::ofstream(work / "index.py") << "def handler(event, context):\n"
-                                     << "    return {'build': '" << tag << "'}\n";
+    std::ofstream(work / "index.py") << source;
     auto zipped = ChildProcess::Run({"/usr/bin/zip", "-q", "-X", "fn.zip", "index.py"},
                                     ProcessOptions{{}, work.string()});
     ASSERT_EQ(zipped.exit_code, 0) << zipped.err;

@@ -212,7 +212,7 @@ class Runner {
     if (!got.ok()) {
       Error e = got.error();
       if (e.code == ErrorCode::kDeadlineExceeded && task.timeout > Duration{0}) {
-        e.message = "no answer within " + FormatDuration(task.timeout) + " (" + e.message + ")";
+        e.message = "no answer within " + FormatDuration(task.timeout);
       }
       e.message = MaskSecrets(e.message);
       e.details.clear();

@@ -49,11 +49,11 @@ class LambdaInvokeTestStep final : public StepKind {
       auto planned = TaskOf(ctx, in);
       const size_t total = planned.ok() ? planned->targets.size() * in.times : 0;
       return StepMove::Fail(
-          "invoke test failed: " + steps::InvokeError(task, result.ok() ? &*result : nullptr, total),
+          "an invocation failed: " + steps::InvokeError(task, result.ok() ? &*result : nullptr, total),
           outputs);
     }
     if (!result.ok()) {
-      return StepMove::Fail("invoke test: the task's result is unreadable (" +
+      return StepMove::Fail("the invocations' result is unreadable (" +
                             result.error().message + ")");
     }
     Duration slowest{0};
