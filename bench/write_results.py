@@ -341,6 +341,34 @@ def section_sandbox(r, d):
            None if inv.get("invocations_per_s") is None else inv["invocations_per_s"] >= 500)
 
 
+def section_gate(r, d):
+    r.add("", "## 6. Alarm gate: ALARM → alias restored", "")
+    if not d:
+        r.add("No result: `bench/gate.py` did not write one.")
+        r.goal("Alarm in ALARM → alias restored: Ferry's own time beyond the poll", "< 1 s",
+               "not measured", None)
+        return
+    r.add("A canary (50%% for 10 minutes) gated by an Errors alarm, 20 invocations/s on the "
+          "alias, a build whose handler raises; %d run(s) (`%s`). *Poll wait*: the alarm's "
+          "StateUpdatedTimestamp → the delegate's reading showing ALARM (it reads every 3 s). "
+          "*Ferry's own time*: that reading → the rollback step's end (result to the engine, "
+          "failure and rollback committed, rollback task claimed, one read and one UpdateAlias, "
+          "step committed)." % (len(d.get("runs") or []), d.get("sandbox_command", "")), "")
+    r.add("| run | poll wait | Ferry's own time | ALARM → restored | alias after |",
+          "|---|---|---|---|---|")
+    for i, run in enumerate(d.get("runs") or []):
+        r.add("| %d | %s | %s | %s | %s |" % (i + 1, ms(run.get("poll_wait_s")),
+                                              ms(run.get("ferry_own_s")), ms(run.get("total_s")),
+                                              run.get("alias_after")))
+    own = d.get("max_ferry_own_s")
+    r.goal("Alarm in ALARM → alias restored: Ferry's own time beyond the poll (worst run)",
+           "< 1 s", "%s (median poll wait %s, median total %s)" % (
+               ms(own), ms(d.get("median_poll_wait_s")), ms(d.get("median_total_s"))),
+           None if own is None else own < 1.0)
+    for p in d.get("problems") or []:
+        r.add("", "Problem: %s" % p)
+
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -362,7 +390,7 @@ def main():
     p.add_argument("--ferry", help="the ferry binary measured")
     args = p.parse_args()
     docs = {n: load(args.results, n)
-            for n in ("deploy", "fleet", "fleet-1000", "footprint", "api", "sandbox")}
+            for n in ("deploy", "fleet", "fleet-1000", "footprint", "api", "sandbox", "gate")}
     machine = next((d["machine"] for d in docs.values() if d and d.get("machine")), {})
     smoke = any(d and d.get("smoke") for d in docs.values())
     commit = subprocess.run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"],
@@ -401,6 +429,7 @@ def main():
     section_footprint(body, docs["footprint"])
     section_api(body, docs["api"])
     section_sandbox(body, docs["sandbox"])
+    section_gate(body, docs["gate"])
     r.add("", "## Goals", "", "| goal | target | measured | |", "|---|---|---|---|")
     for name, target, measured, ok in body.goals:
         r.add("| %s | %s | %s | %s |" % (name, target, measured, verdict(ok)))

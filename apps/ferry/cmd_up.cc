@@ -72,6 +72,18 @@ void PrintNextSteps(const std::string& api, const std::string& sandbox, const st
             << " --env dev --wait\n"
             << "  " << ferry << " deploy " << kSampleApplication << "/" << kSampleService
             << " --env prod --artifact " << seed.artifact_id << " --wait\n\n"
+            << "  # prod deploys as a canary watched by alarm " << kSampleProdAlarm
+            << ": give it traffic\n"
+            << "  # (the sandbox invokes the prod alias 5 times a second), then ship a build whose\n"
+            << "  # handler raises (" << sample_dir << "/broken/app.py): the alarm fires, Ferry"
+            << " rolls back by itself, and its log says why\n"
+            << "  curl -s -X POST " << sandbox << "/_ferry/traffic -d '{\"function\": \""
+            << kSampleApplication << "-" << kSampleService
+            << "-prod\", \"qualifier\": \"prod\", \"ratePerSecond\": 5}'\n"
+            << "  ID=$(" << ferry << " deploy " << kSampleApplication << "/" << kSampleService
+            << " --env prod --s3 s3://" << kSampleBucket << "/" << kSampleBrokenKey << ")\n"
+            << "  " << ferry << " logs -f $ID   # exits 1: the deployment was rolled back\n"
+            << "  curl -s -X DELETE " << sandbox << "/_ferry/traffic\n\n"
             << "Next: docs/getting-started.md. Ctrl-C stops everything; state stays in the data "
                "directory.\n"
             << std::flush;

@@ -7,6 +7,7 @@
 
 #include "api/config_apply.h"
 #include "api/deploy_service.h"
+#include "aws/cloudwatch_client.h"
 #include "aws/lambda_client.h"
 #include "aws/s3_client.h"
 #include "common/crypto.h"
@@ -49,6 +50,13 @@ Status WriteFile(const std::filesystem::path& path, const std::string& content) 
 
 // The sample's copy for the user: the handler only when absent (it is theirs to edit), the YAML
 // always (it carries the current sandbox endpoint).
+// The broken build's handler: it raises on every call.
+constexpr char kBrokenHandler[] =
+    "# A build of the sample that raises on every call: ship it to prod and the canary's\n"
+    "# alarm (sample-hello-prod-errors) rolls it back.\n"
+    "def handler(event, context):\n"
+    "    raise RuntimeError('this build is broken: it raises on every call')\n";
+
 Status CopySample(const std::string& dir, const std::string& yaml) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
@@ -58,6 +66,9 @@ Status CopySample(const std::string& dir, const std::string& yaml) {
   if (!std::filesystem::exists(handler)) {
     FERRY_RETURN_IF_ERROR(WriteFile(handler, SampleHandlerSource()));
   }
+  std::filesystem::create_directories(std::filesystem::path(dir) / "broken", ec);
+  FERRY_RETURN_IF_ERROR(
+      WriteFile(std::filesystem::path(dir) / "broken" / kSampleHandlerFile, kBrokenHandler));
   return WriteFile(std::filesystem::path(dir) / "ferry.yaml", yaml);
 }
 
@@ -71,6 +82,34 @@ Status EnsureBucket(aws::ServiceClient& s3, const std::string& bucket, std::stop
   call.path_and_query = "/" + bucket;
   auto r = s3.Call(call, stop);
   if (!r.ok() && aws::AwsCode(r.error()) != "BucketAlreadyOwnedByYou") return r.error();
+  return Ok();
+}
+
+// PutMetricAlarm in the sandbox's CloudWatch (it replaces an alarm of the same name, so this is
+// idempotent): prod's errors, Sum >= 1 in a 10 s period, no data counting as OK.
+Status EnsureProdAlarm(aws::ServiceClient& cloudwatch, std::stop_token stop) {
+  aws::OperationCall call;
+  call.operation = "PutMetricAlarm";
+  call.api_class = aws::ApiClass::kCloudWatchPutMetricData;
+  call.method = "POST";
+  call.headers = {{"Content-Type", "application/x-amz-json-1.0"},
+                  {"X-Amz-Target", "GraniteServiceVersion20100801.PutMetricAlarm"}};
+  call.body = DumpJson(Json{
+      {"AlarmName", kSampleProdAlarm},
+      {"AlarmDescription", "Errors of the sample's prod function: gates its canary"},
+      {"Namespace", "AWS/Lambda"},
+      {"MetricName", "Errors"},
+      {"Dimensions", Json::array({{{"Name", "FunctionName"},
+                                   {"Value", std::string(kSampleApplication) + "-" +
+                                                 kSampleService + "-prod"}}})},
+      {"Statistic", "Sum"},
+      {"Period", 10},
+      {"EvaluationPeriods", 1},
+      {"Threshold", 1},
+      {"ComparisonOperator", "GreaterThanOrEqualToThreshold"},
+      {"TreatMissingData", "notBreaching"}});
+  auto r = cloudwatch.Call(call, stop);
+  if (!r.ok()) return r.error();
   return Ok();
 }
 
@@ -195,6 +234,17 @@ Result<SeedOutcome> SeedSample(ServerRuntime& runtime, const SeedOptions& option
   }
   if (Status s = UploadIfMissing(s3, key, *zip, options.stop); !s.ok()) {
     return Stage("uploading " + out.s3_uri, s.error());
+  }
+
+  auto broken = MakeDeterministicZip({{kSampleHandlerFile, kBrokenHandler}});
+  if (!broken.ok()) return broken.error();
+  if (Status s = UploadIfMissing(s3, kSampleBrokenKey, *broken, options.stop); !s.ok()) {
+    return Stage("uploading the broken build", s.error());
+  }
+  aws::ServiceClient cloudwatch(aws::CloudWatchServiceConfig(options.sandbox_url, options.region),
+                                runtime.AwsDeps());
+  if (Status s = EnsureProdAlarm(cloudwatch, options.stop); !s.ok()) {
+    return Stage("creating alarm " + std::string(kSampleProdAlarm), s.error());
   }
 
   auto summary = ApplyConfig(runtime.store(), yaml);

@@ -6,7 +6,9 @@
 // zip when it is not there yet, applies the sample YAML (the same checks and write path as
 // `ferry apply`), records the zip as an artifact, and deploys it to dev unless dev already has
 // a succeeded deployment whose alias still exists in the sandbox (a restart then leaves the
-// user's latest build in place). It waits for the deployment and invokes the alias once.
+// user's latest build in place). It waits for the deployment and invokes the alias once. It also
+// uploads a broken build (kSampleBrokenKey) and creates the CloudWatch alarm kSampleProdAlarm
+// (Errors of sample-hello-prod, Sum >= 1 in 10 s) that the prod canary watches.
 //
 // Not thread-safe; runs once at start-up.
 #pragma once
@@ -25,6 +27,10 @@ inline constexpr char kSampleApplication[] = "sample";
 inline constexpr char kSampleService[] = "hello";
 inline constexpr char kSampleBucket[] = "ferry-sample";
 inline constexpr char kSampleHandlerFile[] = "app.py";
+// A build of the sample whose handler raises on every call (uploaded beside the good one), and the
+// alarm on prod's errors that gates the prod canary.
+inline constexpr char kSampleBrokenKey[] = "hello/hello-broken.zip";
+inline constexpr char kSampleProdAlarm[] = "sample-hello-prod-errors";
 
 // The embedded sample: the handler source and the YAML with the sandbox endpoint filled in.
 std::string SampleHandlerSource();

@@ -13,6 +13,7 @@
 #include "config/resolve.h"
 #include "config/runnable.h"
 #include "engine/steps/lambda_steps.h"
+#include "lambda/alarm_gate.h"
 #include "lambda/function_state.h"
 #include "lambda/records.h"
 #include "lambda/steps.h"
@@ -37,6 +38,7 @@ struct DeployService::Impl {
     engine::ExecutionSpec spec;
     Duration timeout{0};
     config::ReleasePlan plan;  // the workflow's steps
+    lambda::AlarmSelector alarms;  // the workflow's and the environment's alarm gates
     lambda::LambdaTarget target;
     std::vector<std::string> selectors;
     std::vector<lambda::DesiredFunction> functions;
@@ -261,6 +263,12 @@ Result<DeployService::Impl::Resolved> DeployService::Impl::Resolve(
   Resolved out;
   FERRY_ASSIGN_OR_RETURN(out.timeout, deploy::CheckExecutable(workflow));
   FERRY_ASSIGN_OR_RETURN(out.plan, config::PlanRelease(workflow));
+  if (out.plan.shifts_traffic) {
+    // A basic workflow moves every alias with its deploy step: it has no shift to gate.
+    FERRY_ASSIGN_OR_RETURN(auto environment_alarms,
+                           lambda::ParseAlarmSelector(scope.environment.alarms));
+    out.alarms = lambda::MergeAlarms(out.plan.alarms, environment_alarms);
+  }
   FERRY_ASSIGN_OR_RETURN(auto infrastructure,
                          deploy::ChooseInfrastructure(scope, workflow.infrastructure));
   FERRY_ASSIGN_OR_RETURN(auto provider,
@@ -344,6 +352,7 @@ Result<store::ExecutionRecord> DeployService::Deploy(const DeploymentInput& in, 
         shift.deploy_step = deploy_step;
         shift.percent = step.percent;
         shift.bake = step.hold;
+        shift.alarms = resolved.alarms;
         spec.steps.push_back(engine::steps::LambdaShiftStep(
             shift, step.name, step.timeout.value_or(engine::kDefaultStepTimeout) + step.hold));
         break;

@@ -2,6 +2,8 @@
 
 #include "common/secret_mask.h"
 #include "common/time.h"
+#include "engine/steps/lambda_steps.h"
+#include "lambda/steps.h"
 #include "model/enums.h"
 
 namespace ferry::api {
@@ -86,7 +88,15 @@ Json StepJson(const store::StepRecord& s, TimePoint now, Outputs outputs) {
       {"endedAt", Time(s.ended_at)},
       {"durationMs", DurationMs(s.started_at, s.ended_at, now)},
   };
-  if (outputs == Outputs::kInclude) out["outputs"] = MaskedDocument(s.outputs_json);
+  if (outputs == Outputs::kInclude) {
+    out["outputs"] = MaskedDocument(s.outputs_json);
+  } else if (s.kind == engine::steps::kLambdaShift &&
+             (s.status == store::StepStatus::kRunning || s.status == store::StepStatus::kWaiting)) {
+    // What a follower shows without the outputs: the active shift's split and the hold's end.
+    if (auto shift = lambda::DecodeShiftStepOutputs(s.outputs_json); shift.ok() && shift->percent > 0) {
+      out["traffic"] = {{"percent", shift->percent}, {"holdUntil", Time(shift->bake_until)}};
+    }
+  }
   return out;
 }
 

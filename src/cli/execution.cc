@@ -132,6 +132,18 @@ Status DecodeOutputs(const Json& step, StepView& out) {
   return Ok();
 }
 
+// A followed execution's active shift (GET ...?outputs=false): {"percent", "holdUntil"}.
+void DecodeTraffic(const Json& step, StepView& out) {
+  auto it = step.find("traffic");
+  if (it == step.end() || !it->is_object()) return;
+  if (auto p = it->find("percent"); p != it->end() && p->is_number_integer()) {
+    out.traffic = std::to_string(p->get<int64_t>()) + "% on the new version";
+  }
+  if (auto h = it->find("holdUntil"); h != it->end() && h->is_string()) {
+    out.hold_until = ParseRfc3339(h->get<std::string>());
+  }
+}
+
 Result<StepView> DecodeStep(const Json& json) {
   constexpr std::string_view kWhat = "a step";
   if (!json.is_object()) return Malformed(kWhat, "steps");
@@ -150,6 +162,7 @@ Result<StepView> DecodeStep(const Json& json) {
   FERRY_RETURN_IF_ERROR(ReadTime(json, "endedAt", s.ended_at, kWhat));
   FERRY_RETURN_IF_ERROR(ReadInt(json, "durationMs", s.duration_ms, kWhat));
   FERRY_RETURN_IF_ERROR(DecodeOutputs(json, s));
+  DecodeTraffic(json, s);
   return s;
 }
 

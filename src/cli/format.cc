@@ -202,6 +202,11 @@ std::string FormatProgress(const ExecutionView& e, Duration elapsed) {
     if (!current->state.empty() && current->state != current->status) {
       out += ", " + TerminalSafe(current->state);
     }
+    if (!current->traffic.empty()) {
+      out += " (" + TerminalSafe(current->traffic);
+      if (current->hold_until) out += " until " + FormatWhen(current->hold_until);
+      out += ")";
+    }
   }
   out += "  " + FormatDuration(elapsed);
   return out;

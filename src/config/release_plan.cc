@@ -45,6 +45,7 @@ class Compiler {
       if (w_.strategy == WorkflowStrategy::kCustom) return Fail("/steps", "strategy custom needs steps");
       plan_.steps.push_back(ReleaseStep{ReleaseStep::Kind::kDeploy, "deploy", 0, {}, {}, 0, true});
       if (schedule_) AddSchedule("traffic", 0, true, std::nullopt, true);
+      if (!Alarms()) return std::nullopt;
       return plan_;
     }
     bool any_deploy = false;
@@ -61,6 +62,7 @@ class Compiler {
     for (size_t i = 0; i < w_.steps.size(); ++i) {
       if (!Step(i, i == last_shift)) return std::nullopt;
     }
+    if (!Alarms()) return std::nullopt;
     if (plan_.shifts_traffic) {
       const ReleaseStep* last = nullptr;
       for (const auto& s : plan_.steps) {
@@ -83,6 +85,30 @@ class Compiler {
   std::nullopt_t Fail(std::string path, std::string message) {
     if (!problem_) problem_ = ReleaseProblem{std::move(path), std::move(message)};
     return std::nullopt;
+  }
+
+  bool Alarms() {
+    if (w_.alarms.empty()) return true;
+    if (!plan_.shifts_traffic) {
+      Fail("/alarms", "alarms gate traffic shifts, and this workflow shifts no traffic (strategy " +
+                          std::string(model::EnumName(w_.strategy)) +
+                          "): use canary, linear or custom with traffic-shift steps");
+      return false;
+    }
+    for (size_t i = 0; i < w_.alarms.size(); ++i) {
+      auto one = lambda::ParseAlarmSelector({w_.alarms[i]});
+      if (!one.ok()) {
+        Fail(model::JoinPath("/alarms", i), one.error().message);
+        return false;
+      }
+    }
+    auto all = lambda::ParseAlarmSelector(w_.alarms);
+    if (!all.ok()) {
+      Fail("/alarms", all.error().message);
+      return false;
+    }
+    plan_.alarms = *all;
+    return true;
   }
 
   // The workflow's schedule (canary, linear); none for basic and custom.

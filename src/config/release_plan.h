@@ -13,6 +13,8 @@
 // or, when a later traffic-shift step follows, every shift below 100% (the later step promotes).
 // A schedule of several shifts becomes steps NAME-1, NAME-2, … A wait step holds for `duration`.
 // The last traffic shift must reach 100%: a workflow never ends with traffic split.
+// `alarms` (names, or prefixes written "orders-*") gate every traffic shift: checked before it and
+// watched through its hold; a workflow that shifts no traffic cannot have alarms.
 //
 // An invoke-test step (`with`: function, target, payload, times, expectStatus, expectJson,
 // expectRegex, maxLatency) invokes after a deploy step; see lambda/invoke.h for what it checks.
@@ -31,6 +33,7 @@
 #include "common/clock.h"
 #include "common/result.h"
 #include "lambda/invoke.h"
+#include "lambda/alarm_gate.h"
 #include "model/entities.h"
 
 namespace ferry::config {
@@ -68,6 +71,8 @@ struct ReleasePlan {
   // The deploy step leaves existing aliases for traffic-shift steps (TrafficPolicy::kNone).
   bool shifts_traffic = false;
   std::vector<ReleaseStep> steps;
+  // The workflow's `alarms`: they gate every traffic shift (with the environment's).
+  lambda::AlarmSelector alarms;
 };
 
 // A problem with where it is: a JSON pointer into the workflow ("/trafficShift/preset").

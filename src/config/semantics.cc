@@ -7,6 +7,7 @@
 #include "common/json.h"
 #include "common/strings.h"
 #include "config/release_plan.h"
+#include "lambda/alarm_gate.h"
 #include "config/template.h"
 #include "model/enums.h"
 #include "model/json_codec.h"
@@ -161,6 +162,11 @@ void CheckOne(const model::Service& e, RefChecker& r, const Index&) {
 }
 
 void CheckOne(const model::Environment& e, RefChecker& r, const Index&) {
+  for (size_t i = 0; i < e.alarms.size(); ++i) {
+    auto alarm = lambda::ParseAlarmSelector({e.alarms[i]});
+    if (!alarm.ok()) r.Add(model::JoinPath("/alarms", i), alarm.error().message);
+  }
+  if (e.alarms.size() > 100) r.Add("/alarms", "at most 100 alarms");
   for (size_t i = 0; i < e.overrides.size(); ++i) {
     const model::ServiceOverride& o = e.overrides[i];
     std::string p = model::JoinPath("/overrides", i);

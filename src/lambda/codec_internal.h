@@ -7,11 +7,14 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "common/json.h"
+#include "common/time.h"
 #include "common/result.h"
+#include "lambda/alarm_gate.h"
 #include "lambda/tasks.h"
 
 namespace ferry::lambda::codec {
@@ -80,6 +83,18 @@ auto DecodeObject(const char* what, std::string_view text, F&& decode)
   return Guard(what, [&] { return decode(json); });
 }
 
+// An optional time as RFC 3339 text or null, and back (kInvalidArgument-style failure).
+inline Json TimeJson(const std::optional<TimePoint>& t) {
+  return t ? Json(FormatRfc3339(*t)) : Json(nullptr);
+}
+inline std::optional<TimePoint> TimeFrom(const Json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return std::nullopt;
+  auto t = ParseRfc3339(it->get<std::string>());
+  if (!t) Fail(std::string(key) + " is not an RFC 3339 time");
+  return t;
+}
+
 // Json forms shared by the task and step codecs (defined in task_codec.cc).
 Json SnapshotJson(const Snapshot& snapshot);
 Snapshot SnapshotFrom(const Json& json);
@@ -91,5 +106,10 @@ Json RoutingJson(const AliasRouting& routing);
 AliasRouting RoutingFrom(const Json& json);
 Json ShiftReportJson(const ShiftReport& report);
 ShiftReport ShiftReportFrom(const Json& json);
+// alarm_gate.cc
+Json AlarmStateJson(const AlarmState& state);
+AlarmState AlarmStateFrom(const Json& json);
+Json AlarmSelectorJson(const AlarmSelector& selector);
+AlarmSelector AlarmSelectorFrom(const Json& json);
 
 }  // namespace ferry::lambda::codec

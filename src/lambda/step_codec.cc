@@ -191,7 +191,8 @@ std::string EncodeShiftStepInputs(const ShiftStepInputs& in) {
                        {"selectors", in.selectors},
                        {"deployStep", in.deploy_step},
                        {"percent", in.percent},
-                       {"bakeMillis", in.bake.count()}});
+                       {"bakeMillis", in.bake.count()},
+                       {"alarms", codec::AlarmSelectorJson(in.alarms)}});
 }
 
 Result<ShiftStepInputs> DecodeShiftStepInputs(std::string_view json) {
@@ -208,25 +209,12 @@ Result<ShiftStepInputs> DecodeShiftStepInputs(std::string_view json) {
     Read(j, "bakeMillis", bake);
     if (bake < 0 || bake > kMaxBakeMillis) Fail("bakeMillis must be between 0 and 7 days");
     in.bake = Duration{bake};
+    if (auto it = j.find("alarms"); it != j.end() && !it->is_null()) {
+      in.alarms = codec::AlarmSelectorFrom(*it);
+    }
     return in;
   });
 }
-
-namespace {
-
-Json TimeJson(const std::optional<TimePoint>& t) {
-  return t ? Json(FormatRfc3339(*t)) : Json(nullptr);
-}
-
-std::optional<TimePoint> TimeFrom(const Json& j, const char* key) {
-  auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return std::nullopt;
-  auto t = ParseRfc3339(it->get<std::string>());
-  if (!t) Fail(std::string(key) + " is not an RFC 3339 time");
-  return t;
-}
-
-}  // namespace
 
 std::string EncodeShiftStepOutputs(const ShiftStepOutputs& out) {
   Json aliases = Json::array();
@@ -238,11 +226,21 @@ std::string EncodeShiftStepOutputs(const ShiftStepOutputs& out) {
   }
   Json reports = Json::array();
   for (const auto& r : out.reports) reports.push_back(codec::ShiftReportJson(r));
+  Json seen = Json::array();
+  for (const auto& o : out.alarms_seen) {
+    Json item = codec::AlarmStateJson(o.alarm);
+    item["at"] = FormatRfc3339(o.at);
+    seen.push_back(std::move(item));
+  }
   return DumpJson(Json{{"percent", out.percent},
                        {"aliases", aliases},
-                       {"shiftedAt", TimeJson(out.shifted_at)},
-                       {"bakeUntil", TimeJson(out.bake_until)},
-                       {"reports", reports}});
+                       {"shiftedAt", codec::TimeJson(out.shifted_at)},
+                       {"bakeUntil", codec::TimeJson(out.bake_until)},
+                       {"reports", reports},
+                       {"alarmsSeen", seen},
+                       {"alarmFired", out.alarm_fired ? codec::AlarmStateJson(*out.alarm_fired)
+                                                      : Json(nullptr)},
+                       {"alarmSeenAt", codec::TimeJson(out.alarm_seen_at)}});
 }
 
 Result<ShiftStepOutputs> DecodeShiftStepOutputs(std::string_view json) {
@@ -258,9 +256,18 @@ Result<ShiftStepOutputs> DecodeShiftStepOutputs(std::string_view json) {
       a.alias = codec::AliasFrom(codec::ObjectAt(item, "alias"));
       out.aliases.push_back(std::move(a));
     }
-    out.shifted_at = TimeFrom(j, "shiftedAt");
-    out.bake_until = TimeFrom(j, "bakeUntil");
+    out.shifted_at = codec::TimeFrom(j, "shiftedAt");
+    out.bake_until = codec::TimeFrom(j, "bakeUntil");
     for (const auto& r : ArrayAt(j, "reports")) out.reports.push_back(codec::ShiftReportFrom(r));
+    for (const auto& o : ArrayAt(j, "alarmsSeen")) {
+      auto at = codec::TimeFrom(o, "at");
+      if (!at) Fail("an alarm state seen needs its time");
+      out.alarms_seen.push_back(AlarmObservation{*at, codec::AlarmStateFrom(o)});
+    }
+    if (auto it = j.find("alarmFired"); it != j.end() && !it->is_null()) {
+      out.alarm_fired = codec::AlarmStateFrom(*it);
+    }
+    out.alarm_seen_at = codec::TimeFrom(j, "alarmSeenAt");
     return out;
   });
 }

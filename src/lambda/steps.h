@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "lambda/alarm_gate.h"
 #include "lambda/tasks.h"
 
 namespace ferry::lambda {
@@ -93,6 +94,9 @@ struct ShiftStepInputs {
   std::string deploy_step;  // the name of the lambda.deploy step whose version it shifts to
   int percent = 100;        // 1..100; 100 promotes
   Duration bake{0};         // held after the shift before the step succeeds
+  // CloudWatch alarms gating the shift (alarm_gate.h): checked before it (an alarm missing or in
+  // ALARM fails the step before traffic moves) and watched through the bake.
+  AlarmSelector alarms;
 };
 
 // One alias of a shift.
@@ -109,6 +113,9 @@ struct ShiftStepOutputs {
   std::optional<TimePoint> shifted_at;  // when the last alias was set
   std::optional<TimePoint> bake_until;  // the bake's end: a restarted engine waits only the rest
   std::vector<ShiftReport> reports;     // the calls made, per alias
+  std::vector<AlarmObservation> alarms_seen;  // the gate's alarm states, as they changed
+  std::optional<AlarmState> alarm_fired;      // the alarm that failed the step
+  std::optional<TimePoint> alarm_seen_at;     // when the delegate saw it in ALARM
 };
 
 std::string EncodeDeployStepInputs(const DeployStepInputs& inputs);

@@ -177,6 +177,9 @@ struct Environment {
   std::map<std::string, std::string> variables;
   std::vector<ServiceOverride> overrides;
   std::vector<Infrastructure> infrastructure;
+  // CloudWatch alarms gating every traffic shift into this environment: names, or prefixes
+  // written "orders-*" (lambda/alarm_gate.h).
+  std::vector<std::string> alarms;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -238,6 +241,8 @@ struct Workflow {
   FailureStrategy failure_strategy = FailureStrategy::kRollback;
   std::vector<Variable> variables;
   std::optional<TrafficHooks> hooks;
+  // CloudWatch alarms gating its traffic shifts (with the environment's): names or "prefix-*".
+  std::vector<std::string> alarms;
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -187,6 +187,7 @@ void Describe(V& v, Environment& e) {
   v.Field("variables", e.variables);
   v.Field("overrides", e.overrides);
   v.Field("infrastructure", e.infrastructure, kReq);
+  v.Field("alarms", e.alarms);
 }
 
 template <typename V>
@@ -234,6 +235,7 @@ void Describe(V& v, Workflow& w) {
   v.Field("failureStrategy", w.failure_strategy, kDef);
   v.Field("variables", w.variables);
   v.Field("hooks", w.hooks);
+  v.Field("alarms", w.alarms);
 }
 
 template <typename V>

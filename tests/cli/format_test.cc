@@ -128,6 +128,20 @@ TEST(FormatExecutionDetail, ShowsATrafficShiftsSplitAndItsHold) {
   EXPECT_EQ(text.find("reports"), std::string::npos) << text;
 }
 
+TEST(FormatProgress, ShowsTheActiveShiftsSplitAndWhenItsHoldEnds) {
+  auto e = DecodeExecution(Json::parse(R"({"id": "x", "status": "waiting", "steps": [
+      {"index": 0, "name": "deploy", "kind": "lambda.deploy", "status": "succeeded"},
+      {"index": 1, "name": "traffic-1", "kind": "lambda.shift", "status": "waiting",
+       "state": "bake", "traffic": {"percent": 10, "holdUntil": "2026-11-28T04:05:00.000Z"}},
+      {"index": 2, "name": "traffic-2", "kind": "lambda.shift", "status": "pending"}]})"));
+  ASSERT_TRUE(e.ok()) << e.error().message;
+  const std::string line = FormatProgress(*e, std::chrono::milliseconds(61000));
+  EXPECT_NE(line.find("step 2/3 traffic-1 (lambda.shift): waiting, bake (10% on the new version "
+                      "until 2026-11-28"),
+            std::string::npos)
+      << line;
+}
+
 TEST(FormatProgress, NamesTheCurrentStep) {
   auto e = DecodeExecution(Json::parse(R"({"id": "x", "status": "running", "steps": [
       {"index": 0, "name": "deploy", "kind": "lambda.deploy", "status": "succeeded"},

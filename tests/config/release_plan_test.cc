@@ -93,6 +93,16 @@ TEST(ReleasePlanTest, CanaryAndLinearFollowTheirScheduleWithoutSteps) {
   EXPECT_THAT(Describe(*plan), ElementsAre("deploy: deploy", "traffic: 100%"));
 }
 
+TEST(ReleasePlanTest, AlarmsGateEveryShift) {
+  auto w = Workflow(model::WorkflowStrategy::kLinear);
+  w.traffic_shift = model::TrafficShift{50, "1m", std::nullopt};
+  w.alarms = {"orders-errors", "orders-latency-*"};
+  auto plan = PlanRelease(w);
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  EXPECT_THAT(plan->alarms.names, ElementsAre("orders-errors"));
+  EXPECT_THAT(plan->alarms.prefixes, ElementsAre("orders-latency-"));
+}
+
 TEST(ReleasePlanTest, AScheduleStepStopsBelowOneHundredWhenALaterShiftPromotes) {
   auto w = Workflow(model::WorkflowStrategy::kCanary);
   w.traffic_shift = model::TrafficShift{10, "10m", std::nullopt};
@@ -178,6 +188,14 @@ TEST(ReleasePlanTest, ProblemsNameWhereTheyAre) {
   }
   {
     auto w = Workflow(model::WorkflowStrategy::kBasic);
+    w.alarms = {"orders-errors"};
+    cases.push_back({w, "/alarms", "alarms gate traffic shifts, and this workflow shifts no traffic"});
+    w = canary;
+    w.alarms = {"orders-errors", "a*b"};
+    cases.push_back({w, "/alarms/1", "a '*' may only end a prefix"});
+  }
+  {
+    auto w = Workflow(model::WorkflowStrategy::kBasic);
     w.steps = {Step("deploy", model::StepType::kDeploy),
                Step("s", model::StepType::kTrafficShift, {{"percent", "100"}})};
     cases.push_back({w, "/steps/1/type", "strategy basic moves every alias"});
@@ -221,6 +239,18 @@ trafficShift:
   preset: Canary10Percent5Minutes
   percent: 10
 )";
+  const std::string environment = R"(kind: Environment
+application: shop
+name: prod
+type: production
+infrastructure:
+  - name: eu
+    cloudProvider: aws
+alarms: [orders-errors, "bad*name"]
+)";
+  loaded = LoadConfigFiles({{"e.yaml", environment}});
+  EXPECT_THAT(::testing::PrintToString(testing::Lines(loaded)),
+              HasSubstr("e.yaml:8:25: alarms[1]: alarm \\\"bad*name\\\": a '*' may only end a prefix"));
   loaded = LoadConfigFiles({{"c.yaml", both}});
   EXPECT_THAT(::testing::PrintToString(testing::Lines(loaded)),
               HasSubstr("give a preset, or percent and interval, not both"));

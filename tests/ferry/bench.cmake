@@ -7,7 +7,7 @@ if(FERRY_BUILD_BENCH AND NOT FERRY_SANITIZE AND EXISTS ${CMAKE_SOURCE_DIR}/bench
   list(APPEND FERRY_BENCH_ENV "FERRY_BENCH_SEED=$<TARGET_FILE:ferry_bench_seed>")
 endif()
 set(FERRY_BENCH_TESTS)
-foreach(bench sandbox deploy fleet footprint api)
+foreach(bench sandbox deploy fleet footprint api gate)
   add_test(NAME bench_smoke_${bench}
            COMMAND /usr/bin/python3 ${CMAKE_SOURCE_DIR}/bench/${bench}.py --smoke
                    --ferry $<TARGET_FILE:ferry> --out ${FERRY_BENCH_SMOKE_DIR}/${bench}.json)

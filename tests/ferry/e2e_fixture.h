@@ -71,8 +71,7 @@ class DeployE2eTest : public ::testing::Test {
   void UploadBuild(const std::string& key, const std::string& tag) {
     UploadPython(key, "def handler(event, context):\n    return {'build': '" + tag + "'}\n");
   }
-  // A zip of index.py holding `source` (its handler is index.handler); uploaded to
-  // s3://artifacts/KEY.
+  // A zip of index.py with `source` (its handler is index.handler); uploaded to s3://artifacts/KEY.
   void UploadPython(const std::string& key, const std::string& source) {
     const auto work = dir_.path() / ("zip-" + std::to_string(zips_++));
     std::filesystem::create_directories(work);

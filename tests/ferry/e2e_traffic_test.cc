@@ -6,6 +6,7 @@
 
 #include <thread>
 
+#include "aws/cloudwatch_client.h"
 #include "common/time.h"
 #include "ferry/e2e_fixture.h"
 
@@ -68,6 +69,41 @@ class TrafficE2eTest : public DeployE2eTest {
     return out;
   }
 
+  // A CloudWatch alarm on the function's Errors (Sum >= 1 in a 10 s period; no data is OK),
+  // created in the sandbox through its awsJson1_0 API.
+  void PutErrorsAlarm(const std::string& name) {
+    aws::ServiceClient cloudwatch(aws::CloudWatchServiceConfig(sandbox_->url(), "us-east-1"), *deps_);
+    aws::OperationCall call;
+    call.operation = "PutMetricAlarm";
+    call.api_class = aws::ApiClass::kCloudWatchPutMetricData;
+    call.method = "POST";
+    call.headers = {{"Content-Type", "application/x-amz-json-1.0"},
+                    {"X-Amz-Target", "GraniteServiceVersion20100801.PutMetricAlarm"}};
+    call.body = DumpJson(Json{{"AlarmName", name},
+                              {"Namespace", "AWS/Lambda"},
+                              {"MetricName", "Errors"},
+                              {"Dimensions", Json::array({{{"Name", "FunctionName"},
+                                                           {"Value", kFunction}}})},
+                              {"Statistic", "Sum"},
+                              {"Period", 10},
+                              {"EvaluationPeriods", 1},
+                              {"Threshold", 1},
+                              {"ComparisonOperator", "GreaterThanOrEqualToThreshold"},
+                              {"TreatMissingData", "notBreaching"}});
+    auto r = cloudwatch.Call(call);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+  }
+
+  // METHOD PATH on the sandbox's admin routes (docs/sandbox.md); the status and body.
+  std::pair<int, std::string> SandboxAdmin(const std::string& method, const std::string& path,
+                                           const Json& body = Json()) {
+    httplib::Client admin(sandbox_->url());
+    httplib::Result r = method == "DELETE" ? admin.Delete(path)
+                        : method == "GET"  ? admin.Get(path)
+                                           : admin.Post(path, DumpJson(body), "application/json");
+    return r ? std::pair(r->status, r->body) : std::pair(0, std::string());
+  }
+
   static constexpr char kFunction[] = "shop-orders-dev";
 };
 
@@ -87,6 +123,17 @@ TEST_F(TrafficE2eTest, ACustomWorkflowSplitsTheTrafficHoldsItThenPromotes) {
   ASSERT_FALSE(id.empty());
   // While it bakes: the stable version keeps 75%, the new one has 25%.
   EXPECT_TRUE(WaitForRouting("1+2@0.25")) << Routing() << "\n" << Logs(id);
+  // A follower (outputs left out) sees the split and when its hold ends.
+  Json traffic;
+  for (int i = 0; i < 100 && traffic.is_null(); ++i) {
+    Json followed = api_->Get("/api/v1/executions/" + id + "?outputs=false").json;
+    for (const Json& step : followed.value("steps", Json::array())) {
+      if (Str(step, "status") == "waiting" && step.contains("traffic")) traffic = step["traffic"];
+    }
+    if (traffic.is_null()) std::this_thread::sleep_for(milliseconds(20));
+  }
+  EXPECT_EQ(traffic.value("percent", 0), 25) << traffic.dump();
+  EXPECT_FALSE(Str(traffic, "holdUntil").empty()) << traffic.dump();
   Json e = api_->WaitForExecution(id);
   ASSERT_EQ(Str(e, "status"), "succeeded") << Errors(e) << Logs(id);
   EXPECT_EQ(Routing(), "2") << "promotion leaves no additional weights";
@@ -177,6 +224,72 @@ TEST_F(TrafficE2eTest, AServerKilledDuringABakeResumesWithTheRemainingTime) {
   EXPECT_GE(*ended, *until) << "it held the whole bake";
   // From zero, it would have ended 12 s after the restart; it had about 10 s left.
   EXPECT_LT(*ended, restarted + seconds(12)) << "resumed with the remaining time";
+}
+
+TEST_F(TrafficE2eTest, AMissingAlarmFailsBeforeAnyTrafficMovesAndAQuietOneIsWatchedToTheEnd) {
+  ASSERT_NO_FATAL_FAILURE(ApplyWorkflow({{"strategy", "basic"}}));
+  ASSERT_NO_FATAL_FAILURE(DeployB1());
+  ASSERT_NO_FATAL_FAILURE(ApplyWorkflow(
+      {{"strategy", "canary"},
+       {"trafficShift", {{"percent", 30}, {"interval", "4s"}}},
+       {"alarms", Json::array({"shop-orders-errors", "shop-latency-*"})}}));
+
+  Json e = Deploy("api/api-2.zip");
+  EXPECT_EQ(Str(e, "status"), "rolled_back") << Errors(e);
+  EXPECT_NE(Errors(e).find("no such CloudWatch alarm: shop-orders-errors, shop-latency-*; no "
+                           "traffic was shifted"),
+            std::string::npos)
+      << Errors(e);
+  EXPECT_EQ(Routing(), "1") << "no traffic moved";
+
+  // With the alarms there and quiet, the canary is watched through its bake and promotes.
+  ASSERT_NO_FATAL_FAILURE(PutErrorsAlarm("shop-orders-errors"));
+  ASSERT_NO_FATAL_FAILURE(PutErrorsAlarm("shop-latency-p99"));
+  e = Deploy("api/api-2.zip");
+  ASSERT_EQ(Str(e, "status"), "succeeded") << Errors(e) << Logs(Str(e, "id"));
+  EXPECT_EQ(Routing(), "2");
+  auto shifts = StepsOf(e, "lambda.shift");
+  ASSERT_EQ(shifts.size(), 2u);
+  const Json& seen = shifts[0]["outputs"]["alarmsSeen"];
+  ASSERT_GE(seen.size(), 2u) << shifts[0].dump(2);
+  EXPECT_EQ(Str(seen[0], "state"), "OK");
+  EXPECT_TRUE(shifts[0]["outputs"]["alarmFired"].is_null());
+}
+
+TEST_F(TrafficE2eTest, ABuildWhoseHandlerRaisesIsRolledBackByItsAlarmWithTheWeightsRestored) {
+  ASSERT_NO_FATAL_FAILURE(PutErrorsAlarm("shop-orders-errors"));
+  ASSERT_NO_FATAL_FAILURE(ApplyWorkflow({{"strategy", "canary"},
+                                         {"trafficShift", {{"percent", 50}, {"interval", "2m"}}},
+                                         {"alarms", Json::array({"shop-orders-errors"})}}));
+  ASSERT_NO_FATAL_FAILURE(DeployB1());
+  ASSERT_NO_FATAL_FAILURE(UploadPython(
+      "api/api-3.zip", "def handler(event, context):\n    raise RuntimeError('broken build')\n"));
+  // Production traffic on the alias: 20 invocations a second.
+  auto traffic = SandboxAdmin("POST", "/_ferry/traffic",
+                              {{"function", kFunction}, {"qualifier", "dev"}, {"ratePerSecond", 20}});
+  ASSERT_EQ(traffic.first, 201) << traffic.second;
+
+  const std::string id = StartDeploy("api/api-3.zip");
+  ASSERT_FALSE(id.empty());
+  Json e = api_->WaitForExecution(id);
+  SandboxAdmin("DELETE", "/_ferry/traffic");
+  ASSERT_EQ(Str(e, "status"), "rolled_back") << Errors(e) << Logs(id);
+  EXPECT_EQ(Routing(), "1") << "version 1 and no weights, as before the deployment";
+  EXPECT_EQ(InvokeBuild(kFunction), "b1");
+
+  auto shifts = StepsOf(e, "lambda.shift");
+  ASSERT_FALSE(shifts.empty());
+  EXPECT_NE(Str(shifts[0], "error").find("alarm shop-orders-errors is in ALARM"), std::string::npos)
+      << shifts[0].dump(2);
+  const Json& out = shifts[0]["outputs"];
+  EXPECT_EQ(Str(out["alarmFired"], "name"), "shop-orders-errors") << out.dump(2);
+  auto until = ParseRfc3339(Str(out, "bakeUntil"));
+  auto ended = ParseRfc3339(Str(shifts[0], "endedAt"));
+  ASSERT_TRUE(until && ended) << shifts[0].dump(2);
+  EXPECT_LT(*ended, *until) << "the alarm ended the bake early";
+  const std::string log = Logs(id);
+  EXPECT_NE(log.find("alarm shop-orders-errors is in ALARM"), std::string::npos) << log;
+  EXPECT_NE(log.find("rollback"), std::string::npos) << log;
 }
 
 }  // namespace

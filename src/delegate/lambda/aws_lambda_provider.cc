@@ -41,6 +41,17 @@ AwsLambdaApiProvider::AwsLambdaApiProvider(aws::HttpTransport& transport,
       secrets_(std::move(secrets)) {}
 
 Result<LambdaApi*> AwsLambdaApiProvider::For(const lambda::LambdaTarget& target) {
+  FERRY_ASSIGN_OR_RETURN(Entry * entry, EntryFor(target));
+  return static_cast<LambdaApi*>(entry->api.get());
+}
+
+Result<AlarmReader*> AwsLambdaApiProvider::AlarmsFor(const lambda::LambdaTarget& target) {
+  FERRY_ASSIGN_OR_RETURN(Entry * entry, EntryFor(target));
+  return static_cast<AlarmReader*>(entry->alarms.get());
+}
+
+Result<AwsLambdaApiProvider::Entry*> AwsLambdaApiProvider::EntryFor(
+    const lambda::LambdaTarget& target) {
   if (!ValidRegion(target.region)) {
     return Error{ErrorCode::kInvalidArgument, "invalid region " + QuoteForMessage(target.region)};
   }
@@ -83,7 +94,7 @@ Result<LambdaApi*> AwsLambdaApiProvider::For(const lambda::LambdaTarget& target)
   {
     std::lock_guard lock(mu_);
     auto it = apis_.find(key);
-    if (it != apis_.end()) return static_cast<LambdaApi*>(it->second.api.get());
+    if (it != apis_.end()) return &it->second;
   }
   // Built outside the lock: opening a connection calls STS.
   Entry entry;
@@ -100,9 +111,20 @@ Result<LambdaApi*> AwsLambdaApiProvider::For(const lambda::LambdaTarget& target)
   entry.client = std::make_unique<aws::LambdaClient>(
       config, aws::ServiceDeps{transport_, credentials, clock_, ids_, limiters_, retry_quota_});
   entry.api = std::make_unique<AwsLambdaApi>(*entry.client, clock_, waiter_);
+  // CloudWatch through the same connection (alarm gates): the connection's endpoint when it
+  // names one (an AWS-compatible endpoint such as ferry sandbox serves every service).
+  aws::ServiceConfig monitoring = aws::CloudWatchServiceConfig(
+      target.endpoint.empty() ? "https://monitoring." + target.region + ".amazonaws.com"
+                              : target.endpoint,
+      target.region);
+  monitoring.retry = retry_;
+  monitoring.account = config.account;
+  entry.cloudwatch = std::make_unique<aws::CloudWatchClient>(
+      monitoring, aws::ServiceDeps{transport_, credentials, clock_, ids_, limiters_, retry_quota_});
+  entry.alarms = std::make_unique<AwsAlarmReader>(*entry.cloudwatch);
   std::lock_guard lock(mu_);
   auto it = apis_.try_emplace(std::move(key), std::move(entry)).first;
-  return static_cast<LambdaApi*>(it->second.api.get());
+  return &it->second;
 }
 
 }  // namespace ferry::delegate

@@ -21,7 +21,9 @@
 #include <string>
 #include <utility>
 
+#include "aws/cloudwatch_client.h"
 #include "aws/lambda_client.h"
+#include "delegate/lambda/aws_alarm_reader.h"
 #include "delegate/lambda/aws_lambda_api.h"
 #include "delegate/lambda/connection_credentials.h"
 #include "delegate/lambda/lambda_tasks.h"
@@ -37,6 +39,9 @@ class AwsLambdaApiProvider final : public LambdaApiProvider {
 
   // kInvalidArgument for a malformed region or endpoint; the connection's errors (see above).
   Result<LambdaApi*> For(const lambda::LambdaTarget& target) override;
+  // CloudWatch over the same connection and credentials (its endpoint when it names one, else
+  // monitoring.REGION.amazonaws.com).
+  Result<AlarmReader*> AlarmsFor(const lambda::LambdaTarget& target) override;
 
  private:
   struct Key {
@@ -49,7 +54,10 @@ class AwsLambdaApiProvider final : public LambdaApiProvider {
     std::unique_ptr<aws::CredentialsProvider> credentials;  // null: the delegate's own
     std::unique_ptr<aws::LambdaClient> client;
     std::unique_ptr<AwsLambdaApi> api;
+    std::unique_ptr<aws::CloudWatchClient> cloudwatch;
+    std::unique_ptr<AwsAlarmReader> alarms;
   };
+  Result<Entry*> EntryFor(const lambda::LambdaTarget& target);
 
   aws::HttpTransport& transport_;
   aws::CredentialsProvider& credentials_;

@@ -1,10 +1,12 @@
 #include "delegate/lambda/lambda_tasks.h"
 
+#include <algorithm>
 #include <map>
 #include <type_traits>
 
 #include "common/secret_mask.h"
 #include "common/time.h"
+#include "lambda/alarm_gate.h"
 #include "lambda/invoke.h"
 #include "lambda/plan_summary.h"
 #include "lambda/state_codec.h"
@@ -328,6 +330,53 @@ Result<LambdaApi*> ApiFor(LambdaApiProvider& provider, const Task& task) {
   return provider.For(task.target);
 }
 
+// Reads the gate's alarms until the task's `until` (or once), stopping at the first alarm in
+// ALARM. Missing alarms end it at once. A read that fails fails the task: the gate fails closed.
+TaskResult RunAlarmGate(AlarmReader& reader, const lambda::AlarmGateTask& task,
+                        TaskContext& context, Clock& clock) {
+  constexpr size_t kMaxSeen = 200;
+  lambda::AlarmGateResult result;
+  const std::stop_token stop = context.stop();
+  for (;;) {
+    std::vector<std::string> ids;
+    auto read = reader.Read(task.alarms, &ids, stop);
+    if (!read.ok()) {
+      return Failed("cannot read the alarms (" + lambda::DescribeAlarms(task.alarms) +
+                        "): " + read.error().message,
+                    lambda::EncodeAlarmGateResult(result));
+    }
+    ++result.checks;
+    const TimePoint now = clock.Now();
+    for (const auto& a : *read) {
+      auto last = std::find_if(result.alarms.begin(), result.alarms.end(),
+                               [&](const lambda::AlarmState& x) { return x.name == a.name; });
+      const bool changed = last == result.alarms.end() || last->state != a.state;
+      if (changed && result.seen.size() < kMaxSeen) {
+        result.seen.push_back(lambda::AlarmObservation{now, a});
+        context.Log(TaskLogLevel::kInfo, "alarm " + a.name + ": " + a.state);
+      }
+    }
+    result.alarms = *read;
+    const lambda::AlarmVerdict verdict = lambda::JudgeAlarms(task.alarms, *read);
+    if (!verdict.missing.empty()) {
+      result.missing = verdict.missing;
+      std::string names;
+      for (const auto& n : verdict.missing) names += (names.empty() ? "" : ", ") + n;
+      return Failed("no such CloudWatch alarm: " + names, lambda::EncodeAlarmGateResult(result));
+    }
+    if (verdict.fired) {
+      result.fired = verdict.fired;
+      result.fired_seen_at = now;
+      return Succeeded(lambda::EncodeAlarmGateResult(result));
+    }
+    if (!task.until || now >= *task.until) return Succeeded(lambda::EncodeAlarmGateResult(result));
+    const Duration rest = std::chrono::duration_cast<Duration>(*task.until - now);
+    if (!clock.SleepFor(std::min(task.poll, rest), stop) || stop.stop_requested()) {
+      return Failed("cancelled", lambda::EncodeAlarmGateResult(result));
+    }
+  }
+}
+
 }  // namespace
 
 LambdaTaskHandler::LambdaTaskHandler(LambdaApiProvider& provider, LambdaTaskOptions options)
@@ -337,7 +386,7 @@ const std::vector<std::string>& LambdaTaskHandler::Kinds() {
   static const std::vector<std::string> kinds{lambda::kSnapshotTask, lambda::kDeployTask,
                                               lambda::kRollbackTask, lambda::kPruneTask,
                                               lambda::kPlanTask, lambda::kShiftTask,
-                                              lambda::kInvokeTask};
+                                              lambda::kAlarmGateTask, lambda::kInvokeTask};
   return kinds;
 }
 
@@ -378,6 +427,14 @@ TaskResult LambdaTaskHandler::Run(const TaskAssignment& assignment, TaskContext&
   if (kind == lambda::kPlanTask) {
     return With<lambda::PlanTask>(payload, lambda::DecodePlanTask,
                                   [&](auto t) { return run(std::move(t), &Runner::Plan); });
+  }
+  if (kind == lambda::kAlarmGateTask) {
+    auto task = lambda::DecodeAlarmGateTask(payload);
+    if (!task.ok()) return Failed(task.error().message);
+    auto reader = provider_.AlarmsFor(task->target);
+    if (!reader.ok()) return Failed(reader.error().message);
+    Clock& clock = options_.clock != nullptr ? *options_.clock : SystemClock::Instance();
+    return RunAlarmGate(**reader, *task, context, clock);
   }
   if (kind == lambda::kShiftTask) {
     return With<lambda::ShiftTask>(payload, lambda::DecodeShiftTask,

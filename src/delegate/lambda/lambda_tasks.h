@@ -1,7 +1,9 @@
 // The delegate's Lambda task handlers: one handler object runs every kind of lambda/tasks.h
-// (snapshot, deploy, rollback, prune, plan), decoding the payload and encoding the result with
-// that module's codecs. Each is idempotent: it re-reads the functions and guards its writes, so a
-// task re-run after a lost delegate does nothing twice.
+// (snapshot, deploy, rollback, prune, plan, shift) and the alarm gate (lambda/alarm_gate.h),
+// decoding the payload and encoding the result with that module's codecs. Each is idempotent: it
+// re-reads the functions and guards its writes, so a task re-run after a lost delegate does
+// nothing twice. An alarm gate that watches a bake holds its task until the bake's end (an
+// absolute time: a re-run waits only the rest) or the first alarm in ALARM.
 //
 // A deploy task's environment variables that use secrets arrive as references (SecretText) and
 // are read through the handler's SecretResolver just before deploying: a secret that cannot be
@@ -16,6 +18,7 @@
 
 #include "common/clock.h"
 #include "common/secret_text.h"
+#include "delegate/lambda/alarm_reader.h"
 #include "delegate/lambda/deployer.h"
 #include "delegate/protocol/task_protocol.h"
 #include "lambda/target.h"
@@ -27,6 +30,12 @@ class LambdaApiProvider {
  public:
   virtual ~LambdaApiProvider() = default;
   virtual Result<LambdaApi*> For(const lambda::LambdaTarget& target) = 0;
+  // The CloudWatch alarms of the target's account and region (alarm gates). The default (a
+  // provider without CloudWatch): kUnimplemented.
+  virtual Result<AlarmReader*> AlarmsFor(const lambda::LambdaTarget& target) {
+    (void)target;
+    return Error{ErrorCode::kUnimplemented, "this delegate cannot read CloudWatch alarms"};
+  }
 };
 
 struct LambdaTaskOptions {

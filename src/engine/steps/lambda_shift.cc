@@ -2,10 +2,13 @@
 // step of the same execution published (that step deployed with TrafficPolicy::kNone, so the
 // aliases still serve their stable version), then holds it for the bake (F-PROGRESSIVE).
 //
-// States: "" → shift (task lambda.shift: one RevisionId-guarded UpdateAlias per alias, guarded
-// by what Ferry last left the alias as — the deploy step's record, or the newest shift step's
-// before this one) → bake (waits inside the engine until outputs.bakeUntil, committed with the
-// move: a restarted engine waits only the rest) → done. An alias created by the deployment, or
+// States: "" → gate (with alarms: task cloudwatch.alarm-gate reads them once; one missing or in
+// ALARM fails the step before any traffic moves) → shift (task lambda.shift: one
+// RevisionId-guarded UpdateAlias per alias, guarded by what Ferry last left the alias as — the
+// deploy step's record, or the newest shift step's before this one) → bake (outputs.bakeUntil is
+// committed with the move, so a restarted engine waits only the rest: without alarms the engine
+// waits; with alarms a cloudwatch.alarm-gate task watches them until then and the first alarm in
+// ALARM fails the step, which rolls the deployment back) → done. An alias created by the deployment, or
 // whose stable version is the new one, has nothing to shift.
 // After the task: the functions' known state takes the aliases' new RevisionIds (a failed alias
 // forgets its function's), and a shift to 100% (promotion) re-records the deployment records'
@@ -47,9 +50,40 @@ class LambdaShiftStep final : public StepKind {
 
   Result<StepMove> Start(const StepContext& ctx) override {
     FERRY_ASSIGN_OR_RETURN(auto in, lambda::DecodeShiftStepInputs(ctx.step.inputs_json));
-    FERRY_ASSIGN_OR_RETURN(auto planned, Plan(ctx, in));
     ShiftStepOutputs out;
     out.percent = in.percent;
+    if (!in.alarms.empty()) {
+      lambda::AlarmGateTask gate{in.target, in.alarms, std::nullopt, lambda::kAlarmPoll};
+      return StepMove::RunTask(
+          "gate", TaskRequest{lambda::kAlarmGateTask, lambda::EncodeAlarmGateTask(gate), in.selectors},
+          lambda::EncodeShiftStepOutputs(out),
+          "step " + ctx.step.name + ": checking alarms " + lambda::DescribeAlarms(in.alarms) +
+              " before shifting");
+    }
+    return Shift(ctx, in, std::move(out));
+  }
+
+  Result<StepMove> OnTaskEnded(const StepContext& ctx, const store::TaskRecord& task) override {
+    FERRY_ASSIGN_OR_RETURN(auto in, lambda::DecodeShiftStepInputs(ctx.step.inputs_json));
+    if (ctx.step.state == "gate" || ctx.step.state == "bake") return GateEnded(ctx, in, task);
+    return ShiftEnded(ctx, in, task);
+  }
+
+  Result<StepMove> OnWake(const StepContext& ctx) override {
+    FERRY_ASSIGN_OR_RETURN(auto out, lambda::DecodeShiftStepOutputs(ctx.step.outputs_json));
+    if (!out.bake_until || ctx.clock.Now() >= *out.bake_until) {
+      return StepMove::Succeed(std::nullopt, "step " + ctx.step.name + ": the bake ended at " +
+                                                 std::to_string(out.percent) +
+                                                 "% on the new version");
+    }
+    return StepMove::Wait("bake", *out.bake_until);
+  }
+
+ private:
+  // Sets the aliases (the task "shift"), or goes on to the bake when there is nothing to set.
+  static Result<StepMove> Shift(const StepContext& ctx, const ShiftStepInputs& in,
+                                ShiftStepOutputs out) {
+    FERRY_ASSIGN_OR_RETURN(auto planned, Plan(ctx, in));
     lambda::ShiftTask task{in.target, {}};
     for (const auto& p : planned) {
       if (lambda::SameRouting(lambda::RoutingOf(p.current), p.to)) {
@@ -73,8 +107,49 @@ class LambdaShiftStep final : public StepKind {
             " alias(es) to " + std::to_string(in.percent) + "% on the new version; task queued");
   }
 
-  Result<StepMove> OnTaskEnded(const StepContext& ctx, const store::TaskRecord& task) override {
-    FERRY_ASSIGN_OR_RETURN(auto in, lambda::DecodeShiftStepInputs(ctx.step.inputs_json));
+  // The alarm gate's task ended: before the shift ("gate") or at the bake's end ("bake").
+  static Result<StepMove> GateEnded(const StepContext& ctx, const ShiftStepInputs& in,
+                                    const store::TaskRecord& task) {
+    FERRY_ASSIGN_OR_RETURN(auto out, lambda::DecodeShiftStepOutputs(ctx.step.outputs_json));
+    const bool before = ctx.step.state == "gate";
+    auto result = lambda::DecodeAlarmGateResult(task.result_json.value_or("{}"));
+    if (result.ok()) {
+      for (auto& o : result->seen) out.alarms_seen.push_back(std::move(o));
+      if (out.alarms_seen.size() > 400) {
+        out.alarms_seen.erase(out.alarms_seen.begin(),
+                              out.alarms_seen.end() - 400);  // the newest are kept
+      }
+    }
+    const std::string nothing = before ? "; no traffic was shifted" : "";
+    if (task.status != store::TaskStatus::kSucceeded) {
+      // A gate that cannot be read is closed.
+      return StepMove::Fail("alarm gate: " + steps::TaskError(task) + nothing,
+                            lambda::EncodeShiftStepOutputs(out));
+    }
+    if (!result.ok()) {
+      return StepMove::Fail("alarm gate: its result is unreadable (" + result.error().message +
+                                ")" + nothing,
+                            lambda::EncodeShiftStepOutputs(out));
+    }
+    if (result->fired) {
+      const lambda::AlarmState& a = *result->fired;
+      out.alarm_fired = a;
+      out.alarm_seen_at = result->fired_seen_at;
+      std::string when = a.updated ? " since " + FormatRfc3339(*a.updated) : "";
+      return StepMove::Fail("alarm " + a.name + " is in ALARM" + when +
+                                (a.reason.empty() ? "" : ": " + a.reason) + nothing,
+                            lambda::EncodeShiftStepOutputs(out));
+    }
+    if (before) return Shift(ctx, in, std::move(out));
+    return StepMove::Succeed(lambda::EncodeShiftStepOutputs(out),
+                             "step " + ctx.step.name + ": the bake ended at " +
+                                 std::to_string(out.percent) +
+                                 "% on the new version; no alarm fired (" +
+                                 std::to_string(result->checks) + " readings)");
+  }
+
+  static Result<StepMove> ShiftEnded(const StepContext& ctx, const ShiftStepInputs& in,
+                                     const store::TaskRecord& task) {
     FERRY_ASSIGN_OR_RETURN(auto out, lambda::DecodeShiftStepOutputs(ctx.step.outputs_json));
     FERRY_ASSIGN_OR_RETURN(auto planned, Plan(ctx, in));
     auto result = lambda::DecodeShiftResult(task.result_json.value_or("{}"));
@@ -115,17 +190,6 @@ class LambdaShiftStep final : public StepKind {
     return AfterShift(ctx, in, std::move(out), "");
   }
 
-  Result<StepMove> OnWake(const StepContext& ctx) override {
-    FERRY_ASSIGN_OR_RETURN(auto out, lambda::DecodeShiftStepOutputs(ctx.step.outputs_json));
-    if (!out.bake_until || ctx.clock.Now() >= *out.bake_until) {
-      return StepMove::Succeed(std::nullopt, "step " + ctx.step.name + ": the bake ended at " +
-                                                 std::to_string(out.percent) +
-                                                 "% on the new version");
-    }
-    return StepMove::Wait("bake", *out.bake_until);
-  }
-
- private:
   // Every alias the step concerns and what it should serve after it.
   static Result<std::vector<Planned>> Plan(const StepContext& ctx, const ShiftStepInputs& in) {
     const store::StepRecord* deploy = nullptr;
@@ -194,6 +258,15 @@ class LambdaShiftStep final : public StepKind {
     const TimePoint until = ctx.clock.Now() + in.bake;
     out.bake_until = until;
     line += "; holding " + Engine::DescribeTimeout(in.bake) + " until " + FormatRfc3339(until);
+    if (!in.alarms.empty()) {
+      // A delegate watches the alarms until the bake's end (the task carries the end itself).
+      lambda::AlarmGateTask watch{in.target, in.alarms, until, lambda::kAlarmPoll};
+      return StepMove::RunTask(
+          "bake",
+          TaskRequest{lambda::kAlarmGateTask, lambda::EncodeAlarmGateTask(watch), in.selectors},
+          lambda::EncodeShiftStepOutputs(out), line + ", watching alarms " +
+                                                    lambda::DescribeAlarms(in.alarms));
+    }
     return StepMove::Wait("bake", until, lambda::EncodeShiftStepOutputs(out), line);
   }
 };
