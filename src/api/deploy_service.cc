@@ -42,6 +42,7 @@ struct DeployService::Impl {
     lambda::LambdaTarget target;
     std::vector<std::string> selectors;
     std::vector<lambda::DesiredFunction> functions;
+    std::map<std::string, std::string> function_names;  // logical name → AWS name
   };
 
   static Result<Artifact> ResolveArtifact(store::Store& store, const DeploymentInput& in,
@@ -110,6 +111,56 @@ engine::FailureStrategy StrategyOf(const model::Workflow& workflow) {
     default:
       return engine::FailureStrategy::kRollback;
   }
+}
+
+// The engine step of an invoke-test step or a traffic hook (config/release_plan.h), after the
+// deploy step `deploy_step`. An invoke-test step's `function` is a logical name of the service's
+// functions; without one, the service must have exactly one.
+struct InvokeScope {
+  const lambda::LambdaTarget& target;
+  const std::vector<std::string>& selectors;
+  const std::map<std::string, std::string>& function_names;  // logical name → AWS name
+};
+Result<engine::StepSpec> InvokingStep(const InvokeScope& resolved, const config::ReleaseStep& step,
+                                      const std::string& deploy_step) {
+  if (step.hook) {
+    lambda::HookStepInputs hook;
+    hook.target = resolved.target;
+    hook.selectors = resolved.selectors;
+    hook.deploy_step = deploy_step;
+    hook.point = step.hook->point;
+    hook.function_name = step.hook->function;
+    hook.timeout = step.hook->timeout;
+    // The hook's own deadline fails it first; the step's is a backstop.
+    return engine::steps::LambdaHookStep(hook, step.name,
+                                         step.hook->timeout + std::chrono::minutes(1));
+  }
+  const config::InvokeTestSpec& t = *step.invoke_test;
+  lambda::InvokeTestStepInputs in;
+  in.target = resolved.target;
+  in.selectors = resolved.selectors;
+  in.deploy_step = deploy_step;
+  in.invoke = t.target;
+  in.payload = t.payload;
+  in.times = t.times;
+  in.expect = t.expect;
+  std::vector<std::string> names;
+  for (const auto& [name, aws_name] : resolved.function_names) names.push_back(name);
+  if (!t.function.empty()) {
+    auto it = resolved.function_names.find(t.function);
+    if (it == resolved.function_names.end()) {
+      return Error{ErrorCode::kInvalidArgument,
+                   "step " + step.name + ": the service has no function " +
+                       QuoteForMessage(t.function) + " (it has " + Join(names, ", ") + ")"};
+    }
+    in.function_names.push_back(it->second);
+  } else if (resolved.function_names.size() != 1) {
+    return Error{ErrorCode::kInvalidArgument,
+                 "step " + step.name + ": with.function is required: the service has " +
+                     std::to_string(names.size()) + " functions (" + Join(names, ", ") + ")"};
+  }
+  return engine::steps::LambdaInvokeTestStep(
+      in, step.name, step.timeout.value_or(engine::kDefaultStepTimeout));
 }
 
 // "started 2026-12-07T10:00:00.000Z by alice".
@@ -262,6 +313,7 @@ Result<DeployService::Impl::Resolved> DeployService::Impl::Resolve(
             config::PackageNotRunnable(f.package_type, "function " + f.spec_name)) {
       return not_runnable->ToError();
     }
+    out.function_names[f.spec_name] = f.function.function_name;
     lambda::DesiredFunction d = std::move(f.function);
     // With traffic steps, the deploy step publishes and leaves existing aliases to them.
     d.traffic = out.plan.shifts_traffic ? lambda::TrafficPolicy::kNone
@@ -309,6 +361,15 @@ Result<store::ExecutionRecord> DeployService::Deploy(const DeploymentInput& in, 
         spec.steps.push_back(engine::steps::WaitStep(
             step.hold, step.name, step.timeout.value_or(engine::kDefaultStepTimeout) + step.hold));
         break;
+      case config::ReleaseStep::Kind::kInvokeTest:
+      case config::ReleaseStep::Kind::kHook: {
+        FERRY_ASSIGN_OR_RETURN(
+            auto invoking,
+            InvokingStep({resolved.target, resolved.selectors, resolved.function_names}, step,
+                         deploy_step));
+        spec.steps.push_back(std::move(invoking));
+        break;
+      }
       case config::ReleaseStep::Kind::kOther:
         // CheckExecutable refused every step type Ferry cannot run.
         return Error{ErrorCode::kInternal, "step " + step.name + " cannot run"};

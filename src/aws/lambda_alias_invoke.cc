@@ -232,6 +232,7 @@ Result<InvokeResult> LambdaClient::Invoke(const InvokeRequest& request, std::sto
   // Running the function twice is a double effect: only a DryRun is repeated after a failure
   // that may have reached the function.
   call.retry_safe = request.type == InvocationType::kDryRun;
+  call.timeout = request.timeout;
   FERRY_ASSIGN_OR_RETURN(auto result, service_.Call(call, stop));
   InvokeResult out;
   out.status_code = result.response.status;

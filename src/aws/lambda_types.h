@@ -8,6 +8,7 @@
 // the read that confirmed it.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -204,6 +205,8 @@ struct InvokeRequest {
   InvocationType type = InvocationType::kRequestResponse;
   bool tail_log = false;  // LogType: Tail (RequestResponse only)
   std::string payload;    // JSON text
+  // No answer within it is kDeadlineExceeded (the function may still run); zero = the client's.
+  std::chrono::milliseconds timeout{0};
 };
 
 struct InvokeResult {

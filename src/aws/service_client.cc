@@ -292,7 +292,7 @@ Result<CallResult> ServiceClient::Call(const OperationCall& call, std::stop_toke
     request.url = (call.endpoint.empty() ? config_.endpoint : call.endpoint) + call.path_and_query;
     request.headers = call.headers;
     request.body = call.body;
-    request.timeout = config_.timeout;
+    request.timeout = call.timeout.count() > 0 ? call.timeout : config_.timeout;
     const TimePoint signed_at = skew_.Corrected(deps_.clock.Now());
     SigningParams params{config_.region, config_.signing_name, signed_at, s3,
                          s3 && call.s3_unsigned_payload};

@@ -84,6 +84,8 @@ struct OperationCall {
   // progress: the request was rejected, so it is retried like throttling.
   bool conflict_is_transient = false;
   bool s3_unsigned_payload = false;
+  // Each attempt's whole-request deadline; zero = ServiceConfig::timeout (an Invoke's own bound).
+  std::chrono::milliseconds timeout{0};
 };
 
 // What a call that returns no data (a delete, a tag write, PutMetricData) reports on success.

@@ -1,6 +1,9 @@
 #include "config/release_plan.h"
 
+#include <cctype>
 #include <charconv>
+
+#include "common/json.h"
 
 #include "common/strings.h"
 #include "common/time.h"
@@ -25,6 +28,14 @@ class Compiler {
   explicit Compiler(const model::Workflow& w) : w_(w) {}
 
   std::optional<ReleasePlan> Run() {
+    if (!Compile() || !Hooks()) return std::nullopt;
+    return plan_;
+  }
+
+  const std::optional<ReleaseProblem>& problem() const { return problem_; }
+
+ private:
+  std::optional<ReleasePlan> Compile() {
     if (!Schedule()) return std::nullopt;
     bool any_shift = false;
     for (const auto& step : w_.steps) any_shift |= step.type == StepType::kTrafficShift;
@@ -71,9 +82,6 @@ class Compiler {
     return plan_;
   }
 
-  const std::optional<ReleaseProblem>& problem() const { return problem_; }
-
- private:
   std::nullopt_t Fail(std::string path, std::string message) {
     if (!problem_) problem_ = ReleaseProblem{std::move(path), std::move(message)};
     return std::nullopt;
@@ -282,11 +290,165 @@ class Compiler {
         r.hold = *d;
         break;
       }
+      case StepType::kInvokeTest: {
+        if (!deployed_) {
+          Fail(StepPath(i), "step " + step.name + " invokes before any deploy step");
+          return false;
+        }
+        auto spec = InvokeTestParams(step, i);
+        if (!spec) return false;
+        r.kind = ReleaseStep::Kind::kInvokeTest;
+        r.invoke_test = std::move(*spec);
+        break;
+      }
       default:
         r.kind = ReleaseStep::Kind::kOther;
         break;
     }
     plan_.steps.push_back(std::move(r));
+    return true;
+  }
+
+  // A `with` parameter without templates (nullptr when absent; *ok false after a problem).
+  const std::string* Plain(const model::Step& step, size_t i, const char* key, bool* ok) {
+    auto it = step.with.find(key);
+    if (it == step.with.end()) return nullptr;
+    if (model::HasTemplate(it->second)) {
+      *ok = false;
+      Fail(StepPath(i, std::string("with/") + key), "templates are not supported here yet");
+      return nullptr;
+    }
+    return &it->second;
+  }
+
+  std::optional<int> IntParam(const model::Step& step, size_t i, const char* key, int min,
+                              int max, bool* ok) {
+    const std::string* text = Plain(step, i, key, ok);
+    if (text == nullptr) return std::nullopt;
+    int value = 0;
+    auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
+    if (ec != std::errc() || end != text->data() + text->size() || value < min || value > max) {
+      *ok = false;
+      return Fail(StepPath(i, std::string("with/") + key),
+                  "must be a whole number from " + std::to_string(min) + " to " +
+                      std::to_string(max) + ", not " + QuoteForMessage(*text, 20));
+    }
+    return value;
+  }
+
+  std::optional<InvokeTestSpec> InvokeTestParams(const model::Step& step, size_t i) {
+    if (!OnlyKeys(step, i,
+                  {"function", "target", "payload", "times", "expectStatus", "expectJson",
+                   "expectRegex", "maxLatency"})) {
+      return std::nullopt;
+    }
+    auto at = [&](const char* key) { return StepPath(i, std::string("with/") + key); };
+    bool ok = true;
+    InvokeTestSpec spec;
+    if (const std::string* f = Plain(step, i, "function", &ok)) {
+      if (f->empty()) return Fail(at("function"), "must name a function of the service");
+      spec.function = *f;
+    }
+    if (const std::string* t = Plain(step, i, "target", &ok)) {
+      if (*t == "alias") {
+        spec.target = lambda::InvokeTargetKind::kAlias;
+      } else if (*t != "version") {
+        return Fail(at("target"), "must be version (the new version) or alias");
+      }
+    }
+    if (const std::string* p = Plain(step, i, "payload", &ok)) {
+      if (p->size() > lambda::kMaxInvokePayloadBytes) {
+        return Fail(at("payload"), "is larger than 256 KiB");
+      }
+      JsonLimits limits;
+      limits.max_bytes = lambda::kMaxInvokePayloadBytes;
+      if (!ParseJson(*p, limits).ok()) return Fail(at("payload"), "must be JSON text");
+      spec.payload = *p;
+    }
+    if (auto times = IntParam(step, i, "times", 1, lambda::kMaxInvokeTimes, &ok)) {
+      spec.times = *times;
+    }
+    if (auto status = IntParam(step, i, "expectStatus", 100, 599, &ok)) spec.expect.status = *status;
+    if (const std::string* j = Plain(step, i, "expectJson", &ok)) {
+      auto parsed = lambda::ParseJsonEqualities(*j);
+      if (!parsed.ok()) return Fail(at("expectJson"), parsed.error().message);
+      spec.expect.json = std::move(parsed).value();
+    }
+    if (const std::string* re = Plain(step, i, "expectRegex", &ok)) {
+      auto checked = lambda::CheckExpectRegex(*re);
+      if (!checked.ok()) return Fail(at("expectRegex"), checked.error().message);
+      spec.expect.regex = *re;
+    }
+    spec.expect.max_latency = DurationParam(step, i, "maxLatency", &ok);
+    if (!ok) return std::nullopt;
+    return spec;
+  }
+
+  // The workflow's hooks, around the traffic shifts.
+  bool Hooks() {
+    if (!w_.hooks) return true;
+    const model::TrafficHooks& h = *w_.hooks;
+    if (!h.pre_traffic && !h.post_traffic) {
+      Fail("/hooks", "give preTraffic, postTraffic or both");
+      return false;
+    }
+    size_t first = plan_.steps.size();
+    size_t last = plan_.steps.size();
+    for (size_t k = 0; k < plan_.steps.size(); ++k) {
+      if (plan_.steps[k].kind != ReleaseStep::Kind::kShift) continue;
+      if (first == plan_.steps.size()) first = k;
+      last = k;
+    }
+    if (!plan_.shifts_traffic || first == plan_.steps.size()) {
+      Fail("/hooks", "hooks run before the first traffic shift and after the last: use strategy "
+                     "canary or linear, or custom with traffic-shift steps (strategy " +
+                         std::string(model::EnumName(w_.strategy)) + " shifts no traffic)");
+      return false;
+    }
+    Duration timeout = lambda::kDefaultHookTimeout;
+    if (h.timeout) {
+      auto d = ParseDuration(*h.timeout);
+      if (model::HasTemplate(*h.timeout) || !d || *d < std::chrono::seconds(1) ||
+          *d > lambda::kMaxInvokeTimeout) {
+        Fail("/hooks/timeout", "must be a duration from 1s to 15m (default 5m)");
+        return false;
+      }
+      timeout = *d;
+    }
+    auto hook = [&](const std::optional<std::string>& function, const char* key,
+                    lambda::HookPoint point, const char* name) -> std::optional<ReleaseStep> {
+      if (!function) return std::nullopt;
+      const std::string path = std::string("/hooks/") + key;
+      bool valid = !function->empty() && function->size() <= 256;
+      for (char c : *function) {
+        valid &= std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' ||
+                 c == ':' || c == '.' || c == '$';
+      }
+      if (!valid) {
+        Fail(path, "must be a Lambda function's name, ARN or NAME:QUALIFIER (templates are not "
+                   "supported here yet)");
+        return std::nullopt;
+      }
+      for (const auto& s : w_.steps) {
+        if (s.name == name) {
+          Fail(path, std::string("the hook runs as step ") + name +
+                         ", which names a step of the workflow already");
+          return std::nullopt;
+        }
+      }
+      ReleaseStep r;
+      r.kind = ReleaseStep::Kind::kHook;
+      r.name = name;
+      r.implicit = true;
+      r.hook = HookSpec{point, *function, timeout};
+      return r;
+    };
+    auto pre = hook(h.pre_traffic, "preTraffic", lambda::HookPoint::kPreTraffic, "pre-traffic-hook");
+    auto post =
+        hook(h.post_traffic, "postTraffic", lambda::HookPoint::kPostTraffic, "post-traffic-hook");
+    if (problem_) return false;
+    if (post) plan_.steps.insert(plan_.steps.begin() + static_cast<long>(last) + 1, std::move(*post));
+    if (pre) plan_.steps.insert(plan_.steps.begin() + static_cast<long>(first), std::move(*pre));
     return true;
   }
 

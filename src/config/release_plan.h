@@ -16,6 +16,12 @@
 // `alarms` (names, or prefixes written "orders-*") gate every traffic shift: checked before it and
 // watched through its hold; a workflow that shifts no traffic cannot have alarms.
 //
+// An invoke-test step (`with`: function, target, payload, times, expectStatus, expectJson,
+// expectRegex, maxLatency) invokes after a deploy step; see lambda/invoke.h for what it checks.
+// Workflow `hooks` (preTraffic, postTraffic, timeout) become kHook steps: the pre-traffic hook just
+// before the first traffic shift, the post-traffic hook just after the last; they need traffic
+// shifts (a basic workflow, or a custom one without traffic-shift steps, is refused).
+//
 // Steps of types Ferry cannot run yet (config/runnable.h) are kept as kOther: `ferry validate`
 // warns about them and the deploy path refuses them before compiling. Pure; thread-safe.
 #pragma once
@@ -26,13 +32,30 @@
 
 #include "common/clock.h"
 #include "common/result.h"
+#include "lambda/invoke.h"
 #include "lambda/alarm_gate.h"
 #include "model/entities.h"
 
 namespace ferry::config {
 
+// An invoke-test step's parameters, checked.
+struct InvokeTestSpec {
+  std::string function;  // the service function's logical name; "" = the service's only one
+  lambda::InvokeTargetKind target = lambda::InvokeTargetKind::kVersion;
+  std::string payload = "{}";
+  int times = 1;
+  lambda::InvokeExpectations expect;
+};
+
+// A traffic hook.
+struct HookSpec {
+  lambda::HookPoint point = lambda::HookPoint::kPreTraffic;
+  std::string function;  // the user's function: a name, an ARN or NAME:QUALIFIER
+  Duration timeout = lambda::kDefaultHookTimeout;
+};
+
 struct ReleaseStep {
-  enum class Kind { kDeploy, kShift, kWait, kOther };
+  enum class Kind { kDeploy, kShift, kWait, kOther, kInvokeTest, kHook };
   Kind kind = Kind::kDeploy;
   std::string name;
   int percent = 0;                  // kShift: the new version's share after it, 1..100
@@ -40,6 +63,8 @@ struct ReleaseStep {
   std::optional<Duration> timeout;  // the workflow step's own `timeout`
   size_t source = 0;                // index in the workflow's steps (for messages)
   bool implicit = false;            // not written in `steps` (the default deploy, a schedule)
+  std::optional<InvokeTestSpec> invoke_test;  // kInvokeTest
+  std::optional<HookSpec> hook;               // kHook (implicit: from the workflow's hooks)
 };
 
 struct ReleasePlan {

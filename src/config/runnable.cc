@@ -50,7 +50,7 @@ constexpr Support<StepType> kStepTypes[] = {
     {StepType::kTrafficShift, kRuns},
     {StepType::kVerify, "verification against CloudWatch"},
     {StepType::kApproval, "approvals"},
-    {StepType::kInvokeTest, "invoke tests"},
+    {StepType::kInvokeTest, kRuns},
     {StepType::kShell, "shell steps"},
     {StepType::kWait, kRuns},
     {StepType::kRollback, "rollback steps"},

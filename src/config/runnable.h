@@ -34,8 +34,8 @@ namespace ferry::config {
 // One part of an entity that Ferry cannot run yet.
 struct NotRunnable {
   std::string path;     // JSON pointer into the entity ("/steps/1/type"); "" for the whole entity
-  std::string message;  // what cannot run, e.g. "workflow rolling: step smoke-test is of type
-                        // invoke-test, which Ferry cannot run yet (not yet implemented: ...)"
+  std::string message;  // what cannot run, e.g. "workflow canary-prod: step verify is of type
+                        // verify, which Ferry cannot run yet (not yet implemented: ...)"
   std::string effect;   // what that means meanwhile, e.g. "a deployment with this workflow is
                         // refused (HTTP 501) until it runs"
 

@@ -211,12 +211,43 @@ void CheckOne(const model::Environment& e, RefChecker& r, const Index&) {
   }
 }
 
+// An invoke-test step's `function` names one of the service's functions; without one, the
+// service has exactly one.
+void CheckInvokeTests(const model::Workflow& e, const model::Service& service, RefChecker& r) {
+  std::vector<std::string> functions;
+  for (const auto& f : service.functions) functions.push_back(f.name);
+  for (size_t i = 0; i < e.steps.size(); ++i) {
+    const model::Step& step = e.steps[i];
+    if (step.type != model::StepType::kInvokeTest) continue;
+    const std::string p = model::JoinPath("/steps", i);
+    auto it = step.with.find("function");
+    if (it == step.with.end()) {
+      if (functions.size() > 1) {
+        r.Add(model::JoinPath(p, "with"),
+              "function is required: service " + service.name + " has " +
+                  std::to_string(functions.size()) + " functions (" + Join(functions, ", ") + ")");
+      }
+      continue;
+    }
+    if (model::HasTemplate(it->second) ||
+        std::find(functions.begin(), functions.end(), it->second) != functions.end()) {
+      continue;
+    }
+    std::string message = "service " + QuoteForMessage(service.name) + " has no function " +
+                          QuoteForMessage(it->second);
+    if (auto m = ClosestMatch(it->second, functions)) message += "; did you mean '" + *m + "'?";
+    r.Add(model::JoinPath(p, "with/function"), message);
+  }
+}
+
 void CheckOne(const model::Workflow& e, RefChecker& r, const Index&) {
   ReleaseProblem problem;
   if (!PlanRelease(e, &problem).ok()) r.Add(problem.path, problem.message);
   const auto* env = r.Require<model::Environment>(Kind::kEnvironment, e.application, e.environment,
                                                   "/environment");
-  r.Require<model::Service>(Kind::kService, e.application, e.service, "/service");
+  const auto* service =
+      r.Require<model::Service>(Kind::kService, e.application, e.service, "/service");
+  if (service) CheckInvokeTests(e, *service, r);
   if (env && e.infrastructure && !model::HasTemplate(*e.infrastructure)) {
     bool found = std::any_of(env->infrastructure.begin(), env->infrastructure.end(),
                              [&](const auto& i) { return i.name == *e.infrastructure; });

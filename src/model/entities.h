@@ -219,6 +219,14 @@ struct Step {
   std::map<std::string, std::string> with;  // step parameters; values may use templates
 };
 
+// Pre- and post-traffic hooks (canary, linear and custom workflows): the user's Lambda functions
+// (a name, an ARN or NAME:QUALIFIER) invoked before the first traffic shift and after the last.
+struct TrafficHooks {
+  std::optional<std::string> pre_traffic;
+  std::optional<std::string> post_traffic;
+  std::optional<std::string> timeout;  // duration, default 5m: no answer within it fails closed
+};
+
 struct Workflow {
   std::string application;
   std::string name;
@@ -232,6 +240,7 @@ struct Workflow {
   std::vector<Step> steps;                    // required for custom
   FailureStrategy failure_strategy = FailureStrategy::kRollback;
   std::vector<Variable> variables;
+  std::optional<TrafficHooks> hooks;
   // CloudWatch alarms gating its traffic shifts (with the environment's): names or "prefix-*".
   std::vector<std::string> alarms;
 };

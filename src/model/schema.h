@@ -215,6 +215,13 @@ void Describe(V& v, Step& s) {
 }
 
 template <typename V>
+void Describe(V& v, TrafficHooks& h) {
+  v.Field("preTraffic", h.pre_traffic);
+  v.Field("postTraffic", h.post_traffic);
+  v.Field("timeout", h.timeout);
+}
+
+template <typename V>
 void Describe(V& v, Workflow& w) {
   v.Field("application", w.application, kReq);
   v.Field("name", w.name, kReq);
@@ -227,6 +234,7 @@ void Describe(V& v, Workflow& w) {
   v.Field("steps", w.steps);
   v.Field("failureStrategy", w.failure_strategy, kDef);
   v.Field("variables", w.variables);
+  v.Field("hooks", w.hooks);
   v.Field("alarms", w.alarms);
 }
 

@@ -255,7 +255,7 @@ steps:
   - name: deploy
     type: deploy
   - name: smoke
-    type: invoke-test
+    type: approval
 ---
 kind: Workflow
 application: shop
@@ -760,7 +760,7 @@ TEST_F(DeployServiceTest, WorkflowChoiceErrors) {
   EXPECT_THAT(e.message, HasSubstr("blue-green strategy"));
   e = DeployError(Input("vaulted", "qa"));
   EXPECT_EQ(e.code, ErrorCode::kUnimplemented);
-  EXPECT_THAT(e.message, HasSubstr("step smoke is of type invoke-test"));
+  EXPECT_THAT(e.message, HasSubstr("step smoke is of type approval"));
   e = DeployError(Input("unpinned", "prod"));
   EXPECT_EQ(e.code, ErrorCode::kNotFound);
   EXPECT_THAT(e.message, HasSubstr("no workflow deploying unpinned to prod"));
@@ -818,7 +818,7 @@ TEST_F(DeployServiceTest, EveryRefusalIsAWarningOfValidate) {
   image.artifact = ArtifactLocation{"builds", "boxed.zip", ""};
   const std::vector<std::pair<DeploymentInput, std::string>> refused = {
       {Input("orders", "prod"), "blue-green strategy"},
-      {Input("vaulted", "qa"), "step smoke is of type invoke-test"},
+      {Input("vaulted", "qa"), "step smoke is of type approval"},
       {Input("vaulted"), "secret vault-token comes from ferry"},
       {image, "function fn is an image function"},
       {Input("unset", "prod"), "failure strategy manual-intervention"},

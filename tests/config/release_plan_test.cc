@@ -51,6 +51,12 @@ std::vector<std::string> Describe(const ReleasePlan& plan) {
       case Kind::kOther:
         out.push_back(s.name + ": other");
         break;
+      case Kind::kInvokeTest:
+        out.push_back(s.name + ": invoke " + s.invoke_test->function);
+        break;
+      case Kind::kHook:
+        out.push_back(s.name + ": hook " + s.hook->function);
+        break;
     }
   }
   return out;
@@ -248,6 +254,166 @@ alarms: [orders-errors, "bad*name"]
   loaded = LoadConfigFiles({{"c.yaml", both}});
   EXPECT_THAT(::testing::PrintToString(testing::Lines(loaded)),
               HasSubstr("give a preset, or percent and interval, not both"));
+}
+
+TEST(ReleasePlanTest, AnInvokeTestStepRunsWithItsCheckedParameters) {
+  auto w = Workflow(model::WorkflowStrategy::kBasic);
+  w.steps = {Step("deploy", model::StepType::kDeploy),
+             Step("smoke", model::StepType::kInvokeTest,
+                  {{"function", "api"},
+                   {"target", "alias"},
+                   {"payload", "{\"path\": \"/health\"}"},
+                   {"times", "3"},
+                   {"expectStatus", "201"},
+                   {"expectJson", "body.ok=true\n$.statusCode=201\n"},
+                   {"expectRegex", "ok|fine"},
+                   {"maxLatency", "2s"}})};
+  auto plan = PlanRelease(w);
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  EXPECT_THAT(Describe(*plan), ElementsAre("deploy: deploy", "smoke: invoke api"));
+  const InvokeTestSpec& t = *plan->steps[1].invoke_test;
+  EXPECT_EQ(t.target, lambda::InvokeTargetKind::kAlias);
+  EXPECT_EQ(t.payload, "{\"path\": \"/health\"}");
+  EXPECT_EQ(t.times, 3);
+  EXPECT_EQ(t.expect.status, 201);
+  EXPECT_THAT(t.expect.json, ElementsAre(lambda::JsonEquality{"body.ok", "true"},
+                                         lambda::JsonEquality{"$.statusCode", "201"}));
+  EXPECT_EQ(t.expect.regex, "ok|fine");
+  EXPECT_EQ(t.expect.max_latency, seconds(2));
+
+  // Defaults: the new version, {} once, status 200; before any deploy step: the implicit one.
+  w.steps = {Step("smoke", model::StepType::kInvokeTest)};
+  plan = PlanRelease(w);
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  EXPECT_THAT(Describe(*plan), ElementsAre("deploy: deploy", "smoke: invoke "));
+  EXPECT_EQ(plan->steps[1].invoke_test->target, lambda::InvokeTargetKind::kVersion);
+  EXPECT_EQ(plan->steps[1].invoke_test->payload, "{}");
+  EXPECT_EQ(plan->steps[1].invoke_test->times, 1);
+  EXPECT_EQ(plan->steps[1].invoke_test->expect.status, 200);
+}
+
+TEST(ReleasePlanTest, HooksRunBeforeTheFirstShiftAndAfterTheLast) {
+  auto w = Workflow(model::WorkflowStrategy::kCanary);
+  w.traffic_shift = model::TrafficShift{10, "5m", std::nullopt};
+  w.hooks = model::TrafficHooks{"pre-fn", "arn:aws:lambda:us-east-1:1:function:post-fn", "30s"};
+  auto plan = PlanRelease(w);
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  EXPECT_THAT(Describe(*plan),
+              ElementsAre("deploy: deploy", "pre-traffic-hook: hook pre-fn", "traffic-1: 10% hold 300s",
+                          "traffic-2: 100%",
+                          "post-traffic-hook: hook arn:aws:lambda:us-east-1:1:function:post-fn"));
+  EXPECT_EQ(plan->steps[1].hook->point, lambda::HookPoint::kPreTraffic);
+  EXPECT_EQ(plan->steps[1].hook->timeout, seconds(30));
+  EXPECT_EQ(plan->steps[4].hook->point, lambda::HookPoint::kPostTraffic);
+
+  // Custom: around the traffic-shift steps, wherever they are; the default timeout is 5 minutes.
+  auto custom = Workflow(model::WorkflowStrategy::kCustom);
+  custom.hooks = model::TrafficHooks{std::nullopt, "post", std::nullopt};
+  custom.steps = {Step("deploy", model::StepType::kDeploy),
+                  Step("smoke", model::StepType::kInvokeTest),
+                  Step("half", model::StepType::kTrafficShift, {{"percent", "50"}}),
+                  Step("all", model::StepType::kTrafficShift, {{"percent", "100"}}),
+                  Step("rest", model::StepType::kWait, {{"duration", "1m"}})};
+  plan = PlanRelease(custom);
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  EXPECT_THAT(Describe(*plan), ElementsAre("deploy: deploy", "smoke: invoke ", "half: 50%",
+                                           "all: 100%", "post-traffic-hook: hook post",
+                                           "rest: wait 60s"));
+  EXPECT_EQ(plan->steps[4].hook->timeout, minutes(5));
+}
+
+TEST(ReleasePlanTest, InvokeTestAndHookProblemsNameTheirParameter) {
+  struct Case {
+    model::Workflow w;
+    std::string path;
+    std::string says;
+  };
+  std::vector<Case> cases;
+  auto invoke = [&](std::map<std::string, std::string> with, std::string path, std::string says) {
+    auto w = Workflow(model::WorkflowStrategy::kBasic);
+    w.steps = {Step("deploy", model::StepType::kDeploy),
+               Step("smoke", model::StepType::kInvokeTest, std::move(with))};
+    cases.push_back({w, std::move(path), std::move(says)});
+  };
+  invoke({{"nope", "1"}}, "/steps/1/with/nope", "invoke-test steps take function, target");
+  invoke({{"target", "latest"}}, "/steps/1/with/target", "must be version");
+  invoke({{"payload", "{not json"}}, "/steps/1/with/payload", "must be JSON text");
+  invoke({{"payload", "\"" + std::string(300 * 1024, 'x') + "\""}}, "/steps/1/with/payload",
+         "larger than 256 KiB");
+  invoke({{"times", "0"}}, "/steps/1/with/times", "from 1 to 100");
+  invoke({{"times", "101"}}, "/steps/1/with/times", "from 1 to 100");
+  invoke({{"times", "1e3"}}, "/steps/1/with/times", "from 1 to 100");
+  invoke({{"expectStatus", "42"}}, "/steps/1/with/expectStatus", "from 100 to 599");
+  invoke({{"expectJson", "body.ok"}}, "/steps/1/with/expectJson", "PATH=VALUE");
+  invoke({{"expectJson", "body..ok=1"}}, "/steps/1/with/expectJson", "member name");
+  invoke({{"expectJson", "  \n "}}, "/steps/1/with/expectJson", "at least one");
+  invoke({{"expectRegex", "(unclosed"}}, "/steps/1/with/expectRegex", "not valid ECMAScript");
+  invoke({{"expectRegex", "(a)\\1"}}, "/steps/1/with/expectRegex", "back-references");
+  invoke({{"expectRegex", "((a{100}){100}){100}"}}, "/steps/1/with/expectRegex", "multiply");
+  invoke({{"expectRegex", std::string(2000, 'a')}}, "/steps/1/with/expectRegex", "longer than");
+  invoke({{"maxLatency", "soon"}}, "/steps/1/with/maxLatency", "must be a duration");
+  invoke({{"function", "${workflow.variables.f}"}}, "/steps/1/with/function", "templates");
+  {
+    auto w = Workflow(model::WorkflowStrategy::kBasic);
+    w.hooks = model::TrafficHooks{"pre", std::nullopt, std::nullopt};
+    cases.push_back({w, "/hooks", "strategy basic shifts no traffic"});
+    w.strategy = model::WorkflowStrategy::kCustom;
+    w.steps = {Step("deploy", model::StepType::kDeploy)};
+    cases.push_back({w, "/hooks", "custom with traffic-shift steps"});
+  }
+  {
+    auto w = Workflow(model::WorkflowStrategy::kCanary);
+    w.traffic_shift = model::TrafficShift{10, "5m", std::nullopt};
+    w.hooks = model::TrafficHooks{};
+    cases.push_back({w, "/hooks", "give preTraffic, postTraffic or both"});
+    w.hooks = model::TrafficHooks{"pre", std::nullopt, "2h"};
+    cases.push_back({w, "/hooks/timeout", "from 1s to 15m"});
+    w.hooks = model::TrafficHooks{"pre", std::nullopt, "0s"};
+    cases.push_back({w, "/hooks/timeout", "from 1s to 15m"});
+    w.hooks = model::TrafficHooks{"bad name; rm -rf", std::nullopt, std::nullopt};
+    cases.push_back({w, "/hooks/preTraffic", "must be a Lambda function's name"});
+    w.hooks = model::TrafficHooks{std::nullopt, std::string(300, 'f'), std::nullopt};
+    cases.push_back({w, "/hooks/postTraffic", "must be a Lambda function's name"});
+    w.hooks = model::TrafficHooks{"pre", std::nullopt, std::nullopt};
+    w.steps = {Step("deploy", model::StepType::kDeploy),
+               Step("pre-traffic-hook", model::StepType::kTrafficShift)};
+    cases.push_back({w, "/hooks/preTraffic", "names a step of the workflow already"});
+  }
+  for (const Case& c : cases) {
+    ReleaseProblem problem;
+    auto plan = PlanRelease(c.w, &problem);
+    ASSERT_FALSE(plan.ok()) << c.says;
+    EXPECT_EQ(problem.path, c.path) << c.says << ": " << problem.message;
+    EXPECT_THAT(problem.message, HasSubstr(c.says)) << c.path;
+    EXPECT_EQ(problem.message.find("rm -rf"), std::string::npos);
+  }
+}
+
+TEST(ReleasePlanTest, ValidateReportsInvokeTestAndHookProblemsAtTheirPlaceInTheFile) {
+  const std::string yaml = R"(kind: Workflow
+application: shop
+name: w
+environment: dev
+service: orders
+strategy: basic
+hooks:
+  preTraffic: my-hook
+steps:
+  - name: deploy
+    type: deploy
+  - name: smoke
+    type: invoke-test
+    with:
+      times: "500"
+)";
+  LoadedConfig loaded = LoadConfigFiles({{"c.yaml", yaml}});
+  EXPECT_THAT(::testing::PrintToString(testing::Lines(loaded)),
+              HasSubstr("c.yaml:15:14: steps[1].with.times: must be a whole number from 1 to 100"));
+  std::string hooks = yaml;
+  hooks.replace(hooks.find("\"500\""), 5, "\"5\"");
+  loaded = LoadConfigFiles({{"c.yaml", hooks}});
+  EXPECT_THAT(::testing::PrintToString(testing::Lines(loaded)),
+              HasSubstr("c.yaml:7:1: hooks: hooks run before the first traffic shift"));
 }
 
 }  // namespace

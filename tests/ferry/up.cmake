@@ -22,3 +22,11 @@ ferry_test(ferry_e2e_traffic_test
   DEPS ferry_aws ferry_common PkgConfig::HTTPLIB
   LABELS integration)
 add_dependencies(ferry_e2e_traffic_test ferry)
+
+# Invoke tests and pre-/post-traffic hooks through the REST API against `ferry sandbox`, whose
+# handlers really run.
+ferry_test(ferry_e2e_invoke_test
+  SOURCES e2e_invoke_test.cc
+  DEPS ferry_aws ferry_common PkgConfig::HTTPLIB
+  LABELS integration)
+add_dependencies(ferry_e2e_invoke_test ferry)

@@ -377,6 +377,21 @@ Result<lambda::AliasState> AwsLambdaApi::RouteAlias(const std::string& function_
   return FromAws(updated);
 }
 
+Result<InvokeAnswer> AwsLambdaApi::Invoke(const std::string& function_name,
+                                          const std::string& qualifier,
+                                          const std::string& payload, Duration timeout,
+                                          std::vector<std::string>* request_ids,
+                                          std::stop_token stop) {
+  aws::InvokeRequest r;
+  r.function_name = function_name;
+  r.qualifier = qualifier;
+  r.payload = payload;
+  r.timeout = timeout;
+  FERRY_ASSIGN_OR_RETURN(auto got, Recorded(client_.Invoke(r, stop), request_ids));
+  return InvokeAnswer{got.status_code, std::move(got.function_error),
+                      std::move(got.executed_version), std::move(got.payload)};
+}
+
 Status AwsLambdaApi::DeleteVersion(const std::string& function_name, const std::string& version,
                                    std::vector<std::string>* request_ids, std::stop_token stop) {
   if (!lambda::ParseVersionNumber(version)) {

@@ -53,6 +53,10 @@ class AwsLambdaApi final : public LambdaApi {
                                         const std::string& revision_id,
                                         std::vector<std::string>* request_ids,
                                         std::stop_token stop) override;
+  Result<InvokeAnswer> Invoke(const std::string& function_name, const std::string& qualifier,
+                              const std::string& payload, Duration timeout,
+                              std::vector<std::string>* request_ids,
+                              std::stop_token stop) override;
 
  private:
   Result<lambda::ObservedFunction> Wait(const lambda::DeployAction& action, const lambda::ObservedFunction& current,

@@ -32,6 +32,14 @@ struct ApiOutcome {
   std::vector<std::string> request_ids;
 };
 
+// What one synchronous invocation answered (a FunctionError is an answer, not an error).
+struct InvokeAnswer {
+  int status = 0;              // Invoke's HTTP status (200)
+  std::string function_error;  // X-Amz-Function-Error: "Unhandled" / "Handled", "" when none
+  std::string executed_version;
+  std::string payload;
+};
+
 class LambdaApi {
  public:
   virtual ~LambdaApi() = default;
@@ -82,6 +90,18 @@ class LambdaApi {
                                                 std::stop_token stop) {
     (void)function_name, (void)alias, (void)to, (void)revision_id, (void)request_ids, (void)stop;
     return Error{ErrorCode::kUnimplemented, "this Lambda connection cannot shift traffic"};
+  }
+
+  // Invoke (RequestResponse) of `function_name` at `qualifier` ("" = $LATEST) with `payload`
+  // (JSON text). No answer within `timeout` (zero = the connection's) is kDeadlineExceeded. Never
+  // repeated once it may have reached the function. The default: kUnimplemented.
+  virtual Result<InvokeAnswer> Invoke(const std::string& function_name,
+                                      const std::string& qualifier, const std::string& payload,
+                                      Duration timeout, std::vector<std::string>* request_ids,
+                                      std::stop_token stop) {
+    (void)function_name, (void)qualifier, (void)payload, (void)timeout, (void)request_ids,
+        (void)stop;
+    return Error{ErrorCode::kUnimplemented, "this Lambda connection cannot invoke functions"};
   }
 
   // Deletes one published version (DeleteFunction with a qualifier); already deleted is success.

@@ -4,7 +4,10 @@
 #include <map>
 #include <type_traits>
 
+#include "common/secret_mask.h"
+#include "common/time.h"
 #include "lambda/alarm_gate.h"
+#include "lambda/invoke.h"
 #include "lambda/plan_summary.h"
 #include "lambda/state_codec.h"
 #include "lambda/tasks.h"
@@ -128,6 +131,30 @@ class Runner {
     return error.empty() ? Succeeded(std::move(json)) : Failed(error, std::move(json));
   }
 
+  // Invokes each target `times` times and judges every answer (lambda/invoke.h); stops at the
+  // first that fails. What a result keeps of a response is masked and cut.
+  TaskResult Invoke(const lambda::InvokeTask& task) {
+    lambda::InvokeResult result;
+    const size_t total = task.targets.size() * static_cast<size_t>(task.times);
+    for (const auto& target : task.targets) {
+      for (int n = 0; n < task.times; ++n) {
+        if (stop_.stop_requested()) return Failed("cancelled", lambda::EncodeInvokeResult(result));
+        result.invocations.push_back(InvokeOne(task, target));
+        const auto& last = result.invocations.back();
+        context_.Log(TaskLogLevel::kInfo,
+                     "invoked " + target.function_name +
+                         (target.qualifier.empty() ? "" : ":" + target.qualifier) + ": " +
+                         (last.passed() ? "passed" : "failed") + " in " +
+                         std::to_string(last.latency.count()) + " ms");
+        if (!last.passed()) {
+          return Failed(lambda::DescribeFailure(last, result.invocations.size() - 1, total),
+                        lambda::EncodeInvokeResult(result));
+        }
+      }
+    }
+    return Succeeded(lambda::EncodeInvokeResult(result));
+  }
+
   // Reads each function and its package's CodeSha256, then plans; changes nothing. A function
   // that cannot be read or planned carries its error, and the task fails naming the first.
   TaskResult Plan(lambda::PlanTask task) {
@@ -172,6 +199,45 @@ class Runner {
                              deployer_.ResolveCodeSha(desired, current, nullptr, stop_));
     }
     return lambda::PlanFunction(desired, current);
+  }
+
+  lambda::Invocation InvokeOne(const lambda::InvokeTask& task, const lambda::InvokeTarget& target) {
+    lambda::Invocation out;
+    out.function_name = target.function_name;
+    out.qualifier = target.qualifier;
+    std::vector<std::string> ids;
+    const auto started = std::chrono::steady_clock::now();
+    auto got = api_.Invoke(target.function_name, target.qualifier, task.payload, task.timeout,
+                           &ids, stop_);
+    out.latency = std::chrono::duration_cast<Duration>(std::chrono::steady_clock::now() - started);
+    if (!ids.empty()) out.request_id = ids.back();
+    if (!got.ok()) {
+      Error e = got.error();
+      if (e.code == ErrorCode::kDeadlineExceeded && task.timeout > Duration{0}) {
+        e.message = "no answer within " + FormatDuration(task.timeout);
+      }
+      e.message = MaskSecrets(e.message);
+      e.details.clear();
+      out.error = std::move(e);
+      return out;
+    }
+    out.status = got->status;
+    out.function_error = got->function_error;
+    out.executed_version = got->executed_version;
+    for (auto& failure : lambda::JudgeInvocation(
+             task.expect,
+             lambda::InvocationAnswer{got->status, got->function_error, got->payload, out.latency})) {
+      out.failures.push_back(MaskSecrets(failure));
+    }
+    std::string masked = MaskSecrets(got->payload);
+    if (masked.size() > lambda::kKeptResponseBytes) {
+      size_t end = lambda::kKeptResponseBytes;
+      while (end > 0 && (static_cast<unsigned char>(masked[end]) & 0xC0) == 0x80) --end;
+      masked.resize(end);
+      out.response_truncated = true;
+    }
+    out.response = std::move(masked);
+    return out;
   }
 
   // One alias: read it when Ferry does not know its RevisionId, then one guarded UpdateAlias.
@@ -320,7 +386,7 @@ const std::vector<std::string>& LambdaTaskHandler::Kinds() {
   static const std::vector<std::string> kinds{lambda::kSnapshotTask, lambda::kDeployTask,
                                               lambda::kRollbackTask, lambda::kPruneTask,
                                               lambda::kPlanTask, lambda::kShiftTask,
-                                              lambda::kAlarmGateTask};
+                                              lambda::kAlarmGateTask, lambda::kInvokeTask};
   return kinds;
 }
 
@@ -373,6 +439,10 @@ TaskResult LambdaTaskHandler::Run(const TaskAssignment& assignment, TaskContext&
   if (kind == lambda::kShiftTask) {
     return With<lambda::ShiftTask>(payload, lambda::DecodeShiftTask,
                                    [&](auto t) { return run(std::move(t), &Runner::Shift); });
+  }
+  if (kind == lambda::kInvokeTask) {
+    return With<lambda::InvokeTask>(payload, lambda::DecodeInvokeTask,
+                                    [&](auto t) { return run(std::move(t), &Runner::Invoke); });
   }
   return Failed("unknown task kind " + kind);
 }

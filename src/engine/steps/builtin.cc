@@ -11,6 +11,8 @@ std::unique_ptr<StepKind> NewLambdaRestoreStep();
 std::unique_ptr<StepKind> NewLambdaRollbackStep();
 std::unique_ptr<StepKind> NewLambdaShiftStep();
 std::unique_ptr<StepKind> NewWaitStep();
+std::unique_ptr<StepKind> NewLambdaInvokeTestStep();
+std::unique_ptr<StepKind> NewLambdaHookStep();
 
 Status RegisterBuiltinSteps(StepRegistry& registry) {
   FERRY_RETURN_IF_ERROR(registry.Register(steps::kLambdaDeploy, NewLambdaDeployStep()));
@@ -19,6 +21,8 @@ Status RegisterBuiltinSteps(StepRegistry& registry) {
   FERRY_RETURN_IF_ERROR(registry.Register(steps::kLambdaRollback, NewLambdaRollbackStep()));
   FERRY_RETURN_IF_ERROR(registry.Register(steps::kLambdaShift, NewLambdaShiftStep()));
   FERRY_RETURN_IF_ERROR(registry.Register(steps::kWait, NewWaitStep()));
+  FERRY_RETURN_IF_ERROR(registry.Register(steps::kLambdaInvokeTest, NewLambdaInvokeTestStep()));
+  FERRY_RETURN_IF_ERROR(registry.Register(steps::kLambdaHook, NewLambdaHookStep()));
   return Ok();
 }
 

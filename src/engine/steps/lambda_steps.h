@@ -14,12 +14,17 @@
 //   lambda.shift    — moves a share of each alias's traffic to a deploy step's new version
 //                     (100%: promotes), then holds it for a bake. Undone by the deploy step's
 //                     rollback.
+//   lambda.invoke-test — invokes a deploy step's new version (or its aliases) and judges every
+//                     answer (lambda_invoke_test.cc; lambda/invoke.h). No undo.
+//   lambda.hook     — a pre- or post-traffic hook: the user's function, given the deployment's
+//                     context, answers Succeeded or fails the step (lambda_hook.cc). No undo.
 //   wait            — waits a fixed time inside the engine (wait.cc; not Lambda's).
 #pragma once
 
 #include <string>
 
 #include "engine/engine.h"
+#include "lambda/invoke.h"
 #include "lambda/steps.h"
 
 namespace ferry::engine::steps {
@@ -30,6 +35,8 @@ inline constexpr char kLambdaRestore[] = "lambda.restore";
 inline constexpr char kLambdaRollback[] = "lambda.rollback";
 inline constexpr char kLambdaShift[] = "lambda.shift";
 inline constexpr char kWait[] = "wait";
+inline constexpr char kLambdaInvokeTest[] = "lambda.invoke-test";
+inline constexpr char kLambdaHook[] = "lambda.hook";
 
 // timeout zero: the kind's default (kDefaultStepTimeout).
 StepSpec LambdaDeployStep(const lambda::DeployStepInputs& inputs, Duration timeout = {},
@@ -44,5 +51,12 @@ StepSpec LambdaShiftStep(const lambda::ShiftStepInputs& inputs, std::string name
                          Duration timeout = {});
 // Waits `duration` (at most 7 days).
 StepSpec WaitStep(Duration duration, std::string name, Duration timeout = {});
+
+// timeout zero: the kind's default (kDefaultStepTimeout). A hook's own deadline is
+// inputs.timeout (no answer within it fails the step); give the step a little more.
+StepSpec LambdaInvokeTestStep(const lambda::InvokeTestStepInputs& inputs, std::string name,
+                              Duration timeout = {});
+StepSpec LambdaHookStep(const lambda::HookStepInputs& inputs, std::string name,
+                        Duration timeout = {});
 
 }  // namespace ferry::engine::steps
