@@ -20,8 +20,13 @@ class TrafficE2eTest : public DeployE2eTest {
  protected:
   // Entities() with its workflow replaced by `workflow` (application, name, environment and
   // service filled in).
-  void ApplyWorkflow(Json workflow) {
+  void ApplyWorkflow(Json workflow, const Json& environment_alarms = Json()) {
     Json entities = Entities({"orders"});
+    if (!environment_alarms.is_null()) {
+      for (Json& entity : entities) {
+        if (Str(entity, "kind") == "Environment") entity["alarms"] = environment_alarms;
+      }
+    }
     workflow["kind"] = "Workflow";
     workflow["application"] = "shop";
     workflow["name"] = "basic";
@@ -258,9 +263,10 @@ TEST_F(TrafficE2eTest, AMissingAlarmFailsBeforeAnyTrafficMovesAndAQuietOneIsWatc
 
 TEST_F(TrafficE2eTest, ABuildWhoseHandlerRaisesIsRolledBackByItsAlarmWithTheWeightsRestored) {
   ASSERT_NO_FATAL_FAILURE(PutErrorsAlarm("shop-orders-errors"));
+  // The environment's alarm (the workflow names none): it gates every shift into dev.
   ASSERT_NO_FATAL_FAILURE(ApplyWorkflow({{"strategy", "canary"},
-                                         {"trafficShift", {{"percent", 50}, {"interval", "2m"}}},
-                                         {"alarms", Json::array({"shop-orders-errors"})}}));
+                                         {"trafficShift", {{"percent", 50}, {"interval", "2m"}}}},
+                                        Json::array({"shop-orders-*"})));
   ASSERT_NO_FATAL_FAILURE(DeployB1());
   ASSERT_NO_FATAL_FAILURE(UploadPython(
       "api/api-3.zip", "def handler(event, context):\n    raise RuntimeError('broken build')\n"));
