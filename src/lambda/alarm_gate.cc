@@ -142,9 +142,7 @@ std::string EncodeAlarmGateTask(const AlarmGateTask& t) {
 Result<AlarmGateTask> DecodeAlarmGateTask(std::string_view json) {
   return DecodeObject("cloudwatch.alarm-gate payload", json, [](const Json& j) {
     AlarmGateTask t;
-    auto target = TargetFromJson(codec::ObjectAt(j, "target"));
-    if (!target.ok()) Fail(target.error().message);
-    t.target = std::move(target).value();
+    t.target = codec::TargetAt(j, "the task");
     t.alarms = codec::AlarmSelectorFrom(codec::ObjectAt(j, "alarms"));
     if (t.alarms.empty()) Fail("the gate names no alarm");
     t.until = codec::TimeFrom(j, "until");

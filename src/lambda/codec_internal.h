@@ -15,6 +15,7 @@
 #include "common/time.h"
 #include "common/result.h"
 #include "lambda/alarm_gate.h"
+#include "lambda/target_codec.h"
 #include "lambda/tasks.h"
 
 namespace ferry::lambda::codec {
@@ -93,6 +94,16 @@ inline std::optional<TimePoint> TimeFrom(const Json& j, const char* key) {
   auto t = ParseRfc3339(it->get<std::string>());
   if (!t) Fail(std::string(key) + " is not an RFC 3339 time");
   return t;
+}
+
+// The "target" member of a task payload or step inputs (`what`: "the task", "the step"), strictly
+// (target_codec.h); a decoding error keeps its own message.
+inline LambdaTarget TargetAt(const Json& j, const char* what) {
+  auto it = j.find("target");
+  if (it == j.end() || !it->is_object()) Fail(std::string(what) + " has no target");
+  auto target = TargetFromJson(*it);
+  if (!target.ok()) Fail(target.error().message);
+  return std::move(target).value();
 }
 
 // Json forms shared by the task and step codecs (defined in task_codec.cc).

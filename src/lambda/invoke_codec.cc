@@ -17,14 +17,6 @@ using codec::Fail;
 using codec::Read;
 using codec::ReadInt;
 
-LambdaTarget TargetAt(const Json& j) {
-  auto it = j.find("target");
-  if (it == j.end() || !it->is_object()) Fail("it has no target");
-  auto target = TargetFromJson(*it);
-  if (!target.ok()) Fail(target.error().message);
-  return std::move(target).value();
-}
-
 // A string member of at most `max` bytes of valid UTF-8 (required when `required`).
 std::string StringAt(const Json& j, const char* key, size_t max, bool required = false) {
   auto it = j.find(key);
@@ -251,7 +243,7 @@ std::string EncodeInvokeTask(const InvokeTask& t) {
 Result<InvokeTask> DecodeInvokeTask(std::string_view json) {
   return DecodeObject("lambda.invoke payload", json, [](const Json& j) {
     InvokeTask t;
-    t.target = TargetAt(j);
+    t.target = codec::TargetAt(j, "the payload");
     const Json& targets = ArrayAt(j, "targets");
     if (targets.empty() || targets.size() > kMaxInvokeTargets) {
       Fail("targets must hold 1 to " + std::to_string(kMaxInvokeTargets) + " functions");
@@ -288,7 +280,7 @@ std::string EncodeInvokeTestStepInputs(const InvokeTestStepInputs& in) {
 Result<InvokeTestStepInputs> DecodeInvokeTestStepInputs(std::string_view json) {
   return DecodeObject("lambda.invoke-test step inputs", json, [](const Json& j) {
     InvokeTestStepInputs in;
-    in.target = TargetAt(j);
+    in.target = codec::TargetAt(j, "the payload");
     in.selectors = SelectorsAt(j);
     in.deploy_step = StringAt(j, "deployStep", 256, true);
     const Json& names = ArrayAt(j, "functionNames");
@@ -324,7 +316,7 @@ std::string EncodeHookStepInputs(const HookStepInputs& in) {
 Result<HookStepInputs> DecodeHookStepInputs(std::string_view json) {
   return DecodeObject("lambda.hook step inputs", json, [](const Json& j) {
     HookStepInputs in;
-    in.target = TargetAt(j);
+    in.target = codec::TargetAt(j, "the payload");
     in.selectors = SelectorsAt(j);
     in.deploy_step = StringAt(j, "deployStep", 256, true);
     in.point = HookPointAt(j);

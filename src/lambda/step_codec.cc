@@ -15,14 +15,6 @@ using codec::Fail;
 using codec::Read;
 using codec::ReadInt;
 
-LambdaTarget TargetAt(const Json& j) {
-  auto it = j.find("target");
-  if (it == j.end() || !it->is_object()) Fail("the step has no target");
-  auto target = TargetFromJson(*it);
-  if (!target.ok()) Fail(target.error().message);
-  return std::move(target).value();
-}
-
 std::vector<std::string> SelectorsAt(const Json& j) {
   std::vector<std::string> out;
   Read(j, "selectors", out);
@@ -69,7 +61,7 @@ std::string EncodeDeployStepInputs(const DeployStepInputs& in) {
 Result<DeployStepInputs> DecodeDeployStepInputs(std::string_view json) {
   return DecodeObject("lambda.deploy step inputs", json, [](const Json& j) {
     DeployStepInputs in;
-    in.target = TargetAt(j);
+    in.target = codec::TargetAt(j, "the step");
     in.selectors = SelectorsAt(j);
     ReadInt(j, "concurrency", in.concurrency);
     if (in.concurrency < 1 || in.concurrency > 256) Fail("concurrency must be between 1 and 256");
@@ -111,7 +103,7 @@ std::string EncodePruneStepInputs(const PruneStepInputs& in) {
 Result<PruneStepInputs> DecodePruneStepInputs(std::string_view json) {
   return DecodeObject("lambda.prune step inputs", json, [](const Json& j) {
     PruneStepInputs in;
-    in.target = TargetAt(j);
+    in.target = codec::TargetAt(j, "the step");
     in.selectors = SelectorsAt(j);
     ReadInt(j, "keep", in.keep);
     if (in.keep < 1 || in.keep > 10000) Fail("keep must be between 1 and 10000");
@@ -132,7 +124,7 @@ std::string EncodeRestoreStepInputs(const RestoreStepInputs& in) {
 Result<RestoreStepInputs> DecodeRestoreStepInputs(std::string_view json) {
   return DecodeObject("lambda.restore step inputs", json, [](const Json& j) {
     RestoreStepInputs in;
-    in.target = TargetAt(j);
+    in.target = codec::TargetAt(j, "the step");
     in.selectors = SelectorsAt(j);
     const bool to = j.contains("toExecution");
     const bool undo = j.contains("undoExecution");
@@ -198,7 +190,7 @@ std::string EncodeShiftStepInputs(const ShiftStepInputs& in) {
 Result<ShiftStepInputs> DecodeShiftStepInputs(std::string_view json) {
   return DecodeObject("lambda.shift step inputs", json, [](const Json& j) {
     ShiftStepInputs in;
-    in.target = TargetAt(j);
+    in.target = codec::TargetAt(j, "the step");
     in.selectors = SelectorsAt(j);
     in.deploy_step = j.at("deployStep").get<std::string>();
     if (in.deploy_step.empty()) Fail("deployStep is empty");

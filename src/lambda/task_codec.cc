@@ -16,15 +16,6 @@ using codec::Fail;
 using codec::Read;
 using codec::ReadInt;
 
-// The target member, strictly (target_codec.h); a decoding error keeps its own message.
-LambdaTarget TargetAt(const Json& payload) {
-  auto it = payload.find("target");
-  if (it == payload.end() || !it->is_object()) Fail("the task has no target");
-  auto target = TargetFromJson(*it);
-  if (!target.ok()) Fail(target.error().message);
-  return std::move(target).value();
-}
-
 std::vector<std::string> NamesAt(const Json& payload, const char* key) {
   std::vector<std::string> out;
   for (const auto& name : ArrayAt(payload, key)) {
@@ -138,7 +129,7 @@ Json RollbackTaskJson(const RollbackTask& task) {
 
 RollbackTask RollbackTaskFrom(const Json& j) {
   RollbackTask t;
-  t.target = TargetAt(j);
+  t.target = codec::TargetAt(j, "the task");
   Read(j, "keepCreatedFunctions", t.keep_created_functions);
   for (const auto& f : ArrayAt(j, "functions")) {
     RollbackTarget target;
@@ -170,7 +161,7 @@ std::string EncodeSnapshotTask(const SnapshotTask& task) {
 Result<SnapshotTask> DecodeSnapshotTask(std::string_view json) {
   return DecodeObject("lambda.snapshot payload", json, [](const Json& j) {
     SnapshotTask t;
-    t.target = TargetAt(j);
+    t.target = codec::TargetAt(j, "the task");
     t.function_names = NamesAt(j, "functions");
     return t;
   });
@@ -206,7 +197,7 @@ std::string EncodeDeployTask(const DeployTask& task) {
 Result<DeployTask> DecodeDeployTask(std::string_view json) {
   return DecodeObject("lambda.deploy payload", json, [](const Json& j) {
     DeployTask t;
-    t.target = TargetAt(j);
+    t.target = codec::TargetAt(j, "the task");
     ReadInt(j, "concurrency", t.concurrency);
     for (const auto& f : ArrayAt(j, "functions")) t.functions.push_back(codec::DesiredFrom(f));
     for (const auto& s : ArrayAt(j, "snapshots")) t.snapshots.push_back(SnapshotFrom(s));
@@ -267,7 +258,7 @@ std::string EncodePruneTask(const PruneTask& task) {
 Result<PruneTask> DecodePruneTask(std::string_view json) {
   return DecodeObject("lambda.prune payload", json, [](const Json& j) {
     PruneTask t;
-    t.target = TargetAt(j);
+    t.target = codec::TargetAt(j, "the task");
     ReadInt(j, "keep", t.keep);
     if (t.keep < 1 || t.keep > 10000) Fail("keep must be between 1 and 10000");
     for (const auto& f : ArrayAt(j, "functions")) {
@@ -318,7 +309,7 @@ std::string EncodePlanTask(const PlanTask& task) {
 Result<PlanTask> DecodePlanTask(std::string_view json) {
   return DecodeObject("lambda.plan payload", json, [](const Json& j) {
     PlanTask t;
-    t.target = TargetAt(j);
+    t.target = codec::TargetAt(j, "the task");
     for (const auto& f : ArrayAt(j, "functions")) t.functions.push_back(codec::DesiredFrom(f));
     return t;
   });
@@ -389,7 +380,7 @@ std::string EncodeShiftTask(const ShiftTask& task) {
 Result<ShiftTask> DecodeShiftTask(std::string_view json) {
   return DecodeObject("lambda.shift payload", json, [](const Json& j) {
     ShiftTask t;
-    t.target = TargetAt(j);
+    t.target = codec::TargetAt(j, "the task");
     for (const auto& item : ArrayAt(j, "shifts")) {
       if (!item.is_object()) Fail("a shift must be an object");
       AliasShift s;
