@@ -152,6 +152,35 @@ class DeployE2eTest : public ::testing::Test {
     ASSERT_EQ(r.status, 200) << r.Describe();
   }
 
+  // Entities({"orders"}) with its workflow replaced by `workflow` (application, name, environment,
+  // service and failure strategy filled in) and, when given, alarms on environment dev.
+  void ApplyWorkflow(Json workflow, const Json& environment_alarms = Json()) {
+    Json entities = Entities({"orders"});
+    if (!environment_alarms.is_null()) {
+      for (Json& entity : entities) {
+        if (Str(entity, "kind") == "Environment") entity["alarms"] = environment_alarms;
+      }
+    }
+    workflow["kind"] = "Workflow";
+    workflow["application"] = "shop";
+    workflow["name"] = "basic";
+    workflow["environment"] = "dev";
+    workflow["service"] = "api";
+    workflow["failureStrategy"] = "rollback";
+    entities[entities.size() - 1] = workflow;
+    ASSERT_NO_FATAL_FAILURE(Apply(entities));
+  }
+
+  // An alias's routing as "VERSION" or "VERSION+NEXT@WEIGHT" (weight to two decimals).
+  std::string Routing(const std::string& alias = "dev",
+                      const std::string& function = "shop-orders-dev") {
+    auto a = lambda_->GetAlias(function, alias);
+    if (!a.ok()) return "(" + a.error().message + ")";
+    std::string out = a->function_version;
+    for (const auto& [v, w] : a->routing) out += "+" + v + "@" + std::to_string(w).substr(0, 4);
+    return out;
+  }
+
   // POST /api/v1/deployments of s3://artifacts/KEY to dev; the execution id ("" on failure).
   std::string StartDeploy(const std::string& key) {
     ApiResponse r = api_->Post("/api/v1/deployments",

@@ -52,20 +52,6 @@ constexpr char kHangingHook[] =
 
 class InvokeE2eTest : public DeployE2eTest {
  protected:
-  // Entities() with its workflow replaced by `workflow` (application, name, environment and
-  // service filled in).
-  void ApplyWorkflow(Json workflow) {
-    Json entities = Entities({"orders"});
-    workflow["kind"] = "Workflow";
-    workflow["application"] = "shop";
-    workflow["name"] = "basic";
-    workflow["environment"] = "dev";
-    workflow["service"] = "api";
-    workflow["failureStrategy"] = "rollback";
-    entities[entities.size() - 1] = workflow;
-    ASSERT_NO_FATAL_FAILURE(Apply(entities));
-  }
-
   // Build b1 (a good proxy handler) deployed with Entities()' basic workflow: it creates the
   // function (version 1 on alias dev); `second` is uploaded as api/api-2.zip. The test's own
   // workflow is applied after.
@@ -100,15 +86,6 @@ class InvokeE2eTest : public DeployE2eTest {
       std::this_thread::sleep_for(milliseconds(50));
     }
     FAIL() << "hook " << name << " did not become Active";
-  }
-
-  // The alias's routing as "VERSION" or "VERSION+NEXT@WEIGHT".
-  std::string Routing(const std::string& alias = "dev") {
-    auto a = lambda_->GetAlias(kFunction, alias);
-    if (!a.ok()) return "(" + a.error().message + ")";
-    std::string out = a->function_version;
-    for (const auto& [v, w] : a->routing) out += "+" + v + "@" + std::to_string(w).substr(0, 4);
-    return out;
   }
 
   static const Json* StepNamed(const Json& execution, const std::string& name) {

@@ -18,25 +18,6 @@ using std::chrono::seconds;
 
 class TrafficE2eTest : public DeployE2eTest {
  protected:
-  // Entities() with its workflow replaced by `workflow` (application, name, environment and
-  // service filled in).
-  void ApplyWorkflow(Json workflow, const Json& environment_alarms = Json()) {
-    Json entities = Entities({"orders"});
-    if (!environment_alarms.is_null()) {
-      for (Json& entity : entities) {
-        if (Str(entity, "kind") == "Environment") entity["alarms"] = environment_alarms;
-      }
-    }
-    workflow["kind"] = "Workflow";
-    workflow["application"] = "shop";
-    workflow["name"] = "basic";
-    workflow["environment"] = "dev";
-    workflow["service"] = "api";
-    workflow["failureStrategy"] = "rollback";
-    entities[entities.size() - 1] = workflow;
-    ASSERT_NO_FATAL_FAILURE(Apply(entities));
-  }
-
   // Builds b1 and b2 uploaded, b1 deployed (it creates the function: nothing to shift).
   void DeployB1() {
     ASSERT_NO_FATAL_FAILURE(UploadBuild("api/api-1.zip", "b1"));
@@ -44,15 +25,6 @@ class TrafficE2eTest : public DeployE2eTest {
     Json e = Deploy("api/api-1.zip");
     ASSERT_EQ(Str(e, "status"), "succeeded") << Errors(e) << Logs(Str(e, "id"));
     ASSERT_EQ(AliasVersion(kFunction), "1");
-  }
-
-  // The alias's routing as "VERSION" or "VERSION+NEXT@WEIGHT".
-  std::string Routing(const std::string& alias = "dev") {
-    auto a = lambda_->GetAlias(kFunction, alias);
-    if (!a.ok()) return "(" + a.error().message + ")";
-    std::string out = a->function_version;
-    for (const auto& [v, w] : a->routing) out += "+" + v + "@" + std::to_string(w).substr(0, 4);
-    return out;
   }
 
   // Waits until the alias's routing is `want` (up to `timeout`); true when it was seen.
