@@ -116,9 +116,10 @@ Status ApplyLeaseFlags(const std::string& lease, const std::string& heartbeat,
 
 // Declaration order is construction order; members are destroyed in reverse, after Stop().
 struct ServerRuntime::Parts {
+  explicit Parts(Clock& c) : clock(c) {}
   ServerRuntimeOptions options;
   std::shared_ptr<DataDirLock> lock;  // destroyed last: held until everything has stopped
-  Clock& clock = SystemClock::Instance();
+  Clock& clock;
   RandomIdGenerator ids{SystemClock::Instance()};
   std::unique_ptr<store::Store> store;
 
@@ -153,7 +154,8 @@ struct ServerRuntime::Parts {
 };
 
 Result<std::unique_ptr<ServerRuntime>> ServerRuntime::Start(const ServerRuntimeOptions& options) {
-  auto parts = std::make_unique<Parts>();
+  auto parts = std::make_unique<Parts>(options.clock != nullptr ? *options.clock
+                                                                  : SystemClock::Instance());
   Parts& p = *parts;
   p.options = options;
 
@@ -201,6 +203,7 @@ Result<std::unique_ptr<ServerRuntime>> ServerRuntime::Start(const ServerRuntimeO
   delegate::LambdaTaskOptions task_options;
   task_options.default_concurrency = static_cast<size_t>(std::max(1, options.max_concurrent_tasks));
   task_options.secrets = secrets;
+  task_options.clock = &p.clock;
   p.lambda_tasks = std::make_unique<delegate::LambdaTaskHandler>(*p.lambda_apis, task_options);
 
   engine::EngineOptions engine_options;
