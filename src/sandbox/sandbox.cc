@@ -18,6 +18,9 @@
 #include "sandbox/lambda/lambda_service.h"
 #include "sandbox/runtime/process_invoker.h"
 #include "sandbox/s3/s3_service.h"
+#include "sandbox/secrets/local_key.h"
+#include "sandbox/secrets/secrets_manager_service.h"
+#include "sandbox/secrets/ssm_service.h"
 #include "sandbox/sandbox_clock.h"
 #include "sandbox/snapshot.h"
 #include "sandbox/sts/sts_service.h"
@@ -57,6 +60,8 @@ struct Sandbox::Parts {
   std::unique_ptr<s3::S3Service> s3;
   std::unique_ptr<cloudwatch::CloudWatchService> cloudwatch;
   std::unique_ptr<sts::StsService> sts;
+  std::unique_ptr<secrets::SecretsManagerService> secrets_manager;
+  std::unique_ptr<secrets::SsmService> ssm;
   std::unique_ptr<runtime::ProcessInvoker> invoker;
   std::unique_ptr<lambda::LambdaService> lambda;
   std::unique_ptr<TrafficGenerators> traffic;
@@ -190,6 +195,10 @@ Result<std::unique_ptr<Sandbox>> Sandbox::Start(const SandboxOptions& options) {
                          cloudwatch::CloudWatchService::Create(cw_options, clock, parts->ids));
   FERRY_ASSIGN_OR_RETURN(parts->sts,
                          sts::StsService::Create(parts->credentials, clock, parts->ids, data));
+  FERRY_ASSIGN_OR_RETURN(auto local_key, secrets::LocalKey::Open(data));
+  FERRY_ASSIGN_OR_RETURN(parts->secrets_manager, secrets::SecretsManagerService::Create(
+                                                     clock, parts->ids, local_key, data));
+  FERRY_ASSIGN_OR_RETURN(parts->ssm, secrets::SsmService::Create(clock, parts->ids, local_key, data));
   runtime::ProcessInvokerOptions runtime_options;
   runtime_options.work_dir = work_dir;
   runtime_options.max_workers_per_function = options.max_workers_per_function;
@@ -213,6 +222,8 @@ Result<std::unique_ptr<Sandbox>> Sandbox::Start(const SandboxOptions& options) {
   parts->front->AddService(*parts->s3);
   parts->front->AddService(*parts->cloudwatch);
   parts->front->AddService(*parts->sts);
+  parts->front->AddService(*parts->secrets_manager);
+  parts->front->AddService(*parts->ssm);
   lambda::LambdaService* lambda = parts->lambda.get();
   parts->front->AddAdminRoute("code/", [lambda](const Request& r) { return lambda->ServeCode(r); });
   Parts* admin = parts.get();
