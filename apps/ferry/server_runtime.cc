@@ -194,8 +194,23 @@ Result<std::unique_ptr<ServerRuntime>> ServerRuntime::Start(const ServerRuntimeO
   }
   // The embedded delegate reads secrets (a keys-mode connection's secret access key, the
   // secrets environment variables use) through the server's store.
-  SecretResolver secrets = [&p](std::string_view name) {
-    return api::deploy::ResolveSecret(p.store->entities(), name);
+  // aws-secrets-manager and aws-ssm-parameter secrets are read through the delegate's AWS layer
+  // (a connection in mode keys whose key is itself such a secret is followed once, no further).
+  SecretResolver secrets = [&p](std::string_view name) -> Result<std::string> {
+    FERRY_ASSIGN_OR_RETURN(auto aws_secret, api::deploy::AwsSecretOf(p.store->entities(), name,
+                                                                     p.options.default_region));
+    if (!aws_secret) return api::deploy::ResolveSecret(p.store->entities(), name);
+    static thread_local int depth = 0;
+    if (depth > 1) {
+      return Error{ErrorCode::kFailedPrecondition,
+                   "secret " + QuoteForMessage(std::string(name)) +
+                       ": reading it needs a connection whose key is itself read from AWS, more "
+                       "than one level deep; give that connection's key another source"};
+    }
+    ++depth;
+    auto value = p.lambda_apis->ReadAwsSecret(*aws_secret);
+    --depth;
+    return value;
   };
   p.lambda_apis = std::make_unique<delegate::AwsLambdaApiProvider>(
       *p.http, *p.credentials, p.clock, p.ids, p.limiters, p.retry_quota,
