@@ -38,6 +38,13 @@ void AddServerCommand(CLI::App& root, CommandContext& ctx) {
       ->check(CLI::Range(1, 256))
       ->capture_default_str();
 
+  cmd->add_option("--secret-key-file", options->secret_key.file,
+                  "Key sealing `source: ferry` secret values: 32 bytes, raw or base64, mode 0600 "
+                  "(else env FERRY_SECRET_KEY, base64)");
+  cmd->add_option("--secret-previous-key-file", options->previous_secret_key.file,
+                  "The key being rotated out (else env FERRY_SECRET_PREVIOUS_KEY); values it "
+                  "sealed still open until POST /api/v1/secret-key/rotate re-seals them");
+
   auto leases = std::make_shared<LeaseFlags>();
   AddLeaseFlags(*cmd, *leases);
 

@@ -129,6 +129,13 @@ int RunUp(const UpFlags& flags, TerminationSignals& signals) {
   std::cout << "sandbox started at " << sandbox_url << "\n" << std::flush;
 
   options.data_dir = data_dir;
+  // `source: ferry` secrets work out of the box: a key of its own in the data directory.
+  const std::string secret_key = (std::filesystem::path(data_dir) / "secret.key").string();
+  if (Status key = api::SecretKeyring::CreateKeyFileIfMissing(secret_key); !key.ok()) {
+    std::cerr << "ferry up: " << key.error().message << "\n";
+    return 1;
+  }
+  options.secret_key.file = secret_key;
   options.listen = flags.listen;
   options.port = flags.port;
 #ifdef FERRY_VERSION

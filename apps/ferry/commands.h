@@ -26,6 +26,8 @@ void AddDeployCommand(CLI::App& root, CommandContext& ctx);
 // plan (cmd_plan.cc): an API client.
 void AddPlanCommand(CLI::App& root, CommandContext& ctx);
 void AddExecutionCommands(CLI::App& root, CommandContext& ctx);
+// secrets set / show / unset / rotate-key (cmd_secrets.cc): an API client.
+void AddSecretCommands(CLI::App& root, CommandContext& ctx);
 // token create / list / revoke (cmd_token.cc), on the data directory.
 void AddTokenCommands(CLI::App& root, CommandContext& ctx);
 // server (cmd_server.cc) and up (cmd_up.cc): the server runtime (server_runtime.h).

@@ -130,6 +130,7 @@ struct ServerRuntime::Parts {
   std::unique_ptr<delegate::AwsLambdaApiProvider> lambda_apis;
   std::unique_ptr<delegate::LambdaTaskHandler> lambda_tasks;
 
+  api::SecretKeyring secret_keys;  // `source: ferry` values
   ChangeSignal changes;  // notified after engine rounds that advanced executions (API waits)
   engine::StepRegistry steps;
   std::unique_ptr<engine::Engine> engine;
@@ -182,6 +183,8 @@ Result<std::unique_ptr<ServerRuntime>> ServerRuntime::Start(const ServerRuntimeO
               {{"data", options.data_dir}});
   }
 
+  FERRY_ASSIGN_OR_RETURN(p.secret_keys,
+                         api::SecretKeyring::Load(options.secret_key, options.previous_secret_key));
   FERRY_ASSIGN_OR_RETURN(p.http, aws::CurlTransport::Create());
   if (options.static_credentials) {
     p.credentials = std::make_unique<PublicCredentialsProvider>(*options.static_credentials);
@@ -199,7 +202,10 @@ Result<std::unique_ptr<ServerRuntime>> ServerRuntime::Start(const ServerRuntimeO
   SecretResolver secrets = [&p](std::string_view name) -> Result<std::string> {
     FERRY_ASSIGN_OR_RETURN(auto aws_secret, api::deploy::AwsSecretOf(p.store->entities(), name,
                                                                      p.options.default_region));
-    if (!aws_secret) return api::deploy::ResolveSecret(p.store->entities(), name);
+    if (!aws_secret) {
+      return api::deploy::ResolveSecret(p.store->entities(), name,
+                                        {&p.store->secret_values(), &p.secret_keys});
+    }
     static thread_local int depth = 0;
     if (depth > 1) {
       return Error{ErrorCode::kFailedPrecondition,
@@ -258,6 +264,7 @@ Result<std::unique_ptr<ServerRuntime>> ServerRuntime::Start(const ServerRuntimeO
   deploy_options.default_region = options.default_region;
   deploy_options.wake_engine = [&p] { p.Wake(); };
   deploy_options.wake_delegate = [&p] { p.WakeDelegate(); };
+  deploy_options.secret_keys = &p.secret_keys;
   p.deploys = std::make_unique<api::DeployService>(*p.store, *p.engine, p.clock, deploy_options);
 
   // The loops start before the API: executions left running by a previous process resume now.
@@ -271,7 +278,7 @@ Result<std::unique_ptr<ServerRuntime>> ServerRuntime::Start(const ServerRuntimeO
   api_options.version = options.version;
   auto api = api::ApiServer::Start(
       api_options, api::ApiDependencies{*p.store, *p.deploys, p.clock, [] { return true; },
-                                        [&p] { p.Wake(); }, &p.changes});
+                                        [&p] { p.Wake(); }, &p.changes, &p.secret_keys});
   auto runtime = std::unique_ptr<ServerRuntime>(new ServerRuntime(std::move(parts)));
   if (!api.ok()) {
     runtime->Stop();

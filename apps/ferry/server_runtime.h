@@ -37,6 +37,7 @@
 #include "api/deploy_service.h"
 #include "aws/credentials.h"
 #include "aws/service_client.h"
+#include "api/secret_box.h"
 #include "common/clock.h"
 #include "common/ids.h"
 #include "common/result.h"
@@ -71,6 +72,11 @@ struct ServerRuntimeOptions {
   // clock. `ferry up` passes its sandbox's, so advancing the sandbox clock ends bakes too. Must
   // outlive the runtime.
   Clock* clock = nullptr;
+  // The key that seals `source: ferry` secret values (a file, or base64 in an environment
+  // variable), and the one it replaces while a rotation runs. Neither: such secrets cannot be
+  // set or read (everything else works).
+  api::SecretKeySource secret_key{"", "FERRY_SECRET_KEY"};
+  api::SecretKeySource previous_secret_key{"", "FERRY_SECRET_PREVIOUS_KEY"};
 };
 
 // The raw flag values, as the user typed them.

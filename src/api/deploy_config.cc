@@ -249,7 +249,8 @@ Result<model::Infrastructure> ChooseInfrastructure(const Scope& scope,
   return *applicable.front();
 }
 
-Result<std::string> ResolveSecret(store::EntityStore& entities, std::string_view name) {
+Result<std::string> ResolveSecret(store::EntityStore& entities, std::string_view name,
+                                  const FerrySecrets& ferry) {
   FERRY_ASSIGN_OR_RETURN(
       auto ref, Load<model::SecretRef>(entities, model::Kind::kSecret, "", std::string(name)));
   // The sources Ferry cannot read yet: the table `ferry validate` warns from.
@@ -283,6 +284,24 @@ Result<std::string> ResolveSecret(store::EntityStore& entities, std::string_view
       }
       if (!value.empty() && value.back() == '\n') value.pop_back();
       if (!value.empty() && value.back() == '\r') value.pop_back();
+      break;
+    }
+    case model::SecretSource::kFerry: {
+      if (ferry.values == nullptr || ferry.keys == nullptr || !ferry.keys->configured()) {
+        return Error{ErrorCode::kFailedPrecondition,
+                     "secret " + ref.name +
+                         ": source ferry needs a secret key; start the server with "
+                         "--secret-key-file FILE or FERRY_SECRET_KEY"};
+      }
+      auto sealed = ferry.values->Get(where);
+      if (!sealed.ok()) {
+        if (sealed.error().code != ErrorCode::kNotFound) return sealed.error();
+        return Error{ErrorCode::kFailedPrecondition,
+                     "secret " + ref.name + ": no value is stored in Ferry for " +
+                         QuoteForMessage(where) + "; set one with `ferry secrets set " + where +
+                         "` (the value is read from stdin)"};
+      }
+      FERRY_ASSIGN_OR_RETURN(value, ferry.keys->Open(*sealed));
       break;
     }
     case model::SecretSource::kAwsSecretsManager:

@@ -11,6 +11,7 @@
 
 #include "common/clock.h"
 #include "common/result.h"
+#include "api/secret_box.h"
 #include "lambda/aws_secret.h"
 #include "model/entities.h"
 #include "store/entity_store.h"
@@ -57,10 +58,16 @@ Result<model::Infrastructure> ChooseInfrastructure(const Scope& scope,
 // A secret's value by SecretRef name, registered with SecretMasker. Sources env (a variable of
 // the server's environment) and file (the file's content, one trailing newline removed, at most
 // 64 KiB) are read here; the AWS sources are kFailedPrecondition (the delegate reads them, see
-// AwsSecretOf); the sources config/runnable.h marks not yet implemented (ferry) are
-// kUnimplemented.
+// AwsSecretOf); source ferry is opened from `ferry` (kFailedPrecondition when no key is
+// configured or no value is stored: the message says how to set one).
 // kNotFound for an unknown secret; kFailedPrecondition when the variable or file is missing.
-Result<std::string> ResolveSecret(store::EntityStore& entities, std::string_view name);
+// `source: ferry` values: the store holding them sealed and the keys that open them.
+struct FerrySecrets {
+  store::SecretValueStore* values = nullptr;
+  const SecretKeyring* keys = nullptr;
+};
+Result<std::string> ResolveSecret(store::EntityStore& entities, std::string_view name,
+                                  const FerrySecrets& ferry = {});
 
 // The connection's credentials as the delegate needs them: names and ids, never a secret value.
 lambda::TargetCredentials TargetCredentialsOf(const model::CloudProvider& provider);

@@ -266,11 +266,12 @@ Result<DeployService::Impl::Resolved> DeployService::Impl::Resolve(
   resolve.workflow_variables = variables;
   // Checks that each secret can be read: env and file here; the AWS sources are read by the
   // delegate when its task runs (checked here: the Secret and its connection exist).
-  resolve.secret = [&entities, &options](std::string_view name) -> Result<std::string> {
+  resolve.secret = [&store, &options](std::string_view name) -> Result<std::string> {
     FERRY_ASSIGN_OR_RETURN(auto aws_secret,
-                           deploy::AwsSecretOf(entities, name, options.default_region));
+                           deploy::AwsSecretOf(store.entities(), name, options.default_region));
     if (aws_secret) return std::string();
-    return deploy::ResolveSecret(entities, name);
+    return deploy::ResolveSecret(store.entities(), name,
+                                 {&store.secret_values(), options.secret_keys});
   };
   FERRY_ASSIGN_OR_RETURN(auto resolved, config::ResolveFunctionSpecs(resolve));
 

@@ -24,6 +24,7 @@
 #include <string>
 
 #include "api/artifact_location.h"
+#include "api/secret_box.h"
 #include "common/clock.h"
 #include "common/ids.h"
 #include "common/result.h"
@@ -81,6 +82,9 @@ struct DeployServiceOptions {
   std::function<void()> wake_delegate;
   int keep_versions = 10;  // pruning after a deploy; 0 = no prune step
   int concurrency = 8;     // functions deployed at once
+  // Opens `source: ferry` secret values (checking at the start of a deploy that each can be
+  // read); null: such secrets fail. Must outlive the service.
+  const SecretKeyring* secret_keys = nullptr;
 };
 
 class DeployService {

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "api/deploy_service.h"
+#include "api/secret_box.h"
 #include "api/http_exchange.h"
 #include "api/scopes.h"
 #include "common/change_signal.h"
@@ -64,6 +65,7 @@ struct RouteContext {
   // notifies, and then waiting requests find changes by re-reading every stream_poll.
   const ChangeSignal* changes;
   WaitSlots& wait_slots;
+  const SecretKeyring* secret_keys = nullptr;  // null: `source: ferry` values cannot be set
 
   uint64_t ChangeGeneration() const { return changes ? changes->generation() : 0; }
   // Sleeps until a change after generation `seen` is notified, `timeout` passes or the server
@@ -106,5 +108,6 @@ void AddExecutionRoutes(Router& router, RouteContext& ctx);
 void AddDeployRoutes(Router& router, RouteContext& ctx);
 void AddEntityRoutes(Router& router, RouteContext& ctx);
 void AddArtifactRoutes(Router& router, RouteContext& ctx);
+void AddSecretRoutes(Router& router, RouteContext& ctx);
 
 }  // namespace ferry::api

@@ -117,7 +117,8 @@ struct ApiServer::Impl {
         deps(std::move(d)),
         wait_slots(std::clamp(o.max_waiting_requests, 0, std::max(2, o.threads) / 2)),
         ctx{deps.store,    deps.deploys,       deps.clock, deps.wake_engine, o.max_body_bytes,
-            o.stream_poll, o.stream_keepalive, stop,       deps.changes,     wait_slots} {}
+            o.stream_poll, o.stream_keepalive, stop,       deps.changes,     wait_slots,
+            deps.secret_keys} {}
 
   ApiResponse Handle(const httplib::Request& in, std::string& route);
   Result<ApiResponse> Dispatch(ApiRequest& request, std::string& route);
@@ -253,6 +254,7 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(const ApiServerOptions& opti
   AddExecutionRoutes(raw->router, raw->ctx);
   AddDeployRoutes(raw->router, raw->ctx);
   AddArtifactRoutes(raw->router, raw->ctx);
+  AddSecretRoutes(raw->router, raw->ctx);
   AddEntityRoutes(raw->router, raw->ctx);  // last: its /api/v1/{kind} patterns are generic
 
   httplib::Server& server = raw->server;

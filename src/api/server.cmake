@@ -3,6 +3,7 @@
 ferry_module(api
   SOURCES
     artifact_routes.cc
+    secret_routes.cc
     config_apply.cc
     deploy_routes.cc
     entity_routes.cc

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "api/deploy_service.h"
+#include "api/secret_box.h"
 #include "common/change_signal.h"
 #include "common/clock.h"
 #include "common/result.h"
@@ -46,6 +47,9 @@ struct ApiDependencies {
   // long-polls and log streams wake on it instead of waiting for their next re-read. May be
   // null. Must outlive the server.
   ChangeSignal* changes = nullptr;
+  // Seals and opens `source: ferry` secret values; null: they cannot be set. Must outlive the
+  // server.
+  const SecretKeyring* secret_keys = nullptr;
 };
 
 class ApiServer {

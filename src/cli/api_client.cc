@@ -293,6 +293,17 @@ Result<Json> ApiClient::Post(std::string_view path, const Json& body,
   return Call(std::move(request));
 }
 
+Result<Json> ApiClient::Put(std::string_view path, const Json& body) {
+  HttpRequest request = NewRequest("PUT", path, {});
+  request.headers.emplace_back("Content-Type", "application/json");
+  request.body = DumpJson(body);
+  return Call(std::move(request));
+}
+
+Result<Json> ApiClient::Delete(std::string_view path) {
+  return Call(NewRequest("DELETE", path, {}));
+}
+
 Status ApiClient::StreamEvents(std::string_view path, SseParser& parser,
                                const std::function<bool(const SseEvent&)>& on_event) {
   HttpRequest request = NewRequest("GET", path, {});

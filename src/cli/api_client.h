@@ -64,6 +64,11 @@ class ApiClient {
   Result<Json> Post(std::string_view path, const Json& body,
                     const std::optional<std::string>& idempotency_key = std::nullopt);
 
+  // PUT path with a JSON body; DELETE path (a 204 is an empty object). The trace (-v) names the
+  // method and URL only, never the body.
+  Result<Json> Put(std::string_view path, const Json& body);
+  Result<Json> Delete(std::string_view path);
+
   // GET path as a Server-Sent Events stream (Accept: text/event-stream, Last-Event-ID
   // when the parser holds one). on_event returns false to end the stream, which is then a
   // success. An error reply is reported like Get's; a stream that breaks is kUnavailable (with

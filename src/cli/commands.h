@@ -8,6 +8,7 @@
 // mode with --wait; errors go to io.err prefixed "ferry: ". Not thread-safe.
 #pragma once
 
+#include <istream>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -74,5 +75,15 @@ int RunListExecutions(const ListArgs& args, const ClientFlags& flags, CommandIo&
 int RunGetExecution(const std::string& id, const ClientFlags& flags, CommandIo& io);
 int RunLogs(const std::string& id, bool follow, const ClientFlags& flags, CommandIo& io);
 int RunAbort(const std::string& id, const ClientFlags& flags, CommandIo& io);
+
+// `ferry secrets set NAME` stores the value of a `source: ferry` secret, read from `value_in`
+// (stdin: never a flag, which `ps` and shell history would show; one trailing newline removed);
+// `show` prints its metadata (never the value), `unset` deletes it, `rotate-key` re-seals every
+// value under the server's current key.
+int RunSecretSet(const std::string& name, std::istream& value_in, const ClientFlags& flags,
+                 CommandIo& io);
+int RunSecretShow(const std::string& name, const ClientFlags& flags, CommandIo& io);
+int RunSecretUnset(const std::string& name, const ClientFlags& flags, CommandIo& io);
+int RunSecretRotateKey(const ClientFlags& flags, CommandIo& io);
 
 }  // namespace ferry::cli

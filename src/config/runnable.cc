@@ -62,7 +62,7 @@ constexpr size_t kMaxDeploySteps = 1;
 constexpr Support<SecretSource> kSecretSources[] = {
     {SecretSource::kEnv, kRuns},
     {SecretSource::kFile, kRuns},
-    {SecretSource::kFerry, "secrets stored in Ferry"},
+    {SecretSource::kFerry, kRuns},
     {SecretSource::kAwsSecretsManager, kRuns},
     {SecretSource::kAwsSsmParameter, kRuns},
 };

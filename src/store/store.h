@@ -15,6 +15,7 @@
 #include "store/execution_store.h"
 #include "store/known_state_store.h"
 #include "store/log_store.h"
+#include "store/secret_value_store.h"
 #include "store/task_store.h"
 #include "store/token_store.h"
 
@@ -32,6 +33,7 @@ class Store {
   virtual DeploymentStore& deployments() = 0;
   virtual KnownStateStore& known_states() = 0;
   virtual TokenStore& tokens() = 0;
+  virtual SecretValueStore& secret_values() = 0;
   virtual AuditLog& audit() = 0;
 
   // The schema version recorded in the database (the highest migration applied).

@@ -52,7 +52,7 @@ void ApiServerTest::StartServer(ApiServerOptions options) {
   options.version = "test-version";
   auto server = ApiServer::Start(
       options, ApiDependencies{*store_, *deploys_, clock_, [this] { return ready_.load(); },
-                               [this] { ++wakes_; }, &changes_});
+                               [this] { ++wakes_; }, &changes_, &secret_keys_});
   ASSERT_TRUE(server.ok()) << server.error().ToString();
   server_ = std::move(*server);
   client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());

@@ -72,6 +72,7 @@ class ApiServerTest : public ::testing::Test {
   std::string token_;
   std::atomic<int> wakes_{0};
   ChangeSignal changes_;  // what the engine's Runner notifies in ferry server
+  SecretKeyring secret_keys_;  // none unless a test loads one before StartServer
   std::atomic<bool> ready_{true};
 };
 

@@ -182,27 +182,13 @@ TEST(RunnableTest, ManualInterventionWarnsAtTheFailureStrategy) {
   }
 }
 
-TEST(RunnableTest, SecretSourcesFerryCannotReadWarnAndNeverShowTheirRef) {
+TEST(RunnableTest, EverySecretSourceRunsSoNoneWarns) {
   for (const auto& [source, name] : model::EnumTable<model::SecretSource>()) {
     LoadedConfig loaded =
         Load("kind: Secret\nname: s\nsource: " + std::string(name) + "\nref: HUNTER2_REF\n");
-    if (source != model::SecretSource::kFerry) {
-      EXPECT_THAT(loaded.warnings, IsEmpty()) << name;
-      continue;
-    }
-    ASSERT_EQ(loaded.warnings.size(), 1u) << name;
-    EXPECT_EQ(Warnings(loaded)[0],
-              "c.yaml:3:9: warning: source: secret s comes from ferry, which Ferry cannot read "
-              "yet (not yet implemented: secrets stored in Ferry; use source env, file, "
-              "aws-secrets-manager or aws-ssm-parameter); a deployment or cloud provider that "
-              "uses it fails until Ferry reads it");
-    EXPECT_THAT(Warnings(loaded)[0], Not(HasSubstr("HUNTER2")));
+    EXPECT_THAT(loaded.warnings, IsEmpty()) << name;
   }
-  // `source` left out is ferry: the warning points at the document.
-  LoadedConfig defaulted = Load("kind: Secret\nname: s\n");
-  ASSERT_EQ(defaulted.warnings.size(), 1u);
-  EXPECT_EQ(defaulted.warnings[0].position.line, 1);
-  EXPECT_THAT(defaulted.warnings[0].message, HasSubstr("comes from ferry"));
+  EXPECT_THAT(Load("kind: Secret\nname: s\n").warnings, IsEmpty());
 }
 
 TEST(RunnableTest, ImageFunctionsWarnWhereverPackageTypeImageIsWritten) {
@@ -314,7 +300,6 @@ TEST(RunnableTest, TheExamplesValidateWithExactlyTheseWarnings) {
   }
   EXPECT_THAT(warnings,
               ElementsAre("pipeline.yaml:1:1 : pipeline release is stored",
-                          "secrets.yaml:20:9 /source: secret github-webhook comes from ferry",
                           "triggers.yaml:1:1 : trigger new-orders-build is stored",
                           "triggers.yaml:11:1 : trigger nightly-dev is stored",
                           "triggers.yaml:24:1 : trigger github-main is stored",

@@ -13,6 +13,7 @@
 #include "store/sqlite/sqlite_entity_store.h"
 #include "store/sqlite/sqlite_execution_store.h"
 #include "store/sqlite/sqlite_known_state_store.h"
+#include "store/sqlite/sqlite_secret_value_store.h"
 #include "store/sqlite/sqlite_log_store.h"
 #include "store/sqlite/sqlite_records.h"
 #include "store/sqlite/sqlite_task_store.h"
@@ -35,6 +36,7 @@ class SqliteStore final : public Store {
         artifacts_(context_),
         deployments_(context_),
         known_states_(context_),
+        secret_values_(context_),
         tokens_(context_),
         audit_(context_) {}
 
@@ -45,6 +47,7 @@ class SqliteStore final : public Store {
   ArtifactStore& artifacts() override { return artifacts_; }
   DeploymentStore& deployments() override { return deployments_; }
   KnownStateStore& known_states() override { return known_states_; }
+  SecretValueStore& secret_values() override { return secret_values_; }
   TokenStore& tokens() override { return tokens_; }
   AuditLog& audit() override { return audit_; }
   Result<int> SchemaVersion() override { return db_->SchemaVersion(); }
@@ -59,6 +62,7 @@ class SqliteStore final : public Store {
   sqlite::SqliteArtifactStore artifacts_;
   sqlite::SqliteDeploymentStore deployments_;
   sqlite::SqliteKnownStateStore known_states_;
+  sqlite::SqliteSecretValueStore secret_values_;
   sqlite::SqliteTokenStore tokens_;
   sqlite::SqliteAuditLog audit_;
 };
