@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "aws/secrets_clients.h"
+#include "common/crypto.h"
 #include "aws/sts_client.h"
 #include "ferry/e2e_fixture.h"
 
@@ -43,6 +44,8 @@ constexpr char kFunction[] = "shop-orders-dev";
 constexpr char kSmPassword[] = "e2e-sm-s3cr3t-Wd5Jc1Tq";
 constexpr char kSmWhole[] = R"({"user":"app","password":"e2e-sm-s3cr3t-Wd5Jc1Tq"})";
 constexpr char kSsmKey[] = "e2e-ssm-s3cr3t-Lp7Hx2Ne";
+// A `source: ferry` value, stored sealed by the server.
+constexpr char kFerryValue[] = "e2e-ferry-s3cr3t-Mb6Tz9Qa";
 
 // Where `needle` occurs in `text` (offset and length of `text`), without the needle itself; ""
 // when it does not occur.
@@ -55,7 +58,7 @@ std::string Leak(const std::string& text, const std::string& needle, const std::
 
 std::string Redact(std::string text) {
   for (const std::string secret :
-       {kTenantSecret, kWrongSecret, kExternalId, kDbPassword, kSmPassword, kSsmKey}) {
+       {kTenantSecret, kWrongSecret, kExternalId, kDbPassword, kSmPassword, kSsmKey, kFerryValue}) {
     for (size_t at = text.find(secret); at != std::string::npos; at = text.find(secret, at)) {
       text.replace(at, secret.size(), "<REDACTED>");
     }
@@ -87,6 +90,12 @@ class ConnectionE2eTest : public DeployE2eTest {
     server_options_.env[kWrongEnv] = kWrongSecret;
     server_options_.env[kDbPasswordEnv] = kDbPassword;
     server_options_.env[kUnsetEnv] = "";  // unset in the server, whatever the test's env holds
+    // The key sealing `source: ferry` values.
+    const auto key = dir_.Write("secret.key", Base64Encode(SecureRandomBytes(32)) + "\n");
+    std::filesystem::permissions(key, std::filesystem::perms::owner_read |
+                                          std::filesystem::perms::owner_write,
+                                 std::filesystem::perm_options::replace);
+    server_options_.extra_args = {"--secret-key-file", key.string()};
   }
 
   void SetUp() override {
@@ -230,6 +239,7 @@ class ConnectionE2eTest : public DeployE2eTest {
                         {"ref", "shop/db"},
                         {"jsonKey", json_key},
                         {"cloudProvider", "tenant"}});
+    entities.push_back({{"kind", "Secret"}, {"name", "app-token"}, {"source", "ferry"}});
     entities.push_back({{"kind", "Secret"},
                         {"name", "ssm-key"},
                         {"source", "aws-ssm-parameter"},
@@ -239,6 +249,7 @@ class ConnectionE2eTest : public DeployE2eTest {
       if (Str(e, "kind") != "Service") continue;
       e["defaults"]["environment"]["SM_PASSWORD"] = "${secrets.sm-password}";
       e["defaults"]["environment"]["API_KEY"] = "key=${secrets.ssm-key}";
+      e["defaults"]["environment"]["APP_TOKEN"] = "${secrets.app-token}";
     }
     return entities;
   }
@@ -345,11 +356,11 @@ TEST_F(ConnectionE2eTest, KeysModeDeploysIntoTheConnectionsAccountAndNeverShowsT
   EXPECT_EQ(Leaks(Str(e, "id"), {kTenantSecret, kDbPassword}), "");
 }
 
-// The three readable sources in one deployment: env (the connection's key, DB_URL's password),
-// AWS Secrets Manager (one key of a JSON secret) and SSM Parameter Store (a SecureString), the
-// AWS ones read by the delegate through the connection in mode keys. The function gets every
-// value; Ferry shows and stores none of them.
-TEST_F(ConnectionE2eTest, SecretsFromEnvSecretsManagerAndSsmReachTheFunctionAndNothingElse) {
+// Every source in one deployment: env (the connection's key, DB_URL's password), ferry (set with
+// `ferry secrets set` from stdin, stored sealed), AWS Secrets Manager (one key of a JSON secret)
+// and SSM Parameter Store (a SecureString), the AWS ones read by the delegate through the
+// connection in mode keys. The function gets every value; Ferry shows and stores none of them.
+TEST_F(ConnectionE2eTest, SecretsOfEverySourceReachTheFunctionAndNothingElse) {
   ASSERT_NO_FATAL_FAILURE(UploadTo(*tenant_, "tenant-builds", "api/api-1.zip", "tenant-b1"));
   ASSERT_NO_FATAL_FAILURE(PutAwsSecret("secretsmanager", "secretsmanager.CreateSecret",
                                        Json{{"Name", "shop/db"}, {"SecretString", kSmWhole}}));
@@ -357,6 +368,14 @@ TEST_F(ConnectionE2eTest, SecretsFromEnvSecretsManagerAndSsmReachTheFunctionAndN
       "ssm", "AmazonSSM.PutParameter",
       Json{{"Name", "/shop/api-key"}, {"Type", "SecureString"}, {"Value", kSsmKey}}));
   ASSERT_NO_FATAL_FAILURE(Apply(AwsSecretEntities("password")));
+  dir_.Write("app-token.txt", std::string(kFerryValue) + "\n");
+  auto set = ChildProcess::Run(
+      {"/bin/bash", "-c", FerryBinary() + " secrets set app-token < app-token.txt"},
+      ProcessOptions{{{"FERRY_SERVER", server_->url()}, {"FERRY_TOKEN", server_->token()}},
+                     dir_.Sub("")});
+  ASSERT_EQ(set.exit_code, 0) << set.out << set.err;
+  EXPECT_NE(set.out.find("secret app-token: version 1"), std::string::npos) << set.out;
+  std::filesystem::remove(dir_.path() / "app-token.txt");
 
   Json e = DeployFrom("tenant-builds");
   ASSERT_EQ(Str(e, "status"), "succeeded") << Redact(Errors(e));
@@ -368,10 +387,15 @@ TEST_F(ConnectionE2eTest, SecretsFromEnvSecretsManagerAndSsmReachTheFunctionAndN
   EXPECT_TRUE(config->environment.count("API_KEY") &&
               config->environment.at("API_KEY") == std::string("key=") + kSsmKey)
       << "API_KEY is not the rendered parameter";
+  EXPECT_TRUE(config->environment.count("APP_TOKEN") &&
+              config->environment.at("APP_TOKEN") == kFerryValue)
+      << "APP_TOKEN is not the ferry secret's value";
   EXPECT_TRUE(config->environment.count("DB_URL") &&
               config->environment.at("DB_URL") ==
                   std::string("pg://app:") + kDbPassword + "@db/orders");
-  EXPECT_EQ(Leaks(Str(e, "id"), {kTenantSecret, kDbPassword, kSmPassword, kSmWhole, kSsmKey}), "");
+  EXPECT_EQ(Leaks(Str(e, "id"),
+                  {kTenantSecret, kDbPassword, kSmPassword, kSmWhole, kSsmKey, kFerryValue}),
+            "");
 }
 
 // An AWS-sourced secret that cannot be read fails the deploy before the function changes, naming
@@ -382,6 +406,8 @@ TEST_F(ConnectionE2eTest, AnAwsSecretThatCannotBeReadFailsNamingItButNotItsValue
                                        Json{{"Name", "shop/db"}, {"SecretString", kSmWhole}}));
   // No SSM parameter /shop/api-key exists yet.
   ASSERT_NO_FATAL_FAILURE(Apply(AwsSecretEntities("password")));
+  ApiResponse set = api_->Put("/api/v1/secrets/app-token/value", Json{{"value", kFerryValue}});
+  ASSERT_EQ(set.status, 200) << set.Describe();
   Json e = DeployFrom("tenant-builds");
   ASSERT_EQ(Str(e, "status"), "failed") << Redact(e.dump(2));
   std::string errors = Errors(e);
@@ -438,8 +464,7 @@ TEST_F(ConnectionE2eTest, AWrongSecretFailsNamingTheConnectionAndTheSecretButNot
   EXPECT_NE(unset_errors.find(kUnsetEnv), std::string::npos) << unset_errors;
   EXPECT_TRUE(Absent(tenant_->lambda));
 
-  // A Secret of a source the embedded delegate cannot read yet (docs/config.md: `ferry` is
-  // refused): named, with its source.
+  // A `source: ferry` Secret whose value was never set: named, with how to set it.
   ASSERT_NO_FATAL_FAILURE(
       Apply(ConnectionEntities(Keys("ferry-key"), nullptr, "tenant-builds", kTenantAccount)));
   Json ferry_source = DeployFrom("tenant-builds");
@@ -447,7 +472,7 @@ TEST_F(ConnectionE2eTest, AWrongSecretFailsNamingTheConnectionAndTheSecretButNot
   const std::string ferry_errors = Errors(ferry_source);
   EXPECT_NE(ferry_errors.find("cloud provider \"tenant\""), std::string::npos) << ferry_errors;
   EXPECT_NE(ferry_errors.find("ferry-key"), std::string::npos) << ferry_errors;
-  EXPECT_NE(ferry_errors.find("not yet implemented"), std::string::npos) << ferry_errors;
+  EXPECT_NE(ferry_errors.find("ferry secrets set ferry-key"), std::string::npos) << ferry_errors;
   EXPECT_TRUE(Absent(tenant_->lambda));
 }
 
