@@ -140,6 +140,9 @@ Status Statement::Execute() {
   }
   const char* tuples = PQcmdTuples(result_);
   connection_->changes_ = (tuples != nullptr && *tuples != '\0') ? std::atoll(tuples) : 0;
+  // "SELECT n" counts rows read; "INSERT 0 n", "UPDATE n", "DELETE n" rows written.
+  std::string_view command = PQcmdStatus(result_);
+  if (connection_->changes_ > 0 && !command.starts_with("SELECT")) connection_->wrote_ = true;
   return Ok();
 }
 

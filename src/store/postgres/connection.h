@@ -94,6 +94,10 @@ class Connection {
 
   // Rows changed by the last INSERT/UPDATE/DELETE run on this connection.
   int64_t Changes() const { return changes_; }
+  // Whether a statement changed rows since the last ClearWrote (the Database notifies other
+  // processes only of transactions that changed something).
+  bool wrote() const { return wrote_; }
+  void ClearWrote() { wrote_ = false; }
   // False once the connection to the server broke; the pool then drops it.
   bool healthy() const;
   // For the change listener: the socket, and the raw handle.
@@ -105,6 +109,7 @@ class Connection {
 
   pg_conn* conn_;
   int64_t changes_ = 0;
+  bool wrote_ = false;
 };
 
 // The error for a failed result (SQLSTATE mapped as above), with context.

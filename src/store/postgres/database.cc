@@ -73,13 +73,16 @@ void Database::Release(std::unique_ptr<Connection> connection) {
 Status Database::RunTransaction(std::string_view begin, bool write,
                                 const std::function<Status(Connection&)>& fn) {
   FERRY_ASSIGN_OR_RETURN(std::unique_ptr<Connection> c, Acquire());
+  c->ClearWrote();
   Status status = c->Exec(begin);
   if (status.ok() && write) {
     status = c->Exec("SELECT pg_advisory_xact_lock(" + std::to_string(kWriterLock) + ")");
   }
   if (status.ok()) status = fn(*c);
-  if (status.ok() && write) {
+  if (status.ok() && write && c->wrote()) {
     // Delivered at COMMIT, to every listener on the database (ourselves included: ignored).
+    // Only when rows changed: a claim that found nothing must not wake the other servers,
+    // whose own empty claims would wake this one again.
     auto notify = c->Prepare("SELECT pg_notify($1, $2)");
     status =
         notify.ok() ? notify->Bind(1, kChangeChannel).Bind(2, instance_id_).Run() : notify.error();

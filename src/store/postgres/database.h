@@ -7,8 +7,8 @@
 //     exactly as SQLite's BEGIN IMMEDIATE serialises them: each statement after the lock sees
 //     every earlier commit, so read-then-write code is atomic, sequences (audit, log lines)
 //     are assigned in commit order, and claims never hand one lease to two owners. Claims also
-//     lock their rows with FOR UPDATE SKIP LOCKED. Every write transaction ends with a NOTIFY on
-//     kChangeChannel carrying this Database's instance id.
+//     lock their rows with FOR UPDATE SKIP LOCKED. Every write transaction that changed rows ends
+//     with a NOTIFY on kChangeChannel carrying this Database's instance id.
 //   - Read() runs fn in a REPEATABLE READ READ ONLY transaction (one snapshot); reads never
 //     wait for writers.
 //   - At most max_connections connections, opened lazily; a connection that broke is dropped.
