@@ -87,5 +87,45 @@ TEST_F(PostgresE2eTest, TwoReplicasOnOneDatabaseBothServeTheApi) {
   if (HasFailure()) std::cerr << "replica output:\n" << replica->diagnostics() << "\n";
 }
 
+TEST_F(PostgresE2eTest, ThePasswordOfTheStoreUrlNeverShows) {
+  // Trust authentication ignores the password, so the server starts and logs its store.
+  const std::string secret = "pw-7d1c9e55";
+  std::string with_password = url_;
+  with_password.replace(with_password.find("ferry@"), 6, "ferry:" + secret + "@");
+  ServerOptions options = server_options_;
+  options.store_url = with_password;
+  options.create_token = false;
+  auto replica = ServerProcess::Start(dir_.Sub("data-pw"), options);
+  ASSERT_TRUE(replica->ok()) << replica->diagnostics();
+  EXPECT_EQ(replica->Stop(), 0);
+  // What the server wrote (its command line, the test's own, holds the password of course).
+  const std::string written = replica->process().output() + replica->process().error_output();
+  EXPECT_EQ(written.find(secret), std::string::npos) << written;
+  EXPECT_NE(written.find("ferry:***@"), std::string::npos) << written;
+
+  // A server that cannot reach its store exits 1 saying so, without the password either.
+  auto unreachable =
+      ChildProcess::Run({"server", "--port", "0", "--store",
+                         "postgres://ferry:" + secret + "@127.0.0.1:1/ferry?connect_timeout=5"},
+                        {.env = SandboxAwsEnv()});
+  EXPECT_EQ(unreachable.exit_code, 1) << unreachable.err;
+  EXPECT_NE(unreachable.err.find("cannot connect to PostgreSQL"), std::string::npos)
+      << unreachable.err;
+  EXPECT_EQ((unreachable.out + unreachable.err).find(secret), std::string::npos);
+}
+
+TEST(ServerStoreFlagTest, AStoreThatIsNotAPostgresUrlIsAUsageError) {
+  FERRY_TEST_REQUIRE(MissingFerryBinary());
+  for (std::string bad : {"mysql://u:hunter2@h/db", "./ferry-data", "postgres:/h/db"}) {
+    auto r = ChildProcess::Run({"server", "--port", "0", "--store", bad});
+    EXPECT_EQ(r.exit_code, 2) << bad << "\n" << r.err;
+    EXPECT_NE(r.err.find("is not a postgres://USER@HOST:PORT/DB URL"), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find("hunter2"), std::string::npos) << r.err;
+  }
+  auto token = ChildProcess::Run({"token", "list", "--store", "sqlite://x"});
+  EXPECT_EQ(token.exit_code, 1) << token.err;
+  EXPECT_NE(token.err.find("is not a postgres://"), std::string::npos) << token.err;
+}
+
 }  // namespace
 }  // namespace ferry::test
