@@ -231,6 +231,46 @@ TEST_F(PostgresStoreTest, AWriteThroughOneReplicaWakesAWaiterOnAnother) {
   EXPECT_EQ(on_b.count(), frozen);
 }
 
+TEST(PostgresRestartTest, StoresAndTheirListenersCarryOnAfterTheServerRestarts) {
+  FERRY_TEST_REQUIRE(test::MissingPostgres());
+  test::PostgresServer server;  // its own, not the binary's: this test restarts it
+  ASSERT_TRUE(server.ok()) << server.diagnostics();
+  const std::string url = server.CreateDatabase();
+  ASSERT_FALSE(url.empty()) << server.diagnostics();
+  FakeClock clock;
+  SequentialIdGenerator ids;
+  auto a = OpenPostgresStore({.url = url}, clock, ids);
+  auto b = OpenPostgresStore({.url = url}, clock, ids);
+  FERRY_ASSERT_OK(a);
+  FERRY_ASSERT_OK(b);
+  Wakeups on_b;
+  (*b)->SetChangeListener(on_b.Listener());
+  ASSERT_TRUE(on_b.WaitBeyond(0));
+  NewExecution e{.application = "shop",
+                 .service = "checkout",
+                 .environment = "prod",
+                 .workflow = "basic",
+                 .trigger = "manual",
+                 .actor = "alice"};
+  auto made = (*a)->executions().Create(e);
+  FERRY_ASSERT_OK(made);
+  ASSERT_TRUE(on_b.WaitBeyond(1));
+  int seen = on_b.count();
+
+  ASSERT_TRUE(server.Restart()) << server.diagnostics();
+  // The pooled connections the restart cut are replaced before anything runs on them.
+  auto read = (*a)->executions().Get(made->execution.id);
+  FERRY_ASSERT_OK(read);
+  FERRY_ASSERT_OK((*a)->logs().Append(made->execution.id, {{.source = "engine", .text = "x"}}));
+  // B's listener reconnected: it reports once (changes may have been missed meanwhile), then
+  // A's writes wake it again.
+  ASSERT_TRUE(on_b.WaitBeyond(seen));
+  seen = on_b.count();
+  FERRY_ASSERT_OK((*a)->logs().Append(made->execution.id, {{.source = "engine", .text = "y"}}));
+  ASSERT_TRUE(on_b.WaitBeyond(seen));
+  (*b)->SetChangeListener(nullptr);
+}
+
 TEST_F(PostgresStoreTest, TwoReplicasRacingForOneExpiredLeaseExactlyOneWins) {
   auto a = Open();
   auto b = Open();

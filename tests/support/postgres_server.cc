@@ -83,45 +83,52 @@ PostgresServer::PostgresServer() {
   }
   for (int attempt = 0; attempt < 3 && port_ == 0; ++attempt) {
     int port = FreePort();
-    server_ = ChildProcess::Spawn(AsPostgres({Bin("postgres"),
-                                              "-D",
-                                              data,
-                                              "-p",
-                                              std::to_string(port),
-                                              "-c",
-                                              "listen_addresses=127.0.0.1",
-                                              "-c",
-                                              "unix_socket_directories=" + dir_.Sub(""),
-                                              "-c",
-                                              "fsync=off",
-                                              "-c",
-                                              "synchronous_commit=off",
-                                              "-c",
-                                              "full_page_writes=off",
-                                              "-c",
-                                              "max_connections=200",
-                                              "-c",
-                                              "log_min_messages=warning",
-                                              "-c",
-                                              "log_min_error_statement=panic"}),
-                                  {.stderr_to_stdout = true});
-    // With log_min_messages=warning the "ready" line is not logged: wait for the port instead.
-    for (int i = 0; i < 600; ++i) {
-      ChildProcess::Outcome ready = ChildProcess::Run(
-          {Bin("pg_isready"), "-q", "-h", "127.0.0.1", "-p", std::to_string(port)});
-      if (ready.exit_code == 0) {
-        port_ = port;
-        break;
-      }
-      if (server_->Wait(std::chrono::seconds(0)).has_value()) break;  // it exited: port taken?
-      ::usleep(100 * 1000);
-    }
-    if (port_ == 0) {
-      problem_ = "postgres did not start:\n" + server_->diagnostics();
-      server_.reset();
-    }
+    if (Launch(port)) port_ = port;
   }
   if (port_ > 0) problem_.clear();
+}
+
+bool PostgresServer::Launch(int port) {
+  server_ = ChildProcess::Spawn(AsPostgres({Bin("postgres"),
+                                            "-D",
+                                            dir_.Sub("data"),
+                                            "-p",
+                                            std::to_string(port),
+                                            "-c",
+                                            "listen_addresses=127.0.0.1",
+                                            "-c",
+                                            "unix_socket_directories=" + dir_.Sub(""),
+                                            "-c",
+                                            "fsync=off",
+                                            "-c",
+                                            "synchronous_commit=off",
+                                            "-c",
+                                            "full_page_writes=off",
+                                            "-c",
+                                            "max_connections=200",
+                                            "-c",
+                                            "log_min_messages=warning",
+                                            "-c",
+                                            "log_min_error_statement=panic"}),
+                                {.stderr_to_stdout = true});
+  // With log_min_messages=warning the "ready" line is not logged: ask pg_isready instead.
+  for (int i = 0; i < 600; ++i) {
+    ChildProcess::Outcome ready =
+        ChildProcess::Run({Bin("pg_isready"), "-q", "-h", "127.0.0.1", "-p", std::to_string(port)});
+    if (ready.exit_code == 0) return true;
+    if (server_->Wait(std::chrono::seconds(0)).has_value()) break;  // it exited: port taken?
+    ::usleep(100 * 1000);
+  }
+  problem_ = "postgres did not start:\n" + server_->diagnostics();
+  server_.reset();
+  return false;
+}
+
+bool PostgresServer::Restart() {
+  if (!ok()) return false;
+  if (server_) server_->Terminate(SIGINT);
+  server_.reset();
+  return Launch(port_);
 }
 
 PostgresServer::~PostgresServer() {

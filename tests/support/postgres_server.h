@@ -42,8 +42,13 @@ class PostgresServer {
   std::string CreateDatabase();
   // The URL of an existing database.
   std::string Url(const std::string& database) const;
+  // Stops the server (fast shutdown: every session is cut) and starts it again on the same port
+  // and data; false (see diagnostics()) when it did not come back.
+  bool Restart();
 
  private:
+  // Starts postgres on `port` and waits until it accepts connections; false when it did not.
+  bool Launch(int port);
   // argv run as the unprivileged user when we are root.
   std::vector<std::string> AsPostgres(std::vector<std::string> args) const;
 

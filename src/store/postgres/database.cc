@@ -72,9 +72,18 @@ void Database::Release(std::unique_ptr<Connection> connection) {
 
 Status Database::RunTransaction(std::string_view begin, bool write,
                                 const std::function<Status(Connection&)>& fn) {
-  FERRY_ASSIGN_OR_RETURN(std::unique_ptr<Connection> c, Acquire());
+  std::unique_ptr<Connection> c;
+  Status status = Ok();
+  // A pooled connection the server closed meanwhile (a restart, an idle timeout) fails at BEGIN,
+  // before anything ran: drop it and take another, up to one per connection of the pool.
+  for (int attempt = 0; attempt <= options_.max_connections; ++attempt) {
+    FERRY_ASSIGN_OR_RETURN(c, Acquire());
+    status = c->Exec(begin);
+    if (status.ok() || c->healthy()) break;
+    Release(std::move(c));
+  }
+  if (c == nullptr) return status;
   c->ClearWrote();
-  Status status = c->Exec(begin);
   if (status.ok() && write) {
     status = c->Exec("SELECT pg_advisory_xact_lock(" + std::to_string(kWriterLock) + ")");
   }
