@@ -34,7 +34,7 @@ Result<std::unique_ptr<Database>> Database::Open(const DatabaseOptions& options,
   auto db = std::unique_ptr<Database>(new Database(options));
   FERRY_ASSIGN_OR_RETURN(std::unique_ptr<Connection> first, db->Acquire());
   Status migrated = ApplyMigrations(*first, EmbeddedMigrations(), now_ms);
-  db->Release(std::move(first));
+  db->Release(std::move(first), migrated.ok());
   if (!migrated.ok()) return migrated.error();
   return db;
 }
@@ -60,9 +60,9 @@ Result<std::unique_ptr<Connection>> Database::Acquire() {
   return opened;
 }
 
-void Database::Release(std::unique_ptr<Connection> connection) {
+void Database::Release(std::unique_ptr<Connection> connection, bool reusable) {
   std::lock_guard lock(pool_mu_);
-  if (connection->healthy()) {
+  if (reusable && connection->healthy()) {
     idle_.push_back(std::move(connection));
   } else {
     --open_;  // dropped; the next Acquire reconnects
@@ -79,8 +79,8 @@ Status Database::RunTransaction(std::string_view begin, bool write,
   for (int attempt = 0; attempt <= options_.max_connections; ++attempt) {
     FERRY_ASSIGN_OR_RETURN(c, Acquire());
     status = c->Exec(begin);
-    if (status.ok() || c->healthy()) break;
-    Release(std::move(c));
+    if (status.ok() || status.error().code != ErrorCode::kUnavailable) break;
+    Release(std::move(c), /*reusable=*/false);
   }
   if (c == nullptr) return status;
   c->ClearWrote();
@@ -98,7 +98,9 @@ Status Database::RunTransaction(std::string_view begin, bool write,
   }
   if (status.ok()) status = c->Exec("COMMIT");
   if (!status.ok()) (void)c->Exec("ROLLBACK");
-  Release(std::move(c));
+  // After kUnavailable (a connection lost, the server shutting down) the connection may be
+  // broken without libpq knowing yet: open a fresh one next time.
+  Release(std::move(c), status.ok() || status.error().code != ErrorCode::kUnavailable);
   return status;
 }
 

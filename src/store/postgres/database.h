@@ -69,7 +69,8 @@ class Database {
  private:
   explicit Database(DatabaseOptions options);
   Result<std::unique_ptr<Connection>> Acquire();
-  void Release(std::unique_ptr<Connection> connection);
+  // Back to the pool, or closed when it is not reusable or broke.
+  void Release(std::unique_ptr<Connection> connection, bool reusable = true);
   Status RunTransaction(std::string_view begin, bool write,
                         const std::function<Status(Connection&)>& fn);
   void Listen(std::stop_token stop);
