@@ -3,6 +3,9 @@
 // children, configuration applied and deployments run through the REST API. Then two servers
 // (replicas) on one database: a deployment started through one is followed to the end through
 // the other. No mock; when PostgreSQL is missing the tests fail saying so.
+#include <chrono>
+#include <thread>
+
 #include "ferry/e2e_fixture.h"
 #include "support/postgres_server.h"
 #include "support/prerequisite.h"
@@ -85,6 +88,45 @@ TEST_F(PostgresE2eTest, TwoReplicasOnOneDatabaseBothServeTheApi) {
   }
   EXPECT_EQ(Routing(), "4");
   if (HasFailure()) std::cerr << "replica output:\n" << replica->diagnostics() << "\n";
+}
+
+// Replicas with short leases and a slow sandbox, so that a deployment is still running when the
+// server holding it is killed.
+class PostgresTakeoverTest : public PostgresE2eTest {
+ protected:
+  PostgresTakeoverTest() {
+    sandbox_update_delay_ = "3s";
+    server_options_.extra_args = {"--lease", "2s", "--heartbeat", "500ms"};
+  }
+};
+
+TEST_F(PostgresTakeoverTest, AnotherReplicaFinishesTheDeploymentOfAServerThatWasKilled) {
+  ASSERT_NO_FATAL_FAILURE(Apply(Entities({"orders"})));
+  ASSERT_NO_FATAL_FAILURE(UploadBuild("api/api-1.zip", "b1"));
+  const std::string id = StartDeploy("api/api-1.zip");
+  ASSERT_FALSE(id.empty());
+  // Wait until the first server's delegate works on it (the function is being created, which
+  // the sandbox makes take 3 s), then start a second server and kill the first.
+  std::string status;
+  for (int i = 0; i < 300 && status != "running"; ++i) {
+    status = Str(api_->Get("/api/v1/executions/" + id).json, "status");
+    if (status != "running") std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_EQ(status, "running");
+  ServerOptions options = server_options_;
+  options.create_token = false;
+  auto replica = ServerProcess::Start(dir_.Sub("data-replica"), options);
+  ASSERT_TRUE(replica->ok()) << replica->diagnostics();
+  status = Str(api_->Get("/api/v1/executions/" + id).json, "status");
+  server_->process().Kill();
+  ASSERT_EQ(status, "running") << "the deployment ended before the server was killed";
+
+  // Its leases expire (2 s) and the replica's engine and delegate carry the work on.
+  ApiClient other(replica->url(), server_->token());
+  Json done = other.WaitForExecution(id);
+  EXPECT_EQ(Str(done, "status"), "succeeded") << done.dump(2) << Errors(done) << "\n"
+                                              << replica->diagnostics();
+  EXPECT_EQ(Routing(), "1");
 }
 
 TEST_F(PostgresE2eTest, ThePasswordOfTheStoreUrlNeverShows) {

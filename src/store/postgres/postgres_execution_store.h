@@ -1,5 +1,6 @@
-// ExecutionStore on PostgreSQL. Claims and transitions run in BEGIN IMMEDIATE transactions, so
-// compare-and-set checks and the writes they guard are atomic across threads and processes.
+// ExecutionStore on PostgreSQL. Claims and transitions run in write transactions serialised by
+// the writer advisory lock (database.h), so compare-and-set checks and the writes they guard are
+// atomic across threads and processes.
 // Thread-safe.
 #pragma once
 

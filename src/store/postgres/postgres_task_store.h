@@ -1,5 +1,6 @@
-// TaskStore on PostgreSQL. Claims run in BEGIN IMMEDIATE transactions, so concurrent claimers (in
-// this process or another) are serialised and never receive the same task. Thread-safe.
+// TaskStore on PostgreSQL. Claims run in write transactions serialised by the writer advisory
+// lock (database.h) and lock the task row (FOR UPDATE SKIP LOCKED), so concurrent claimers (in
+// this process or another) never receive the same task. Thread-safe.
 #pragma once
 
 #include "store/postgres/context.h"
