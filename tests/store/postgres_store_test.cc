@@ -179,6 +179,13 @@ TEST(PostgresUrlTest, MasksPasswordsInEveryForm) {
   EXPECT_EQ(MaskPostgresUrl("host=h password=pw dbname=d"), "host=h password=*** dbname=d");
   EXPECT_EQ(MaskPostgresUrl("host=h password = 'p w\\'x' dbname=d"),
             "host=h password = *** dbname=d");
+  // Malformed strings: masked as far as they go, never a crash or an out-of-range read.
+  EXPECT_EQ(MaskPostgresUrl("host=h password="), "host=h password=");
+  EXPECT_EQ(MaskPostgresUrl("password='unterminated"), "password=***");
+  EXPECT_EQ(MaskPostgresUrl("password = 'a\\"), "password = ***");
+  EXPECT_EQ(MaskPostgresUrl("postgres://:pw@"), "postgres://:***@");
+  EXPECT_EQ(MaskPostgresUrl("postgres://h:5432"), "postgres://h:5432");
+  EXPECT_EQ(MaskPostgresUrl(""), "");
   EXPECT_TRUE(IsPostgresUrl("postgres://h/db"));
   EXPECT_TRUE(IsPostgresUrl("postgresql://h/db"));
   EXPECT_FALSE(IsPostgresUrl("./ferry-data"));
@@ -315,6 +322,27 @@ TEST_F(PostgresStoreTest, TwoReplicasRacingForOneExpiredLeaseExactlyOneWins) {
     auto t = a->tasks().Get(task->task.id);
     FERRY_ASSERT_OK(a->tasks().Complete({t->id, *t->lease_owner, t->attempt}, TaskOutcome{}));
   }
+}
+
+TEST_F(PostgresStoreTest, HostileNamesAndDocumentsAreDataNeverSql) {
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  const std::vector<std::string> names = {"'; DROP TABLE entities; --", "a\\'b\"c$1$$x$$",
+                                          "ünïcødé ☃ 名前", "%_*?[]"};
+  for (const std::string& name : names) {
+    FERRY_ASSERT_OK(store->entities().Put(
+        {.key = {"application", "", name}, .spec_json = R"({"q":"$$ '; SELECT 1; --"})"}, "alice"));
+  }
+  auto listed = store->entities().List("application", std::nullopt);
+  FERRY_ASSERT_OK(listed);
+  ASSERT_EQ(listed->size(), names.size());
+  for (const std::string& name : names) {
+    auto got = store->entities().Get({"application", "", name});
+    FERRY_ASSERT_OK(got);
+    EXPECT_EQ(got->spec_json, R"({"q":"$$ '; SELECT 1; --"})");
+  }
+  // A lease owner made of LIKE wildcards matches only itself (starts_with, not LIKE).
+  EXPECT_EQ(*store->tasks().ExpireLeases("%"), 0);
 }
 
 TEST_F(PostgresStoreTest, TextWithANulByteIsRejectedClearlyAndChangesNothing) {
