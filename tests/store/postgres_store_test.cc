@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/secret_mask.h"
 #include "store_contract.h"
 #include "support/postgres_server.h"
 #include "support/prerequisite.h"
@@ -161,6 +162,8 @@ TEST_F(PostgresStoreTest, AnUnreachableServerIsUnavailableAndThePasswordNeverSho
       << opened.error().ToString();
   EXPECT_NE(opened.error().ToString().find("ferry:***@127.0.0.1:1"), std::string::npos)
       << opened.error().ToString();
+  // And the process-wide masker knows it, should anything else echo it.
+  EXPECT_EQ(MaskSecrets("echo hunter2secret"), "echo ****");
 
   auto wrong_db = OpenPostgresStore(
       {.url = test::SharedPostgres().Url("no_such_database") + "?password=s3cr3tpw"}, clock_, ids_);

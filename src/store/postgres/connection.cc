@@ -36,6 +36,19 @@ Error PostgresError(const pg_result* result, const pg_conn* conn, std::string_vi
   return Internal(text);
 }
 
+std::string PasswordIn(const std::string& conninfo) {
+  char* error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &error);
+  if (error != nullptr) PQfreemem(error);
+  if (options == nullptr) return "";
+  std::string password;
+  for (PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
+    if (std::string_view(o->keyword) == "password" && o->val != nullptr) password = o->val;
+  }
+  PQconninfoFree(options);
+  return password;
+}
+
 std::string MaskConnectionString(std::string_view conninfo) {
   std::string out(conninfo);
   // URI form: scheme://user:password@host...

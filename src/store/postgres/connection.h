@@ -115,6 +115,10 @@ class Connection {
 // The error for a failed result (SQLSTATE mapped as above), with context.
 Error PostgresError(const pg_result* result, const pg_conn* conn, std::string_view context);
 
+// The password a connection string carries (libpq's own parser: URI or key=value, decoded), or
+// "" when none or the string does not parse.
+std::string PasswordIn(const std::string& conninfo);
+
 // conninfo with any password replaced by "***", for logs and messages: the password= keyword
 // and the user:password@ part of a postgres:// URI.
 std::string MaskConnectionString(std::string_view conninfo);

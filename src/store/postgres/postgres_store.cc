@@ -1,5 +1,7 @@
 #include "store/postgres/postgres_store.h"
 
+#include "common/secret_mask.h"
+#include "store/postgres/connection.h"
 #include "store/postgres/context.h"
 #include "store/postgres/database.h"
 #include "store/postgres/postgres_audit_log.h"
@@ -71,6 +73,11 @@ Result<std::unique_ptr<Store>> OpenPostgresStore(const PostgresOptions& options,
                                                  IdGenerator& ids) {
   if (options.url.empty()) return InvalidArgument("the PostgreSQL store needs a connection URL");
   if (options.max_connections < 1) return InvalidArgument("max_connections must be at least 1");
+  // Besides masking the URL wherever we show it: should anything echo the password (a libpq
+  // message, a log line), the process-wide masker hides it.
+  if (std::string password = postgres::PasswordIn(options.url); !password.empty()) {
+    SecretMasker::Global().Register(password);
+  }
   auto db = Database::Open(postgres::DatabaseOptions{.conninfo = options.url,
                                                      .max_connections = options.max_connections},
                            ToUnixMillis(clock.Now()));
