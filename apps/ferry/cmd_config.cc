@@ -5,6 +5,8 @@
 //                                               transaction
 //   ferry export [--data DIR] [-o FILE]         the stored configuration as YAML
 //
+// apply and export work on the SQLite store in --data, or on PostgreSQL with --store URL.
+//
 // validate and apply also print a warning (file:line:col: warning: field: message) for each part
 // of the configuration Ferry cannot run yet (config/runnable.h); warnings alone exit 0.
 #include <algorithm>
@@ -23,7 +25,7 @@
 #include "config/loader.h"
 #include "model/enums.h"
 #include "model/json_codec.h"
-#include "store/sqlite/sqlite_store.h"
+#include "store_choice.h"
 
 namespace ferry::app {
 namespace {
@@ -94,11 +96,9 @@ int ReportProblems(const config::LoadedConfig& loaded, bool json) {
   return loaded.ok() ? 0 : 1;
 }
 
-Result<std::unique_ptr<store::Store>> OpenStore(const std::string& data_dir) {
+Result<std::unique_ptr<store::Store>> OpenStore(const StoreChoice& choice) {
   static RandomIdGenerator ids(SystemClock::Instance());
-  store::SqliteOptions options;
-  options.data_dir = data_dir;
-  return store::OpenSqliteStore(options, SystemClock::Instance(), ids);
+  return OpenChosenStore(choice, SystemClock::Instance(), ids);
 }
 
 int Fail(const Error& error) {
@@ -106,8 +106,8 @@ int Fail(const Error& error) {
   return 1;
 }
 
-int RunApply(const std::string& path, const std::string& data_dir, bool json) {
-  auto store = OpenStore(data_dir);
+int RunApply(const std::string& path, const StoreChoice& choice, bool json) {
+  auto store = OpenStore(choice);
   if (!store.ok()) return Fail(store.error());
   auto stored = api::StoredEntities(**store);
   if (!stored.ok()) return Fail(stored.error());
@@ -149,8 +149,8 @@ int RunApply(const std::string& path, const std::string& data_dir, bool json) {
   return 0;
 }
 
-int RunExport(const std::string& data_dir, const std::string& output) {
-  auto store = OpenStore(data_dir);
+int RunExport(const StoreChoice& choice, const std::string& output) {
+  auto store = OpenStore(choice);
   if (!store.ok()) return Fail(store.error());
   auto stored = api::StoredEntities(**store);
   if (!stored.ok()) return Fail(stored.error());
@@ -173,6 +173,7 @@ void AddConfigCommands(CLI::App& root, CommandContext& ctx) {
   struct Options {
     std::string path;
     std::string data_dir = DefaultDataDir();
+    std::string store_url;
     std::string format = "text";
     std::string output;
   };
@@ -194,17 +195,21 @@ void AddConfigCommands(CLI::App& root, CommandContext& ctx) {
   auto* apply = root.add_subcommand("apply", "Validate, then create or update the entities");
   apply->add_option("-f,--file", options->path, "A YAML file or a directory of them")->required();
   apply->add_option("--data", options->data_dir, "Data directory (env FERRY_DATA_DIR)");
+  AddStoreFlag(*apply, options->store_url);
   apply->add_option("-o,--output", options->format, "text or json")
       ->check(CLI::IsMember({"text", "json"}));
   apply->callback([options, &ctx] {
-    ctx.exit_code = RunApply(options->path, options->data_dir, options->format == "json");
+    ctx.exit_code =
+        RunApply(options->path, {options->data_dir, options->store_url}, options->format == "json");
   });
 
   auto* export_cmd = root.add_subcommand("export", "Write the stored configuration as YAML");
   export_cmd->add_option("--data", options->data_dir, "Data directory (env FERRY_DATA_DIR)");
+  AddStoreFlag(*export_cmd, options->store_url);
   export_cmd->add_option("-o,--output", options->output, "Output file (default: stdout)");
-  export_cmd->callback(
-      [options, &ctx] { ctx.exit_code = RunExport(options->data_dir, options->output); });
+  export_cmd->callback([options, &ctx] {
+    ctx.exit_code = RunExport({options->data_dir, options->store_url}, options->output);
+  });
 }
 
 }  // namespace ferry::app

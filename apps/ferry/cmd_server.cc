@@ -1,13 +1,15 @@
-// `ferry server --data DIR [--listen 127.0.0.1] [--port 8080] [--lease 10s] [--heartbeat 3s]
-// [--delegate-selectors a,b]`: the REST API, the engine and the embedded delegate on one SQLite
-// data directory, which it locks (a second server on it exits 1). Bad flag values exit 2. Once
-// serving it prints exactly one line, "ferry server listening on http://HOST:PORT" (flushed), for
-// scripts and tests; logs go to stderr. SIGINT/SIGTERM stop it gracefully (exit 0).
+// `ferry server [--data DIR | --store postgres://USER@HOST:PORT/DB] [--listen 127.0.0.1]
+// [--port 8080] [--lease 10s] [--heartbeat 3s] [--delegate-selectors a,b]`: the REST API, the
+// engine and the embedded delegate on one SQLite data directory, which it locks (a second server
+// on it exits 1), or on a PostgreSQL database that several servers may share. Bad flag values
+// exit 2. Once serving it prints exactly one line, "ferry server listening on http://HOST:PORT"
+// (flushed), for scripts and tests; logs go to stderr. SIGINT/SIGTERM stop it gracefully (exit 0).
 #include <cstdlib>
 #include <iostream>
 
 #include "commands.h"
 #include "server_runtime.h"
+#include "store_choice.h"
 
 namespace ferry::app {
 namespace {
@@ -38,6 +40,7 @@ void AddServerCommand(CLI::App& root, CommandContext& ctx) {
       ->check(CLI::Range(1, 256))
       ->capture_default_str();
 
+  AddStoreFlag(*cmd, options->store_url);
   cmd->add_option("--secret-key-file", options->secret_key.file,
                   "Key sealing `source: ferry` secret values: 32 bytes, raw or base64, mode 0600 "
                   "(else env FERRY_SECRET_KEY, base64)");
@@ -53,6 +56,7 @@ void AddServerCommand(CLI::App& root, CommandContext& ctx) {
     options->version = FERRY_VERSION;
 #endif
     Status flags = ApplyLeaseFlags(leases->lease, leases->heartbeat, leases->selectors, *options);
+    if (flags.ok()) flags = CheckStoreUrl(options->store_url);
     if (!flags.ok()) {
       std::cerr << "ferry server: " << flags.error().message << "\n";
       ctx.exit_code = 2;

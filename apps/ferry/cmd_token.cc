@@ -1,6 +1,6 @@
-// ferry token create NAME --data DIR [--expires 30d] [--scope S]... / token list / token revoke
-// NAME: API tokens, managed on the server's data directory directly (like apply/export). The new
-// secret is printed once, alone on stdout, and is stored only as its SHA-256.
+// ferry token create NAME [--data DIR | --store URL] [--expires 30d] [--scope S]... / token list /
+// token revoke NAME: API tokens, managed on the server's store directly (like apply/export). The
+// new secret is printed once, alone on stdout, and is stored only as its SHA-256.
 #include <cstdlib>
 #include <iostream>
 #include <memory>
@@ -12,7 +12,7 @@
 #include "common/json.h"
 #include "common/strings.h"
 #include "common/time.h"
-#include "store/sqlite/sqlite_store.h"
+#include "store_choice.h"
 
 namespace ferry::app {
 namespace {
@@ -27,11 +27,11 @@ std::string Actor() {
   return std::string("cli:") + (user && *user ? user : "unknown");
 }
 
-Result<std::unique_ptr<store::Store>> OpenStore(const std::string& data_dir) {
+Result<std::unique_ptr<store::Store>> OpenStore(const std::string& data_dir,
+                                                const std::string& store_url) {
   static RandomIdGenerator ids(SystemClock::Instance());
-  store::SqliteOptions options;
-  options.data_dir = data_dir;
-  return store::OpenSqliteStore(options, SystemClock::Instance(), ids);
+  return OpenChosenStore({.data_dir = data_dir, .store_url = store_url}, SystemClock::Instance(),
+                         ids);
 }
 
 // "30d", "12h", "90m": a positive count of days, hours or minutes (ParseDuration's units plus d).
@@ -59,6 +59,7 @@ void AddTokenCommands(CLI::App& root, CommandContext& ctx) {
   struct Flags {
     std::string name;
     std::string data_dir = DefaultDataDir();
+    std::string store_url;
     std::string expires;
     std::vector<std::string> scopes;
     std::string output = "text";
@@ -70,6 +71,7 @@ void AddTokenCommands(CLI::App& root, CommandContext& ctx) {
   auto* create = token->add_subcommand("create", "Create a token; prints its secret once");
   create->add_option("name", flags->name, "Unique token name, e.g. ci-deployer")->required();
   create->add_option("--data", flags->data_dir, "Data directory (env FERRY_DATA_DIR)");
+  AddStoreFlag(*create, flags->store_url);
   create->add_option("--expires", flags->expires, "Lifetime, e.g. 30d, 12h (default: never)");
   create->add_option("--scope", flags->scopes,
                      "read, deploy or admin (repeatable; default admin); see docs/api.md");
@@ -93,7 +95,7 @@ void AddTokenCommands(CLI::App& root, CommandContext& ctx) {
       }
       request.expires_at = SystemClock::Instance().Now() + *lifetime;
     }
-    auto store = OpenStore(flags->data_dir);
+    auto store = OpenStore(flags->data_dir, flags->store_url);
     if (!store.ok()) {
       ctx.exit_code = Fail(store.error());
       return;
@@ -110,6 +112,7 @@ void AddTokenCommands(CLI::App& root, CommandContext& ctx) {
 
   auto* list = token->add_subcommand("list", "List tokens (names and dates, never secrets)");
   list->add_option("--data", flags->data_dir, "Data directory (env FERRY_DATA_DIR)");
+  AddStoreFlag(*list, flags->store_url);
   list->add_option("-o,--output", flags->output, "text or json");
   list->callback([flags, &ctx] {
     if (flags->output != "text" && flags->output != "json") {
@@ -118,7 +121,7 @@ void AddTokenCommands(CLI::App& root, CommandContext& ctx) {
                            2);
       return;
     }
-    auto store = OpenStore(flags->data_dir);
+    auto store = OpenStore(flags->data_dir, flags->store_url);
     if (!store.ok()) {
       ctx.exit_code = Fail(store.error());
       return;
@@ -157,8 +160,9 @@ void AddTokenCommands(CLI::App& root, CommandContext& ctx) {
   auto* revoke = token->add_subcommand("revoke", "Revoke a token (at once, for every server)");
   revoke->add_option("name", flags->name, "Token name")->required();
   revoke->add_option("--data", flags->data_dir, "Data directory (env FERRY_DATA_DIR)");
+  AddStoreFlag(*revoke, flags->store_url);
   revoke->callback([flags, &ctx] {
-    auto store = OpenStore(flags->data_dir);
+    auto store = OpenStore(flags->data_dir, flags->store_url);
     if (!store.ok()) {
       ctx.exit_code = Fail(store.error());
       return;

@@ -22,19 +22,19 @@
 #include "common/ids.h"
 #include "common/log.h"
 #include "common/strings.h"
+#include "common/thread_name.h"
 #include "common/time.h"
 #include "data_dir_lock.h"
 #include "delegate/lambda/aws_lambda_provider.h"
-#include "engine/steps/builtin.h"
 #include "delegate/lambda/lambda_tasks.h"
 #include "delegate/protocol/agent.h"
 #include "engine/embedded_transport.h"
 #include "engine/engine.h"
 #include "engine/runner.h"
+#include "engine/steps/builtin.h"
 #include "model/entities.h"
 #include "store/checks.h"
-#include "store/sqlite/sqlite_store.h"
-#include "common/thread_name.h"
+#include "store_choice.h"
 
 namespace ferry::app {
 namespace {
@@ -164,23 +164,29 @@ Result<std::unique_ptr<ServerRuntime>> ServerRuntime::Start(const ServerRuntimeO
       options.heartbeat >= options.lease) {
     return InvalidArgument("the delegate heartbeat must be positive and shorter than the lease");
   }
-  if (options.held_lock) {
+  const StoreChoice choice{.data_dir = options.data_dir, .store_url = options.store_url};
+  FERRY_RETURN_IF_ERROR(CheckStoreUrl(options.store_url));
+  const bool shared_store = !options.store_url.empty();
+  if (shared_store) {
+    // PostgreSQL: other servers may share the database; nothing here is exclusive.
+  } else if (options.held_lock) {
     p.lock = options.held_lock;
   } else {
     FERRY_ASSIGN_OR_RETURN(p.lock, DataDirLock::Acquire(options.data_dir));
   }
 
-  store::SqliteOptions sqlite;
-  sqlite.data_dir = options.data_dir;
-  FERRY_ASSIGN_OR_RETURN(p.store, store::OpenSqliteStore(sqlite, p.clock, p.ids));
-  // We hold the directory's lock, so every earlier server on it is gone: its leases are
-  // abandoned and expire now instead of after the lease.
-  FERRY_ASSIGN_OR_RETURN(int executions, p.store->executions().ExpireLeases(kEngineOwnerPrefix));
-  FERRY_ASSIGN_OR_RETURN(int tasks, p.store->tasks().ExpireLeases(kEmbeddedDelegatePrefix));
-  if (executions > 0 || tasks > 0) {
-    log::Info("resumed " + std::to_string(executions) + " executions and " + std::to_string(tasks) +
-                  " tasks left by a previous server",
-              {{"data", options.data_dir}});
+  FERRY_ASSIGN_OR_RETURN(p.store, OpenChosenStore(choice, p.clock, p.ids));
+  if (!shared_store) {
+    // We hold the directory's lock, so every earlier server on it is gone: its leases are
+    // abandoned and expire now instead of after the lease. On a shared PostgreSQL store the
+    // holder may be another live replica, so leases there expire only on their own.
+    FERRY_ASSIGN_OR_RETURN(int executions, p.store->executions().ExpireLeases(kEngineOwnerPrefix));
+    FERRY_ASSIGN_OR_RETURN(int tasks, p.store->tasks().ExpireLeases(kEmbeddedDelegatePrefix));
+    if (executions > 0 || tasks > 0) {
+      log::Info("resumed " + std::to_string(executions) + " executions and " +
+                    std::to_string(tasks) + " tasks left by a previous server",
+                {{"data", options.data_dir}});
+    }
   }
 
   FERRY_ASSIGN_OR_RETURN(p.secret_keys,
@@ -267,6 +273,14 @@ Result<std::unique_ptr<ServerRuntime>> ServerRuntime::Start(const ServerRuntimeO
   deploy_options.secret_keys = &p.secret_keys;
   p.deploys = std::make_unique<api::DeployService>(*p.store, *p.engine, p.clock, deploy_options);
 
+  // Another server on a shared store changed something: an execution to advance, a task to
+  // claim, a long-poll or log stream to answer. (SQLite: never called.)
+  p.store->SetChangeListener([&p] {
+    p.Wake();
+    p.WakeDelegate();
+    p.changes.Notify();
+  });
+
   // The loops start before the API: executions left running by a previous process resume now.
   p.runner->Start();
   p.agent_thread = std::jthread([&p](std::stop_token stop) { p.agent->Run(stop); });
@@ -285,9 +299,9 @@ Result<std::unique_ptr<ServerRuntime>> ServerRuntime::Start(const ServerRuntimeO
     return api.error();
   }
   runtime->parts_->api = std::move(*api);
-  log::Info(
-      "ferry server started",
-      {{"url", runtime->url()}, {"data", options.data_dir}, {"engine", engine_options.owner}});
+  log::Info("ferry server started", {{"url", runtime->url()},
+                                     {shared_store ? "store" : "data", DescribeStore(choice)},
+                                     {"engine", engine_options.owner}});
   return runtime;
 }
 
@@ -316,13 +330,17 @@ void ServerRuntime::Stop() {
   std::lock_guard lock(p.stop_mu);
   if (p.stopped) return;
   p.stopped = true;
+  // No more wake-ups from other servers: what they would wake is stopping.
+  if (p.store) p.store->SetChangeListener(nullptr);
   if (p.api) p.api->Stop();
   if (p.agent_thread.joinable()) {
     p.agent_thread.request_stop();
     p.agent_thread.join();
   }
   if (p.runner) p.runner->Stop();
-  log::Info("ferry server stopped", {{"data", p.options.data_dir}});
+  log::Info("ferry server stopped",
+            {{p.options.store_url.empty() ? "data" : "store",
+              DescribeStore({.data_dir = p.options.data_dir, .store_url = p.options.store_url})}});
 }
 
 TerminationSignals::TerminationSignals() {

@@ -1,19 +1,21 @@
 // ServerRuntime: one Ferry server process, as `ferry server` and `ferry up` run it.
 //
-// It owns, in start order: the SQLite store in the data directory; the engine and its Runner
-// (the background loop advancing executions); the embedded delegate (a DelegateAgent over the
-// EmbeddedTransport running the Lambda task handlers on the real AWS clients: libcurl, the
-// credential chain or static credentials, shared rate limiters and retry quota); the
-// DeployService; and the REST API server. A new deployment, an abort and a completed task each
-// wake the engine at once.
+// It owns, in start order: the store (SQLite in the data directory, or PostgreSQL at store_url);
+// the engine and its Runner (the background loop advancing executions); the embedded delegate (a
+// DelegateAgent over the EmbeddedTransport running the Lambda task handlers on the real AWS
+// clients: libcurl, the credential chain or static credentials, shared rate limiters and retry
+// quota); the DeployService; and the REST API server. A new deployment, an abort and a completed
+// task each wake the engine at once; so does a change another server commits on a shared store.
 //
-// One server per data directory: Start takes an exclusive flock on DATA/server.lock (holding the
-// pid; data_dir_lock.h) for the runtime's life; the kernel drops it when the process dies, even on
-// SIGKILL. A second server on the directory fails at once. Holding the lock proves every lease held
-// by an earlier server process on the directory is abandoned, so Start expires those (engine owners
-// "server-...", embedded delegates "embedded-server-...") before its loops start: a killed
-// server's work resumes as soon as it restarts, not after the lease. Other commands that open
-// the store (`ferry token create --data`) do not take the lock.
+// With SQLite (the default), one server per data directory: Start takes an exclusive flock on
+// DATA/server.lock (holding the pid; data_dir_lock.h) for the runtime's life; the kernel drops it
+// when the process dies, even on SIGKILL. A second server on the directory fails at once.
+// Holding the lock proves every lease held by an earlier server process on the directory is
+// abandoned, so Start expires those (engine owners "server-...", embedded delegates
+// "embedded-server-...") before its loops start: a killed server's work resumes as soon as it
+// restarts, not after the lease. Other commands that open the store (`ferry token create
+// --data`) do not take the lock. With PostgreSQL (store_url) there is no lock and no takeover at
+// start: several servers may share the database, and a dead one's leases expire after `lease`.
 //
 // Stop (also run by the destructor) is graceful and ordered: the API stops accepting requests
 // and ends its streams, the delegate finishes or abandons its tasks (their leases expire and
@@ -48,6 +50,11 @@ namespace ferry::app {
 
 struct ServerRuntimeOptions {
   std::string data_dir = "./ferry-data";
+  // When set, the PostgreSQL store at this postgres:// URL instead of SQLite in data_dir: no
+  // data directory lock (several servers may share the database), no takeover of leases at
+  // start (another server holding them may be alive; they expire after `lease`), and changes
+  // other servers make wake this one's engine, delegate and API waits (LISTEN/NOTIFY).
+  std::string store_url;
   std::string listen = "127.0.0.1";
   int port = 8080;  // 0 picks a free port
   std::string version;

@@ -8,6 +8,8 @@
 // sub-stores live as long as the Store.
 #pragma once
 
+#include <functional>
+
 #include "store/artifact_store.h"
 #include "store/audit_log.h"
 #include "store/deployment_store.h"
@@ -38,6 +40,15 @@ class Store {
 
   // The schema version recorded in the database (the highest migration applied).
   virtual Result<int> SchemaVersion() = 0;
+
+  // Changes committed by other processes on the same database (another server replica): calls
+  // on_change, from a background thread, after one committed a write (one call may stand for
+  // several), so long-polls, log streams, the engine and the delegate read again at once instead
+  // of at their next poll. nullptr stops the calls; once it returns the previous callback is not
+  // running and will not run again. on_change must not call SetChangeListener.
+  // PostgreSQL: LISTEN/NOTIFY. SQLite: never calls (one server per data directory holds its
+  // lock, and in-process changes are signalled by their writers).
+  virtual void SetChangeListener(std::function<void()> on_change) { (void)on_change; }
 };
 
 }  // namespace ferry::store

@@ -30,3 +30,11 @@ ferry_test(ferry_e2e_invoke_test
   DEPS ferry_aws ferry_common PkgConfig::HTTPLIB
   LABELS integration)
 add_dependencies(ferry_e2e_invoke_test ferry)
+
+# `ferry server --store postgres://…` against a real PostgreSQL 15 the binary starts itself, and
+# two servers (replicas) on one database.
+ferry_test(ferry_e2e_postgres_test
+  SOURCES e2e_postgres_test.cc
+  DEPS ferry_aws ferry_common PkgConfig::HTTPLIB
+  LABELS integration)
+add_dependencies(ferry_e2e_postgres_test ferry)

@@ -19,8 +19,11 @@ std::map<std::string, std::string> SandboxAwsEnv() {
           {"AWS_SHARED_CREDENTIALS_FILE", "/dev/null"}};
 }
 
-std::string CreateToken(const std::string& data_dir, const std::string& name, std::string* error) {
-  auto r = ChildProcess::Run({"token", "create", name, "--data", data_dir});
+std::string CreateToken(const std::string& data_dir, const std::string& name, std::string* error,
+                        const std::string& store_url) {
+  std::vector<std::string> args = {"token", "create", name, "--data", data_dir};
+  if (!store_url.empty()) args.insert(args.end(), {"--store", store_url});
+  auto r = ChildProcess::Run(args);
   std::string secret = r.out;
   while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
   if (r.exit_code != 0 || secret.rfind("fry_", 0) != 0 || secret.find('\n') != std::string::npos) {
@@ -57,9 +60,10 @@ void ServerProcess::KillAndRestart() {
 
 void ServerProcess::Launch() {
   if (options_.create_token && token_.empty()) {
-    token_ = CreateToken(data_dir_, options_.token_name, &problem_);
+    token_ = CreateToken(data_dir_, options_.token_name, &problem_, options_.store_url);
   }
   std::vector<std::string> args = {"server", "--data", data_dir_, "--port", "0"};
+  if (!options_.store_url.empty()) args.insert(args.end(), {"--store", options_.store_url});
   args.insert(args.end(), options_.extra_args.begin(), options_.extra_args.end());
   child_ = ChildProcess::Spawn(args, ProcessOptions{options_.env, ""});
   if (auto url = child_->WaitForLine("ferry server listening on ", seconds(60))) url_ = *url;

@@ -25,9 +25,10 @@ namespace ferry::test {
 // us-east-1), without ever reaching a real credential source or IMDS.
 std::map<std::string, std::string> SandboxAwsEnv();
 
-// `ferry token create NAME --data DIR`: the secret, or "" (with the reason in *error).
+// `ferry token create NAME --data DIR` (or `--store URL` when store_url is set): the secret, or
+// "" (with the reason in *error).
 std::string CreateToken(const std::string& data_dir, const std::string& name,
-                        std::string* error = nullptr);
+                        std::string* error = nullptr, const std::string& store_url = "");
 
 // The text up to the first blank ("http://127.0.0.1:8080  (the REST API)" → the URL).
 std::string FirstWord(const std::string& text);
@@ -37,6 +38,9 @@ struct ServerOptions {
   std::map<std::string, std::string> env = SandboxAwsEnv();
   bool create_token = true;
   std::string token_name = "e2e";
+  // When set, `--store URL` (PostgreSQL) for the server and its token instead of the SQLite
+  // store in the data directory.
+  std::string store_url;
 };
 
 // `ferry server --data DIR --port 0`, with a token created beforehand.

@@ -1,6 +1,11 @@
 # Generates a C++ source embedding the numbered SQL migrations.
-# Usage: cmake -DOUTPUT=<file.cc> -DMIGRATIONS="<a.sql;b.sql>" -P embed_migrations.cmake
+# Usage: cmake -DOUTPUT=<file.cc> -DMIGRATIONS="<a.sql;b.sql>" [-DBACKEND=postgres]
+#        -P embed_migrations.cmake
+# BACKEND (default sqlite) names the folder: store/<BACKEND>/migrations.h, ferry::store::<BACKEND>.
 # Fails the build when a file name is not NNNN_name.sql or the versions are not 1..N.
+if(NOT BACKEND)
+  set(BACKEND sqlite)
+endif()
 list(SORT MIGRATIONS)
 set(body "")
 set(expected 1)
@@ -22,10 +27,10 @@ foreach(file IN LISTS MIGRATIONS)
   endif()
   string(APPEND body "    {${version}, \"${name}\", R\"ferry_sql(${sql})ferry_sql\"},\n")
 endforeach()
-set(content "// Generated from store/sqlite/migrations/*.sql by embed_migrations.cmake. Do not edit.
-#include \"store/sqlite/migrations.h\"
+set(content "// Generated from store/${BACKEND}/migrations/*.sql by embed_migrations.cmake. Do not edit.
+#include \"store/${BACKEND}/migrations.h\"
 
-namespace ferry::store::sqlite {
+namespace ferry::store::${BACKEND} {
 namespace {
 constexpr Migration kMigrations[] = {
 ${body}};
@@ -33,7 +38,7 @@ ${body}};
 
 std::span<const Migration> EmbeddedMigrations() { return kMigrations; }
 
-}  // namespace ferry::store::sqlite
+}  // namespace ferry::store::${BACKEND}
 ")
 file(WRITE ${OUTPUT}.tmp "${content}")
 file(COPY_FILE ${OUTPUT}.tmp ${OUTPUT} ONLY_IF_DIFFERENT)

@@ -1,0 +1,64 @@
+#include "store/postgres/migrations.h"
+
+#include <string>
+
+#include "store/postgres/database.h"
+
+namespace ferry::store::postgres {
+
+Result<int> CurrentSchemaVersion(Connection& connection) {
+  FERRY_ASSIGN_OR_RETURN(std::string exists,
+                         connection.QueryText("SELECT to_regclass('schema_migrations') IS NOT "
+                                              "NULL"));
+  if (exists != "t") return 0;
+  FERRY_ASSIGN_OR_RETURN(std::string max,
+                         connection.QueryText("SELECT coalesce(max(version), 0) FROM "
+                                              "schema_migrations"));
+  return std::atoi(max.c_str());
+}
+
+namespace {
+
+Status ApplyPending(Connection& connection, std::span<const Migration> migrations, int64_t now_ms) {
+  FERRY_RETURN_IF_ERROR(
+      connection.Exec("SELECT pg_advisory_xact_lock(" + std::to_string(kMigrationLock) + ")"));
+  FERRY_RETURN_IF_ERROR(
+      connection.Exec("CREATE TABLE IF NOT EXISTS schema_migrations ("
+                      " version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+                      " applied_at_ms BIGINT NOT NULL)"));
+  FERRY_ASSIGN_OR_RETURN(int current, CurrentSchemaVersion(connection));
+  int latest = migrations.empty() ? 0 : migrations.back().version;
+  if (current > latest) {
+    return FailedPrecondition("the PostgreSQL database has schema version " +
+                              std::to_string(current) + ", newer than this ferry binary knows (" +
+                              std::to_string(latest) + "); upgrade ferry");
+  }
+  for (const Migration& migration : migrations) {
+    if (migration.version <= current) continue;
+    Status applied = connection.Exec(migration.sql);
+    if (!applied.ok()) {
+      return applied.error().WithContext("applying migration " + std::to_string(migration.version) +
+                                         "_" + std::string(migration.name));
+    }
+    FERRY_ASSIGN_OR_RETURN(
+        Statement record,
+        connection.Prepare("INSERT INTO schema_migrations (version, name, applied_at_ms) "
+                           "VALUES ($1, $2, $3)"));
+    FERRY_RETURN_IF_ERROR(
+        record.Bind(1, migration.version).Bind(2, migration.name).Bind(3, now_ms).Run());
+  }
+  return Ok();
+}
+
+}  // namespace
+
+Status ApplyMigrations(Connection& connection, std::span<const Migration> migrations,
+                       int64_t now_ms) {
+  FERRY_RETURN_IF_ERROR(connection.Exec("BEGIN"));
+  Status status = ApplyPending(connection, migrations, now_ms);
+  if (status.ok()) status = connection.Exec("COMMIT");
+  if (!status.ok()) (void)connection.Exec("ROLLBACK");
+  return status;
+}
+
+}  // namespace ferry::store::postgres
