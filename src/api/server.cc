@@ -116,8 +116,10 @@ struct ApiServer::Impl {
       : options(o),
         deps(std::move(d)),
         wait_slots(std::clamp(o.max_waiting_requests, 0, std::max(2, o.threads) / 2)),
-        ctx{deps.store,    deps.deploys,       deps.clock, deps.wake_engine, o.max_body_bytes,
-            o.stream_poll, o.stream_keepalive, stop,       deps.changes,     wait_slots} {}
+        claim_slots(std::clamp(o.max_waiting_claims, 0, std::max(4, o.threads) / 4)),
+        ctx{deps.store,          deps.deploys,       deps.clock, deps.wake_engine, o.max_body_bytes,
+            o.stream_poll,       o.stream_keepalive, stop,       deps.changes,     wait_slots,
+            deps.delegate_tasks, deps.delegates,     claim_slots} {}
 
   ApiResponse Handle(const httplib::Request& in, std::string& route);
   Result<ApiResponse> Dispatch(ApiRequest& request, std::string& route);
@@ -127,6 +129,7 @@ struct ApiServer::Impl {
   ApiDependencies deps;
   StopSignal stop;
   WaitSlots wait_slots;
+  WaitSlots claim_slots;
   RouteContext ctx;
   Router router;
   HttpMetrics metrics;
@@ -206,15 +209,18 @@ Result<ApiResponse> ApiServer::Impl::Dispatch(ApiRequest& request, std::string& 
   if (!Grants(request.token_scopes, match.scope)) {
     std::string_view token = request.actor;
     if (token.starts_with("token:")) token.remove_prefix(6);
-    return Error{ErrorCode::kPermissionDenied,
-                 "token " + QuoteForMessage(token, 64) + " has scope(s) " +
-                     (request.token_scopes.empty() ? std::string("none")
-                                                   : Join(request.token_scopes, ", ")) +
-                     "; " + request.method + " " + match.pattern + " needs '" +
-                     std::string(ScopeName(match.scope)) +
-                     "' (create a token with `ferry token create NAME --scope " +
-                     std::string(ScopeName(match.scope)) + "`)",
-                 {}};
+    return Error{
+        ErrorCode::kPermissionDenied,
+        "token " + QuoteForMessage(token, 64) + " has scope(s) " +
+            (request.token_scopes.empty() ? std::string("none")
+                                          : Join(request.token_scopes, ", ")) +
+            "; " + request.method + " " + match.pattern + " needs '" +
+            std::string(ScopeName(match.scope)) + "' (create a token with " +
+            (match.scope == Scope::kDelegate ? std::string("`ferry delegate-token create NAME`")
+                                             : "`ferry token create NAME --scope " +
+                                                   std::string(ScopeName(match.scope)) + "`") +
+            ")",
+        {}};
   }
   return (*match.handler)(request, match.params);
 }
@@ -253,6 +259,7 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(const ApiServerOptions& opti
   AddExecutionRoutes(raw->router, raw->ctx);
   AddDeployRoutes(raw->router, raw->ctx);
   AddArtifactRoutes(raw->router, raw->ctx);
+  AddDelegateRoutes(raw->router, raw->ctx);
   AddEntityRoutes(raw->router, raw->ctx);  // last: its /api/v1/{kind} patterns are generic
 
   httplib::Server& server = raw->server;

@@ -18,6 +18,13 @@
 #include "common/result.h"
 #include "store/store.h"
 
+namespace ferry::delegate {
+class TaskTransport;
+}
+namespace ferry::store {
+class DelegateRegistry;
+}
+
 namespace ferry::api {
 
 struct ApiServerOptions {
@@ -34,6 +41,9 @@ struct ApiServerOptions {
   // most half of `threads`, so that waiting clients never starve the others. A long-poll that
   // finds no free slot is answered at once (304 with Retry-After).
   int max_waiting_requests = 8;
+  // Claims of remote delegates held open (up to 20 s each) while nothing is claimable; at most
+  // a quarter of `threads`. A claim that finds no free slot is answered at once (204).
+  int max_waiting_claims = 4;
 };
 
 struct ApiDependencies {
@@ -46,6 +56,11 @@ struct ApiDependencies {
   // long-polls and log streams wake on it instead of waiting for their next re-read. May be
   // null. Must outlive the server.
   ChangeSignal* changes = nullptr;
+  // The routes of remote delegates (/api/v1/delegate/...) and GET /api/v1/delegates: the task
+  // transport they call (the same as the embedded delegate's) and the delegate registry. Both
+  // null: those routes answer 501. Must outlive the server.
+  delegate::TaskTransport* delegate_tasks = nullptr;
+  store::DelegateRegistry* delegates = nullptr;
 };
 
 class ApiServer {
