@@ -55,11 +55,18 @@ void ServerProcess::KillAndRestart() {
   Launch();
 }
 
-void ServerProcess::Launch() {
+void ServerProcess::KillAndRestartOnSamePort() {
+  const std::string port = url_.substr(url_.rfind(':') + 1);
+  child_->Kill();
+  url_.clear();
+  Launch(port);
+}
+
+void ServerProcess::Launch(const std::string& port) {
   if (options_.create_token && token_.empty()) {
     token_ = CreateToken(data_dir_, options_.token_name, &problem_);
   }
-  std::vector<std::string> args = {"server", "--data", data_dir_, "--port", "0"};
+  std::vector<std::string> args = {"server", "--data", data_dir_, "--port", port};
   args.insert(args.end(), options_.extra_args.begin(), options_.extra_args.end());
   child_ = ChildProcess::Spawn(args, ProcessOptions{options_.env, ""});
   if (auto url = child_->WaitForLine("ferry server listening on ", seconds(60))) url_ = *url;
