@@ -1,5 +1,6 @@
 // `ferry server --data DIR [--listen 127.0.0.1] [--port 8080] [--lease 10s] [--heartbeat 3s]
-// [--delegate-selectors a,b]`: the REST API, the engine and the embedded delegate on one SQLite
+// [--delegate-selectors a,b] [--no-embedded-delegate]`: the REST API, the engine and the
+// embedded delegate (or, with --no-embedded-delegate, none: remote `ferry delegate`s) on one SQLite
 // data directory, which it locks (a second server on it exits 1). Bad flag values exit 2. Once
 // serving it prints exactly one line, "ferry server listening on http://HOST:PORT" (flushed), for
 // scripts and tests; logs go to stderr. SIGINT/SIGTERM stop it gracefully (exit 0).
@@ -37,6 +38,9 @@ void AddServerCommand(CLI::App& root, CommandContext& ctx) {
                   "Delegate tasks run at once by the embedded delegate")
       ->check(CLI::Range(1, 256))
       ->capture_default_str();
+
+  cmd->add_flag("!--no-embedded-delegate", options->embedded_delegate,
+                "Run no delegate in the server: every task waits for a remote `ferry delegate`");
 
   auto leases = std::make_shared<LeaseFlags>();
   AddLeaseFlags(*cmd, *leases);

@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
   ferry::app::AddTokenCommands(root, ctx);
   ferry::app::AddServerCommand(root, ctx);
   ferry::app::AddUpCommand(root, ctx);
+  ferry::app::AddDelegateCommand(root, ctx);
 
   try {
     root.parse(argc, argv);

@@ -1,10 +1,12 @@
 // ServerRuntime: one Ferry server process, as `ferry server` and `ferry up` run it.
 //
-// It owns, in start order: the SQLite store in the data directory; the engine and its Runner
-// (the background loop advancing executions); the embedded delegate (a DelegateAgent over the
-// EmbeddedTransport running the Lambda task handlers on the real AWS clients: libcurl, the
-// credential chain or static credentials, shared rate limiters and retry quota); the
-// DeployService; and the REST API server. A new deployment, an abort and a completed task each
+// It owns, in start order: the SQLite store in the data directory and its delegate registry; the
+// engine and its Runner (the background loop advancing executions); the embedded delegate (a
+// DelegateAgent over the EmbeddedTransport running the Lambda task handlers on the real AWS
+// clients: libcurl, the credential chain or static credentials, shared rate limiters and retry
+// quota); the DeployService; and the REST API server, which also serves remote delegates over the
+// same EmbeddedTransport (so a remote task is claimed, renewed and completed exactly like an
+// embedded one). A new deployment, an abort and a completed task each
 // wake the engine at once.
 //
 // One server per data directory: Start takes an exclusive flock on DATA/server.lock (holding the
@@ -64,6 +66,9 @@ struct ServerRuntimeOptions {
   Duration heartbeat = std::chrono::seconds(3);
   // The embedded delegate's selectors: it claims tasks whose selectors are a subset.
   std::vector<std::string> delegate_selectors;
+  // false (`ferry server --no-embedded-delegate`): no embedded delegate; every task waits for a
+  // remote `ferry delegate`.
+  bool embedded_delegate = true;
   // The data directory's lock when the caller already holds it (`ferry up` takes it before it
   // starts its sandbox); unset: Start acquires it.
   std::shared_ptr<DataDirLock> held_lock;

@@ -75,4 +75,7 @@ int RunGetExecution(const std::string& id, const ClientFlags& flags, CommandIo& 
 int RunLogs(const std::string& id, bool follow, const ClientFlags& flags, CommandIo& io);
 int RunAbort(const std::string& id, const ClientFlags& flags, CommandIo& io);
 
+// ferry delegates: the delegates the server has seen and the queued tasks (who could claim them).
+int RunListDelegates(const ClientFlags& flags, CommandIo& io);
+
 }  // namespace ferry::cli

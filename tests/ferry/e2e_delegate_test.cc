@@ -1,0 +1,218 @@
+// Remote delegates end to end: a real `ferry server --no-embedded-delegate`, real `ferry delegate`
+// processes connecting to it over HTTP, and a real `ferry sandbox` they deploy to (each a child
+// process). Nothing is mocked.
+#include <gmock/gmock.h>
+
+#include <chrono>
+#include <set>
+#include <thread>
+
+#include "e2e_fixture.h"
+
+namespace ferry::test {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+class DelegateE2eTest : public DeployE2eTest {
+ protected:
+  DelegateE2eTest() { server_options_.extra_args = {"--no-embedded-delegate"}; }
+
+  void SetUp() override {
+    DeployE2eTest::SetUp();
+    if (HasFatalFailure()) return;
+    auto created =
+        ChildProcess::Run({"delegate-token", "create", "remote", "--data", server_->data_dir()});
+    ASSERT_EQ(created.exit_code, 0) << created.err;
+    delegate_token_ = created.out.substr(0, created.out.find('\n'));
+    ASSERT_THAT(delegate_token_, ::testing::StartsWith("fry_"));
+  }
+
+  void TearDown() override {
+    if (HasFailure()) {
+      for (const auto& [name, child] : delegates_) {
+        std::cerr << "ferry delegate " << name << ":\n" << child->diagnostics() << "\n";
+      }
+    }
+    DeployE2eTest::TearDown();
+  }
+
+  // `ferry delegate --name NAME` with a short lease (so a vanished delegate's task is taken over
+  // within seconds) and the sandbox's credentials in its environment (its machine's chain).
+  ChildProcess& StartDelegate(const std::string& name, const std::string& selectors = "") {
+    std::vector<std::string> args = {"delegate", "--server", server_->url(), "--name", name,
+                                     "--lease",  "3s",       "--heartbeat",  "1s"};
+    if (!selectors.empty()) {
+      args.push_back("--selectors");
+      args.push_back(selectors);
+    }
+    auto env = SandboxAwsEnv();
+    env["FERRY_DELEGATE_TOKEN"] = delegate_token_;  // not on the command line
+    auto child = ChildProcess::Spawn(args, ProcessOptions{env, ""});
+    EXPECT_TRUE(child->WaitForLine("ferry delegate " + name + " connecting to ").has_value())
+        << child->diagnostics();
+    ChildProcess& out = *child;
+    delegates_[name] = std::move(child);
+    EXPECT_TRUE(WaitFor([&] { return Delegate(name).value("alive", false); }))
+        << "delegate " << name << " never showed up in GET /api/v1/delegates";
+    return out;
+  }
+
+  // GET /api/v1/delegates.
+  Json Delegates() {
+    ApiResponse r = api_->Get("/api/v1/delegates");
+    EXPECT_EQ(r.status, 200) << r.Describe();
+    return r.json;
+  }
+  Json Delegate(const std::string& name) {
+    Json all = Delegates();
+    if (!all.contains("items")) return Json::object();
+    for (const Json& d : all["items"]) {
+      if (Str(d, "name") == name) return d;
+    }
+    return Json::object();
+  }
+
+  // Polls `condition` (a read of the server) until it holds or 60 s pass.
+  template <typename F>
+  static bool WaitFor(F condition) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (condition()) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+  }
+
+  // Entities({"orders"}) whose cloud provider requires `selectors` of a delegate.
+  Json EntitiesRequiring(const std::vector<std::string>& selectors) {
+    Json entities = Entities({"orders"});
+    for (Json& e : entities) {
+      if (Str(e, "kind") == "CloudProvider") e["delegateSelectors"] = selectors;
+    }
+    return entities;
+  }
+
+  // `ferry delegates` against the server.
+  ChildProcess::Outcome FerryDelegates(const std::string& token) {
+    return ChildProcess::Run({"delegates", "--server", server_->url(), "--token", token});
+  }
+
+  std::string delegate_token_;
+  std::map<std::string, std::unique_ptr<ChildProcess>> delegates_;
+};
+
+TEST_F(DelegateE2eTest, ADeployRunsOnARemoteDelegateAndIsListed) {
+  ASSERT_NO_FATAL_FAILURE(Apply(Entities({"orders"})));
+  ASSERT_NO_FATAL_FAILURE(UploadBuild("api/api-1.zip", "b1"));
+  StartDelegate("d1", "team:shop");
+  Json e = Deploy("api/api-1.zip");
+  ASSERT_EQ(Str(e, "status"), "succeeded") << Errors(e) << Logs(Str(e, "id"));
+  EXPECT_EQ(InvokeBuild("shop-orders-dev"), "b1");
+
+  // The deploy's log lines came from the remote delegate (its lease owner is "remote-d1-...").
+  ApiResponse logs = api_->Get("/api/v1/executions/" + Str(e, "id") + "/logs?limit=1000");
+  ASSERT_EQ(logs.status, 200) << logs.Describe();
+  std::set<std::string> sources;
+  for (const Json& line : logs.json["items"]) sources.insert(Str(line, "source"));
+  EXPECT_TRUE(std::any_of(sources.begin(), sources.end(), [](const std::string& s) {
+    return s.starts_with("remote-d1-");
+  })) << logs.body;
+
+  Json d1 = Delegate("d1");
+  EXPECT_THAT(d1["selectors"], ElementsAre("team:shop"));
+  EXPECT_FALSE(Str(d1, "version").empty());
+  EXPECT_FALSE(Str(d1, "lastSeenAt").empty());
+  EXPECT_TRUE(d1["runningTasks"].is_array());
+
+  auto listed = FerryDelegates(server_->token());
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  EXPECT_THAT(listed.out, HasSubstr("d1\tconnected\tteam:shop"));
+  // The delegate token itself reads nothing.
+  auto refused = FerryDelegates(delegate_token_);
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_THAT(refused.err, HasSubstr("needs 'read'"));
+  EXPECT_THAT(refused.out + refused.err, ::testing::Not(HasSubstr(delegate_token_)));
+}
+
+TEST_F(DelegateE2eTest, SelectorsRouteTasksAndAnUnmatchedTaskWaitsVisibly) {
+  ASSERT_NO_FATAL_FAILURE(Apply(EntitiesRequiring({"region:eu"})));
+  ASSERT_NO_FATAL_FAILURE(UploadBuild("api/api-1.zip", "b1"));
+  StartDelegate("us", "region:us");
+  const std::string id = StartDeploy("api/api-1.zip");
+  ASSERT_FALSE(id.empty());
+
+  // Nobody offers region:eu: the task stays queued, shown as claimable by no delegate.
+  ASSERT_TRUE(WaitFor([&] {
+    Json all = Delegates();
+    return all.contains("queued") && !all["queued"].empty();
+  }));
+  Json queued = Delegates()["queued"][0];
+  EXPECT_THAT(queued["selectors"], ElementsAre("region:eu"));
+  EXPECT_TRUE(queued["claimableBy"].empty()) << queued.dump();
+  auto listed = FerryDelegates(server_->token());
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  EXPECT_THAT(listed.out, HasSubstr("needs selectors region:eu"));
+  EXPECT_THAT(listed.out, HasSubstr("no connected delegate offers them (it waits)"));
+  EXPECT_EQ(Str(api_->Get("/api/v1/executions/" + id).json, "status"), "running");
+
+  // A delegate that offers it (and more) takes it.
+  StartDelegate("eu", "region:eu,team:shop");
+  Json done = api_->WaitForExecution(id);
+  ASSERT_EQ(Str(done, "status"), "succeeded") << Errors(done);
+  std::string logs = api_->Get("/api/v1/executions/" + id + "/logs?limit=1000").body;
+  EXPECT_THAT(logs, HasSubstr("remote-eu-"));
+  EXPECT_THAT(logs, ::testing::Not(HasSubstr("remote-us-")));
+}
+
+class SlowSandboxDelegateE2eTest : public DelegateE2eTest {
+ protected:
+  // Each function update takes seconds, so a deploy task is still running when its delegate is
+  // killed.
+  SlowSandboxDelegateE2eTest() { sandbox_update_delay_ = "3s"; }
+};
+
+TEST_F(SlowSandboxDelegateE2eTest, AKilledDelegatesTaskIsFinishedByAnotherWithoutDuplicates) {
+  ASSERT_NO_FATAL_FAILURE(Apply(Entities({"orders"})));
+  ASSERT_NO_FATAL_FAILURE(UploadBuild("api/api-1.zip", "b1"));
+  ChildProcess& first = StartDelegate("first");
+  const std::string id = StartDeploy("api/api-1.zip");
+  ASSERT_FALSE(id.empty());
+  ASSERT_TRUE(WaitFor([&] {
+    Json d = Delegate("first");
+    return d.contains("runningTasks") && !d["runningTasks"].empty();
+  })) << Delegates().dump(2);
+  StartDelegate("second");
+  first.Kill();  // SIGKILL mid-task: no result, no goodbye
+
+  Json done = api_->WaitForExecution(id);
+  ASSERT_EQ(Str(done, "status"), "succeeded") << Errors(done) << Logs(id);
+  EXPECT_EQ(InvokeBuild("shop-orders-dev"), "b1");
+  EXPECT_THAT(PublishedVersions("shop-orders-dev"), ElementsAre("1"));  // published once
+  std::string logs = Logs(id);
+  ApiResponse raw = api_->Get("/api/v1/executions/" + id + "/logs?limit=1000");
+  EXPECT_THAT(raw.body, HasSubstr("remote-second-")) << logs;
+  EXPECT_FALSE(Delegate("first").value("runningTasks", Json::array()).size() > 0);
+}
+
+TEST_F(DelegateE2eTest, DelegatesReconnectAfterTheServerRestarts) {
+  ASSERT_NO_FATAL_FAILURE(Apply(Entities({"orders"})));
+  ASSERT_NO_FATAL_FAILURE(UploadBuild("api/api-1.zip", "b1"));
+  ASSERT_NO_FATAL_FAILURE(UploadBuild("api/api-2.zip", "b2"));
+  ChildProcess& d = StartDelegate("steady");
+  Json first = Deploy("api/api-1.zip");
+  ASSERT_EQ(Str(first, "status"), "succeeded") << Errors(first);
+
+  server_->KillAndRestartOnSamePort();
+  ASSERT_TRUE(server_->ok()) << server_->diagnostics();
+  api_ = std::make_unique<ApiClient>(server_->url(), server_->token());
+  Json second = Deploy("api/api-2.zip");
+  ASSERT_EQ(Str(second, "status"), "succeeded") << Errors(second);
+  EXPECT_EQ(InvokeBuild("shop-orders-dev"), "b2");
+  EXPECT_THAT(d.error_output(), HasSubstr("connected to the server again"));
+  EXPECT_THAT(d.error_output(), ::testing::Not(HasSubstr(delegate_token_)));
+}
+
+}  // namespace
+}  // namespace ferry::test
