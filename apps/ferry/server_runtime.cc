@@ -304,6 +304,7 @@ Result<std::unique_ptr<ServerRuntime>> ServerRuntime::Start(const ServerRuntimeO
   deploy_options.default_region = options.default_region;
   deploy_options.wake_engine = [&p] { p.Wake(); };
   deploy_options.wake_delegate = [&p] { p.WakeDelegate(); };
+  deploy_options.secrets_read_here = options.embedded_delegate;
   p.deploys = std::make_unique<api::DeployService>(*p.store, *p.engine, p.clock, deploy_options);
 
   // The loops start before the API: executions left running by a previous process resume now.

@@ -283,8 +283,11 @@ Result<DeployService::Impl::Resolved> DeployService::Impl::Resolve(
   resolve.cloud_provider = &provider;
   resolve.artifact = artifact.ref;
   resolve.workflow_variables = variables;
-  resolve.secret = [&entities](std::string_view name) {
-    return deploy::ResolveSecret(entities, name);
+  resolve.secret = [&entities, &options](std::string_view name) -> Result<std::string> {
+    if (options.secrets_read_here) return deploy::ResolveSecret(entities, name);
+    FERRY_ASSIGN_OR_RETURN(auto ref, deploy::LoadSecretRef(entities, name));
+    (void)ref;
+    return std::string();  // the value is read by the delegate that runs the task
   };
   FERRY_ASSIGN_OR_RETURN(auto resolved, config::ResolveFunctionSpecs(resolve));
 

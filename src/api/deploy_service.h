@@ -81,6 +81,12 @@ struct DeployServiceOptions {
   std::function<void()> wake_delegate;
   int keep_versions = 10;  // pruning after a deploy; 0 = no prune step
   int concurrency = 8;     // functions deployed at once
+  // Where the secrets of environment values are read. true: by this server's embedded delegate,
+  // so a deploy whose secret this server cannot read fails at once. false (`ferry server
+  // --no-embedded-delegate`): by remote delegates on their own hosts, so the server checks only
+  // that each secret is defined with a source a delegate reads (env, file); a delegate that
+  // cannot read it fails the task.
+  bool secrets_read_here = true;
 };
 
 class DeployService {

@@ -40,7 +40,8 @@ class DelegateE2eTest : public DeployE2eTest {
 
   // `ferry delegate --name NAME` with a short lease (so a vanished delegate's task is taken over
   // within seconds) and the sandbox's credentials in its environment (its machine's chain).
-  ChildProcess& StartDelegate(const std::string& name, const std::string& selectors = "") {
+  ChildProcess& StartDelegate(const std::string& name, const std::string& selectors = "",
+                              const std::map<std::string, std::string>& extra_env = {}) {
     std::vector<std::string> args = {"delegate", "--server", server_->url(), "--name", name,
                                      "--lease",  "3s",       "--heartbeat",  "1s"};
     if (!selectors.empty()) {
@@ -49,6 +50,7 @@ class DelegateE2eTest : public DeployE2eTest {
     }
     auto env = SandboxAwsEnv();
     env["FERRY_DELEGATE_TOKEN"] = delegate_token_;  // not on the command line
+    for (const auto& [k, v] : extra_env) env[k] = v;
     auto child = ChildProcess::Spawn(args, ProcessOptions{env, ""});
     EXPECT_TRUE(child->WaitForLine("ferry delegate " + name + " connecting to ").has_value())
         << child->diagnostics();
@@ -164,6 +166,29 @@ TEST_F(DelegateE2eTest, SelectorsRouteTasksAndAnUnmatchedTaskWaitsVisibly) {
   std::string logs = api_->Get("/api/v1/executions/" + id + "/logs?limit=1000").body;
   EXPECT_THAT(logs, HasSubstr("remote-eu-"));
   EXPECT_THAT(logs, ::testing::Not(HasSubstr("remote-us-")));
+}
+
+TEST_F(DelegateE2eTest, SecretsAreReadOnTheDelegatesHost) {
+  // The variable exists only in the delegate's environment, not in the server's.
+  const std::string value = "only-on-the-delegate-7f3a";
+  Json entities = Entities(
+      {"orders"}, {{"orders", {{"environment", {{"DB_URL", "pg://app:${secrets.db}@db"}}}}}});
+  entities.push_back(
+      {{"kind", "Secret"}, {"name", "db"}, {"source", "env"}, {"ref", "E2E_DELEGATE_DB"}});
+  ASSERT_NO_FATAL_FAILURE(Apply(entities));
+  ASSERT_NO_FATAL_FAILURE(UploadBuild("api/api-1.zip", "b1"));
+  ChildProcess& d = StartDelegate("vault", "", {{"E2E_DELEGATE_DB", value}});
+  Json e = Deploy("api/api-1.zip");
+  ASSERT_EQ(Str(e, "status"), "succeeded") << Errors(e) << Logs(Str(e, "id"));
+  auto config = lambda_->GetFunctionConfiguration("shop-orders-dev");
+  ASSERT_TRUE(config.ok()) << config.error().message;
+  EXPECT_EQ(config->environment["DB_URL"], "pg://app:" + value + "@db");
+  // Never in a log, the API or the server's output.
+  EXPECT_THAT(Logs(Str(e, "id")), ::testing::Not(HasSubstr(value)));
+  EXPECT_THAT(api_->Get("/api/v1/executions/" + Str(e, "id")).body,
+              ::testing::Not(HasSubstr(value)));
+  EXPECT_THAT(d.error_output() + d.output(), ::testing::Not(HasSubstr(value)));
+  EXPECT_THAT(server_->process().error_output(), ::testing::Not(HasSubstr(value)));
 }
 
 class SlowSandboxDelegateE2eTest : public DelegateE2eTest {
