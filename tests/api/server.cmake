@@ -10,4 +10,5 @@ ferry_test(api_server_tests
     deploy_routes_test.cc
     scopes_test.cc
     delegate_routes_test.cc
-  DEPS ferry_api ferry_api_deploy ferry_config ferry_store ferry_engine PkgConfig::HTTPLIB)
+    remote_delegate_test.cc
+  DEPS ferry_api ferry_api_deploy ferry_delegate_remote ferry_config ferry_store ferry_engine PkgConfig::HTTPLIB)
