@@ -318,6 +318,8 @@ Result<std::unique_ptr<ServerRuntime>> ServerRuntime::Start(const ServerRuntimeO
   api_options.port = options.port;
   api_options.threads = options.api_threads;
   api_options.version = options.version;
+  api_options.tls_cert_file = options.tls_cert_file;
+  api_options.tls_key_file = options.tls_key_file;
   auto api = api::ApiServer::Start(
       api_options,
       api::ApiDependencies{*p.store, *p.deploys, p.clock, [] { return true; }, [&p] { p.Wake(); },
@@ -341,7 +343,8 @@ ServerRuntime::ServerRuntime(std::unique_ptr<Parts> parts) : parts_(std::move(pa
 ServerRuntime::~ServerRuntime() { Stop(); }
 
 std::string ServerRuntime::url() const {
-  return "http://" + parts_->options.listen + ":" + std::to_string(port());
+  return (parts_->options.tls_cert_file.empty() ? "http://" : "https://") + parts_->options.listen +
+         ":" + std::to_string(port());
 }
 
 int ServerRuntime::port() const { return parts_->api ? parts_->api->port() : 0; }

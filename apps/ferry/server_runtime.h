@@ -69,6 +69,9 @@ struct ServerRuntimeOptions {
   // false (`ferry server --no-embedded-delegate`): no embedded delegate; every task waits for a
   // remote `ferry delegate`.
   bool embedded_delegate = true;
+  // PEM files: with both, the API speaks HTTPS only (`ferry server --tls-cert --tls-key`).
+  std::string tls_cert_file;
+  std::string tls_key_file;
   // The data directory's lock when the caller already holds it (`ferry up` takes it before it
   // starts its sandbox); unset: Start acquires it.
   std::shared_ptr<DataDirLock> held_lock;
@@ -100,7 +103,7 @@ class ServerRuntime {
   ServerRuntime(const ServerRuntime&) = delete;
   ServerRuntime& operator=(const ServerRuntime&) = delete;
 
-  // "http://HOST:PORT" of the REST API.
+  // "http://HOST:PORT" of the REST API ("https://" with TLS).
   std::string url() const;
   int port() const;
 

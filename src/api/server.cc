@@ -1,6 +1,7 @@
 #include "api/server.h"
 
 #include <httplib.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -133,7 +134,7 @@ struct ApiServer::Impl {
   RouteContext ctx;
   Router router;
   HttpMetrics metrics;
-  httplib::Server server;
+  std::unique_ptr<httplib::Server> server;  // an SSLServer with TLS; set by Start
   std::thread thread;
   int port = 0;
   std::atomic<bool> stopped{false};
@@ -248,7 +249,7 @@ void ApiServer::Stop() {
   if (!impl_ || impl_->stopped.exchange(true)) return;
   impl_->stop.Stop();  // streams and long-polls end first, so the workers they hold can be joined
   if (impl_->deps.changes) impl_->deps.changes->Notify();  // wakes those waiting on it
-  impl_->server.stop();
+  if (impl_->server) impl_->server->stop();
   if (impl_->thread.joinable()) impl_->thread.join();
 }
 
@@ -262,7 +263,27 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(const ApiServerOptions& opti
   AddDelegateRoutes(raw->router, raw->ctx);
   AddEntityRoutes(raw->router, raw->ctx);  // last: its /api/v1/{kind} patterns are generic
 
-  httplib::Server& server = raw->server;
+  if (options.tls_cert_file.empty() != options.tls_key_file.empty()) {
+    return InvalidArgument("TLS needs both a certificate and a key file");
+  }
+  if (!options.tls_cert_file.empty()) {
+    for (const std::string& file : {options.tls_cert_file, options.tls_key_file}) {
+      if (::access(file.c_str(), R_OK) != 0) {
+        return InvalidArgument("cannot read the TLS file " + QuoteForMessage(file));
+      }
+    }
+    auto tls = std::make_unique<httplib::SSLServer>(options.tls_cert_file.c_str(),
+                                                    options.tls_key_file.c_str());
+    if (!tls->is_valid()) {
+      return InvalidArgument("the TLS certificate " + QuoteForMessage(options.tls_cert_file) +
+                             " and key " + QuoteForMessage(options.tls_key_file) +
+                             " cannot be loaded (PEM files of a matching certificate and key)");
+    }
+    raw->server = std::move(tls);
+  } else {
+    raw->server = std::make_unique<httplib::Server>();
+  }
+  httplib::Server& server = *raw->server;
   int threads = std::max(2, options.threads);
   server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   server.set_payload_max_length(options.max_body_bytes);
@@ -343,7 +364,7 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(const ApiServerOptions& opti
   raw->port = port;
   raw->thread = std::thread([raw] {
     SetThreadName("ferry-api-listen");
-    raw->server.listen_after_bind();
+    raw->server->listen_after_bind();
     raw->listen_returned = true;
   });
   // httplib's stop() is a no-op until the listen loop runs, so a server stopped right after

@@ -44,6 +44,10 @@ struct ApiServerOptions {
   // Claims of remote delegates held open (up to 20 s each) while nothing is claimable; at most
   // a quarter of `threads`. A claim that finds no free slot is answered at once (204).
   int max_waiting_claims = 4;
+  // PEM files: with both, the server speaks HTTPS only (OpenSSL through cpp-httplib); Start is
+  // kInvalidArgument when one is missing, unreadable or they do not load as a matching pair.
+  std::string tls_cert_file;
+  std::string tls_key_file;
 };
 
 struct ApiDependencies {

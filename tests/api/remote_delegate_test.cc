@@ -4,6 +4,8 @@
 // handler is a test one (the handler is not the subject here; the e2e suite runs the Lambda one).
 #include <gmock/gmock.h>
 
+#include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "api_fixture.h"
@@ -177,6 +179,24 @@ TEST_F(RemoteDelegateTest, RefusalsComeBackAsTheProtocolsErrorsWithoutTheToken) 
   auto secret = transport->ResolveSecret("nope");
   ASSERT_FALSE(secret.ok());
   EXPECT_EQ(secret.error().code, ErrorCode::kNotFound);
+}
+
+TEST_F(RemoteDelegateTest, TlsFilesThatCannotServeAreRefusedAtStart) {
+  const std::string garbage = dir_->Sub("garbage.pem");
+  std::filesystem::remove_all(garbage);
+  { std::ofstream(garbage) << "-----BEGIN CERTIFICATE-----\nnot base64 at all\n"; }
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {garbage, ""}, {"", garbage}, {dir_->Sub("missing.pem"), garbage}, {garbage, garbage}};
+  for (const auto& [cert, key] : bad) {
+    ApiServerOptions options;
+    options.host = "127.0.0.1";
+    options.port = 0;
+    options.tls_cert_file = cert;
+    options.tls_key_file = key;
+    auto started = ApiServer::Start(options, ApiDependencies{*store_, *deploys_, clock_});
+    ASSERT_FALSE(started.ok()) << cert << " " << key;
+    EXPECT_EQ(started.error().code, ErrorCode::kInvalidArgument) << started.error().message;
+  }
 }
 
 }  // namespace

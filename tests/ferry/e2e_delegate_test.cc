@@ -239,5 +239,64 @@ TEST_F(DelegateE2eTest, DelegatesReconnectAfterTheServerRestarts) {
   EXPECT_THAT(d.error_output(), ::testing::Not(HasSubstr(delegate_token_)));
 }
 
+// TLS: `ferry server --tls-cert --tls-key` serves HTTPS only; a delegate and the CLI that trust
+// its CA (--ca-file, FERRY_CA_BUNDLE) connect, and verify it: without the CA they refuse it.
+TEST(DelegateTlsTest, DelegatesAndTheCliVerifyTheServersCertificate) {
+  TempDir dir;
+  const std::string cert = (dir.path() / "cert.pem").string();
+  const std::string key = (dir.path() / "key.pem").string();
+  auto made = ChildProcess::Run({"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048",
+                                 "-nodes", "-keyout", key, "-out", cert, "-days", "1", "-subj",
+                                 "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"});
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+
+  auto half = ChildProcess::Run({"server", "--data", dir.Sub("x"), "--tls-cert", cert});
+  EXPECT_EQ(half.exit_code, 2) << half.err;
+  EXPECT_THAT(half.err, HasSubstr("--tls-cert and --tls-key go together"));
+
+  ServerOptions options;
+  options.extra_args = {"--no-embedded-delegate", "--tls-cert", cert, "--tls-key", key};
+  auto server = ServerProcess::Start(dir.Sub("data"), options);
+  ASSERT_TRUE(server->ok()) << server->diagnostics();
+  ASSERT_THAT(server->url(), ::testing::StartsWith("https://127.0.0.1:"));
+  auto token = ChildProcess::Run({"delegate-token", "create", "tls", "--data", server->data_dir()});
+  ASSERT_EQ(token.exit_code, 0) << token.err;
+  auto env = SandboxAwsEnv();
+  env["FERRY_DELEGATE_TOKEN"] = token.out.substr(0, token.out.find('\n'));
+
+  // Without the CA the delegate refuses the server (and says why), so it never shows up.
+  auto untrusting = ChildProcess::Spawn(
+      {"delegate", "--server", server->url(), "--name", "untrusting"}, ProcessOptions{env, ""});
+  auto trusting = ChildProcess::Spawn(
+      {"delegate", "--server", server->url(), "--name", "trusting", "--ca-file", cert},
+      ProcessOptions{env, ""});
+  const std::string listed_with_ca = [&] {
+    for (int i = 0; i < 600; ++i) {
+      auto listed =
+          ChildProcess::Run({"delegates", "--server", server->url(), "--token", server->token()},
+                            ProcessOptions{{{"FERRY_CA_BUNDLE", cert}}, ""});
+      if (listed.exit_code == 0 && listed.out.find("trusting\tconnected") != std::string::npos) {
+        return listed.out;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return std::string();
+  }();
+  ASSERT_THAT(listed_with_ca, HasSubstr("trusting\tconnected")) << trusting->diagnostics();
+  EXPECT_THAT(listed_with_ca, ::testing::Not(HasSubstr("untrusting")));
+  for (int i = 0;
+       i < 600 && untrusting->error_output().find("retrying with backoff") == std::string::npos;
+       ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_THAT(untrusting->error_output(), HasSubstr("TLS failed"));
+
+  auto listed_without_ca =
+      ChildProcess::Run({"delegates", "--server", server->url(), "--token", server->token()},
+                        ProcessOptions{{{"FERRY_CA_BUNDLE", ""}}, ""});
+  EXPECT_NE(listed_without_ca.exit_code, 0);
+  EXPECT_THAT(listed_without_ca.err, ::testing::Not(HasSubstr(server->token())));
+}
+
 }  // namespace
 }  // namespace ferry::test
