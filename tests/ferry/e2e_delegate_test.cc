@@ -239,6 +239,30 @@ TEST_F(DelegateE2eTest, DelegatesReconnectAfterTheServerRestarts) {
   EXPECT_THAT(d.error_output(), ::testing::Not(HasSubstr(delegate_token_)));
 }
 
+TEST(DelegateFlagsTest, BadFlagsAreUsageErrorsThatNameTheFlag) {
+  std::map<std::string, std::string> no_token = {{"FERRY_DELEGATE_TOKEN", ""}};
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"delegate", "--server", "http://127.0.0.1:1"}, "a delegate token is required"},
+      {{"delegate", "--server", "ftp://x", "--token", "fry_x"}, "is not a server URL"},
+      {{"delegate", "--server", "http://h/p?q", "--token", "fry_x"}, "is not a server URL"},
+      {{"delegate", "--server", "http://h", "--token", "fry_x", "--lease", "0"}, "--lease"},
+      {{"delegate", "--server", "http://h", "--token", "fry_x", "--heartbeat", "1m"},
+       "must be shorter than --lease"},
+      {{"delegate", "--server", "http://h", "--token", "fry_x", "--selectors", "a,,b"},
+       "--selectors"},
+      {{"delegate", "--server", "http://h", "--token", "fry_x", "--name", std::string(300, 'n')},
+       "--name"},
+      {{"delegate-token", "create", "x", "--data", "/nonexistent/ferry", "--expires", "soon"},
+       "--expires"},
+  };
+  for (const auto& [args, says] : cases) {
+    auto r = ChildProcess::Run(args, ProcessOptions{no_token, ""});
+    EXPECT_EQ(r.exit_code, 2) << args[2] << " " << r.err;
+    EXPECT_THAT(r.err, HasSubstr(says)) << r.err;
+    EXPECT_THAT(r.err, ::testing::Not(HasSubstr("fry_x")));
+  }
+}
+
 // TLS: `ferry server --tls-cert --tls-key` serves HTTPS only; a delegate and the CLI that trust
 // its CA (--ca-file, FERRY_CA_BUNDLE) connect, and verify it: without the CA they refuse it.
 TEST(DelegateTlsTest, DelegatesAndTheCliVerifyTheServersCertificate) {
