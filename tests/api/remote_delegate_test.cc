@@ -176,6 +176,16 @@ TEST_F(RemoteDelegateTest, RefusalsComeBackAsTheProtocolsErrorsWithoutTheToken) 
     ASSERT_FALSE(created.ok()) << bad;
     EXPECT_EQ(created.error().code, ErrorCode::kInvalidArgument);
   }
+  ASSERT_TRUE(store_->tokens().Revoke("remote", "test").ok());
+  auto revoked = transport->ClaimNext("remote-unit-1", {}, std::chrono::seconds(30));
+  ASSERT_FALSE(revoked.ok());
+  EXPECT_EQ(revoked.error().code, ErrorCode::kUnauthenticated);
+  EXPECT_THAT(revoked.error().message, HasSubstr("ferry delegate-token create"));
+  EXPECT_THAT(revoked.error().message, ::testing::Not(HasSubstr(delegate_token_)));
+  auto fresh = store_->tokens().Issue({"remote-2", {"delegate"}, std::nullopt}, "test");
+  ASSERT_TRUE(fresh.ok());
+  transport = Transport(fresh->secret);
+  ASSERT_NE(transport, nullptr);
   auto secret = transport->ResolveSecret("nope");
   ASSERT_FALSE(secret.ok());
   EXPECT_EQ(secret.error().code, ErrorCode::kNotFound);

@@ -148,14 +148,18 @@ Result<std::optional<TaskAssignment>> HttpTaskTransport::ClaimNext(
   auto reply = Call("POST", "/api/v1/delegate/claim", EncodeClaimRequest(claim),
                     options_.claim_wait + kClaimSlack);
   if (!reply.ok()) {
-    // Unauthorized or refused claims will not heal by themselves either, but an operator can
-    // fix them (a new token) without restarting the delegate: back off the same way.
-    if (!IsOutage(reply.error()) && reply.error().code != ErrorCode::kUnauthenticated &&
-        reply.error().code != ErrorCode::kPermissionDenied) {
-      log::Error("delegate: the server refused a claim", {{"reason", reply.error().message}});
+    Error error = reply.error();
+    if (error.code == ErrorCode::kUnauthenticated) {
+      error.message =
+          "the server refused the delegate token (unknown, revoked or expired): create one with "
+          "`ferry delegate-token create NAME` and restart the delegate with it";
+    } else if (!IsOutage(error) && error.code != ErrorCode::kPermissionDenied) {
+      log::Error("delegate: the server refused a claim", {{"reason", error.message}});
     }
-    Backoff(reply.error());
-    return reply.error();
+    // Refusals back off like outages: the delegate keeps running (and saying why) until an
+    // operator fixes its token or flags, instead of hammering the server.
+    Backoff(error);
+    return error;
   }
   Reconnected();
   if (reply->status == 204) return std::optional<TaskAssignment>();
