@@ -60,6 +60,20 @@ class RemoteDelegateTest : public ApiServerTest {
     return enqueued.ok() ? enqueued->task : store::TaskRecord{};
   }
 
+  // Until the registry lists a delegate of that name (its claim arrived).
+  bool WaitForDelegate(const std::string& name) {
+    for (int i = 0; i < 500; ++i) {
+      auto all = delegates_->List();
+      if (all.ok()) {
+        for (const auto& d : *all) {
+          if (d.name == name) return true;
+        }
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+  }
+
   std::string delegate_token_;
 };
 
@@ -189,6 +203,35 @@ TEST_F(RemoteDelegateTest, RefusalsComeBackAsTheProtocolsErrorsWithoutTheToken) 
   auto secret = transport->ResolveSecret("nope");
   ASSERT_FALSE(secret.ok());
   EXPECT_EQ(secret.error().code, ErrorCode::kNotFound);
+}
+
+TEST_F(RemoteDelegateTest, ShutdownEndsAHeldClaimButNotAResult) {
+  auto transport = Transport(delegate_token_);
+  ASSERT_NE(transport, nullptr);
+  const store::TaskRecord task = Enqueue("k");
+  auto claimed = transport->ClaimNext("remote-unit-1", {}, std::chrono::seconds(30));
+  ASSERT_TRUE(claimed.ok() && claimed->has_value());
+
+  delegate::HttpTransportOptions options;
+  options.server_url = "http://127.0.0.1:" + std::to_string(server_->port());
+  options.token = delegate_token_;
+  options.name = "held";
+  options.claim_wait = std::chrono::seconds(20);  // nothing is claimable: the server holds it
+  auto held = delegate::HttpTaskTransport::Create(options, SystemClock::Instance());
+  ASSERT_TRUE(held.ok());
+  Result<std::optional<delegate::TaskAssignment>> outcome =
+      std::optional<delegate::TaskAssignment>();
+  std::thread claimer(
+      [&] { outcome = (*held)->ClaimNext("remote-held-1", {}, std::chrono::seconds(30)); });
+  ASSERT_TRUE(WaitForDelegate("held"));
+  (*held)->Shutdown();
+  claimer.join();
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_EQ(outcome.error().code, ErrorCode::kCancelled);
+
+  transport->Shutdown();  // a running task's result still goes
+  EXPECT_TRUE(transport->Complete(**claimed, {true, "{}", ""}).ok());
+  EXPECT_EQ(store_->tasks().Get(task.id)->status, store::TaskStatus::kSucceeded);
 }
 
 TEST_F(RemoteDelegateTest, TlsFilesThatCannotServeAreRefusedAtStart) {

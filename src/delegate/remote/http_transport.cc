@@ -14,6 +14,7 @@ namespace {
 constexpr Duration kClaimSlack = std::chrono::seconds(15);
 constexpr Duration kCallTimeout = std::chrono::seconds(30);
 constexpr size_t kMaxSecretNameBytes = 256;
+constexpr const char* kClaimPath = "/api/v1/delegate/claim";
 
 std::string PercentEncode(std::string_view text) {
   static constexpr char kHex[] = "0123456789ABCDEF";
@@ -109,6 +110,8 @@ Result<http::Response> HttpTaskTransport::Call(const std::string& method, const 
   request.body = body;
   request.timeout = timeout;
   request.max_response_bytes = kMaxTaskMessageBytes + 4096;
+  // Only a claim is ended by Shutdown: heartbeats and results of running tasks still go.
+  if (path == kClaimPath) request.stop = shutdown_.get_token();
   FERRY_ASSIGN_OR_RETURN(http::Response reply, client_->Send(request));
   if (reply.status < 200 || reply.status > 299) return ServerError(reply);
   return reply;
@@ -145,8 +148,8 @@ Result<std::optional<TaskAssignment>> HttpTaskTransport::ClaimNext(
     return Error{ErrorCode::kCancelled, "the delegate is stopping", {}};
   ClaimRequest claim{options_.name,    delegate_id, selectors,
                      options_.version, lease,       options_.claim_wait};
-  auto reply = Call("POST", "/api/v1/delegate/claim", EncodeClaimRequest(claim),
-                    options_.claim_wait + kClaimSlack);
+  auto reply =
+      Call("POST", kClaimPath, EncodeClaimRequest(claim), options_.claim_wait + kClaimSlack);
   if (!reply.ok()) {
     Error error = reply.error();
     if (error.code == ErrorCode::kUnauthenticated) {

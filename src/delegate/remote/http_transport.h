@@ -11,8 +11,10 @@
 // retried (the next heartbeat follows soon; a lost log line never fails a task).
 //
 // Only one claim is in flight at a time, whatever the number of workers: an idle delegate holds
-// one request on the server, not one per worker. Shutdown ends every backoff wait at once; a
-// claim already held by the server ends within its wait.
+// one request on the server, not one per worker. Shutdown ends every backoff wait and the claim
+// in flight at once (kCancelled; a task the server leased at that very moment is claimed again
+// after its lease), while heartbeats and results of running tasks still go; a result facing an
+// outage after Shutdown is given up (its task runs again after its lease).
 //
 // The token is sent as a bearer token and never logged. Thread-safe.
 #pragma once
@@ -58,7 +60,7 @@ class HttpTaskTransport final : public TaskTransport {
   // kFailedPrecondition for a source a delegate cannot read).
   Result<std::string> ResolveSecret(std::string_view name);
 
-  // Ends backoff waits now; later calls that would wait fail at once with kCancelled.
+  // Ends backoff waits and the claim in flight now; later claims fail at once with kCancelled.
   void Shutdown();
 
  private:
