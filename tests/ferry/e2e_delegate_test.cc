@@ -261,6 +261,21 @@ TEST(DelegateFlagsTest, BadFlagsAreUsageErrorsThatNameTheFlag) {
     EXPECT_THAT(r.err, HasSubstr(says)) << r.err;
     EXPECT_THAT(r.err, ::testing::Not(HasSubstr("fry_x")));
   }
+
+  // Delegate tokens are their own kind: `token create --scope delegate` is refused, and the list
+  // shows what `delegate-token create` made.
+  TempDir dir;
+  auto mixed = ChildProcess::Run(
+      {"token", "create", "both", "--data", dir.Sub("data"), "--scope", "delegate"});
+  EXPECT_EQ(mixed.exit_code, 2) << mixed.err;
+  EXPECT_THAT(mixed.err, HasSubstr("ferry delegate-token create"));
+  auto made = ChildProcess::Run({"delegate-token", "create", "d", "--data", dir.Sub("data")});
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  auto list = ChildProcess::Run({"token", "list", "--data", dir.Sub("data")});
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  EXPECT_THAT(list.out, HasSubstr("d\tdelegate\t"));
+  EXPECT_THAT(list.out, ::testing::Not(HasSubstr("both")));
+  EXPECT_THAT(list.out, ::testing::Not(HasSubstr(made.out.substr(0, made.out.find('\n')))));
 }
 
 // TLS: `ferry server --tls-cert --tls-key` serves HTTPS only; a delegate and the CLI that trust
