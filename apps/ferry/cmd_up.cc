@@ -137,6 +137,8 @@ int RunUp(const UpFlags& flags, TerminationSignals& signals) {
   // The sandbox's default account; public values, not secrets.
   options.static_credentials = aws::Credentials{"test", "test", "", std::nullopt, "ferry up"};
   options.waiter_delay = std::chrono::milliseconds(200);
+  // One clock for the sandbox and the server: POST /_ferry/clock ends bakes and waits too.
+  options.clock = &(*sandbox)->clock();
   auto runtime = ServerRuntime::Start(options);
   if (!runtime.ok()) {
     std::cerr << "ferry up: server: " << runtime.error().message

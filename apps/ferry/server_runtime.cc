@@ -165,9 +165,10 @@ Status ApplyLeaseFlags(const std::string& lease, const std::string& heartbeat,
 
 // Declaration order is construction order; members are destroyed in reverse, after Stop().
 struct ServerRuntime::Parts {
+  explicit Parts(Clock& c) : clock(c) {}
   ServerRuntimeOptions options;
   std::shared_ptr<DataDirLock> lock;  // destroyed last: held until everything has stopped
-  Clock& clock = SystemClock::Instance();
+  Clock& clock;
   RandomIdGenerator ids{SystemClock::Instance()};
   std::unique_ptr<store::Store> store;
   std::unique_ptr<store::DelegateRegistry> delegates;
@@ -206,7 +207,8 @@ struct ServerRuntime::Parts {
 };
 
 Result<std::unique_ptr<ServerRuntime>> ServerRuntime::Start(const ServerRuntimeOptions& options) {
-  auto parts = std::make_unique<Parts>();
+  auto parts = std::make_unique<Parts>(options.clock != nullptr ? *options.clock
+                                                                  : SystemClock::Instance());
   Parts& p = *parts;
   p.options = options;
 
@@ -246,8 +248,23 @@ Result<std::unique_ptr<ServerRuntime>> ServerRuntime::Start(const ServerRuntimeO
   }
   // The embedded delegate reads secrets (a keys-mode connection's secret access key, the
   // secrets environment variables use) through the server's store.
-  SecretResolver secrets = [&p](std::string_view name) {
-    return api::deploy::ResolveSecret(p.store->entities(), name);
+  // aws-secrets-manager and aws-ssm-parameter secrets are read through the delegate's AWS layer
+  // (a connection in mode keys whose key is itself such a secret is followed once, no further).
+  SecretResolver secrets = [&p](std::string_view name) -> Result<std::string> {
+    FERRY_ASSIGN_OR_RETURN(auto aws_secret, api::deploy::AwsSecretOf(p.store->entities(), name,
+                                                                     p.options.default_region));
+    if (!aws_secret) return api::deploy::ResolveSecret(p.store->entities(), name);
+    static thread_local int depth = 0;
+    if (depth > 1) {
+      return Error{ErrorCode::kFailedPrecondition,
+                   "secret " + QuoteForMessage(std::string(name)) +
+                       ": reading it needs a connection whose key is itself read from AWS, more "
+                       "than one level deep; give that connection's key another source"};
+    }
+    ++depth;
+    auto value = p.lambda_apis->ReadAwsSecret(*aws_secret);
+    --depth;
+    return value;
   };
   p.lambda_apis = std::make_unique<delegate::AwsLambdaApiProvider>(
       *p.http, *p.credentials, p.clock, p.ids, p.limiters, p.retry_quota,
@@ -255,6 +272,7 @@ Result<std::unique_ptr<ServerRuntime>> ServerRuntime::Start(const ServerRuntimeO
   delegate::LambdaTaskOptions task_options;
   task_options.default_concurrency = static_cast<size_t>(std::max(1, options.max_concurrent_tasks));
   task_options.secrets = secrets;
+  task_options.clock = &p.clock;
   p.lambda_tasks = std::make_unique<delegate::LambdaTaskHandler>(*p.lambda_apis, task_options);
 
   engine::EngineOptions engine_options;

@@ -75,6 +75,10 @@ struct ServerRuntimeOptions {
   // The data directory's lock when the caller already holds it (`ferry up` takes it before it
   // starts its sandbox); unset: Start acquires it.
   std::shared_ptr<DataDirLock> held_lock;
+  // The clock of the store, the engine, the embedded delegate and the API; unset: the system
+  // clock. `ferry up` passes its sandbox's, so advancing the sandbox clock ends bakes too. Must
+  // outlive the runtime.
+  Clock* clock = nullptr;
 };
 
 // The raw flag values, as the user typed them.

@@ -159,7 +159,8 @@ Result<ApiResponse> SecretReference(RouteContext& ctx, const PathParams& params)
   if (ref.source != model::SecretSource::kEnv && ref.source != model::SecretSource::kFile) {
     return FailedPrecondition("secret " + QuoteForMessage(name) + " has source " +
                               std::string(model::EnumName(ref.source)) +
-                              ", which a delegate cannot read yet (env and file only)");
+                              ", which a remote delegate cannot read yet (env and file only; "
+                              "the embedded delegate reads AWS secrets)");
   }
   return JsonReply(200, {{"name", ref.name},
                          {"source", std::string(model::EnumName(ref.source))},

@@ -264,11 +264,68 @@ Result<std::string> ResolveSecret(store::EntityStore& entities, std::string_view
       return ReadHostSecret(ref.name, HostSecretSource::kEnv, where, "the Ferry server");
     case model::SecretSource::kFile:
       return ReadHostSecret(ref.name, HostSecretSource::kFile, where, "the Ferry server");
+    case model::SecretSource::kAwsSecretsManager:
+    case model::SecretSource::kAwsSsmParameter:
+      // Read by the delegate through its AWS layer (AwsSecretOf says where), never here.
+      return Error{ErrorCode::kFailedPrecondition,
+                   "secret " + ref.name + ": source " + std::string(model::EnumName(ref.source)) +
+                       " is read by the delegate, not by the server"};
     default:
       // config/runnable.cc marks this source runnable, but nothing here reads it.
       return Error{ErrorCode::kInternal, "secret " + ref.name + ": no reader for source " +
                                              std::string(model::EnumName(ref.source))};
   }
+}
+
+lambda::TargetCredentials TargetCredentialsOf(const model::CloudProvider& provider) {
+  lambda::TargetCredentials out;
+  if (provider.credentials.mode == model::CredentialsMode::kKeys) {
+    out.mode = lambda::TargetCredentialsMode::kKeys;
+    out.access_key_id = provider.credentials.access_key_id.value_or("");
+    out.secret_name = provider.credentials.secret_access_key.value_or("");
+  }
+  if (provider.assume_role) {
+    lambda::TargetAssumeRole role;
+    role.role_arn = provider.assume_role->role_arn;
+    role.external_id = provider.assume_role->external_id.value_or("");
+    role.session_name = provider.assume_role->session_name.value_or("");
+    role.duration_seconds = provider.assume_role->duration_seconds.value_or(0);
+    out.assume_role = std::move(role);
+  }
+  return out;
+}
+
+Result<std::optional<lambda::AwsSecretRef>> AwsSecretOf(store::EntityStore& entities,
+                                                        std::string_view name,
+                                                        const std::string& default_region) {
+  FERRY_ASSIGN_OR_RETURN(
+      auto secret, Load<model::SecretRef>(entities, model::Kind::kSecret, "", std::string(name)));
+  if (secret.source != model::SecretSource::kAwsSecretsManager &&
+      secret.source != model::SecretSource::kAwsSsmParameter) {
+    return std::optional<lambda::AwsSecretRef>();
+  }
+  lambda::AwsSecretRef out;
+  out.secret = secret.name;
+  out.store = secret.source == model::SecretSource::kAwsSecretsManager
+                  ? lambda::AwsSecretStore::kSecretsManager
+                  : lambda::AwsSecretStore::kSsmParameter;
+  out.id = secret.ref.value_or(secret.name);
+  out.json_key = secret.json_key.value_or("");
+  std::optional<std::string> region;
+  // arn:aws:secretsmanager:REGION:ACCOUNT:secret:… / arn:aws:ssm:REGION:ACCOUNT:parameter/…
+  if (std::vector<std::string> arn = Split(out.id, ':'); arn.size() >= 6 && arn[0] == "arn" &&
+                                                          !arn[3].empty()) {
+    region = arn[3];
+  }
+  if (secret.cloud_provider) {
+    FERRY_ASSIGN_OR_RETURN(auto provider, LoadCloudProvider(entities, *secret.cloud_provider));
+    out.target.endpoint = provider.endpoint.value_or("");
+    out.target.cloud_provider = provider.name;
+    out.target.credentials = TargetCredentialsOf(provider);
+    if (!region) region = provider.region;
+  }
+  out.target.region = region.value_or(default_region);
+  return std::optional<lambda::AwsSecretRef>(std::move(out));
 }
 
 }  // namespace ferry::api::deploy

@@ -11,6 +11,7 @@
 
 #include "common/clock.h"
 #include "common/result.h"
+#include "lambda/aws_secret.h"
 #include "model/entities.h"
 #include "store/entity_store.h"
 
@@ -59,9 +60,22 @@ Result<model::SecretRef> LoadSecretRef(store::EntityStore& entities, std::string
 
 // A secret's value by SecretRef name, registered with SecretMasker. Sources env (a variable of
 // the server's environment) and file (the file's content, one trailing newline removed, at most
-// 64 KiB) are read here (common/host_secret.h); the sources config/runnable.h marks not yet
-// implemented (ferry, aws-secrets-manager, aws-ssm-parameter) are kUnimplemented. kNotFound for an
-// unknown secret; kFailedPrecondition when the variable or file is missing.
+// 64 KiB) are read here (common/host_secret.h); the AWS sources are kFailedPrecondition (the
+// delegate reads them, see AwsSecretOf); the sources config/runnable.h marks not yet implemented
+// (ferry) are kUnimplemented. kNotFound for an unknown secret; kFailedPrecondition when the
+// variable or file is missing.
 Result<std::string> ResolveSecret(store::EntityStore& entities, std::string_view name);
+
+// The connection's credentials as the delegate needs them: names and ids, never a secret value.
+lambda::TargetCredentials TargetCredentialsOf(const model::CloudProvider& provider);
+
+// Where a secret of source aws-secrets-manager or aws-ssm-parameter is read, for the delegate
+// (nullopt for the other sources). The connection is the secret's cloudProvider (its endpoint,
+// credentials and region), or the delegate's own credentials without one; the region is the
+// ARN's when `ref` is an ARN, else the cloud provider's, else default_region.
+// kNotFound for an unknown secret or cloud provider.
+Result<std::optional<lambda::AwsSecretRef>> AwsSecretOf(store::EntityStore& entities,
+                                                        std::string_view name,
+                                                        const std::string& default_region);
 
 }  // namespace ferry::api::deploy

@@ -65,25 +65,6 @@ struct DeployService::Impl {
 
 namespace {
 
-// The connection's credentials as the delegate needs them: names and ids, never a secret value.
-lambda::TargetCredentials TargetCredentialsOf(const model::CloudProvider& provider) {
-  lambda::TargetCredentials out;
-  if (provider.credentials.mode == model::CredentialsMode::kKeys) {
-    out.mode = lambda::TargetCredentialsMode::kKeys;
-    out.access_key_id = provider.credentials.access_key_id.value_or("");
-    out.secret_name = provider.credentials.secret_access_key.value_or("");
-  }
-  if (provider.assume_role) {
-    lambda::TargetAssumeRole role;
-    role.role_arn = provider.assume_role->role_arn;
-    role.external_id = provider.assume_role->external_id.value_or("");
-    role.session_name = provider.assume_role->session_name.value_or("");
-    role.duration_seconds = provider.assume_role->duration_seconds.value_or(0);
-    out.assume_role = std::move(role);
-  }
-  return out;
-}
-
 Status CheckLocation(const ArtifactLocation& l) {
   if (l.s3_bucket.empty() || l.s3_key.empty()) {
     return Error{ErrorCode::kInvalidArgument, "an S3 artifact needs a bucket and a key"};
@@ -283,7 +264,13 @@ Result<DeployService::Impl::Resolved> DeployService::Impl::Resolve(
   resolve.cloud_provider = &provider;
   resolve.artifact = artifact.ref;
   resolve.workflow_variables = variables;
+  // Checks that each secret can be read: env and file here (or, when remote delegates read them
+  // on their hosts, that they are defined); the AWS sources are read by the delegate when its
+  // task runs (checked here: the Secret and its connection exist).
   resolve.secret = [&entities, &options](std::string_view name) -> Result<std::string> {
+    FERRY_ASSIGN_OR_RETURN(auto aws_secret,
+                           deploy::AwsSecretOf(entities, name, options.default_region));
+    if (aws_secret) return std::string();
     if (options.secrets_read_here) return deploy::ResolveSecret(entities, name);
     FERRY_ASSIGN_OR_RETURN(auto ref, deploy::LoadSecretRef(entities, name));
     (void)ref;
@@ -309,7 +296,7 @@ Result<DeployService::Impl::Resolved> DeployService::Impl::Resolve(
   if (out.target.region.empty()) out.target.region = options.default_region;
   out.target.endpoint = provider.endpoint.value_or("");
   out.target.cloud_provider = provider.name;
-  out.target.credentials = TargetCredentialsOf(provider);
+  out.target.credentials = deploy::TargetCredentialsOf(provider);
   for (auto& f : resolved) {
     // Image functions: refused from the table `ferry validate` warns from (config/runnable.h).
     if (auto not_runnable =
@@ -617,7 +604,7 @@ Result<StartedRollback> DeployService::Rollback(const RollbackInput& in, bool* c
     auto provider = deploy::LoadCloudProvider(entities, restore.target.cloud_provider);
     if (provider.ok()) {
       restore.target.endpoint = provider->endpoint.value_or("");
-      restore.target.credentials = TargetCredentialsOf(*provider);
+      restore.target.credentials = deploy::TargetCredentialsOf(*provider);
       restore.selectors = provider->delegate_selectors;
     }
   }

@@ -38,6 +38,10 @@ std::string_view ApiClassName(ApiClass api_class) {
       return "cloudwatch-describe-alarms";
     case ApiClass::kCloudWatchPutMetricData:
       return "cloudwatch-put-metric-data";
+    case ApiClass::kSecretsManagerGetSecretValue:
+      return "secretsmanager-get-secret-value";
+    case ApiClass::kSsmGetParameter:
+      return "ssm-get-parameter";
   }
   return "unknown";
 }
@@ -71,6 +75,12 @@ RateLimit DefaultRateLimit(ApiClass api_class) {
       return {9, 2};
     case ApiClass::kCloudWatchPutMetricData:
       return {500, 20};
+    // Secrets Manager: 10,000/s for GetSecretValue; SSM: 40/s for GetParameter (standard
+    // throughput, the account's default).
+    case ApiClass::kSecretsManagerGetSecretValue:
+      return {10'000, 100};
+    case ApiClass::kSsmGetParameter:
+      return {40, 10};
   }
   return {15, 1};
 }

@@ -46,6 +46,8 @@ enum class ApiClass {
   kCloudWatchGetMetricStatistics,
   kCloudWatchDescribeAlarms,
   kCloudWatchPutMetricData,
+  kSecretsManagerGetSecretValue,
+  kSsmGetParameter,
 };
 
 std::string_view ApiClassName(ApiClass api_class);

@@ -202,7 +202,8 @@ AwsErrorInfo ParseAwsError(Protocol protocol, const HttpResponse& response) {
     info.code = SanitizeCode(Split(response.Header("x-amzn-query-error"), ';')[0]);
   }
   if (!response.body.empty() && response.body.size() <= (4u << 20)) {
-    if (protocol == Protocol::kRestJson || protocol == Protocol::kJson10) {
+    if (protocol == Protocol::kRestJson || protocol == Protocol::kJson10 ||
+        protocol == Protocol::kJson11) {
       ParseJsonError(response, info);
     } else {
       ParseXmlError(response, info);

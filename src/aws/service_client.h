@@ -41,7 +41,9 @@
 
 namespace ferry::aws {
 
-enum class Protocol { kRestJson, kRestXml, kQuery, kJson10 };
+// kJson10 / kJson11: awsJson1_0 (CloudWatch, awsQueryCompatible) and awsJson1_1 (Secrets
+// Manager, SSM).
+enum class Protocol { kRestJson, kRestXml, kQuery, kJson10, kJson11 };
 
 struct ServiceConfig {
   // Endpoint base URL without a trailing slash, e.g. "https://lambda.us-east-1.amazonaws.com" or

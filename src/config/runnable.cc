@@ -63,8 +63,8 @@ constexpr Support<SecretSource> kSecretSources[] = {
     {SecretSource::kEnv, kRuns},
     {SecretSource::kFile, kRuns},
     {SecretSource::kFerry, "secrets stored in Ferry"},
-    {SecretSource::kAwsSecretsManager, "AWS Secrets Manager"},
-    {SecretSource::kAwsSsmParameter, "AWS SSM Parameter Store"},
+    {SecretSource::kAwsSecretsManager, kRuns},
+    {SecretSource::kAwsSsmParameter, kRuns},
 };
 
 constexpr Support<PackageType> kPackageTypes[] = {

@@ -3,6 +3,8 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <mutex>
+#include <optional>
 
 #include "common/ids.h"
 #include "common/json.h"
@@ -16,7 +18,11 @@
 #include "sandbox/lambda/lambda_service.h"
 #include "sandbox/runtime/process_invoker.h"
 #include "sandbox/s3/s3_service.h"
+#include "sandbox/secrets/local_key.h"
+#include "sandbox/secrets/secrets_manager_service.h"
+#include "sandbox/secrets/ssm_service.h"
 #include "sandbox/sandbox_clock.h"
+#include "sandbox/snapshot.h"
 #include "sandbox/sts/sts_service.h"
 #include "sandbox/traffic.h"
 
@@ -44,12 +50,18 @@ struct Sandbox::Parts {
   }
 
   SandboxClock clock;  // declared first: everything below reads it
+  // DATA/clock.json keeps the clock's offset across restarts (time never runs backwards for
+  // what was stored while it was ahead); serialised by clock_mu.
+  std::optional<SnapshotFile> clock_file;
+  std::mutex clock_mu;
   RandomIdGenerator ids;
   CredentialStore credentials;
   FaultInjector faults;
   std::unique_ptr<s3::S3Service> s3;
   std::unique_ptr<cloudwatch::CloudWatchService> cloudwatch;
   std::unique_ptr<sts::StsService> sts;
+  std::unique_ptr<secrets::SecretsManagerService> secrets_manager;
+  std::unique_ptr<secrets::SsmService> ssm;
   std::unique_ptr<runtime::ProcessInvoker> invoker;
   std::unique_ptr<lambda::LambdaService> lambda;
   std::unique_ptr<TrafficGenerators> traffic;
@@ -63,6 +75,8 @@ Sandbox::Sandbox(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
 Sandbox::~Sandbox() = default;
 
 int Sandbox::port() const { return parts_->server->port(); }
+
+Clock& Sandbox::clock() { return parts_->clock; }
 
 std::string Sandbox::endpoint_url() const {
   return "http://" + parts_->host + ":" + std::to_string(port());
@@ -78,8 +92,8 @@ namespace {
 
 // GET /_ferry/clock: {"now": RFC 3339, "offset_seconds": N}. POST {"advance_seconds": N} moves the
 // sandbox clock forward by N seconds (0 < N <= 400 days), for tests of expiry and periods.
-Response HandleClock(SandboxClock& clock, cloudwatch::CloudWatchService& cloudwatch,
-                     const Request& request) {
+Response HandleClock(Sandbox::Parts& parts, const Request& request) {
+  SandboxClock& clock = parts.clock;
   auto answer = [&](int status, const Json& body) {
     Response r;
     r.status = status;
@@ -101,9 +115,17 @@ Response HandleClock(SandboxClock& clock, cloudwatch::CloudWatchService& cloudwa
       return answer(400, Json{{"error", "expected {\"advance_seconds\": N} with 0 < N <= " +
                                             std::to_string(kMaxAdvance)}});
     }
-    clock.Advance(std::chrono::seconds(it->get<int64_t>()));
+    const std::chrono::milliseconds by = std::chrono::seconds(it->get<int64_t>());
+    {
+      std::lock_guard lock(parts.clock_mu);
+      if (parts.clock_file) {
+        Status saved = parts.clock_file->Save(Json{{"offsetMs", (clock.offset() + by).count()}});
+        if (!saved.ok()) return answer(500, Json{{"error", saved.error().message}});
+      }
+      clock.Advance(by);
+    }
     // Periods have passed: alarms change state now, not when next read.
-    cloudwatch.EvaluateAlarms();
+    parts.cloudwatch->EvaluateAlarms();
     log::Info("sandbox clock advanced", {{"seconds", std::to_string(it->get<int64_t>())}});
   } else if (request.method != "GET") {
     return answer(405, Json{{"error", "use GET or POST"}});
@@ -146,6 +168,16 @@ Result<std::unique_ptr<Sandbox>> Sandbox::Start(const SandboxOptions& options) {
       return Unavailable("cannot create data directory " + data->string() + ": " + ec.message());
     work_dir = *data / "runtime";
     std::filesystem::remove_all(work_dir, ec);  // unpacked code is derived state
+    parts->clock_file.emplace(*data / "clock.json");
+    FERRY_ASSIGN_OR_RETURN(std::optional<Json> saved, parts->clock_file->Load());
+    if (saved) {
+      auto it = saved->find("offsetMs");
+      if (it == saved->end() || !it->is_number_integer() || it->get<int64_t>() < 0) {
+        return InvalidArgument("sandbox clock file " + parts->clock_file->path().string() +
+                               " has no non-negative integer offsetMs; fix or remove it");
+      }
+      clock.Advance(std::chrono::milliseconds(it->get<int64_t>()));
+    }
   } else {
     const char* tmp = std::getenv("TMPDIR");
     std::string pattern = std::string(tmp ? tmp : "/tmp") + "/ferry-sandbox-XXXXXX";
@@ -163,6 +195,10 @@ Result<std::unique_ptr<Sandbox>> Sandbox::Start(const SandboxOptions& options) {
                          cloudwatch::CloudWatchService::Create(cw_options, clock, parts->ids));
   FERRY_ASSIGN_OR_RETURN(parts->sts,
                          sts::StsService::Create(parts->credentials, clock, parts->ids, data));
+  FERRY_ASSIGN_OR_RETURN(auto local_key, secrets::LocalKey::Open(data));
+  FERRY_ASSIGN_OR_RETURN(parts->secrets_manager, secrets::SecretsManagerService::Create(
+                                                     clock, parts->ids, local_key, data));
+  FERRY_ASSIGN_OR_RETURN(parts->ssm, secrets::SsmService::Create(clock, parts->ids, local_key, data));
   runtime::ProcessInvokerOptions runtime_options;
   runtime_options.work_dir = work_dir;
   runtime_options.max_workers_per_function = options.max_workers_per_function;
@@ -186,11 +222,13 @@ Result<std::unique_ptr<Sandbox>> Sandbox::Start(const SandboxOptions& options) {
   parts->front->AddService(*parts->s3);
   parts->front->AddService(*parts->cloudwatch);
   parts->front->AddService(*parts->sts);
+  parts->front->AddService(*parts->secrets_manager);
+  parts->front->AddService(*parts->ssm);
   lambda::LambdaService* lambda = parts->lambda.get();
   parts->front->AddAdminRoute("code/", [lambda](const Request& r) { return lambda->ServeCode(r); });
-  cloudwatch::CloudWatchService* cw = parts->cloudwatch.get();
-  parts->front->AddAdminRoute(
-      "clock", [&clock, cw](const Request& r) { return HandleClock(clock, *cw, r); });
+  Parts* admin = parts.get();
+  parts->front->AddAdminRoute("clock",
+                              [admin](const Request& r) { return HandleClock(*admin, r); });
   parts->front->AddAdminRoute(
       "function-faults", [lambda](const Request& r) { return lambda->ServeInvocationFaults(r); });
   parts->traffic = std::make_unique<TrafficGenerators>(*parts->lambda, clock);

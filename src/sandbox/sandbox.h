@@ -40,6 +40,9 @@ class Sandbox {
 
   int port() const;
   std::string endpoint_url() const;
+  // The sandbox's clock (see sandbox_clock.h): `ferry up` runs its server on it, so that
+  // POST /_ferry/clock moves Ferry's bakes and waits along with the sandbox's alarms.
+  Clock& clock();
   void Stop();
 
   struct Parts;

@@ -44,7 +44,7 @@ TEST_F(CliTest, ValidateExamplesWarnsAboutWhatCannotRunYetAndExitsZero) {
   CliRun r = Ferry("validate -f " + Quote(examples));
   EXPECT_EQ(r.exit_code, 0) << r.out;
   EXPECT_THAT(r.out, HasSubstr("ok: 8 file(s), 16 entities ("));
-  EXPECT_THAT(r.out, HasSubstr("; 8 warning(s): configuration Ferry cannot run yet\n"));
+  EXPECT_THAT(r.out, HasSubstr("; 6 warning(s): configuration Ferry cannot run yet\n"));
   EXPECT_EQ(r.out.find("smoke-test"), std::string::npos) << "the invoke-test step runs";
   EXPECT_THAT(r.out,
               HasSubstr(examples + "/workflows.yaml:49:11: warning: steps[2].type: workflow "
@@ -63,8 +63,8 @@ TEST_F(CliTest, ValidateExamplesWarnsAboutWhatCannotRunYetAndExitsZero) {
   ASSERT_TRUE(json.ok()) << r.out;
   EXPECT_EQ((*json)["ok"], true);
   EXPECT_EQ((*json)["problems"].size(), 0u);
-  ASSERT_EQ((*json)["warnings"].size(), 8u);
-  const Json& w = (*json)["warnings"][7];
+  ASSERT_EQ((*json)["warnings"].size(), 6u);
+  const Json& w = (*json)["warnings"][5];
   EXPECT_EQ(w["file"], examples + "/workflows.yaml");
   EXPECT_EQ(w["line"], 49);
   EXPECT_EQ(w["column"], 11);
@@ -94,14 +94,14 @@ TEST_F(CliTest, ValidateOfRunnableConfigurationHasNoWarning) {
 // secret, never where its value lives.
 TEST_F(CliTest, ValidateShowsWarningsNextToProblems) {
   std::string bad = dir_.Write("bad.yaml",
-                               "kind: Secret\nname: vault\nsource: aws-ssm-parameter\n"
-                               "ref: /prod/hunter2\n---\nkind: Application\nname: Shop\n")
+                               "kind: Secret\nname: vault\nsource: ferry\n"
+                               "ref: prod-hunter2\n---\nkind: Application\nname: Shop\n")
                         .string();
   CliRun r = Ferry("validate -f " + Quote(bad));
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.out, HasSubstr(bad + ":7:7: name: must be"));
   EXPECT_THAT(r.out, HasSubstr(bad + ":3:9: warning: source: secret vault comes from "
-                                     "aws-ssm-parameter, which Ferry cannot read yet"));
+                                     "ferry, which Ferry cannot read yet"));
   EXPECT_THAT(r.out, HasSubstr("1 problem(s) in 1 file(s)"));
   EXPECT_EQ(r.out.find("hunter2"), std::string::npos) << r.out;
 }
@@ -141,7 +141,7 @@ TEST_F(CliTest, ApplyTwiceThenExportAndReapply) {
   auto json = ParseJson(r.out);
   ASSERT_TRUE(json.ok()) << r.out;
   for (const auto& row : (*json)["entities"]) EXPECT_EQ(row["outcome"], "unchanged");
-  EXPECT_EQ((*json)["warnings"].size(), 8u);
+  EXPECT_EQ((*json)["warnings"].size(), 6u);
 
   std::string exported = (dir_.path() / "export.yaml").string();
   r = Ferry("export --data " + Quote(data) + " -o " + Quote(exported));

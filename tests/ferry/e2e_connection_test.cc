@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "aws/secrets_clients.h"
 #include "aws/sts_client.h"
 #include "ferry/e2e_fixture.h"
 
@@ -38,6 +39,10 @@ constexpr char kRoleAccount[] = "222222222222";
 constexpr char kRoleArn[] = "arn:aws:iam::222222222222:role/deployer";
 constexpr char kExternalId[] = "e2e-tenant-7-external";
 constexpr char kFunction[] = "shop-orders-dev";
+// Values in the tenant account's Secrets Manager (a JSON secret) and SSM (a SecureString).
+constexpr char kSmPassword[] = "e2e-sm-s3cr3t-Wd5Jc1Tq";
+constexpr char kSmWhole[] = R"({"user":"app","password":"e2e-sm-s3cr3t-Wd5Jc1Tq"})";
+constexpr char kSsmKey[] = "e2e-ssm-s3cr3t-Lp7Hx2Ne";
 
 // Where `needle` occurs in `text` (offset and length of `text`), without the needle itself; ""
 // when it does not occur.
@@ -49,7 +54,8 @@ std::string Leak(const std::string& text, const std::string& needle, const std::
 }
 
 std::string Redact(std::string text) {
-  for (const std::string secret : {kTenantSecret, kWrongSecret, kExternalId, kDbPassword}) {
+  for (const std::string secret :
+       {kTenantSecret, kWrongSecret, kExternalId, kDbPassword, kSmPassword, kSsmKey}) {
     for (size_t at = text.find(secret); at != std::string::npos; at = text.find(secret, at)) {
       text.replace(at, secret.size(), "<REDACTED>");
     }
@@ -197,6 +203,46 @@ class ConnectionE2eTest : public DeployE2eTest {
           {"steps", Json::array({{{"name", "deploy"}, {"type", "deploy"}}})}}});
   }
 
+  // Creates a secret or parameter in the tenant account through the sandbox's awsJson API.
+  void PutAwsSecret(const std::string& signing_name, const std::string& target, const Json& body) {
+    aws::ServiceConfig config = signing_name == "ssm"
+                                    ? aws::SsmServiceConfig(sandbox_->url(), "us-east-1")
+                                    : aws::SecretsManagerServiceConfig(sandbox_->url(), "us-east-1");
+    aws::ServiceClient raw(config, tenant_->deps);
+    aws::OperationCall call;
+    call.operation = target.substr(target.find('.') + 1);
+    call.api_class = aws::ApiClass::kSsmGetParameter;
+    call.method = "POST";
+    call.body = DumpJson(body);
+    call.headers = {{"Content-Type", "application/x-amz-json-1.1"}, {"X-Amz-Target", target}};
+    auto r = raw.Call(call);
+    ASSERT_TRUE(r.ok()) << Redact(r.error().message);
+  }
+
+  // ConnectionEntities(Keys("tenant-key")) with two more Secrets read through "tenant" — sm-password
+  // (Secrets Manager shop/db, key `json_key`) and ssm-key (SSM /shop/api-key) — used by the
+  // function's SM_PASSWORD and API_KEY.
+  Json AwsSecretEntities(const std::string& json_key) const {
+    Json entities = ConnectionEntities(Keys("tenant-key"), nullptr, "tenant-builds", kTenantAccount);
+    entities.push_back({{"kind", "Secret"},
+                        {"name", "sm-password"},
+                        {"source", "aws-secrets-manager"},
+                        {"ref", "shop/db"},
+                        {"jsonKey", json_key},
+                        {"cloudProvider", "tenant"}});
+    entities.push_back({{"kind", "Secret"},
+                        {"name", "ssm-key"},
+                        {"source", "aws-ssm-parameter"},
+                        {"ref", "/shop/api-key"},
+                        {"cloudProvider", "tenant"}});
+    for (Json& e : entities) {
+      if (Str(e, "kind") != "Service") continue;
+      e["defaults"]["environment"]["SM_PASSWORD"] = "${secrets.sm-password}";
+      e["defaults"]["environment"]["API_KEY"] = "key=${secrets.ssm-key}";
+    }
+    return entities;
+  }
+
   void WriteKeyFile(const std::string& value) {
     std::ofstream(dir_.path() / "tenant.key", std::ios::trunc) << value << "\n";
   }
@@ -299,6 +345,68 @@ TEST_F(ConnectionE2eTest, KeysModeDeploysIntoTheConnectionsAccountAndNeverShowsT
   EXPECT_EQ(Leaks(Str(e, "id"), {kTenantSecret, kDbPassword}), "");
 }
 
+// The three readable sources in one deployment: env (the connection's key, DB_URL's password),
+// AWS Secrets Manager (one key of a JSON secret) and SSM Parameter Store (a SecureString), the
+// AWS ones read by the delegate through the connection in mode keys. The function gets every
+// value; Ferry shows and stores none of them.
+TEST_F(ConnectionE2eTest, SecretsFromEnvSecretsManagerAndSsmReachTheFunctionAndNothingElse) {
+  ASSERT_NO_FATAL_FAILURE(UploadTo(*tenant_, "tenant-builds", "api/api-1.zip", "tenant-b1"));
+  ASSERT_NO_FATAL_FAILURE(PutAwsSecret("secretsmanager", "secretsmanager.CreateSecret",
+                                       Json{{"Name", "shop/db"}, {"SecretString", kSmWhole}}));
+  ASSERT_NO_FATAL_FAILURE(PutAwsSecret(
+      "ssm", "AmazonSSM.PutParameter",
+      Json{{"Name", "/shop/api-key"}, {"Type", "SecureString"}, {"Value", kSsmKey}}));
+  ASSERT_NO_FATAL_FAILURE(Apply(AwsSecretEntities("password")));
+
+  Json e = DeployFrom("tenant-builds");
+  ASSERT_EQ(Str(e, "status"), "succeeded") << Redact(Errors(e));
+  auto config = tenant_->lambda.GetFunctionConfiguration(kFunction);
+  ASSERT_TRUE(config.ok()) << config.error().message;
+  EXPECT_TRUE(config->environment.count("SM_PASSWORD") &&
+              config->environment.at("SM_PASSWORD") == kSmPassword)
+      << "SM_PASSWORD is not the secret's password key";
+  EXPECT_TRUE(config->environment.count("API_KEY") &&
+              config->environment.at("API_KEY") == std::string("key=") + kSsmKey)
+      << "API_KEY is not the rendered parameter";
+  EXPECT_TRUE(config->environment.count("DB_URL") &&
+              config->environment.at("DB_URL") ==
+                  std::string("pg://app:") + kDbPassword + "@db/orders");
+  EXPECT_EQ(Leaks(Str(e, "id"), {kTenantSecret, kDbPassword, kSmPassword, kSmWhole, kSsmKey}), "");
+}
+
+// An AWS-sourced secret that cannot be read fails the deploy before the function changes, naming
+// the secret and where it was looked for, never a value.
+TEST_F(ConnectionE2eTest, AnAwsSecretThatCannotBeReadFailsNamingItButNotItsValue) {
+  ASSERT_NO_FATAL_FAILURE(UploadTo(*tenant_, "tenant-builds", "api/api-1.zip", "tenant-b1"));
+  ASSERT_NO_FATAL_FAILURE(PutAwsSecret("secretsmanager", "secretsmanager.CreateSecret",
+                                       Json{{"Name", "shop/db"}, {"SecretString", kSmWhole}}));
+  // No SSM parameter /shop/api-key exists yet.
+  ASSERT_NO_FATAL_FAILURE(Apply(AwsSecretEntities("password")));
+  Json e = DeployFrom("tenant-builds");
+  ASSERT_EQ(Str(e, "status"), "failed") << Redact(e.dump(2));
+  std::string errors = Errors(e);
+  EXPECT_NE(errors.find("secret \"ssm-key\" (SSM parameter \"/shop/api-key\" in us-east-1 "
+                        "through \"tenant\")"),
+            std::string::npos)
+      << Redact(errors);
+  EXPECT_NE(errors.find("ParameterNotFound"), std::string::npos) << Redact(errors);
+  EXPECT_TRUE(Absent(tenant_->lambda));
+
+  // The parameter exists now, but the JSON secret has no key "pass".
+  ASSERT_NO_FATAL_FAILURE(PutAwsSecret(
+      "ssm", "AmazonSSM.PutParameter",
+      Json{{"Name", "/shop/api-key"}, {"Type", "SecureString"}, {"Value", kSsmKey}}));
+  ASSERT_NO_FATAL_FAILURE(Apply(AwsSecretEntities("pass")));
+  Json missing = DeployFrom("tenant-builds");
+  ASSERT_EQ(Str(missing, "status"), "failed") << Redact(missing.dump(2));
+  errors = Errors(missing);
+  EXPECT_NE(errors.find("secret \"sm-password\""), std::string::npos) << Redact(errors);
+  EXPECT_NE(errors.find("no key \"pass\""), std::string::npos) << Redact(errors);
+  EXPECT_TRUE(Absent(tenant_->lambda));
+  EXPECT_EQ(Leaks(Str(e, "id"), {kSmPassword, kSmWhole, kSsmKey, kTenantSecret}), "");
+  EXPECT_EQ(Leaks(Str(missing, "id"), {kSmPassword, kSmWhole, kSsmKey, kTenantSecret}), "");
+}
+
 TEST_F(ConnectionE2eTest, AWrongSecretFailsNamingTheConnectionAndTheSecretButNotItsValue) {
   ASSERT_NO_FATAL_FAILURE(UploadTo(*tenant_, "tenant-builds", "api/api-1.zip", "tenant-b1"));
   ASSERT_NO_FATAL_FAILURE(
@@ -339,7 +447,7 @@ TEST_F(ConnectionE2eTest, AWrongSecretFailsNamingTheConnectionAndTheSecretButNot
   const std::string ferry_errors = Errors(ferry_source);
   EXPECT_NE(ferry_errors.find("cloud provider \"tenant\""), std::string::npos) << ferry_errors;
   EXPECT_NE(ferry_errors.find("ferry-key"), std::string::npos) << ferry_errors;
-  EXPECT_NE(ferry_errors.find("source env or file"), std::string::npos) << ferry_errors;
+  EXPECT_NE(ferry_errors.find("not yet implemented"), std::string::npos) << ferry_errors;
   EXPECT_TRUE(Absent(tenant_->lambda));
 }
 

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/time.h"
 #include "ferry/api_client.h"
 #include "support/child_process.h"
 #include "support/sandbox_process.h"
@@ -110,6 +111,98 @@ TEST(UpTest, DeploysTheSampleAndPrintsCommandsThatWorkAsPrinted) {
   EXPECT_NE(tried.out.find("alarm sample-hello-prod-errors is in ALARM"), std::string::npos)
       << tried.out;
   EXPECT_NE(tried.out.find("rolled back"), std::string::npos) << tried.out;
+
+  EXPECT_EQ(up->process().Terminate(SIGINT).value_or(-1), 0) << up->diagnostics();
+}
+
+// The sandbox's clock is Ferry's clock under `ferry up`: a test (or a user rehearsing) moves
+// it forward and a 10-minute canary bake ends in seconds, the canary promoting as it would after
+// ten real minutes. Without the shared clock this test would wait out its 120 s deadline.
+TEST(UpTest, AdvancingTheSandboxClockFinishesATenMinuteCanaryInSeconds) {
+  TempDir dir;
+  auto up = UpProcess::Start(dir.Sub(""), {}, seconds(180), UserEnv());
+  ASSERT_TRUE(up->ok()) << up->diagnostics();
+  ApiClient api(up->api_url(), up->token());
+
+  // prod's canary, made a 10-minute one: 10% of the traffic for 10 minutes, then 100%.
+  const std::string workflow_path = "/api/v1/applications/sample/workflows/canary";
+  ApiResponse workflow = api.Get(workflow_path);
+  ASSERT_EQ(workflow.status, 200) << workflow.Describe();
+  Json spec = workflow.json["spec"];
+  spec["trafficShift"] = Json{{"percent", 10}, {"interval", "10m"}};
+  ApiResponse put = api.Put(workflow_path, spec);
+  ASSERT_EQ(put.status, 200) << put.Describe();
+
+  // Two new builds of the sample, uploaded as a user would: the first creates prod (a first
+  // version goes out at once), the second is the canary.
+  std::ofstream(dir.path() / "build.sh")
+      << "set -e\ncd ferry-data/sample\n"
+      << "for word in Hi Hey; do\n"
+      << "  mkdir -p $word && sed \"s/Hello/$word/\" app.py > $word/app.py\n"
+      << "  (cd $word && python3 -m zipfile -c ../$word.zip app.py)\n"
+      << "  /usr/bin/aws --endpoint-url " << up->sandbox_url()
+      << " s3 cp $word.zip s3://ferry-sample/hello/$word.zip\n"
+      << "done\n";
+  auto built = ChildProcess::Run({"/bin/bash", dir.Sub("build.sh")},
+                                 ProcessOptions{UserEnv(), dir.Sub("")}, seconds(60));
+  ASSERT_EQ(built.exit_code, 0) << built.out << built.err;
+  auto deploy = [&](const std::string& key) {
+    ApiResponse r = api.Post("/api/v1/deployments",
+                             Json{{"application", "sample"},
+                                  {"service", "hello"},
+                                  {"environment", "prod"},
+                                  {"artifact", {{"s3Bucket", "ferry-sample"}, {"s3Key", key}}}});
+    EXPECT_EQ(r.status, 201) << r.Describe();
+    return Str(r.json, "id");
+  };
+  Json first = api.WaitForExecution(deploy("hello/Hi.zip"), seconds(60));
+  ASSERT_EQ(Str(first, "status"), "succeeded") << first.dump();
+  const std::string id = deploy("hello/Hey.zip");
+  ASSERT_FALSE(id.empty());
+
+  // The canary holds 10% with its hold ending ten minutes out.
+  auto holding = [](const ApiResponse& r) {
+    if (r.status != 200 || !r.json.contains("steps")) return false;
+    for (const Json& step : r.json["steps"]) {
+      if (step.contains("traffic") && step["traffic"].is_object() &&
+          step["traffic"].value("percent", 0.0) == 10.0 &&
+          step["traffic"].value("holdUntil", Json()).is_string()) {
+        return true;
+      }
+    }
+    return false;
+  };
+  ApiResponse hold = api.PollUntil("/api/v1/executions/" + id + "?outputs=false", holding,
+                                   seconds(60));
+  ASSERT_TRUE(holding(hold)) << hold.Describe();
+  httplib::Client sandbox(up->sandbox_url());
+  auto clock_before = sandbox.Get("/_ferry/clock");
+  ASSERT_TRUE(clock_before && clock_before->status == 200);
+  auto now = ParseRfc3339(Str(*ParseJson(clock_before->body), "now"));
+  ASSERT_TRUE(now.has_value()) << clock_before->body;
+  for (const Json& step : hold.json["steps"]) {
+    if (!step.contains("traffic")) continue;
+    auto until = ParseRfc3339(step["traffic"]["holdUntil"].get<std::string>());
+    ASSERT_TRUE(until.has_value()) << hold.body;
+    EXPECT_GT(*until - *now, std::chrono::minutes(9)) << hold.body;
+  }
+
+  // Ten minutes pass on the sandbox's clock; the bake ends and the canary promotes.
+  auto advanced = sandbox.Post("/_ferry/clock", R"({"advance_seconds": 600})", "application/json");
+  ASSERT_TRUE(advanced && advanced->status == 200) << (advanced ? advanced->body : "no answer");
+  Json done = api.WaitForExecution(id, seconds(60));
+  ASSERT_EQ(Str(done, "status"), "succeeded")
+      << api.Get("/api/v1/executions/" + id + "/logs").body << "\n" << up->diagnostics();
+  auto prod = ChildProcess::Run({"/usr/bin/aws", "--endpoint-url", up->sandbox_url(), "lambda",
+                                 "get-alias", "--function-name", "sample-hello-prod", "--name",
+                                 "prod", "--output", "json"},
+                                ProcessOptions{UserEnv(), ""});
+  auto prod_alias = ParseJson(prod.out);
+  ASSERT_TRUE(prod_alias.ok()) << prod.out << prod.err;
+  EXPECT_EQ(Str(*prod_alias, "FunctionVersion"), "2") << prod.out;
+  EXPECT_TRUE(!prod_alias->contains("RoutingConfig") ||
+              (*prod_alias)["RoutingConfig"].value("AdditionalVersionWeights", Json::object()).empty())
+      << "no weights left: " << prod.out;
 
   EXPECT_EQ(up->process().Terminate(SIGINT).value_or(-1), 0) << up->diagnostics();
 }

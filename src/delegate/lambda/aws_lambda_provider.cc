@@ -1,5 +1,6 @@
 #include "delegate/lambda/aws_lambda_provider.h"
 
+#include "common/json.h"
 #include "common/secret_mask.h"
 #include "common/strings.h"
 
@@ -122,9 +123,71 @@ Result<AwsLambdaApiProvider::Entry*> AwsLambdaApiProvider::EntryFor(
   entry.cloudwatch = std::make_unique<aws::CloudWatchClient>(
       monitoring, aws::ServiceDeps{transport_, credentials, clock_, ids_, limiters_, retry_quota_});
   entry.alarms = std::make_unique<AwsAlarmReader>(*entry.cloudwatch);
+  // Secrets Manager and SSM (secrets of the aws-* sources), likewise.
+  const aws::ServiceDeps deps{transport_, credentials, clock_, ids_, limiters_, retry_quota_};
+  aws::ServiceConfig secrets_manager = aws::SecretsManagerServiceConfig(
+      target.endpoint.empty() ? "https://secretsmanager." + target.region + ".amazonaws.com"
+                              : target.endpoint,
+      target.region);
+  secrets_manager.retry = retry_;
+  secrets_manager.account = config.account;
+  entry.secrets_manager = std::make_unique<aws::SecretsManagerClient>(secrets_manager, deps);
+  aws::ServiceConfig ssm = aws::SsmServiceConfig(
+      target.endpoint.empty() ? "https://ssm." + target.region + ".amazonaws.com" : target.endpoint,
+      target.region);
+  ssm.retry = retry_;
+  ssm.account = config.account;
+  entry.ssm = std::make_unique<aws::SsmClient>(ssm, deps);
   std::lock_guard lock(mu_);
   auto it = apis_.try_emplace(std::move(key), std::move(entry)).first;
   return &it->second;
+}
+
+Result<std::string> AwsLambdaApiProvider::ReadAwsSecret(const lambda::AwsSecretRef& ref,
+                                                        std::stop_token stop) {
+  const bool sm = ref.store == lambda::AwsSecretStore::kSecretsManager;
+  const std::string where = "secret " + QuoteForMessage(ref.secret) + " (" +
+                            (sm ? "Secrets Manager " : "SSM parameter ") + QuoteForMessage(ref.id) +
+                            " in " + ref.target.region +
+                            (ref.target.cloud_provider.empty()
+                                 ? std::string()
+                                 : " through " + QuoteForMessage(ref.target.cloud_provider)) +
+                            ")";
+  auto fail = [&](const Error& e) {
+    return Error{e.code, SecretMasker::Global().Mask(where + ": " + e.message)};
+  };
+  auto entry = EntryFor(ref.target);
+  if (!entry.ok()) return fail(entry.error());
+  std::string value;
+  if (sm) {
+    auto got = (*entry)->secrets_manager->GetSecretValue(ref.id, std::nullopt, stop);
+    if (!got.ok()) return fail(got.error());
+    value = got->text ? std::move(*got->text) : std::move(*got->binary);
+  } else {
+    auto got = (*entry)->ssm->GetParameter(ref.id, stop);
+    if (!got.ok()) return fail(got.error());
+    value = std::move(got->value);
+  }
+  // The whole value is a secret even when one key is picked from it.
+  SecretMasker::Global().Register(value);
+  if (!ref.json_key.empty()) {
+    auto parsed = ParseJson(value, JsonLimits{64 * 1024, 16});
+    if (!parsed.ok() || !parsed->is_object()) {
+      return Error{ErrorCode::kFailedPrecondition,
+                   where + ": jsonKey " + QuoteForMessage(ref.json_key) +
+                       " is set but the value is not a JSON object"};
+    }
+    auto it = parsed->find(ref.json_key);
+    if (it == parsed->end() || it->is_null() || it->is_object() || it->is_array()) {
+      return Error{ErrorCode::kFailedPrecondition,
+                   where + ": its JSON value has no " +
+                       (it == parsed->end() ? "key " : "string or number at key ") +
+                       QuoteForMessage(ref.json_key)};
+    }
+    value = it->is_string() ? it->get<std::string>() : DumpJson(*it);
+    SecretMasker::Global().Register(value);
+  }
+  return value;
 }
 
 }  // namespace ferry::delegate

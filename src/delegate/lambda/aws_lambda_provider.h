@@ -23,10 +23,12 @@
 
 #include "aws/cloudwatch_client.h"
 #include "aws/lambda_client.h"
+#include "aws/secrets_clients.h"
 #include "delegate/lambda/aws_alarm_reader.h"
 #include "delegate/lambda/aws_lambda_api.h"
 #include "delegate/lambda/connection_credentials.h"
 #include "delegate/lambda/lambda_tasks.h"
+#include "lambda/aws_secret.h"
 
 namespace ferry::delegate {
 
@@ -42,6 +44,11 @@ class AwsLambdaApiProvider final : public LambdaApiProvider {
   // CloudWatch over the same connection and credentials (its endpoint when it names one, else
   // monitoring.REGION.amazonaws.com).
   Result<AlarmReader*> AlarmsFor(const lambda::LambdaTarget& target) override;
+  // The value of a Secrets Manager secret (its AWSCURRENT version; one key of a JSON secret when
+  // ref.json_key is set) or of an SSM parameter (decrypted), read through the same connection
+  // (its endpoint when it names one, else secretsmanager/ssm.REGION.amazonaws.com), registered
+  // with the SecretMasker. Errors name the secret and where it was read, never a value.
+  Result<std::string> ReadAwsSecret(const lambda::AwsSecretRef& ref, std::stop_token stop = {});
 
  private:
   struct Key {
@@ -56,6 +63,8 @@ class AwsLambdaApiProvider final : public LambdaApiProvider {
     std::unique_ptr<AwsLambdaApi> api;
     std::unique_ptr<aws::CloudWatchClient> cloudwatch;
     std::unique_ptr<AwsAlarmReader> alarms;
+    std::unique_ptr<aws::SecretsManagerClient> secrets_manager;
+    std::unique_ptr<aws::SsmClient> ssm;
   };
   Result<Entry*> EntryFor(const lambda::LambdaTarget& target);
 
