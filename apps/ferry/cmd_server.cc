@@ -1,9 +1,11 @@
 // `ferry server [--data DIR | --store postgres://USER@HOST:PORT/DB] [--listen 127.0.0.1]
-// [--port 8080] [--lease 10s] [--heartbeat 3s] [--delegate-selectors a,b]`: the REST API, the
-// engine and the embedded delegate on one SQLite data directory, which it locks (a second server
-// on it exits 1), or on a PostgreSQL database that several servers may share. Bad flag values
-// exit 2. Once serving it prints exactly one line, "ferry server listening on http://HOST:PORT"
-// (flushed), for scripts and tests; logs go to stderr. SIGINT/SIGTERM stop it gracefully (exit 0).
+// [--port 8080] [--lease 10s] [--heartbeat 3s] [--delegate-selectors a,b]
+// [--no-embedded-delegate] [--tls-cert PEM --tls-key PEM] [--secret-key-file FILE]`: the REST
+// API, the engine and the embedded delegate (or, with --no-embedded-delegate, none: remote `ferry
+// delegate`s) on one SQLite data directory, which it locks (a second server on it exits 1), or on
+// a PostgreSQL database that several servers may share. Bad flag values exit 2. Once serving it
+// prints exactly one line, "ferry server listening on http://HOST:PORT" (flushed), for scripts
+// and tests; logs go to stderr. SIGINT/SIGTERM stop it gracefully (exit 0).
 #include <cstdlib>
 #include <iostream>
 
@@ -47,6 +49,12 @@ void AddServerCommand(CLI::App& root, CommandContext& ctx) {
   cmd->add_option("--secret-previous-key-file", options->previous_secret_key.file,
                   "The key being rotated out (else env FERRY_SECRET_PREVIOUS_KEY); values it "
                   "sealed still open until POST /api/v1/secret-key/rotate re-seals them");
+  cmd->add_flag("!--no-embedded-delegate", options->embedded_delegate,
+                "Run no delegate in the server: every task waits for a remote `ferry delegate`");
+
+  cmd->add_option("--tls-cert", options->tls_cert_file,
+                  "PEM certificate (chain): serve HTTPS only (with --tls-key)");
+  cmd->add_option("--tls-key", options->tls_key_file, "PEM private key of --tls-cert");
 
   auto leases = std::make_shared<LeaseFlags>();
   AddLeaseFlags(*cmd, *leases);
@@ -62,11 +70,16 @@ void AddServerCommand(CLI::App& root, CommandContext& ctx) {
       ctx.exit_code = 2;
       return;
     }
+    if (options->tls_cert_file.empty() != options->tls_key_file.empty()) {
+      std::cerr << "ferry server: --tls-cert and --tls-key go together\n";
+      ctx.exit_code = 2;
+      return;
+    }
     TerminationSignals signals;
     auto runtime = ServerRuntime::Start(*options);
     if (!runtime.ok()) {
       std::cerr << "ferry server: " << runtime.error().message << "\n";
-      ctx.exit_code = 1;
+      ctx.exit_code = runtime.error().code == ErrorCode::kInvalidArgument ? 2 : 1;
       return;
     }
     std::cout << "ferry server listening on " << (*runtime)->url() << std::endl;

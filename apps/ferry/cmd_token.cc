@@ -1,6 +1,7 @@
 // ferry token create NAME [--data DIR | --store URL] [--expires 30d] [--scope S]... / token list /
-// token revoke NAME: API tokens, managed on the server's store directly (like apply/export). The
-// new secret is printed once, alone on stdout, and is stored only as its SHA-256.
+// token revoke NAME, and ferry delegate-token create NAME [--data DIR | --store URL] [--expires
+// 30d]: API tokens, managed on the server's store directly (like apply/export). The new secret is
+// printed once, alone on stdout, and is stored only as its SHA-256.
 #include <cstdlib>
 #include <iostream>
 #include <memory>
@@ -80,11 +81,59 @@ void AddTokenCommands(CLI::App& root, CommandContext& ctx) {
     request.name = flags->name;
     request.scopes = flags->scopes.empty() ? std::vector<std::string>{"admin"} : flags->scopes;
     for (const std::string& scope : request.scopes) {
+      if (scope == api::ScopeName(api::Scope::kDelegate)) {
+        ctx.exit_code = Fail(InvalidArgument("a delegate token is made by `ferry delegate-token "
+                                             "create NAME`, and holds no other scope"),
+                             2);
+        return;
+      }
       if (auto parsed = api::ParseScope(scope); !parsed.ok()) {
         ctx.exit_code = Fail(parsed.error(), 2);
         return;
       }
     }
+    if (!flags->expires.empty()) {
+      auto lifetime = ParseExpiry(flags->expires);
+      if (!lifetime) {
+        ctx.exit_code = Fail(InvalidArgument("--expires " + QuoteForMessage(flags->expires) +
+                                             " is not a lifetime such as 30d, 12h or 90m"),
+                             2);
+        return;
+      }
+      request.expires_at = SystemClock::Instance().Now() + *lifetime;
+    }
+    auto store = OpenStore(flags->data_dir, flags->store_url);
+    if (!store.ok()) {
+      ctx.exit_code = Fail(store.error());
+      return;
+    }
+    auto issued = (*store)->tokens().Issue(request, Actor());
+    if (!issued.ok()) {
+      ctx.exit_code =
+          Fail(issued.error(), issued.error().code == ErrorCode::kInvalidArgument ? 2 : 1);
+      return;
+    }
+    std::cout << issued->secret << std::endl;
+    ctx.exit_code = 0;
+  });
+
+  // Delegate tokens: their own kind (scope `delegate` only, api/scopes.h), listed and revoked
+  // with the other tokens.
+  auto* delegate_token =
+      root.add_subcommand("delegate-token", "Create tokens for remote `ferry delegate`s");
+  delegate_token->require_subcommand(1);
+  auto* delegate_create = delegate_token->add_subcommand(
+      "create", "Create a delegate token (usable only by `ferry delegate`); prints it once");
+  delegate_create->add_option("name", flags->name, "Unique token name, e.g. delegate-eu-1")
+      ->required();
+  delegate_create->add_option("--data", flags->data_dir, "Data directory (env FERRY_DATA_DIR)");
+  AddStoreFlag(*delegate_create, flags->store_url);
+  delegate_create->add_option("--expires", flags->expires,
+                              "Lifetime, e.g. 30d, 12h (default: never)");
+  delegate_create->callback([flags, &ctx] {
+    store::NewToken request;
+    request.name = flags->name;
+    request.scopes = {std::string(api::ScopeName(api::Scope::kDelegate))};
     if (!flags->expires.empty()) {
       auto lifetime = ParseExpiry(flags->expires);
       if (!lifetime) {

@@ -28,11 +28,13 @@ void AddPlanCommand(CLI::App& root, CommandContext& ctx);
 void AddExecutionCommands(CLI::App& root, CommandContext& ctx);
 // secrets set / show / unset / rotate-key (cmd_secrets.cc): an API client.
 void AddSecretCommands(CLI::App& root, CommandContext& ctx);
-// token create / list / revoke (cmd_token.cc), on the data directory.
+// token create / list / revoke and delegate-token create (cmd_token.cc), on the data directory.
 void AddTokenCommands(CLI::App& root, CommandContext& ctx);
 // server (cmd_server.cc) and up (cmd_up.cc): the server runtime (server_runtime.h).
 void AddServerCommand(CLI::App& root, CommandContext& ctx);
 void AddUpCommand(CLI::App& root, CommandContext& ctx);
+// delegate (a remote delegate) and delegates (an API client listing them) (cmd_delegate.cc).
+void AddDelegateCommand(CLI::App& root, CommandContext& ctx);
 
 // --server, --token, -o/--output, -v/--verbose on an API command (client_flags.cc).
 void AddClientFlags(CLI::App& command, cli::ClientFlags& flags);

@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
   ferry::app::AddTokenCommands(root, ctx);
   ferry::app::AddServerCommand(root, ctx);
   ferry::app::AddUpCommand(root, ctx);
+  ferry::app::AddDelegateCommand(root, ctx);
 
   try {
     root.parse(argc, argv);

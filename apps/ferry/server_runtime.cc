@@ -51,6 +51,55 @@ class PublicCredentialsProvider final : public aws::CredentialsProvider {
   const aws::Credentials creds_;
 };
 
+// The embedded delegate's transport, recording it in the delegate registry (at most every
+// kEvery) so that GET /api/v1/delegates lists it beside the remote ones.
+class SightedTransport final : public delegate::TaskTransport {
+ public:
+  static constexpr Duration kEvery = std::chrono::seconds(10);
+
+  SightedTransport(delegate::TaskTransport& inner, store::DelegateRegistry& registry, Clock& clock,
+                   store::DelegateSighting sighting)
+      : inner_(inner), registry_(registry), clock_(clock), sighting_(std::move(sighting)) {}
+
+  Result<std::optional<delegate::TaskAssignment>> ClaimNext(
+      const std::string& delegate_id, const std::vector<std::string>& selectors,
+      Duration lease) override {
+    bool due = false;
+    {
+      std::lock_guard lock(mu_);
+      const auto now = clock_.SteadyNow();
+      if (!last_ || now - *last_ >= kEvery) {
+        last_ = now;
+        due = true;
+      }
+    }
+    if (due) {
+      auto seen = registry_.Seen(sighting_);
+      if (!seen.ok())
+        log::Warn("cannot record the embedded delegate", {{"reason", seen.error().message}});
+    }
+    return inner_.ClaimNext(delegate_id, selectors, lease);
+  }
+  Status Heartbeat(const delegate::TaskAssignment& a, Duration extension) override {
+    return inner_.Heartbeat(a, extension);
+  }
+  Status AppendLog(const delegate::TaskAssignment& a,
+                   const std::vector<delegate::TaskLogLine>& lines) override {
+    return inner_.AppendLog(a, lines);
+  }
+  Status Complete(const delegate::TaskAssignment& a, const delegate::TaskResult& r) override {
+    return inner_.Complete(a, r);
+  }
+
+ private:
+  delegate::TaskTransport& inner_;
+  store::DelegateRegistry& registry_;
+  Clock& clock_;
+  const store::DelegateSighting sighting_;
+  std::mutex mu_;
+  std::optional<std::chrono::steady_clock::time_point> last_;  // guarded by mu_
+};
+
 // Lease owner prefixes of this binary's engines and embedded delegates (see EngineOwner).
 constexpr std::string_view kEngineOwnerPrefix = "server-";
 constexpr std::string_view kEmbeddedDelegatePrefix = "embedded-server-";
@@ -122,6 +171,7 @@ struct ServerRuntime::Parts {
   Clock& clock;
   RandomIdGenerator ids{SystemClock::Instance()};
   std::unique_ptr<store::Store> store;
+  std::unique_ptr<store::DelegateRegistry> delegates;
 
   std::unique_ptr<aws::CurlTransport> http;
   std::unique_ptr<aws::CredentialsProvider> credentials;
@@ -136,6 +186,7 @@ struct ServerRuntime::Parts {
   std::unique_ptr<engine::Engine> engine;
   std::unique_ptr<engine::Runner> runner;
   std::unique_ptr<engine::EmbeddedTransport> transport;
+  std::unique_ptr<SightedTransport> embedded_transport;
   std::unique_ptr<delegate::DelegateAgent> agent;
   std::jthread agent_thread;
 
@@ -149,8 +200,10 @@ struct ServerRuntime::Parts {
     if (runner) runner->Wake();
   }
   // The engine advanced executions and may have enqueued tasks: claim them now, not at the poll.
+  // Remote delegates' held claims wait on `changes`, so they are woken too.
   void WakeDelegate() {
     if (agent) agent->Wake();
+    changes.Notify();
   }
 };
 
@@ -176,6 +229,7 @@ Result<std::unique_ptr<ServerRuntime>> ServerRuntime::Start(const ServerRuntimeO
   }
 
   FERRY_ASSIGN_OR_RETURN(p.store, OpenChosenStore(choice, p.clock, p.ids));
+  FERRY_ASSIGN_OR_RETURN(p.delegates, OpenChosenDelegateRegistry(choice, *p.store));
   if (!shared_store) {
     // We hold the directory's lock, so every earlier server on it is gone: its leases are
     // abandoned and expire now instead of after the lease. On a shared PostgreSQL store the
@@ -261,9 +315,19 @@ Result<std::unique_ptr<ServerRuntime>> ServerRuntime::Start(const ServerRuntimeO
   // server out, so the poll only finds tasks whose lease expired. Each worker's poll is a store
   // write transaction: 1 s keeps an idle server at 8 claims/s instead of 40.
   agent_options.idle_poll = std::chrono::seconds(1);
-  p.agent = std::make_unique<delegate::DelegateAgent>(*p.transport, p.clock, agent_options);
-  for (const std::string& kind : delegate::LambdaTaskHandler::Kinds()) {
-    p.agent->Register(kind, *p.lambda_tasks);
+  if (options.embedded_delegate) {
+    char host[256] = {};
+    if (gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
+    p.embedded_transport = std::make_unique<SightedTransport>(
+        *p.transport, *p.delegates, p.clock,
+        store::DelegateSighting{std::string("embedded@") + (host[0] != '\0' ? host : "local"),
+                                agent_options.delegate_id, agent_options.selectors,
+                                options.version});
+    p.agent =
+        std::make_unique<delegate::DelegateAgent>(*p.embedded_transport, p.clock, agent_options);
+    for (const std::string& kind : delegate::LambdaTaskHandler::Kinds()) {
+      p.agent->Register(kind, *p.lambda_tasks);
+    }
   }
 
   api::DeployServiceOptions deploy_options;
@@ -271,6 +335,7 @@ Result<std::unique_ptr<ServerRuntime>> ServerRuntime::Start(const ServerRuntimeO
   deploy_options.wake_engine = [&p] { p.Wake(); };
   deploy_options.wake_delegate = [&p] { p.WakeDelegate(); };
   deploy_options.secret_keys = &p.secret_keys;
+  deploy_options.secrets_read_here = options.embedded_delegate;
   p.deploys = std::make_unique<api::DeployService>(*p.store, *p.engine, p.clock, deploy_options);
 
   // Another server on a shared store changed something: an execution to advance, a task to
@@ -283,25 +348,32 @@ Result<std::unique_ptr<ServerRuntime>> ServerRuntime::Start(const ServerRuntimeO
 
   // The loops start before the API: executions left running by a previous process resume now.
   p.runner->Start();
-  p.agent_thread = std::jthread([&p](std::stop_token stop) { p.agent->Run(stop); });
+  if (p.agent) {
+    p.agent_thread = std::jthread([&p](std::stop_token stop) { p.agent->Run(stop); });
+  }
 
   api::ApiServerOptions api_options;
   api_options.host = options.listen;
   api_options.port = options.port;
   api_options.threads = options.api_threads;
   api_options.version = options.version;
+  api_options.tls_cert_file = options.tls_cert_file;
+  api_options.tls_key_file = options.tls_key_file;
   auto api = api::ApiServer::Start(
-      api_options, api::ApiDependencies{*p.store, *p.deploys, p.clock, [] { return true; },
-                                        [&p] { p.Wake(); }, &p.changes, &p.secret_keys});
+      api_options,
+      api::ApiDependencies{*p.store, *p.deploys, p.clock, [] { return true; }, [&p] { p.Wake(); },
+                           &p.changes, p.transport.get(), p.delegates.get(), &p.secret_keys});
   auto runtime = std::unique_ptr<ServerRuntime>(new ServerRuntime(std::move(parts)));
   if (!api.ok()) {
     runtime->Stop();
     return api.error();
   }
   runtime->parts_->api = std::move(*api);
-  log::Info("ferry server started", {{"url", runtime->url()},
-                                     {shared_store ? "store" : "data", DescribeStore(choice)},
-                                     {"engine", engine_options.owner}});
+  log::Info("ferry server started",
+            {{"url", runtime->url()},
+             {shared_store ? "store" : "data", DescribeStore(choice)},
+             {"engine", engine_options.owner},
+             {"embedded_delegate", options.embedded_delegate ? "yes" : "no"}});
   return runtime;
 }
 
@@ -310,7 +382,8 @@ ServerRuntime::ServerRuntime(std::unique_ptr<Parts> parts) : parts_(std::move(pa
 ServerRuntime::~ServerRuntime() { Stop(); }
 
 std::string ServerRuntime::url() const {
-  return "http://" + parts_->options.listen + ":" + std::to_string(port());
+  return (parts_->options.tls_cert_file.empty() ? "http://" : "https://") + parts_->options.listen +
+         ":" + std::to_string(port());
 }
 
 int ServerRuntime::port() const { return parts_->api ? parts_->api->port() : 0; }

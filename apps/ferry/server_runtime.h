@@ -1,10 +1,12 @@
 // ServerRuntime: one Ferry server process, as `ferry server` and `ferry up` run it.
 //
-// It owns, in start order: the store (SQLite in the data directory, or PostgreSQL at store_url);
-// the engine and its Runner (the background loop advancing executions); the embedded delegate (a
-// DelegateAgent over the EmbeddedTransport running the Lambda task handlers on the real AWS
-// clients: libcurl, the credential chain or static credentials, shared rate limiters and retry
-// quota); the DeployService; and the REST API server. A new deployment, an abort and a completed
+// It owns, in start order: the store (SQLite in the data directory, or PostgreSQL at store_url)
+// and its delegate registry; the engine and its Runner (the background loop advancing
+// executions); the embedded delegate (a DelegateAgent over the EmbeddedTransport running the
+// Lambda task handlers on the real AWS clients: libcurl, the credential chain or static
+// credentials, shared rate limiters and retry quota); the DeployService; and the REST API server,
+// which also serves remote delegates over the same EmbeddedTransport (so a remote task is claimed,
+// renewed and completed exactly like an embedded one). A new deployment, an abort and a completed
 // task each wake the engine at once; so does a change another server commits on a shared store.
 //
 // With SQLite (the default), one server per data directory: Start takes an exclusive flock on
@@ -72,6 +74,12 @@ struct ServerRuntimeOptions {
   Duration heartbeat = std::chrono::seconds(3);
   // The embedded delegate's selectors: it claims tasks whose selectors are a subset.
   std::vector<std::string> delegate_selectors;
+  // false (`ferry server --no-embedded-delegate`): no embedded delegate; every task waits for a
+  // remote `ferry delegate`.
+  bool embedded_delegate = true;
+  // PEM files: with both, the API speaks HTTPS only (`ferry server --tls-cert --tls-key`).
+  std::string tls_cert_file;
+  std::string tls_key_file;
   // The data directory's lock when the caller already holds it (`ferry up` takes it before it
   // starts its sandbox); unset: Start acquires it.
   std::shared_ptr<DataDirLock> held_lock;
@@ -112,7 +120,7 @@ class ServerRuntime {
   ServerRuntime(const ServerRuntime&) = delete;
   ServerRuntime& operator=(const ServerRuntime&) = delete;
 
-  // "http://HOST:PORT" of the REST API.
+  // "http://HOST:PORT" of the REST API ("https://" with TLS).
   std::string url() const;
   int port() const;
 

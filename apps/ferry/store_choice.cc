@@ -34,6 +34,12 @@ Result<std::unique_ptr<store::Store>> OpenChosenStore(const StoreChoice& choice,
   return store::OpenSqliteStore(options, clock, ids);
 }
 
+Result<std::unique_ptr<store::DelegateRegistry>> OpenChosenDelegateRegistry(
+    const StoreChoice& choice, store::Store& store) {
+  if (!choice.store_url.empty()) return store::OpenPostgresDelegateRegistry(store);
+  return store::OpenSqliteDelegateRegistry(store);
+}
+
 std::string DescribeStore(const StoreChoice& choice) {
   return choice.store_url.empty() ? choice.data_dir : store::MaskPostgresUrl(choice.store_url);
 }

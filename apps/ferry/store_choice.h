@@ -10,6 +10,7 @@
 #include "common/clock.h"
 #include "common/ids.h"
 #include "common/result.h"
+#include "store/delegate_registry.h"
 #include "store/store.h"
 
 namespace ferry::app {
@@ -29,6 +30,10 @@ Status CheckStoreUrl(const std::string& url);
 // Opens the chosen store. clock and ids must outlive it.
 Result<std::unique_ptr<store::Store>> OpenChosenStore(const StoreChoice& choice, Clock& clock,
                                                       IdGenerator& ids);
+
+// The delegate registry on the chosen store (opened by OpenChosenStore with the same choice).
+Result<std::unique_ptr<store::DelegateRegistry>> OpenChosenDelegateRegistry(
+    const StoreChoice& choice, store::Store& store);
 
 // What to show in logs: the data directory, or the URL with its password masked.
 std::string DescribeStore(const StoreChoice& choice);

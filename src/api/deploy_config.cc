@@ -5,6 +5,7 @@
 #include <fstream>
 #include <variant>
 
+#include "common/host_secret.h"
 #include "common/secret_mask.h"
 #include "common/strings.h"
 #include "common/time.h"
@@ -15,8 +16,6 @@
 
 namespace ferry::api::deploy {
 namespace {
-
-constexpr size_t kMaxSecretFileBytes = 64 * 1024;
 
 std::string KindLabel(model::Kind kind) {
   switch (kind) {
@@ -249,43 +248,23 @@ Result<model::Infrastructure> ChooseInfrastructure(const Scope& scope,
   return *applicable.front();
 }
 
-Result<std::string> ResolveSecret(store::EntityStore& entities, std::string_view name,
-                                  const FerrySecrets& ferry) {
+Result<model::SecretRef> LoadSecretRef(store::EntityStore& entities, std::string_view name) {
   FERRY_ASSIGN_OR_RETURN(
       auto ref, Load<model::SecretRef>(entities, model::Kind::kSecret, "", std::string(name)));
   // The sources Ferry cannot read yet: the table `ferry validate` warns from.
   if (auto not_runnable = config::SecretNotRunnable(ref)) return not_runnable->ToError();
+  return ref;
+}
+
+Result<std::string> ResolveSecret(store::EntityStore& entities, std::string_view name,
+                                  const FerrySecrets& ferry) {
+  FERRY_ASSIGN_OR_RETURN(auto ref, LoadSecretRef(entities, name));
   const std::string where = ref.ref.value_or(ref.name);
-  std::string value;
   switch (ref.source) {
-    case model::SecretSource::kEnv: {
-      const char* v = std::getenv(where.c_str());
-      if (v == nullptr) {
-        return Error{ErrorCode::kFailedPrecondition,
-                     "secret " + ref.name + ": the environment variable " + where +
-                         " is not set in the Ferry server's environment"};
-      }
-      value = v;
-      break;
-    }
-    case model::SecretSource::kFile: {
-      std::ifstream in(where, std::ios::binary);
-      if (!in) {
-        return Error{ErrorCode::kFailedPrecondition,
-                     "secret " + ref.name + ": cannot read the file " + QuoteForMessage(where)};
-      }
-      value.resize(kMaxSecretFileBytes + 1);
-      in.read(value.data(), static_cast<std::streamsize>(value.size()));
-      value.resize(static_cast<size_t>(in.gcount()));
-      if (value.size() > kMaxSecretFileBytes) {
-        return Error{ErrorCode::kFailedPrecondition, "secret " + ref.name + ": the file " +
-                                                         QuoteForMessage(where) +
-                                                         " is larger than 64 KiB"};
-      }
-      if (!value.empty() && value.back() == '\n') value.pop_back();
-      if (!value.empty() && value.back() == '\r') value.pop_back();
-      break;
-    }
+    case model::SecretSource::kEnv:
+      return ReadHostSecret(ref.name, HostSecretSource::kEnv, where, "the Ferry server");
+    case model::SecretSource::kFile:
+      return ReadHostSecret(ref.name, HostSecretSource::kFile, where, "the Ferry server");
     case model::SecretSource::kFerry: {
       if (ferry.values == nullptr || ferry.keys == nullptr || !ferry.keys->configured()) {
         return Error{ErrorCode::kFailedPrecondition,
@@ -301,8 +280,9 @@ Result<std::string> ResolveSecret(store::EntityStore& entities, std::string_view
                          QuoteForMessage(where) + "; set one with `ferry secrets set " + where +
                          "` (the value is read from stdin)"};
       }
-      FERRY_ASSIGN_OR_RETURN(value, ferry.keys->Open(*sealed));
-      break;
+      FERRY_ASSIGN_OR_RETURN(std::string value, ferry.keys->Open(*sealed));
+      SecretMasker::Global().Register(value);
+      return value;
     }
     case model::SecretSource::kAwsSecretsManager:
     case model::SecretSource::kAwsSsmParameter:
@@ -315,8 +295,6 @@ Result<std::string> ResolveSecret(store::EntityStore& entities, std::string_view
       return Error{ErrorCode::kInternal, "secret " + ref.name + ": no reader for source " +
                                              std::string(model::EnumName(ref.source))};
   }
-  SecretMasker::Global().Register(value);
-  return value;
 }
 
 lambda::TargetCredentials TargetCredentialsOf(const model::CloudProvider& provider) {

@@ -55,12 +55,17 @@ Result<Duration> CheckExecutable(const model::Workflow& workflow);
 Result<model::Infrastructure> ChooseInfrastructure(const Scope& scope,
                                                    const std::optional<std::string>& name);
 
+// The SecretRef of that name: kNotFound (with a did-you-mean) for an unknown secret, and
+// kUnimplemented for the sources config/runnable.h marks not yet implemented.
+Result<model::SecretRef> LoadSecretRef(store::EntityStore& entities, std::string_view name);
+
 // A secret's value by SecretRef name, registered with SecretMasker. Sources env (a variable of
 // the server's environment) and file (the file's content, one trailing newline removed, at most
-// 64 KiB) are read here; the AWS sources are kFailedPrecondition (the delegate reads them, see
-// AwsSecretOf); source ferry is opened from `ferry` (kFailedPrecondition when no key is
-// configured or no value is stored: the message says how to set one).
-// kNotFound for an unknown secret; kFailedPrecondition when the variable or file is missing.
+// 64 KiB) are read here (common/host_secret.h); the AWS sources are kFailedPrecondition (the
+// delegate reads them, see AwsSecretOf); source ferry is opened from `ferry`
+// (kFailedPrecondition when no key is configured or no value is stored: the message says how to
+// set one). kNotFound for an unknown secret; kFailedPrecondition when the variable or file is
+// missing.
 // `source: ferry` values: the store holding them sealed and the keys that open them.
 struct FerrySecrets {
   store::SecretValueStore* values = nullptr;

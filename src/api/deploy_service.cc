@@ -264,14 +264,21 @@ Result<DeployService::Impl::Resolved> DeployService::Impl::Resolve(
   resolve.cloud_provider = &provider;
   resolve.artifact = artifact.ref;
   resolve.workflow_variables = variables;
-  // Checks that each secret can be read: env and file here; the AWS sources are read by the
-  // delegate when its task runs (checked here: the Secret and its connection exist).
+  // Checks that each secret can be read: env and file here (or, when remote delegates read them
+  // on their hosts, that they are defined); `source: ferry` values here (this server holds them);
+  // the AWS sources are read by the delegate when its task runs (checked here: the Secret and its
+  // connection exist).
   resolve.secret = [&store, &options](std::string_view name) -> Result<std::string> {
     FERRY_ASSIGN_OR_RETURN(auto aws_secret,
                            deploy::AwsSecretOf(store.entities(), name, options.default_region));
     if (aws_secret) return std::string();
-    return deploy::ResolveSecret(store.entities(), name,
-                                 {&store.secret_values(), options.secret_keys});
+    const deploy::FerrySecrets ferry{&store.secret_values(), options.secret_keys};
+    if (options.secrets_read_here) return deploy::ResolveSecret(store.entities(), name, ferry);
+    FERRY_ASSIGN_OR_RETURN(auto ref, deploy::LoadSecretRef(store.entities(), name));
+    if (ref.source == model::SecretSource::kFerry) {
+      return deploy::ResolveSecret(store.entities(), name, ferry);
+    }
+    return std::string();  // the value is read by the delegate that runs the task
   };
   FERRY_ASSIGN_OR_RETURN(auto resolved, config::ResolveFunctionSpecs(resolve));
 

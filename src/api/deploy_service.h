@@ -85,6 +85,12 @@ struct DeployServiceOptions {
   // Opens `source: ferry` secret values (checking at the start of a deploy that each can be
   // read); null: such secrets fail. Must outlive the service.
   const SecretKeyring* secret_keys = nullptr;
+  // Where the secrets of environment values are read. true: by this server's embedded delegate,
+  // so a deploy whose secret this server cannot read fails at once. false (`ferry server
+  // --no-embedded-delegate`): by remote delegates on their own hosts, so the server checks only
+  // that each secret is defined with a source a delegate reads (env, file); a delegate that
+  // cannot read it fails the task.
+  bool secrets_read_here = true;
 };
 
 class DeployService {

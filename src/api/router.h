@@ -22,6 +22,13 @@
 #include "common/clock.h"
 #include "store/store.h"
 
+namespace ferry::delegate {
+class TaskTransport;
+}
+namespace ferry::store {
+class DelegateRegistry;
+}
+
 namespace ferry::api {
 
 // Set once when the server stops; streams wait on it between polls so they end at once.
@@ -65,6 +72,11 @@ struct RouteContext {
   // notifies, and then waiting requests find changes by re-reading every stream_poll.
   const ChangeSignal* changes;
   WaitSlots& wait_slots;
+  // Remote delegates (delegate_routes.cc): the server's side of the task protocol and the
+  // registry; both null when the server does not serve them. claim_slots bounds held claims.
+  delegate::TaskTransport* delegate_tasks;
+  store::DelegateRegistry* delegates;
+  WaitSlots& claim_slots;
   const SecretKeyring* secret_keys = nullptr;  // null: `source: ferry` values cannot be set
 
   uint64_t ChangeGeneration() const { return changes ? changes->generation() : 0; }
@@ -109,5 +121,6 @@ void AddDeployRoutes(Router& router, RouteContext& ctx);
 void AddEntityRoutes(Router& router, RouteContext& ctx);
 void AddArtifactRoutes(Router& router, RouteContext& ctx);
 void AddSecretRoutes(Router& router, RouteContext& ctx);
+void AddDelegateRoutes(Router& router, RouteContext& ctx);
 
 }  // namespace ferry::api

@@ -1,5 +1,7 @@
 #include "api/scopes.h"
 
+#include <algorithm>
+
 #include "common/strings.h"
 
 namespace ferry::api {
@@ -10,6 +12,8 @@ std::string_view ScopeName(Scope scope) {
       return "read";
     case Scope::kDeploy:
       return "deploy";
+    case Scope::kDelegate:
+      return "delegate";
     case Scope::kAdmin:
       break;
   }
@@ -25,6 +29,9 @@ Result<Scope> ParseScope(std::string_view name) {
 }
 
 bool Grants(const std::vector<std::string>& granted, Scope needed) {
+  const std::string_view delegate = ScopeName(Scope::kDelegate);
+  const bool is_delegate = std::find(granted.begin(), granted.end(), delegate) != granted.end();
+  if (needed == Scope::kDelegate || is_delegate) return needed == Scope::kDelegate && is_delegate;
   for (const std::string& name : granted) {
     auto scope = ParseScope(name);
     if (scope.ok() && static_cast<int>(*scope) >= static_cast<int>(needed)) return true;

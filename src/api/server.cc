@@ -1,6 +1,7 @@
 #include "api/server.h"
 
 #include <httplib.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -116,9 +117,10 @@ struct ApiServer::Impl {
       : options(o),
         deps(std::move(d)),
         wait_slots(std::clamp(o.max_waiting_requests, 0, std::max(2, o.threads) / 2)),
-        ctx{deps.store,    deps.deploys,       deps.clock, deps.wake_engine, o.max_body_bytes,
-            o.stream_poll, o.stream_keepalive, stop,       deps.changes,     wait_slots,
-            deps.secret_keys} {}
+        claim_slots(std::clamp(o.max_waiting_claims, 0, std::max(4, o.threads) / 4)),
+        ctx{deps.store,          deps.deploys,       deps.clock, deps.wake_engine, o.max_body_bytes,
+            o.stream_poll,       o.stream_keepalive, stop,       deps.changes,     wait_slots,
+            deps.delegate_tasks, deps.delegates,     claim_slots, deps.secret_keys} {}
 
   ApiResponse Handle(const httplib::Request& in, std::string& route);
   Result<ApiResponse> Dispatch(ApiRequest& request, std::string& route);
@@ -128,10 +130,11 @@ struct ApiServer::Impl {
   ApiDependencies deps;
   StopSignal stop;
   WaitSlots wait_slots;
+  WaitSlots claim_slots;
   RouteContext ctx;
   Router router;
   HttpMetrics metrics;
-  httplib::Server server;
+  std::unique_ptr<httplib::Server> server;  // an SSLServer with TLS; set by Start
   std::thread thread;
   int port = 0;
   std::atomic<bool> stopped{false};
@@ -207,15 +210,18 @@ Result<ApiResponse> ApiServer::Impl::Dispatch(ApiRequest& request, std::string& 
   if (!Grants(request.token_scopes, match.scope)) {
     std::string_view token = request.actor;
     if (token.starts_with("token:")) token.remove_prefix(6);
-    return Error{ErrorCode::kPermissionDenied,
-                 "token " + QuoteForMessage(token, 64) + " has scope(s) " +
-                     (request.token_scopes.empty() ? std::string("none")
-                                                   : Join(request.token_scopes, ", ")) +
-                     "; " + request.method + " " + match.pattern + " needs '" +
-                     std::string(ScopeName(match.scope)) +
-                     "' (create a token with `ferry token create NAME --scope " +
-                     std::string(ScopeName(match.scope)) + "`)",
-                 {}};
+    return Error{
+        ErrorCode::kPermissionDenied,
+        "token " + QuoteForMessage(token, 64) + " has scope(s) " +
+            (request.token_scopes.empty() ? std::string("none")
+                                          : Join(request.token_scopes, ", ")) +
+            "; " + request.method + " " + match.pattern + " needs '" +
+            std::string(ScopeName(match.scope)) + "' (create a token with " +
+            (match.scope == Scope::kDelegate ? std::string("`ferry delegate-token create NAME`")
+                                             : "`ferry token create NAME --scope " +
+                                                   std::string(ScopeName(match.scope)) + "`") +
+            ")",
+        {}};
   }
   return (*match.handler)(request, match.params);
 }
@@ -243,7 +249,7 @@ void ApiServer::Stop() {
   if (!impl_ || impl_->stopped.exchange(true)) return;
   impl_->stop.Stop();  // streams and long-polls end first, so the workers they hold can be joined
   if (impl_->deps.changes) impl_->deps.changes->Notify();  // wakes those waiting on it
-  impl_->server.stop();
+  if (impl_->server) impl_->server->stop();
   if (impl_->thread.joinable()) impl_->thread.join();
 }
 
@@ -255,9 +261,30 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(const ApiServerOptions& opti
   AddDeployRoutes(raw->router, raw->ctx);
   AddArtifactRoutes(raw->router, raw->ctx);
   AddSecretRoutes(raw->router, raw->ctx);
+  AddDelegateRoutes(raw->router, raw->ctx);
   AddEntityRoutes(raw->router, raw->ctx);  // last: its /api/v1/{kind} patterns are generic
 
-  httplib::Server& server = raw->server;
+  if (options.tls_cert_file.empty() != options.tls_key_file.empty()) {
+    return InvalidArgument("TLS needs both a certificate and a key file");
+  }
+  if (!options.tls_cert_file.empty()) {
+    for (const std::string& file : {options.tls_cert_file, options.tls_key_file}) {
+      if (::access(file.c_str(), R_OK) != 0) {
+        return InvalidArgument("cannot read the TLS file " + QuoteForMessage(file));
+      }
+    }
+    auto tls = std::make_unique<httplib::SSLServer>(options.tls_cert_file.c_str(),
+                                                    options.tls_key_file.c_str());
+    if (!tls->is_valid()) {
+      return InvalidArgument("the TLS certificate " + QuoteForMessage(options.tls_cert_file) +
+                             " and key " + QuoteForMessage(options.tls_key_file) +
+                             " cannot be loaded (PEM files of a matching certificate and key)");
+    }
+    raw->server = std::move(tls);
+  } else {
+    raw->server = std::make_unique<httplib::Server>();
+  }
+  httplib::Server& server = *raw->server;
   int threads = std::max(2, options.threads);
   server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   server.set_payload_max_length(options.max_body_bytes);
@@ -338,7 +365,7 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(const ApiServerOptions& opti
   raw->port = port;
   raw->thread = std::thread([raw] {
     SetThreadName("ferry-api-listen");
-    raw->server.listen_after_bind();
+    raw->server->listen_after_bind();
     raw->listen_returned = true;
   });
   // httplib's stop() is a no-op until the listen loop runs, so a server stopped right after

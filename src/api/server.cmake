@@ -5,6 +5,7 @@ ferry_module(api
     artifact_routes.cc
     secret_routes.cc
     config_apply.cc
+    delegate_routes.cc
     deploy_routes.cc
     entity_routes.cc
     execution_routes.cc
@@ -15,5 +16,5 @@ ferry_module(api
     router.cc
     scopes.cc
     server.cc
-  DEPS ferry_api_deploy ferry_config ferry_engine ferry_store ferry_model ferry_common
+  DEPS ferry_api_deploy ferry_config ferry_engine ferry_delegate_protocol ferry_store ferry_model ferry_common
   PRIVATE_DEPS PkgConfig::HTTPLIB)

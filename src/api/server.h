@@ -19,6 +19,13 @@
 #include "common/result.h"
 #include "store/store.h"
 
+namespace ferry::delegate {
+class TaskTransport;
+}
+namespace ferry::store {
+class DelegateRegistry;
+}
+
 namespace ferry::api {
 
 struct ApiServerOptions {
@@ -35,6 +42,13 @@ struct ApiServerOptions {
   // most half of `threads`, so that waiting clients never starve the others. A long-poll that
   // finds no free slot is answered at once (304 with Retry-After).
   int max_waiting_requests = 8;
+  // Claims of remote delegates held open (up to 20 s each) while nothing is claimable; at most
+  // a quarter of `threads`. A claim that finds no free slot is answered at once (204).
+  int max_waiting_claims = 4;
+  // PEM files: with both, the server speaks HTTPS only (OpenSSL through cpp-httplib); Start is
+  // kInvalidArgument when one is missing, unreadable or they do not load as a matching pair.
+  std::string tls_cert_file;
+  std::string tls_key_file;
 };
 
 struct ApiDependencies {
@@ -47,6 +61,11 @@ struct ApiDependencies {
   // long-polls and log streams wake on it instead of waiting for their next re-read. May be
   // null. Must outlive the server.
   ChangeSignal* changes = nullptr;
+  // The routes of remote delegates (/api/v1/delegate/...) and GET /api/v1/delegates: the task
+  // transport they call (the same as the embedded delegate's) and the delegate registry. Both
+  // null: those routes answer 501. Must outlive the server.
+  delegate::TaskTransport* delegate_tasks = nullptr;
+  store::DelegateRegistry* delegates = nullptr;
   // Seals and opens `source: ferry` secret values; null: they cannot be set. Must outlive the
   // server.
   const SecretKeyring* secret_keys = nullptr;

@@ -85,5 +85,7 @@ int RunSecretSet(const std::string& name, std::istream& value_in, const ClientFl
 int RunSecretShow(const std::string& name, const ClientFlags& flags, CommandIo& io);
 int RunSecretUnset(const std::string& name, const ClientFlags& flags, CommandIo& io);
 int RunSecretRotateKey(const ClientFlags& flags, CommandIo& io);
+// ferry delegates: the delegates the server has seen and the queued tasks (who could claim them).
+int RunListDelegates(const ClientFlags& flags, CommandIo& io);
 
 }  // namespace ferry::cli

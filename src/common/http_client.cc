@@ -76,8 +76,17 @@ struct Transfer {
   bool pass_through = false;  // streaming a 2xx body to on_data rather than buffering it
   bool cancelled = false;
   bool too_large = false;
+  std::stop_token stop;
   Response response;
 };
+
+// libcurl calls this often during a transfer, also while nothing arrives: ends it on request.
+int OnProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  auto& t = *static_cast<Transfer*>(user);
+  if (!t.stop.stop_requested()) return 0;
+  t.cancelled = true;
+  return 1;  // CURLE_ABORTED_BY_CALLBACK
+}
 
 // Called once the status line and headers are in (at the first body byte or at the end).
 bool BeginBody(Transfer& t) {
@@ -359,7 +368,17 @@ Result<Response> Client::Impl::Perform(const Request& request, Transfer& t) {
     }
   }
 
+  t.stop = request.stop;
+  if (t.stop.stop_possible()) {
+    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, &OnProgress);
+    curl_easy_setopt(c, CURLOPT_XFERINFODATA, &t);
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+  }
   CURLcode code = curl_easy_perform(c);
+  if (t.stop.stop_possible()) {  // the handle is pooled: the next transfer has no callback
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 1L);
+    curl_easy_setopt(c, CURLOPT_XFERINFODATA, nullptr);
+  }
   long connects = 0;
   curl_easy_getinfo(c, CURLINFO_NUM_CONNECTS, &connects);
   // The handle must not keep pointers into this frame.
@@ -372,6 +391,7 @@ Result<Response> Client::Impl::Perform(const Request& request, Transfer& t) {
   Return(url.endpoint, std::move(h), connects > 0);
 
   if (code == CURLE_OK && t.cancelled) code = CURLE_WRITE_ERROR;
+  if (code == CURLE_ABORTED_BY_CALLBACK) t.cancelled = true;
   if (code != CURLE_OK) {
     Error error = TransferError(code, t, errbuf);
     error.details["url"] = url.safe;

@@ -20,7 +20,7 @@
 //                      short, closed without a reply), "malformed" (not HTTP), "transfer" (other)
 //   kDeadlineExceeded  "timeout": connect_timeout, timeout or idle_timeout passed
 //   kPayloadTooLarge   "too_large": a buffered body exceeded max_response_bytes
-//   kCancelled         "cancelled": a Stream callback asked to stop
+//   kCancelled         "cancelled": a Stream callback asked to stop, or request.stop
 //   kInternal          libcurl could not start or ran out of memory
 //
 // Thread-safe: Send and Stream may be called from any number of threads at once.
@@ -32,6 +32,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -64,6 +65,9 @@ struct Request {
   std::chrono::milliseconds idle_timeout{0};
   // Bound on a buffered body (Send, and the non-2xx replies of Stream).
   size_t max_response_bytes = 16u * 1024 * 1024;
+  // When stop is requested the transfer ends (within about a second, even while the server is
+  // silent) with kCancelled "cancelled".
+  std::stop_token stop;
 };
 
 struct Response {

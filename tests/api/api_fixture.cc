@@ -36,6 +36,10 @@ void ApiServerTest::SetUp() {
   ASSERT_TRUE(engine::RegisterBuiltinSteps(steps_).ok());
   engine_ = std::make_unique<engine::Engine>(*store_, clock_, steps_, engine::EngineOptions{});
   deploys_ = std::make_unique<DeployService>(*store_, *engine_, clock_, DeployServiceOptions{});
+  delegate_tasks_ = std::make_unique<engine::EmbeddedTransport>(*store_, [this] { ++wakes_; });
+  auto registry = store::OpenSqliteDelegateRegistry(*store_);
+  ASSERT_TRUE(registry.ok()) << registry.error().ToString();
+  delegates_ = std::move(*registry);
   auto issued = store_->tokens().Issue({"tester", {"admin"}, std::nullopt}, "test");
   ASSERT_TRUE(issued.ok()) << issued.error().ToString();
   token_ = issued->secret;
@@ -51,8 +55,10 @@ void ApiServerTest::StartServer(ApiServerOptions options) {
   options.threads = 8;
   options.version = "test-version";
   auto server = ApiServer::Start(
-      options, ApiDependencies{*store_, *deploys_, clock_, [this] { return ready_.load(); },
-                               [this] { ++wakes_; }, &changes_, &secret_keys_});
+      options,
+      ApiDependencies{*store_, *deploys_, clock_, [this] { return ready_.load(); },
+                      [this] { ++wakes_; }, &changes_, delegate_tasks_.get(), delegates_.get(),
+                      &secret_keys_});
   ASSERT_TRUE(server.ok()) << server.error().ToString();
   server_ = std::move(*server);
   client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());

@@ -15,6 +15,7 @@
 #include "common/clock.h"
 #include "common/ids.h"
 #include "common/json.h"
+#include "engine/embedded_transport.h"
 #include "engine/engine.h"
 #include "store/sqlite/sqlite_store.h"
 #include "support/temp_dir.h"
@@ -67,6 +68,9 @@ class ApiServerTest : public ::testing::Test {
   engine::StepRegistry steps_;
   std::unique_ptr<engine::Engine> engine_;
   std::unique_ptr<DeployService> deploys_;
+  // The remote delegates' side, as ferry server wires it.
+  std::unique_ptr<engine::EmbeddedTransport> delegate_tasks_;
+  std::unique_ptr<store::DelegateRegistry> delegates_;
   std::unique_ptr<ApiServer> server_;
   std::unique_ptr<httplib::Client> client_;
   std::string token_;

@@ -10,4 +10,6 @@ ferry_test(api_server_tests
     deploy_routes_test.cc
     scopes_test.cc
     secret_values_test.cc
-  DEPS ferry_api ferry_api_deploy ferry_config ferry_store ferry_engine PkgConfig::HTTPLIB)
+    delegate_routes_test.cc
+    remote_delegate_test.cc
+  DEPS ferry_api ferry_api_deploy ferry_delegate_remote ferry_config ferry_store ferry_engine PkgConfig::HTTPLIB)

@@ -38,3 +38,10 @@ ferry_test(ferry_e2e_postgres_test
   DEPS ferry_aws ferry_common PkgConfig::HTTPLIB
   LABELS integration)
 add_dependencies(ferry_e2e_postgres_test ferry)
+# Remote delegates: `ferry server --no-embedded-delegate` with `ferry delegate` processes against
+# `ferry sandbox` (selectors, a delegate SIGKILLed mid-task, a server restart, `ferry delegates`).
+ferry_test(ferry_e2e_delegate_test
+  SOURCES e2e_delegate_test.cc
+  DEPS ferry_aws ferry_common PkgConfig::HTTPLIB
+  LABELS integration)
+add_dependencies(ferry_e2e_delegate_test ferry)

@@ -58,11 +58,18 @@ void ServerProcess::KillAndRestart() {
   Launch();
 }
 
-void ServerProcess::Launch() {
+void ServerProcess::KillAndRestartOnSamePort() {
+  const std::string port = url_.substr(url_.rfind(':') + 1);
+  child_->Kill();
+  url_.clear();
+  Launch(port);
+}
+
+void ServerProcess::Launch(const std::string& port) {
   if (options_.create_token && token_.empty()) {
     token_ = CreateToken(data_dir_, options_.token_name, &problem_, options_.store_url);
   }
-  std::vector<std::string> args = {"server", "--data", data_dir_, "--port", "0"};
+  std::vector<std::string> args = {"server", "--data", data_dir_, "--port", port};
   if (!options_.store_url.empty()) args.insert(args.end(), {"--store", options_.store_url});
   args.insert(args.end(), options_.extra_args.begin(), options_.extra_args.end());
   child_ = ChildProcess::Spawn(args, ProcessOptions{options_.env, ""});

@@ -59,12 +59,15 @@ class ServerProcess {
 
   // SIGKILL (a crash), then a new process on the same data directory and port 0 (url() changes).
   void KillAndRestart();
+  // SIGKILL, then a new process on the same data directory and the same port (url() stays), for
+  // clients that must find the server again (remote delegates).
+  void KillAndRestartOnSamePort();
   // Graceful stop (SIGTERM); the exit code.
   std::optional<int> Stop() { return child_->Terminate(SIGTERM); }
 
  private:
   ServerProcess() = default;
-  void Launch();
+  void Launch(const std::string& port = "0");
 
   ServerOptions options_;
   std::string data_dir_;

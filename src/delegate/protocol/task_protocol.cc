@@ -1,13 +1,15 @@
 #include "delegate/protocol/task_protocol.h"
 
-#include "common/time.h"
-
 #include "common/json.h"
+#include "common/strings.h"
+#include "common/time.h"
 
 namespace ferry::delegate {
 namespace {
 
 constexpr size_t kMaxLogLines = 1000;
+constexpr size_t kMaxIdentifierBytes = 256;
+constexpr size_t kMaxSelectors = 100;
 
 Result<Json> ParseMessage(std::string_view text) {
   JsonLimits limits;
@@ -50,7 +52,95 @@ std::string_view LevelName(TaskLogLevel level) {
   return "info";
 }
 
+bool IsPlainName(std::string_view text) {
+  if (text.empty() || text.size() > kMaxIdentifierBytes) return false;
+  for (unsigned char c : text) {
+    if (c < 0x20 || c == 0x7f) return false;
+  }
+  return true;
+}
+
+Result<Duration> MillisField(const Json& json, std::string_view field, Duration min, Duration max,
+                             std::optional<Duration> fallback) {
+  FERRY_ASSIGN_OR_RETURN(auto ms, OptionalInt(json, std::string(field)));
+  if (!ms) {
+    if (fallback) return *fallback;
+    return Error{ErrorCode::kInvalidArgument, "a " + std::string(field) + " is required"};
+  }
+  Duration d = std::chrono::milliseconds(*ms);
+  if (*ms < 0 || d < min || d > max) {
+    return Error{ErrorCode::kInvalidArgument, std::string(field) + " must be between " +
+                                                  std::to_string(min.count()) + " and " +
+                                                  std::to_string(max.count()) + " milliseconds"};
+  }
+  return d;
+}
+
 }  // namespace
+
+std::string EncodeClaimRequest(const ClaimRequest& r) {
+  Json json = {{"name", r.name},
+               {"delegateId", r.delegate_id},
+               {"selectors", r.selectors},
+               {"version", r.version},
+               {"leaseMs", std::chrono::duration_cast<std::chrono::milliseconds>(r.lease).count()},
+               {"waitMs", std::chrono::duration_cast<std::chrono::milliseconds>(r.wait).count()}};
+  return DumpJson(json);
+}
+
+Result<ClaimRequest> DecodeClaimRequest(std::string_view text) {
+  FERRY_ASSIGN_OR_RETURN(Json json, ParseMessage(text));
+  for (const auto& [key, value] : json.items()) {
+    if (key != "name" && key != "delegateId" && key != "selectors" && key != "version" &&
+        key != "leaseMs" && key != "waitMs") {
+      return Error{ErrorCode::kInvalidArgument,
+                   "unknown field " + QuoteForMessage(key, 40) + " in a claim request"};
+    }
+  }
+  ClaimRequest r;
+  FERRY_ASSIGN_OR_RETURN(r.name, RequiredString(json, "name"));
+  FERRY_ASSIGN_OR_RETURN(r.delegate_id, RequiredString(json, "delegateId"));
+  if (!IsPlainName(r.name) || !IsPlainName(r.delegate_id)) {
+    return Error{ErrorCode::kInvalidArgument,
+                 "a claim request's name and delegateId are 1 to 256 bytes without control "
+                 "characters"};
+  }
+  FERRY_ASSIGN_OR_RETURN(auto version, OptionalString(json, "version"));
+  r.version = version.value_or("");
+  if (r.version.size() > kMaxIdentifierBytes) {
+    return Error{ErrorCode::kInvalidArgument, "a claim request's version is at most 256 bytes"};
+  }
+  if (auto it = json.find("selectors"); it != json.end()) {
+    if (!it->is_array() || it->size() > kMaxSelectors) {
+      return Error{ErrorCode::kInvalidArgument, "selectors must be an array of at most 100 names"};
+    }
+    for (const auto& selector : *it) {
+      if (!selector.is_string() || !IsPlainName(selector.get_ref<const std::string&>())) {
+        return Error{ErrorCode::kInvalidArgument,
+                     "each selector is a string of 1 to 256 bytes without control characters"};
+      }
+      r.selectors.push_back(selector.get<std::string>());
+    }
+  }
+  FERRY_ASSIGN_OR_RETURN(r.lease, MillisField(json, "leaseMs", std::chrono::seconds(1),
+                                              std::chrono::hours(1), std::nullopt));
+  FERRY_ASSIGN_OR_RETURN(r.wait, MillisField(json, "waitMs", Duration::zero(),
+                                             std::chrono::seconds(60), Duration::zero()));
+  return r;
+}
+
+std::string EncodeHeartbeat(const TaskAssignment& a, Duration extension) {
+  Json json = Identity(a);
+  json["extensionMs"] = std::chrono::duration_cast<std::chrono::milliseconds>(extension).count();
+  return DumpJson(json);
+}
+
+Result<Duration> DecodeHeartbeat(std::string_view text, TaskAssignment* a) {
+  FERRY_ASSIGN_OR_RETURN(Json json, ParseMessage(text));
+  FERRY_RETURN_IF_ERROR(ReadIdentity(json, a));
+  return MillisField(json, "extensionMs", std::chrono::seconds(1), std::chrono::hours(1),
+                     std::nullopt);
+}
 
 std::string EncodeAssignment(const TaskAssignment& a) {
   Json json = Identity(a);

@@ -5,7 +5,7 @@
 // and `ferry up` uses a transport that calls the store directly (engine/embedded_transport.h).
 //
 // Messages (camelCase JSON objects):
-//   claim request   {"delegateId", "selectors": [..], "leaseMs"}
+//   claim request   {"name", "delegateId", "selectors": [..], "version", "leaseMs", "waitMs"}
 //   assignment      {"taskId", "kind", "payload": {..}, "attempt", "owner", "executionId"?,
 //                    "stepIndex"?}
 //   heartbeat       {"taskId", "owner", "attempt", "extensionMs"}
@@ -52,6 +52,25 @@ struct TaskLogLine {
 
 // As large as the store keeps a task's payload or result (store/limits.h kMaxDocumentBytes).
 inline constexpr size_t kMaxTaskMessageBytes = size_t{16} * 1024 * 1024;
+
+// What a remote delegate sends to claim a task: who it is, what it offers, how long its lease
+// lasts and how long the server may hold the request when there is nothing to claim.
+struct ClaimRequest {
+  std::string name;         // the delegate's name (--name)
+  std::string delegate_id;  // the lease owner of this process's tasks
+  std::vector<std::string> selectors;
+  std::string version;
+  Duration lease = std::chrono::seconds(30);  // 1 s .. 1 h
+  Duration wait = Duration::zero();           // 0 .. 60 s; the server may wait less
+};
+
+std::string EncodeClaimRequest(const ClaimRequest& request);
+// kInvalidArgument for a missing or empty name or delegateId (each at most 256 bytes, no
+// control characters), more than 100 selectors, or a lease or wait out of range.
+Result<ClaimRequest> DecodeClaimRequest(std::string_view json);
+std::string EncodeHeartbeat(const TaskAssignment& assignment, Duration extension);
+// The extension (1 s .. 1 h); fills *assignment's identity.
+Result<Duration> DecodeHeartbeat(std::string_view json, TaskAssignment* assignment);
 
 std::string EncodeAssignment(const TaskAssignment& assignment);
 Result<TaskAssignment> DecodeAssignment(std::string_view json);

@@ -7,6 +7,7 @@
 #include "store/postgres/postgres_audit_log.h"
 #include "store/postgres/postgres_entity_store.h"
 #include "store/postgres/postgres_execution_store.h"
+#include "store/postgres/postgres_delegate_registry.h"
 #include "store/postgres/postgres_known_state_store.h"
 #include "store/postgres/postgres_secret_value_store.h"
 #include "store/postgres/postgres_log_store.h"
@@ -49,6 +50,7 @@ class PostgresStore final : public Store {
   void SetChangeListener(std::function<void()> on_change) override {
     db_->SetChangeListener(std::move(on_change));
   }
+  Context& context() { return context_; }
 
  private:
   std::unique_ptr<Database> db_;
@@ -66,6 +68,16 @@ class PostgresStore final : public Store {
 };
 
 }  // namespace
+
+Result<std::unique_ptr<DelegateRegistry>> OpenPostgresDelegateRegistry(Store& store) {
+  auto* postgres = dynamic_cast<PostgresStore*>(&store);
+  if (postgres == nullptr) {
+    return InvalidArgument(
+        "the PostgreSQL delegate registry needs a store opened by OpenPostgresStore");
+  }
+  return std::unique_ptr<DelegateRegistry>(
+      std::make_unique<postgres::PostgresDelegateRegistry>(postgres->context()));
+}
 
 bool IsPostgresUrl(std::string_view store) {
   return store.starts_with("postgres://") || store.starts_with("postgresql://");

@@ -11,6 +11,7 @@
 #include "common/clock.h"
 #include "common/ids.h"
 #include "common/result.h"
+#include "store/delegate_registry.h"
 #include "store/store.h"
 
 namespace ferry::store {
@@ -28,6 +29,10 @@ struct PostgresOptions {
 // option. clock and ids must outlive the store.
 Result<std::unique_ptr<Store>> OpenPostgresStore(const PostgresOptions& options, Clock& clock,
                                                  IdGenerator& ids);
+
+// The delegate registry (store/delegate_registry.h) on the database of `store`, which must come
+// from OpenPostgresStore and outlive the registry; kInvalidArgument for any other store.
+Result<std::unique_ptr<DelegateRegistry>> OpenPostgresDelegateRegistry(Store& store);
 
 // The url with any password replaced by "***", for logs and messages.
 std::string MaskPostgresUrl(std::string_view url);

@@ -10,6 +10,7 @@
 #include "store/sqlite/context.h"
 #include "store/sqlite/database.h"
 #include "store/sqlite/sqlite_audit_log.h"
+#include "store/sqlite/sqlite_delegate_registry.h"
 #include "store/sqlite/sqlite_entity_store.h"
 #include "store/sqlite/sqlite_execution_store.h"
 #include "store/sqlite/sqlite_known_state_store.h"
@@ -52,6 +53,8 @@ class SqliteStore final : public Store {
   AuditLog& audit() override { return audit_; }
   Result<int> SchemaVersion() override { return db_->SchemaVersion(); }
 
+  Context& context() { return context_; }
+
  private:
   std::unique_ptr<Database> db_;
   Context context_;
@@ -87,6 +90,15 @@ Status PrepareDataDir(const std::filesystem::path& dir) {
 }
 
 }  // namespace
+
+Result<std::unique_ptr<DelegateRegistry>> OpenSqliteDelegateRegistry(Store& store) {
+  auto* sqlite = dynamic_cast<SqliteStore*>(&store);
+  if (sqlite == nullptr) {
+    return InvalidArgument("the SQLite delegate registry needs a store opened by OpenSqliteStore");
+  }
+  return std::unique_ptr<DelegateRegistry>(
+      std::make_unique<sqlite::SqliteDelegateRegistry>(sqlite->context()));
+}
 
 Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options, Clock& clock,
                                                IdGenerator& ids) {

@@ -8,6 +8,7 @@
 #include "common/clock.h"
 #include "common/ids.h"
 #include "common/result.h"
+#include "store/delegate_registry.h"
 #include "store/store.h"
 
 namespace ferry::store {
@@ -29,6 +30,10 @@ struct SqliteOptions {
 // binary knows. clock and ids must outlive the store.
 Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options, Clock& clock,
                                                IdGenerator& ids);
+
+// The delegate registry (store/delegate_registry.h) on the database of `store`, which must come
+// from OpenSqliteStore and outlive the registry; kInvalidArgument for any other store.
+Result<std::unique_ptr<DelegateRegistry>> OpenSqliteDelegateRegistry(Store& store);
 
 // The file name used inside SqliteOptions::data_dir.
 inline constexpr const char* kSqliteFileName = "ferry.db";

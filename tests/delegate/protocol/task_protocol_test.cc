@@ -356,3 +356,52 @@ TEST(DelegateAgentTest, WakeIsSafeFromAnyThread) {
 
 }  // namespace
 }  // namespace ferry::delegate
+
+namespace ferry::delegate {
+namespace {
+
+TEST(ClaimRequestTest, RoundTripsAndRefusesHostileInput) {
+  ClaimRequest claim{"eu-1", "remote-eu-1-x",          {"region:eu"},
+                     "1.0",  std::chrono::seconds(30), std::chrono::seconds(20)};
+  auto back = DecodeClaimRequest(EncodeClaimRequest(claim));
+  ASSERT_TRUE(back.ok()) << back.error().ToString();
+  EXPECT_EQ(back->name, "eu-1");
+  EXPECT_EQ(back->delegate_id, "remote-eu-1-x");
+  EXPECT_EQ(back->selectors, std::vector<std::string>{"region:eu"});
+  EXPECT_EQ(back->lease, std::chrono::seconds(30));
+  EXPECT_EQ(back->wait, std::chrono::seconds(20));
+
+  for (const char* bad : {"", "[]", "{\"name\":\"a\"}", R"({"name":"a","delegateId":"b"})",
+                          R"({"name":"a","delegateId":"b","leaseMs":999})",
+                          R"({"name":"a","delegateId":"b","leaseMs":3600001})",
+                          R"({"name":"a","delegateId":"b","leaseMs":1000,"waitMs":-1})",
+                          R"({"name":"a","delegateId":"b","leaseMs":1000,"waitMs":60001})",
+                          R"({"name":"a","delegateId":"b","leaseMs":1000,"selectors":[""]})",
+                          R"({"name":"a","delegateId":"b","leaseMs":1000,"selectors":null})",
+                          R"({"name":"a","delegateId":"b","leaseMs":1000,"version":7})",
+                          R"({"name":"a\u001f","delegateId":"b","leaseMs":1000})",
+                          R"({"name":"a","delegateId":"b","leaseMs":1000,"owner":"x"})"}) {
+    auto decoded = DecodeClaimRequest(bad);
+    ASSERT_FALSE(decoded.ok()) << bad;
+    EXPECT_EQ(decoded.error().code, ErrorCode::kInvalidArgument) << bad;
+  }
+}
+
+TEST(HeartbeatMessageTest, RoundTripsAndBoundsTheExtension) {
+  TaskAssignment a;
+  a.task_id = "t";
+  a.owner = "o";
+  a.attempt = 2;
+  TaskAssignment back;
+  auto extension = DecodeHeartbeat(EncodeHeartbeat(a, std::chrono::seconds(10)), &back);
+  ASSERT_TRUE(extension.ok()) << extension.error().ToString();
+  EXPECT_EQ(*extension, std::chrono::seconds(10));
+  EXPECT_EQ(back.task_id, "t");
+  EXPECT_EQ(back.attempt, 2);
+  EXPECT_FALSE(DecodeHeartbeat(EncodeHeartbeat(a, std::chrono::milliseconds(0)), &back).ok());
+  EXPECT_FALSE(DecodeHeartbeat(EncodeHeartbeat(a, std::chrono::hours(2)), &back).ok());
+  EXPECT_FALSE(DecodeHeartbeat(R"({"taskId":"t","owner":"o","attempt":1})", &back).ok());
+}
+
+}  // namespace
+}  // namespace ferry::delegate

@@ -1,5 +1,5 @@
 -- Values of `source: ferry` secrets, sealed by the server (AES-256-GCM) before they reach the
--- store: nothing here is readable without the key file. As store/sqlite/migrations 0005.
+-- store: nothing here is readable without the key file. As store/sqlite/migrations 0006.
 
 CREATE TABLE secret_values (
   name TEXT COLLATE "C" PRIMARY KEY,
