@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "api/client_limits.h"
 #include "api/deploy_service.h"
 #include "api/http_exchange.h"
 #include "api/scopes.h"
@@ -64,6 +65,7 @@ struct RouteContext {
   // notifies, and then waiting requests find changes by re-reading every stream_poll.
   const ChangeSignal* changes;
   WaitSlots& wait_slots;
+  StreamSlots& stream_slots;  // following log streams, per token and in all
 
   uint64_t ChangeGeneration() const { return changes ? changes->generation() : 0; }
   // Sleeps until a change after generation `seen` is notified, `timeout` passes or the server

@@ -48,7 +48,7 @@ void ApiServerTest::StartServer(ApiServerOptions options) {
   if (server_) server_->Stop();
   options.host = "127.0.0.1";
   options.port = 0;
-  options.threads = 8;
+  if (options.threads == ApiServerOptions{}.threads) options.threads = 8;
   options.version = "test-version";
   auto server = ApiServer::Start(
       options, ApiDependencies{*store_, *deploys_, clock_, [this] { return ready_.load(); },
