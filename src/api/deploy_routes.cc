@@ -3,6 +3,7 @@
 #include "api/json_views.h"
 #include "api/request_input.h"
 #include "api/router.h"
+#include "api/scopes.h"
 #include "common/strings.h"
 #include "lambda/tasks.h"
 #include "store/limits.h"
@@ -55,7 +56,8 @@ ApiResponse Started(RouteContext& ctx, const store::ExecutionRecord& execution, 
 Result<DeploymentInput> ParseDeploymentBody(const ApiRequest& request, size_t max_body_bytes) {
   FERRY_ASSIGN_OR_RETURN(Json body, ParseObjectBody(request, max_body_bytes));
   FERRY_RETURN_IF_ERROR(RejectUnknownFields(
-      body, {"application", "service", "environment", "workflow", "artifactId", "artifact"}));
+      body, {"application", "service", "environment", "workflow", "artifactId", "artifact",
+             "allowOutsideArtifactSource"}));
   DeploymentInput input;
   FERRY_ASSIGN_OR_RETURN(input.application, RequiredName(body, "application"));
   FERRY_ASSIGN_OR_RETURN(input.service, RequiredName(body, "service"));
@@ -67,6 +69,16 @@ Result<DeploymentInput> ParseDeploymentBody(const ApiRequest& request, size_t ma
       return InvalidArgument("give either 'artifactId' or 'artifact', not both");
     }
     FERRY_ASSIGN_OR_RETURN(input.artifact, ParseArtifactLocation(*it, "artifact"));
+  }
+  if (auto it = body.find("allowOutsideArtifactSource"); it != body.end() && !it->is_null()) {
+    if (!it->is_boolean()) return InvalidArgument("'allowOutsideArtifactSource' must be a boolean");
+    input.allow_outside_artifact_source = it->get<bool>();
+    if (input.allow_outside_artifact_source && !Grants(request.token_scopes, Scope::kAdmin)) {
+      return Error{ErrorCode::kPermissionDenied,
+                   "only an admin token may deploy an artifact from outside the service's "
+                   "artifact source ('allowOutsideArtifactSource')",
+                   {}};
+    }
   }
   input.actor = request.actor;
   return input;

@@ -178,6 +178,63 @@ DeployService::DeployService(store::Store& store, engine::Engine& engine, Clock&
       options_(std::move(options)),
       plan_ids_(clock) {}
 
+namespace {
+
+// `*` any run of characters, `?` one; everything else literally.
+bool GlobMatches(std::string_view pattern, std::string_view text) {
+  size_t p = 0, t = 0, star = std::string_view::npos, resume = 0;
+  while (t < text.size()) {
+    if (p < pattern.size() && (pattern[p] == '?' || pattern[p] == text[t])) {
+      ++p;
+      ++t;
+    } else if (p < pattern.size() && pattern[p] == '*') {
+      star = p++;
+      resume = t;
+    } else if (star != std::string_view::npos) {
+      p = star + 1;
+      t = ++resume;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '*') ++p;
+  return p == pattern.size();
+}
+
+// kPermissionDenied unless `l` lies in the service's S3 artifact source: a deploy token must
+// not ship code from any bucket it names (issue 18: --s3 s3://other-team/x/evil.zip).
+Status CheckInsideArtifactSource(const ArtifactLocation& l, const model::Service& service) {
+  const auto& s3 = service.artifact.s3;
+  auto refuse = [&](const std::string& why) {
+    return Error{ErrorCode::kPermissionDenied,
+                 "s3://" + QuoteForMessage(l.s3_bucket + "/" + l.s3_key, 200) +
+                     " is outside service " + service.name + "'s artifact source (" + why +
+                     "); deploy an artifact from the source, or ask an admin to deploy it with "
+                     "allowOutsideArtifactSource (ferry deploy --allow-outside-source)",
+                 {}};
+  };
+  if (!s3) return refuse("the service has no S3 artifact source");
+  if (l.s3_bucket != s3->bucket) return refuse("bucket " + s3->bucket);
+  if (s3->key) {
+    if (l.s3_key != *s3->key) return refuse("key " + *s3->key);
+  } else if (s3->key_pattern) {
+    if (!GlobMatches(*s3->key_pattern, l.s3_key)) return refuse("keys " + *s3->key_pattern);
+  } else if (s3->prefix) {
+    if (!l.s3_key.starts_with(*s3->prefix)) return refuse("prefix " + *s3->prefix);
+    if (s3->filter) {
+      bool matches = false;
+      try {
+        matches = std::regex_match(l.s3_key.substr(s3->prefix->size()), std::regex(*s3->filter));
+      } catch (const std::regex_error&) {
+      }
+      if (!matches) return refuse("prefix " + *s3->prefix + " and filter " + *s3->filter);
+    }
+  }
+  return Ok();
+}
+
+}  // namespace
+
 Result<DeployService::Impl::Artifact> DeployService::Impl::ResolveArtifact(
     store::Store& store, const DeploymentInput& in, const model::Service& service) {
   if (in.artifact_id && in.artifact) {
@@ -198,6 +255,9 @@ Result<DeployService::Impl::Artifact> DeployService::Impl::ResolveArtifact(
       return Error{ErrorCode::kFailedPrecondition,
                    "artifact " + record->id + " has no S3 location (s3Bucket, s3Key)"};
     }
+    if (!in.allow_outside_artifact_source) {
+      FERRY_RETURN_IF_ERROR(CheckInsideArtifactSource(*location, service));
+    }
     a.id = record->id;
     a.location = std::move(location).value();
     a.code_sha256 = record->code_sha256;
@@ -216,6 +276,9 @@ Result<DeployService::Impl::Artifact> DeployService::Impl::ResolveArtifact(
                      service.name + "'s artifact source (s3.key)"};
   }
   FERRY_RETURN_IF_ERROR(CheckLocation(a.location));
+  if (in.artifact && !in.allow_outside_artifact_source) {
+    FERRY_RETURN_IF_ERROR(CheckInsideArtifactSource(a.location, service));
+  }
   // ${artifact.version}: the object version, else what the source's filter captures (a build
   // number in "orders-(\d+)\.zip"), else empty.
   std::string version = a.location.s3_object_version;

@@ -40,6 +40,10 @@ struct DeploymentInput {
   std::optional<std::string> workflow;       // default: the app's workflow for service + env
   std::optional<std::string> artifact_id;    // a recorded artifact (store::ArtifactStore)
   std::optional<ArtifactLocation> artifact;  // or a location (recorded as an artifact first)
+  // The artifact (by id or location) must lie in the service's S3 artifact source (its bucket,
+  // and its key, prefix + filter or key pattern) unless this is set, which the API allows only
+  // to admin tokens. A key pinned in the source is always inside it.
+  bool allow_outside_artifact_source = false;
   std::string actor;
   std::string trigger = "manual";
   std::optional<std::string> idempotency_key;

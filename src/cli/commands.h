@@ -40,6 +40,7 @@ struct DeployArgs {
   std::string workflow;
   std::string artifact_id;
   std::string s3_url;
+  bool allow_outside_source = false;  // admin tokens only (the server checks)
   bool wait = false;
 };
 int RunDeploy(const DeployArgs& args, const ClientFlags& flags, CommandIo& io);

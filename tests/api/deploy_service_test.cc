@@ -504,8 +504,31 @@ TEST_F(DeployServiceTest, DeploysARecordedArtifactOrAnS3Location) {
   ASSERT_TRUE(e.ok()) << e.error().message;
   EXPECT_EQ(e->artifact_id, id);
 
-  // A location nobody recorded deploys as given.
+  // A location outside the service's artifact source (bucket builds, key orders/orders.zip)
+  // is refused (issue 18: a deploy token shipped code from another team's bucket)...
   in.artifact = ArtifactLocation{"other-bucket", "x/y.zip", "abc"};
+  EXPECT_EQ(DeployError(in).code, ErrorCode::kPermissionDenied);
+  EXPECT_THAT(DeployError(in).message, HasSubstr("outside service orders's artifact source"));
+  in.artifact = ArtifactLocation{"builds", "orders/evil.zip", "abc"};
+  EXPECT_EQ(DeployError(in).code, ErrorCode::kPermissionDenied) << "same bucket, other key";
+  // ...and so is a recorded artifact from outside it.
+  {
+    store::NewArtifact outside;
+    outside.source = "elsewhere";
+    outside.key = "x/y.zip";
+    outside.version = "abc";
+    outside.code_sha256 = "SHA-OUTSIDE";
+    outside.location_json =
+        DumpJson(Json{{"s3Bucket", "other-bucket"}, {"s3Key", "x/y.zip"}, {"s3ObjectVersion", "abc"}});
+    auto recorded = store_->artifacts().Record(outside, "test");
+    ASSERT_TRUE(recorded.ok()) << recorded.error().message;
+    DeploymentInput by_id = Input();
+    by_id.artifact_id = recorded->artifact.id;
+    EXPECT_EQ(DeployError(by_id).code, ErrorCode::kPermissionDenied);
+  }
+  // Allowed (the API lets only admin tokens set this), it deploys as given.
+  in.artifact = ArtifactLocation{"other-bucket", "x/z.zip", "abc"};
+  in.allow_outside_artifact_source = true;
   e = service_->Deploy(in);
   ASSERT_TRUE(e.ok()) << e.error().message;
   EXPECT_FALSE(e->artifact_id.has_value());
@@ -816,6 +839,7 @@ TEST_F(DeployServiceTest, EveryRefusalIsAWarningOfValidate) {
 
   DeploymentInput image = Input("boxed");
   image.artifact = ArtifactLocation{"builds", "boxed.zip", ""};
+  image.allow_outside_artifact_source = true;  // boxed's source is ECR; the zip is outside it
   const std::vector<std::pair<DeploymentInput, std::string>> refused = {
       {Input("orders", "prod"), "blue-green strategy"},
       {Input("vaulted", "qa"), "step smoke is of type approval"},
