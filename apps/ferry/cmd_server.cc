@@ -38,6 +38,15 @@ void AddServerCommand(CLI::App& root, CommandContext& ctx) {
       ->check(CLI::Range(1, 256))
       ->capture_default_str();
 
+  cmd->add_option("--secret-dir", options->secrets.file_dir,
+                  "Directory that `file` secrets must be in (default: DATA/secrets)");
+  cmd->add_option("--secret-env-prefix", options->secrets.env_prefix,
+                  "Prefix that `env` secrets' variable names must have")
+      ->check([](const std::string& v) {
+        return v.empty() ? std::string("the prefix must not be empty") : std::string();
+      })
+      ->capture_default_str();
+
   auto leases = std::make_shared<LeaseFlags>();
   AddLeaseFlags(*cmd, *leases);
 

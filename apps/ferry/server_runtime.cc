@@ -192,8 +192,17 @@ Result<std::unique_ptr<ServerRuntime>> ServerRuntime::Start(const ServerRuntimeO
   }
   // The embedded delegate reads secrets (a keys-mode connection's secret access key, the
   // secrets environment variables use) through the server's store.
-  SecretResolver secrets = [&p](std::string_view name) {
-    return api::deploy::ResolveSecret(p.store->entities(), name);
+  api::SecretPolicy policy = options.secrets;
+  if (policy.file_dir.empty()) {
+    policy.file_dir = (std::filesystem::path(options.data_dir) / "secrets").string();
+    std::error_code ec;
+    if (std::filesystem::create_directories(policy.file_dir, ec)) {
+      std::filesystem::permissions(policy.file_dir, std::filesystem::perms::owner_all,
+                                   std::filesystem::perm_options::replace, ec);
+    }
+  }
+  SecretResolver secrets = [&p, policy](std::string_view name) {
+    return api::deploy::ResolveSecret(p.store->entities(), name, policy);
   };
   p.lambda_apis = std::make_unique<delegate::AwsLambdaApiProvider>(
       *p.http, *p.credentials, p.clock, p.ids, p.limiters, p.retry_quota,
@@ -240,6 +249,7 @@ Result<std::unique_ptr<ServerRuntime>> ServerRuntime::Start(const ServerRuntimeO
   deploy_options.default_region = options.default_region;
   deploy_options.wake_engine = [&p] { p.Wake(); };
   deploy_options.wake_delegate = [&p] { p.WakeDelegate(); };
+  deploy_options.secrets = policy;
   p.deploys = std::make_unique<api::DeployService>(*p.store, *p.engine, p.clock, deploy_options);
 
   // The loops start before the API: executions left running by a previous process resume now.

@@ -1,8 +1,13 @@
 #include "api/deploy_config.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
-#include <fstream>
+#include <filesystem>
 #include <variant>
 
 #include "common/secret_mask.h"
@@ -249,7 +254,57 @@ Result<model::Infrastructure> ChooseInfrastructure(const Scope& scope,
   return *applicable.front();
 }
 
-Result<std::string> ResolveSecret(store::EntityStore& entities, std::string_view name) {
+namespace {
+
+// The content of the regular file `where` inside `dir`, at most kMaxSecretFileBytes + 1 bytes.
+Result<std::string> ReadConfinedFile(const std::string& secret, const std::string& where,
+                                     const std::string& dir) {
+  auto refuse = [&](const std::string& why) {
+    return Error{ErrorCode::kFailedPrecondition,
+                 "secret " + secret + ": the file " + QuoteForMessage(where) + " " + why, {}};
+  };
+  if (dir.empty()) {
+    return refuse("cannot be read: file secrets need a secret directory (ferry server "
+                  "--secret-dir)");
+  }
+  std::error_code ec;
+  const std::filesystem::path root = std::filesystem::canonical(dir, ec);
+  if (ec) return refuse("cannot be read: the secret directory " + dir + " does not exist");
+  std::filesystem::path path(where);
+  if (path.is_relative()) path = root / path;
+  // Non-blocking: opening a FIFO without a writer (or a device) must not wait.
+  int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0) return refuse("cannot be read");
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return refuse("is not a regular file");
+  // Where the opened file really is (symbolic links and ".." resolved by the kernel).
+  const std::filesystem::path opened =
+      std::filesystem::read_symlink("/proc/self/fd/" + std::to_string(fd), ec);
+  const std::string inside = root.string() + "/";
+  if (ec || !opened.string().starts_with(inside)) {
+    return refuse("is outside the secret directory " + root.string());
+  }
+  std::string value(kMaxSecretFileBytes + 1, '\0');
+  size_t have = 0;
+  while (have < value.size()) {
+    ssize_t n = ::read(fd, value.data() + have, value.size() - have);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return refuse("cannot be read");
+    if (n == 0) break;
+    have += static_cast<size_t>(n);
+  }
+  value.resize(have);
+  return value;
+}
+
+}  // namespace
+
+Result<std::string> ResolveSecret(store::EntityStore& entities, std::string_view name,
+                                  const SecretPolicy& policy) {
   FERRY_ASSIGN_OR_RETURN(
       auto ref, Load<model::SecretRef>(entities, model::Kind::kSecret, "", std::string(name)));
   // The sources Ferry cannot read yet: the table `ferry validate` warns from.
@@ -258,6 +313,12 @@ Result<std::string> ResolveSecret(store::EntityStore& entities, std::string_view
   std::string value;
   switch (ref.source) {
     case model::SecretSource::kEnv: {
+      if (policy.env_prefix.empty() || !where.starts_with(policy.env_prefix)) {
+        return Error{ErrorCode::kFailedPrecondition,
+                     "secret " + ref.name + ": the environment variable " + where +
+                         " may not be read: secret variables must start with " +
+                         QuoteForMessage(policy.env_prefix) + " (ferry server --secret-env-prefix)"};
+      }
       const char* v = std::getenv(where.c_str());
       if (v == nullptr) {
         return Error{ErrorCode::kFailedPrecondition,
@@ -268,14 +329,7 @@ Result<std::string> ResolveSecret(store::EntityStore& entities, std::string_view
       break;
     }
     case model::SecretSource::kFile: {
-      std::ifstream in(where, std::ios::binary);
-      if (!in) {
-        return Error{ErrorCode::kFailedPrecondition,
-                     "secret " + ref.name + ": cannot read the file " + QuoteForMessage(where)};
-      }
-      value.resize(kMaxSecretFileBytes + 1);
-      in.read(value.data(), static_cast<std::streamsize>(value.size()));
-      value.resize(static_cast<size_t>(in.gcount()));
+      FERRY_ASSIGN_OR_RETURN(value, ReadConfinedFile(ref.name, where, policy.file_dir));
       if (value.size() > kMaxSecretFileBytes) {
         return Error{ErrorCode::kFailedPrecondition, "secret " + ref.name + ": the file " +
                                                          QuoteForMessage(where) +

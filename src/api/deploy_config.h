@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "api/secret_policy.h"
 #include "common/clock.h"
 #include "common/result.h"
 #include "model/entities.h"
@@ -53,11 +54,15 @@ Result<Duration> CheckExecutable(const model::Workflow& workflow);
 Result<model::Infrastructure> ChooseInfrastructure(const Scope& scope,
                                                    const std::optional<std::string>& name);
 
+
 // A secret's value by SecretRef name, registered with SecretMasker. Sources env (a variable of
-// the server's environment) and file (the file's content, one trailing newline removed, at most
-// 64 KiB) are read here; the sources config/runnable.h marks not yet implemented (ferry,
-// aws-secrets-manager, aws-ssm-parameter) are kUnimplemented.
-// kNotFound for an unknown secret; kFailedPrecondition when the variable or file is missing.
-Result<std::string> ResolveSecret(store::EntityStore& entities, std::string_view name);
+// the server's environment named with policy.env_prefix) and file (a regular file inside
+// policy.file_dir: its content, one trailing newline removed, at most 64 KiB; opened
+// non-blocking, so a FIFO or device is refused instead of waited on) are read here; the sources
+// config/runnable.h marks not yet implemented (ferry, aws-secrets-manager, aws-ssm-parameter)
+// are kUnimplemented. kNotFound for an unknown secret; kFailedPrecondition when the variable or
+// file is missing or outside the policy.
+Result<std::string> ResolveSecret(store::EntityStore& entities, std::string_view name,
+                                  const SecretPolicy& policy);
 
 }  // namespace ferry::api::deploy

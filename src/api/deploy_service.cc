@@ -346,8 +346,8 @@ Result<DeployService::Impl::Resolved> DeployService::Impl::Resolve(
   resolve.cloud_provider = &provider;
   resolve.artifact = artifact.ref;
   resolve.workflow_variables = variables;
-  resolve.secret = [&entities](std::string_view name) {
-    return deploy::ResolveSecret(entities, name);
+  resolve.secret = [&entities, &options](std::string_view name) {
+    return deploy::ResolveSecret(entities, name, options.secrets);
   };
   FERRY_ASSIGN_OR_RETURN(auto resolved, config::ResolveFunctionSpecs(resolve));
 

@@ -24,6 +24,7 @@
 #include <string>
 
 #include "api/artifact_location.h"
+#include "api/secret_policy.h"
 #include "common/clock.h"
 #include "common/ids.h"
 #include "common/result.h"
@@ -85,6 +86,7 @@ struct DeployServiceOptions {
   std::function<void()> wake_delegate;
   int keep_versions = 10;  // pruning after a deploy; 0 = no prune step
   int concurrency = 8;     // functions deployed at once
+  SecretPolicy secrets;    // where env and file secrets may be read from
 };
 
 class DeployService {

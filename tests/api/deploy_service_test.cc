@@ -5,6 +5,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <cstdlib>
 #include <fstream>
 
@@ -59,7 +61,7 @@ delegateSelectors: [local]
 kind: Secret
 name: db-password
 source: env
-ref: FERRY_DEPLOY_TEST_DB_PASSWORD
+ref: FERRY_SECRET_DEPLOY_TEST_DB_PASSWORD
 ---
 kind: Secret
 name: api-key
@@ -73,7 +75,7 @@ source: ferry
 kind: Secret
 name: unset
 source: env
-ref: FERRY_DEPLOY_TEST_NEVER_SET
+ref: FERRY_SECRET_DEPLOY_TEST_NEVER_SET
 ---
 kind: Application
 name: shop
@@ -302,7 +304,7 @@ steps:
 class DeployServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ::setenv("FERRY_DEPLOY_TEST_DB_PASSWORD", "db-s3cr3t-value", 1);
+    ::setenv("FERRY_SECRET_DEPLOY_TEST_DB_PASSWORD", "db-s3cr3t-value", 1);
     key_file_ = dir_.Sub("api-key");
     std::ofstream(key_file_) << "file-s3cr3t-key\n";
     store::SqliteOptions options;
@@ -314,11 +316,17 @@ class DeployServiceTest : public ::testing::Test {
     ASSERT_TRUE(engine::RegisterBuiltinSteps(steps_).ok());
     engine_ = std::make_unique<engine::Engine>(*store_, clock_, steps_, engine::EngineOptions{});
     service_ = std::make_unique<DeployService>(
-        *store_, *engine_, clock_, DeployServiceOptions{.wake_engine = [this] { ++wakes_; }});
+        *store_, *engine_, clock_,
+        DeployServiceOptions{.wake_engine = [this] { ++wakes_; }, .secrets = Secrets()});
     transport_ = std::make_unique<engine::EmbeddedTransport>(*store_);
     agent_ = std::make_unique<delegate::DelegateAgent>(
         *transport_, clock_, delegate::AgentOptions{.selectors = {"local"}});
     for (const auto& kind : delegate::LambdaTaskHandler::Kinds()) agent_->Register(kind, handler_);
+  }
+
+  // As ferry server's: env variables named FERRY_SECRET_*, files in the test's directory.
+  SecretPolicy Secrets() const {
+    return {.env_prefix = "FERRY_SECRET_", .file_dir = dir_.path().string()};
   }
 
   void Apply(std::string yaml) {
@@ -417,7 +425,7 @@ class DeployServiceTest : public ::testing::Test {
   // The embedded delegate reads the secrets environment variables use, as `ferry server` does.
   delegate::LambdaTaskHandler handler_{
       provider_, {.secrets = [this](std::string_view name) {
-        return deploy::ResolveSecret(store_->entities(), name);
+        return deploy::ResolveSecret(store_->entities(), name, Secrets());
       }}};
   std::unique_ptr<engine::EmbeddedTransport> transport_;
   std::unique_ptr<delegate::DelegateAgent> agent_;
@@ -814,11 +822,60 @@ TEST_F(DeployServiceTest, SecretErrorsNameTheSecretAndNeverItsValue) {
   EXPECT_EQ(e.code, ErrorCode::kUnimplemented);
   EXPECT_THAT(e.message, HasSubstr("vault-token"));
   e = DeployError(Input("unset"));
-  EXPECT_THAT(e.message, HasSubstr("FERRY_DEPLOY_TEST_NEVER_SET is not set"));
+  EXPECT_THAT(e.message, HasSubstr("FERRY_SECRET_DEPLOY_TEST_NEVER_SET is not set"));
   std::filesystem::remove(key_file_);
   e = DeployError(Input());
   EXPECT_THAT(e.message, HasSubstr("api-key"));
   EXPECT_EQ(e.message.find("s3cr3t"), std::string::npos);
+}
+
+// Issue 18: `file` and `env` secrets could read any file and any variable of the server
+// (/etc/passwd ended up in a function's environment), and a FIFO hung the reader forever.
+TEST_F(DeployServiceTest, FileAndEnvSecretsAreConfined) {
+  auto with_secret = [&](const std::string& source, const std::string& ref) {
+    std::string yaml = kConfig;
+    size_t at = yaml.find("ref: FERRY_SECRET_DEPLOY_TEST_DB_PASSWORD");
+    size_t source_at = yaml.rfind("source: env", at);
+    yaml.replace(at, std::string("ref: FERRY_SECRET_DEPLOY_TEST_DB_PASSWORD").size(), "ref: " + ref);
+    yaml.replace(source_at, std::string("source: env").size(), "source: " + source);
+    Apply(yaml);
+    return DeployError(Input());
+  };
+  ::setenv("HOME_LIKE_SECRET", "s3cr3t-home", 1);
+  Error e = with_secret("env", "HOME_LIKE_SECRET");
+  EXPECT_EQ(e.code, ErrorCode::kFailedPrecondition);
+  EXPECT_THAT(e.message, HasSubstr("must start with \"FERRY_SECRET_\""));
+  EXPECT_EQ(e.message.find("s3cr3t"), std::string::npos);
+
+  e = with_secret("file", "/etc/passwd");
+  EXPECT_EQ(e.code, ErrorCode::kFailedPrecondition);
+  EXPECT_THAT(e.message, HasSubstr("outside the secret directory"));
+  EXPECT_EQ(e.message.find("root:"), std::string::npos);
+  e = with_secret("file", "../../../../../../../etc/passwd");
+  EXPECT_THAT(e.message, HasSubstr("outside the secret directory"));
+  std::filesystem::create_symlink("/etc/passwd", dir_.Sub("link"));
+  e = with_secret("file", "link");
+  EXPECT_THAT(e.message, HasSubstr("outside the secret directory"));
+
+  // A FIFO with no writer: refused at once instead of waited on.
+  ASSERT_EQ(::mkfifo(dir_.Sub("fifo").c_str(), 0600), 0);
+  e = with_secret("file", "fifo");
+  EXPECT_EQ(e.code, ErrorCode::kFailedPrecondition);
+  EXPECT_THAT(e.message, HasSubstr("is not a regular file"));
+
+  // Inside the directory, by a relative path, it reads.
+  std::ofstream(dir_.Sub("db")) << "db-s3cr3t-file\n";
+  Apply([&] {
+    std::string yaml = kConfig;
+    size_t at = yaml.find("ref: FERRY_SECRET_DEPLOY_TEST_DB_PASSWORD");
+    size_t source_at = yaml.rfind("source: env", at);
+    yaml.replace(at, std::string("ref: FERRY_SECRET_DEPLOY_TEST_DB_PASSWORD").size(), "ref: db");
+    yaml.replace(source_at, std::string("source: env").size(), "source: file");
+    return yaml;
+  }());
+  DeployArtifact(RecordArtifact("v1", "SHA-1"));
+  EXPECT_THAT(api_.World().at("shop-dev-api").config.environment,
+              ::testing::Contains(Pair("DB_PASSWORD", "db-s3cr3t-file")));
 }
 
 // The deploy path refuses (501) exactly what `ferry validate` warned about: both come from

@@ -28,12 +28,12 @@ constexpr char kTenantAccount[] = "111111111111";
 constexpr char kTenantKeyId[] = "AKIAFERRYE2ETENANT01";
 constexpr char kTenantSecret[] = "e2e-tenant-s3cr3t-7Qx9vL2m";
 constexpr char kWrongSecret[] = "e2e-wrong-s3cr3t-Zp4Kd8Wn";
-constexpr char kSecretEnv[] = "FERRY_E2E_TENANT_SECRET";
-constexpr char kWrongEnv[] = "FERRY_E2E_WRONG_SECRET";
-constexpr char kUnsetEnv[] = "FERRY_E2E_NEVER_SET";
+constexpr char kSecretEnv[] = "FERRY_SECRET_E2E_TENANT_SECRET";
+constexpr char kWrongEnv[] = "FERRY_SECRET_E2E_WRONG_SECRET";
+constexpr char kUnsetEnv[] = "FERRY_SECRET_E2E_NEVER_SET";
 // The function's environment uses a secret too: DB_URL carries it between literal text.
 constexpr char kDbPassword[] = "e2e-db-s3cr3t-Hq3Vn8Rt";
-constexpr char kDbPasswordEnv[] = "FERRY_E2E_DB_PASSWORD";
+constexpr char kDbPasswordEnv[] = "FERRY_SECRET_E2E_DB_PASSWORD";
 constexpr char kRoleAccount[] = "222222222222";
 constexpr char kRoleArn[] = "arn:aws:iam::222222222222:role/deployer";
 constexpr char kExternalId[] = "e2e-tenant-7-external";
@@ -81,6 +81,7 @@ class ConnectionE2eTest : public DeployE2eTest {
     server_options_.env[kWrongEnv] = kWrongSecret;
     server_options_.env[kDbPasswordEnv] = kDbPassword;
     server_options_.env[kUnsetEnv] = "";  // unset in the server, whatever the test's env holds
+    server_options_.extra_args = {"--secret-dir", dir_.path().string()};  // tenant.key is there
   }
 
   void SetUp() override {
