@@ -22,19 +22,19 @@
 #include "common/ids.h"
 #include "common/log.h"
 #include "common/strings.h"
+#include "common/thread_name.h"
 #include "common/time.h"
 #include "data_dir_lock.h"
 #include "delegate/lambda/aws_lambda_provider.h"
-#include "engine/steps/builtin.h"
 #include "delegate/lambda/lambda_tasks.h"
 #include "delegate/protocol/agent.h"
 #include "engine/embedded_transport.h"
 #include "engine/engine.h"
 #include "engine/runner.h"
+#include "engine/steps/builtin.h"
 #include "model/entities.h"
 #include "store/checks.h"
 #include "store/sqlite/sqlite_store.h"
-#include "common/thread_name.h"
 
 namespace ferry::app {
 namespace {

@@ -336,10 +336,10 @@ bool BoundedHttpServer::process_and_close_socket(socket_t sock) {
   bool ret = false;
   auto write_raw = [&](int status, ConnectionFault fault) {
     std::string body = fault_body ? fault_body(status, fault) : std::string();
-    std::string head = "HTTP/1.1 " + std::to_string(status) + " " + StatusText(status) +
-                       "\r\nContent-Type: application/json\r\nContent-Length: " +
-                       std::to_string(body.size()) + "\r\nConnection: close\r\n" +
-                       (status == 429 ? "Retry-After: 1\r\n" : "") + "\r\n";
+    std::string head =
+        "HTTP/1.1 " + std::to_string(status) + " " + StatusText(status) +
+        "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+        "\r\nConnection: close\r\n" + (status == 429 ? "Retry-After: 1\r\n" : "") + "\r\n";
     std::string all = head + body;
     ::send(sock, all.data(), all.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
   };
@@ -355,8 +355,7 @@ bool BoundedHttpServer::process_and_close_socket(socket_t sock) {
     t_current = &strm;
     size_t count = keep_alive_max_count_;
     const auto idle = std::chrono::seconds(keep_alive_timeout_sec_);
-    while (count > 0 &&
-           strm.WaitForRequest(idle, [this] { return svr_sock_ != INVALID_SOCKET; })) {
+    while (count > 0 && strm.WaitForRequest(idle, [this] { return svr_sock_ != INVALID_SOCKET; })) {
       strm.BeginRequest();
       bool connection_closed = false;
       ret = process_request(strm, count == 1, connection_closed, nullptr);

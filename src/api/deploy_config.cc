@@ -261,11 +261,13 @@ Result<std::string> ReadConfinedFile(const std::string& secret, const std::strin
                                      const std::string& dir) {
   auto refuse = [&](const std::string& why) {
     return Error{ErrorCode::kFailedPrecondition,
-                 "secret " + secret + ": the file " + QuoteForMessage(where) + " " + why, {}};
+                 "secret " + secret + ": the file " + QuoteForMessage(where) + " " + why,
+                 {}};
   };
   if (dir.empty()) {
-    return refuse("cannot be read: file secrets need a secret directory (ferry server "
-                  "--secret-dir)");
+    return refuse(
+        "cannot be read: file secrets need a secret directory (ferry server "
+        "--secret-dir)");
   }
   std::error_code ec;
   const std::filesystem::path root = std::filesystem::canonical(dir, ec);
@@ -317,7 +319,8 @@ Result<std::string> ResolveSecret(store::EntityStore& entities, std::string_view
         return Error{ErrorCode::kFailedPrecondition,
                      "secret " + ref.name + ": the environment variable " + where +
                          " may not be read: secret variables must start with " +
-                         QuoteForMessage(policy.env_prefix) + " (ferry server --secret-env-prefix)"};
+                         QuoteForMessage(policy.env_prefix) +
+                         " (ferry server --secret-env-prefix)"};
       }
       const char* v = std::getenv(where.c_str());
       if (v == nullptr) {

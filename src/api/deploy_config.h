@@ -54,7 +54,6 @@ Result<Duration> CheckExecutable(const model::Workflow& workflow);
 Result<model::Infrastructure> ChooseInfrastructure(const Scope& scope,
                                                    const std::optional<std::string>& name);
 
-
 // A secret's value by SecretRef name, registered with SecretMasker. Sources env (a variable of
 // the server's environment named with policy.env_prefix) and file (a regular file inside
 // policy.file_dir: its content, one trailing newline removed, at most 64 KiB; opened

@@ -37,7 +37,7 @@ struct DeployService::Impl {
   struct Resolved {
     engine::ExecutionSpec spec;
     Duration timeout{0};
-    config::ReleasePlan plan;  // the workflow's steps
+    config::ReleasePlan plan;      // the workflow's steps
     lambda::AlarmSelector alarms;  // the workflow's and the environment's alarm gates
     lambda::LambdaTarget target;
     std::vector<std::string> selectors;
@@ -159,8 +159,8 @@ Result<engine::StepSpec> InvokingStep(const InvokeScope& resolved, const config:
                  "step " + step.name + ": with.function is required: the service has " +
                      std::to_string(names.size()) + " functions (" + Join(names, ", ") + ")"};
   }
-  return engine::steps::LambdaInvokeTestStep(
-      in, step.name, step.timeout.value_or(engine::kDefaultStepTimeout));
+  return engine::steps::LambdaInvokeTestStep(in, step.name,
+                                             step.timeout.value_or(engine::kDefaultStepTimeout));
 }
 
 // "started 2026-12-07T10:00:00.000Z by alice".
@@ -372,15 +372,14 @@ Result<DeployService::Impl::Resolved> DeployService::Impl::Resolve(
   out.target.credentials = TargetCredentialsOf(provider);
   for (auto& f : resolved) {
     // Image functions: refused from the table `ferry validate` warns from (config/runnable.h).
-    if (auto not_runnable =
-            config::PackageNotRunnable(f.package_type, "function " + f.spec_name)) {
+    if (auto not_runnable = config::PackageNotRunnable(f.package_type, "function " + f.spec_name)) {
       return not_runnable->ToError();
     }
     out.function_names[f.spec_name] = f.function.function_name;
     lambda::DesiredFunction d = std::move(f.function);
     // With traffic steps, the deploy step publishes and leaves existing aliases to them.
-    d.traffic = out.plan.shifts_traffic ? lambda::TrafficPolicy::kNone
-                                        : lambda::TrafficPolicy::kAllAtOnce;
+    d.traffic =
+        out.plan.shifts_traffic ? lambda::TrafficPolicy::kNone : lambda::TrafficPolicy::kAllAtOnce;
     d.code.s3_bucket = artifact.location.s3_bucket;
     d.code.s3_key = artifact.location.s3_key;
     d.code.s3_object_version = artifact.location.s3_object_version;
@@ -426,10 +425,9 @@ Result<store::ExecutionRecord> DeployService::Deploy(const DeploymentInput& in, 
         break;
       case config::ReleaseStep::Kind::kInvokeTest:
       case config::ReleaseStep::Kind::kHook: {
-        FERRY_ASSIGN_OR_RETURN(
-            auto invoking,
-            InvokingStep({resolved.target, resolved.selectors, resolved.function_names}, step,
-                         deploy_step));
+        FERRY_ASSIGN_OR_RETURN(auto invoking, InvokingStep({resolved.target, resolved.selectors,
+                                                            resolved.function_names},
+                                                           step, deploy_step));
         spec.steps.push_back(std::move(invoking));
         break;
       }
@@ -567,13 +565,13 @@ Result<DeployService::Impl::Target> DeployService::Impl::RecordedBy(store::Store
   }
   if (execution->status != store::ExecutionStatus::kSucceeded ||
       execution->workflow == kRollbackWorkflow) {
-    return Error{ErrorCode::kFailedPrecondition,
-                 "execution " + to + " is not a successful deployment (" +
-                     (execution->workflow == kRollbackWorkflow
-                          ? std::string("it is a rollback")
-                          : "it ended " +
-                                std::string(store::ExecutionStatusName(execution->status))) +
-                     "); roll back to a succeeded deployment"};
+    return Error{
+        ErrorCode::kFailedPrecondition,
+        "execution " + to + " is not a successful deployment (" +
+            (execution->workflow == kRollbackWorkflow
+                 ? std::string("it is a rollback")
+                 : "it ended " + std::string(store::ExecutionStatusName(execution->status))) +
+            "); roll back to a succeeded deployment"};
   }
   store::DeploymentFilter filter;
   filter.execution_id = to;

@@ -62,10 +62,10 @@ struct RollbackInput {
 // What a rollback restores, for the user.
 struct StartedRollback {
   store::ExecutionRecord execution;
-  bool undo = false;       // undoing `target` (restoring what it found), or restoring to it
-  std::string target;      // the execution
-  std::string description; // "undoing execution 01J… (started 2026-12-07T10:00:00Z by alice,
-                           // orders-api version 7): restoring the aliases it found"
+  bool undo = false;        // undoing `target` (restoring what it found), or restoring to it
+  std::string target;       // the execution
+  std::string description;  // "undoing execution 01J… (started 2026-12-07T10:00:00Z by alice,
+                            // orders-api version 7): restoring the aliases it found"
 };
 
 // A plan: the lambda.plan task that computes it.

@@ -71,7 +71,7 @@ double ProcessStartSeconds() {
 // The method label: the methods of HTTP/1.1 by name, anything a client invents as "other", so
 // that invented methods cannot grow the label set.
 std::string MethodLabel(const std::string& method) {
-  static constexpr std::string_view kKnown[] = {"GET",     "HEAD",    "POST",  "PUT", "DELETE",
+  static constexpr std::string_view kKnown[] = {"GET",     "HEAD",    "POST",  "PUT",  "DELETE",
                                                 "CONNECT", "OPTIONS", "TRACE", "PATCH"};
   for (std::string_view known : kKnown) {
     if (method == known) return method;

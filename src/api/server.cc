@@ -129,19 +129,19 @@ Error FaultError(ConnectionFault fault, const ApiServerOptions& options) {
     case ConnectionFault::kHeadTooLarge:
       return InvalidArgument("the request line and headers are over the limit of 64 KiB");
     case ConnectionFault::kHeadTimeout:
-      return Error{ErrorCode::kDeadlineExceeded,
-                   "the request line and headers did not arrive within " +
-                       seconds(options.header_timeout),
-                   {}};
+      return Error{
+          ErrorCode::kDeadlineExceeded,
+          "the request line and headers did not arrive within " + seconds(options.header_timeout),
+          {}};
     case ConnectionFault::kBodyTimeout:
       return Error{ErrorCode::kDeadlineExceeded,
                    "the request body did not arrive within " + seconds(options.body_timeout),
                    {}};
     case ConnectionFault::kBodyTooLarge:
-      return Error{ErrorCode::kPayloadTooLarge,
-                   "request body is over the limit of " + std::to_string(options.max_body_bytes) +
-                       " bytes",
-                   {}};
+      return Error{
+          ErrorCode::kPayloadTooLarge,
+          "request body is over the limit of " + std::to_string(options.max_body_bytes) + " bytes",
+          {}};
     case ConnectionFault::kContentEncoding:
       return InvalidArgument("request bodies must not be compressed (no Content-Encoding)");
     case ConnectionFault::kTransferEncoding:
@@ -170,16 +170,16 @@ struct ApiServer::Impl {
         stream_slots(std::max(1, o.max_streams_per_token),
                      std::clamp(o.max_streams, 1, std::max(4, o.threads) / 4)),
         auth_throttle(deps.clock, o.auth_failures_allowed, o.auth_failure_window),
-        ctx{deps.store,    deps.deploys,       deps.clock, deps.wake_engine,
-            o.max_body_bytes, o.stream_poll,   o.stream_keepalive, stop,
-            deps.changes,  wait_slots,         stream_slots},
-        server(ConnectionLimits{.header_timeout = o.header_timeout,
-                                .body_timeout = o.body_timeout,
-                                .io_timeout = std::chrono::seconds(30),
-                                .max_head_bytes = 64u * 1024u,
-                                .max_body_bytes = o.max_body_bytes,
-                                .max_connections_per_address =
-                                    std::max(1, o.max_connections_per_address)}) {}
+        ctx{deps.store,       deps.deploys,  deps.clock,         deps.wake_engine,
+            o.max_body_bytes, o.stream_poll, o.stream_keepalive, stop,
+            deps.changes,     wait_slots,    stream_slots},
+        server(ConnectionLimits{
+            .header_timeout = o.header_timeout,
+            .body_timeout = o.body_timeout,
+            .io_timeout = std::chrono::seconds(30),
+            .max_head_bytes = 64u * 1024u,
+            .max_body_bytes = o.max_body_bytes,
+            .max_connections_per_address = std::max(1, o.max_connections_per_address)}) {}
 
   ApiResponse Handle(const httplib::Request& in, std::string& route);
   Result<ApiResponse> Dispatch(ApiRequest& request, std::string& route);
@@ -260,11 +260,11 @@ Result<ApiResponse> ApiServer::Impl::Dispatch(ApiRequest& request, std::string& 
   // Authenticate before routing so that an unauthenticated caller learns nothing about routes.
   route = "/api/v1 (unauthenticated)";
   if (auto wait = auth_throttle.Blocked(request.remote_address)) {
-    ApiResponse busy = ErrorReply(
-        {ErrorCode::kTooManyRequests,
-         "too many failed token authentications from this address; retry in " +
-             std::to_string(wait->count()) + " s",
-         {}});
+    ApiResponse busy =
+        ErrorReply({ErrorCode::kTooManyRequests,
+                    "too many failed token authentications from this address; retry in " +
+                        std::to_string(wait->count()) + " s",
+                    {}});
     busy.headers.emplace_back("Retry-After", std::to_string(wait->count()));
     return busy;
   }

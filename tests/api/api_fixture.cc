@@ -1,8 +1,7 @@
 #include "api_fixture.h"
 
-#include "engine/steps/builtin.h"
-
 #include "config/loader.h"
+#include "engine/steps/builtin.h"
 #include "model/json_codec.h"
 
 namespace ferry::api::testing {

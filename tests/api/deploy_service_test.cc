@@ -4,7 +4,6 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
 #include <sys/stat.h>
 
 #include <cstdlib>
@@ -16,11 +15,11 @@
 #include "config/runnable.h"
 #include "delegate/lambda/fake_lambda_api.h"
 #include "delegate/lambda/lambda_tasks.h"
+#include "delegate/protocol/agent.h"
+#include "engine/embedded_transport.h"
 #include "engine/steps/builtin.h"
 #include "lambda/state_codec.h"
 #include "lambda/steps.h"
-#include "delegate/protocol/agent.h"
-#include "engine/embedded_transport.h"
 #include "model/enums.h"
 #include "model/json_codec.h"
 #include "store/sqlite/sqlite_store.h"
@@ -56,6 +55,7 @@ credentials:
   mode: delegate
 region: eu-west-1
 endpoint: http://127.0.0.1:4566
+localSandbox: true
 delegateSelectors: [local]
 ---
 kind: Secret
@@ -423,10 +423,10 @@ class DeployServiceTest : public ::testing::Test {
   FakeLambdaApi api_;
   FakeProvider provider_{api_};
   // The embedded delegate reads the secrets environment variables use, as `ferry server` does.
-  delegate::LambdaTaskHandler handler_{
-      provider_, {.secrets = [this](std::string_view name) {
-        return deploy::ResolveSecret(store_->entities(), name, Secrets());
-      }}};
+  delegate::LambdaTaskHandler handler_{provider_, {.secrets = [this](std::string_view name) {
+                                         return deploy::ResolveSecret(store_->entities(), name,
+                                                                      Secrets());
+                                       }}};
   std::unique_ptr<engine::EmbeddedTransport> transport_;
   std::unique_ptr<delegate::DelegateAgent> agent_;
 };
@@ -526,8 +526,8 @@ TEST_F(DeployServiceTest, DeploysARecordedArtifactOrAnS3Location) {
     outside.key = "x/y.zip";
     outside.version = "abc";
     outside.code_sha256 = "SHA-OUTSIDE";
-    outside.location_json =
-        DumpJson(Json{{"s3Bucket", "other-bucket"}, {"s3Key", "x/y.zip"}, {"s3ObjectVersion", "abc"}});
+    outside.location_json = DumpJson(
+        Json{{"s3Bucket", "other-bucket"}, {"s3Key", "x/y.zip"}, {"s3ObjectVersion", "abc"}});
     auto recorded = store_->artifacts().Record(outside, "test");
     ASSERT_TRUE(recorded.ok()) << recorded.error().message;
     DeploymentInput by_id = Input();
@@ -596,6 +596,7 @@ assumeRole:
   durationSeconds: 900
 region: eu-west-1
 endpoint: http://127.0.0.1:4566
+localSandbox: true
 delegateSelectors: [local]
 ---
 kind: Secret
@@ -836,7 +837,8 @@ TEST_F(DeployServiceTest, FileAndEnvSecretsAreConfined) {
     std::string yaml = kConfig;
     size_t at = yaml.find("ref: FERRY_SECRET_DEPLOY_TEST_DB_PASSWORD");
     size_t source_at = yaml.rfind("source: env", at);
-    yaml.replace(at, std::string("ref: FERRY_SECRET_DEPLOY_TEST_DB_PASSWORD").size(), "ref: " + ref);
+    yaml.replace(at, std::string("ref: FERRY_SECRET_DEPLOY_TEST_DB_PASSWORD").size(),
+                 "ref: " + ref);
     yaml.replace(source_at, std::string("source: env").size(), "source: " + source);
     Apply(yaml);
     return DeployError(Input());

@@ -185,7 +185,8 @@ TEST_F(ApiServerTest, OversizedRequestLineAndHeadersAre431) {
   EXPECT_THAT(line.Receive(), StartsWith("HTTP/1.1 431"));
   RawConnection headers(server_->port());
   std::string many = "GET /healthz HTTP/1.1\r\n";
-  for (int i = 0; i < 2000; ++i) many += "X-H" + std::to_string(i) + ": " + std::string(64, 'v') + "\r\n";
+  for (int i = 0; i < 2000; ++i)
+    many += "X-H" + std::to_string(i) + ": " + std::string(64, 'v') + "\r\n";
   headers.Send(many + "\r\n");
   EXPECT_THAT(headers.Receive(), StartsWith("HTTP/1.1 431"));
 }
@@ -261,9 +262,10 @@ TEST_F(ApiServerTest, FailedTokenAuthenticationsAreThrottledPerAddress) {
   StartServer(options);
   auto request = [&](const std::string& source, const std::string& token) {
     RawConnection c(server_->port(), source);
-    c.Send("GET /api/v1/executions HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: "
-           "Bearer " +
-           token + "\r\n\r\n");
+    c.Send(
+        "GET /api/v1/executions HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: "
+        "Bearer " +
+        token + "\r\n\r\n");
     return c.Receive();
   };
   for (int i = 0; i < 3; ++i) {
@@ -284,7 +286,8 @@ TEST_F(ApiServerTest, EveryAnswerCarriesSecurityHeaders) {
                              Get("/api/v1/executions"), GetAnonymous("/nowhere")}) {
     EXPECT_EQ(reply.Header("X-Content-Type-Options"), "nosniff");
     EXPECT_EQ(reply.Header("X-Frame-Options"), "DENY");
-    EXPECT_EQ(reply.Header("Content-Security-Policy"), "default-src 'none'; frame-ancestors 'none'");
+    EXPECT_EQ(reply.Header("Content-Security-Policy"),
+              "default-src 'none'; frame-ancestors 'none'");
     EXPECT_EQ(reply.Header("Cache-Control"), "no-store");
   }
 }

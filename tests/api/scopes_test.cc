@@ -96,9 +96,8 @@ TEST_F(ScopedTokenTest, TokensWithoutAKnownScopeAreDeniedEverywhere) {
 TEST_F(ScopedTokenTest, DeployTokensDeployOnlyFromTheArtifactSource) {
   ApplySampleConfig();
   const std::string deployer = TokenWith("ci", {"deploy"});
-  const std::string evil =
-      R"({"application":"shop","service":"orders","environment":"dev",)"
-      R"("artifact":{"s3Bucket":"other-team","s3Key":"x/evil.zip"})";
+  const std::string evil = R"({"application":"shop","service":"orders","environment":"dev",)"
+                           R"("artifact":{"s3Bucket":"other-team","s3Key":"x/evil.zip"})";
   Reply refused = Post("/api/v1/deployments", evil + "}", As(deployer));
   EXPECT_EQ(refused.status, 403) << refused.body;
   EXPECT_THAT(refused.body, HasSubstr("outside service orders's artifact source"));

@@ -46,9 +46,8 @@ TEST_F(CliTest, ValidateExamplesWarnsAboutWhatCannotRunYetAndExitsZero) {
   EXPECT_THAT(r.out, HasSubstr("ok: 8 file(s), 16 entities ("));
   EXPECT_THAT(r.out, HasSubstr("; 8 warning(s): configuration Ferry cannot run yet\n"));
   EXPECT_EQ(r.out.find("smoke-test"), std::string::npos) << "the invoke-test step runs";
-  EXPECT_THAT(r.out,
-              HasSubstr(examples + "/workflows.yaml:49:11: warning: steps[2].type: workflow "
-                                   "canary-prod: step verify is of type verify"));
+  EXPECT_THAT(r.out, HasSubstr(examples + "/workflows.yaml:49:11: warning: steps[2].type: workflow "
+                                          "canary-prod: step verify is of type verify"));
   EXPECT_THAT(r.out, HasSubstr(examples +
                                "/secrets.yaml:20:9: warning: source: secret github-webhook comes "
                                "from ferry, which Ferry cannot read yet"));
@@ -148,7 +147,8 @@ TEST_F(CliTest, ApplyTwiceThenExportAndReapply) {
   EXPECT_THAT(r.out, HasSubstr("created\tService shop/orders"));
   EXPECT_THAT(r.out, HasSubstr("16 created, 0 updated, 0 unchanged"));
   // apply stores what cannot run yet, and says so as validate does.
-  EXPECT_THAT(r.out, HasSubstr("/workflows.yaml:49:11: warning: steps[2].type: workflow canary-prod"));
+  EXPECT_THAT(r.out,
+              HasSubstr("/workflows.yaml:49:11: warning: steps[2].type: workflow canary-prod"));
 
   r = Ferry("apply -o json -f " + examples + " --data " + Quote(data));
   ASSERT_EQ(r.exit_code, 0) << r.out;

@@ -146,11 +146,9 @@ class ConnectionE2eTest : public DeployE2eTest {
   Json ConnectionEntities(const Json& credentials, const Json& assume_role,
                           const std::string& bucket, const std::string& role_account) const {
     const std::string key_file = (dir_.path() / "tenant.key").string();
-    Json provider = {{"kind", "CloudProvider"},
-                     {"name", "tenant"},
-                     {"credentials", credentials},
-                     {"region", "us-east-1"},
-                     {"endpoint", sandbox_->url()}};
+    Json provider = {{"kind", "CloudProvider"},     {"name", "tenant"},
+                     {"credentials", credentials},  {"region", "us-east-1"},
+                     {"endpoint", sandbox_->url()}, {"localSandbox", true}};
     if (!assume_role.is_null()) provider["assumeRole"] = assume_role;
     auto secret = [](const std::string& name, const std::string& env) {
       return Json{{"kind", "Secret"}, {"name", name}, {"source", "env"}, {"ref", env}};
