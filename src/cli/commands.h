@@ -40,8 +40,8 @@ struct DeployArgs {
   std::string workflow;
   std::string artifact_id;
   std::string s3_url;
-  bool allow_outside_source = false;  // admin tokens only (the server checks)
   bool wait = false;
+  bool allow_outside_source = false;  // admin tokens only (the server checks)
 };
 int RunDeploy(const DeployArgs& args, const ClientFlags& flags, CommandIo& io);
 
