@@ -265,7 +265,8 @@ ConnectionFault CheckBodyHeaders(const httplib::Request& req, size_t max_body_by
     if (transfer != "chunked") return ConnectionFault::kTransferEncoding;
   }
   if (req.has_header("Content-Length")) {
-    std::string_view text = TrimView(req.get_header_value("Content-Length"));
+    const std::string header = req.get_header_value("Content-Length");  // a copy: keep it alive
+    std::string_view text = TrimView(header);
     uint64_t length = 0;
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), length);
     if (ec != std::errc() || end != text.data() + text.size() || text.empty()) {
