@@ -97,15 +97,16 @@ TEST(UpTest, DeploysTheSampleAndPrintsCommandsThatWorkAsPrinted) {
   // Prod: the artifact became version 1; the broken build (version 2) went out as a canary under
   // traffic, its alarm fired and Ferry rolled back by itself, and the log it printed says why.
   EXPECT_EQ(ListVersions(up->sandbox_url(), "sample-hello-prod"), "$LATEST\t1\t2\n");
-  auto prod = ChildProcess::Run({"/usr/bin/aws", "--endpoint-url", up->sandbox_url(), "lambda",
-                                 "get-alias", "--function-name", "sample-hello-prod", "--name",
-                                 "prod", "--output", "json"},
-                                ProcessOptions{UserEnv(), ""});
+  auto prod = ChildProcess::Run(
+      {"/usr/bin/aws", "--endpoint-url", up->sandbox_url(), "lambda", "get-alias",
+       "--function-name", "sample-hello-prod", "--name", "prod", "--output", "json"},
+      ProcessOptions{UserEnv(), ""});
   auto prod_alias = ParseJson(prod.out);
   ASSERT_TRUE(prod_alias.ok()) << prod.out << prod.err;
   EXPECT_EQ(Str(*prod_alias, "FunctionVersion"), "1") << prod.out;
-  EXPECT_FALSE(prod_alias->contains("RoutingConfig") &&
-               !(*prod_alias)["RoutingConfig"].value("AdditionalVersionWeights", Json::object()).empty())
+  EXPECT_FALSE(
+      prod_alias->contains("RoutingConfig") &&
+      !(*prod_alias)["RoutingConfig"].value("AdditionalVersionWeights", Json::object()).empty())
       << "no weights left: " << prod.out;
   EXPECT_NE(tried.out.find("alarm sample-hello-prod-errors is in ALARM"), std::string::npos)
       << tried.out;
@@ -131,6 +132,21 @@ TEST(UpTest, ExitAfterDeployAndReRunOnTheSameDataPublishesNothingNew) {
   ASSERT_EQ(second.exit_code, 0) << second.out << second.err;
   EXPECT_NE(second.out.find("kept from execution"), std::string::npos) << second.out;
   EXPECT_NE(second.out.find("0 created"), std::string::npos) << second.out;
+
+  // Issue 18: every start minted an admin token that never expired. The second start revoked
+  // the first's, and its own expires.
+  auto tokens = ChildProcess::Run({"token", "list", "--data", dir.Sub("ferry-data"), "-o", "json"},
+                                  ProcessOptions{UserEnv(), dir.Sub("")}, seconds(60));
+  ASSERT_EQ(tokens.exit_code, 0) << tokens.err;
+  Json listed = Json::parse(tokens.out);
+  Json items = listed.is_array() ? listed : listed["items"];
+  ASSERT_EQ(items.size(), 2u) << tokens.out;
+  int valid = 0;
+  for (const Json& t : items) {
+    EXPECT_FALSE(t["expiresAt"].is_null()) << t.dump();
+    if (t["revokedAt"].is_null()) ++valid;
+  }
+  EXPECT_EQ(valid, 1) << tokens.out;
 
   // The sandbox state persisted in ferry-data/sandbox: still exactly one published version.
   auto sandbox = SandboxProcess::Start(dir.Sub("ferry-data/sandbox"));
