@@ -223,8 +223,9 @@ Response Front::HandleAdmin(const Request& request, const std::string& remote_ad
   // Sec-Fetch-Site; the CLI, SDKs and tests send neither.
   const std::string site = request.Header("sec-fetch-site");
   if (!request.Header("origin").empty() || (!site.empty() && site != "none")) {
-    return AdminError(403, "the admin endpoint refuses requests from web pages (Origin or "
-                           "Sec-Fetch-Site present); use curl, the AWS CLI or a script");
+    return AdminError(403,
+                      "the admin endpoint refuses requests from web pages (Origin or "
+                      "Sec-Fetch-Site present); use curl, the AWS CLI or a script");
   }
   std::string rest = request.path.substr(std::string("/_ferry/").size());
   if (rest == "health") {
@@ -242,9 +243,9 @@ Response Front::Health() {
   Json services = Json::array();
   for (const auto& [name, service] : services_) services.push_back(name);
   return JsonReply(200, Json{{"status", "ok"},
-                                {"region", options_.region},
-                                {"quotas", options_.enforce_quotas},
-                                {"services", services}});
+                             {"region", options_.region},
+                             {"quotas", options_.enforce_quotas},
+                             {"services", services}});
 }
 
 Response Front::HandleFaults(const Request& request) {

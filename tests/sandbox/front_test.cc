@@ -124,11 +124,11 @@ TEST(AuthenticatorTest, AcceptsGoodSignaturesAndNamesEachFailure) {
       Verify(auth, SignedRequest("test", "test", "", clock.Now() + std::chrono::minutes(20))));
   EXPECT_EQ(future.kind, AuthFailureKind::kRequestTimeSkewed);
   EXPECT_THAT(future.detail, ::testing::StartsWith("Signature not yet current: "));
-  EXPECT_THAT(std::get<AuthFailure>(Verify(auth, SignedRequest("test", "test", "",
-                                                               clock.Now() -
-                                                                   std::chrono::minutes(20))))
-                  .detail,
-              ::testing::StartsWith("Signature expired: "));
+  EXPECT_THAT(
+      std::get<AuthFailure>(
+          Verify(auth, SignedRequest("test", "test", "", clock.Now() - std::chrono::minutes(20))))
+          .detail,
+      ::testing::StartsWith("Signature expired: "));
   Request tampered = SignedRequest("test", "test", "", clock.Now());
   tampered.raw_path = tampered.path = "/2015-03-31/functions/other";
   EXPECT_EQ(kind(tampered), AuthFailureKind::kBadSignature);

@@ -98,10 +98,9 @@ TEST_F(SqliteStoreTest, TheDatabaseFilesAreOwnerOnly) {
       }
     }
   }
-  std::filesystem::permissions(file, std::filesystem::perms::owner_read |
-                                         std::filesystem::perms::owner_write |
-                                         std::filesystem::perms::group_read |
-                                         std::filesystem::perms::others_read);
+  std::filesystem::permissions(
+      file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write |
+                std::filesystem::perms::group_read | std::filesystem::perms::others_read);
   auto reopened = Open({.data_dir = data});
   FERRY_ASSERT_OK(reopened);
   EXPECT_EQ(mode(file), std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);

@@ -1,10 +1,9 @@
 #include "store/sqlite/connection.h"
 
 #include <fcntl.h>
+#include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <sqlite3.h>
 
 #include <utility>
 
