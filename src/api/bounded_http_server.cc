@@ -309,6 +309,11 @@ BoundedHttpServer::BoundedHttpServer(const ConnectionLimits& limits) : limits_(l
   });
 }
 
+void BoundedHttpServer::WidenListenBacklog() {
+  socket_t sock = svr_sock_;
+  if (sock != INVALID_SOCKET) ::listen(sock, SOMAXCONN);  // listen() again sets the backlog
+}
+
 ConnectionFault BoundedHttpServer::CurrentFault() {
   return t_current ? t_current->fault() : ConnectionFault::kNone;
 }

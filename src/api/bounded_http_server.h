@@ -61,6 +61,10 @@ class BoundedHttpServer : public httplib::Server {
   // For handlers running on a connection's thread (httplib's pre-/post-routing, error and
   // route handlers): what went wrong with the current request, and whether the connection
   // closes after the response. kNone / false outside a connection thread.
+  // httplib 0.11 listens with a backlog of 5: a burst of connections (slow ones included) makes
+  // the kernel drop further SYNs, and clients retry only after a second. Call after binding.
+  void WidenListenBacklog();
+
   static ConnectionFault CurrentFault();
   static bool ClosingAfterResponse();
 

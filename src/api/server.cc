@@ -416,6 +416,7 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(const ApiServerOptions& opti
     return Unavailable("cannot listen on " + options.host + ":" + std::to_string(port) +
                        " (the port is in use, or the address is not local)");
   }
+  server.WidenListenBacklog();
   raw->port = port;
   raw->thread = std::thread([raw] {
     SetThreadName("ferry-api-listen");
