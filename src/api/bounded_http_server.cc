@@ -278,6 +278,22 @@ ConnectionFault CheckBodyHeaders(const httplib::Request& req, size_t max_body_by
   return ConnectionFault::kNone;
 }
 
+// Closing a socket with unread input resets the connection, and the client may lose the answer
+// it has not read yet (a 413 while it still uploads). So after a refusal: end our side, then
+// read and discard what keeps coming for a short, bounded while.
+void LingerBeforeClose(int sock) {
+  ::shutdown(sock, SHUT_WR);
+  char drain[16 * 1024];
+  size_t budget = 4u * 1024u * 1024u;
+  const auto until = Clock::now() + std::chrono::milliseconds(500);
+  while (budget > 0 && Clock::now() < until) {
+    if (PollOne(sock, POLLIN, std::chrono::milliseconds(100)) <= 0) break;
+    ssize_t n = ::recv(sock, drain, sizeof drain, 0);
+    if (n <= 0) break;
+    budget -= std::min(budget, static_cast<size_t>(n));
+  }
+}
+
 }  // namespace
 
 BoundedHttpServer::BoundedHttpServer(const ConnectionLimits& limits) : limits_(limits) {
@@ -379,6 +395,7 @@ bool BoundedHttpServer::process_and_close_socket(socket_t sock) {
       --count;
     }
     t_current = nullptr;
+    if (strm.fault() != ConnectionFault::kNone) LingerBeforeClose(sock);
     GiveAddressSlot(address);
   }
   ::shutdown(sock, SHUT_RDWR);
