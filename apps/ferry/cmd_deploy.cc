@@ -26,6 +26,9 @@ void AddDeployCommand(CLI::App& root, CommandContext& ctx) {
   cmd->add_option("--artifact", flags->args.artifact_id, "Artifact id to deploy");
   cmd->add_option("--s3", flags->args.s3_url,
                   "Deploy this object: s3://bucket/key or s3://bucket/key?versionId=V");
+  cmd->add_flag(
+      "--allow-outside-source", flags->args.allow_outside_source,
+      "Deploy an artifact from outside the service's artifact source (admin tokens only)");
   cmd->add_flag("--wait", flags->args.wait,
                 "Follow the execution to its end; exit 0 only if it succeeded");
   AddClientFlags(*cmd, flags->client);

@@ -55,6 +55,14 @@ void AddServerCommand(CLI::App& root, CommandContext& ctx) {
   cmd->add_option("--tls-cert", options->tls_cert_file,
                   "PEM certificate (chain): serve HTTPS only (with --tls-key)");
   cmd->add_option("--tls-key", options->tls_key_file, "PEM private key of --tls-cert");
+  cmd->add_option("--secret-dir", options->secrets.file_dir,
+                  "Directory that `file` secrets must be in (default: DATA/secrets)");
+  cmd->add_option("--secret-env-prefix", options->secrets.env_prefix,
+                  "Prefix that `env` secrets' variable names must have")
+      ->check([](const std::string& v) {
+        return v.empty() ? std::string("the prefix must not be empty") : std::string();
+      })
+      ->capture_default_str();
 
   auto leases = std::make_shared<LeaseFlags>();
   AddLeaseFlags(*cmd, *leases);

@@ -48,45 +48,46 @@ void PrintNextSteps(const std::string& api, const std::string& sandbox, const st
                     const std::string& sample_dir, const SeedOutcome& seed) {
   const std::string ferry = SelfCommand();
   const std::string fn = seed.function_name;
-  std::cout << "\napi: " << api << "\n"
-            << "sandbox: " << sandbox << "\n"
-            << "token: " << token << "\n\n"
-            << "Try it (in another terminal):\n"
-            << "  export FERRY_SERVER=" << api << " FERRY_TOKEN=" << token << "\n"
-            << "  export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test "
-               "AWS_DEFAULT_REGION=us-east-1\n\n"
-            << "  # invoke the dev alias\n"
-            << "  aws --endpoint-url " << sandbox << " lambda invoke --function-name " << fn
-            << ":dev out.json && cat out.json\n\n"
-            << "  # deploy a new build: edit the handler, zip it, upload it, deploy it\n"
-            << "  sed -i 's/Hello/Hi/' " << sample_dir << "/app.py\n"
-            << "  (cd " << sample_dir << " && python3 -m zipfile -c hello-2.zip app.py)\n"
-            << "  aws --endpoint-url " << sandbox << " s3 cp " << sample_dir << "/hello-2.zip s3://"
-            << kSampleBucket << "/" << kSampleService << "/hello-2.zip\n"
-            << "  " << ferry << " deploy " << kSampleApplication << "/" << kSampleService
-            << " --env dev --s3 s3://" << kSampleBucket << "/" << kSampleService
-            << "/hello-2.zip --wait\n\n"
-            << "  # see what happened, undo the newest change, ship to prod\n"
-            << "  " << ferry << " executions --app " << kSampleApplication << "\n"
-            << "  " << ferry << " rollback " << kSampleApplication << "/" << kSampleService
-            << " --env dev --wait\n"
-            << "  " << ferry << " deploy " << kSampleApplication << "/" << kSampleService
-            << " --env prod --artifact " << seed.artifact_id << " --wait\n\n"
-            << "  # prod deploys as a canary watched by alarm " << kSampleProdAlarm
-            << ": give it traffic\n"
-            << "  # (the sandbox invokes the prod alias 5 times a second), then ship a build whose\n"
-            << "  # handler raises (" << sample_dir << "/broken/app.py): the alarm fires, Ferry"
-            << " rolls back by itself, and its log says why\n"
-            << "  curl -s -X POST " << sandbox << "/_ferry/traffic -d '{\"function\": \""
-            << kSampleApplication << "-" << kSampleService
-            << "-prod\", \"qualifier\": \"prod\", \"ratePerSecond\": 5}'\n"
-            << "  ID=$(" << ferry << " deploy " << kSampleApplication << "/" << kSampleService
-            << " --env prod --s3 s3://" << kSampleBucket << "/" << kSampleBrokenKey << ")\n"
-            << "  " << ferry << " logs -f $ID   # exits 1: the deployment was rolled back\n"
-            << "  curl -s -X DELETE " << sandbox << "/_ferry/traffic\n\n"
-            << "Next: docs/getting-started.md. Ctrl-C stops everything; state stays in the data "
-               "directory.\n"
-            << std::flush;
+  std::cout
+      << "\napi: " << api << "\n"
+      << "sandbox: " << sandbox << "\n"
+      << "token: " << token << "\n\n"
+      << "Try it (in another terminal):\n"
+      << "  export FERRY_SERVER=" << api << " FERRY_TOKEN=" << token << "\n"
+      << "  export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test "
+         "AWS_DEFAULT_REGION=us-east-1\n\n"
+      << "  # invoke the dev alias\n"
+      << "  aws --endpoint-url " << sandbox << " lambda invoke --function-name " << fn
+      << ":dev out.json && cat out.json\n\n"
+      << "  # deploy a new build: edit the handler, zip it, upload it, deploy it\n"
+      << "  sed -i 's/Hello/Hi/' " << sample_dir << "/app.py\n"
+      << "  (cd " << sample_dir << " && python3 -m zipfile -c hello-2.zip app.py)\n"
+      << "  aws --endpoint-url " << sandbox << " s3 cp " << sample_dir << "/hello-2.zip s3://"
+      << kSampleBucket << "/" << kSampleService << "/hello-2.zip\n"
+      << "  " << ferry << " deploy " << kSampleApplication << "/" << kSampleService
+      << " --env dev --s3 s3://" << kSampleBucket << "/" << kSampleService
+      << "/hello-2.zip --wait\n\n"
+      << "  # see what happened, undo the newest change, ship to prod\n"
+      << "  " << ferry << " executions --app " << kSampleApplication << "\n"
+      << "  " << ferry << " rollback " << kSampleApplication << "/" << kSampleService
+      << " --env dev --wait\n"
+      << "  " << ferry << " deploy " << kSampleApplication << "/" << kSampleService
+      << " --env prod --artifact " << seed.artifact_id << " --wait\n\n"
+      << "  # prod deploys as a canary watched by alarm " << kSampleProdAlarm
+      << ": give it traffic\n"
+      << "  # (the sandbox invokes the prod alias 5 times a second), then ship a build whose\n"
+      << "  # handler raises (" << sample_dir << "/broken/app.py): the alarm fires, Ferry"
+      << " rolls back by itself, and its log says why\n"
+      << "  curl -s -X POST " << sandbox << "/_ferry/traffic -d '{\"function\": \""
+      << kSampleApplication << "-" << kSampleService
+      << "-prod\", \"qualifier\": \"prod\", \"ratePerSecond\": 5}'\n"
+      << "  ID=$(" << ferry << " deploy " << kSampleApplication << "/" << kSampleService
+      << " --env prod --s3 s3://" << kSampleBucket << "/" << kSampleBrokenKey << ")\n"
+      << "  " << ferry << " logs -f $ID   # exits 1: the deployment was rolled back\n"
+      << "  curl -s -X DELETE " << sandbox << "/_ferry/traffic\n\n"
+      << "Next: docs/getting-started.md. Ctrl-C stops everything; state stays in the data "
+         "directory.\n"
+      << std::flush;
 }
 
 int RunUp(const UpFlags& flags, TerminationSignals& signals) {
@@ -158,9 +159,19 @@ int RunUp(const UpFlags& flags, TerminationSignals& signals) {
   std::cout << "server started at " << (*runtime)->url() << " (data in " << data_dir << ")\n"
             << std::flush;
 
+  // Each start prints a new admin token: the ones earlier starts printed are revoked, and this
+  // one expires after a week, so tokens of old sessions do not pile up valid forever.
+  if (auto earlier = (*runtime)->store().tokens().List(); earlier.ok()) {
+    for (const store::TokenRecord& t : *earlier) {
+      if (t.created_by == "ferry up" && t.name.starts_with("ferry-up-") && !t.revoked_at) {
+        (void)(*runtime)->store().tokens().Revoke(t.name, "ferry up");
+      }
+    }
+  }
   store::NewToken token_request;
   token_request.name = "ferry-up-" + (*runtime)->ids().NewId();
   token_request.scopes = {"admin"};
+  token_request.expires_at = SystemClock::Instance().Now() + std::chrono::hours(24 * 7);
   auto token = (*runtime)->store().tokens().Issue(token_request, "ferry up");
   if (!token.ok()) {
     std::cerr << "ferry up: cannot create a token: " << token.error().message << "\n";

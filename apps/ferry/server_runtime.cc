@@ -257,13 +257,22 @@ Result<std::unique_ptr<ServerRuntime>> ServerRuntime::Start(const ServerRuntimeO
   }
   // The embedded delegate reads secrets (a keys-mode connection's secret access key, the
   // secrets environment variables use) through the server's store.
+  api::SecretPolicy policy = options.secrets;
+  if (policy.file_dir.empty()) {
+    policy.file_dir = (std::filesystem::path(options.data_dir) / "secrets").string();
+    std::error_code ec;
+    if (std::filesystem::create_directories(policy.file_dir, ec)) {
+      std::filesystem::permissions(policy.file_dir, std::filesystem::perms::owner_all,
+                                   std::filesystem::perm_options::replace, ec);
+    }
+  }
   // aws-secrets-manager and aws-ssm-parameter secrets are read through the delegate's AWS layer
   // (a connection in mode keys whose key is itself such a secret is followed once, no further).
-  SecretResolver secrets = [&p](std::string_view name) -> Result<std::string> {
+  SecretResolver secrets = [&p, policy](std::string_view name) -> Result<std::string> {
     FERRY_ASSIGN_OR_RETURN(auto aws_secret, api::deploy::AwsSecretOf(p.store->entities(), name,
                                                                      p.options.default_region));
     if (!aws_secret) {
-      return api::deploy::ResolveSecret(p.store->entities(), name,
+      return api::deploy::ResolveSecret(p.store->entities(), name, policy,
                                         {&p.store->secret_values(), &p.secret_keys});
     }
     static thread_local int depth = 0;
@@ -336,6 +345,7 @@ Result<std::unique_ptr<ServerRuntime>> ServerRuntime::Start(const ServerRuntimeO
   deploy_options.wake_delegate = [&p] { p.WakeDelegate(); };
   deploy_options.secret_keys = &p.secret_keys;
   deploy_options.secrets_read_here = options.embedded_delegate;
+  deploy_options.secrets = policy;
   p.deploys = std::make_unique<api::DeployService>(*p.store, *p.engine, p.clock, deploy_options);
 
   // Another server on a shared store changed something: an execution to advance, a task to

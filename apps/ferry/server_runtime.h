@@ -67,7 +67,10 @@ struct ServerRuntimeOptions {
   int max_concurrent_tasks = 8;
   // How often the delegate polls a function that is becoming Active / finishing an update.
   std::chrono::milliseconds waiter_delay{1000};
-  int api_threads = 16;
+  int api_threads = 64;  // ApiServerOptions::threads
+  // Where env and file secrets may be read from; an empty file_dir means DATA/secrets (created
+  // 0700 at start).
+  api::SecretPolicy secrets;
   // Execution and task leases: how long a remote process waits before taking over the work of
   // a server that died without restarting. heartbeat (the embedded delegate's) < lease.
   Duration lease = std::chrono::seconds(10);

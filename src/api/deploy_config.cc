@@ -1,11 +1,15 @@
 #include "api/deploy_config.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
-#include <fstream>
+#include <filesystem>
 #include <variant>
 
-#include "common/host_secret.h"
 #include "common/secret_mask.h"
 #include "common/strings.h"
 #include "common/time.h"
@@ -248,6 +252,59 @@ Result<model::Infrastructure> ChooseInfrastructure(const Scope& scope,
   return *applicable.front();
 }
 
+namespace {
+
+constexpr size_t kMaxSecretFileBytes = 64 * 1024;
+
+// The content of the regular file `where` inside `dir`, at most kMaxSecretFileBytes + 1 bytes.
+Result<std::string> ReadConfinedFile(const std::string& secret, const std::string& where,
+                                     const std::string& dir) {
+  auto refuse = [&](const std::string& why) {
+    return Error{ErrorCode::kFailedPrecondition,
+                 "secret " + secret + ": the file " + QuoteForMessage(where) + " " + why,
+                 {}};
+  };
+  if (dir.empty()) {
+    return refuse(
+        "cannot be read: file secrets need a secret directory (ferry server "
+        "--secret-dir)");
+  }
+  std::error_code ec;
+  const std::filesystem::path root = std::filesystem::canonical(dir, ec);
+  if (ec) return refuse("cannot be read: the secret directory " + dir + " does not exist");
+  std::filesystem::path path(where);
+  if (path.is_relative()) path = root / path;
+  // Non-blocking: opening a FIFO without a writer (or a device) must not wait.
+  int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0) return refuse("cannot be read");
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return refuse("is not a regular file");
+  // Where the opened file really is (symbolic links and ".." resolved by the kernel).
+  const std::filesystem::path opened =
+      std::filesystem::read_symlink("/proc/self/fd/" + std::to_string(fd), ec);
+  const std::string inside = root.string() + "/";
+  if (ec || !opened.string().starts_with(inside)) {
+    return refuse("is outside the secret directory " + root.string());
+  }
+  std::string value(kMaxSecretFileBytes + 1, '\0');
+  size_t have = 0;
+  while (have < value.size()) {
+    ssize_t n = ::read(fd, value.data() + have, value.size() - have);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return refuse("cannot be read");
+    if (n == 0) break;
+    have += static_cast<size_t>(n);
+  }
+  value.resize(have);
+  return value;
+}
+
+}  // namespace
+
 Result<model::SecretRef> LoadSecretRef(store::EntityStore& entities, std::string_view name) {
   FERRY_ASSIGN_OR_RETURN(
       auto ref, Load<model::SecretRef>(entities, model::Kind::kSecret, "", std::string(name)));
@@ -257,14 +314,39 @@ Result<model::SecretRef> LoadSecretRef(store::EntityStore& entities, std::string
 }
 
 Result<std::string> ResolveSecret(store::EntityStore& entities, std::string_view name,
-                                  const FerrySecrets& ferry) {
+                                  const SecretPolicy& policy, const FerrySecrets& ferry) {
   FERRY_ASSIGN_OR_RETURN(auto ref, LoadSecretRef(entities, name));
   const std::string where = ref.ref.value_or(ref.name);
+  std::string value;
   switch (ref.source) {
-    case model::SecretSource::kEnv:
-      return ReadHostSecret(ref.name, HostSecretSource::kEnv, where, "the Ferry server");
-    case model::SecretSource::kFile:
-      return ReadHostSecret(ref.name, HostSecretSource::kFile, where, "the Ferry server");
+    case model::SecretSource::kEnv: {
+      if (policy.env_prefix.empty() || !where.starts_with(policy.env_prefix)) {
+        return Error{ErrorCode::kFailedPrecondition,
+                     "secret " + ref.name + ": the environment variable " + where +
+                         " may not be read: secret variables must start with " +
+                         QuoteForMessage(policy.env_prefix) +
+                         " (ferry server --secret-env-prefix)"};
+      }
+      const char* v = std::getenv(where.c_str());
+      if (v == nullptr) {
+        return Error{ErrorCode::kFailedPrecondition,
+                     "secret " + ref.name + ": the environment variable " + where +
+                         " is not set in the Ferry server's environment"};
+      }
+      value = v;
+      break;
+    }
+    case model::SecretSource::kFile: {
+      FERRY_ASSIGN_OR_RETURN(value, ReadConfinedFile(ref.name, where, policy.file_dir));
+      if (value.size() > kMaxSecretFileBytes) {
+        return Error{ErrorCode::kFailedPrecondition, "secret " + ref.name + ": the file " +
+                                                         QuoteForMessage(where) +
+                                                         " is larger than 64 KiB"};
+      }
+      if (!value.empty() && value.back() == '\n') value.pop_back();
+      if (!value.empty() && value.back() == '\r') value.pop_back();
+      break;
+    }
     case model::SecretSource::kFerry: {
       if (ferry.values == nullptr || ferry.keys == nullptr || !ferry.keys->configured()) {
         return Error{ErrorCode::kFailedPrecondition,
@@ -280,9 +362,8 @@ Result<std::string> ResolveSecret(store::EntityStore& entities, std::string_view
                          QuoteForMessage(where) + "; set one with `ferry secrets set " + where +
                          "` (the value is read from stdin)"};
       }
-      FERRY_ASSIGN_OR_RETURN(std::string value, ferry.keys->Open(*sealed));
-      SecretMasker::Global().Register(value);
-      return value;
+      FERRY_ASSIGN_OR_RETURN(value, ferry.keys->Open(*sealed));
+      break;
     }
     case model::SecretSource::kAwsSecretsManager:
     case model::SecretSource::kAwsSsmParameter:
@@ -290,11 +371,9 @@ Result<std::string> ResolveSecret(store::EntityStore& entities, std::string_view
       return Error{ErrorCode::kFailedPrecondition,
                    "secret " + ref.name + ": source " + std::string(model::EnumName(ref.source)) +
                        " is read by the delegate, not by the server"};
-    default:
-      // config/runnable.cc marks this source runnable, but nothing here reads it.
-      return Error{ErrorCode::kInternal, "secret " + ref.name + ": no reader for source " +
-                                             std::string(model::EnumName(ref.source))};
   }
+  SecretMasker::Global().Register(value);
+  return value;
 }
 
 lambda::TargetCredentials TargetCredentialsOf(const model::CloudProvider& provider) {

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "api/secret_policy.h"
 #include "common/clock.h"
 #include "common/result.h"
 #include "api/secret_box.h"
@@ -60,19 +61,20 @@ Result<model::Infrastructure> ChooseInfrastructure(const Scope& scope,
 Result<model::SecretRef> LoadSecretRef(store::EntityStore& entities, std::string_view name);
 
 // A secret's value by SecretRef name, registered with SecretMasker. Sources env (a variable of
-// the server's environment) and file (the file's content, one trailing newline removed, at most
-// 64 KiB) are read here (common/host_secret.h); the AWS sources are kFailedPrecondition (the
-// delegate reads them, see AwsSecretOf); source ferry is opened from `ferry`
-// (kFailedPrecondition when no key is configured or no value is stored: the message says how to
-// set one). kNotFound for an unknown secret; kFailedPrecondition when the variable or file is
-// missing.
+// the server's environment named with policy.env_prefix) and file (a regular file inside
+// policy.file_dir: its content, one trailing newline removed, at most 64 KiB; opened
+// non-blocking, so a FIFO or device is refused instead of waited on) are read here; the AWS
+// sources are kFailedPrecondition (the delegate reads them, see AwsSecretOf); source ferry is
+// opened from `ferry` (kFailedPrecondition when no key is configured or no value is stored: the
+// message says how to set one). kNotFound for an unknown secret; kFailedPrecondition when the
+// variable or file is missing or outside the policy.
 // `source: ferry` values: the store holding them sealed and the keys that open them.
 struct FerrySecrets {
   store::SecretValueStore* values = nullptr;
   const SecretKeyring* keys = nullptr;
 };
 Result<std::string> ResolveSecret(store::EntityStore& entities, std::string_view name,
-                                  const FerrySecrets& ferry = {});
+                                  const SecretPolicy& policy, const FerrySecrets& ferry = {});
 
 // The connection's credentials as the delegate needs them: names and ids, never a secret value.
 lambda::TargetCredentials TargetCredentialsOf(const model::CloudProvider& provider);

@@ -3,6 +3,7 @@
 #include "api/json_views.h"
 #include "api/request_input.h"
 #include "api/router.h"
+#include "api/scopes.h"
 #include "common/strings.h"
 #include "lambda/tasks.h"
 #include "store/limits.h"
@@ -54,8 +55,9 @@ ApiResponse Started(RouteContext& ctx, const store::ExecutionRecord& execution, 
 // The body of POST /deployments and POST /plans: what to deploy where.
 Result<DeploymentInput> ParseDeploymentBody(const ApiRequest& request, size_t max_body_bytes) {
   FERRY_ASSIGN_OR_RETURN(Json body, ParseObjectBody(request, max_body_bytes));
-  FERRY_RETURN_IF_ERROR(RejectUnknownFields(
-      body, {"application", "service", "environment", "workflow", "artifactId", "artifact"}));
+  FERRY_RETURN_IF_ERROR(
+      RejectUnknownFields(body, {"application", "service", "environment", "workflow", "artifactId",
+                                 "artifact", "allowOutsideArtifactSource"}));
   DeploymentInput input;
   FERRY_ASSIGN_OR_RETURN(input.application, RequiredName(body, "application"));
   FERRY_ASSIGN_OR_RETURN(input.service, RequiredName(body, "service"));
@@ -67,6 +69,16 @@ Result<DeploymentInput> ParseDeploymentBody(const ApiRequest& request, size_t ma
       return InvalidArgument("give either 'artifactId' or 'artifact', not both");
     }
     FERRY_ASSIGN_OR_RETURN(input.artifact, ParseArtifactLocation(*it, "artifact"));
+  }
+  if (auto it = body.find("allowOutsideArtifactSource"); it != body.end() && !it->is_null()) {
+    if (!it->is_boolean()) return InvalidArgument("'allowOutsideArtifactSource' must be a boolean");
+    input.allow_outside_artifact_source = it->get<bool>();
+    if (input.allow_outside_artifact_source && !Grants(request.token_scopes, Scope::kAdmin)) {
+      return Error{ErrorCode::kPermissionDenied,
+                   "only an admin token may deploy an artifact from outside the service's "
+                   "artifact source ('allowOutsideArtifactSource')",
+                   {}};
+    }
   }
   input.actor = request.actor;
   return input;
@@ -174,8 +186,8 @@ Result<ApiResponse> AwaitPlan(RouteContext& ctx, const std::string& id, int64_t 
 
 Result<ApiResponse> StartPlan(RouteContext& ctx, const ApiRequest& request) {
   FERRY_RETURN_IF_ERROR(RejectUnknownQuery(request, {"wait"}));
-  FERRY_ASSIGN_OR_RETURN(int64_t wait_s, QueryInt(request, "wait", kDefaultPlanWaitSeconds, 0,
-                                                  kMaxPlanWaitSeconds));
+  FERRY_ASSIGN_OR_RETURN(
+      int64_t wait_s, QueryInt(request, "wait", kDefaultPlanWaitSeconds, 0, kMaxPlanWaitSeconds));
   FERRY_ASSIGN_OR_RETURN(DeploymentInput input, ParseDeploymentBody(request, ctx.max_body_bytes));
   FERRY_ASSIGN_OR_RETURN(auto plan, ctx.deploys.StartPlan(input));
   return AwaitPlan(ctx, plan.id, wait_s);
@@ -196,10 +208,9 @@ void AddDeployRoutes(Router& router, RouteContext& ctx) {
              [&ctx](const ApiRequest& r, const PathParams&) { return StartRollback(ctx, r); });
   router.Add("POST", "/api/v1/plans", Scope::kDeploy,
              [&ctx](const ApiRequest& r, const PathParams&) { return StartPlan(ctx, r); });
-  router.Add("GET", "/api/v1/plans/{id}", Scope::kDeploy,
-             [&ctx](const ApiRequest& r, const PathParams& p) {
-               return GetPlan(ctx, r, p.at("id"));
-             });
+  router.Add(
+      "GET", "/api/v1/plans/{id}", Scope::kDeploy,
+      [&ctx](const ApiRequest& r, const PathParams& p) { return GetPlan(ctx, r, p.at("id")); });
 }
 
 }  // namespace ferry::api

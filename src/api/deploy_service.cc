@@ -37,7 +37,7 @@ struct DeployService::Impl {
   struct Resolved {
     engine::ExecutionSpec spec;
     Duration timeout{0};
-    config::ReleasePlan plan;  // the workflow's steps
+    config::ReleasePlan plan;      // the workflow's steps
     lambda::AlarmSelector alarms;  // the workflow's and the environment's alarm gates
     lambda::LambdaTarget target;
     std::vector<std::string> selectors;
@@ -140,8 +140,8 @@ Result<engine::StepSpec> InvokingStep(const InvokeScope& resolved, const config:
                  "step " + step.name + ": with.function is required: the service has " +
                      std::to_string(names.size()) + " functions (" + Join(names, ", ") + ")"};
   }
-  return engine::steps::LambdaInvokeTestStep(
-      in, step.name, step.timeout.value_or(engine::kDefaultStepTimeout));
+  return engine::steps::LambdaInvokeTestStep(in, step.name,
+                                             step.timeout.value_or(engine::kDefaultStepTimeout));
 }
 
 // "started 2026-12-07T10:00:00.000Z by alice".
@@ -158,6 +158,63 @@ DeployService::DeployService(store::Store& store, engine::Engine& engine, Clock&
       clock_(clock),
       options_(std::move(options)),
       plan_ids_(clock) {}
+
+namespace {
+
+// `*` any run of characters, `?` one; everything else literally.
+bool GlobMatches(std::string_view pattern, std::string_view text) {
+  size_t p = 0, t = 0, star = std::string_view::npos, resume = 0;
+  while (t < text.size()) {
+    if (p < pattern.size() && (pattern[p] == '?' || pattern[p] == text[t])) {
+      ++p;
+      ++t;
+    } else if (p < pattern.size() && pattern[p] == '*') {
+      star = p++;
+      resume = t;
+    } else if (star != std::string_view::npos) {
+      p = star + 1;
+      t = ++resume;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '*') ++p;
+  return p == pattern.size();
+}
+
+// kPermissionDenied unless `l` lies in the service's S3 artifact source: a deploy token must
+// not ship code from any bucket it names (issue 18: --s3 s3://other-team/x/evil.zip).
+Status CheckInsideArtifactSource(const ArtifactLocation& l, const model::Service& service) {
+  const auto& s3 = service.artifact.s3;
+  auto refuse = [&](const std::string& why) {
+    return Error{ErrorCode::kPermissionDenied,
+                 "s3://" + QuoteForMessage(l.s3_bucket + "/" + l.s3_key, 200) +
+                     " is outside service " + service.name + "'s artifact source (" + why +
+                     "); deploy an artifact from the source, or ask an admin to deploy it with "
+                     "allowOutsideArtifactSource (ferry deploy --allow-outside-source)",
+                 {}};
+  };
+  if (!s3) return refuse("the service has no S3 artifact source");
+  if (l.s3_bucket != s3->bucket) return refuse("bucket " + s3->bucket);
+  if (s3->key) {
+    if (l.s3_key != *s3->key) return refuse("key " + *s3->key);
+  } else if (s3->key_pattern) {
+    if (!GlobMatches(*s3->key_pattern, l.s3_key)) return refuse("keys " + *s3->key_pattern);
+  } else if (s3->prefix) {
+    if (!l.s3_key.starts_with(*s3->prefix)) return refuse("prefix " + *s3->prefix);
+    if (s3->filter) {
+      bool matches = false;
+      try {
+        matches = std::regex_match(l.s3_key.substr(s3->prefix->size()), std::regex(*s3->filter));
+      } catch (const std::regex_error&) {
+      }
+      if (!matches) return refuse("prefix " + *s3->prefix + " and filter " + *s3->filter);
+    }
+  }
+  return Ok();
+}
+
+}  // namespace
 
 Result<DeployService::Impl::Artifact> DeployService::Impl::ResolveArtifact(
     store::Store& store, const DeploymentInput& in, const model::Service& service) {
@@ -179,6 +236,9 @@ Result<DeployService::Impl::Artifact> DeployService::Impl::ResolveArtifact(
       return Error{ErrorCode::kFailedPrecondition,
                    "artifact " + record->id + " has no S3 location (s3Bucket, s3Key)"};
     }
+    if (!in.allow_outside_artifact_source) {
+      FERRY_RETURN_IF_ERROR(CheckInsideArtifactSource(*location, service));
+    }
     a.id = record->id;
     a.location = std::move(location).value();
     a.code_sha256 = record->code_sha256;
@@ -197,6 +257,9 @@ Result<DeployService::Impl::Artifact> DeployService::Impl::ResolveArtifact(
                      service.name + "'s artifact source (s3.key)"};
   }
   FERRY_RETURN_IF_ERROR(CheckLocation(a.location));
+  if (in.artifact && !in.allow_outside_artifact_source) {
+    FERRY_RETURN_IF_ERROR(CheckInsideArtifactSource(a.location, service));
+  }
   // ${artifact.version}: the object version, else what the source's filter captures (a build
   // number in "orders-(\d+)\.zip"), else empty.
   std::string version = a.location.s3_object_version;
@@ -273,10 +336,12 @@ Result<DeployService::Impl::Resolved> DeployService::Impl::Resolve(
                            deploy::AwsSecretOf(store.entities(), name, options.default_region));
     if (aws_secret) return std::string();
     const deploy::FerrySecrets ferry{&store.secret_values(), options.secret_keys};
-    if (options.secrets_read_here) return deploy::ResolveSecret(store.entities(), name, ferry);
+    if (options.secrets_read_here) {
+      return deploy::ResolveSecret(store.entities(), name, options.secrets, ferry);
+    }
     FERRY_ASSIGN_OR_RETURN(auto ref, deploy::LoadSecretRef(store.entities(), name));
     if (ref.source == model::SecretSource::kFerry) {
-      return deploy::ResolveSecret(store.entities(), name, ferry);
+      return deploy::ResolveSecret(store.entities(), name, options.secrets, ferry);
     }
     return std::string();  // the value is read by the delegate that runs the task
   };
@@ -303,15 +368,14 @@ Result<DeployService::Impl::Resolved> DeployService::Impl::Resolve(
   out.target.credentials = deploy::TargetCredentialsOf(provider);
   for (auto& f : resolved) {
     // Image functions: refused from the table `ferry validate` warns from (config/runnable.h).
-    if (auto not_runnable =
-            config::PackageNotRunnable(f.package_type, "function " + f.spec_name)) {
+    if (auto not_runnable = config::PackageNotRunnable(f.package_type, "function " + f.spec_name)) {
       return not_runnable->ToError();
     }
     out.function_names[f.spec_name] = f.function.function_name;
     lambda::DesiredFunction d = std::move(f.function);
     // With traffic steps, the deploy step publishes and leaves existing aliases to them.
-    d.traffic = out.plan.shifts_traffic ? lambda::TrafficPolicy::kNone
-                                        : lambda::TrafficPolicy::kAllAtOnce;
+    d.traffic =
+        out.plan.shifts_traffic ? lambda::TrafficPolicy::kNone : lambda::TrafficPolicy::kAllAtOnce;
     d.code.s3_bucket = artifact.location.s3_bucket;
     d.code.s3_key = artifact.location.s3_key;
     d.code.s3_object_version = artifact.location.s3_object_version;
@@ -357,10 +421,9 @@ Result<store::ExecutionRecord> DeployService::Deploy(const DeploymentInput& in, 
         break;
       case config::ReleaseStep::Kind::kInvokeTest:
       case config::ReleaseStep::Kind::kHook: {
-        FERRY_ASSIGN_OR_RETURN(
-            auto invoking,
-            InvokingStep({resolved.target, resolved.selectors, resolved.function_names}, step,
-                         deploy_step));
+        FERRY_ASSIGN_OR_RETURN(auto invoking, InvokingStep({resolved.target, resolved.selectors,
+                                                            resolved.function_names},
+                                                           step, deploy_step));
         spec.steps.push_back(std::move(invoking));
         break;
       }
@@ -498,13 +561,13 @@ Result<DeployService::Impl::Target> DeployService::Impl::RecordedBy(store::Store
   }
   if (execution->status != store::ExecutionStatus::kSucceeded ||
       execution->workflow == kRollbackWorkflow) {
-    return Error{ErrorCode::kFailedPrecondition,
-                 "execution " + to + " is not a successful deployment (" +
-                     (execution->workflow == kRollbackWorkflow
-                          ? std::string("it is a rollback")
-                          : "it ended " +
-                                std::string(store::ExecutionStatusName(execution->status))) +
-                     "); roll back to a succeeded deployment"};
+    return Error{
+        ErrorCode::kFailedPrecondition,
+        "execution " + to + " is not a successful deployment (" +
+            (execution->workflow == kRollbackWorkflow
+                 ? std::string("it is a rollback")
+                 : "it ended " + std::string(store::ExecutionStatusName(execution->status))) +
+            "); roll back to a succeeded deployment"};
   }
   store::DeploymentFilter filter;
   filter.execution_id = to;

@@ -25,6 +25,7 @@
 
 #include "api/artifact_location.h"
 #include "api/secret_box.h"
+#include "api/secret_policy.h"
 #include "common/clock.h"
 #include "common/ids.h"
 #include "common/result.h"
@@ -41,6 +42,10 @@ struct DeploymentInput {
   std::optional<std::string> workflow;       // default: the app's workflow for service + env
   std::optional<std::string> artifact_id;    // a recorded artifact (store::ArtifactStore)
   std::optional<ArtifactLocation> artifact;  // or a location (recorded as an artifact first)
+  // The artifact (by id or location) must lie in the service's S3 artifact source (its bucket,
+  // and its key, prefix + filter or key pattern) unless this is set, which the API allows only
+  // to admin tokens. A key pinned in the source is always inside it.
+  bool allow_outside_artifact_source = false;
   std::string actor;
   std::string trigger = "manual";
   std::optional<std::string> idempotency_key;
@@ -58,10 +63,10 @@ struct RollbackInput {
 // What a rollback restores, for the user.
 struct StartedRollback {
   store::ExecutionRecord execution;
-  bool undo = false;       // undoing `target` (restoring what it found), or restoring to it
-  std::string target;      // the execution
-  std::string description; // "undoing execution 01J… (started 2026-12-07T10:00:00Z by alice,
-                           // orders-api version 7): restoring the aliases it found"
+  bool undo = false;        // undoing `target` (restoring what it found), or restoring to it
+  std::string target;       // the execution
+  std::string description;  // "undoing execution 01J… (started 2026-12-07T10:00:00Z by alice,
+                            // orders-api version 7): restoring the aliases it found"
 };
 
 // A plan: the lambda.plan task that computes it.
@@ -91,6 +96,7 @@ struct DeployServiceOptions {
   // that each secret is defined with a source a delegate reads (env, file); a delegate that
   // cannot read it fails the task.
   bool secrets_read_here = true;
+  SecretPolicy secrets;    // where env and file secrets may be read from
 };
 
 class DeployService {

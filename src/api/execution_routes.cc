@@ -236,10 +236,21 @@ Result<ApiResponse> ExecutionLogs(RouteContext& ctx, const ApiRequest& request,
       }
       after = std::max(after, *seq);
     }
+    // Each stream holds a worker for as long as it follows: bounded per token and in all.
+    std::shared_ptr<void> slot = ctx.stream_slots.Take(request.actor);
+    if (!slot) {
+      ApiResponse busy = ErrorReply(
+          {ErrorCode::kTooManyRequests,
+           "too many log streams are open (for this token or in all); close one, or read the "
+           "logs without following (?follow=false) and poll",
+           {}});
+      busy.headers.emplace_back("Retry-After", "5");
+      return busy;
+    }
     ApiResponse reply;
     reply.content_type = "text/event-stream";
     reply.headers = {{"Cache-Control", "no-cache"}, {"X-Accel-Buffering", "no"}};
-    reply.stream = [&ctx, id, after](const std::function<bool(std::string_view)>& write) {
+    reply.stream = [&ctx, id, after, slot](const std::function<bool(std::string_view)>& write) {
       FollowLogs(ctx, id, after, write);
     };
     return reply;

@@ -23,6 +23,7 @@ struct ApiRequest {
   std::multimap<std::string, std::string> query;  // percent-decoded
   std::map<std::string, std::string> headers;     // names lower-cased
   std::string body;
+  std::string remote_address;             // the client's IP address ("" when unknown)
   std::string actor;                      // "token:NAME" once authenticated
   std::vector<std::string> token_scopes;  // the authenticated token's scopes
 

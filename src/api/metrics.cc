@@ -68,12 +68,23 @@ double ProcessStartSeconds() {
          static_cast<double>(start_ticks) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
+// The method label: the methods of HTTP/1.1 by name, anything a client invents as "other", so
+// that invented methods cannot grow the label set.
+std::string MethodLabel(const std::string& method) {
+  static constexpr std::string_view kKnown[] = {"GET",     "HEAD",    "POST",  "PUT",  "DELETE",
+                                                "CONNECT", "OPTIONS", "TRACE", "PATCH"};
+  for (std::string_view known : kKnown) {
+    if (method == known) return method;
+  }
+  return "other";
+}
+
 }  // namespace
 
 void HttpMetrics::Record(const std::string& method, const std::string& route, int status,
                          double seconds) {
   std::lock_guard lock(mu_);
-  ++requests_[{method, route, status}];
+  ++requests_[{MethodLabel(method), route, status}];
   Histogram& h = durations_[route];
   if (h.buckets.empty()) h.buckets.assign(kBuckets.size(), 0);
   for (size_t i = 0; i < kBuckets.size(); ++i) {

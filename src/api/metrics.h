@@ -16,8 +16,9 @@ namespace ferry::api {
 
 class HttpMetrics {
  public:
-  // route is the matched pattern ("/api/v1/executions/{id}"), never the raw path, so hostile
-  // paths cannot grow the label set.
+  // route is the matched pattern ("/api/v1/executions/{id}"), never the raw path, and a method
+  // HTTP/1.1 does not define is counted as "other", so hostile requests cannot grow the label
+  // set.
   void Record(const std::string& method, const std::string& route, int status, double seconds);
 
   // The whole exposition: the HTTP series, then the store gauges (an unreadable store is

@@ -51,7 +51,9 @@ Result<Json> ParseObjectBody(const ApiRequest& request, size_t max_bytes) {
     return InvalidArgument("request body is empty; send a JSON object");
   }
   if (!IsValidUtf8(request.body)) return InvalidArgument("request body is not valid UTF-8");
-  auto parsed = ParseJson(request.body, {.max_bytes = max_bytes, .max_depth = kMaxBodyDepth});
+  auto parsed = ParseJson(request.body, {.max_bytes = max_bytes,
+                                         .max_depth = kMaxBodyDepth,
+                                         .reject_duplicate_keys = true});
   if (!parsed.ok()) return parsed.error().WithContext("request body");
   if (!parsed->is_object()) {
     return InvalidArgument(

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "api/client_limits.h"
 #include "api/deploy_service.h"
 #include "api/secret_box.h"
 #include "api/http_exchange.h"
@@ -77,6 +78,7 @@ struct RouteContext {
   delegate::TaskTransport* delegate_tasks;
   store::DelegateRegistry* delegates;
   WaitSlots& claim_slots;
+  StreamSlots& stream_slots;  // following log streams, per token and in all
   const SecretKeyring* secret_keys = nullptr;  // null: `source: ferry` values cannot be set
 
   uint64_t ChangeGeneration() const { return changes ? changes->generation() : 0; }

@@ -7,6 +7,8 @@
 #include <atomic>
 #include <thread>
 
+#include "api/bounded_http_server.h"
+#include "api/client_limits.h"
 #include "api/http_exchange.h"
 #include "api/metrics.h"
 #include "api/router.h"
@@ -81,6 +83,7 @@ Result<ApiRequest> ToApiRequest(const httplib::Request& in) {
     }
     out.headers[lower] = std::string(Trim(value));
   }
+  out.remote_address = in.remote_addr;
   out.body = in.body;
   return out;
 }
@@ -104,6 +107,56 @@ void WriteResponse(ApiResponse response, httplib::Response& out) {
   out.set_content(std::move(response.body), response.content_type);
 }
 
+// Headers every answer carries: nothing the API returns is meant to be sniffed into another
+// type, framed, cached or to run scripts (a browser that opens an API URL gets inert text).
+void AddSecurityHeaders(httplib::Response& out) {
+  auto set_default = [&out](const char* name, const char* value) {
+    if (!out.has_header(name)) out.set_header(name, value);
+  };
+  set_default("X-Content-Type-Options", "nosniff");
+  set_default("X-Frame-Options", "DENY");
+  set_default("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+  set_default("Referrer-Policy", "no-referrer");
+  set_default("Cache-Control", "no-store");
+  if (BoundedHttpServer::ClosingAfterResponse() && out.get_header_value("Connection") != "close") {
+    out.set_header("Connection", "close");
+  }
+}
+
+// The reply to a request the connection layer refused (bounded_http_server.h).
+Error FaultError(ConnectionFault fault, const ApiServerOptions& options) {
+  auto seconds = [](std::chrono::milliseconds ms) {
+    return std::to_string(std::max<int64_t>(1, (ms.count() + 999) / 1000)) + " s";
+  };
+  switch (fault) {
+    case ConnectionFault::kHeadTooLarge:
+      return InvalidArgument("the request line and headers are over the limit of 64 KiB");
+    case ConnectionFault::kHeadTimeout:
+      return Error{
+          ErrorCode::kDeadlineExceeded,
+          "the request line and headers did not arrive within " + seconds(options.header_timeout),
+          {}};
+    case ConnectionFault::kBodyTimeout:
+      return Error{ErrorCode::kDeadlineExceeded,
+                   "the request body did not arrive within " + seconds(options.body_timeout),
+                   {}};
+    case ConnectionFault::kBodyTooLarge:
+      return Error{
+          ErrorCode::kPayloadTooLarge,
+          "request body is over the limit of " + std::to_string(options.max_body_bytes) + " bytes",
+          {}};
+    case ConnectionFault::kContentEncoding:
+      return InvalidArgument("request bodies must not be compressed (no Content-Encoding)");
+    case ConnectionFault::kTransferEncoding:
+      return Error{ErrorCode::kUnimplemented,
+                   "only Content-Length and Transfer-Encoding: chunked bodies are accepted",
+                   {}};
+    case ConnectionFault::kNone:
+      break;
+  }
+  return InvalidArgument("malformed HTTP request");
+}
+
 ApiResponse Unauthenticated(std::string message) {
   ApiResponse reply = ErrorReply({ErrorCode::kUnauthenticated, std::move(message), {}});
   reply.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"ferry\"");
@@ -118,9 +171,19 @@ struct ApiServer::Impl {
         deps(std::move(d)),
         wait_slots(std::clamp(o.max_waiting_requests, 0, std::max(2, o.threads) / 2)),
         claim_slots(std::clamp(o.max_waiting_claims, 0, std::max(4, o.threads) / 4)),
-        ctx{deps.store,          deps.deploys,       deps.clock, deps.wake_engine, o.max_body_bytes,
-            o.stream_poll,       o.stream_keepalive, stop,       deps.changes,     wait_slots,
-            deps.delegate_tasks, deps.delegates,     claim_slots, deps.secret_keys} {}
+        stream_slots(std::max(1, o.max_streams_per_token),
+                     std::clamp(o.max_streams, 1, std::max(4, o.threads) / 4)),
+        auth_throttle(deps.clock, o.auth_failures_allowed, o.auth_failure_window),
+        ctx{deps.store,       deps.deploys,  deps.clock,          deps.wake_engine,
+            o.max_body_bytes, o.stream_poll, o.stream_keepalive,  stop,
+            deps.changes,     wait_slots,    deps.delegate_tasks, deps.delegates,
+            claim_slots,      stream_slots,  deps.secret_keys},
+        limits{.header_timeout = o.header_timeout,
+               .body_timeout = o.body_timeout,
+               .io_timeout = std::chrono::seconds(30),
+               .max_head_bytes = 64u * 1024u,
+               .max_body_bytes = o.max_body_bytes,
+               .max_connections_per_address = std::max(1, o.max_connections_per_address)} {}
 
   ApiResponse Handle(const httplib::Request& in, std::string& route);
   Result<ApiResponse> Dispatch(ApiRequest& request, std::string& route);
@@ -131,10 +194,16 @@ struct ApiServer::Impl {
   StopSignal stop;
   WaitSlots wait_slots;
   WaitSlots claim_slots;
+  StreamSlots stream_slots;
+  AuthFailureThrottle auth_throttle;
   RouteContext ctx;
   Router router;
   HttpMetrics metrics;
-  std::unique_ptr<httplib::Server> server;  // an SSLServer with TLS; set by Start
+  const ConnectionLimits limits;
+  // A BoundedHttpServer for HTTP; with TLS an httplib::SSLServer, which keeps httplib's own
+  // limits (see README.md: the connection bounds are not yet applied to TLS connections). Set by
+  // Start.
+  std::unique_ptr<httplib::Server> server;
   std::thread thread;
   int port = 0;
   std::atomic<bool> stopped{false};
@@ -160,6 +229,7 @@ Status ApiServer::Impl::Authenticate(ApiRequest& request) {
   auto record = deps.store.tokens().Authenticate(secret);
   if (!record.ok()) {
     if (record.error().code != ErrorCode::kUnauthenticated) return record.error();
+    auth_throttle.RecordFailure(request.remote_address);
     return Error{ErrorCode::kUnauthenticated,
                  "the token is unknown, revoked or expired; create a new one with "
                  "`ferry token create NAME --data DIR`",
@@ -198,6 +268,15 @@ Result<ApiResponse> ApiServer::Impl::Dispatch(ApiRequest& request, std::string& 
   }
   // Authenticate before routing so that an unauthenticated caller learns nothing about routes.
   route = "/api/v1 (unauthenticated)";
+  if (auto wait = auth_throttle.Blocked(request.remote_address)) {
+    ApiResponse busy =
+        ErrorReply({ErrorCode::kTooManyRequests,
+                    "too many failed token authentications from this address; retry in " +
+                        std::to_string(wait->count()) + " s",
+                    {}});
+    busy.headers.emplace_back("Retry-After", std::to_string(wait->count()));
+    return busy;
+  }
   if (Status auth = Authenticate(request); !auth.ok()) {
     if (auth.error().code == ErrorCode::kUnauthenticated) {
       return Unauthenticated(auth.error().message);
@@ -282,15 +361,29 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(const ApiServerOptions& opti
     }
     raw->server = std::move(tls);
   } else {
-    raw->server = std::make_unique<httplib::Server>();
+    raw->server = std::make_unique<BoundedHttpServer>(raw->limits);
   }
   httplib::Server& server = *raw->server;
+  auto* bounded = dynamic_cast<BoundedHttpServer*>(raw->server.get());
+  if (bounded == nullptr) {
+    server.set_payload_max_length(options.max_body_bytes);
+    server.set_read_timeout(std::chrono::duration_cast<std::chrono::seconds>(
+                                options.header_timeout).count(), 0);
+  }
   int threads = std::max(2, options.threads);
   server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  server.set_payload_max_length(options.max_body_bytes);
+  if (bounded != nullptr) bounded->fault_body = [raw](int status, ConnectionFault fault) {
+    if (status == 429) {
+      return ErrorReply({ErrorCode::kTooManyRequests,
+                         "too many connections from this address; close some and retry",
+                         {}})
+          .body;
+    }
+    return ErrorReply(FaultError(fault, raw->options)).body;
+  };
+  server.set_post_routing_handler(
+      [](const httplib::Request&, httplib::Response& out) { AddSecurityHeaders(out); });
   server.set_keep_alive_timeout(2);  // idle connections must not hold up Stop
-  server.set_read_timeout(30, 0);
-  server.set_write_timeout(30, 0);
   server.set_tcp_nodelay(true);
   // httplib's default also sets SO_REUSEPORT, which would let a second server bind the same
   // port and silently share it; keep only SO_REUSEADDR (fast restarts past TIME_WAIT).
@@ -331,16 +424,17 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(const ApiServerOptions& opti
         if (!out.body.empty() || out.is_chunked_content_provider_) {
           return httplib::Server::HandlerResponse::Unhandled;
         }
-        ErrorCode code = ErrorCode::kInvalidArgument;
-        std::string message = "malformed HTTP request";
-        if (out.status == 413) {
-          code = ErrorCode::kPayloadTooLarge;
-          message = "request body is over the limit of " +
-                    std::to_string(raw->options.max_body_bytes) + " bytes";
+        Error error = InvalidArgument("malformed HTTP request");
+        if (ConnectionFault fault = BoundedHttpServer::CurrentFault();
+            fault != ConnectionFault::kNone) {
+          error = FaultError(fault, raw->options);
+          out.status = ConnectionFaultStatus(fault);
+        } else if (out.status == 413) {
+          error = FaultError(ConnectionFault::kBodyTooLarge, raw->options);
         } else if (out.status == 414) {
-          message = "request URI is too long";
+          error = InvalidArgument("request URI is too long");
         }
-        ApiResponse reply = ErrorReply({code, message, {}});
+        ApiResponse reply = ErrorReply(error);
         reply.status = out.status;
         out.set_content(reply.body, reply.content_type);
         raw->metrics.Record(in.method.empty() ? "?" : in.method, "other", out.status, 0);
@@ -362,6 +456,7 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(const ApiServerOptions& opti
     return Unavailable("cannot listen on " + options.host + ":" + std::to_string(port) +
                        " (the port is in use, or the address is not local)");
   }
+  if (bounded != nullptr) bounded->WidenListenBacklog();
   raw->port = port;
   raw->thread = std::thread([raw] {
     SetThreadName("ferry-api-listen");

@@ -1,9 +1,11 @@
 # ferry_api: the REST server of `ferry server` (docs/api.md) and the apply path shared with
-# `ferry apply` (config_apply.h). cpp-httplib stays private to server.cc.
+# `ferry apply` (config_apply.h). cpp-httplib stays private to server.cc and bounded_http_server.{h,cc}.
 ferry_module(api
   SOURCES
     artifact_routes.cc
     secret_routes.cc
+    bounded_http_server.cc
+    client_limits.cc
     config_apply.cc
     delegate_routes.cc
     deploy_routes.cc

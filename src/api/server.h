@@ -31,8 +31,25 @@ namespace ferry::api {
 struct ApiServerOptions {
   std::string host = "127.0.0.1";
   int port = 8080;
-  int threads = 16;  // concurrent requests (an SSE stream holds one while it follows)
+  // Worker threads: connections served at once (a keep-alive connection, a long-poll and a log
+  // stream each hold one). Connections beyond it wait for a free worker.
+  int threads = 64;
   size_t max_body_bytes = 8u * 1024u * 1024u;
+  // Connection limits cpp-httplib lacks (bounded_http_server.h): one client address holds at
+  // most this many connections (more are answered 429 at once); a request's line and headers
+  // must arrive within header_timeout of its first byte, its body within body_timeout.
+  int max_connections_per_address = 32;
+  std::chrono::milliseconds header_timeout{10000};
+  std::chrono::milliseconds body_timeout{60000};
+  // Following log streams (SSE) open at once: per token, and in all (at most a quarter of
+  // `threads`). One over either limit is answered 429 with Retry-After.
+  int max_streams_per_token = 4;
+  int max_streams = 16;
+  // Failed token authentications per client address: after `auth_failures_allowed` failures
+  // within `auth_failure_window`, /api/v1 answers that address 429 with Retry-After (without
+  // looking at the token) until the window that began with its first failure has passed.
+  int auth_failures_allowed = 20;
+  std::chrono::seconds auth_failure_window{60};
   std::string version;  // reported in /metrics ferry_build_info
   // A following log stream (SSE) re-reads the store this often, and sends a comment line this
   // often when idle (which is how a client that went away is noticed).

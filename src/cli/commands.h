@@ -42,6 +42,7 @@ struct DeployArgs {
   std::string artifact_id;
   std::string s3_url;
   bool wait = false;
+  bool allow_outside_source = false;  // admin tokens only (the server checks)
 };
 int RunDeploy(const DeployArgs& args, const ClientFlags& flags, CommandIo& io);
 

@@ -35,6 +35,7 @@ int RunDeploy(const DeployArgs& args, const ClientFlags& flags, CommandIo& io) {
     body["artifact"] = {{"s3Bucket", s3->bucket}, {"s3Key", s3->key}};
     if (s3->version_id) body["artifact"]["s3ObjectVersion"] = *s3->version_id;
   }
+  if (args.allow_outside_source) body["allowOutsideArtifactSource"] = true;
   int exit_code = 0;
   auto session = OpenSession(flags, io, exit_code);
   if (!session) return exit_code;

@@ -1,5 +1,8 @@
 #include "common/json.h"
 
+#include <set>
+#include <vector>
+
 #include "common/strings.h"
 
 namespace ferry {
@@ -45,7 +48,29 @@ Result<Json> ParseJson(std::string_view text, const JsonLimits& limits) {
                            " levels");
   }
   try {
-    return Json::parse(text.begin(), text.end());
+    if (!limits.reject_duplicate_keys) return Json::parse(text.begin(), text.end());
+    // One set of keys per object being parsed; a key seen twice in one object stops the parse.
+    struct DuplicateKey {
+      std::string key;
+    };
+    std::vector<std::set<std::string>> keys;
+    try {
+      return Json::parse(text.begin(), text.end(),
+                         [&keys](int, Json::parse_event_t event, Json& parsed) {
+                           if (event == Json::parse_event_t::object_start) {
+                             keys.emplace_back();
+                           } else if (event == Json::parse_event_t::object_end) {
+                             if (!keys.empty()) keys.pop_back();
+                           } else if (event == Json::parse_event_t::key && !keys.empty() &&
+                                      !keys.back().insert(parsed.get<std::string>()).second) {
+                             throw DuplicateKey{parsed.get<std::string>()};
+                           }
+                           return true;
+                         });
+    } catch (const DuplicateKey& d) {
+      return InvalidArgument("JSON object has the key \"" + d.key.substr(0, 80) +
+                             "\" more than once");
+    }
   } catch (const Json::parse_error& e) {
     // byte is 1-based; turn it into a line and column for the user.
     size_t byte = e.byte == 0 ? 0 : e.byte - 1;

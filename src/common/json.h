@@ -18,6 +18,9 @@ using Json = nlohmann::json;
 struct JsonLimits {
   size_t max_bytes = 16 * 1024 * 1024;
   int max_depth = 64;
+  // Strict input (the REST API's bodies): an object with the same key twice is kInvalidArgument
+  // naming the key, instead of the last one silently winning.
+  bool reject_duplicate_keys = false;
 };
 
 // kInvalidArgument with line/column for malformed input; kPayloadTooLarge past max_bytes;

@@ -50,6 +50,7 @@ class Converter {
         out = nullptr;
         return true;
       case YAML::NodeType::Scalar:
+        if (!CountBytes(node, node.Scalar().size())) return false;
         out = Scalar(node);
         return true;
       case YAML::NodeType::Sequence: {
@@ -76,6 +77,7 @@ class Converter {
             continue;
           }
           const std::string& name = key.Scalar();
+          if (!CountBytes(key, name.size())) return false;
           if (out.contains(name)) {
             problems_.push_back({kpos, "duplicate key " + QuoteForMessage(name) +
                                            " (first at line " +
@@ -95,6 +97,19 @@ class Converter {
   }
 
  private:
+  // False (reported once) when the document's text, aliases expanded, is over max_bytes.
+  bool CountBytes(const YAML::Node& node, size_t n) {
+    bytes_ += n;
+    if (bytes_ <= limits_.max_bytes) return true;
+    if (!limit_reported_) {
+      problems_.push_back({ToPosition(node.Mark()),
+                           "document expands to more than " + std::to_string(limits_.max_bytes) +
+                               " bytes of text (an alias of a long value repeated?)"});
+      limit_reported_ = true;
+    }
+    return false;
+  }
+
   static Json Scalar(const YAML::Node& node) {
     const std::string& text = node.Scalar();
     const std::string& tag = node.Tag();
@@ -111,6 +126,7 @@ class Converter {
   YamlDocument& doc_;
   std::vector<YamlProblem>& problems_;
   size_t nodes_ = 0;
+  size_t bytes_ = 0;
   bool limit_reported_ = false;
 };
 

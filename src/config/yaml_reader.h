@@ -44,6 +44,9 @@ struct YamlDocument {
 struct YamlLimits {
   int max_depth = 64;
   size_t max_nodes = 100000;  // per document, after alias expansion
+  // Bytes of keys and scalar values per document, after alias expansion: a 1 MiB string anchored
+  // once and referenced 2,000 times is few values but 2 GB of text.
+  size_t max_bytes = 32u * 1024u * 1024u;
 };
 
 struct YamlParse {

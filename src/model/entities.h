@@ -56,6 +56,9 @@ struct CloudProvider {
   std::optional<std::string> region;  // default region
   std::vector<std::string> delegate_selectors;
   std::optional<std::string> endpoint;  // AWS-compatible endpoint override (sandbox, LocalStack)
+  // The endpoint is a local AWS-compatible sandbox: it may be http, and must be on loopback.
+  // Otherwise an endpoint must be https on a public host name or address (validate.cc).
+  bool local_sandbox = false;
 };
 
 // ---------------------------------------------------------------------------------------------

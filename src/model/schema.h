@@ -52,6 +52,7 @@ void Describe(V& v, CloudProvider& c) {
   v.Field("region", c.region);
   v.Field("delegateSelectors", c.delegate_selectors);
   v.Field("endpoint", c.endpoint);
+  v.Field("localSandbox", c.local_sandbox, kDef);
 }
 
 template <typename V>

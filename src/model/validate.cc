@@ -1,5 +1,8 @@
 #include "model/validate.h"
 
+#include <array>
+#include <cctype>
+#include <optional>
 #include <regex>
 #include <set>
 
@@ -73,6 +76,123 @@ std::string CheckUrl(std::string_view value) {
   return "must be an http:// or https:// URL";
 }
 
+// A canonical dotted quad ("10.0.0.1": four decimal parts 0-255 without leading zeros) into
+// its four parts; nullopt for anything else.
+std::optional<std::array<int, 4>> DottedQuad(std::string_view host) {
+  std::array<int, 4> parts{};
+  size_t i = 0;
+  for (int n = 0; n < 4; ++n) {
+    size_t start = i;
+    int value = 0;
+    while (i < host.size() && host[i] >= '0' && host[i] <= '9' && i - start < 3) {
+      value = value * 10 + (host[i++] - '0');
+    }
+    if (i == start || value > 255 || (i - start > 1 && host[start] == '0')) return std::nullopt;
+    parts[n] = value;
+    if (n < 3) {
+      if (i >= host.size() || host[i] != '.') return std::nullopt;
+      ++i;
+    }
+  }
+  if (i != host.size()) return std::nullopt;
+  return parts;
+}
+
+// A CloudProvider endpoint (issue 18: 169.254.169.254, [::1], 0x7f000001 and user:pass@ URLs
+// were accepted, and signed requests went there). "" when acceptable.
+//   - scheme://host[:port] only: no credentials, path, query or fragment;
+//   - the host is a DNS name, a canonical dotted quad or a bracketed IPv6 address: numeric
+//     forms a resolver reads as an address (0x7f000001, 2130706433, 127.1, 0177.0.0.1) are
+//     refused, since a check on the text would not see the address;
+//   - local_sandbox: http or https on loopback (127.0.0.0/8, [::1], localhost);
+//   - otherwise https, and not a loopback, private, link-local (the instance metadata service),
+//     unspecified or IPv4-mapped address, nor localhost.
+std::string CheckEndpoint(std::string_view url, bool local_sandbox) {
+  std::string_view rest = url;
+  bool https = rest.starts_with("https://");
+  if (!https && !rest.starts_with("http://")) return "must be an http:// or https:// URL";
+  rest.remove_prefix(https ? 8 : 7);
+  if (rest.find_first_of(" \t\r\n/?#") != std::string_view::npos) {
+    return "must be scheme://host[:port], without a path, query or fragment";
+  }
+  if (rest.find('@') != std::string_view::npos) {
+    return "must not carry credentials (user:password@); credentials belong in 'credentials'";
+  }
+  std::string_view host = rest;
+  if (host.starts_with("[")) {
+    size_t close = host.find(']');
+    if (close == std::string_view::npos) return "has an unterminated IPv6 address";
+    std::string_view port = host.substr(close + 1);
+    if (!port.empty() && (port[0] != ':' || port.size() < 2 ||
+                          port.find_first_not_of("0123456789", 1) != std::string_view::npos)) {
+      return "has a malformed port";
+    }
+    host = host.substr(0, close + 1);
+  } else if (size_t colon = host.rfind(':'); colon != std::string_view::npos) {
+    std::string_view port = host.substr(colon + 1);
+    if (port.empty() || port.size() > 5 ||
+        port.find_first_not_of("0123456789") != std::string_view::npos ||
+        std::stoi(std::string(port)) > 65535) {
+      return "has a malformed port";
+    }
+    host = host.substr(0, colon);
+  }
+  if (host.empty()) return "has no host";
+  std::string lower;
+  for (char ch : host)
+    lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(ch))));
+  if (!lower.empty() && lower.back() == '.') lower.pop_back();
+  bool loopback = false;
+  bool internal = false;  // private, link-local, unspecified or mapped
+  if (lower.starts_with("[")) {
+    std::string_view v6 = std::string_view(lower).substr(1, lower.size() - 2);
+    if (v6.find_first_not_of("0123456789abcdef:.") != std::string_view::npos || v6.empty()) {
+      return "has a malformed IPv6 address";
+    }
+    loopback = v6 == "::1" || v6 == "0:0:0:0:0:0:0:1";
+    internal = v6 == "::" || v6.starts_with("fe8") || v6.starts_with("fe9") ||
+               v6.starts_with("fea") || v6.starts_with("feb") || v6.starts_with("fc") ||
+               v6.starts_with("fd") || v6.find("ffff:") != std::string_view::npos ||
+               v6.starts_with("::") || v6.starts_with("0:");
+  } else {
+    size_t last_dot = lower.rfind('.');
+    std::string_view last = last_dot == std::string::npos
+                                ? std::string_view(lower)
+                                : std::string_view(lower).substr(last_dot + 1);
+    bool numeric_label =
+        !last.empty() &&
+        (last.find_first_not_of("0123456789") == std::string_view::npos || last.starts_with("0x"));
+    if (auto quad = DottedQuad(lower)) {
+      const auto& q = *quad;
+      loopback = q[0] == 127;
+      internal = q[0] == 0 || q[0] == 10 || (q[0] == 169 && q[1] == 254) ||
+                 (q[0] == 172 && q[1] >= 16 && q[1] <= 31) || (q[0] == 192 && q[1] == 168) ||
+                 (q[0] == 100 && q[1] >= 64 && q[1] <= 127);
+    } else if (numeric_label) {
+      return "has a numeric host that is not a dotted-quad address (" + std::string(host) +
+             "); write the address as a.b.c.d";
+    } else if (lower.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-.") !=
+               std::string::npos) {
+      return "has a malformed host name";
+    } else {
+      loopback = lower == "localhost" || lower.ends_with(".localhost");
+    }
+  }
+  if (local_sandbox) {
+    if (!loopback) {
+      return "is marked localSandbox, so it must be on this machine (127.0.0.1, [::1] or "
+             "localhost)";
+    }
+    return "";
+  }
+  if (!https) return "must be https (an http endpoint is allowed only with localSandbox: true)";
+  if (loopback || internal) {
+    return "must not be a loopback, private or link-local address (the instance metadata "
+           "service is one); a local sandbox is marked with localSandbox: true";
+  }
+  return "";
+}
+
 std::string CheckRoleArn(std::string_view value) {
   return lambda::MatchesPattern(lambda::kRoleArnPattern, value)
              ? ""
@@ -143,7 +263,13 @@ void ValidateOne(const CloudProvider& e, Checker& c, Problems& problems) {
     }
   }
   c.CheckOptional("/region", e.region, CheckRegion);
-  c.CheckOptional("/endpoint", e.endpoint, CheckUrl);
+  if (e.endpoint) {
+    if (std::string problem = CheckEndpoint(*e.endpoint, e.local_sandbox); !problem.empty()) {
+      c.Add("/endpoint", problem);
+    }
+  } else if (e.local_sandbox) {
+    c.Add("/localSandbox", "marks the endpoint as a local sandbox, but there is no endpoint");
+  }
   for (size_t i = 0; i < e.delegate_selectors.size(); ++i) {
     c.NotEmpty(JoinPath("/delegateSelectors", i), e.delegate_selectors[i]);
   }

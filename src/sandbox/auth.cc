@@ -37,7 +37,13 @@ std::variant<Caller, AuthFailure> Authenticator::Verify(const Request& request,
     if (parts.expires && now > parts.amz_date + *parts.expires) {
       return AuthFailure{AuthFailureKind::kPresignedExpired, "Request has expired"};
     }
-  } else if (parts.amz_date > now + kMaxSkew || parts.amz_date < now - kMaxSkew) {
+  } else if (parts.amz_date > now + kMaxSkew) {
+    // Dated in the future: AWS's wording, which clients recognise as clock skew too.
+    return AuthFailure{AuthFailureKind::kRequestTimeSkewed,
+                       "Signature not yet current: " + aws::FormatAmzDate(parts.amz_date) +
+                           " is still later than " + aws::FormatAmzDate(now + kMaxSkew) + " (" +
+                           aws::FormatAmzDate(now) + " + 15 min.)"};
+  } else if (parts.amz_date < now - kMaxSkew) {
     return AuthFailure{AuthFailureKind::kRequestTimeSkewed,
                        "Signature expired: " + aws::FormatAmzDate(parts.amz_date) +
                            " is now earlier than " + aws::FormatAmzDate(now - kMaxSkew) + " (" +

@@ -218,6 +218,15 @@ Response Front::Handle(const Request& request, const std::string& remote_addr) {
 
 Response Front::HandleAdmin(const Request& request, const std::string& remote_addr) {
   if (!IsLoopback(remote_addr)) return AdminError(403, "the admin endpoint is loopback-only");
+  // Loopback is not enough: a web page open in a local browser can POST here (a "simple"
+  // cross-origin request needs no preflight). Browsers mark such requests with Origin or
+  // Sec-Fetch-Site; the CLI, SDKs and tests send neither.
+  const std::string site = request.Header("sec-fetch-site");
+  if (!request.Header("origin").empty() || (!site.empty() && site != "none")) {
+    return AdminError(403,
+                      "the admin endpoint refuses requests from web pages (Origin or "
+                      "Sec-Fetch-Site present); use curl, the AWS CLI or a script");
+  }
   std::string rest = request.path.substr(std::string("/_ferry/").size());
   if (rest == "health") {
     if (request.method != "GET") return AdminError(405, "use GET");
@@ -234,9 +243,9 @@ Response Front::Health() {
   Json services = Json::array();
   for (const auto& [name, service] : services_) services.push_back(name);
   return JsonReply(200, Json{{"status", "ok"},
-                                {"region", options_.region},
-                                {"quotas", options_.enforce_quotas},
-                                {"services", services}});
+                             {"region", options_.region},
+                             {"quotas", options_.enforce_quotas},
+                             {"services", services}});
 }
 
 Response Front::HandleFaults(const Request& request) {

@@ -1,8 +1,7 @@
 #include "api_fixture.h"
 
-#include "engine/steps/builtin.h"
-
 #include "config/loader.h"
+#include "engine/steps/builtin.h"
 #include "model/json_codec.h"
 
 namespace ferry::api::testing {
@@ -52,7 +51,7 @@ void ApiServerTest::StartServer(ApiServerOptions options) {
   if (server_) server_->Stop();
   options.host = "127.0.0.1";
   options.port = 0;
-  options.threads = 8;
+  if (options.threads == ApiServerOptions{}.threads) options.threads = 8;
   options.version = "test-version";
   auto server = ApiServer::Start(
       options,

@@ -258,9 +258,12 @@ TEST_F(DelegateRoutesTest, MalformedOversizedAndHostileBodiesGetA4xxAndChangeNot
       DumpJson(Json{{"taskId", task.id}, {"owner", "a"}, {"attempt", 1}, {"lines", lines}}));
   EXPECT_EQ(flood.status, 400) << flood.body;
 
-  // Over the server's body limit (8 MiB): 413 before any parsing.
-  Reply huge = AsDelegate("/api/v1/delegate/complete", std::string(9 * 1024 * 1024, 'x'));
-  EXPECT_EQ(huge.status, 413) << huge.body.substr(0, 200);
+  // Over the server's body limit (8 MiB): refused before any parsing — 413, or, when the client
+  // is still writing as the server answers and closes (bounded_http_server.h), a closed connection.
+  httplib::Client raw("127.0.0.1", server_->port());
+  auto huge = raw.Post("/api/v1/delegate/complete", As(delegate_token_),
+                       std::string(9 * 1024 * 1024, 'x'), "application/json");
+  EXPECT_TRUE(!huge || huge->status == 413) << huge->status << huge->body.substr(0, 200);
 
   // Nothing was claimed, renewed or finished by any of it.
   auto stored = store_->tasks().Get(task.id);

@@ -4,6 +4,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <cstdlib>
 #include <fstream>
@@ -14,11 +15,11 @@
 #include "config/runnable.h"
 #include "delegate/lambda/fake_lambda_api.h"
 #include "delegate/lambda/lambda_tasks.h"
+#include "delegate/protocol/agent.h"
+#include "engine/embedded_transport.h"
 #include "engine/steps/builtin.h"
 #include "lambda/state_codec.h"
 #include "lambda/steps.h"
-#include "delegate/protocol/agent.h"
-#include "engine/embedded_transport.h"
 #include "model/enums.h"
 #include "model/json_codec.h"
 #include "store/sqlite/sqlite_store.h"
@@ -54,12 +55,13 @@ credentials:
   mode: delegate
 region: eu-west-1
 endpoint: http://127.0.0.1:4566
+localSandbox: true
 delegateSelectors: [local]
 ---
 kind: Secret
 name: db-password
 source: env
-ref: FERRY_DEPLOY_TEST_DB_PASSWORD
+ref: FERRY_SECRET_DEPLOY_TEST_DB_PASSWORD
 ---
 kind: Secret
 name: api-key
@@ -73,7 +75,7 @@ source: ferry
 kind: Secret
 name: unset
 source: env
-ref: FERRY_DEPLOY_TEST_NEVER_SET
+ref: FERRY_SECRET_DEPLOY_TEST_NEVER_SET
 ---
 kind: Application
 name: shop
@@ -302,7 +304,7 @@ steps:
 class DeployServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ::setenv("FERRY_DEPLOY_TEST_DB_PASSWORD", "db-s3cr3t-value", 1);
+    ::setenv("FERRY_SECRET_DEPLOY_TEST_DB_PASSWORD", "db-s3cr3t-value", 1);
     key_file_ = dir_.Sub("api-key");
     std::ofstream(key_file_) << "file-s3cr3t-key\n";
     store::SqliteOptions options;
@@ -314,11 +316,17 @@ class DeployServiceTest : public ::testing::Test {
     ASSERT_TRUE(engine::RegisterBuiltinSteps(steps_).ok());
     engine_ = std::make_unique<engine::Engine>(*store_, clock_, steps_, engine::EngineOptions{});
     service_ = std::make_unique<DeployService>(
-        *store_, *engine_, clock_, DeployServiceOptions{.wake_engine = [this] { ++wakes_; }});
+        *store_, *engine_, clock_,
+        DeployServiceOptions{.wake_engine = [this] { ++wakes_; }, .secrets = Secrets()});
     transport_ = std::make_unique<engine::EmbeddedTransport>(*store_);
     agent_ = std::make_unique<delegate::DelegateAgent>(
         *transport_, clock_, delegate::AgentOptions{.selectors = {"local"}});
     for (const auto& kind : delegate::LambdaTaskHandler::Kinds()) agent_->Register(kind, handler_);
+  }
+
+  // As ferry server's: env variables named FERRY_SECRET_*, files in the test's directory.
+  SecretPolicy Secrets() const {
+    return {.env_prefix = "FERRY_SECRET_", .file_dir = dir_.path().string()};
   }
 
   void Apply(std::string yaml) {
@@ -415,10 +423,10 @@ class DeployServiceTest : public ::testing::Test {
   FakeLambdaApi api_;
   FakeProvider provider_{api_};
   // The embedded delegate reads the secrets environment variables use, as `ferry server` does.
-  delegate::LambdaTaskHandler handler_{
-      provider_, {.secrets = [this](std::string_view name) {
-        return deploy::ResolveSecret(store_->entities(), name);
-      }}};
+  delegate::LambdaTaskHandler handler_{provider_, {.secrets = [this](std::string_view name) {
+                                         return deploy::ResolveSecret(store_->entities(), name,
+                                                                      Secrets());
+                                       }}};
   std::unique_ptr<engine::EmbeddedTransport> transport_;
   std::unique_ptr<delegate::DelegateAgent> agent_;
 };
@@ -504,8 +512,31 @@ TEST_F(DeployServiceTest, DeploysARecordedArtifactOrAnS3Location) {
   ASSERT_TRUE(e.ok()) << e.error().message;
   EXPECT_EQ(e->artifact_id, id);
 
-  // A location nobody recorded deploys as given.
+  // A location outside the service's artifact source (bucket builds, key orders/orders.zip)
+  // is refused (issue 18: a deploy token shipped code from another team's bucket)...
   in.artifact = ArtifactLocation{"other-bucket", "x/y.zip", "abc"};
+  EXPECT_EQ(DeployError(in).code, ErrorCode::kPermissionDenied);
+  EXPECT_THAT(DeployError(in).message, HasSubstr("outside service orders's artifact source"));
+  in.artifact = ArtifactLocation{"builds", "orders/evil.zip", "abc"};
+  EXPECT_EQ(DeployError(in).code, ErrorCode::kPermissionDenied) << "same bucket, other key";
+  // ...and so is a recorded artifact from outside it.
+  {
+    store::NewArtifact outside;
+    outside.source = "elsewhere";
+    outside.key = "x/y.zip";
+    outside.version = "abc";
+    outside.code_sha256 = "SHA-OUTSIDE";
+    outside.location_json = DumpJson(
+        Json{{"s3Bucket", "other-bucket"}, {"s3Key", "x/y.zip"}, {"s3ObjectVersion", "abc"}});
+    auto recorded = store_->artifacts().Record(outside, "test");
+    ASSERT_TRUE(recorded.ok()) << recorded.error().message;
+    DeploymentInput by_id = Input();
+    by_id.artifact_id = recorded->artifact.id;
+    EXPECT_EQ(DeployError(by_id).code, ErrorCode::kPermissionDenied);
+  }
+  // Allowed (the API lets only admin tokens set this), it deploys as given.
+  in.artifact = ArtifactLocation{"other-bucket", "x/z.zip", "abc"};
+  in.allow_outside_artifact_source = true;
   e = service_->Deploy(in);
   ASSERT_TRUE(e.ok()) << e.error().message;
   EXPECT_FALSE(e->artifact_id.has_value());
@@ -565,6 +596,7 @@ assumeRole:
   durationSeconds: 900
 region: eu-west-1
 endpoint: http://127.0.0.1:4566
+localSandbox: true
 delegateSelectors: [local]
 ---
 kind: Secret
@@ -793,11 +825,61 @@ TEST_F(DeployServiceTest, SecretErrorsNameTheSecretAndNeverItsValue) {
   EXPECT_THAT(e.message, HasSubstr("vault-token"));
   EXPECT_THAT(e.message, HasSubstr("--secret-key-file"));
   e = DeployError(Input("unset"));
-  EXPECT_THAT(e.message, HasSubstr("FERRY_DEPLOY_TEST_NEVER_SET is not set"));
+  EXPECT_THAT(e.message, HasSubstr("FERRY_SECRET_DEPLOY_TEST_NEVER_SET is not set"));
   std::filesystem::remove(key_file_);
   e = DeployError(Input());
   EXPECT_THAT(e.message, HasSubstr("api-key"));
   EXPECT_EQ(e.message.find("s3cr3t"), std::string::npos);
+}
+
+// Issue 18: `file` and `env` secrets could read any file and any variable of the server
+// (/etc/passwd ended up in a function's environment), and a FIFO hung the reader forever.
+TEST_F(DeployServiceTest, FileAndEnvSecretsAreConfined) {
+  auto with_secret = [&](const std::string& source, const std::string& ref) {
+    std::string yaml = kConfig;
+    size_t at = yaml.find("ref: FERRY_SECRET_DEPLOY_TEST_DB_PASSWORD");
+    size_t source_at = yaml.rfind("source: env", at);
+    yaml.replace(at, std::string("ref: FERRY_SECRET_DEPLOY_TEST_DB_PASSWORD").size(),
+                 "ref: " + ref);
+    yaml.replace(source_at, std::string("source: env").size(), "source: " + source);
+    Apply(yaml);
+    return DeployError(Input());
+  };
+  ::setenv("HOME_LIKE_SECRET", "s3cr3t-home", 1);
+  Error e = with_secret("env", "HOME_LIKE_SECRET");
+  EXPECT_EQ(e.code, ErrorCode::kFailedPrecondition);
+  EXPECT_THAT(e.message, HasSubstr("must start with \"FERRY_SECRET_\""));
+  EXPECT_EQ(e.message.find("s3cr3t"), std::string::npos);
+
+  e = with_secret("file", "/etc/passwd");
+  EXPECT_EQ(e.code, ErrorCode::kFailedPrecondition);
+  EXPECT_THAT(e.message, HasSubstr("outside the secret directory"));
+  EXPECT_EQ(e.message.find("root:"), std::string::npos);
+  e = with_secret("file", "../../../../../../../etc/passwd");
+  EXPECT_THAT(e.message, HasSubstr("outside the secret directory"));
+  std::filesystem::create_symlink("/etc/passwd", dir_.Sub("link"));
+  e = with_secret("file", "link");
+  EXPECT_THAT(e.message, HasSubstr("outside the secret directory"));
+
+  // A FIFO with no writer: refused at once instead of waited on.
+  ASSERT_EQ(::mkfifo(dir_.Sub("fifo").c_str(), 0600), 0);
+  e = with_secret("file", "fifo");
+  EXPECT_EQ(e.code, ErrorCode::kFailedPrecondition);
+  EXPECT_THAT(e.message, HasSubstr("is not a regular file"));
+
+  // Inside the directory, by a relative path, it reads.
+  std::ofstream(dir_.Sub("db")) << "db-s3cr3t-file\n";
+  Apply([&] {
+    std::string yaml = kConfig;
+    size_t at = yaml.find("ref: FERRY_SECRET_DEPLOY_TEST_DB_PASSWORD");
+    size_t source_at = yaml.rfind("source: env", at);
+    yaml.replace(at, std::string("ref: FERRY_SECRET_DEPLOY_TEST_DB_PASSWORD").size(), "ref: db");
+    yaml.replace(source_at, std::string("source: env").size(), "source: file");
+    return yaml;
+  }());
+  DeployArtifact(RecordArtifact("v1", "SHA-1"));
+  EXPECT_THAT(api_.World().at("shop-dev-api").config.environment,
+              ::testing::Contains(Pair("DB_PASSWORD", "db-s3cr3t-file")));
 }
 
 // The deploy path refuses (501) exactly what `ferry validate` warned about: both come from
@@ -818,6 +900,7 @@ TEST_F(DeployServiceTest, EveryRefusalIsAWarningOfValidate) {
 
   DeploymentInput image = Input("boxed");
   image.artifact = ArtifactLocation{"builds", "boxed.zip", ""};
+  image.allow_outside_artifact_source = true;  // boxed's source is ECR; the zip is outside it
   const std::vector<std::pair<DeploymentInput, std::string>> refused = {
       {Input("orders", "prod"), "blue-green strategy"},
       {Input("vaulted", "qa"), "step smoke is of type approval"},

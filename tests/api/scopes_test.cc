@@ -91,5 +91,25 @@ TEST_F(ScopedTokenTest, TokensWithoutAKnownScopeAreDeniedEverywhere) {
   EXPECT_EQ(GetAnonymous("/api/v1/no/such/route/here", As(odd)).status, 404);
 }
 
+// Issue 18: a deploy token deployed code from another team's bucket. Over HTTP: a location
+// outside the service's artifact source is refused, and only an admin may allow it.
+TEST_F(ScopedTokenTest, DeployTokensDeployOnlyFromTheArtifactSource) {
+  ApplySampleConfig();
+  const std::string deployer = TokenWith("ci", {"deploy"});
+  const std::string evil = R"({"application":"shop","service":"orders","environment":"dev",)"
+                           R"("artifact":{"s3Bucket":"other-team","s3Key":"x/evil.zip"})";
+  Reply refused = Post("/api/v1/deployments", evil + "}", As(deployer));
+  EXPECT_EQ(refused.status, 403) << refused.body;
+  EXPECT_THAT(refused.body, HasSubstr("outside service orders's artifact source"));
+  Reply escalated =
+      Post("/api/v1/deployments", evil + R"(,"allowOutsideArtifactSource":true})", As(deployer));
+  EXPECT_EQ(escalated.status, 403) << escalated.body;
+  EXPECT_THAT(escalated.body, HasSubstr("only an admin token"));
+  EXPECT_EQ(Get("/api/v1/executions").json["items"].size(), 0u);
+  // The fixture's token is an admin's.
+  EXPECT_EQ(Post("/api/v1/deployments", evil + R"(,"allowOutsideArtifactSource":true})").status,
+            201);
+}
+
 }  // namespace
 }  // namespace ferry::api::testing

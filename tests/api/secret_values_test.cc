@@ -119,7 +119,7 @@ class SecretValuesApiTest : public ApiServerTest {
     ASSERT_EQ(r.status, 200) << r.body;
   }
   Result<std::string> Resolve(const std::string& name) {
-    return deploy::ResolveSecret(store_->entities(), name,
+    return deploy::ResolveSecret(store_->entities(), name, SecretPolicy{},
                                  {&store_->secret_values(), &secret_keys_});
   }
   ::ferry::test::TempDir keys_;

@@ -5,6 +5,7 @@ ferry_test(api_server_tests
   SOURCES
     api_fixture.cc
     server_test.cc
+    hardening_test.cc
     executions_test.cc
     config_routes_test.cc
     deploy_routes_test.cc

@@ -80,6 +80,15 @@ TEST(RunDeploy, PrintsTheIdAndSendsTheRequest) {
                 "s3ObjectVersion": "v1"}})"));
 }
 
+TEST(RunDeploy, AllowOutsideSourceAsksTheServerForTheException) {
+  RawHttpServer server(
+      [](const RawRequest&) { return HttpReply(201, Execution("queued", "pending", "")); });
+  Harness h(server.url());
+  DeployArgs args{"shop/orders", "dev", "", "", "s3://other/x.zip", false, true};
+  EXPECT_EQ(RunDeploy(args, h.flags, h.io), 0) << h.err.str();
+  EXPECT_EQ(Json::parse(server.requests().at(0).body)["allowOutsideArtifactSource"], true);
+}
+
 TEST(RunDeploy, WaitSucceedsWithOneProgressLinePerChange) {
   ScriptedExecution script(
       {Execution("running", "running", "snapshot"), Execution("running", "running", "snapshot"),

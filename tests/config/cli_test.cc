@@ -106,6 +106,20 @@ TEST_F(CliTest, ValidateShowsWarningsNextToProblems) {
   EXPECT_THAT(r.out, HasSubstr("2 problem(s) in 1 file(s)"));
 }
 
+// Issue 18: a 1 MiB anchor referenced 2,000 times (2 GB once expanded) killed validate with
+// bad_alloc; the real binary now reports it as a problem and exits 1.
+TEST_F(CliTest, ValidateBoundsAliasExpansionByBytes) {
+  std::string bomb = "kind: Application\nname: shop\ndescription: &big " +
+                     std::string(1024 * 1024, 'x') + "\nlabels: [";
+  for (int i = 0; i < 2000; ++i) bomb += i ? ", *big" : "*big";
+  bomb += "]\n";
+  std::string file = dir_.Write("bomb.yaml", bomb).string();
+  CliRun r = Ferry("validate -f " + Quote(file));
+  EXPECT_EQ(r.exit_code, 1) << r.out.substr(0, 2000);
+  EXPECT_THAT(r.out, HasSubstr("bytes of text (an alias of a long value repeated?)"));
+  EXPECT_THAT(r.out, ::testing::Not(HasSubstr("bad_alloc")));
+}
+
 TEST_F(CliTest, ValidateReportsEveryProblemAndExitsOne) {
   std::string bad =
       dir_.Write("bad.yaml", "kind: Application\nname: Shop\nfoo: 1\n---\nkind: Nope\n").string();
@@ -134,7 +148,8 @@ TEST_F(CliTest, ApplyTwiceThenExportAndReapply) {
   EXPECT_THAT(r.out, HasSubstr("created\tService shop/orders"));
   EXPECT_THAT(r.out, HasSubstr("16 created, 0 updated, 0 unchanged"));
   // apply stores what cannot run yet, and says so as validate does.
-  EXPECT_THAT(r.out, HasSubstr("/workflows.yaml:49:11: warning: steps[2].type: workflow canary-prod"));
+  EXPECT_THAT(r.out,
+              HasSubstr("/workflows.yaml:49:11: warning: steps[2].type: workflow canary-prod"));
 
   r = Ferry("apply -o json -f " + examples + " --data " + Quote(data));
   ASSERT_EQ(r.exit_code, 0) << r.out;

@@ -93,6 +93,23 @@ TEST(YamlReaderTest, BillionLaughsIsBounded) {
   EXPECT_TRUE(parse.documents[0].value->is_null());
 }
 
+// Issue 18: few values, but one long value repeated by aliases: bounded by bytes, not values.
+TEST(YamlReaderTest, ALongAnchorRepeatedByAliasesIsBounded) {
+  std::string bomb = "a: &big " + std::string(64 * 1024, 'x') + "\nb: [";
+  for (int i = 0; i < 1000; ++i) bomb += i ? ", *big" : "*big";
+  bomb += "]\n";
+  YamlLimits limits;
+  limits.max_bytes = 8u * 1024u * 1024u;
+  YamlParse parse = ParseYaml(bomb, limits);
+  ASSERT_EQ(parse.problems.size(), 1u);
+  EXPECT_THAT(parse.problems[0].message, HasSubstr("more than 8388608 bytes of text"));
+  ASSERT_EQ(parse.documents.size(), 1u);
+  EXPECT_TRUE(parse.documents[0].value->is_null());
+  // Under the limit the same aliases expand as before.
+  limits.max_bytes = 128u * 1024u * 1024u;
+  EXPECT_TRUE(ParseYaml(bomb, limits).problems.empty());
+}
+
 TEST(YamlReaderTest, DeepNestingIsBounded) {
   std::string deep(100, '[');
   deep += std::string(100, ']');

@@ -30,12 +30,12 @@ constexpr char kTenantAccount[] = "111111111111";
 constexpr char kTenantKeyId[] = "AKIAFERRYE2ETENANT01";
 constexpr char kTenantSecret[] = "e2e-tenant-s3cr3t-7Qx9vL2m";
 constexpr char kWrongSecret[] = "e2e-wrong-s3cr3t-Zp4Kd8Wn";
-constexpr char kSecretEnv[] = "FERRY_E2E_TENANT_SECRET";
-constexpr char kWrongEnv[] = "FERRY_E2E_WRONG_SECRET";
-constexpr char kUnsetEnv[] = "FERRY_E2E_NEVER_SET";
+constexpr char kSecretEnv[] = "FERRY_SECRET_E2E_TENANT_SECRET";
+constexpr char kWrongEnv[] = "FERRY_SECRET_E2E_WRONG_SECRET";
+constexpr char kUnsetEnv[] = "FERRY_SECRET_E2E_NEVER_SET";
 // The function's environment uses a secret too: DB_URL carries it between literal text.
 constexpr char kDbPassword[] = "e2e-db-s3cr3t-Hq3Vn8Rt";
-constexpr char kDbPasswordEnv[] = "FERRY_E2E_DB_PASSWORD";
+constexpr char kDbPasswordEnv[] = "FERRY_SECRET_E2E_DB_PASSWORD";
 constexpr char kRoleAccount[] = "222222222222";
 constexpr char kRoleArn[] = "arn:aws:iam::222222222222:role/deployer";
 constexpr char kExternalId[] = "e2e-tenant-7-external";
@@ -90,12 +90,13 @@ class ConnectionE2eTest : public DeployE2eTest {
     server_options_.env[kWrongEnv] = kWrongSecret;
     server_options_.env[kDbPasswordEnv] = kDbPassword;
     server_options_.env[kUnsetEnv] = "";  // unset in the server, whatever the test's env holds
-    // The key sealing `source: ferry` values.
+    // The key sealing `source: ferry` values; `file` secrets (tenant.key) live in dir_.
     const auto key = dir_.Write("secret.key", Base64Encode(SecureRandomBytes(32)) + "\n");
     std::filesystem::permissions(key, std::filesystem::perms::owner_read |
                                           std::filesystem::perms::owner_write,
                                  std::filesystem::perm_options::replace);
-    server_options_.extra_args = {"--secret-key-file", key.string()};
+    server_options_.extra_args = {"--secret-key-file", key.string(), "--secret-dir",
+                                  dir_.path().string()};
   }
 
   void SetUp() override {
@@ -160,11 +161,9 @@ class ConnectionE2eTest : public DeployE2eTest {
   Json ConnectionEntities(const Json& credentials, const Json& assume_role,
                           const std::string& bucket, const std::string& role_account) const {
     const std::string key_file = (dir_.path() / "tenant.key").string();
-    Json provider = {{"kind", "CloudProvider"},
-                     {"name", "tenant"},
-                     {"credentials", credentials},
-                     {"region", "us-east-1"},
-                     {"endpoint", sandbox_->url()}};
+    Json provider = {{"kind", "CloudProvider"},     {"name", "tenant"},
+                     {"credentials", credentials},  {"region", "us-east-1"},
+                     {"endpoint", sandbox_->url()}, {"localSandbox", true}};
     if (!assume_role.is_null()) provider["assumeRole"] = assume_role;
     auto secret = [](const std::string& name, const std::string& env) {
       return Json{{"kind", "Secret"}, {"name", name}, {"source", "env"}, {"ref", env}};

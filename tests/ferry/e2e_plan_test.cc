@@ -123,26 +123,24 @@ TEST_F(PlanE2eTest, SaysWhatADeployWouldDoAndChangesNothing) {
 
 TEST_F(PlanE2eTest, ErrorsExitOne) {
   ASSERT_NO_FATAL_FAILURE(Apply(Entities({"orders"})));
-  Outcome unknown = Plan({"--s3", "s3://artifacts/api/no-such.zip"});
+  Outcome unknown = Plan({"--s3", "s3://artifacts/api/api-404.zip"});
   EXPECT_EQ(unknown.exit_code, 2) << "a function that does not exist yet plans a create";
-  Outcome usage = ChildProcess::Run({"plan", "not-a-target", "--env", "dev"},
-                                    ProcessOptions{{{"FERRY_SERVER", server_->url()},
-                                                    {"FERRY_TOKEN", server_->token()}},
-                                                   ""},
-                                    std::chrono::seconds(60));
+  Outcome usage = ChildProcess::Run(
+      {"plan", "not-a-target", "--env", "dev"},
+      ProcessOptions{{{"FERRY_SERVER", server_->url()}, {"FERRY_TOKEN", server_->token()}}, ""},
+      std::chrono::seconds(60));
   EXPECT_EQ(usage.exit_code, 1) << "plan's usage errors are 1, not 2 (2 means changes)";
-  Outcome missing = ChildProcess::Run({"plan", "shop/nope", "--env", "dev"},
-                                      ProcessOptions{{{"FERRY_SERVER", server_->url()},
-                                                      {"FERRY_TOKEN", server_->token()}},
-                                                     ""},
-                                      std::chrono::seconds(60));
+  Outcome missing = ChildProcess::Run(
+      {"plan", "shop/nope", "--env", "dev"},
+      ProcessOptions{{{"FERRY_SERVER", server_->url()}, {"FERRY_TOKEN", server_->token()}}, ""},
+      std::chrono::seconds(60));
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_THAT(missing.err, HasSubstr("nope"));
 
   // A deployed function whose package is gone: the DryRun fails, the plan says so, exit 1.
   ASSERT_NO_FATAL_FAILURE(UploadBuild("api/api-1.zip", "b1"));
   ASSERT_EQ(Str(Deploy("api/api-1.zip"), "status"), "succeeded");
-  Outcome gone = Plan({"--s3", "s3://artifacts/api/no-such.zip"});
+  Outcome gone = Plan({"--s3", "s3://artifacts/api/api-404.zip"});
   EXPECT_EQ(gone.exit_code, 1) << gone.out << gone.err;
   EXPECT_THAT(gone.out + gone.err, HasSubstr("NoSuchKey"));
 }

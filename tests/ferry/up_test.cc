@@ -98,15 +98,16 @@ TEST(UpTest, DeploysTheSampleAndPrintsCommandsThatWorkAsPrinted) {
   // Prod: the artifact became version 1; the broken build (version 2) went out as a canary under
   // traffic, its alarm fired and Ferry rolled back by itself, and the log it printed says why.
   EXPECT_EQ(ListVersions(up->sandbox_url(), "sample-hello-prod"), "$LATEST\t1\t2\n");
-  auto prod = ChildProcess::Run({"/usr/bin/aws", "--endpoint-url", up->sandbox_url(), "lambda",
-                                 "get-alias", "--function-name", "sample-hello-prod", "--name",
-                                 "prod", "--output", "json"},
-                                ProcessOptions{UserEnv(), ""});
+  auto prod = ChildProcess::Run(
+      {"/usr/bin/aws", "--endpoint-url", up->sandbox_url(), "lambda", "get-alias",
+       "--function-name", "sample-hello-prod", "--name", "prod", "--output", "json"},
+      ProcessOptions{UserEnv(), ""});
   auto prod_alias = ParseJson(prod.out);
   ASSERT_TRUE(prod_alias.ok()) << prod.out << prod.err;
   EXPECT_EQ(Str(*prod_alias, "FunctionVersion"), "1") << prod.out;
-  EXPECT_FALSE(prod_alias->contains("RoutingConfig") &&
-               !(*prod_alias)["RoutingConfig"].value("AdditionalVersionWeights", Json::object()).empty())
+  EXPECT_FALSE(
+      prod_alias->contains("RoutingConfig") &&
+      !(*prod_alias)["RoutingConfig"].value("AdditionalVersionWeights", Json::object()).empty())
       << "no weights left: " << prod.out;
   EXPECT_NE(tried.out.find("alarm sample-hello-prod-errors is in ALARM"), std::string::npos)
       << tried.out;
@@ -139,9 +140,9 @@ TEST(UpTest, AdvancingTheSandboxClockFinishesATenMinuteCanaryInSeconds) {
       << "set -e\ncd ferry-data/sample\n"
       << "for word in Hi Hey; do\n"
       << "  mkdir -p $word && sed \"s/Hello/$word/\" app.py > $word/app.py\n"
-      << "  (cd $word && python3 -m zipfile -c ../$word.zip app.py)\n"
+      << "  (cd $word && python3 -m zipfile -c ../hello-$word.zip app.py)\n"
       << "  /usr/bin/aws --endpoint-url " << up->sandbox_url()
-      << " s3 cp $word.zip s3://ferry-sample/hello/$word.zip\n"
+      << " s3 cp hello-$word.zip s3://ferry-sample/hello/hello-$word.zip\n"
       << "done\n";
   auto built = ChildProcess::Run({"/bin/bash", dir.Sub("build.sh")},
                                  ProcessOptions{UserEnv(), dir.Sub("")}, seconds(60));
@@ -155,9 +156,9 @@ TEST(UpTest, AdvancingTheSandboxClockFinishesATenMinuteCanaryInSeconds) {
     EXPECT_EQ(r.status, 201) << r.Describe();
     return Str(r.json, "id");
   };
-  Json first = api.WaitForExecution(deploy("hello/Hi.zip"), seconds(60));
+  Json first = api.WaitForExecution(deploy("hello/hello-Hi.zip"), seconds(60));
   ASSERT_EQ(Str(first, "status"), "succeeded") << first.dump();
-  const std::string id = deploy("hello/Hey.zip");
+  const std::string id = deploy("hello/hello-Hey.zip");
   ASSERT_FALSE(id.empty());
 
   // The canary holds 10% with its hold ending ten minutes out.
@@ -224,6 +225,21 @@ TEST(UpTest, ExitAfterDeployAndReRunOnTheSameDataPublishesNothingNew) {
   ASSERT_EQ(second.exit_code, 0) << second.out << second.err;
   EXPECT_NE(second.out.find("kept from execution"), std::string::npos) << second.out;
   EXPECT_NE(second.out.find("0 created"), std::string::npos) << second.out;
+
+  // Issue 18: every start minted an admin token that never expired. The second start revoked
+  // the first's, and its own expires.
+  auto tokens = ChildProcess::Run({"token", "list", "--data", dir.Sub("ferry-data"), "-o", "json"},
+                                  ProcessOptions{UserEnv(), dir.Sub("")}, seconds(60));
+  ASSERT_EQ(tokens.exit_code, 0) << tokens.err;
+  Json listed = Json::parse(tokens.out);
+  Json items = listed.is_array() ? listed : listed["items"];
+  ASSERT_EQ(items.size(), 2u) << tokens.out;
+  int valid = 0;
+  for (const Json& t : items) {
+    EXPECT_FALSE(t["expiresAt"].is_null()) << t.dump();
+    if (t["revokedAt"].is_null()) ++valid;
+  }
+  EXPECT_EQ(valid, 1) << tokens.out;
 
   // The sandbox state persisted in ferry-data/sandbox: still exactly one published version.
   auto sandbox = SandboxProcess::Start(dir.Sub("ferry-data/sandbox"));

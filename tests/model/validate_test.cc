@@ -120,6 +120,55 @@ TEST(ValidateTest, CredentialsAndRoles) {
                               Pair("/endpoint", HasSubstr("URL"))));
 }
 
+// Issue 18: endpoints were accepted whatever they pointed at, and signed requests went there.
+TEST(ValidateTest, EndpointsAreHttpsOnPublicHostsUnlessMarkedLocalSandbox) {
+  auto endpoint_problem = [](const std::string& url, bool local) {
+    Json provider = {{"kind", "CloudProvider"},
+                     {"name", "p"},
+                     {"credentials", {{"mode", "delegate"}}},
+                     {"endpoint", url}};
+    if (local) provider["localSandbox"] = true;
+    for (const auto& [path, message] : PathsAndMessages(Check(DumpJson(provider)))) {
+      if (path == "/endpoint") return message;
+    }
+    return std::string();
+  };
+  for (const char* good :
+       {"https://lambda.eu-west-1.amazonaws.com", "https://minio.example.com:9000",
+        "https://203.0.113.7", "https://[2001:db8::1]:443"}) {
+    EXPECT_EQ(endpoint_problem(good, false), "") << good;
+  }
+  for (const char* local : {"http://127.0.0.1:4566", "http://localhost:4566", "http://[::1]:4566",
+                            "https://127.0.0.1"}) {
+    EXPECT_EQ(endpoint_problem(local, true), "") << local;
+  }
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {"http://lambda.example.com", "must be https"},
+      {"https://169.254.169.254", "link-local"},
+      {"https://[::1]", "loopback"},
+      {"https://10.0.0.8", "private"},
+      {"https://192.168.1.1:8443", "private"},
+      {"https://[::ffff:127.0.0.1]", "loopback"},
+      {"https://[fe80::1]", "link-local"},
+      {"https://localhost", "loopback"},
+      {"https://0x7f000001", "numeric host"},
+      {"https://2130706433", "numeric host"},
+      {"https://127.1", "numeric host"},
+      {"https://0177.0.0.1", "numeric host"},
+      {"https://user:pass@example.com", "credentials"},
+      {"https://example.com/path", "without a path"},
+      {"https://exa mple.com", "without a path"},
+      {"https://example.com:99999", "port"},
+  };
+  for (const auto& [url, expected] : bad) {
+    EXPECT_THAT(endpoint_problem(url, false), HasSubstr(expected)) << url;
+  }
+  // localSandbox allows only this machine: the metadata service stays out of reach.
+  EXPECT_THAT(endpoint_problem("http://169.254.169.254", true), HasSubstr("on this machine"));
+  EXPECT_THAT(endpoint_problem("http://user:pass@127.0.0.1:4566", true), HasSubstr("credentials"));
+  EXPECT_THAT(endpoint_problem("http://0x7f000001:4566", true), HasSubstr("numeric host"));
+}
+
 TEST(ValidateTest, WorkflowPipelineTrigger) {
   auto pm = PathsAndMessages(Check(R"({"kind": "Workflow", "application": "a", "name": "w",
       "strategy": "canary", "environment": "dev", "service": "s",

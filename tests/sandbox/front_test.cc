@@ -1,4 +1,5 @@
 // The sandbox front's pieces: fault rules, quotas, credentials, SigV4 verification, snapshots.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -118,6 +119,16 @@ TEST(AuthenticatorTest, AcceptsGoodSignaturesAndNamesEachFailure) {
   EXPECT_EQ(kind(SignedRequest("nobody", "x", "", clock.Now())), AuthFailureKind::kUnknownKey);
   EXPECT_EQ(kind(SignedRequest("test", "test", "", clock.Now() - std::chrono::minutes(20))),
             AuthFailureKind::kRequestTimeSkewed);
+  // Dated in the future: refused as not yet current, not as expired (issue 18).
+  auto future = std::get<AuthFailure>(
+      Verify(auth, SignedRequest("test", "test", "", clock.Now() + std::chrono::minutes(20))));
+  EXPECT_EQ(future.kind, AuthFailureKind::kRequestTimeSkewed);
+  EXPECT_THAT(future.detail, ::testing::StartsWith("Signature not yet current: "));
+  EXPECT_THAT(
+      std::get<AuthFailure>(
+          Verify(auth, SignedRequest("test", "test", "", clock.Now() - std::chrono::minutes(20))))
+          .detail,
+      ::testing::StartsWith("Signature expired: "));
   Request tampered = SignedRequest("test", "test", "", clock.Now());
   tampered.raw_path = tampered.path = "/2015-03-31/functions/other";
   EXPECT_EQ(kind(tampered), AuthFailureKind::kBadSignature);

@@ -364,4 +364,25 @@ TEST(RehearsalFlagTest, BadTrafficFlagsStopStartUp) {
 }
 
 }  // namespace
+// Issue 18: a web page in a local browser could POST to the unsigned admin endpoint (a simple
+// cross-origin request needs no preflight) and install faults. Browsers mark such requests.
+TEST_F(RehearsalTest, TheAdminEndpointRefusesRequestsFromWebPages) {
+  ASSERT_NE(c.sandbox, nullptr);
+  const std::string fault =
+      Json{{"function", "orders"}, {"version", "1"}, {"errorRate", 1.0}}.dump();
+  for (const auto& [name, value] : std::vector<std::pair<std::string, std::string>>{
+           {"Origin", "http://evil.example"}, {"Sec-Fetch-Site", "cross-site"}}) {
+    http::Request r;
+    r.method = "POST";
+    r.url = c.sandbox->endpoint_url() + "/_ferry/function-faults";
+    r.body = fault;
+    r.headers = {{"Content-Type", "text/plain"}, {name, value}};
+    auto response = c.http->Send(r);
+    ASSERT_TRUE(response.ok()) << response.error().message;
+    EXPECT_EQ(response->status, 403) << name;
+    EXPECT_NE(response->body.find("refuses requests from web pages"), std::string::npos) << name;
+  }
+  EXPECT_EQ(Json::parse(c.Admin("GET", "/_ferry/function-faults").body)["faults"].size(), 0u);
+}
+
 }  // namespace ferry::sandbox::test

@@ -78,6 +78,34 @@ TEST_F(SqliteStoreTest, CreatesDataDirAndUsesWal) {
   EXPECT_EQ(QueryOnFile(file, "PRAGMA journal_mode"), "wal");
 }
 
+// Issue 18: ferry.db was 0644. The database and its -wal and -shm files are the owner's alone,
+// and a database created 0644 by an earlier version is tightened when it is opened.
+TEST_F(SqliteStoreTest, TheDatabaseFilesAreOwnerOnly) {
+  auto mode = [](const std::string& file) {
+    return std::filesystem::status(file).permissions() & std::filesystem::perms::all;
+  };
+  std::string data = dir_.Sub("data");
+  std::string file = data + "/" + kSqliteFileName;
+  {
+    auto store = Open({.data_dir = data});
+    FERRY_ASSERT_OK(store);
+    EXPECT_EQ(mode(file), std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    for (const char* suffix : {"-wal", "-shm"}) {
+      if (std::filesystem::exists(file + suffix)) {
+        EXPECT_EQ(mode(file + suffix),
+                  std::filesystem::perms::owner_read | std::filesystem::perms::owner_write)
+            << suffix;
+      }
+    }
+  }
+  std::filesystem::permissions(
+      file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write |
+                std::filesystem::perms::group_read | std::filesystem::perms::others_read);
+  auto reopened = Open({.data_dir = data});
+  FERRY_ASSERT_OK(reopened);
+  EXPECT_EQ(mode(file), std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+}
+
 TEST_F(SqliteStoreTest, ConnectionsEnforceForeignKeys) {
   std::string file = dir_.Sub("ferry.db");
   auto store = Open({.path = file});

@@ -1,6 +1,9 @@
 #include "store/sqlite/connection.h"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <utility>
 
@@ -126,7 +129,19 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path, bo
                                                      int busy_timeout_ms) {
   sqlite3* db = nullptr;
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
-  if (create) flags |= SQLITE_OPEN_CREATE;
+  if (create) {
+    flags |= SQLITE_OPEN_CREATE;
+    // SQLite creates files 0644 (less the umask), and its -wal and -shm files take the
+    // database's mode: the store holds token hashes and deployment history, so it is the
+    // owner's alone. An empty file is a valid new database; an existing one is tightened.
+    if (path != ":memory:" && !path.starts_with("file:")) {
+      int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+      if (fd >= 0) {
+        ::fchmod(fd, 0600);
+        ::close(fd);
+      }
+    }
+  }
   int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
   if (rc != SQLITE_OK) {
     std::string message = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
