@@ -5,6 +5,7 @@
 #include "verify/assess.h"
 #include "verify/explain.h"
 #include "verify/rank_tests.h"
+#include "verify/sort_values.h"
 
 namespace ferry::verify::internal {
 namespace {
@@ -17,15 +18,15 @@ struct Cleaned {
 
 Cleaned Clean(std::span<const double> raw) {
   Cleaned c;
-  c.values.reserve(raw.size());
+  c.values.resize(raw.size());
+  std::size_t kept = 0;
   for (double v : raw) {
-    if (std::isfinite(v)) {
-      c.values.push_back(v);
-    } else {
-      ++c.missing;
-    }
+    c.values[kept] = v;
+    kept += std::isfinite(v) ? 1 : 0;
   }
-  std::sort(c.values.begin(), c.values.end());
+  c.values.resize(kept);
+  c.missing = raw.size() - kept;
+  SortValues(c.values);
   return c;
 }
 

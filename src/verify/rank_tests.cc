@@ -55,21 +55,87 @@ struct Row {
   std::uint64_t hi;
 };
 
-// Number of differences <= x (or < x when strict) in each row, as the first b index whose
-// difference satisfies it: s_i, with count m - s_i. s_i never decreases with i (a ascending),
-// so one forward pointer serves every row.
+// For every row, how many of its differences are < x and <= x. The first b index whose
+// difference is <= x never decreases with i (a ascending), so forward walks over both samples
+// serve every row: O(n + m), written without data-dependent branches (each step moves either i
+// or j) because the walk is the inner loop of the shift estimate.
+struct RowCounts {
+  std::vector<std::uint64_t> less;
+  std::vector<std::uint64_t> at_most;
+  std::uint64_t total_less = 0;
+  std::uint64_t total_at_most = 0;
+};
+
+// Fills counts[i] with row i's differences <= x (< x when kStrict); returns their total and
+// whether some difference met at a row's boundary equals x. The rows are cut into kChains runs,
+// each starting at its first row's boundary (a binary search) and walked in lockstep: the walks
+// are independent, so the processor overlaps them instead of waiting on one chain of loads.
 template <bool kStrict>
-std::uint64_t CountAtMost(std::span<const double> a, std::span<const double> b, double x,
-                          std::vector<std::uint64_t>& counts) {
+std::uint64_t CountWalk(std::span<const double> a, std::span<const double> b, double x,
+                        std::vector<std::uint64_t>& counts, bool& saw_equal) {
+  constexpr std::size_t kChains = 4;  // the unrolled loop below walks exactly four
+  const std::size_t n = a.size();
   const std::size_t m = b.size();
-  std::size_t j = 0;
-  std::uint64_t total = 0;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    while (j < m && (kStrict ? !(a[i] - b[j] < x) : !(a[i] - b[j] <= x))) ++j;
-    counts[i] = m - j;
-    total += m - j;
+  auto skip = [x](double d) { return kStrict ? !(d < x) : !(d <= x); };
+  std::size_t i[kChains];
+  std::size_t end[kChains];
+  std::size_t j[kChains];
+  for (std::size_t c = 0; c < kChains; ++c) {
+    i[c] = n * c / kChains;
+    end[c] = n * (c + 1) / kChains;
+    // The first b index whose difference with row i[c] does not skip.
+    std::size_t first = 0;
+    std::size_t length = m;
+    while (i[c] < end[c] && length > 0) {
+      const std::size_t half = length / 2;
+      const bool s = skip(a[i[c]] - b[first + half]);
+      first = s ? first + half + 1 : first;
+      length = s ? length - half - 1 : half;
+    }
+    j[c] = first;
   }
+  bool equal = false;
+  // One step of chain c; false once it is done. Written out for the four chains so that their
+  // state stays in registers.
+  auto step = [&](std::size_t& row, std::size_t row_end, std::size_t& col) {
+    if (row == row_end || col == m) return false;
+    const double d = a[row] - b[col];
+    const bool s = skip(d);
+    counts[row] = m - col;  // final once the row stops advancing col
+    equal |= d == x;
+    col += s;
+    row += !s;
+    return true;
+  };
+  std::size_t i0 = i[0], i1 = i[1], i2 = i[2], i3 = i[3];
+  std::size_t j0 = j[0], j1 = j[1], j2 = j[2], j3 = j[3];
+  while (true) {
+    const bool a0 = step(i0, end[0], j0);
+    const bool a1 = step(i1, end[1], j1);
+    const bool a2 = step(i2, end[2], j2);
+    const bool a3 = step(i3, end[3], j3);
+    if (!(a0 | a1 | a2 | a3)) break;
+  }
+  i[0] = i0, i[1] = i1, i[2] = i2, i[3] = i3;
+  for (std::size_t c = 0; c < kChains; ++c) {
+    for (; i[c] < end[c]; ++i[c]) counts[i[c]] = 0;  // their walk ran out of b
+  }
+  std::uint64_t total = 0;
+  for (std::size_t r = 0; r < n; ++r) total += counts[r];
+  saw_equal = equal;
   return total;
+}
+
+void CountRows(std::span<const double> a, std::span<const double> b, double x, RowCounts& c) {
+  bool saw_equal = false;
+  c.total_at_most = CountWalk<false>(a, b, x, c.at_most, saw_equal);
+  if (!saw_equal) {
+    // No difference equals x: every row's boundary difference is < x.
+    c.less = c.at_most;
+    c.total_less = c.total_at_most;
+    return;
+  }
+  c.total_less = CountWalk<true>(a, b, x, c.less, saw_equal);
 }
 
 // The value v of (value, weight) pairs with weight(< v) < half <= weight(<= v).
@@ -134,67 +200,128 @@ MannWhitneyResult MannWhitney(std::span<const double> a, std::span<const double>
   return r;
 }
 
-double PairwiseDifference(std::span<const double> a, std::span<const double> b, std::uint64_t k) {
+// The k-th smallest pairwise difference and the next one (+inf when k is the last).
+static std::pair<double, double> PairwiseDifferenceAndNext(std::span<const double> a,
+                                                           std::span<const double> b,
+                                                           std::uint64_t k) {
   const std::size_t n = a.size();
   const std::uint64_t m = b.size();
-  // Row i's ascending rank r is b index m - 1 - r. Candidates shrink by at least a quarter per
-  // round (the pivot is the weighted median of the rows' middle candidates); once few remain,
-  // they are selected directly.
+  // Row i's ascending rank r is b index m - 1 - r. Each round counts the differences below a
+  // pivot (O(n + m)) and drops the candidates on the wrong side of it; once few remain they are
+  // selected directly. Pivots come from a secant on the rank (the count is a smooth function of
+  // the pivot for all but tiny samples: a handful of rounds), kept inside the bracket known so
+  // far; after three rounds in a row that each dropped less than a quarter of the candidates,
+  // the next pivot is the weighted median of the rows' middle candidates, which drops at least
+  // a quarter whatever the data.
   std::vector<Row> rows(n, Row{0, m});
-  std::vector<std::uint64_t> at_most(n);
-  std::vector<std::uint64_t> below(n);
+  RowCounts counts{std::vector<std::uint64_t>(n), std::vector<std::uint64_t>(n)};
   std::vector<std::pair<double, std::uint64_t>> middles;
-  middles.reserve(n);
   auto value = [&](std::size_t i, std::uint64_t rank) { return a[i] - b[m - 1 - rank]; };
-  const std::uint64_t direct = std::max<std::uint64_t>(4 * (n + m), 1024);
+  const std::uint64_t direct = std::max<std::uint64_t>(n + m, 4096);
+  const double target = static_cast<double>(k) + 0.5;
+  double below_value = -INFINITY;  // target > below_value
+  double above_value = INFINITY;   // target < above_value
+  double last_x = NAN;
+  double last_rank = NAN;
+  double pivot = Median(a) - Median(b);
+  std::uint64_t candidates = static_cast<std::uint64_t>(n) * m;
+  int slow_rounds = 0;  // in a row
+  int same_side = 0;    // pivots in a row that landed on the same side of the target
+  bool last_down = false;
   while (true) {
-    std::uint64_t candidates = 0;
-    std::uint64_t known_below = 0;
-    middles.clear();
-    for (std::size_t i = 0; i < n; ++i) {
-      const Row& row = rows[i];
-      known_below += row.lo;
-      if (row.lo == row.hi) continue;
-      candidates += row.hi - row.lo;
-      middles.emplace_back(value(i, row.lo + (row.hi - row.lo) / 2), row.hi - row.lo);
-    }
     if (candidates <= direct) {
       std::vector<double> rest;
       rest.reserve(candidates);
+      std::uint64_t known_below = 0;
       for (std::size_t i = 0; i < n; ++i) {
+        known_below += rows[i].lo;
         for (std::uint64_t r = rows[i].lo; r < rows[i].hi; ++r) rest.push_back(value(i, r));
       }
       auto nth = rest.begin() + static_cast<std::ptrdiff_t>(k - known_below);
       std::nth_element(rest.begin(), nth, rest.end());
-      return *nth;
+      double next = INFINITY;
+      if (nth + 1 != rest.end()) {
+        next = *std::min_element(nth + 1, rest.end());
+      } else {
+        // The next one was dropped as too high: the smallest of the rows' first dropped ones.
+        for (std::size_t i = 0; i < n; ++i) {
+          if (rows[i].hi < m) next = std::min(next, value(i, rows[i].hi));
+        }
+      }
+      return {*nth, next};
     }
-    const double pivot = WeightedMedian(middles);
-    const std::uint64_t less = CountAtMost<true>(a, b, pivot, below);
-    const std::uint64_t less_or_equal = CountAtMost<false>(a, b, pivot, at_most);
-    if (k >= less && k < less_or_equal) return pivot;
-    if (k < less) {
-      for (std::size_t i = 0; i < n; ++i) rows[i].hi = std::min(rows[i].hi, below[i]);
+    if (slow_rounds >= 3 || !(pivot > below_value && pivot < above_value)) {
+      middles.clear();
+      for (std::size_t i = 0; i < n; ++i) {
+        const Row& row = rows[i];
+        if (row.lo < row.hi) {
+          middles.emplace_back(value(i, row.lo + (row.hi - row.lo) / 2), row.hi - row.lo);
+        }
+      }
+      pivot = WeightedMedian(middles);
+    }
+    CountRows(a, b, pivot, counts);
+    if (k >= counts.total_less && k < counts.total_at_most) {
+      if (k + 1 < counts.total_at_most) return {pivot, pivot};
+      double next = INFINITY;  // the smallest difference above the pivot
+      for (std::size_t i = 0; i < n; ++i) {
+        if (counts.at_most[i] < m) next = std::min(next, value(i, counts.at_most[i]));
+      }
+      return {pivot, next};
+    }
+    const std::uint64_t before = candidates;
+    candidates = 0;
+    const bool go_down = k < counts.total_less;
+    for (std::size_t i = 0; i < n; ++i) {
+      Row& row = rows[i];
+      if (go_down) {
+        row.hi = std::min(row.hi, counts.less[i]);
+      } else {
+        row.lo = std::max(row.lo, counts.at_most[i]);
+      }
+      row.hi = std::max(row.hi, row.lo);
+      candidates += row.hi - row.lo;
+    }
+    (go_down ? above_value : below_value) = pivot;
+    slow_rounds = candidates > before / 4 * 3 ? slow_rounds + 1 : 0;
+    same_side = go_down == last_down ? same_side + 1 : 0;
+    last_down = go_down;
+    // The next pivot: the secant through the last two (pivot, rank) points.
+    const double rank =
+        (static_cast<double>(counts.total_less) + static_cast<double>(counts.total_at_most)) / 2;
+    // It aims a little past the target, to the other side of this pivot, so that the two
+    // close a bracket of few candidates: as many ranks past as this pivot missed by, at most
+    // an eighth of n + m, and four times further for each pivot in a row on the same side.
+    const double offset = (std::min(std::fabs(rank - target), static_cast<double>(n + m) / 8) + 1) *
+                          std::pow(4.0, std::min(same_side, 8));
+    const double aim = go_down ? target - offset : target + offset;
+    double next = NAN;
+    if (!std::isnan(last_x) && rank != last_rank && pivot != last_x) {
+      next = pivot + (aim - rank) * (pivot - last_x) / (rank - last_rank);
     } else {
-      for (std::size_t i = 0; i < n; ++i) rows[i].lo = std::max(rows[i].lo, at_most[i]);
+      // No slope yet: Newton's step with the slope of the count for normal samples of the same
+      // interquartile ranges (nm times the density of a difference at its centre).
+      const double iqr_a = NearestRank(a, 0.75) - NearestRank(a, 0.25);
+      const double iqr_b = NearestRank(b, 0.75) - NearestRank(b, 0.25);
+      const double sd = std::sqrt(iqr_a * iqr_a + iqr_b * iqr_b) / 1.349;
+      const double slope = static_cast<double>(n) * static_cast<double>(m) / (2.5066 * sd);
+      next = pivot + (aim - rank) / slope;  // NaN or ±inf without spread: the weighted median
     }
+    last_x = pivot;
+    last_rank = rank;
+    pivot = next;
   }
+}
+
+double PairwiseDifference(std::span<const double> a, std::span<const double> b, std::uint64_t k) {
+  return PairwiseDifferenceAndNext(a, b, k).first;
 }
 
 double HodgesLehmannShift(std::span<const double> a, std::span<const double> b) {
   const std::uint64_t pairs = static_cast<std::uint64_t>(a.size()) * b.size();
   if (pairs == 0) return 0;
-  const double low = PairwiseDifference(a, b, (pairs - 1) / 2);
-  if (pairs % 2 == 1) return low;
-  // The next difference: equal to low when enough ties, else the smallest one above low.
-  std::vector<std::uint64_t> at_most(a.size());
-  if (CountAtMost<false>(a, b, low, at_most) >= pairs / 2 + 1) return low;
-  double high = INFINITY;
-  const std::size_t m = b.size();
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    // Row i's differences above low are those with b index < m - at_most[i].
-    if (at_most[i] < m) high = std::min(high, a[i] - b[m - 1 - at_most[i]]);
-  }
-  return low / 2 + high / 2;
+  const auto [low, high] = PairwiseDifferenceAndNext(a, b, (pairs - 1) / 2);
+  return pairs % 2 == 1 ? low : low / 2 + high / 2;
 }
 
 double NearestRank(std::span<const double> sorted, double q) {
