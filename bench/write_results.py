@@ -419,6 +419,8 @@ def main():
     p.add_argument("--elapsed", type=float, help="seconds the whole run took")
     p.add_argument("--command", default="bench/run-all")
     p.add_argument("--ferry", help="the ferry binary measured")
+    p.add_argument("--mixed-runs", action="store_true",
+                   help="the documents come from different runs: date each one in the header")
     args = p.parse_args()
     docs = {n: load(args.results, n)
             for n in ("deploy", "fleet", "fleet-1000", "footprint", "api", "sandbox", "gate",
@@ -434,8 +436,7 @@ def main():
         version = subprocess.run([args.ferry, "version"], capture_output=True,
                                  text=True).stdout.strip()
     r = Report()
-    # Without --elapsed this is not one run-all run: say when each document was written.
-    source = "from that run only" if args.elapsed is not None else (
+    source = "from that run only" if not args.mixed_runs else (
         "from the documents there, which are not all from one run (finished: %s)" % ", ".join(
             "%s %s" % (n, d.get("finished_at", "?")) for n, d in docs.items() if d))
     r.add("# Ferry benchmark results", "",
@@ -454,7 +455,7 @@ def main():
               if d and d.get("machine")))
     r.add("- Ferry: %s, commit %s%s%s; tools: %s" % (
         version or "?", commit, " (with uncommitted changes)" if dirty else "",
-        "" if args.elapsed is not None else " (this page's; each document's own run is dated "
+        "" if not args.mixed_runs else " (this page's; each document's own run is dated "
         "above)", tool_versions()))
     if args.elapsed is not None:
         r.add("- The whole run took %s." % sec(args.elapsed, 0))
