@@ -3,11 +3,13 @@
 // understands. Pure (no I/O, no clock, no randomness): the same input gives the same verdict,
 // whatever the order of the values. Thread-safe.
 //
-//   ContinuousSamples duration{canary_ms, baseline_ms};
-//   CountSamples errors{{{3, 200}}, {{0, 2000}}};  // per window: {errors, invocations}
-//   Result<Verdict> v = Judge({{{.name = "Duration", .unit = "ms"}, duration},
-//                              {{.name = "Errors", .critical = true}, errors}}, {});
-//   // v->outcome == Outcome::kFail, v->metrics[1].explanation ==
+//   std::vector<double> canary_ms = ..., baseline_ms = ...;
+//   std::vector<CountWindow> canary_errors{{3, 200}}, baseline_errors{{0, 2000}};
+//   std::vector<MetricInput> metrics{  // samples are viewed: they must outlive the call
+//       {{.name = "Duration", .unit = "ms"}, ContinuousSamples{canary_ms, baseline_ms}},
+//       {{.name = "Errors", .critical = true}, CountSamples{canary_errors, baseline_errors}}};
+//   Result<Verdict> v = Judge(metrics, {.sensitivity = Sensitivity::kMedium});
+//   // v->outcome == Outcome::kFail (a critical metric failed), v->metrics[1].explanation ==
 //   // "Errors: 1.5% of canary invocations vs 0% of baseline (3 of 200 vs 0 of 2,000),
 //   //  p=0.00075 — fail"
 //

@@ -41,6 +41,23 @@ TEST(JudgeTest, SparseErrorsAgainstNoneFail) {
   EXPECT_EQ(v.summary, "fail (score 0, medium sensitivity): Errors failed (critical)");
 }
 
+TEST(JudgeTest, TheHeadersExample) {
+  std::mt19937_64 rng(9);
+  const std::vector<double> canary_ms = Normal(rng, 100, 100, 10);
+  const std::vector<double> baseline_ms = Normal(rng, 100, 100, 10);
+  std::vector<CountWindow> canary_errors{{3, 200}}, baseline_errors{{0, 2000}};
+  std::vector<MetricInput> metrics{
+      {{.name = "Duration", .unit = "ms"}, ContinuousSamples{canary_ms, baseline_ms}},
+      {{.name = "Errors", .critical = true}, CountSamples{canary_errors, baseline_errors}}};
+  Result<Verdict> v = Judge(metrics, {.sensitivity = Sensitivity::kMedium});
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(v->outcome, Outcome::kFail);
+  EXPECT_EQ(v->metrics[0].outcome, Outcome::kPass);
+  EXPECT_EQ(v->metrics[1].explanation,
+            "Errors: 1.5% of canary invocations vs 0% of baseline (3 of 200 vs 0 of 2,000), "
+            "p=0.00075 — fail");
+}
+
 TEST(JudgeTest, ErrorJumpAtAThousandInvocations) {
   // 0.1 % → 1.5 %: 15 of 1,000 against 9 of 9,000.
   const std::vector<CountWindow> canary{{15, 1000}};
