@@ -384,7 +384,8 @@ def section_judge(r, d):
           "Mann–Whitney U, the Hodges–Lehmann shift, the p90/p99 tail tests, the verdict and "
           "its sentences. Medians of %s repetitions. CPU time is the process's own; wall time "
           "also holds waiting for a core (see the load average above)." % (
-              d.get("command", ""), next(iter(cases.values()), {}).get("repetitions", "?")), "")
+              d.get("command", "").replace(REPO + "/", ""),
+              next(iter(cases.values()), {}).get("repetitions", "?")), "")
     r.add("| case | CPU per call | wall per call |", "|---|---|---|")
     names = {"BM_JudgeDuration/1000": "Duration, 2 × 1,000 values",
              "BM_JudgeDuration/10000": "Duration, 2 × 10,000 values",
@@ -453,8 +454,8 @@ def main():
           "core count means the numbers include waiting for a CPU): %s" % ", ".join(
               "%s %s" % (n, d["machine"]["loadavg_at_start"]) for n, d in docs.items()
               if d and d.get("machine")))
-    r.add("- Ferry: %s, commit %s%s%s; tools: %s" % (
-        version or "?", commit, " (with uncommitted changes)" if dirty else "",
+    r.add("- Ferry: %scommit %s%s%s; tools: %s" % (
+        version + ", " if version else "", commit, " (with uncommitted changes)" if dirty else "",
         "" if not args.mixed_runs else " (this page's; each document's own run is dated "
         "above)", tool_versions()))
     if args.elapsed is not None:
