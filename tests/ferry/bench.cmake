@@ -3,11 +3,14 @@
 # non-zero unless it produced numbers. Full runs are `bench/run-all`, never part of the tests.
 set(FERRY_BENCH_SMOKE_DIR ${CMAKE_CURRENT_BINARY_DIR}/bench-smoke)
 set(FERRY_BENCH_ENV "FERRY_BIN=$<TARGET_FILE:ferry>")
+set(FERRY_BENCH_SCRIPTS sandbox deploy fleet footprint api gate)
 if(FERRY_BUILD_BENCH AND NOT FERRY_SANITIZE AND EXISTS ${CMAKE_SOURCE_DIR}/bench/CMakeLists.txt)
-  list(APPEND FERRY_BENCH_ENV "FERRY_BENCH_SEED=$<TARGET_FILE:ferry_bench_seed>")
+  list(APPEND FERRY_BENCH_ENV "FERRY_BENCH_SEED=$<TARGET_FILE:ferry_bench_seed>"
+       "FERRY_BENCH_JUDGE=$<TARGET_FILE:ferry_bench_judge>")
+  list(APPEND FERRY_BENCH_SCRIPTS judge)  # needs the benchmark binary
 endif()
 set(FERRY_BENCH_TESTS)
-foreach(bench sandbox deploy fleet footprint api gate)
+foreach(bench ${FERRY_BENCH_SCRIPTS})
   add_test(NAME bench_smoke_${bench}
            COMMAND /usr/bin/python3 ${CMAKE_SOURCE_DIR}/bench/${bench}.py --smoke
                    --ferry $<TARGET_FILE:ferry> --out ${FERRY_BENCH_SMOKE_DIR}/${bench}.json)
