@@ -41,6 +41,7 @@ credentials:
   mode: delegate
 region: us-east-1
 endpoint: %(endpoint)s
+localSandbox: true
 ---
 kind: Application
 name: gate
