@@ -54,6 +54,29 @@ int Fail(const Error& error, int code = 1) {
   return code;
 }
 
+// Issues `request` (with --expires applied) on the chosen store and prints its secret once, alone
+// on stdout; the exit code (2 for a bad --expires or name, 1 for other failures).
+int IssueToken(store::NewToken request, const std::string& expires, const std::string& data_dir,
+               const std::string& store_url) {
+  if (!expires.empty()) {
+    auto lifetime = ParseExpiry(expires);
+    if (!lifetime) {
+      return Fail(InvalidArgument("--expires " + QuoteForMessage(expires) +
+                                  " is not a lifetime such as 30d, 12h or 90m"),
+                  2);
+    }
+    request.expires_at = SystemClock::Instance().Now() + *lifetime;
+  }
+  auto store = OpenStore(data_dir, store_url);
+  if (!store.ok()) return Fail(store.error());
+  auto issued = (*store)->tokens().Issue(request, Actor());
+  if (!issued.ok()) {
+    return Fail(issued.error(), issued.error().code == ErrorCode::kInvalidArgument ? 2 : 1);
+  }
+  std::cout << issued->secret << std::endl;
+  return 0;
+}
+
 }  // namespace
 
 void AddTokenCommands(CLI::App& root, CommandContext& ctx) {
@@ -92,29 +115,8 @@ void AddTokenCommands(CLI::App& root, CommandContext& ctx) {
         return;
       }
     }
-    if (!flags->expires.empty()) {
-      auto lifetime = ParseExpiry(flags->expires);
-      if (!lifetime) {
-        ctx.exit_code = Fail(InvalidArgument("--expires " + QuoteForMessage(flags->expires) +
-                                             " is not a lifetime such as 30d, 12h or 90m"),
-                             2);
-        return;
-      }
-      request.expires_at = SystemClock::Instance().Now() + *lifetime;
-    }
-    auto store = OpenStore(flags->data_dir, flags->store_url);
-    if (!store.ok()) {
-      ctx.exit_code = Fail(store.error());
-      return;
-    }
-    auto issued = (*store)->tokens().Issue(request, Actor());
-    if (!issued.ok()) {
-      ctx.exit_code =
-          Fail(issued.error(), issued.error().code == ErrorCode::kInvalidArgument ? 2 : 1);
-      return;
-    }
-    std::cout << issued->secret << std::endl;
-    ctx.exit_code = 0;
+    ctx.exit_code = IssueToken(std::move(request), flags->expires, flags->data_dir,
+                               flags->store_url);
   });
 
   // Delegate tokens: their own kind (scope `delegate` only, api/scopes.h), listed and revoked
@@ -134,29 +136,8 @@ void AddTokenCommands(CLI::App& root, CommandContext& ctx) {
     store::NewToken request;
     request.name = flags->name;
     request.scopes = {std::string(api::ScopeName(api::Scope::kDelegate))};
-    if (!flags->expires.empty()) {
-      auto lifetime = ParseExpiry(flags->expires);
-      if (!lifetime) {
-        ctx.exit_code = Fail(InvalidArgument("--expires " + QuoteForMessage(flags->expires) +
-                                             " is not a lifetime such as 30d, 12h or 90m"),
-                             2);
-        return;
-      }
-      request.expires_at = SystemClock::Instance().Now() + *lifetime;
-    }
-    auto store = OpenStore(flags->data_dir, flags->store_url);
-    if (!store.ok()) {
-      ctx.exit_code = Fail(store.error());
-      return;
-    }
-    auto issued = (*store)->tokens().Issue(request, Actor());
-    if (!issued.ok()) {
-      ctx.exit_code =
-          Fail(issued.error(), issued.error().code == ErrorCode::kInvalidArgument ? 2 : 1);
-      return;
-    }
-    std::cout << issued->secret << std::endl;
-    ctx.exit_code = 0;
+    ctx.exit_code = IssueToken(std::move(request), flags->expires, flags->data_dir,
+                               flags->store_url);
   });
 
   auto* list = token->add_subcommand("list", "List tokens (names and dates, never secrets)");
