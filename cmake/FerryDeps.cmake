@@ -12,6 +12,9 @@ find_package(CLI11 REQUIRED)
 find_package(pugixml REQUIRED)
 find_package(ZLIB REQUIRED)
 find_package(PostgreSQL REQUIRED)
+# Time zones for cron schedules and freeze windows (g++ 12's <chrono> has no tzdb): Debian's
+# libhowardhinnant-date-dev, reading the host's tz database (tzdata).
+find_package(date CONFIG REQUIRED)
 pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
 pkg_check_modules(LIBZIP REQUIRED IMPORTED_TARGET libzip)
 pkg_check_modules(ARGON2 REQUIRED IMPORTED_TARGET libargon2)

@@ -10,6 +10,8 @@
 #include "common/time.h"
 #include "model/enums.h"
 #include "model/lambda_limits.h"
+#include "schedule/cron.h"
+#include "schedule/time_zone.h"
 
 namespace ferry::model {
 namespace {
@@ -543,64 +545,16 @@ std::string CheckRegex(std::string_view value) {
   return "";
 }
 
+// The time zone and cron checks are the schedule module's own, so `ferry validate` accepts exactly
+// what a schedule trigger runs.
 std::string CheckTimeZone(std::string_view value) {
-  if (value == "UTC" || Matches(R"([A-Za-z]+(/[A-Za-z0-9_+-]+){1,2})", value) ||
-      Matches(R"(Etc/GMT[+-]\d{1,2})", value)) {
-    return "";
-  }
-  return "must be an IANA time zone such as UTC or Europe/Paris";
+  auto zone = schedule::TimeZone::Find(value);
+  return zone.ok() ? "" : zone.error().message;
 }
 
 std::string CheckCron(std::string_view value) {
-  std::vector<std::string> fields;
-  for (const std::string& f : Split(Trim(value), ' ')) {
-    if (!f.empty()) fields.push_back(f);
-  }
-  if (fields.size() != 5) {
-    return "must have 5 fields (minute hour day-of-month month day-of-week), got " +
-           std::to_string(fields.size());
-  }
-  static const char* kNames[] = {"minute", "hour", "day-of-month", "month", "day-of-week"};
-  static const int kMin[] = {0, 0, 1, 1, 0};
-  static const int kMax[] = {59, 23, 31, 12, 7};
-  static const std::vector<std::string> kMonths = {"JAN", "FEB", "MAR", "APR", "MAY", "JUN",
-                                                   "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"};
-  static const std::vector<std::string> kDays = {"SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"};
-  for (size_t f = 0; f < 5; ++f) {
-    auto number = [&](std::string_view text) -> std::optional<int64_t> {
-      std::string upper = ToLower(text);
-      for (char& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-      const std::vector<std::string>* names = f == 3 ? &kMonths : f == 4 ? &kDays : nullptr;
-      if (names) {
-        for (size_t i = 0; i < names->size(); ++i) {
-          if ((*names)[i] == upper) return static_cast<int64_t>(i) + (f == 3 ? 1 : 0);
-        }
-      }
-      auto n = ParseInt(text);
-      if (!n || *n < kMin[f] || *n > kMax[f]) return std::nullopt;
-      return n;
-    };
-    std::string bad = std::string(kNames[f]) + " field " + QuoteForMessage(fields[f]) +
-                      " is not valid (allowed " + std::to_string(kMin[f]) + "-" +
-                      std::to_string(kMax[f]) + ", '*', lists, ranges and /steps)";
-    for (const std::string& item : Split(fields[f], ',')) {
-      std::string_view base = item;
-      if (size_t slash = item.find('/'); slash != std::string::npos) {
-        auto step = ParseInt(std::string_view(item).substr(slash + 1));
-        if (!step || *step < 1) return bad;
-        base = std::string_view(item).substr(0, slash);
-      }
-      if (base == "*") continue;
-      if (size_t dash = base.find('-'); dash != std::string_view::npos) {
-        auto lo = number(base.substr(0, dash));
-        auto hi = number(base.substr(dash + 1));
-        if (!lo || !hi || *lo > *hi) return bad;
-      } else if (!number(base)) {
-        return bad;
-      }
-    }
-  }
-  return "";
+  auto cron = schedule::CronExpression::Parse(value);
+  return cron.ok() ? "" : cron.error().message;
 }
 
 void ValidateEntity(const Entity& entity, Problems& problems) {

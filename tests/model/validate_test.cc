@@ -187,7 +187,7 @@ TEST(ValidateTest, WorkflowPipelineTrigger) {
       "schedule": {"cron": "61 * * * *", "timeZone": "Mars Base"}, "pipeline": "p",
       "workflow": "w"})"));
   EXPECT_THAT(pm, ElementsAre(Pair("", HasSubstr("set only one of pipeline, workflow")),
-                              Pair("/schedule/cron", HasSubstr("minute field")),
+                              Pair("/schedule/cron", HasSubstr("minute 61 is out of range 0-59")),
                               Pair("/schedule/timeZone", HasSubstr("IANA")),
                               Pair("/artifactSelection", HasSubstr("'triggering' needs"))));
 }
