@@ -25,6 +25,7 @@ void AddConfigCommands(CLI::App& root, CommandContext& ctx);
 void AddDeployCommand(CLI::App& root, CommandContext& ctx);
 // plan (cmd_plan.cc): an API client.
 void AddPlanCommand(CLI::App& root, CommandContext& ctx);
+void AddDriftCommand(CLI::App& root, CommandContext& ctx);
 void AddExecutionCommands(CLI::App& root, CommandContext& ctx);
 // secrets set / show / unset / rotate-key (cmd_secrets.cc): an API client.
 void AddSecretCommands(CLI::App& root, CommandContext& ctx);

@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
   ferry::app::AddConfigCommands(root, ctx);
   ferry::app::AddDeployCommand(root, ctx);
   ferry::app::AddPlanCommand(root, ctx);
+  ferry::app::AddDriftCommand(root, ctx);
   ferry::app::AddExecutionCommands(root, ctx);
   ferry::app::AddSecretCommands(root, ctx);
   ferry::app::AddTokenCommands(root, ctx);

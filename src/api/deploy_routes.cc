@@ -193,6 +193,21 @@ Result<ApiResponse> StartPlan(RouteContext& ctx, const ApiRequest& request) {
   return AwaitPlan(ctx, plan.id, wait_s);
 }
 
+Result<ApiResponse> StartDriftCheck(RouteContext& ctx, const ApiRequest& request) {
+  FERRY_RETURN_IF_ERROR(RejectUnknownQuery(request, {"wait"}));
+  FERRY_ASSIGN_OR_RETURN(
+      int64_t wait_s, QueryInt(request, "wait", kDefaultPlanWaitSeconds, 0, kMaxPlanWaitSeconds));
+  FERRY_ASSIGN_OR_RETURN(Json body, ParseObjectBody(request, ctx.max_body_bytes));
+  FERRY_RETURN_IF_ERROR(RejectUnknownFields(body, {"application", "service", "environment"}));
+  FERRY_ASSIGN_OR_RETURN(std::string application, RequiredName(body, "application"));
+  FERRY_ASSIGN_OR_RETURN(std::string service, RequiredName(body, "service"));
+  FERRY_ASSIGN_OR_RETURN(std::string environment, RequiredName(body, "environment"));
+  FERRY_ASSIGN_OR_RETURN(auto plan,
+                         ctx.deploys.StartDriftCheck(application, service, environment,
+                                                     request.actor));
+  return AwaitPlan(ctx, plan.id, wait_s);
+}
+
 Result<ApiResponse> GetPlan(RouteContext& ctx, const ApiRequest& request, const std::string& id) {
   FERRY_RETURN_IF_ERROR(RejectUnknownQuery(request, {"wait"}));
   FERRY_ASSIGN_OR_RETURN(int64_t wait_s, QueryInt(request, "wait", 0, 0, kMaxPlanWaitSeconds));
@@ -208,6 +223,8 @@ void AddDeployRoutes(Router& router, RouteContext& ctx) {
              [&ctx](const ApiRequest& r, const PathParams&) { return StartRollback(ctx, r); });
   router.Add("POST", "/api/v1/plans", Scope::kDeploy,
              [&ctx](const ApiRequest& r, const PathParams&) { return StartPlan(ctx, r); });
+  router.Add("POST", "/api/v1/drift", Scope::kDeploy,
+             [&ctx](const ApiRequest& r, const PathParams&) { return StartDriftCheck(ctx, r); });
   router.Add(
       "GET", "/api/v1/plans/{id}", Scope::kDeploy,
       [&ctx](const ApiRequest& r, const PathParams& p) { return GetPlan(ctx, r, p.at("id")); });

@@ -449,7 +449,22 @@ Result<PlanStatus> DeployService::StartPlan(const DeploymentInput& in) {
   DeploymentInput input = in;
   input.idempotency_key.reset();
   FERRY_ASSIGN_OR_RETURN(auto resolved, Impl::Resolve(store_, options_, input));
-  lambda::PlanTask plan{resolved.target, resolved.functions};
+  lambda::PlanTask plan{resolved.target, resolved.functions, {}};
+  // What Ferry last left each function as, so that the plan also reports drift.
+  std::vector<std::string> keys;
+  for (const auto& f : resolved.functions) {
+    keys.push_back(lambda::KnownStateKey(resolved.target, f.function_name));
+  }
+  for (size_t begin = 0; begin < keys.size(); begin += store::kMaxPageSize) {
+    const size_t end = std::min(keys.size(), begin + store::kMaxPageSize);
+    FERRY_ASSIGN_OR_RETURN(auto states, store_.known_states().Get(std::vector<std::string>(
+                                            keys.begin() + begin, keys.begin() + end)));
+    for (const auto& state : states) {
+      // An entry that does not decode is treated like a missing one: no drift to report.
+      auto recorded = lambda::DecodeRecordedFunction(state.state_json);
+      if (recorded.ok() && recorded->function.exists) plan.recorded.push_back(*recorded);
+    }
+  }
   store::NewTask task;
   task.kind = lambda::kPlanTask;
   task.payload_json = lambda::EncodePlanTask(plan);
@@ -459,6 +474,53 @@ Result<PlanStatus> DeployService::StartPlan(const DeploymentInput& in) {
   FERRY_ASSIGN_OR_RETURN(auto enqueued, store_.tasks().Enqueue(task));
   if (options_.wake_delegate) options_.wake_delegate();
   return PlanStatus{enqueued.task.id, enqueued.task.status, std::nullopt, std::nullopt};
+}
+
+Result<PlanStatus> DeployService::StartDriftCheck(const std::string& application,
+                                                  const std::string& service,
+                                                  const std::string& environment,
+                                                  const std::string& actor) {
+  store::DeploymentFilter filter;
+  filter.application = application;
+  filter.service = service;
+  filter.environment = environment;
+  filter.state = store::DeploymentState::kSucceeded;
+  filter.limit = 1;
+  FERRY_ASSIGN_OR_RETURN(auto newest, store_.deployments().List(filter));
+  if (newest.empty()) {
+    return Error{ErrorCode::kNotFound, "Ferry never deployed service " + QuoteForMessage(service) +
+                                           " of application " + QuoteForMessage(application) +
+                                           " to " + QuoteForMessage(environment) +
+                                           ": there is nothing to compare with"};
+  }
+  FERRY_ASSIGN_OR_RETURN(auto execution, store_.executions().Get(newest.front().execution_id));
+  DeploymentInput input;
+  input.application = application;
+  input.service = service;
+  input.environment = environment;
+  input.workflow = execution.workflow.empty() ? std::nullopt
+                                              : std::optional<std::string>(execution.workflow);
+  input.artifact_id = execution.artifact_id;
+  if (!input.artifact_id) {
+    // An S3 location deployed without being recorded as an artifact: the deploy step's inputs
+    // say where the code came from.
+    for (int index = 0; index < 256; ++index) {
+      auto step = store_.executions().GetStep(execution.id, index);
+      if (!step.ok()) break;
+      if (step->kind != engine::steps::kLambdaDeploy) continue;
+      auto inputs = lambda::DecodeDeployStepInputs(step->inputs_json);
+      if (inputs.ok() && !inputs->functions.empty() &&
+          !inputs->functions.front().code.s3_bucket.empty()) {
+        const lambda::CodeSource& code = inputs->functions.front().code;
+        input.artifact = ArtifactLocation{code.s3_bucket, code.s3_key, code.s3_object_version};
+      }
+      break;
+    }
+  }
+  // The build Ferry deployed, wherever it came from: a plan changes nothing.
+  input.allow_outside_artifact_source = true;
+  input.actor = actor;
+  return StartPlan(input);
 }
 
 Result<PlanStatus> DeployService::GetPlan(const std::string& id) {

@@ -114,6 +114,13 @@ class DeployService {
   // kNotFound when there is no such plan.
   Result<PlanStatus> GetPlan(const std::string& id);
 
+  // Starts a plan of the build that the newest succeeded deployment of the service in the
+  // environment deployed (with its workflow), for its drift: what changed on each function outside
+  // Ferry since Ferry last left it (FunctionPlan::drift). kNotFound when Ferry never deployed the
+  // service there.
+  Result<PlanStatus> StartDriftCheck(const std::string& application, const std::string& service,
+                                     const std::string& environment, const std::string& actor);
+
  private:
   struct Impl;
   store::Store& store_;

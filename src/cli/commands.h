@@ -57,6 +57,13 @@ struct PlanArgs {
 // would change nothing, 2 when it would change something, 1 on any error (bad usage included).
 int RunPlan(const PlanArgs& args, const ClientFlags& flags, CommandIo& io);
 
+struct DriftArgs {
+  std::string target;       // APP/SERVICE; empty: every service of every application
+  std::string environment;  // empty: every environment of the application
+};
+// Exit codes like plan's: 0 no drift, 2 drift found, 1 any error.
+int RunDrift(const DriftArgs& args, const ClientFlags& flags, CommandIo& io);
+
 struct RollbackArgs {
   std::string target;
   std::string environment;

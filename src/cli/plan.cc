@@ -86,9 +86,61 @@ Result<PlanView> DecodePlan(const Json& json) {
         }
       }
     }
+    v.drift_checked = BoolOr(f, "driftChecked");
+    if (auto drift = f.find("drift"); drift != f.end() && drift->is_array()) {
+      for (const auto& d : *drift) {
+        if (d.is_object()) {
+          v.drift.push_back({StringOr(d, "what"), StringOr(d, "recorded"), StringOr(d, "live")});
+        }
+      }
+    }
     plan.functions.push_back(std::move(v));
   }
   return plan;
+}
+
+namespace {
+
+std::string DriftLine(const FunctionPlanView::Drift& d) {
+  return TerminalSafe(d.what) + ": " + TerminalSafe(d.recorded) + " → " + TerminalSafe(d.live);
+}
+
+}  // namespace
+
+bool HasDrift(const PlanView& plan) {
+  for (const auto& f : plan.functions) {
+    if (!f.drift.empty()) return true;
+  }
+  return false;
+}
+
+std::string FormatDrift(const PlanView& plan, const std::string& what) {
+  std::string out = "drift of " + what + " (plan " + TerminalSafe(plan.id) + "):\n";
+  int drifted = 0;
+  for (const auto& f : plan.functions) {
+    out += "  " + TerminalSafe(f.function_name) + ": ";
+    if (!f.error.empty()) {
+      out += "cannot read: " + TerminalSafe(f.error) + "\n";
+    } else if (!f.drift_checked) {
+      out += "not recorded (Ferry has no record of what it left this function as; a deploy "
+             "records it)\n";
+    } else if (f.drift.empty()) {
+      out += "no drift\n";
+    } else {
+      ++drifted;
+      out += "changed outside Ferry\n";
+      for (const auto& d : f.drift) out += "      " + DriftLine(d) + "\n";
+    }
+  }
+  if (!plan.error.empty() && plan.functions.empty()) {
+    out += "  the check failed: " + TerminalSafe(plan.error) + "\n";
+  }
+  out += drifted == 0 ? "No drift: every function is as Ferry left it.\n"
+                      : std::to_string(drifted) + " of " + std::to_string(plan.functions.size()) +
+                            " function" + (plan.functions.size() == 1 ? "" : "s") +
+                            " changed outside Ferry; the next deploy puts back what the "
+                            "configuration declares.\n";
+  return out;
 }
 
 std::string FormatPlan(const PlanView& plan, const std::string& what, bool calls) {
@@ -124,6 +176,9 @@ std::string FormatPlan(const PlanView& plan, const std::string& what, bool calls
     if (f.changes) ++changing;
     out += "  " + TerminalSafe(f.function_name) + ": " +
            (parts.empty() ? std::string("no change") : Join(parts, "; ")) + "\n";
+    for (const auto& d : f.drift) {
+      out += "      changed outside Ferry: " + DriftLine(d) + "\n";
+    }
     if (calls) {
       for (const auto& c : f.calls) {
         out += std::string("      ") + (c.mutating ? "* " : "  ") + TerminalSafe(c.description) +

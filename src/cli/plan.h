@@ -34,6 +34,13 @@ struct FunctionPlanView {
   std::vector<std::string> tags_removed;
   std::vector<PlannedCall> calls;
   bool changes = false;
+  // Whether Ferry had a record of the function, and what changed outside Ferry since it last
+  // left the function (what a deploy would put back).
+  bool drift_checked = false;
+  struct Drift {
+    std::string what, recorded, live;
+  };
+  std::vector<Drift> drift;
 };
 
 struct PlanView {
@@ -54,5 +61,13 @@ Result<PlanView> DecodePlan(const Json& json);
 // version", "create", "set tags …", "remove tags …") or "no change"; with `calls`, every call it
 // would make. Then a summary line. Server text passes through TerminalSafe.
 std::string FormatPlan(const PlanView& plan, const std::string& what, bool calls);
+
+// `ferry drift`: per function, what changed outside Ferry ("MemorySize: 256 MB → 512 MB"), "no
+// drift", or "not recorded" (Ferry has no record of what it left it as). Server text passes
+// through TerminalSafe.
+std::string FormatDrift(const PlanView& plan, const std::string& what);
+
+// Whether any function of the plan drifted.
+bool HasDrift(const PlanView& plan);
 
 }  // namespace ferry::cli

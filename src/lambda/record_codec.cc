@@ -76,17 +76,39 @@ std::string EncodeKnownFunction(const ObservedFunction& f) {
   }
   Json aliases = Json::array();
   for (const auto& a : f.aliases) aliases.push_back(ToJson(a));
-  return DumpJson(Json{{"exists", f.exists},
-                       {"functionName", f.function_name},
-                       {"arn", f.arn},
-                       {"codeSha256", f.code_sha256},
-                       {"revisionId", f.revision_id},
-                       {"versions", versions},
-                       {"aliases", aliases}});
+  Json out{{"exists", f.exists},
+           {"functionName", f.function_name},
+           {"arn", f.arn},
+           {"codeSha256", f.code_sha256},
+           {"revisionId", f.revision_id},
+           {"versions", versions},
+           {"aliases", aliases}};
+  // $LATEST's configuration (environment keys only) and tags, for drift (drift.h). A function
+  // read from Lambda always has a role; a state without one carries no configuration (a record
+  // from before configurations were kept, decoded and written back).
+  if (!f.config.role.empty()) {
+    out["config"] = codec::ConfigJson(RedactEnvironment(f).config);
+    out["tags"] = f.tags;
+    out["recordsConfiguration"] = true;
+  }
+  return DumpJson(out);
 }
 
 Result<ObservedFunction> DecodeKnownFunction(std::string_view json) {
   return DecodeObject("known function state", json, codec::ObservedFrom);
+}
+
+Result<RecordedFunction> DecodeRecordedFunction(std::string_view json) {
+  return DecodeObject("known function state", json, [](const Json& j) {
+    RecordedFunction r;
+    r.function = codec::ObservedFrom(j);
+    Read(j, "recordsConfiguration", r.configuration_recorded);
+    if (!r.configuration_recorded) {
+      r.function.config = {};
+      r.function.tags.clear();
+    }
+    return r;
+  });
 }
 
 }  // namespace ferry::lambda

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "lambda/drift.h"
 #include "lambda/function_state.h"
 #include "lambda/target.h"
 
@@ -43,9 +44,12 @@ Result<DeploymentDetails> DecodeDeploymentDetails(std::string_view json);
 // RevisionId guards, so a stale one costs reads, never correctness.
 std::string KnownStateKey(const LambdaTarget& target, const std::string& function_name);
 
-// A function's known state: $LATEST's identity (ARN, CodeSha256, RevisionId), its numbered
-// versions (number and CodeSha256; no configuration) and its aliases with their RevisionIds.
+// A function's known state: $LATEST's identity (ARN, CodeSha256, RevisionId), configuration
+// (environment values redacted) and tags, its numbered versions (number and CodeSha256; no
+// configuration) and its aliases with their RevisionIds.
 std::string EncodeKnownFunction(const ObservedFunction& function);
 Result<ObservedFunction> DecodeKnownFunction(std::string_view json);
+// The same, saying whether the configuration and tags were recorded (drift.h).
+Result<RecordedFunction> DecodeRecordedFunction(std::string_view json);
 
 }  // namespace ferry::lambda

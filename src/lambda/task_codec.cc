@@ -3,6 +3,7 @@
 
 #include "common/json.h"
 #include "lambda/codec_internal.h"
+#include "lambda/records.h"
 #include "lambda/state_codec.h"
 #include "lambda/target_codec.h"
 #include "lambda/tasks.h"
@@ -43,7 +44,13 @@ Json PlanJson(const FunctionPlan& p) {
            {"aliasMoves", moves},
            {"tagsSet", p.tags_set},
            {"tagsRemoved", p.tags_removed},
-           {"calls", codec::CallsJson(p.calls)}};
+           {"calls", codec::CallsJson(p.calls)},
+           {"driftChecked", p.drift_checked}};
+  Json drift = Json::array();
+  for (const auto& d : p.drift) {
+    drift.push_back({{"what", d.what}, {"recorded", d.recorded}, {"live", d.live}});
+  }
+  out["drift"] = std::move(drift);
   if (p.error) out["error"] = codec::ErrorJson(*p.error);
   return out;
 }
@@ -68,6 +75,11 @@ FunctionPlan PlanFrom(const Json& j) {
   Read(j, "tagsSet", p.tags_set);
   Read(j, "tagsRemoved", p.tags_removed);
   p.calls = codec::CallsFrom(ArrayAt(j, "calls"));
+  Read(j, "driftChecked", p.drift_checked);
+  for (const auto& d : ArrayAt(j, "drift")) {
+    p.drift.push_back({d.at("what").get<std::string>(), d.at("recorded").get<std::string>(),
+                       d.at("live").get<std::string>()});
+  }
   return p;
 }
 
@@ -303,7 +315,20 @@ Result<PruneResult> DecodePruneResult(std::string_view json) {
 std::string EncodePlanTask(const PlanTask& task) {
   Json functions = Json::array();
   for (const auto& f : task.functions) functions.push_back(ToJson(f));
-  return DumpJson(Json{{"target", TargetToJson(task.target)}, {"functions", functions}});
+  Json recorded = Json::array();
+  for (const auto& r : task.recorded) {
+    // The known state's own form (records.h), environment values redacted.
+    Json known = ParseJson(EncodeKnownFunction(r.function)).value();
+    if (!r.configuration_recorded) {
+      known.erase("config");
+      known.erase("tags");
+      known.erase("recordsConfiguration");
+    }
+    recorded.push_back(std::move(known));
+  }
+  return DumpJson(Json{{"target", TargetToJson(task.target)},
+                       {"functions", functions},
+                       {"recorded", recorded}});
 }
 
 Result<PlanTask> DecodePlanTask(std::string_view json) {
@@ -311,6 +336,11 @@ Result<PlanTask> DecodePlanTask(std::string_view json) {
     PlanTask t;
     t.target = codec::TargetAt(j, "the task");
     for (const auto& f : ArrayAt(j, "functions")) t.functions.push_back(codec::DesiredFrom(f));
+    for (const auto& r : ArrayAt(j, "recorded")) {
+      auto recorded = DecodeRecordedFunction(DumpJson(r));
+      if (!recorded.ok()) codec::Fail(recorded.error().message);
+      t.recorded.push_back(std::move(recorded).value());
+    }
     return t;
   });
 }

@@ -27,6 +27,7 @@
 
 #include "common/result.h"
 #include "lambda/deployment.h"
+#include "lambda/drift.h"
 #include "lambda/function_state.h"
 #include "lambda/target.h"
 #include "lambda/traffic.h"
@@ -124,9 +125,12 @@ struct PruneResult {
 
 // lambda.plan: reads each function (all of it) and learns the package's CodeSha256
 // (UpdateFunctionCode DryRun), then plans the deploy; changes nothing.
+// `recorded`: what Ferry last left each function as (its known state), when it has one; the plan
+// then also reports what changed outside Ferry since (FunctionPlan::drift).
 struct PlanTask {
   LambdaTarget target;
   std::vector<DesiredFunction> functions;
+  std::vector<RecordedFunction> recorded;
 };
 
 // What a deploy would do to one function (PlanFunction in plan_summary.h).
@@ -149,7 +153,10 @@ struct FunctionPlan {
   std::vector<std::string> tags_set;      // keys
   std::vector<std::string> tags_removed;  // keys
   std::vector<CallRecord> calls;          // every call a deploy would make, in order
-
+  // Whether Ferry had a record of the function to compare with, and what changed outside Ferry
+  // since it last left the function (drift.h) — what a deploy would overwrite.
+  bool drift_checked = false;
+  std::vector<DriftItem> drift;
 
   bool changes() const;
 };

@@ -4,3 +4,10 @@ ferry_test(ferry_e2e_plan_test
   DEPS ferry_aws ferry_common PkgConfig::HTTPLIB
   LABELS integration)
 add_dependencies(ferry_e2e_plan_test ferry)
+
+# `ferry drift` end to end: changes made by hand with the AWS CLI, reported field by field.
+ferry_test(ferry_e2e_drift_test
+  SOURCES e2e_drift_test.cc
+  DEPS ferry_aws ferry_common PkgConfig::HTTPLIB
+  LABELS integration)
+add_dependencies(ferry_e2e_drift_test ferry)

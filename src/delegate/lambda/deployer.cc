@@ -5,7 +5,9 @@
 #include <map>
 #include <thread>
 
+#include "common/strings.h"
 #include "lambda/config_compare.h"
+#include "lambda/drift.h"
 #include "lambda/rollback_plan.h"
 #include "common/thread_name.h"
 
@@ -86,11 +88,10 @@ lambda::ObservedFunction CorrectedSnapshot(const lambda::ObservedFunction& recor
   return out;
 }
 
-// What Ferry records as the state a deployment left: identity, versions (number and code) and
-// aliases; no configuration (it is read afresh by every deployment).
+// What Ferry records as the state a deployment left: identity, $LATEST's configuration and tags
+// (for drift; every deployment reads them afresh), versions (number and code) and aliases.
 lambda::ObservedFunction AfterState(const lambda::ObservedFunction& current) {
   lambda::ObservedFunction after = current;
-  after.config = {};
   for (auto& v : after.versions) v.config = {};
   return after;
 }
@@ -228,6 +229,16 @@ lambda::FunctionDeployment LambdaDeployer::Deploy(const lambda::DesiredFunction&
     first = observe();
   }
   if (!first.ok()) return fail(first.error());
+  if (recorded != nullptr && recorded->exists && first->exists) {
+    // A known state with a role holds $LATEST's configuration and tags (records.h).
+    const auto drift = lambda::FindDrift({*recorded, !recorded->config.role.empty()}, *first);
+    if (!drift.empty()) {
+      std::vector<std::string> items;
+      for (const auto& d : drift) items.push_back(lambda::DescribeDrift(d));
+      Log(desired.function_name + ": changed outside Ferry since Ferry last left it: " +
+          Join(items, "; ") + "; this deployment puts back what the configuration declares");
+    }
+  }
   out.snapshot_taken = true;
   if (drift) return out;
   lambda::ObservedFunction current = std::move(first).value();

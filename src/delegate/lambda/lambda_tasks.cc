@@ -165,7 +165,11 @@ class Runner {
     for (auto& desired : task.functions) {
       lambda::FunctionPlan plan;
       plan.function_name = desired.function_name;
-      auto planned = PlanOne(desired);
+      const lambda::RecordedFunction* recorded = nullptr;
+      for (const auto& r : task.recorded) {
+        if (r.function.function_name == desired.function_name) recorded = &r;
+      }
+      auto planned = PlanOne(desired, recorded);
       if (planned.ok()) {
         plan = std::move(planned).value();
       } else {
@@ -191,14 +195,20 @@ class Runner {
     return o;
   }
 
-  Result<lambda::FunctionPlan> PlanOne(lambda::DesiredFunction& desired) {
+  Result<lambda::FunctionPlan> PlanOne(lambda::DesiredFunction& desired,
+                                       const lambda::RecordedFunction* recorded) {
     FERRY_RETURN_IF_ERROR(lambda::ValidateDesired(desired));
     FERRY_ASSIGN_OR_RETURN(auto current, deployer_.Read(desired.function_name, nullptr, stop_));
     if (current.exists && current.state != "Failed") {
       FERRY_ASSIGN_OR_RETURN(desired.code.code_sha256,
                              deployer_.ResolveCodeSha(desired, current, nullptr, stop_));
     }
-    return lambda::PlanFunction(desired, current);
+    FERRY_ASSIGN_OR_RETURN(auto plan, lambda::PlanFunction(desired, current));
+    if (recorded != nullptr) {
+      plan.drift_checked = true;
+      plan.drift = lambda::FindDrift(*recorded, current);
+    }
+    return plan;
   }
 
   lambda::Invocation InvokeOne(const lambda::InvokeTask& task, const lambda::InvokeTarget& target) {
