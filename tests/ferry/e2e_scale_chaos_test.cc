@@ -87,6 +87,10 @@ class ScaleChaosTest : public DeployE2eTest {
     auto created = ChildProcess::Run({"delegate-token", "create", "chaos", "--store", url_});
     ASSERT_EQ(created.exit_code, 0) << created.err;
     delegate_token_ = created.out.substr(0, created.out.find('\n'));
+    // As deploy/systemd/ferry-delegate.service passes it: a private file.
+    token_file_ = (dir_.path() / "delegate-token").string();
+    std::ofstream(token_file_) << delegate_token_ << "\n";
+    std::filesystem::permissions(token_file_, std::filesystem::perms::owner_read);
     delegates_.resize(3);
     delegates_[0] = {"d1", "pool:a", 0, nullptr};
     delegates_[1] = {"d2", "pool:a", 1, nullptr};
@@ -232,6 +236,7 @@ class ScaleChaosTest : public DeployE2eTest {
   std::string url_;
   std::vector<std::unique_ptr<ServerProcess>> replicas_;  // replicas 1 and 2 (0 is server_)
   std::string delegate_token_;
+  std::string token_file_;
   std::vector<Delegate> delegates_;
   std::mt19937_64 rng_;
   std::vector<std::string> kills_;
