@@ -54,6 +54,7 @@ class Stats:
     def __init__(self):
         self.answered = 0
         self.empty = 0
+        self.empty_at_once = 0  # empty answers within 1 s: the claim was not held
         self.errors = 0
         self.latencies = []
         self.delegates_answered = set()
@@ -99,6 +100,7 @@ async def delegate(i, host, port, token, stats, stop):
                 stats.delegates_answered.add(i)
                 if status == 204:
                     stats.empty += 1
+                    stats.empty_at_once += stats.latencies[-1] < 1.0
                 elif status >= 300:
                     stats.errors += 1
             if close:
@@ -163,7 +165,8 @@ async def run_load(server, token, admin_token, count, seconds, ramp):
         "server_cpu_s": round(cpu, 2), "server_cpu_share": round(cpu / elapsed, 2),
         "cpu_before_s": cpu0,
         "claims_answered_per_s": round(stats.answered / elapsed, 1),
-        "claims_empty": stats.empty, "claims_errors": stats.errors,
+        "claims_empty": stats.empty, "claims_empty_at_once": stats.empty_at_once,
+        "claims_errors": stats.errors,
         "delegates_answered": len(stats.delegates_answered),
         "claim_latency_p50_s": b.percentile(stats.latencies, 50) if stats.latencies else None,
         "api_probes": len(probes), "api_ok": len(ok),

@@ -337,8 +337,10 @@ def section_delegates(r, docs):
           "each, with no work queued; meanwhile the authenticated executions list is read every "
           "200 ms. Then a real `ferry delegate`, idle, against the same server.", "")
     r.add("| store | delegates | server RSS (max) | server threads (max) | server CPU | claims "
-          "answered/s | of them empty (204) | delegates answered | API p50 / p99 meanwhile | "
+          "answered/s | of them empty (204) within 1 s, not held | delegates answered | API p50 / "
+          "p99 meanwhile | "
           "load average at start |", "|---|---|---|---|---|---|---|---|---|---|")
+    empty = lambda ld: ld.get("claims_empty_at_once", ld["claims_empty"])  # noqa: E731
     for store, d in rows:
         ld = (d or {}).get("load")
         if not ld:
@@ -350,18 +352,18 @@ def section_delegates(r, docs):
               "(%d of %d probes answered) | %s |" % (
                   store, ld["delegates"], ld["server_rss_max_mib"], ld["server_threads_max"],
                   100 * ld["server_cpu_share"], num(ld["claims_answered_per_s"]),
-                  100.0 * ld["claims_empty"] / answered if answered else 0,
+                  100.0 * empty(ld) / answered if answered else 0,
                   ld["delegates_answered"], ld["delegates"], ms(ld["api_p50_s"]),
                   ms(ld["api_p99_s"]), ld["api_ok"], ld["api_probes"],
                   d["machine"].get("loadavg_at_start")))
         # Held without a thread each, and still serving: the claims must be held (mostly not
         # answered empty at once) and the API must answer within a second.
-        held = answered and ld["claims_empty"] / answered < 0.5
+        held = answered and empty(ld) / answered < 0.5
         r.goal("%d delegates on one server (%s)" % (ld["delegates"], store),
                "< 64 MB RSS, no thread per connection, claims held, API answering",
-               "%.1f MiB, %d threads, %.0f%% of claims answered empty at once, API p99 %s" % (
+               "%.1f MiB, %d threads, %.0f%% of claims answered empty within 1 s, API p99 %s" % (
                    ld["server_rss_max_mib"], ld["server_threads_max"],
-                   100.0 * ld["claims_empty"] / answered if answered else 0,
+                   100.0 * empty(ld) / answered if answered else 0,
                    ms(ld["api_p99_s"])),
                bool(ld["server_rss_max_mib"] * 1.048576 < 64 and held and
                     ld["api_p99_s"] is not None and ld["api_p99_s"] < 1.0))
