@@ -10,8 +10,10 @@
 // repeat (seven builds), so a redeploy must reuse the version already published; every seventh
 // deployment names an S3 key that does not exist and must roll back.
 //
-// While they run, a seeded RNG (FERRY_CHAOS_SEED=N replays a run; the seed is printed) SIGKILLs
-// a replica or a delegate every 0.8–2.5 s and restarts it at once (a replica on its port, so its
+// While they run, a seeded RNG (the seed is printed; FERRY_CHAOS_SEED=N replays the same kills,
+// in the same order and at the same intervals, and the same builds in the same order: only where
+// each kill lands in the deployments' progress depends on the machine's speed) SIGKILLs a
+// replica or a delegate every 0.8–2.5 s and restarts it at once (a replica on its port, so its
 // delegate finds it again). Every kill is printed with its time and target, as it happens and in
 // a list at the end. Then:
 //   - every execution ended succeeded or rolled_back (never failed, aborted, rollback_failed, or
@@ -22,7 +24,6 @@
 // FERRY_CHAOS_DEPLOYMENTS lowers the count for a quick local run.
 #include <gtest/gtest.h>
 
-#include <array>
 #include <iomanip>
 #include <iostream>
 #include <random>
@@ -126,9 +127,9 @@ class ScaleChaosTest : public DeployE2eTest {
         << d.process->diagnostics();
   }
 
-  // A request to some replica: the one `rng` picks, else the next that answers.
+  // A request to a replica, each in turn, else the next that answers.
   ApiResponse Ask(const std::string& method, const std::string& path, const Json& body = Json()) {
-    const int first = static_cast<int>(rng_() % kReplicas);
+    const int first = static_cast<int>(asked_++ % kReplicas);
     ApiResponse r;
     for (int k = 0; k < kReplicas; ++k) {
       ApiClient client(Replica((first + k) % kReplicas).url(), server_->token());
@@ -209,9 +210,9 @@ class ScaleChaosTest : public DeployE2eTest {
                         workflow("jobs", "prod", {{"strategy", "basic"}})});
   }
 
-  // Kills one process `rng_` picks (a replica or a delegate) and restarts it at once; logs it.
+  // Kills one process `kill_rng_` picks (a replica or a delegate) and restarts it at once; logs it.
   void KillSomething(Clock::time_point t0) {
-    const int target = static_cast<int>(rng_() % (kReplicas + delegates_.size()));
+    const int target = static_cast<int>(kill_rng_() % (kReplicas + delegates_.size()));
     std::ostringstream line;
     line << "kill " << kills_.size() + 1 << " at +" << std::fixed << std::setprecision(1)
          << std::chrono::duration<double>(Clock::now() - t0).count() << " s: ";
@@ -238,7 +239,9 @@ class ScaleChaosTest : public DeployE2eTest {
   std::string delegate_token_;
   std::string token_file_;
   std::vector<Delegate> delegates_;
-  std::mt19937_64 rng_;
+  std::mt19937_64 kill_rng_;   // the kills' targets and intervals
+  std::mt19937_64 build_rng_;  // which build each deployment deploys
+  uint64_t asked_ = 0;
   std::vector<std::string> kills_;
 };
 
@@ -246,7 +249,8 @@ TEST_F(ScaleChaosTest, FiftyDeploymentsWhileReplicasAndDelegatesAreKilled) {
   uint64_t seed = std::random_device{}();
   if (const char* s = std::getenv("FERRY_CHAOS_SEED")) seed = std::strtoull(s, nullptr, 10);
   std::cout << "FERRY_CHAOS_SEED=" << seed << std::endl;
-  rng_.seed(seed);
+  kill_rng_.seed(seed);
+  build_rng_.seed(seed ^ 0x9e3779b97f4a7c15ULL);
   int deployments = kDeployments;
   if (const char* n = std::getenv("FERRY_CHAOS_DEPLOYMENTS")) deployments = std::atoi(n);
 
@@ -265,7 +269,7 @@ TEST_F(ScaleChaosTest, FiftyDeploymentsWhileReplicasAndDelegatesAreKilled) {
 
   const auto t0 = Clock::now();
   std::uniform_int_distribution<int> kill_gap_ms(800, 2500);
-  auto next_kill = t0 + milliseconds(kill_gap_ms(rng_));
+  auto next_kill = t0 + milliseconds(kill_gap_ms(kill_rng_));
   int started = 0;
   std::map<std::string, int> outcomes;
   int unexpected_rollbacks = 0;
@@ -298,9 +302,9 @@ TEST_F(ScaleChaosTest, FiftyDeploymentsWhileReplicasAndDelegatesAreKilled) {
       }
       if (started >= deployments) continue;
       const int i = started++;
-      const std::string key = i % 7 == 6
-                                  ? "api/api-missing-" + std::to_string(i) + ".zip"
-                                  : "api/api-" + std::to_string(rng_() % kDistinctCodes) + ".zip";
+      const std::string key =
+          i % 7 == 6 ? "api/api-missing-" + std::to_string(i) + ".zip"
+                     : "api/api-" + std::to_string(build_rng_() % kDistinctCodes) + ".zip";
       ApiResponse r = Ask("POST", "/api/v1/deployments",
                           Json{{"application", "shop"},
                                {"service", lane.service},
@@ -316,7 +320,7 @@ TEST_F(ScaleChaosTest, FiftyDeploymentsWhileReplicasAndDelegatesAreKilled) {
     if (!busy && started >= deployments) break;
     if (Clock::now() >= next_kill) {
       ASSERT_NO_FATAL_FAILURE(KillSomething(t0));
-      next_kill = Clock::now() + milliseconds(kill_gap_ms(rng_));
+      next_kill = Clock::now() + milliseconds(kill_gap_ms(kill_rng_));
     }
     std::this_thread::sleep_for(milliseconds(100));
   }
