@@ -1,7 +1,8 @@
 // ferry_bench_seed (--data DIR | --store postgres://…) --count N: writes N finished deployments
 // (succeeded executions with one succeeded lambda.deploy step and a realistic outputs document)
-// into the SQLite store of DIR, or the PostgreSQL database, through the store's own API, so that the footprint and API benchmarks can measure
-// `ferry server` holding many executions. Prints "seeded N executions in S s" on success.
+// into the SQLite store of DIR, or the PostgreSQL database, through the store's own API, so that
+// the footprint and API benchmarks can measure `ferry server` holding many executions. Prints
+// "seeded N executions in S s" on success.
 //
 // Run it while no server uses DIR, or accept SQLite's busy waits. Exit codes: 0 success,
 // 1 a store error (printed), 2 bad usage.
