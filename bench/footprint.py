@@ -1,6 +1,6 @@
 #!/usr/bin/python3
-"""Benchmark 3 — footprint: `ferry server` RSS idle and holding 10,000 executions, the delegate's
-RSS, the binary's size, and the time from start to a healthy /healthz.
+"""Benchmark 3 — footprint: `ferry server` RSS idle and holding 10,000 executions, the binary's
+size, and the time from start to a healthy /healthz (the delegate's RSS: bench/delegates.py).
 
 Start-to-healthy: from fork/exec of `ferry server --data DIR --port 0` to the first 200 on
 /healthz (polled every 5 ms), over --starts fresh starts on an applied store; median reported.
@@ -65,14 +65,7 @@ def main():
         doc["binary"] = binary_sizes(ferry, work)
         reason = ferrylib.unavailable_reason(ferry, (("server",), ("token", "create"),
                                                      ("apply",)))
-        if b.missing_commands(ferry, (("delegate",),)):
-            doc["delegate"] = {"unavailable": (
-                "there is no standalone delegate process yet (no `ferry delegate` command): "
-                "the delegate runs inside `ferry server` (engine/embedded_transport), so its "
-                "memory is included in the server's RSS")}
-        else:
-            doc["delegate"] = {"unavailable": "`ferry delegate` exists but this benchmark does "
-                                              "not know how to start it yet; not measured"}
+        doc["delegate"] = {"measured_by": "bench/delegates.py"}
         if reason:
             doc["server"] = {"unavailable": reason}
         else:

@@ -278,30 +278,108 @@ def section_footprint(r, d):
                 h["executions"], sec(h.get("seed_s"), 1)))
         r.goal("Server idle RSS", "< 30 MB", "%.1f MiB" % s["idle_rss_mib"],
                s["idle_rss_mib"] * 1.048576 < 30)
-    dg = d.get("delegate") or {}
-    if "unavailable" in dg:
-        r.add("| delegate RSS | not measured: %s |" % dg["unavailable"])
+    r.add("| `ferry delegate` RSS | section 8 (bench/delegates.py) |")
     for p in d.get("problems") or []:
         r.add("", "Problem: %s" % p)
 
 
-def section_api(r, d):
+def section_api(r, docs):
     r.add("", "## 4. API", "")
-    a = (d or {}).get("api")
-    if not a:
+    rows = [("SQLite", docs.get("api")), ("PostgreSQL", docs.get("api-postgres"))]
+    if not any(d and d.get("api") for _, d in rows):
         r.add("No result: `bench/api.py` did not write one.")
+        r.goal("API: authenticated executions list", ">= 20,000 req/s, p99 < 5 ms",
+               "not measured", None)
         return
-    if "unavailable" in a:
-        r.add("Not measured: %s" % a["unavailable"])
+    r.add("wrk against `GET /api/v1/executions` (the default page of 50, 10,000 executions in the "
+          "store, authenticated with a bearer token), on each store (PostgreSQL: a local "
+          "PostgreSQL 15 the benchmark starts, bench/lib/pglib.py):", "")
+    r.add("| store | requests/s | p50 | p99 | non-2xx | server RSS after | load average at start "
+          "| command |", "|---|---|---|---|---|---|---|---|")
+    for store, d in rows:
+        a = (d or {}).get("api")
+        if not a:
+            r.add("| %s | not measured: bench/api.py%s wrote no result | | | | | | |" % (
+                store, " --store postgres" if store == "PostgreSQL" else ""))
+            r.goal("API (%s): authenticated executions list" % store,
+                   ">= 20,000 req/s, p99 < 5 ms", "not measured", None)
+            continue
+        if "unavailable" in a:
+            r.add("| %s | not measured: %s | | | | | | |" % (store, a["unavailable"]))
+            r.goal("API (%s): authenticated executions list" % store,
+                   ">= 20,000 req/s, p99 < 5 ms", "not measured", None)
+            continue
+        load = d["machine"].get("loadavg_at_start")
+        r.add("| %s | %s | %s | %s | %d | %.1f MiB | %s | `%s` |" % (
+            store, num(a["requests_per_s"]), ms(a["median_s"], 2), ms(a["p99_s"], 2),
+            a["non_2xx"], a["server_rss_after_mib"], load, a["command"]))
+        r.goal("API (%s): authenticated executions list" % store, ">= 20,000 req/s, p99 < 5 ms",
+               "%s req/s, p99 %s (load average at start %s)" % (
+                   num(a["requests_per_s"]), ms(a["p99_s"], 2), load),
+               a["requests_per_s"] >= 20000 and a["p99_s"] is not None and a["p99_s"] < 0.005)
+    for _, d in rows:
+        for p in (d or {}).get("problems") or []:
+            r.add("", "Problem: %s" % p)
+
+
+def section_delegates(r, docs):
+    r.add("", "## 8. Many delegates and the delegate's footprint", "")
+    rows = [("SQLite", docs.get("delegates")), ("PostgreSQL", docs.get("delegates-postgres"))]
+    if not any(rows[i][1] for i in range(2)):
+        r.add("No result: `bench/delegates.py` did not write one.")
+        r.goal("1,000 delegates on one server", "< 64 MB RSS, no thread per connection",
+               "not measured", None)
+        r.goal("Idle `ferry delegate` RSS", "< 10 MB", "not measured", None)
         return
-    r.add("`%s` against `GET /api/v1/executions` (page of %d, %d executions in the store, "
-          "authenticated):" % (a["command"], a["page_items"], a["executions_in_store"]), "")
-    r.add("| requests/s | p50 | p99 | non-2xx | server RSS after |", "|---|---|---|---|---|",
-          "| %s | %s | %s | %d | %.1f MiB |" % (num(a["requests_per_s"]), ms(a["median_s"], 2),
-                                               ms(a["p99_s"], 2), a["non_2xx"],
-                                               a["server_rss_after_mib"]))
-    for p in d.get("problems") or []:
-        r.add("", "Problem: %s" % p)
+    r.add("`bench/delegates.py`: one `ferry server --no-embedded-delegate`, and N delegates "
+          "simulated by the benchmark speaking `ferry delegate`'s protocol (claim with a 20 s "
+          "wait; after an empty answer the agent's 50 ms idle poll), one keep-alive connection "
+          "each, with no work queued; meanwhile the authenticated executions list is read every "
+          "200 ms. Then a real `ferry delegate`, idle, against the same server.", "")
+    r.add("| store | delegates | server RSS (max) | server threads (max) | server CPU | claims "
+          "answered/s | of them empty (204) within 1 s, not held | delegates answered | API p50 / "
+          "p99 meanwhile | "
+          "load average at start |", "|---|---|---|---|---|---|---|---|---|---|")
+    empty = lambda ld: ld.get("claims_empty_at_once", ld["claims_empty"])  # noqa: E731
+    for store, d in rows:
+        ld = (d or {}).get("load")
+        if not ld:
+            r.add("| %s | not measured%s | | | | | | | | |" % (
+                store, ": " + "; ".join(d.get("problems") or []) if d else ""))
+            continue
+        answered = ld["claims_answered_per_s"] * ld["seconds"]
+        r.add("| %s | %d | %.1f MiB | %d | %.0f%% of a core | %s | %.0f%% | %d of %d | %s / %s "
+              "(%d of %d probes answered) | %s |" % (
+                  store, ld["delegates"], ld["server_rss_max_mib"], ld["server_threads_max"],
+                  100 * ld["server_cpu_share"], num(ld["claims_answered_per_s"]),
+                  100.0 * empty(ld) / answered if answered else 0,
+                  ld["delegates_answered"], ld["delegates"], ms(ld["api_p50_s"]),
+                  ms(ld["api_p99_s"]), ld["api_ok"], ld["api_probes"],
+                  d["machine"].get("loadavg_at_start")))
+        # Held without a thread each, and still serving: the claims must be held (mostly not
+        # answered empty at once) and the API must answer within a second.
+        held = answered and empty(ld) / answered < 0.5
+        r.goal("%d delegates on one server (%s)" % (ld["delegates"], store),
+               "< 64 MB RSS, no thread per connection, claims held, API answering",
+               "%.1f MiB, %d threads, %.0f%% of claims answered empty within 1 s, API p99 %s" % (
+                   ld["server_rss_max_mib"], ld["server_threads_max"],
+                   100.0 * empty(ld) / answered if answered else 0,
+                   ms(ld["api_p99_s"])),
+               bool(ld["server_rss_max_mib"] * 1.048576 < 64 and held and
+                    ld["api_p99_s"] is not None and ld["api_p99_s"] < 1.0))
+    dg = next((d["delegate"] for _, d in rows if d and d.get("delegate")), None)
+    if dg:
+        r.add("", "An idle `ferry delegate` (3 s after it connected): **%.1f MiB RSS**, of which "
+              "%.1f MiB anonymous (its own heap and stacks) and %.1f MiB file-backed pages of the "
+              "binary and its shared libraries (shared with every other process using them); "
+              "proportional set size %.1f MiB; %d threads." % (
+                  dg["rss_mib"], dg["anon_mib"], dg["file_mib"], dg["pss_mib"], dg["threads"]))
+        r.goal("Idle `ferry delegate` RSS", "< 10 MB", "%.1f MiB (%.1f MiB anonymous, PSS %.1f "
+               "MiB)" % (dg["rss_mib"], dg["anon_mib"], dg["pss_mib"]),
+               dg["rss_mib"] * 1.048576 < 10)
+    for _, d in rows:
+        for p in (d or {}).get("problems") or []:
+            r.add("", "Problem: %s" % p)
 
 
 def section_sandbox(r, d):
@@ -424,8 +502,8 @@ def main():
                    help="the documents come from different runs: date each one in the header")
     args = p.parse_args()
     docs = {n: load(args.results, n)
-            for n in ("deploy", "fleet", "fleet-1000", "footprint", "api", "sandbox", "gate",
-                      "judge")}
+            for n in ("deploy", "fleet", "fleet-1000", "footprint", "api", "api-postgres",
+                      "sandbox", "gate", "judge", "delegates", "delegates-postgres")}
     machine = next((d["machine"] for d in docs.values() if d and d.get("machine")), {})
     smoke = any(d and d.get("smoke") for d in docs.values())
     commit = subprocess.run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"],
@@ -466,10 +544,11 @@ def main():
     if docs["fleet-1000"] is not None or not smoke:
         section_fleet(body, docs["fleet-1000"], "## 2b. Fleet of 1,000", 1000)
     section_footprint(body, docs["footprint"])
-    section_api(body, docs["api"])
+    section_api(body, docs)
     section_sandbox(body, docs["sandbox"])
     section_gate(body, docs["gate"])
     section_judge(body, docs["judge"])
+    section_delegates(body, docs)
     r.add("", "## Goals", "", "| goal | target | measured | |", "|---|---|---|---|")
     for name, target, measured, ok in body.goals:
         r.add("| %s | %s | %s | %s |" % (name, target, measured, verdict(ok)))

@@ -3,15 +3,20 @@
 // out to the server only (HttpTaskTransport: long-polled claims, heartbeats, log lines, results;
 // reconnecting with backoff), runs the same LambdaTaskHandler as the embedded delegate with the
 // AWS credential chain of the machine it runs on, and reads `env`/`file` secrets on this host.
-// The token may come from FERRY_DELEGATE_TOKEN instead of --token (which other users of the
-// machine can see in the process list). Bad flags exit 2; SIGINT/SIGTERM stop it after its
+// The token may come from --token-file (e.g. a systemd credential, deploy/systemd) or
+// FERRY_DELEGATE_TOKEN instead of --token (which other users of the machine can see in the
+// process list). Bad flags exit 2; SIGINT/SIGTERM stop it after its
 // running tasks finish (exit 0). Logs go to stderr; one line "ferry delegate NAME connecting to
 // URL" on stdout once it runs.
 // `ferry delegates [--server URL --token T] [-o json]`: GET /api/v1/delegates as a table.
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
+#include <fstream>
 #include <iostream>
 
 #include "aws/credentials_chain.h"
@@ -37,6 +42,7 @@ namespace {
 struct DelegateFlags {
   std::string server;
   std::string token;
+  std::string token_file;
   std::string name;
   std::string selectors;
   int max_tasks = 4;
@@ -57,15 +63,46 @@ int Usage(const Error& error) {
   return 2;
 }
 
+// The token in `path`: its first line, which must be all there is; a file readable by group or
+// others is refused, as the server's secret key file is.
+Result<std::string> ReadTokenFile(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    return InvalidArgument("--token-file " + QuoteForMessage(path) + ": " + std::strerror(errno));
+  }
+  if ((st.st_mode & 077) != 0) {
+    return InvalidArgument("--token-file " + QuoteForMessage(path) +
+                           " is readable by group or others; chmod 600 it");
+  }
+  std::ifstream in(path);
+  std::string text(4096, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<size_t>(in.gcount()));
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  if (text.empty() || text.find_first_of("\r\n \t") != std::string::npos) {
+    return InvalidArgument("--token-file " + QuoteForMessage(path) +
+                           " must hold one delegate token (fry_...) on one line");
+  }
+  return text;
+}
+
 int Run(DelegateFlags flags) {
+  if (!flags.token_file.empty()) {
+    if (!flags.token.empty()) {
+      return Usage(InvalidArgument("--token and --token-file exclude each other"));
+    }
+    auto token = ReadTokenFile(flags.token_file);
+    if (!token.ok()) return Usage(token.error());
+    flags.token = std::move(*token);
+  }
   if (flags.token.empty()) {
     const char* env = std::getenv("FERRY_DELEGATE_TOKEN");
     if (env != nullptr) flags.token = env;
   }
   if (flags.token.empty()) {
     return Usage(InvalidArgument(
-        "a delegate token is required: --token or FERRY_DELEGATE_TOKEN (create one with `ferry "
-        "delegate-token create NAME`)"));
+        "a delegate token is required: --token-file, FERRY_DELEGATE_TOKEN or --token (create "
+        "one with `ferry delegate-token create NAME`)"));
   }
   if (flags.name.empty()) flags.name = HostName();
   if (Status s = store::CheckName(flags.name, "--name"); !s.ok()) return Usage(s.error());
@@ -161,6 +198,9 @@ void AddDelegateCommand(CLI::App& root, CommandContext& ctx) {
       ->required();
   cmd->add_option("--token", flags->token,
                   "A delegate token (`ferry delegate-token create`; env FERRY_DELEGATE_TOKEN)");
+  cmd->add_option("--token-file", flags->token_file,
+                  "File holding the delegate token on one line, mode 0600 or stricter (e.g. "
+                  "$CREDENTIALS_DIRECTORY/delegate-token under systemd)");
   cmd->add_option("--name", flags->name, "This delegate's name (default: the host name)");
   cmd->add_option("--selectors", flags->selectors,
                   "Comma-separated selectors it offers: it runs tasks whose required selectors "

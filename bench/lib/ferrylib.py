@@ -139,27 +139,37 @@ def find_seeder(explicit=None):
     return None
 
 
-def seed(seeder, data, count):
-    """Writes `count` succeeded executions into the store of `data`; returns seconds taken."""
+def store_args(data, store=None):
+    """`--data DATA`, or `--store URL` (PostgreSQL) when given."""
+    return ["--store", store] if store else ["--data", data]
+
+
+def seed(seeder, data, count, store=None):
+    """Writes `count` succeeded executions into the store of `data` (or the PostgreSQL database
+    `store`); returns seconds taken."""
     t = time.perf_counter()
-    run([seeder, "--data", data, "--count", str(count)], timeout=3600)
+    run([seeder] + store_args(data, store) + ["--count", str(count)], timeout=3600)
     return time.perf_counter() - t
 
 
-def prepare_data(ferry, work, name="server"):
-    """A data directory with the bench configuration applied and a token; returns (dir, token)."""
+def prepare_data(ferry, work, name="server", store=None):
+    """A data directory (or the PostgreSQL database `store`) with the bench configuration
+    applied and a token; returns (dir, token)."""
     data = os.path.join(work, name + "-data")
     config = write_config(os.path.join(work, name + "-config"), "http://127.0.0.1:9", 1)
     env = b.aws_env()
-    run([ferry, "apply", "-f", config, "--data", data], env=env)
-    token = run([ferry, "token", "create", "bench-" + name, "--data", data], env=env).strip()
+    run([ferry, "apply", "-f", config] + store_args(data, store), env=env)
+    token = run([ferry, "token", "create", "bench-" + name] + store_args(data, store),
+                env=env).strip()
     return data, token
 
 
-def start_server(ferry, work, data, name="server"):
-    """`ferry server --data DATA --port 0`; returns (Process, seconds from start to /healthz)."""
+def start_server(ferry, work, data, name="server", store=None, extra=()):
+    """`ferry server --data DATA --port 0 [--store URL] [extra...]`; returns (Process, seconds
+    from start to /healthz)."""
     t = time.perf_counter()
-    proc = b.Process([ferry, "server", "--data", data, "--port", "0"],
+    argv = [ferry, "server", "--data", data, "--port", "0"] + (["--store", store] if store else [])
+    proc = b.Process(argv + list(extra),
                      r"ferry server listening on (http://\S+)",
                      os.path.join(work, name + ".log"), env=b.aws_env())
     if not b.wait_healthy(proc.url):

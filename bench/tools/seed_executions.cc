@@ -1,7 +1,8 @@
-// ferry_bench_seed --data DIR --count N: writes N finished deployments (succeeded executions
-// with one succeeded lambda.deploy step and a realistic outputs document) into the SQLite store
-// of DIR through the store's own API, so that the footprint and API benchmarks can measure
-// `ferry server` holding many executions. Prints "seeded N executions in S s" on success.
+// ferry_bench_seed (--data DIR | --store postgres://…) --count N: writes N finished deployments
+// (succeeded executions with one succeeded lambda.deploy step and a realistic outputs document)
+// into the SQLite store of DIR, or the PostgreSQL database, through the store's own API, so that
+// the footprint and API benchmarks can measure `ferry server` holding many executions. Prints
+// "seeded N executions in S s" on success.
 //
 // Run it while no server uses DIR, or accept SQLite's busy waits. Exit codes: 0 success,
 // 1 a store error (printed), 2 bad usage.
@@ -15,11 +16,13 @@
 #include "common/ids.h"
 #include "common/result.h"
 #include "common/strings.h"
+#include "store/postgres/postgres_store.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace {
 
-constexpr std::string_view kUsage = "usage: ferry_bench_seed --data DIR --count N\n";
+constexpr std::string_view kUsage =
+    "usage: ferry_bench_seed (--data DIR | --store postgres://USER@HOST:PORT/DB) --count N\n";
 
 // The shape of a lambda.deploy step's outputs (docs/api.md), for one function.
 std::string DeployOutputs(int i) {
@@ -73,24 +76,34 @@ ferry::Status SeedOne(ferry::store::ExecutionStore& executions, int n) {
 
 int main(int argc, char** argv) {
   std::string data;
+  std::string url;
   int64_t count = -1;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string_view flag = argv[i];
     if (flag == "--data") {
       data = argv[i + 1];
+    } else if (flag == "--store") {
+      url = argv[i + 1];
     } else if (flag == "--count") {
       auto parsed = ferry::ParseInt(argv[i + 1]);
       if (parsed) count = *parsed;
     }
   }
-  if (data.empty() || count < 0 || count > 10'000'000 || argc != 5) {
+  if (data.empty() == url.empty() || count < 0 || count > 10'000'000 || argc != 5) {
     std::cerr << kUsage;
     return 2;
   }
   ferry::RandomIdGenerator ids(ferry::SystemClock::Instance());
-  ferry::store::SqliteOptions options;
-  options.data_dir = data;
-  auto store = ferry::store::OpenSqliteStore(options, ferry::SystemClock::Instance(), ids);
+  ferry::Result<std::unique_ptr<ferry::store::Store>> store = ferry::Error{};
+  if (!url.empty()) {
+    ferry::store::PostgresOptions options;
+    options.url = url;
+    store = ferry::store::OpenPostgresStore(options, ferry::SystemClock::Instance(), ids);
+  } else {
+    ferry::store::SqliteOptions options;
+    options.data_dir = data;
+    store = ferry::store::OpenSqliteStore(options, ferry::SystemClock::Instance(), ids);
+  }
   if (!store.ok()) {
     std::cerr << "ferry_bench_seed: " << store.error().message << "\n";
     return 1;

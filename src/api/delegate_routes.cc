@@ -76,9 +76,15 @@ Result<ApiResponse> Claim(RouteContext& ctx, const ApiRequest& request) {
   FERRY_RETURN_IF_ERROR(Available(ctx));
   FERRY_RETURN_IF_ERROR(CheckBody(ctx, request));
   FERRY_ASSIGN_OR_RETURN(auto claim, delegate::DecodeClaimRequest(request.body));
-  FERRY_ASSIGN_OR_RETURN(auto seen, ctx.delegates->Seen({claim.name, claim.delegate_id,
-                                                         claim.selectors, claim.version}));
-  (void)seen;
+  const store::DelegateSighting sighting{claim.name, claim.delegate_id, claim.selectors,
+                                         claim.version};
+  if (ctx.sightings == nullptr || ctx.sightings->ShouldWrite(sighting, ctx.clock.Now())) {
+    auto seen = ctx.delegates->Seen(sighting);
+    if (!seen.ok()) {
+      if (ctx.sightings != nullptr) ctx.sightings->Forget(sighting.instance);
+      return seen.error();
+    }
+  }
   auto wait =
       std::min(std::chrono::duration_cast<std::chrono::milliseconds>(claim.wait), kMaxClaimWait);
   // A held claim takes a serving thread; when every slot for them is taken, answer at once

@@ -15,10 +15,11 @@
 #include <vector>
 
 #include "api/client_limits.h"
+#include "api/delegate_sightings.h"
 #include "api/deploy_service.h"
-#include "api/secret_box.h"
 #include "api/http_exchange.h"
 #include "api/scopes.h"
+#include "api/secret_box.h"
 #include "common/change_signal.h"
 #include "common/clock.h"
 #include "store/store.h"
@@ -78,8 +79,10 @@ struct RouteContext {
   delegate::TaskTransport* delegate_tasks;
   store::DelegateRegistry* delegates;
   WaitSlots& claim_slots;
-  StreamSlots& stream_slots;  // following log streams, per token and in all
+  StreamSlots& stream_slots;                   // following log streams, per token and in all
   const SecretKeyring* secret_keys = nullptr;  // null: `source: ferry` values cannot be set
+  // Which claims' sightings reach the registry (delegate_sightings.h); null: every one.
+  DelegateSightings* sightings = nullptr;
 
   uint64_t ChangeGeneration() const { return changes ? changes->generation() : 0; }
   // Sleeps until a change after generation `seen` is notified, `timeout` passes or the server

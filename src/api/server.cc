@@ -177,7 +177,7 @@ struct ApiServer::Impl {
         ctx{deps.store,       deps.deploys,  deps.clock,          deps.wake_engine,
             o.max_body_bytes, o.stream_poll, o.stream_keepalive,  stop,
             deps.changes,     wait_slots,    deps.delegate_tasks, deps.delegates,
-            claim_slots,      stream_slots,  deps.secret_keys},
+            claim_slots,      stream_slots,  deps.secret_keys,    &sightings},
         limits{.header_timeout = o.header_timeout,
                .body_timeout = o.body_timeout,
                .io_timeout = std::chrono::seconds(30),
@@ -196,6 +196,8 @@ struct ApiServer::Impl {
   WaitSlots claim_slots;
   StreamSlots stream_slots;
   AuthFailureThrottle auth_throttle;
+  // A delegate's repeated claims refresh the registry every 5 s at most (it is alive for 60 s).
+  DelegateSightings sightings{std::chrono::seconds(5), 4096};
   RouteContext ctx;
   Router router;
   HttpMetrics metrics;
@@ -367,20 +369,21 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(const ApiServerOptions& opti
   auto* bounded = dynamic_cast<BoundedHttpServer*>(raw->server.get());
   if (bounded == nullptr) {
     server.set_payload_max_length(options.max_body_bytes);
-    server.set_read_timeout(std::chrono::duration_cast<std::chrono::seconds>(
-                                options.header_timeout).count(), 0);
+    server.set_read_timeout(
+        std::chrono::duration_cast<std::chrono::seconds>(options.header_timeout).count(), 0);
   }
   int threads = std::max(2, options.threads);
   server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  if (bounded != nullptr) bounded->fault_body = [raw](int status, ConnectionFault fault) {
-    if (status == 429) {
-      return ErrorReply({ErrorCode::kTooManyRequests,
-                         "too many connections from this address; close some and retry",
-                         {}})
-          .body;
-    }
-    return ErrorReply(FaultError(fault, raw->options)).body;
-  };
+  if (bounded != nullptr)
+    bounded->fault_body = [raw](int status, ConnectionFault fault) {
+      if (status == 429) {
+        return ErrorReply({ErrorCode::kTooManyRequests,
+                           "too many connections from this address; close some and retry",
+                           {}})
+            .body;
+      }
+      return ErrorReply(FaultError(fault, raw->options)).body;
+    };
   server.set_post_routing_handler(
       [](const httplib::Request&, httplib::Response& out) { AddSecurityHeaders(out); });
   server.set_keep_alive_timeout(2);  // idle connections must not hold up Stop

@@ -8,6 +8,7 @@ ferry_module(api
     client_limits.cc
     config_apply.cc
     delegate_routes.cc
+    delegate_sightings.cc
     deploy_routes.cc
     entity_routes.cc
     execution_routes.cc

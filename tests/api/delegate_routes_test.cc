@@ -7,6 +7,7 @@
 
 #include <thread>
 
+#include "api/delegate_sightings.h"
 #include "api/scopes.h"
 #include "api_fixture.h"
 #include "delegate/protocol/task_protocol.h"
@@ -277,6 +278,49 @@ TEST_F(DelegateRoutesTest, SecretReferencesSayWhereNotWhat) {
   EXPECT_EQ(unknown.status, 404) << unknown.body;
   Reply bad = GetAnonymous("/api/v1/delegate/secrets/%00", As(delegate_token_));
   EXPECT_EQ(bad.status, 400) << bad.body;
+}
+
+TEST(DelegateSightingsTest, ARepeatedSightingIsWrittenOncePerRefreshAndAChangeAtOnce) {
+  DelegateSightings sightings(std::chrono::seconds(5), 2);
+  const TimePoint t0 = TimePoint(std::chrono::seconds(1'800'000'000));
+  store::DelegateSighting a{"eu-1", "remote-eu-1-A", {"region:eu"}, "1.0"};
+  EXPECT_TRUE(sightings.ShouldWrite(a, t0));
+  EXPECT_FALSE(sightings.ShouldWrite(a, t0 + std::chrono::seconds(4)));
+  EXPECT_TRUE(sightings.ShouldWrite(a, t0 + std::chrono::seconds(5)));  // refreshed
+  store::DelegateSighting more = a;
+  more.selectors.push_back("team:x");
+  EXPECT_TRUE(sightings.ShouldWrite(more, t0 + std::chrono::seconds(6)));  // new selectors
+  store::DelegateSighting renamed = more;
+  renamed.name = "eu-2";
+  EXPECT_TRUE(sightings.ShouldWrite(renamed, t0 + std::chrono::seconds(6)));
+  EXPECT_FALSE(sightings.ShouldWrite(renamed, t0 + std::chrono::seconds(7)));
+  sightings.Forget(renamed.instance);  // its write failed: the next one is written
+  EXPECT_TRUE(sightings.ShouldWrite(renamed, t0 + std::chrono::seconds(7)));
+  // At most two instances are remembered: a third makes the oldest be written again.
+  store::DelegateSighting b{"b", "remote-b-B", {}, "1.0"};
+  store::DelegateSighting c{"c", "remote-c-C", {}, "1.0"};
+  EXPECT_TRUE(sightings.ShouldWrite(b, t0 + std::chrono::seconds(8)));
+  EXPECT_TRUE(sightings.ShouldWrite(c, t0 + std::chrono::seconds(9)));
+  EXPECT_FALSE(sightings.ShouldWrite(c, t0 + std::chrono::seconds(9)));
+  EXPECT_TRUE(sightings.ShouldWrite(renamed, t0 + std::chrono::seconds(9)));
+}
+
+TEST_F(DelegateRoutesTest, RepeatedClaimsRefreshLastSeenEveryFewSecondsNotEveryClaim) {
+  auto last_seen = [&] {
+    Reply listed = Get("/api/v1/delegates");
+    EXPECT_EQ(listed.status, 200) << listed.body;
+    return listed.json["items"].empty() ? std::string()
+                                        : listed.json["items"][0].value("lastSeenAt", "");
+  };
+  ASSERT_EQ(AsDelegate("/api/v1/delegate/claim", ClaimBody("remote-a")).status, 204);
+  const std::string first = last_seen();
+  ASSERT_FALSE(first.empty());
+  clock_.Advance(std::chrono::seconds(2));
+  ASSERT_EQ(AsDelegate("/api/v1/delegate/claim", ClaimBody("remote-a")).status, 204);
+  EXPECT_EQ(last_seen(), first) << "a claim 2 s later writes nothing";
+  clock_.Advance(std::chrono::seconds(4));
+  ASSERT_EQ(AsDelegate("/api/v1/delegate/claim", ClaimBody("remote-a")).status, 204);
+  EXPECT_NE(last_seen(), first) << "6 s later the sighting is refreshed";
 }
 
 }  // namespace

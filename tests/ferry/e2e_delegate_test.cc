@@ -4,6 +4,8 @@
 #include <gmock/gmock.h>
 
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <set>
 #include <thread>
 
@@ -258,6 +260,30 @@ TEST(DelegateFlagsTest, BadFlagsAreUsageErrorsThatNameTheFlag) {
   for (const auto& [args, says] : cases) {
     auto r = ChildProcess::Run(args, ProcessOptions{no_token, ""});
     EXPECT_EQ(r.exit_code, 2) << args[2] << " " << r.err;
+    EXPECT_THAT(r.err, HasSubstr(says)) << r.err;
+    EXPECT_THAT(r.err, ::testing::Not(HasSubstr("fry_x")));
+  }
+
+  // --token-file: private, one token on one line, not with --token.
+  TempDir files;
+  auto write = [&](const std::string& name, const std::string& text, mode_t mode) {
+    const std::string path = (files.path() / name).string();
+    std::ofstream(path) << text;
+    std::filesystem::permissions(path, static_cast<std::filesystem::perms>(mode));
+    return path;
+  };
+  const std::vector<std::pair<std::vector<std::string>, std::string>> file_cases = {
+      {{"--token-file", write("open", "fry_x\n", 0644)}, "readable by group or others"},
+      {{"--token-file", write("two", "fry_x\nfry_y\n", 0600)}, "on one line"},
+      {{"--token-file", write("empty", "", 0600)}, "on one line"},
+      {{"--token-file", (files.path() / "absent").string()}, "No such file"},
+      {{"--token-file", write("ok", "fry_x\n", 0400), "--token", "fry_x"}, "exclude each other"},
+  };
+  for (const auto& [extra, says] : file_cases) {
+    std::vector<std::string> args = {"delegate", "--server", "http://h"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    auto r = ChildProcess::Run(args, ProcessOptions{no_token, ""});
+    EXPECT_EQ(r.exit_code, 2) << extra[1] << " " << r.err;
     EXPECT_THAT(r.err, HasSubstr(says)) << r.err;
     EXPECT_THAT(r.err, ::testing::Not(HasSubstr("fry_x")));
   }

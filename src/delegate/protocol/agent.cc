@@ -93,12 +93,16 @@ TaskResult DelegateAgent::Execute(const TaskAssignment& assignment, std::stop_to
     while (clock_.SleepFor(tick, companion_stop)) {
       log.Flush();
       if (clock_.SteadyNow() - last_heartbeat < options_.heartbeat) continue;
-      last_heartbeat = clock_.SteadyNow();
       Status s = transport_.Heartbeat(assignment, options_.lease);
-      if (!s.ok() && s.error().code == ErrorCode::kFailedPrecondition) {
+      if (s.ok()) {
+        last_heartbeat = clock_.SteadyNow();
+      } else if (s.error().code == ErrorCode::kFailedPrecondition) {
         task_stop.request_stop();
         return;
       }
+      // A heartbeat that did not arrive (the server restarting, a network blip) is tried again
+      // at the next tick, not a whole heartbeat later: waiting would leave only
+      // lease - heartbeat for the outage, and a live delegate would lose its task.
     }
   });
   AgentTaskContext context(log, clock_, task_stop.get_token());

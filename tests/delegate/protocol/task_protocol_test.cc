@@ -114,6 +114,9 @@ class RecordingTransport final : public TaskTransport {
   std::vector<std::vector<TaskLogLine>> log_batches;
   size_t logs_when_completed = 0;
   bool lose_lease = false;
+  int unanswered_heartbeats = 0;  // the first N heartbeats fail as if the server were down
+  FakeClock* clock = nullptr;     // when set, heartbeat_times records each heartbeat's time
+  std::vector<TimePoint> heartbeat_times;
 
   Result<std::optional<TaskAssignment>> ClaimNext(const std::string& id,
                                                   const std::vector<std::string>&,
@@ -127,6 +130,12 @@ class RecordingTransport final : public TaskTransport {
   }
   Status Heartbeat(const TaskAssignment&, Duration) override {
     if (lose_lease) return Error{ErrorCode::kFailedPrecondition, "lease lost"};
+    std::lock_guard lock(mu);
+    if (clock != nullptr) heartbeat_times.push_back(clock->Now());
+    if (unanswered_heartbeats > 0) {
+      --unanswered_heartbeats;
+      return Error{ErrorCode::kUnavailable, "connection refused"};
+    }
     return Ok();
   }
   Status AppendLog(const TaskAssignment&, const std::vector<TaskLogLine>& lines) override {
@@ -292,6 +301,51 @@ TEST(DelegateAgentTest, LostLeaseStopsTheHandler) {
   runner.join();
   ASSERT_EQ(transport.completed.size(), 1u);
   EXPECT_THAT(transport.completed[0].second.error, HasSubstr("lease lost"));
+}
+
+TEST(DelegateAgentTest, AHeartbeatThatDidNotArriveIsRetriedAtTheNextTick) {
+  RecordingTransport transport;
+  FakeClock clock;
+  transport.clock = &clock;
+  transport.unanswered_heartbeats = 2;
+  AgentOptions options;
+  options.log_flush = std::chrono::milliseconds(250);
+  options.heartbeat = std::chrono::seconds(3);
+  options.lease = std::chrono::seconds(10);
+  DelegateAgent agent(transport, clock, options);
+  ChattyHandler chatty(clock, 0);
+  agent.Register("chatty", chatty);
+  TaskAssignment a = Assignment();
+  a.kind = "chatty";
+  transport.queue.push_back(a);
+  const TimePoint start = clock.Now();
+  std::thread runner([&] { EXPECT_TRUE(*agent.RunOne()); });
+  // Simulated time in 250 ms ticks until four heartbeats went out (two unanswered).
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < deadline) {
+    {
+      std::lock_guard lock(transport.mu);
+      if (transport.heartbeat_times.size() >= 4) break;
+    }
+    if (clock.sleepers() >= 2) clock.Advance(std::chrono::milliseconds(250));
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  chatty.finish = true;
+  while (clock.sleepers() > 0) {
+    clock.Advance(std::chrono::seconds(1));
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  runner.join();
+  std::lock_guard lock(transport.mu);
+  ASSERT_GE(transport.heartbeat_times.size(), 4u);
+  // The first at the heartbeat interval; the two retries a tick apart (not 3 s apart, which
+  // would let a 7 s outage cost the 10 s lease); then the interval again from the answered one.
+  EXPECT_EQ(transport.heartbeat_times[0] - start, std::chrono::seconds(3));
+  EXPECT_EQ(transport.heartbeat_times[1] - transport.heartbeat_times[0],
+            std::chrono::milliseconds(250));
+  EXPECT_EQ(transport.heartbeat_times[2] - transport.heartbeat_times[1],
+            std::chrono::milliseconds(250));
+  EXPECT_EQ(transport.heartbeat_times[3] - transport.heartbeat_times[2], std::chrono::seconds(3));
 }
 
 // The fake clock never advances: only Wake() can end the hour-long idle sleep.
