@@ -117,6 +117,10 @@ Json RoutingJson(const AliasRouting& routing);
 AliasRouting RoutingFrom(const Json& json);
 Json ShiftReportJson(const ShiftReport& report);
 ShiftReport ShiftReportFrom(const Json& json);
+// A function's known state and what it recorded (record_codec.cc; records.h). The configuration
+// (environment values redacted) and tags are written only `with_configuration`.
+Json KnownFunctionJson(const ObservedFunction& function, bool with_configuration);
+RecordedFunction RecordedFrom(const Json& json);
 // alarm_gate.cc
 Json AlarmStateJson(const AlarmState& state);
 AlarmState AlarmStateFrom(const Json& json);

@@ -69,7 +69,9 @@ std::string KnownStateKey(const LambdaTarget& target, const std::string& functio
   return "lambda:" + function_name + "@" + Sha256Hex(where).substr(0, 16);
 }
 
-std::string EncodeKnownFunction(const ObservedFunction& f) {
+namespace codec {
+
+Json KnownFunctionJson(const ObservedFunction& f, bool with_configuration) {
   Json versions = Json::array();
   for (const auto& v : f.versions) {
     versions.push_back({{"version", v.version}, {"codeSha256", v.code_sha256}});
@@ -83,15 +85,32 @@ std::string EncodeKnownFunction(const ObservedFunction& f) {
            {"revisionId", f.revision_id},
            {"versions", versions},
            {"aliases", aliases}};
-  // $LATEST's configuration (environment keys only) and tags, for drift (drift.h). A function
-  // read from Lambda always has a role; a state without one carries no configuration (a record
-  // from before configurations were kept, decoded and written back).
-  if (!f.config.role.empty()) {
-    out["config"] = codec::ConfigJson(RedactEnvironment(f).config);
+  if (with_configuration) {
+    out["config"] = ConfigJson(RedactEnvironment(f).config);
     out["tags"] = f.tags;
     out["recordsConfiguration"] = true;
   }
-  return DumpJson(out);
+  return out;
+}
+
+RecordedFunction RecordedFrom(const Json& j) {
+  RecordedFunction r;
+  r.function = ObservedFrom(j);
+  Read(j, "recordsConfiguration", r.configuration_recorded);
+  if (!r.configuration_recorded) {
+    r.function.config = {};
+    r.function.tags.clear();
+  }
+  return r;
+}
+
+}  // namespace codec
+
+std::string EncodeKnownFunction(const ObservedFunction& f) {
+  // $LATEST's configuration (environment keys only) and tags, for drift (drift.h). A function
+  // read from Lambda always has a role; a state without one carries no configuration (a record
+  // from before configurations were kept, decoded and written back).
+  return DumpJson(codec::KnownFunctionJson(f, !f.config.role.empty()));
 }
 
 Result<ObservedFunction> DecodeKnownFunction(std::string_view json) {
@@ -99,16 +118,7 @@ Result<ObservedFunction> DecodeKnownFunction(std::string_view json) {
 }
 
 Result<RecordedFunction> DecodeRecordedFunction(std::string_view json) {
-  return DecodeObject("known function state", json, [](const Json& j) {
-    RecordedFunction r;
-    r.function = codec::ObservedFrom(j);
-    Read(j, "recordsConfiguration", r.configuration_recorded);
-    if (!r.configuration_recorded) {
-      r.function.config = {};
-      r.function.tags.clear();
-    }
-    return r;
-  });
+  return DecodeObject("known function state", json, codec::RecordedFrom);
 }
 
 }  // namespace ferry::lambda

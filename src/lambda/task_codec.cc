@@ -317,14 +317,8 @@ std::string EncodePlanTask(const PlanTask& task) {
   for (const auto& f : task.functions) functions.push_back(ToJson(f));
   Json recorded = Json::array();
   for (const auto& r : task.recorded) {
-    // The known state's own form (records.h), environment values redacted.
-    Json known = ParseJson(EncodeKnownFunction(r.function)).value();
-    if (!r.configuration_recorded) {
-      known.erase("config");
-      known.erase("tags");
-      known.erase("recordsConfiguration");
-    }
-    recorded.push_back(std::move(known));
+    recorded.push_back(codec::KnownFunctionJson(
+        r.function, r.configuration_recorded && !r.function.config.role.empty()));
   }
   return DumpJson(Json{{"target", TargetToJson(task.target)},
                        {"functions", functions},
@@ -336,11 +330,7 @@ Result<PlanTask> DecodePlanTask(std::string_view json) {
     PlanTask t;
     t.target = codec::TargetAt(j, "the task");
     for (const auto& f : ArrayAt(j, "functions")) t.functions.push_back(codec::DesiredFrom(f));
-    for (const auto& r : ArrayAt(j, "recorded")) {
-      auto recorded = DecodeRecordedFunction(DumpJson(r));
-      if (!recorded.ok()) codec::Fail(recorded.error().message);
-      t.recorded.push_back(std::move(recorded).value());
-    }
+    for (const auto& r : ArrayAt(j, "recorded")) t.recorded.push_back(codec::RecordedFrom(r));
     return t;
   });
 }
