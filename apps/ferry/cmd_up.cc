@@ -67,6 +67,11 @@ void PrintNextSteps(const std::string& api, const std::string& sandbox, const st
       << "  " << ferry << " deploy " << kSampleApplication << "/" << kSampleService
       << " --env dev --s3 s3://" << kSampleBucket << "/" << kSampleService
       << "/hello-2.zip --wait\n\n"
+      << "  # change the function by hand, then ask Ferry what changed outside it\n"
+      << "  aws --endpoint-url " << sandbox << " lambda update-function-configuration"
+      << " --function-name " << fn << " --memory-size 512 >/dev/null\n"
+      << "  " << ferry << " drift " << kSampleApplication << "/" << kSampleService
+      << " --env dev   # exits 2: MemorySize changed outside Ferry\n\n"
       << "  # see what happened, undo the newest change, ship to prod\n"
       << "  " << ferry << " executions --app " << kSampleApplication << "\n"
       << "  " << ferry << " rollback " << kSampleApplication << "/" << kSampleService

@@ -46,9 +46,11 @@ std::string PrintedCommands(const std::string& output) {
     if (line.rfind("  ", 0) != 0) continue;
     std::string command = line.substr(2);
     if (command.rfind("#", 0) == 0) continue;
-    // "COMMAND   # exits 1: why": the exit code is part of what the line shows.
-    if (auto note = command.find("   # exits 1"); note != std::string::npos) {
-      command = command.substr(0, note) + " || test $? -eq 1";
+    // "COMMAND   # exits N: why": the exit code is part of what the line shows.
+    if (auto note = command.find("   # exits "); note != std::string::npos) {
+      const char code = command[note + 11];
+      command = "if " + command.substr(0, note) + "; then false; else test $? -eq " +
+                std::string(1, code) + "; fi";
     }
     script += command + "\n";
   }
