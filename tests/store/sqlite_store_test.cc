@@ -330,12 +330,13 @@ TEST_F(SqliteStoreTest, ExistingTokensMoveToServiceAccountsWithTheRoleOfTheirSco
     auto connection = sqlite::Connection::Open(file, /*create=*/true, 1000);
     FERRY_ASSERT_OK(connection);
     FERRY_ASSERT_OK(sqlite::ApplyMigrations(**connection, migrations.first(6), 0));
-    FERRY_ASSERT_OK((*connection)->Exec(
-        "INSERT INTO api_tokens (id, name, secret_sha256, scopes_json, created_by, created_at_ms) "
-        "VALUES ('t1', 'ci', 'h1', '[\"deploy\"]', 'cli:root', 0), "
-        "('t2', 'viewer', 'h2', '[\"read\"]', 'cli:root', 0), "
-        "('t3', 'ops', 'h3', '[\"admin\",\"read\"]', 'cli:root', 0), "
-        "('t4', 'edge', 'h4', '[\"delegate\"]', 'cli:root', 0)"));
+    FERRY_ASSERT_OK((*connection)
+                        ->Exec("INSERT INTO api_tokens (id, name, secret_sha256, scopes_json, "
+                               "created_by, created_at_ms) "
+                               "VALUES ('t1', 'ci', 'h1', '[\"deploy\"]', 'cli:root', 0), "
+                               "('t2', 'viewer', 'h2', '[\"read\"]', 'cli:root', 0), "
+                               "('t3', 'ops', 'h3', '[\"admin\",\"read\"]', 'cli:root', 0), "
+                               "('t4', 'edge', 'h4', '[\"delegate\"]', 'cli:root', 0)"));
   }
   auto store = Open({.path = file});
   FERRY_ASSERT_OK(store);
