@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
   ferry::app::AddPlanCommand(root, ctx);
   ferry::app::AddExecutionCommands(root, ctx);
   ferry::app::AddSecretCommands(root, ctx);
+  ferry::app::AddUserCommands(root, ctx);
   ferry::app::AddTokenCommands(root, ctx);
   ferry::app::AddServerCommand(root, ctx);
   ferry::app::AddUpCommand(root, ctx);
