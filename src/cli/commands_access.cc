@@ -131,6 +131,10 @@ int RunLogin(const LoginArgs& args, std::istream& password_in, const ClientFlags
   auto session = OpenSession(flags, io, exit_code);
   if (!session) return exit_code;
   auto reply = session->client->Post(ApiClient::ApiPath({"session"}), body);
+  if (!reply.ok() && reply.error().code == ErrorCode::kUnauthenticated) {
+    // The client's 401 message is about tokens; a sign-in has its own answer.
+    return RequestFailed(io, Error{ErrorCode::kUnauthenticated, "wrong user name or password", {}});
+  }
   if (!reply.ok()) return RequestFailed(io, reply.error());
   std::string token = reply->value("token", "");
   SecretMasker::Global().Register(token);

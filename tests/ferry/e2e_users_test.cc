@@ -52,7 +52,7 @@ TEST_F(UsersE2eTest, ALoggedInUserDeploysWhereTheirRoleAllowsAndIsRefusedElsewhe
   ASSERT_EQ(created.exit_code, 0) << created.err;
   ExpectNoPassword(created);
   ASSERT_EQ(Ferry("users create bob", admin, bob_pw).exit_code, 0);
-  auto short_pw = Ferry("users create eve", admin, PasswordFile("eve.pw", "short"));
+  auto short_pw = Ferry("users create eve", admin, PasswordFile("eve.pw", "x1y2"));
   EXPECT_EQ(short_pw.exit_code, 1);
   EXPECT_THAT(short_pw.err, HasSubstr("too short"));
   auto listed = Ferry("users list", admin);
@@ -89,7 +89,7 @@ TEST_F(UsersE2eTest, ALoggedInUserDeploysWhereTheirRoleAllowsAndIsRefusedElsewhe
   auto refused =
       Ferry("deploy shop/api --env dev --s3 s3://artifacts/api/api-1.zip --wait", bob_token);
   EXPECT_NE(refused.exit_code, 0);
-  EXPECT_THAT(refused.err, HasSubstr("permission 'deploy' is needed for application 'shop'"));
+  EXPECT_THAT(refused.err, HasSubstr("permission 'deploy' is needed for application \"shop\""));
   // bob may not manage users either, and the admin may disable him: his token stops.
   EXPECT_NE(Ferry("users list", bob_token).exit_code, 0);
   ASSERT_EQ(Ferry("users disable bob", admin).exit_code, 0);
