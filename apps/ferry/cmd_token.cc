@@ -1,7 +1,8 @@
 // ferry token create NAME [--data DIR | --store URL] [--expires 30d] [--scope S]... / token list /
 // token revoke NAME, and ferry delegate-token create NAME [--data DIR | --store URL] [--expires
 // 30d]: API tokens, managed on the server's store directly (like apply/export). The new secret is
-// printed once, alone on stdout, and is stored only as its SHA-256.
+// printed once, alone on stdout, and is stored only as its SHA-256. A token belongs to the service
+// account of its name (store/token_store.h), created with the built-in role of its scope.
 #include <cstdlib>
 #include <iostream>
 #include <memory>
@@ -115,8 +116,8 @@ void AddTokenCommands(CLI::App& root, CommandContext& ctx) {
         return;
       }
     }
-    ctx.exit_code = IssueToken(std::move(request), flags->expires, flags->data_dir,
-                               flags->store_url);
+    ctx.exit_code =
+        IssueToken(std::move(request), flags->expires, flags->data_dir, flags->store_url);
   });
 
   // Delegate tokens: their own kind (scope `delegate` only, api/scopes.h), listed and revoked
@@ -136,8 +137,8 @@ void AddTokenCommands(CLI::App& root, CommandContext& ctx) {
     store::NewToken request;
     request.name = flags->name;
     request.scopes = {std::string(api::ScopeName(api::Scope::kDelegate))};
-    ctx.exit_code = IssueToken(std::move(request), flags->expires, flags->data_dir,
-                               flags->store_url);
+    ctx.exit_code =
+        IssueToken(std::move(request), flags->expires, flags->data_dir, flags->store_url);
   });
 
   auto* list = token->add_subcommand("list", "List tokens (names and dates, never secrets)");
@@ -167,6 +168,7 @@ void AddTokenCommands(CLI::App& root, CommandContext& ctx) {
         Json item = {{"id", t.id},
                      {"name", t.name},
                      {"scopes", t.scopes},
+                     {"owner", t.owner},
                      {"createdBy", t.created_by},
                      {"createdAt", FormatRfc3339(t.created_at)}};
         item["expiresAt"] = t.expires_at ? Json(FormatRfc3339(*t.expires_at)) : Json();

@@ -5,6 +5,7 @@
 // sample is deployed it prints `api: URL`, `sandbox: URL`, `token: fry_...` and the commands to
 // try, then serves until SIGINT/SIGTERM (or exits at once with --exit-after-deploy: exit 0 when
 // the sample deployment succeeded, 1 otherwise). Progress goes to stdout, logs to stderr.
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -12,6 +13,8 @@
 #include <iostream>
 
 #include "commands.h"
+#include "common/crypto.h"
+#include "common/password_hash.h"
 #include "common/strings.h"
 #include "sandbox/sandbox.h"
 #include "server_runtime.h"
@@ -42,6 +45,47 @@ std::string SelfCommand() {
     }
   }
   return self.string();
+}
+
+constexpr std::string_view kUpServiceAccount = "ferry-up";
+
+// The accounts `ferry up` works with: the service account its printed tokens belong to (an
+// admin), and, on a data directory without users, a user `admin` whose random password is
+// written to DATA/admin-password (0600) — printed nowhere, so it reaches no log.
+Status EnsureUpAccounts(store::Store& store, const std::string& data_dir) {
+  store::AccessStore& access = store.access();
+  auto service = access.GetAccount(kUpServiceAccount);
+  if (!service.ok()) {
+    if (service.error().code != ErrorCode::kNotFound) return service.error();
+    FERRY_ASSIGN_OR_RETURN(auto created,
+                           access.CreateAccount({.name = std::string(kUpServiceAccount),
+                                                 .kind = store::AccountKind::kService},
+                                                "ferry up"));
+    FERRY_ASSIGN_OR_RETURN(
+        auto bound, access.AddBinding({.role = "admin", .account = created.name}, "ferry up"));
+    (void)bound;
+  }
+  FERRY_ASSIGN_OR_RETURN(auto accounts, access.ListAccounts());
+  for (const store::Account& a : accounts) {
+    if (a.kind == store::AccountKind::kUser) return Ok();
+  }
+  const std::string file = (std::filesystem::path(data_dir) / "admin-password").string();
+  const std::string password = HexEncode(SecureRandomBytes(16));
+  int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) return FailedPrecondition("cannot write " + file);
+  const std::string line = password + "\n";
+  const bool written = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
+  ::close(fd);
+  if (!written) return FailedPrecondition("cannot write " + file);
+  FERRY_ASSIGN_OR_RETURN(std::string hash, HashPassword(password));
+  FERRY_ASSIGN_OR_RETURN(
+      auto admin, access.CreateAccount({.name = "admin", .password_hash = hash}, "ferry up"));
+  FERRY_ASSIGN_OR_RETURN(auto bound,
+                         access.AddBinding({.role = "admin", .account = admin.name}, "ferry up"));
+  (void)bound;
+  std::cout << "created the user admin; its password is in " << file
+            << " (sign in: ferry login admin < " << file << ")\n";
+  return Ok();
 }
 
 void PrintNextSteps(const std::string& api, const std::string& sandbox, const std::string& token,
@@ -173,9 +217,14 @@ int RunUp(const UpFlags& flags, TerminationSignals& signals) {
       }
     }
   }
+  if (Status accounts = EnsureUpAccounts((*runtime)->store(), data_dir); !accounts.ok()) {
+    std::cerr << "ferry up: " << accounts.error().message << "\n";
+    return 1;
+  }
   store::NewToken token_request;
   token_request.name = "ferry-up-" + (*runtime)->ids().NewId();
   token_request.scopes = {"admin"};
+  token_request.owner = std::string(kUpServiceAccount);
   token_request.expires_at = SystemClock::Instance().Now() + std::chrono::hours(24 * 7);
   auto token = (*runtime)->store().tokens().Issue(token_request, "ferry up");
   if (!token.ok()) {

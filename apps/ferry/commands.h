@@ -37,6 +37,9 @@ void AddUpCommand(CLI::App& root, CommandContext& ctx);
 // delegate (a remote delegate) and delegates (an API client listing them) (cmd_delegate.cc).
 void AddDelegateCommand(CLI::App& root, CommandContext& ctx);
 
+// users, login and rbac (cmd_users.cc): API clients.
+void AddUserCommands(CLI::App& root, CommandContext& ctx);
+
 // --server, --token, -o/--output, -v/--verbose on an API command (client_flags.cc).
 void AddClientFlags(CLI::App& command, cli::ClientFlags& flags);
 

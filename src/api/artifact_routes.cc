@@ -114,12 +114,12 @@ Result<ApiResponse> GetArtifact(RouteContext& ctx, const ApiRequest& request,
 }  // namespace
 
 void AddArtifactRoutes(Router& router, RouteContext& ctx) {
-  router.Add("POST", "/api/v1/artifacts", Scope::kDeploy,
+  router.Add("POST", "/api/v1/artifacts", Permission::kDeploy,
              [&ctx](const ApiRequest& r, const PathParams&) { return RecordArtifact(ctx, r); });
-  router.Add("GET", "/api/v1/artifacts", Scope::kRead,
+  router.Add("GET", "/api/v1/artifacts", Permission::kView,
              [&ctx](const ApiRequest& r, const PathParams&) { return ListArtifacts(ctx, r); });
   router.Add(
-      "GET", "/api/v1/artifacts/{id}", Scope::kRead,
+      "GET", "/api/v1/artifacts/{id}", Permission::kView,
       [&ctx](const ApiRequest& r, const PathParams& p) { return GetArtifact(ctx, r, p.at("id")); });
 }
 

@@ -235,17 +235,17 @@ Result<ApiResponse> ListDelegates(RouteContext& ctx, const ApiRequest& request) 
 }  // namespace
 
 void AddDelegateRoutes(Router& router, RouteContext& ctx) {
-  router.Add("POST", "/api/v1/delegate/claim", Scope::kDelegate,
+  router.Add("POST", "/api/v1/delegate/claim", Permission::kDelegate,
              [&ctx](const ApiRequest& r, const PathParams&) { return Claim(ctx, r); });
-  router.Add("POST", "/api/v1/delegate/heartbeat", Scope::kDelegate,
+  router.Add("POST", "/api/v1/delegate/heartbeat", Permission::kDelegate,
              [&ctx](const ApiRequest& r, const PathParams&) { return Heartbeat(ctx, r); });
-  router.Add("POST", "/api/v1/delegate/logs", Scope::kDelegate,
+  router.Add("POST", "/api/v1/delegate/logs", Permission::kDelegate,
              [&ctx](const ApiRequest& r, const PathParams&) { return Logs(ctx, r); });
-  router.Add("POST", "/api/v1/delegate/complete", Scope::kDelegate,
+  router.Add("POST", "/api/v1/delegate/complete", Permission::kDelegate,
              [&ctx](const ApiRequest& r, const PathParams&) { return Complete(ctx, r); });
-  router.Add("GET", "/api/v1/delegate/secrets/{name}", Scope::kDelegate,
+  router.Add("GET", "/api/v1/delegate/secrets/{name}", Permission::kDelegate,
              [&ctx](const ApiRequest&, const PathParams& p) { return SecretReference(ctx, p); });
-  router.Add("GET", "/api/v1/delegates", Scope::kRead,
+  router.Add("GET", "/api/v1/delegates", Permission::kView,
              [&ctx](const ApiRequest& r, const PathParams&) { return ListDelegates(ctx, r); });
 }
 

@@ -1,9 +1,9 @@
 // POST /api/v1/deployments and POST /api/v1/rollbacks: start executions through DeployService,
 // once per Idempotency-Key; POST /api/v1/plans and GET /api/v1/plans/{id}: plans.
+#include "api/access_check.h"
 #include "api/json_views.h"
 #include "api/request_input.h"
 #include "api/router.h"
-#include "api/scopes.h"
 #include "common/strings.h"
 #include "lambda/tasks.h"
 #include "store/limits.h"
@@ -53,7 +53,8 @@ ApiResponse Started(RouteContext& ctx, const store::ExecutionRecord& execution, 
 }
 
 // The body of POST /deployments and POST /plans: what to deploy where.
-Result<DeploymentInput> ParseDeploymentBody(const ApiRequest& request, size_t max_body_bytes) {
+Result<DeploymentInput> ParseDeploymentBody(RouteContext& ctx, const ApiRequest& request) {
+  const size_t max_body_bytes = ctx.max_body_bytes;
   FERRY_ASSIGN_OR_RETURN(Json body, ParseObjectBody(request, max_body_bytes));
   FERRY_RETURN_IF_ERROR(
       RejectUnknownFields(body, {"application", "service", "environment", "workflow", "artifactId",
@@ -73,12 +74,16 @@ Result<DeploymentInput> ParseDeploymentBody(const ApiRequest& request, size_t ma
   if (auto it = body.find("allowOutsideArtifactSource"); it != body.end() && !it->is_null()) {
     if (!it->is_boolean()) return InvalidArgument("'allowOutsideArtifactSource' must be a boolean");
     input.allow_outside_artifact_source = it->get<bool>();
-    if (input.allow_outside_artifact_source && !Grants(request.token_scopes, Scope::kAdmin)) {
-      return Error{ErrorCode::kPermissionDenied,
-                   "only an admin token may deploy an artifact from outside the service's "
-                   "artifact source ('allowOutsideArtifactSource')",
-                   {}};
-    }
+  }
+  FERRY_RETURN_IF_ERROR(
+      RequireOn(ctx.store, request, Permission::kDeploy, input.application, input.environment));
+  if (input.allow_outside_artifact_source &&
+      !RequireOn(ctx.store, request, Permission::kAdmin, input.application, input.environment)
+           .ok()) {
+    return Error{ErrorCode::kPermissionDenied,
+                 "only an admin may deploy an artifact from outside the service's "
+                 "artifact source ('allowOutsideArtifactSource')",
+                 {}};
   }
   input.actor = request.actor;
   return input;
@@ -86,7 +91,7 @@ Result<DeploymentInput> ParseDeploymentBody(const ApiRequest& request, size_t ma
 
 Result<ApiResponse> StartDeployment(RouteContext& ctx, const ApiRequest& request) {
   FERRY_RETURN_IF_ERROR(RejectUnknownQuery(request, {}));
-  FERRY_ASSIGN_OR_RETURN(DeploymentInput input, ParseDeploymentBody(request, ctx.max_body_bytes));
+  FERRY_ASSIGN_OR_RETURN(DeploymentInput input, ParseDeploymentBody(ctx, request));
   FERRY_ASSIGN_OR_RETURN(input.idempotency_key, IdempotencyKey(request));
   input.trigger = "manual";
   bool created = true;
@@ -104,6 +109,8 @@ Result<ApiResponse> StartRollback(RouteContext& ctx, const ApiRequest& request) 
   FERRY_ASSIGN_OR_RETURN(input.service, RequiredName(body, "service"));
   FERRY_ASSIGN_OR_RETURN(input.environment, RequiredName(body, "environment"));
   FERRY_ASSIGN_OR_RETURN(input.to_execution, OptionalName(body, "toExecution"));
+  FERRY_RETURN_IF_ERROR(
+      RequireOn(ctx.store, request, Permission::kRollback, input.application, input.environment));
   FERRY_ASSIGN_OR_RETURN(input.idempotency_key, IdempotencyKey(request));
   input.actor = request.actor;
   bool created = true;
@@ -188,7 +195,7 @@ Result<ApiResponse> StartPlan(RouteContext& ctx, const ApiRequest& request) {
   FERRY_RETURN_IF_ERROR(RejectUnknownQuery(request, {"wait"}));
   FERRY_ASSIGN_OR_RETURN(
       int64_t wait_s, QueryInt(request, "wait", kDefaultPlanWaitSeconds, 0, kMaxPlanWaitSeconds));
-  FERRY_ASSIGN_OR_RETURN(DeploymentInput input, ParseDeploymentBody(request, ctx.max_body_bytes));
+  FERRY_ASSIGN_OR_RETURN(DeploymentInput input, ParseDeploymentBody(ctx, request));
   FERRY_ASSIGN_OR_RETURN(auto plan, ctx.deploys.StartPlan(input));
   return AwaitPlan(ctx, plan.id, wait_s);
 }
@@ -202,6 +209,8 @@ Result<ApiResponse> StartDriftCheck(RouteContext& ctx, const ApiRequest& request
   FERRY_ASSIGN_OR_RETURN(std::string application, RequiredName(body, "application"));
   FERRY_ASSIGN_OR_RETURN(std::string service, RequiredName(body, "service"));
   FERRY_ASSIGN_OR_RETURN(std::string environment, RequiredName(body, "environment"));
+  // Like a plan: reads through a delegate, so the permission to deploy there.
+  FERRY_RETURN_IF_ERROR(RequireOn(ctx.store, request, Permission::kDeploy, application, environment));
   FERRY_ASSIGN_OR_RETURN(auto plan,
                          ctx.deploys.StartDriftCheck(application, service, environment,
                                                      request.actor));
@@ -217,16 +226,16 @@ Result<ApiResponse> GetPlan(RouteContext& ctx, const ApiRequest& request, const 
 }  // namespace
 
 void AddDeployRoutes(Router& router, RouteContext& ctx) {
-  router.Add("POST", "/api/v1/deployments", Scope::kDeploy,
+  router.Add("POST", "/api/v1/deployments", Permission::kDeploy,
              [&ctx](const ApiRequest& r, const PathParams&) { return StartDeployment(ctx, r); });
-  router.Add("POST", "/api/v1/rollbacks", Scope::kDeploy,
+  router.Add("POST", "/api/v1/rollbacks", Permission::kRollback,
              [&ctx](const ApiRequest& r, const PathParams&) { return StartRollback(ctx, r); });
-  router.Add("POST", "/api/v1/plans", Scope::kDeploy,
+  router.Add("POST", "/api/v1/plans", Permission::kDeploy,
              [&ctx](const ApiRequest& r, const PathParams&) { return StartPlan(ctx, r); });
-  router.Add("POST", "/api/v1/drift", Scope::kDeploy,
+  router.Add("POST", "/api/v1/drift", Permission::kDeploy,
              [&ctx](const ApiRequest& r, const PathParams&) { return StartDriftCheck(ctx, r); });
   router.Add(
-      "GET", "/api/v1/plans/{id}", Scope::kDeploy,
+      "GET", "/api/v1/plans/{id}", Permission::kDeploy,
       [&ctx](const ApiRequest& r, const PathParams& p) { return GetPlan(ctx, r, p.at("id")); });
 }
 

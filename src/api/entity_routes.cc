@@ -4,6 +4,7 @@
 #include <set>
 #include <tuple>
 
+#include "api/access_check.h"
 #include "api/config_apply.h"
 #include "api/json_views.h"
 #include "api/request_input.h"
@@ -125,6 +126,20 @@ Result<store::EntityKey> KeyFor(const std::string& kind_segment, const std::stri
   return store::EntityKey{std::string(model::StoreKindName(kind)), app, name};
 }
 
+// Writing an entity needs manage-config for its application (an Application entity is its own
+// application; entities of no application need a grant for every application), and a Secret
+// entity needs manage-secrets as well.
+Status RequireConfigWrite(const ApiRequest& request, const store::EntityKey& key) {
+  std::string_view app = !key.application.empty()    ? std::string_view(key.application)
+                         : key.kind == "application" ? std::string_view(key.name)
+                                                     : std::string_view();
+  FERRY_RETURN_IF_ERROR(Require(request.principal, Permission::kManageConfig, app, std::nullopt));
+  if (key.kind == "secret") {
+    FERRY_RETURN_IF_ERROR(Require(request.principal, Permission::kManageSecrets, "", std::nullopt));
+  }
+  return Ok();
+}
+
 Result<ApiResponse> GetEntity(RouteContext& ctx, const ApiRequest& request,
                               const store::EntityKey& key) {
   FERRY_RETURN_IF_ERROR(RejectUnknownQuery(request, {}));
@@ -152,6 +167,7 @@ Status MatchesPath(const Json& body, std::string_view field, const std::string& 
 Result<ApiResponse> PutEntity(RouteContext& ctx, const ApiRequest& request,
                               const store::EntityKey& key) {
   FERRY_RETURN_IF_ERROR(RejectUnknownQuery(request, {}));
+  FERRY_RETURN_IF_ERROR(RequireConfigWrite(request, key));
   FERRY_ASSIGN_OR_RETURN(Json body, ParseObjectBody(request, ctx.max_body_bytes));
   model::Kind kind = *model::KindFromStoreName(key.kind);
   std::string kind_name(model::EnumName(kind));
@@ -188,6 +204,7 @@ Result<ApiResponse> PutEntity(RouteContext& ctx, const ApiRequest& request,
 Result<ApiResponse> DeleteEntity(RouteContext& ctx, const ApiRequest& request,
                                  const store::EntityKey& key) {
   FERRY_RETURN_IF_ERROR(RejectUnknownQuery(request, {}));
+  FERRY_RETURN_IF_ERROR(RequireConfigWrite(request, key));
   auto existing = ctx.store.entities().Get(key);
   if (!existing.ok() && existing.error().code == ErrorCode::kNotFound) {
     return NotFound("no " + Describe(key));
@@ -246,6 +263,9 @@ Result<ApiResponse> Apply(RouteContext& ctx, const ApiRequest& request) {
   FERRY_ASSIGN_OR_RETURN(auto stored, StoredEntities(ctx.store));
   config::CheckedDocuments checked = config::CheckEntityDocuments(documents, stored);
   if (!checked.ok()) return ProblemsReply(checked.problems, true);
+  for (const model::Entity& e : checked.entities) {
+    FERRY_RETURN_IF_ERROR(RequireConfigWrite(request, EntityKeyOf(e)));
+  }
   FERRY_ASSIGN_OR_RETURN(auto applied, WriteEntities(checked.entities, ctx.store, request.actor));
   Json rows = Json::array();
   for (size_t i = 0; i < applied.size(); ++i) {
@@ -261,32 +281,32 @@ Result<ApiResponse> Apply(RouteContext& ctx, const ApiRequest& request) {
 }  // namespace
 
 void AddEntityRoutes(Router& router, RouteContext& ctx) {
-  router.Add("POST", "/api/v1/apply", Scope::kAdmin,
+  router.Add("POST", "/api/v1/apply", Permission::kManageConfig,
              [&ctx](const ApiRequest& r, const PathParams&) { return Apply(ctx, r); });
-  router.Add("GET", "/api/v1/{kind}", Scope::kRead,
+  router.Add("GET", "/api/v1/{kind}", Permission::kView,
              [&ctx](const ApiRequest& r, const PathParams& p) {
                return ListEntities(ctx, r, p.at("kind"), std::nullopt);
              });
-  router.Add("GET", "/api/v1/applications/{app}/{kind}", Scope::kRead,
+  router.Add("GET", "/api/v1/applications/{app}/{kind}", Permission::kView,
              [&ctx](const ApiRequest& r, const PathParams& p) {
                return ListEntities(ctx, r, p.at("kind"), p.at("app"));
              });
   using Op = Result<ApiResponse> (*)(RouteContext&, const ApiRequest&, const store::EntityKey&);
   struct EntityOp {
     const char* method;
-    Scope scope;
+    Permission permission;
     Op op;
   };
-  const EntityOp ops[] = {{"GET", Scope::kRead, &GetEntity},
-                          {"PUT", Scope::kAdmin, &PutEntity},
-                          {"DELETE", Scope::kAdmin, &DeleteEntity}};
-  for (const auto& [method, scope, op] : ops) {
-    router.Add(method, "/api/v1/{kind}/{name}", scope,
+  const EntityOp ops[] = {{"GET", Permission::kView, &GetEntity},
+                          {"PUT", Permission::kManageConfig, &PutEntity},
+                          {"DELETE", Permission::kManageConfig, &DeleteEntity}};
+  for (const auto& [method, permission, op] : ops) {
+    router.Add(method, "/api/v1/{kind}/{name}", permission,
                [&ctx, op](const ApiRequest& r, const PathParams& p) -> Result<ApiResponse> {
                  FERRY_ASSIGN_OR_RETURN(auto key, KeyFor(p.at("kind"), "", p.at("name"), false));
                  return op(ctx, r, key);
                });
-    router.Add(method, "/api/v1/applications/{app}/{kind}/{name}", scope,
+    router.Add(method, "/api/v1/applications/{app}/{kind}/{name}", permission,
                [&ctx, op](const ApiRequest& r, const PathParams& p) -> Result<ApiResponse> {
                  FERRY_ASSIGN_OR_RETURN(auto key,
                                         KeyFor(p.at("kind"), p.at("app"), p.at("name"), true));

@@ -1,5 +1,6 @@
 // GET /api/v1/executions, GET /api/v1/executions/{id}, POST /api/v1/executions/{id}/abort,
 // GET /api/v1/executions/{id}/logs (page or Server-Sent Events), GET /api/v1/deployments.
+#include "api/access_check.h"
 #include "api/json_views.h"
 #include "api/request_input.h"
 #include "api/router.h"
@@ -146,6 +147,8 @@ Result<ApiResponse> AbortExecution(RouteContext& ctx, const ApiRequest& request,
     FERRY_RETURN_IF_ERROR(RejectUnknownFields(body, {}));
   }
   FERRY_ASSIGN_OR_RETURN(auto before, GetExecution(ctx, id));
+  FERRY_RETURN_IF_ERROR(
+      RequireOn(ctx.store, request, Permission::kDeploy, before.application, before.environment));
   if (store::IsTerminal(before.status)) {
     return Conflict("execution " + id + " already ended (" +
                     std::string(store::ExecutionStatusName(before.status)) +
@@ -304,21 +307,21 @@ Result<ApiResponse> ListDeployments(RouteContext& ctx, const ApiRequest& request
 }  // namespace
 
 void AddExecutionRoutes(Router& router, RouteContext& ctx) {
-  router.Add("GET", "/api/v1/executions", Scope::kRead,
+  router.Add("GET", "/api/v1/executions", Permission::kView,
              [&ctx](const ApiRequest& r, const PathParams&) { return ListExecutions(ctx, r); });
-  router.Add("GET", "/api/v1/executions/{id}", Scope::kRead,
+  router.Add("GET", "/api/v1/executions/{id}", Permission::kView,
              [&ctx](const ApiRequest& r, const PathParams& p) {
                return GetExecutionRoute(ctx, r, p.at("id"));
              });
-  router.Add("POST", "/api/v1/executions/{id}/abort", Scope::kDeploy,
+  router.Add("POST", "/api/v1/executions/{id}/abort", Permission::kDeploy,
              [&ctx](const ApiRequest& r, const PathParams& p) {
                return AbortExecution(ctx, r, p.at("id"));
              });
-  router.Add("GET", "/api/v1/executions/{id}/logs", Scope::kRead,
+  router.Add("GET", "/api/v1/executions/{id}/logs", Permission::kView,
              [&ctx](const ApiRequest& r, const PathParams& p) {
                return ExecutionLogs(ctx, r, p.at("id"));
              });
-  router.Add("GET", "/api/v1/deployments", Scope::kRead,
+  router.Add("GET", "/api/v1/deployments", Permission::kView,
              [&ctx](const ApiRequest& r, const PathParams&) { return ListDeployments(ctx, r); });
 }
 

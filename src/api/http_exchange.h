@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "api/permissions.h"
 #include "common/json.h"
 #include "common/result.h"
 
@@ -23,9 +24,11 @@ struct ApiRequest {
   std::multimap<std::string, std::string> query;  // percent-decoded
   std::map<std::string, std::string> headers;     // names lower-cased
   std::string body;
-  std::string remote_address;             // the client's IP address ("" when unknown)
-  std::string actor;                      // "token:NAME" once authenticated
-  std::vector<std::string> token_scopes;  // the authenticated token's scopes
+  std::string remote_address;  // the client's IP address ("" when unknown)
+  // Once authenticated: "user:NAME" for a user (signed in, or by one of their tokens),
+  // "token:NAME" for a service account's token; and what the caller may do.
+  std::string actor;
+  Principal principal;
 
   // "" when absent.
   std::string Header(const std::string& lower_name) const;

@@ -42,10 +42,46 @@ bool RouteContext::WaitForChange(uint64_t seen, std::chrono::milliseconds timeou
   return stop.stopped();
 }
 
-void Router::Add(const std::string& method, const std::string& pattern, Scope scope,
+void Router::Add(const std::string& method, const std::string& pattern, Permission permission,
                  RouteHandler handler) {
   std::vector<std::string> segments = Split(std::string_view(pattern).substr(1), '/');
-  routes_.push_back({method, pattern, std::move(segments), scope, std::move(handler)});
+  routes_.push_back(
+      {method, pattern, std::move(segments), permission, false, false, std::move(handler)});
+}
+
+void Router::AddAuthenticated(const std::string& method, const std::string& pattern,
+                              RouteHandler handler) {
+  std::vector<std::string> segments = Split(std::string_view(pattern).substr(1), '/');
+  routes_.push_back(
+      {method, pattern, std::move(segments), Permission::kView, false, true, std::move(handler)});
+}
+
+void Router::AddPublic(const std::string& method, const std::string& pattern,
+                       RouteHandler handler) {
+  std::vector<std::string> segments = Split(std::string_view(pattern).substr(1), '/');
+  routes_.push_back(
+      {method, pattern, std::move(segments), Permission::kAdmin, true, false, std::move(handler)});
+}
+
+std::optional<Router::Match> Router::FindPublic(const ApiRequest& request) const {
+  for (const Route& route : routes_) {
+    if (!route.is_public || route.method != request.method || route.segments != request.segments) {
+      continue;  // public routes have no {named} segments
+    }
+    return Match{route.pattern, route.permission, true, false, &route.handler, {}};
+  }
+  return std::nullopt;
+}
+
+std::vector<Router::Entry> Router::Routes() const {
+  std::vector<Entry> out;
+  for (const Route& route : routes_) {
+    out.push_back({route.method, route.pattern,
+                   route.is_public       ? "public"
+                   : route.any_principal ? "authenticated"
+                                         : std::string(PermissionName(route.permission))});
+  }
+  return out;
 }
 
 Result<Router::Match> Router::Find(const ApiRequest& request) const {
@@ -72,7 +108,8 @@ Result<Router::Match> Router::Find(const ApiRequest& request) const {
     for (const auto& [name, value] : params) {
       FERRY_RETURN_IF_ERROR(CheckName("path segment {" + name + "}", value));
     }
-    return Match{route.pattern, route.scope, &route.handler, std::move(params)};
+    return Match{route.pattern,       route.permission, route.is_public,
+                 route.any_principal, &route.handler,   std::move(params)};
   }
   if (!allowed.empty()) {
     Error error = NotFound(request.method + " is not supported on " +

@@ -18,7 +18,7 @@
 #include "api/delegate_sightings.h"
 #include "api/deploy_service.h"
 #include "api/http_exchange.h"
-#include "api/scopes.h"
+#include "api/permissions.h"
 #include "api/secret_box.h"
 #include "common/change_signal.h"
 #include "common/clock.h"
@@ -83,6 +83,16 @@ struct RouteContext {
   const SecretKeyring* secret_keys = nullptr;  // null: `source: ferry` values cannot be set
   // Which claims' sightings reach the registry (delegate_sightings.h); null: every one.
   DelegateSightings* sightings = nullptr;
+  // Sign-in (session_routes.cc): session lifetimes, the cookie's Secure flag, and failed
+  // sign-ins counted per user name and per client address.
+  struct Sessions {
+    std::chrono::seconds lifetime{12 * 3600};
+    std::chrono::seconds idle{30 * 60};
+    bool secure_cookie = false;  // served over TLS
+    AuthFailureThrottle* by_user = nullptr;
+    AuthFailureThrottle* by_address = nullptr;
+  };
+  const Sessions* sessions = nullptr;
 
   uint64_t ChangeGeneration() const { return changes ? changes->generation() : 0; }
   // Sleeps until a change after generation `seen` is notified, `timeout` passes or the server
@@ -95,26 +105,48 @@ using RouteHandler = std::function<Result<ApiResponse>(const ApiRequest&, const 
 
 class Router {
  public:
-  // pattern: "/api/v1/executions/{id}/logs"; scope: what a token needs to use it (scopes.h).
-  void Add(const std::string& method, const std::string& pattern, Scope scope,
+  // pattern: "/api/v1/executions/{id}/logs"; permission: what the caller must hold somewhere
+  // (permissions.h); handlers of routes that act on one application or environment check that
+  // too (Require).
+  void Add(const std::string& method, const std::string& pattern, Permission permission,
            RouteHandler handler);
+  // A route served without authentication (sign-in); it sees a request with no principal.
+  void AddPublic(const std::string& method, const std::string& pattern, RouteHandler handler);
+  // A route any signed-in user or service account may call (its handler decides more), never
+  // a delegate token: the caller's own session and tokens.
+  void AddAuthenticated(const std::string& method, const std::string& pattern,
+                        RouteHandler handler);
 
   struct Match {
     std::string pattern;  // the route label for metrics
-    Scope scope = Scope::kAdmin;
+    Permission permission = Permission::kAdmin;
+    bool is_public = false;
+    bool any_principal = false;  // AddAuthenticated
     const RouteHandler* handler = nullptr;
     PathParams params;
   };
   // kNotFound when no pattern matches the path, or none with this method (the message lists
   // the methods that would); kInvalidArgument when a named segment is not a valid name.
   Result<Match> Find(const ApiRequest& request) const;
+  // The public route matching method and path; nullopt for anything else (no error: an
+  // unauthenticated caller learns nothing about the other routes).
+  std::optional<Match> FindPublic(const ApiRequest& request) const;
+
+  struct Entry {
+    std::string method;
+    std::string pattern;
+    std::string permission;  // a permission name, "public" or "authenticated"
+  };
+  std::vector<Entry> Routes() const;  // in registration order
 
  private:
   struct Route {
     std::string method;
     std::string pattern;
     std::vector<std::string> segments;
-    Scope scope;
+    Permission permission;
+    bool is_public;
+    bool any_principal;
     RouteHandler handler;
   };
   std::vector<Route> routes_;
@@ -127,5 +159,7 @@ void AddEntityRoutes(Router& router, RouteContext& ctx);
 void AddArtifactRoutes(Router& router, RouteContext& ctx);
 void AddSecretRoutes(Router& router, RouteContext& ctx);
 void AddDelegateRoutes(Router& router, RouteContext& ctx);
+void AddAccessRoutes(Router& router, RouteContext& ctx);   // users, groups, roles, bindings
+void AddSessionRoutes(Router& router, RouteContext& ctx);  // sign-in, sign-out, tokens
 
 }  // namespace ferry::api

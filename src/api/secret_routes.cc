@@ -4,6 +4,7 @@
 //   GET    /api/v1/secrets/{name}/value   → metadata         read
 //   DELETE /api/v1/secrets/{name}/value                      admin
 //   POST   /api/v1/secret-key/rotate                         admin
+#include "api/access_check.h"
 #include "api/deploy_config.h"
 #include "api/request_input.h"
 #include "api/router.h"
@@ -77,9 +78,9 @@ Result<ApiResponse> SetValue(RouteContext& ctx, const ApiRequest& request,
   }
   FERRY_ASSIGN_OR_RETURN(std::string stored_name, StoredName(ctx, name));
   FERRY_ASSIGN_OR_RETURN(std::string sealed, ctx.secret_keys->Seal(stored_name, value));
-  FERRY_ASSIGN_OR_RETURN(auto stored, ctx.store.secret_values().Put(
-                                          stored_name, sealed, ctx.secret_keys->current_id(),
-                                          request.actor));
+  FERRY_ASSIGN_OR_RETURN(
+      auto stored, ctx.store.secret_values().Put(stored_name, sealed, ctx.secret_keys->current_id(),
+                                                 request.actor));
   return JsonReply(200, MetadataJson(stored));
 }
 
@@ -136,18 +137,30 @@ Result<ApiResponse> RotateKey(RouteContext& ctx, const ApiRequest& request) {
 }  // namespace
 
 void AddSecretRoutes(Router& router, RouteContext& ctx) {
+  // Secret values are of no application: writing them needs manage-secrets for every
+  // application (a binding limited to some applications does not cover them).
+  auto require = [](const ApiRequest& r) {
+    return Require(r.principal, Permission::kManageSecrets, "", std::nullopt);
+  };
   const std::string path = "/api/v1/secrets/{name}/value";
-  router.Add("PUT", path, Scope::kAdmin, [&ctx](const ApiRequest& r, const PathParams& p) {
-    return SetValue(ctx, r, p.at("name"));
-  });
-  router.Add("GET", path, Scope::kRead, [&ctx](const ApiRequest& r, const PathParams& p) {
+  router.Add("PUT", path, Permission::kManageSecrets,
+             [&ctx, require](const ApiRequest& r, const PathParams& p) -> Result<ApiResponse> {
+               FERRY_RETURN_IF_ERROR(require(r));
+               return SetValue(ctx, r, p.at("name"));
+             });
+  router.Add("GET", path, Permission::kView, [&ctx](const ApiRequest& r, const PathParams& p) {
     return DescribeValue(ctx, r, p.at("name"));
   });
-  router.Add("DELETE", path, Scope::kAdmin, [&ctx](const ApiRequest& r, const PathParams& p) {
-    return DeleteValue(ctx, r, p.at("name"));
-  });
-  router.Add("POST", "/api/v1/secret-key/rotate", Scope::kAdmin,
-             [&ctx](const ApiRequest& r, const PathParams&) { return RotateKey(ctx, r); });
+  router.Add("DELETE", path, Permission::kManageSecrets,
+             [&ctx, require](const ApiRequest& r, const PathParams& p) -> Result<ApiResponse> {
+               FERRY_RETURN_IF_ERROR(require(r));
+               return DeleteValue(ctx, r, p.at("name"));
+             });
+  router.Add("POST", "/api/v1/secret-key/rotate", Permission::kManageSecrets,
+             [&ctx, require](const ApiRequest& r, const PathParams&) -> Result<ApiResponse> {
+               FERRY_RETURN_IF_ERROR(require(r));
+               return RotateKey(ctx, r);
+             });
 }
 
 }  // namespace ferry::api

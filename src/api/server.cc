@@ -12,6 +12,9 @@
 #include "api/http_exchange.h"
 #include "api/metrics.h"
 #include "api/router.h"
+#include "api/scopes.h"
+#include "api/session_cookie.h"
+#include "common/crypto.h"
 #include "common/log.h"
 #include "common/strings.h"
 #include "common/thread_name.h"
@@ -174,10 +177,18 @@ struct ApiServer::Impl {
         stream_slots(std::max(1, o.max_streams_per_token),
                      std::clamp(o.max_streams, 1, std::max(4, o.threads) / 4)),
         auth_throttle(deps.clock, o.auth_failures_allowed, o.auth_failure_window),
+        sign_in_by_user(deps.clock, o.sign_in_failures_per_user, o.sign_in_failure_window),
+        sign_in_by_address(deps.clock, o.sign_in_failures_per_address, o.sign_in_failure_window),
+        sessions{.lifetime = o.session_lifetime,
+                 .idle = o.session_idle,
+                 .secure_cookie = !o.tls_cert_file.empty(),
+                 .by_user = &sign_in_by_user,
+                 .by_address = &sign_in_by_address},
         ctx{deps.store,       deps.deploys,  deps.clock,          deps.wake_engine,
             o.max_body_bytes, o.stream_poll, o.stream_keepalive,  stop,
             deps.changes,     wait_slots,    deps.delegate_tasks, deps.delegates,
-            claim_slots,      stream_slots,  deps.secret_keys,    &sightings},
+            claim_slots,      stream_slots,  deps.secret_keys,    &sightings,
+            &sessions},
         limits{.header_timeout = o.header_timeout,
                .body_timeout = o.body_timeout,
                .io_timeout = std::chrono::seconds(30),
@@ -188,6 +199,8 @@ struct ApiServer::Impl {
   ApiResponse Handle(const httplib::Request& in, std::string& route);
   Result<ApiResponse> Dispatch(ApiRequest& request, std::string& route);
   Status Authenticate(ApiRequest& request);
+  Status AuthenticateToken(ApiRequest& request, std::string_view secret);
+  Status AuthenticateSession(ApiRequest& request, std::string_view secret);
 
   const ApiServerOptions options;
   ApiDependencies deps;
@@ -198,6 +211,9 @@ struct ApiServer::Impl {
   AuthFailureThrottle auth_throttle;
   // A delegate's repeated claims refresh the registry every 5 s at most (it is alive for 60 s).
   DelegateSightings sightings{std::chrono::seconds(5), 4096};
+  AuthFailureThrottle sign_in_by_user;
+  AuthFailureThrottle sign_in_by_address;
+  RouteContext::Sessions sessions;
   RouteContext ctx;
   Router router;
   HttpMetrics metrics;
@@ -212,13 +228,30 @@ struct ApiServer::Impl {
   std::atomic<bool> listen_returned{false};
 };
 
+// The value of cookie `name` in a Cookie header; "" when absent.
+std::string CookieValue(std::string_view header, std::string_view name) {
+  for (const std::string& part : Split(header, ';')) {
+    std::string_view item = Trim(part);
+    if (item.size() > name.size() && item.starts_with(name) && item[name.size()] == '=') {
+      return std::string(item.substr(name.size() + 1));
+    }
+  }
+  return "";
+}
+
+bool IsSafeMethod(const std::string& method) {
+  return method == "GET" || method == "HEAD" || method == "OPTIONS";
+}
+
 Status ApiServer::Impl::Authenticate(ApiRequest& request) {
   std::string header = request.Header("authorization");
   if (header.empty()) {
+    std::string session = CookieValue(request.Header("cookie"), kSessionCookie);
+    if (!session.empty()) return AuthenticateSession(request, session);
     return Error{ErrorCode::kUnauthenticated,
                  "missing token: send the header Authorization with the value 'Bearer fry_...' "
-                 "(create a token with `ferry token create NAME --data DIR`; the CLI reads "
-                 "FERRY_TOKEN)",
+                 "(create a token with `ferry login` or `ferry token create NAME --data DIR`; "
+                 "the CLI reads FERRY_TOKEN), or sign in (POST /api/v1/session)",
                  {}};
   }
   constexpr std::string_view kScheme = "bearer ";
@@ -227,18 +260,71 @@ Status ApiServer::Impl::Authenticate(ApiRequest& request) {
     return Error{
         ErrorCode::kUnauthenticated, "the Authorization header must be 'Bearer fry_...'", {}};
   }
-  std::string_view secret = Trim(std::string_view(header).substr(kScheme.size()));
+  return AuthenticateToken(request, Trim(std::string_view(header).substr(kScheme.size())));
+}
+
+Status ApiServer::Impl::AuthenticateToken(ApiRequest& request, std::string_view secret) {
   auto record = deps.store.tokens().Authenticate(secret);
   if (!record.ok()) {
     if (record.error().code != ErrorCode::kUnauthenticated) return record.error();
     auth_throttle.RecordFailure(request.remote_address);
     return Error{ErrorCode::kUnauthenticated,
                  "the token is unknown, revoked or expired; create a new one with "
-                 "`ferry token create NAME --data DIR`",
+                 "`ferry login` or `ferry token create NAME --data DIR`",
                  {}};
   }
-  request.actor = "token:" + record->name;
-  request.token_scopes = record->scopes;
+  Principal& p = request.principal;
+  p.account = record->owner;
+  p.token = record->name;
+  const bool delegate = std::find(record->scopes.begin(), record->scopes.end(),
+                                  ScopeName(Scope::kDelegate)) != record->scopes.end();
+  if (delegate) {
+    p.kind = PrincipalKind::kDelegate;
+    request.actor = "token:" + record->name;
+    return Ok();
+  }
+  auto account = deps.store.access().GetAccount(record->owner);
+  if (!account.ok()) {
+    if (account.error().code != ErrorCode::kNotFound) return account.error();
+    return Error{ErrorCode::kUnauthenticated, "the token's account no longer exists", {}};
+  }
+  FERRY_ASSIGN_OR_RETURN(auto grants, deps.store.access().GrantsOf(record->owner));
+  p.kind =
+      account->kind == store::AccountKind::kUser ? PrincipalKind::kUser : PrincipalKind::kService;
+  p.grants = ToGrants(grants, ScopeCap(record->scopes));
+  request.actor =
+      p.kind == PrincipalKind::kUser ? "user:" + account->name : "token:" + record->name;
+  return Ok();
+}
+
+Status ApiServer::Impl::AuthenticateSession(ApiRequest& request, std::string_view secret) {
+  auto session = deps.store.access().TouchSession(secret, options.session_idle);
+  if (!session.ok()) {
+    if (session.error().code != ErrorCode::kUnauthenticated) return session.error();
+    auth_throttle.RecordFailure(request.remote_address);
+    return Error{ErrorCode::kUnauthenticated,
+                 "the session is unknown, expired or signed out; sign in again",
+                 {}};
+  }
+  // A cookie rides along with any request a browser sends, including ones another site makes
+  // it send: unsafe methods must also carry the session's CSRF token, which only pages that
+  // signed in (and read it from the sign-in answer) know.
+  if (!IsSafeMethod(request.method)) {
+    std::string csrf = request.Header("x-csrf-token");
+    if (csrf.empty() || !ConstantTimeEquals(Sha256Hex(csrf), session->csrf_sha256)) {
+      return Error{ErrorCode::kPermissionDenied,
+                   "missing or wrong X-CSRF-Token header: a request signed in by cookie that "
+                   "changes something must send the csrfToken its sign-in returned",
+                   {}};
+    }
+  }
+  FERRY_ASSIGN_OR_RETURN(auto grants, deps.store.access().GrantsOf(session->account));
+  Principal& p = request.principal;
+  p.kind = PrincipalKind::kUser;
+  p.account = session->account;
+  p.by_session = true;
+  p.grants = ToGrants(grants, kRolePermissions);
+  request.actor = "user:" + session->account;
   return Ok();
 }
 
@@ -268,6 +354,10 @@ Result<ApiResponse> ApiServer::Impl::Dispatch(ApiRequest& request, std::string& 
     return NotFound("no route " + QuoteForMessage(request.path, 120) +
                     "; the API lives under /api/v1 (see docs/api.md)");
   }
+  if (auto open = router.FindPublic(request)) {  // sign-in: throttled by its own counts
+    route = open->pattern;
+    return (*open->handler)(request, open->params);
+  }
   // Authenticate before routing so that an unauthenticated caller learns nothing about routes.
   route = "/api/v1 (unauthenticated)";
   if (auto wait = auth_throttle.Blocked(request.remote_address)) {
@@ -288,21 +378,28 @@ Result<ApiResponse> ApiServer::Impl::Dispatch(ApiRequest& request, std::string& 
   route = "/api/v1 (no route)";
   FERRY_ASSIGN_OR_RETURN(Router::Match match, router.Find(request));
   route = match.pattern;
-  if (!Grants(request.token_scopes, match.scope)) {
-    std::string_view token = request.actor;
-    if (token.starts_with("token:")) token.remove_prefix(6);
-    return Error{
-        ErrorCode::kPermissionDenied,
-        "token " + QuoteForMessage(token, 64) + " has scope(s) " +
-            (request.token_scopes.empty() ? std::string("none")
-                                          : Join(request.token_scopes, ", ")) +
-            "; " + request.method + " " + match.pattern + " needs '" +
-            std::string(ScopeName(match.scope)) + "' (create a token with " +
-            (match.scope == Scope::kDelegate ? std::string("`ferry delegate-token create NAME`")
-                                             : "`ferry token create NAME --scope " +
-                                                   std::string(ScopeName(match.scope)) + "`") +
-            ")",
-        {}};
+  if (match.any_principal ? request.principal.kind == PrincipalKind::kDelegate
+                          : !HoldsAnywhere(request.principal, match.permission)) {
+    const Principal& p = request.principal;
+    std::string who =
+        p.kind == PrincipalKind::kDelegate ? "delegate token " + QuoteForMessage(p.token, 64)
+        : p.token.empty()
+            ? "user " + QuoteForMessage(p.account, 64)
+            : "token " + QuoteForMessage(p.token, 64) + " of " + QuoteForMessage(p.account, 64);
+    std::string needs = match.any_principal ? std::string("a user or service account")
+                                            : "'" + std::string(PermissionName(match.permission)) +
+                                                  "' (a permission)";
+    std::string hint =
+        match.permission == Permission::kDelegate
+            ? "a delegate token (`ferry delegate-token create NAME`)"
+        : p.kind == PrincipalKind::kDelegate
+            ? "a token that is not a delegate token"
+            : "a role binding that grants it (`ferry rbac bind`), and a token whose scope "
+              "allows it";
+    return Error{ErrorCode::kPermissionDenied,
+                 who + " may not " + request.method + " " + match.pattern + ": it needs " + needs +
+                     "; ask for " + hint,
+                 {}};
   }
   return (*match.handler)(request, match.params);
 }
@@ -326,6 +423,14 @@ ApiServer::~ApiServer() { Stop(); }
 
 int ApiServer::port() const { return impl_->port; }
 
+std::vector<ApiServer::RouteEntry> ApiServer::Routes() const {
+  std::vector<RouteEntry> out;
+  for (Router::Entry& e : impl_->router.Routes()) {
+    out.push_back({std::move(e.method), std::move(e.pattern), std::move(e.permission)});
+  }
+  return out;
+}
+
 void ApiServer::Stop() {
   if (!impl_ || impl_->stopped.exchange(true)) return;
   impl_->stop.Stop();  // streams and long-polls end first, so the workers they hold can be joined
@@ -343,6 +448,8 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(const ApiServerOptions& opti
   AddArtifactRoutes(raw->router, raw->ctx);
   AddSecretRoutes(raw->router, raw->ctx);
   AddDelegateRoutes(raw->router, raw->ctx);
+  AddSessionRoutes(raw->router, raw->ctx);
+  AddAccessRoutes(raw->router, raw->ctx);
   AddEntityRoutes(raw->router, raw->ctx);  // last: its /api/v1/{kind} patterns are generic
 
   if (options.tls_cert_file.empty() != options.tls_key_file.empty()) {

@@ -2,8 +2,12 @@
 # `ferry apply` (config_apply.h). cpp-httplib stays private to server.cc and bounded_http_server.{h,cc}.
 ferry_module(api
   SOURCES
+    access_check.cc
+    access_routes.cc
     artifact_routes.cc
+    permissions.cc
     secret_routes.cc
+    session_routes.cc
     bounded_http_server.cc
     client_limits.cc
     config_apply.cc
@@ -20,4 +24,5 @@ ferry_module(api
     scopes.cc
     server.cc
   DEPS ferry_api_deploy ferry_config ferry_engine ferry_delegate_protocol ferry_store ferry_model ferry_common
+    ferry_common_password
   PRIVATE_DEPS PkgConfig::HTTPLIB)

@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "api/deploy_service.h"
 #include "api/secret_box.h"
@@ -50,6 +51,16 @@ struct ApiServerOptions {
   // looking at the token) until the window that began with its first failure has passed.
   int auth_failures_allowed = 20;
   std::chrono::seconds auth_failure_window{60};
+  // Sign-in (POST /api/v1/session, docs/security.md): a session cookie lives at most
+  // session_lifetime and ends after session_idle without a request. Failed sign-ins are counted
+  // per user name (sign_in_failures_per_user) and per client address
+  // (sign_in_failures_per_address) in windows of sign_in_failure_window; past either, sign-in
+  // answers 429 with Retry-After, whether or not the user exists.
+  std::chrono::seconds session_lifetime{12 * 3600};
+  std::chrono::seconds session_idle{30 * 60};
+  int sign_in_failures_per_user = 5;
+  int sign_in_failures_per_address = 20;
+  std::chrono::seconds sign_in_failure_window{15 * 60};
   std::string version;  // reported in /metrics ferry_build_info
   // A following log stream (SSE) re-reads the store this often, and sends a comment line this
   // often when idle (which is how a client that went away is noticed).
@@ -98,6 +109,14 @@ class ApiServer {
   ApiServer& operator=(const ApiServer&) = delete;
 
   int port() const;
+  // Every route: method, pattern and what it needs (a permission name, "public" or
+  // "authenticated"), in the order they are matched.
+  struct RouteEntry {
+    std::string method;
+    std::string pattern;
+    std::string permission;
+  };
+  std::vector<RouteEntry> Routes() const;
   void Stop();  // stops accepting, ends SSE streams, waits for the serving threads
 
  private:

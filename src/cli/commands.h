@@ -12,6 +12,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "common/clock.h"
 
@@ -93,6 +94,42 @@ int RunSecretSet(const std::string& name, std::istream& value_in, const ClientFl
 int RunSecretShow(const std::string& name, const ClientFlags& flags, CommandIo& io);
 int RunSecretUnset(const std::string& name, const ClientFlags& flags, CommandIo& io);
 int RunSecretRotateKey(const ClientFlags& flags, CommandIo& io);
+// ferry users create|list|disable|enable|set-password: accounts through the API (admin; a user
+// may set their own password). Passwords are read from `password_in` (its first line), never
+// from an argument.
+int RunUserCreate(const std::string& name, std::istream& password_in, const ClientFlags& flags,
+                  CommandIo& io);
+int RunUserList(const ClientFlags& flags, CommandIo& io);
+int RunUserSetDisabled(const std::string& name, bool disabled, const ClientFlags& flags,
+                       CommandIo& io);
+int RunUserSetPassword(const std::string& name, std::istream& password_in, const ClientFlags& flags,
+                       CommandIo& io);
+
+// ferry login USER: signs in (POST /api/v1/session with "token") and prints the new API token
+// of that user alone on stdout, for FERRY_TOKEN; where it stands and when it expires go to err.
+struct LoginArgs {
+  std::string user;
+  std::string token_name;
+  int expires_in_days = 90;
+};
+int RunLogin(const LoginArgs& args, std::istream& password_in, const ClientFlags& flags,
+             CommandIo& io);
+
+// ferry rbac ...: roles, role-set NAME --permission P..., role-delete NAME, groups, group-set
+// NAME --member M..., group-delete NAME, bindings, bind ROLE (--user U | --group G) [--app A]...
+// [--env-type T]..., unbind ID.
+struct RbacArgs {
+  std::string action;  // roles, role-set, role-delete, groups, group-set, ...
+  std::string name;    // role, group or binding id
+  std::vector<std::string> permissions;
+  std::vector<std::string> members;
+  std::string user;
+  std::string group;
+  std::vector<std::string> applications;
+  std::vector<std::string> environment_types;
+};
+int RunRbac(const RbacArgs& args, const ClientFlags& flags, CommandIo& io);
+
 // ferry delegates: the delegates the server has seen and the queued tasks (who could claim them).
 int RunListDelegates(const ClientFlags& flags, CommandIo& io);
 

@@ -10,6 +10,7 @@
 
 #include <functional>
 
+#include "store/access_store.h"
 #include "store/artifact_store.h"
 #include "store/audit_log.h"
 #include "store/deployment_store.h"
@@ -35,6 +36,7 @@ class Store {
   virtual DeploymentStore& deployments() = 0;
   virtual KnownStateStore& known_states() = 0;
   virtual TokenStore& tokens() = 0;
+  virtual AccessStore& access() = 0;  // accounts, sessions, groups, roles, bindings
   virtual SecretValueStore& secret_values() = 0;
   virtual AuditLog& audit() = 0;
 

@@ -1,7 +1,14 @@
 // TokenStore: API tokens. The store generates each token's secret, returns it once, and keeps
 // only its SHA-256 (tokens are 256-bit random, so a fast hash is enough: there is nothing to
 // brute-force). Authenticate answers with the same kUnauthenticated for unknown, revoked and
-// expired tokens. Creations and revocations are audited. Thread-safe.
+// expired tokens, and for tokens whose owner is disabled. Creations and revocations are audited.
+//
+// Every token belongs to an account (store/access_store.h): a user, or a service account. A token
+// issued without an owner belongs to the service account of its own name, which Issue creates
+// when missing (in the same transaction), bound to the built-in role of the token's highest scope
+// (admin -> admin, deploy -> deployer, read -> viewer; a delegate token's account gets no role).
+// What a token may do is its owner's grants, capped by its scopes (api/permissions.h).
+// Thread-safe.
 #pragma once
 
 #include <optional>
@@ -18,12 +25,14 @@ struct NewToken {
   std::string name;                 // unique among tokens, e.g. "ci-deployer"
   std::vector<std::string> scopes;  // e.g. "read", "deploy", "admin"
   std::optional<TimePoint> expires_at;
+  std::string owner;  // an existing account; "" = the service account named like the token
 };
 
 struct TokenRecord {
   std::string id;
   std::string name;
   std::vector<std::string> scopes;  // sorted, unique
+  std::string owner;                // the account it belongs to
   std::string created_by;
   TimePoint created_at;
   std::optional<TimePoint> expires_at;
@@ -40,7 +49,8 @@ struct IssuedToken {
 class TokenStore {
  public:
   virtual ~TokenStore() = default;
-  // kConflict when the name is taken (revoked tokens keep their names).
+  // kConflict when the name is taken (revoked tokens keep their names); kNotFound when `owner`
+  // names no account, kFailedPrecondition when it is disabled.
   virtual Result<IssuedToken> Issue(const NewToken& token, std::string_view actor) = 0;
   // The token's record; kUnauthenticated when unknown, revoked or expired.
   virtual Result<TokenRecord> Authenticate(std::string_view secret) = 0;

@@ -83,7 +83,7 @@ TEST_F(DelegateRoutesTest, DelegateTokensAreRefusedEverywhereElseAndOthersOnDele
                            "/api/v1/deployments", "/api/v1/delegates"}) {
     Reply r = GetAnonymous(path, As(delegate_token_));
     EXPECT_EQ(r.status, 403) << path << " " << r.body;
-    EXPECT_THAT(r.body, HasSubstr("has scope(s) delegate")) << path;
+    EXPECT_THAT(r.body, HasSubstr("delegate token")) << path;
     EXPECT_THAT(r.body, ::testing::Not(HasSubstr(delegate_token_)));
   }
   Reply deploy = Post("/api/v1/deployments", R"({"application":"shop"})", As(delegate_token_));

@@ -1,5 +1,6 @@
-// Token scopes (api/scopes.h): the chain admin ⊇ deploy ⊇ read, enforced on every /api/v1 route
-// of a real server, with a 403 that says which scope the route needs.
+// Token scopes (api/scopes.h): the chain admin ⊇ deploy ⊇ read, and the service accounts of
+// `ferry token create` bound to the matching built-in role, so every /api/v1 route of a real
+// server answers such tokens as before, with a 403 that says which permission the route needs.
 #include "api/scopes.h"
 
 #include <gmock/gmock.h>
@@ -64,8 +65,8 @@ TEST_F(ScopedTokenTest, ReadTokensReadButChangeNothing) {
   ExpectDenied(denied, "deploy");
   EXPECT_THAT(denied.body, HasSubstr("viewer"));
   EXPECT_THAT(denied.body, Not(HasSubstr(read)));  // the secret is never echoed
-  ExpectDenied(Post("/api/v1/apply", R"({"entities":[]})", As(read)), "admin");
-  ExpectDenied(Delete("/api/v1/cloud-providers/local", As(read)), "admin");
+  ExpectDenied(Post("/api/v1/apply", R"({"entities":[]})", As(read)), "manage-config");
+  ExpectDenied(Delete("/api/v1/cloud-providers/local", As(read)), "manage-config");
   // Nothing was started or changed.
   EXPECT_EQ(Get("/api/v1/executions").json["items"].size(), 0u);
   EXPECT_EQ(Get("/api/v1/applications").status, 200);
@@ -79,14 +80,14 @@ TEST_F(ScopedTokenTest, DeployTokensDeployAndAbortButCannotChangeConfiguration) 
   ASSERT_EQ(started.status, 201) << started.body;
   const std::string id = started.json["id"].get<std::string>();
   EXPECT_EQ(Post("/api/v1/executions/" + id + "/abort", "{}", As(ci)).status, 202);
-  ExpectDenied(Post("/api/v1/apply", R"({"entities":[]})", As(ci)), "admin");
+  ExpectDenied(Post("/api/v1/apply", R"({"entities":[]})", As(ci)), "manage-config");
   ExpectDenied(Put("/api/v1/applications/x", R"({"kind":"Application","name":"x"})", As(ci)),
-               "admin");
+               "manage-config");
 }
 
 TEST_F(ScopedTokenTest, TokensWithoutAKnownScopeAreDeniedEverywhere) {
   const std::string odd = TokenWith("odd", {"superuser"});
-  ExpectDenied(GetAnonymous("/api/v1/executions", As(odd)), "read");
+  ExpectDenied(GetAnonymous("/api/v1/executions", As(odd)), "view");
   // Unknown routes still say 404 for any authenticated token (routing comes before scopes).
   EXPECT_EQ(GetAnonymous("/api/v1/no/such/route/here", As(odd)).status, 404);
 }
@@ -104,7 +105,7 @@ TEST_F(ScopedTokenTest, DeployTokensDeployOnlyFromTheArtifactSource) {
   Reply escalated =
       Post("/api/v1/deployments", evil + R"(,"allowOutsideArtifactSource":true})", As(deployer));
   EXPECT_EQ(escalated.status, 403) << escalated.body;
-  EXPECT_THAT(escalated.body, HasSubstr("only an admin token"));
+  EXPECT_THAT(escalated.body, HasSubstr("only an admin may"));
   EXPECT_EQ(Get("/api/v1/executions").json["items"].size(), 0u);
   // The fixture's token is an admin's.
   EXPECT_EQ(Post("/api/v1/deployments", evil + R"(,"allowOutsideArtifactSource":true})").status,

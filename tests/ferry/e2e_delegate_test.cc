@@ -136,7 +136,7 @@ TEST_F(DelegateE2eTest, ADeployRunsOnARemoteDelegateAndIsListed) {
   // The delegate token itself reads nothing.
   auto refused = FerryDelegates(delegate_token_);
   EXPECT_NE(refused.exit_code, 0);
-  EXPECT_THAT(refused.err, HasSubstr("needs 'read'"));
+  EXPECT_THAT(refused.err, HasSubstr("needs 'view'"));
   EXPECT_THAT(refused.out + refused.err, ::testing::Not(HasSubstr(delegate_token_)));
 }
 

@@ -45,3 +45,10 @@ ferry_test(ferry_e2e_delegate_test
   DEPS ferry_aws ferry_common PkgConfig::HTTPLIB
   LABELS integration)
 add_dependencies(ferry_e2e_delegate_test ferry)
+# Users and RBAC: `ferry users create`, `ferry rbac bind`, `ferry login` and `ferry deploy` with a
+# user's token, allowed and refused by the binding's scope (real server, sandbox and CLI).
+ferry_test(ferry_e2e_users_test
+  SOURCES e2e_users_test.cc
+  DEPS ferry_aws ferry_common PkgConfig::HTTPLIB
+  LABELS integration)
+add_dependencies(ferry_e2e_users_test ferry)

@@ -322,6 +322,38 @@ TEST_F(SqliteStoreTest, UpgradesAnOlderSchemaInPlace) {
   FERRY_EXPECT_OK((*store)->executions().List({}));
 }
 
+TEST_F(SqliteStoreTest, ExistingTokensMoveToServiceAccountsWithTheRoleOfTheirScope) {
+  std::string file = dir_.Sub("ferry.db");
+  auto migrations = sqlite::EmbeddedMigrations();
+  ASSERT_GE(migrations.size(), 7u);
+  {
+    auto connection = sqlite::Connection::Open(file, /*create=*/true, 1000);
+    FERRY_ASSERT_OK(connection);
+    FERRY_ASSERT_OK(sqlite::ApplyMigrations(**connection, migrations.first(6), 0));
+    FERRY_ASSERT_OK((*connection)
+                        ->Exec("INSERT INTO api_tokens (id, name, secret_sha256, scopes_json, "
+                               "created_by, created_at_ms) "
+                               "VALUES ('t1', 'ci', 'h1', '[\"deploy\"]', 'cli:root', 0), "
+                               "('t2', 'viewer', 'h2', '[\"read\"]', 'cli:root', 0), "
+                               "('t3', 'ops', 'h3', '[\"admin\",\"read\"]', 'cli:root', 0), "
+                               "('t4', 'edge', 'h4', '[\"delegate\"]', 'cli:root', 0)"));
+  }
+  auto store = Open({.path = file});
+  FERRY_ASSERT_OK(store);
+  auto tokens = (*store)->tokens().List();
+  FERRY_ASSERT_OK(tokens);
+  for (const TokenRecord& t : *tokens) EXPECT_EQ(t.owner, t.name);
+  auto role_of = [&](const std::string& account) {
+    auto grants = (*store)->access().GrantsOf(account);
+    return grants.ok() && grants->size() == 1 ? (*grants)[0].role : std::string("none");
+  };
+  EXPECT_EQ(role_of("ci"), "deployer");
+  EXPECT_EQ(role_of("viewer"), "viewer");
+  EXPECT_EQ(role_of("ops"), "admin");
+  EXPECT_EQ(role_of("edge"), "none");
+  EXPECT_EQ((*store)->access().GetAccount("edge")->kind, AccountKind::kService);
+}
+
 TEST_F(SqliteStoreTest, AFailingMigrationLeavesTheDatabaseUntouched) {
   std::string file = dir_.Sub("ferry.db");
   auto connection = sqlite::Connection::Open(file, /*create=*/true, 1000);

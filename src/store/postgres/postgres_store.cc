@@ -4,6 +4,7 @@
 #include "store/postgres/connection.h"
 #include "store/postgres/context.h"
 #include "store/postgres/database.h"
+#include "store/postgres/postgres_access_store.h"
 #include "store/postgres/postgres_audit_log.h"
 #include "store/postgres/postgres_entity_store.h"
 #include "store/postgres/postgres_execution_store.h"
@@ -34,6 +35,7 @@ class PostgresStore final : public Store {
         known_states_(context_),
         secret_values_(context_),
         tokens_(context_),
+        access_(context_),
         audit_(context_) {}
 
   EntityStore& entities() override { return entities_; }
@@ -45,6 +47,7 @@ class PostgresStore final : public Store {
   KnownStateStore& known_states() override { return known_states_; }
   SecretValueStore& secret_values() override { return secret_values_; }
   TokenStore& tokens() override { return tokens_; }
+  AccessStore& access() override { return access_; }
   AuditLog& audit() override { return audit_; }
   Result<int> SchemaVersion() override { return db_->SchemaVersion(); }
   void SetChangeListener(std::function<void()> on_change) override {
@@ -64,6 +67,7 @@ class PostgresStore final : public Store {
   postgres::PostgresKnownStateStore known_states_;
   postgres::PostgresSecretValueStore secret_values_;
   postgres::PostgresTokenStore tokens_;
+  postgres::PostgresAccessStore access_;
   postgres::PostgresAuditLog audit_;
 };
 

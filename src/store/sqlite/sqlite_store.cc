@@ -9,6 +9,7 @@
 
 #include "store/sqlite/context.h"
 #include "store/sqlite/database.h"
+#include "store/sqlite/sqlite_access_store.h"
 #include "store/sqlite/sqlite_audit_log.h"
 #include "store/sqlite/sqlite_delegate_registry.h"
 #include "store/sqlite/sqlite_entity_store.h"
@@ -39,6 +40,7 @@ class SqliteStore final : public Store {
         known_states_(context_),
         secret_values_(context_),
         tokens_(context_),
+        access_(context_),
         audit_(context_) {}
 
   EntityStore& entities() override { return entities_; }
@@ -50,6 +52,7 @@ class SqliteStore final : public Store {
   KnownStateStore& known_states() override { return known_states_; }
   SecretValueStore& secret_values() override { return secret_values_; }
   TokenStore& tokens() override { return tokens_; }
+  AccessStore& access() override { return access_; }
   AuditLog& audit() override { return audit_; }
   Result<int> SchemaVersion() override { return db_->SchemaVersion(); }
 
@@ -67,6 +70,7 @@ class SqliteStore final : public Store {
   sqlite::SqliteKnownStateStore known_states_;
   sqlite::SqliteSecretValueStore secret_values_;
   sqlite::SqliteTokenStore tokens_;
+  sqlite::SqliteAccessStore access_;
   sqlite::SqliteAuditLog audit_;
 };
 

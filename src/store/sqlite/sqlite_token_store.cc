@@ -1,6 +1,9 @@
+#include <algorithm>
+
 #include "common/crypto.h"
 #include "common/json.h"
 #include "common/secret_mask.h"
+#include "common/strings.h"
 #include "store/checks.h"
 #include "store/sqlite/sqlite_records.h"
 
@@ -15,7 +18,7 @@ constexpr int64_t kLastUsedResolutionMs = 60'000;
 
 constexpr const char* kSelectToken =
     "SELECT id, name, scopes_json, created_by, created_at_ms, expires_at_ms, last_used_at_ms, "
-    "revoked_at_ms, revoked_by FROM api_tokens ";
+    "revoked_at_ms, revoked_by, owner FROM api_tokens ";
 
 std::optional<TimePoint> OptionalTime(const Statement& row, int column) {
   if (row.IsNull(column)) return std::nullopt;
@@ -37,6 +40,7 @@ Result<std::vector<TokenRecord>> SelectTokens(Statement& select) {
     t.last_used_at = OptionalTime(select, 6);
     t.revoked_at = OptionalTime(select, 7);
     t.revoked_by = select.OptionalText(8);
+    t.owner = select.OptionalText(9).value_or(t.name);
     out.push_back(std::move(t));
   }
 }
@@ -49,6 +53,80 @@ Result<std::optional<TokenRecord>> LoadBy(Connection& c, std::string_view column
   FERRY_ASSIGN_OR_RETURN(std::vector<TokenRecord> found, SelectTokens(select));
   if (found.empty()) return std::optional<TokenRecord>();
   return std::optional<TokenRecord>(std::move(found.front()));
+}
+
+// The built-in role (migration 0007) a token's own service account is bound to.
+std::optional<std::string> RoleOfScopes(const std::vector<std::string>& scopes) {
+  for (const char* scope : {"admin", "deploy", "read"}) {
+    if (std::find(scopes.begin(), scopes.end(), scope) != scopes.end()) {
+      return std::string(scope) == "admin"    ? "admin"
+             : std::string(scope) == "deploy" ? "deployer"
+                                              : "viewer";
+    }
+  }
+  return std::nullopt;
+}
+
+// The token's owner: `owner` when given (it must exist and be enabled), else the service account
+// named like the token, created (with the role of `scopes`) when missing.
+Result<std::string> ResolveOwner(Connection& c, Context& context, const NewToken& token,
+                                 std::string_view actor, int64_t now) {
+  const std::string& name = token.owner.empty() ? token.name : token.owner;
+  FERRY_ASSIGN_OR_RETURN(Statement select,
+                         c.Prepare("SELECT kind, disabled FROM accounts WHERE name = ?1"));
+  select.Bind(1, name);
+  FERRY_ASSIGN_OR_RETURN(bool found, select.Step());
+  if (found) {
+    if (select.Int(1) != 0) {
+      return FailedPrecondition("the account " + QuoteForMessage(name) + " is disabled");
+    }
+    return name;
+  }
+  if (!token.owner.empty()) {
+    return NotFound("no user or service account is named " + QuoteForMessage(name));
+  }
+  FERRY_ASSIGN_OR_RETURN(
+      Statement insert,
+      c.Prepare("INSERT INTO accounts (id, name, kind, disabled, created_by, created_at_ms) "
+                "VALUES (?1, ?2, 'service', 0, ?3, ?4)"));
+  FERRY_RETURN_IF_ERROR(
+      insert.Bind(1, context.ids.NewId()).Bind(2, name).Bind(3, actor).Bind(4, now).Run());
+  FERRY_RETURN_IF_ERROR(InsertAudit(c, context,
+                                    AuditEntry{.actor = std::string(actor),
+                                               .action = "account.create",
+                                               .subject_type = "account",
+                                               .subject_id = name,
+                                               .details_json = R"({"kind":"service"})"}));
+  if (auto role = RoleOfScopes(token.scopes)) {
+    FERRY_ASSIGN_OR_RETURN(Statement last,
+                           c.Prepare("SELECT COALESCE(MAX(seq), 0) FROM rbac_bindings"));
+    FERRY_ASSIGN_OR_RETURN(bool has_row, last.Step());
+    const int64_t seq = has_row ? last.Int(0) + 1 : 1;
+    std::string id = context.ids.NewId();
+    FERRY_ASSIGN_OR_RETURN(
+        Statement bind,
+        c.Prepare("INSERT INTO rbac_bindings (id, seq, role, account_name, applications_json, "
+                  "environment_types_json, created_by, created_at_ms) "
+                  "VALUES (?1, ?2, ?3, ?4, '[]', '[]', ?5, ?6)"));
+    bind.Bind(1, id).Bind(2, seq).Bind(3, *role).Bind(4, name).Bind(5, actor).Bind(6, now);
+    FERRY_RETURN_IF_ERROR(bind.Run());
+    Json details = {{"role", *role}, {"account", name}};
+    FERRY_RETURN_IF_ERROR(InsertAudit(c, context,
+                                      AuditEntry{.actor = std::string(actor),
+                                                 .action = "binding.add",
+                                                 .subject_type = "role-binding",
+                                                 .subject_id = id,
+                                                 .details_json = DumpJson(details)}));
+  }
+  return name;
+}
+
+Result<bool> OwnerDisabled(Connection& c, const std::string& owner) {
+  FERRY_ASSIGN_OR_RETURN(Statement select,
+                         c.Prepare("SELECT disabled FROM accounts WHERE name = ?1"));
+  select.Bind(1, owner);
+  FERRY_ASSIGN_OR_RETURN(bool found, select.Step());
+  return found && select.Int(0) != 0;
 }
 
 Error Unauthenticated() {
@@ -73,13 +151,15 @@ Result<IssuedToken> SqliteTokenStore::Issue(const NewToken& token, std::string_v
     }
     FERRY_ASSIGN_OR_RETURN(std::optional<TokenRecord> existing, LoadBy(c, "name", token.name));
     if (existing) return Conflict("a token named '" + token.name + "' already exists");
+    FERRY_ASSIGN_OR_RETURN(std::string owner, ResolveOwner(c, context_, token, actor, now));
     std::string secret =
         std::string(kTokenPrefix) + HexEncode(context_.ids.RandomBytes(kTokenRandomBytes));
     std::string id = context_.ids.NewId();
     FERRY_ASSIGN_OR_RETURN(
         Statement insert,
         c.Prepare("INSERT INTO api_tokens (id, name, secret_sha256, scopes_json, created_by, "
-                  "created_at_ms, expires_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
+                  "created_at_ms, expires_at_ms, owner) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"));
+    insert.Bind(8, owner);
     insert.Bind(1, id).Bind(2, token.name).Bind(3, Sha256Hex(secret));
     insert.Bind(4, ToJsonArray(scopes)).Bind(5, actor).Bind(6, now);
     if (token.expires_at) {
@@ -88,7 +168,7 @@ Result<IssuedToken> SqliteTokenStore::Issue(const NewToken& token, std::string_v
       insert.BindNull(7);
     }
     FERRY_RETURN_IF_ERROR(insert.Run());
-    Json details = {{"name", token.name}, {"scopes", scopes}};
+    Json details = {{"name", token.name}, {"scopes", scopes}, {"owner", owner}};
     FERRY_RETURN_IF_ERROR(InsertAudit(c, context_,
                                       AuditEntry{.actor = std::string(actor),
                                                  .action = "token.issue",
@@ -111,12 +191,16 @@ Result<TokenRecord> SqliteTokenStore::Authenticate(std::string_view secret) {
   }
   std::string hash = Sha256Hex(secret);
   std::optional<TokenRecord> record;
+  bool owner_disabled = false;
   FERRY_RETURN_IF_ERROR(context_.db.Read([&](Connection& c) -> Status {
     FERRY_ASSIGN_OR_RETURN(record, LoadBy(c, "secret_sha256", hash));
+    if (record) {
+      FERRY_ASSIGN_OR_RETURN(owner_disabled, OwnerDisabled(c, record->owner));
+    }
     return Ok();
   }));
   int64_t now = context_.NowMs();
-  if (!record || record->revoked_at ||
+  if (!record || record->revoked_at || owner_disabled ||
       (record->expires_at && ToUnixMillis(*record->expires_at) <= now)) {
     return Unauthenticated();
   }
