@@ -15,6 +15,7 @@
 
 #include "api/deploy_config.h"
 #include "api/request_input.h"
+#include "api/request_actor.h"
 #include "api/router.h"
 #include "common/strings.h"
 #include "common/time.h"
@@ -78,7 +79,16 @@ Result<ApiResponse> Claim(RouteContext& ctx, const ApiRequest& request) {
   FERRY_ASSIGN_OR_RETURN(auto claim, delegate::DecodeClaimRequest(request.body));
   FERRY_ASSIGN_OR_RETURN(auto seen, ctx.delegates->Seen({claim.name, claim.delegate_id,
                                                          claim.selectors, claim.version}));
-  (void)seen;
+  if (seen.first_seen_at == seen.last_seen_at) {  // a new delegate, or a new instance of one
+    FERRY_RETURN_IF_ERROR(RecordAction(
+        ctx.store.audit(), request,
+        {.action = "delegate.register",
+         .subject_type = "delegate",
+         .subject_id = seen.name,
+         .details_json = DumpJson(Json{{"instance", seen.instance},
+                                       {"selectors", seen.selectors},
+                                       {"version", seen.version}})}));
+  }
   auto wait =
       std::min(std::chrono::duration_cast<std::chrono::milliseconds>(claim.wait), kMaxClaimWait);
   // A held claim takes a serving thread; when every slot for them is taken, answer at once

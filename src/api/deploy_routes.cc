@@ -2,6 +2,7 @@
 // once per Idempotency-Key; POST /api/v1/plans and GET /api/v1/plans/{id}: plans.
 #include "api/json_views.h"
 #include "api/request_input.h"
+#include "api/request_actor.h"
 #include "api/router.h"
 #include "api/scopes.h"
 #include "common/strings.h"
@@ -81,6 +82,7 @@ Result<DeploymentInput> ParseDeploymentBody(const ApiRequest& request, size_t ma
     }
   }
   input.actor = request.actor;
+  input.actor_source = request.client_address;
   return input;
 }
 
@@ -106,6 +108,7 @@ Result<ApiResponse> StartRollback(RouteContext& ctx, const ApiRequest& request) 
   FERRY_ASSIGN_OR_RETURN(input.to_execution, OptionalName(body, "toExecution"));
   FERRY_ASSIGN_OR_RETURN(input.idempotency_key, IdempotencyKey(request));
   input.actor = request.actor;
+  input.actor_source = request.client_address;
   bool created = true;
   FERRY_ASSIGN_OR_RETURN(auto rollback, ctx.deploys.Rollback(input, &created));
   // What it restores, for the person who asked: which execution it undoes or restores to.
@@ -190,6 +193,14 @@ Result<ApiResponse> StartPlan(RouteContext& ctx, const ApiRequest& request) {
       int64_t wait_s, QueryInt(request, "wait", kDefaultPlanWaitSeconds, 0, kMaxPlanWaitSeconds));
   FERRY_ASSIGN_OR_RETURN(DeploymentInput input, ParseDeploymentBody(request, ctx.max_body_bytes));
   FERRY_ASSIGN_OR_RETURN(auto plan, ctx.deploys.StartPlan(input));
+  FERRY_RETURN_IF_ERROR(RecordAction(ctx.store.audit(), request,
+                                     {.action = "plan.start",
+                                      .application = input.application,
+                                      .subject_type = "plan",
+                                      .subject_id = plan.id,
+                                      .details_json = DumpJson(Json{
+                                          {"service", input.service},
+                                          {"environment", input.environment}})}));
   return AwaitPlan(ctx, plan.id, wait_s);
 }
 

@@ -47,6 +47,7 @@ struct DeploymentInput {
   // to admin tokens. A key pinned in the source is always inside it.
   bool allow_outside_artifact_source = false;
   std::string actor;
+  std::string actor_source;  // the client address (request_actor.h); "" when not over the API
   std::string trigger = "manual";
   std::optional<std::string> idempotency_key;
 };
@@ -57,6 +58,7 @@ struct RollbackInput {
   std::string environment;
   std::optional<std::string> to_execution;  // unset: undo the newest change
   std::string actor;
+  std::string actor_source;  // the client address (request_actor.h); "" when not over the API
   std::optional<std::string> idempotency_key;
 };
 

@@ -23,7 +23,10 @@ struct ApiRequest {
   std::multimap<std::string, std::string> query;  // percent-decoded
   std::map<std::string, std::string> headers;     // names lower-cased
   std::string body;
-  std::string remote_address;             // the client's IP address ("" when unknown)
+  std::string remote_address;             // the connection's peer address ("" when unknown)
+  // The client's address for the audit trail: remote_address, or what a trusted proxy
+  // forwarded (request_actor.h). Set by the server before routing.
+  std::string client_address;
   std::string actor;                      // "token:NAME" once authenticated
   std::vector<std::string> token_scopes;  // the authenticated token's scopes
 

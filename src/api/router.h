@@ -124,5 +124,6 @@ void AddEntityRoutes(Router& router, RouteContext& ctx);
 void AddArtifactRoutes(Router& router, RouteContext& ctx);
 void AddSecretRoutes(Router& router, RouteContext& ctx);
 void AddDelegateRoutes(Router& router, RouteContext& ctx);
+void AddAuditRoutes(Router& router, RouteContext& ctx);
 
 }  // namespace ferry::api

@@ -3,6 +3,7 @@
 ferry_module(api
   SOURCES
     artifact_routes.cc
+    audit_routes.cc
     secret_routes.cc
     bounded_http_server.cc
     client_limits.cc
@@ -14,6 +15,7 @@ ferry_module(api
     http_exchange.cc
     json_views.cc
     metrics.cc
+    request_actor.cc
     request_input.cc
     router.cc
     scopes.cc
