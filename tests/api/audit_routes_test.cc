@@ -29,8 +29,8 @@ const Json* Find(const std::vector<Json>& events, const std::string& action,
 
 TEST_F(ApiServerTest, StateChangesOverTheApiAreAuditedWithTokenAndAddress) {
   ApplySampleConfig();
-  Reply started =
-      Post("/api/v1/deployments", R"({"application":"shop","service":"orders","environment":"dev"})");
+  Reply started = Post("/api/v1/deployments",
+                       R"({"application":"shop","service":"orders","environment":"dev"})");
   ASSERT_EQ(started.status, 201) << started.body;
   const std::string id = started.json["id"];
   ASSERT_EQ(Post("/api/v1/executions/" + id + "/abort", "{}").status, 202);
@@ -142,13 +142,9 @@ TEST_F(ApiServerTest, HostileAuditQueriesAreRefusedClearly) {
 
 TEST_F(ApiServerTest, ForwardedForIsBelievedOnlyFromATrustedProxy) {
   const httplib::Headers forwarded = {{"X-Forwarded-For", "198.51.100.1, 203.0.113.9"}};
-  ASSERT_EQ(Put("/api/v1/applications/a1", R"({"description":"one"})", forwarded)
-                .status,
-            201);
+  ASSERT_EQ(Put("/api/v1/applications/a1", R"({"description":"one"})", forwarded).status, 201);
   StartServer(ApiServerOptions{.trusted_proxies = {"127.0.0.1"}});
-  ASSERT_EQ(Put("/api/v1/applications/a2", R"({"description":"two"})", forwarded)
-                .status,
-            201);
+  ASSERT_EQ(Put("/api/v1/applications/a2", R"({"description":"two"})", forwarded).status, 201);
   ASSERT_EQ(Put("/api/v1/applications/a3", R"({"description":"three"})",
                 {{"X-Forwarded-For", "203.0.113.9:443 <script>"}})
                 .status,

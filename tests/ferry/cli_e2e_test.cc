@@ -230,7 +230,6 @@ TEST(CliAgainstUp, DeploysFollowsAndRollsBackTheSample) {
   EXPECT_EQ(aborted.exit_code, 1) << "an ended execution cannot be aborted";
 }
 
-
 // `ferry audit` against a real server: a secret set and unset over the API are recorded with
 // the token and the client address, never with the value; filters narrow; bad flags exit 2.
 TEST(CliAudit, ShowsWhoChangedWhatFromWhereAndNeverASecretValue) {
@@ -284,8 +283,8 @@ TEST(CliAudit, ShowsWhoChangedWhatFromWhereAndNeverASecretValue) {
   EXPECT_EQ(ferry({"audit", "--limit", "0"}).exit_code, 2);
 
   // A read token is refused: the trail is for admins.
-  Outcome created = ferry({"token", "create", "reader", "--scope", "read", "--data",
-                           server->data_dir()});
+  Outcome created =
+      ferry({"token", "create", "reader", "--scope", "read", "--data", server->data_dir()});
   ASSERT_EQ(created.exit_code, 0) << created.err;
   std::string reader = created.out.substr(0, created.out.find('\n'));
   Outcome denied = ferry({"audit", "--token", reader});

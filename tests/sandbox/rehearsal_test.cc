@@ -401,8 +401,9 @@ TEST_F(RehearsalTest, LoopbackClientsMustNameALoopbackHost) {
     EXPECT_TRUE(response.ok()) << response.error().message;
     return response.ok() ? *response : http::Response{};
   };
-  for (const std::string& host : {"evil.example:" + port, "evil.example", "127.0.0.1.evil.example",
-                                  "[::2]:" + port, "localhost.evil.example"}) {
+  for (const std::string& host :
+       std::vector<std::string>{"evil.example:" + port, "evil.example", "127.0.0.1.evil.example",
+                                "[::2]:" + port, "localhost.evil.example"}) {
     for (const char* path : {"/_ferry/health", "/2015-03-31/functions/"}) {
       http::Response refused = get(path, host);
       EXPECT_EQ(refused.status, 403) << host << path;
@@ -410,8 +411,8 @@ TEST_F(RehearsalTest, LoopbackClientsMustNameALoopbackHost) {
     }
   }
   for (const std::string& host :
-       {"127.0.0.1:" + port, "localhost:" + port, "LOCALHOST", "bucket.localhost:" + port,
-        "[::1]:" + port}) {
+       std::vector<std::string>{"127.0.0.1:" + port, "localhost:" + port, "LOCALHOST",
+                                "bucket.localhost:" + port, "[::1]:" + port}) {
     EXPECT_EQ(get("/_ferry/health", host).status, 200) << host;
   }
 }
