@@ -338,6 +338,26 @@ TEST_F(SqliteStoreTest, UpgradesAnOlderSchemaInPlace) {
   FERRY_EXPECT_OK((*store)->executions().List({}));
 }
 
+// Branches reserve migration numbers: a database that applied 3 before the branch with 2 was
+// merged still gets 2 on its next start.
+TEST_F(SqliteStoreTest, AMigrationMergedBelowTheNewestIsStillApplied) {
+  std::string file = dir_.Sub("ferry.db");
+  auto connection = sqlite::Connection::Open(file, /*create=*/true, 1000);
+  FERRY_ASSERT_OK(connection);
+  std::vector<sqlite::Migration> before = {{1, "one", "CREATE TABLE one (x);"},
+                                           {3, "three", "CREATE TABLE three (x);"}};
+  FERRY_ASSERT_OK(sqlite::ApplyMigrations(**connection, before, 0));
+  std::vector<sqlite::Migration> merged = {before[0],
+                                           {2, "two", "CREATE TABLE two (x);"},
+                                           before[1]};
+  FERRY_ASSERT_OK(sqlite::ApplyMigrations(**connection, merged, 0));
+  EXPECT_EQ(QueryOnFile(file, "SELECT group_concat(version) FROM (SELECT version FROM "
+                              "schema_migrations ORDER BY version)"),
+            "1,2,3");
+  EXPECT_EQ(QueryOnFile(file, "SELECT count(*) FROM sqlite_master WHERE name = 'two'"), "1");
+  FERRY_ASSERT_OK(sqlite::ApplyMigrations(**connection, merged, 0));  // nothing left to apply
+}
+
 TEST_F(SqliteStoreTest, AFailingMigrationLeavesTheDatabaseUntouched) {
   std::string file = dir_.Sub("ferry.db");
   auto connection = sqlite::Connection::Open(file, /*create=*/true, 1000);
