@@ -300,12 +300,14 @@ TEST_F(ApiServerTest, EveryAnswerCarriesSecurityHeaders) {
 // bounded on registration, and a page is bounded by bytes too (artifacts recorded before the
 // limit are written straight to the store here, as an older server would have).
 TEST_F(ApiServerTest, ArtifactMetadataIsBoundedAndPagesAreBoundedByBytes) {
-  auto body = [](int i, size_t metadata_bytes) {
+  const std::string kSha = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+  auto body = [&kSha](int i, size_t metadata_bytes) {
     return DumpJson(Json{{"source", "ci"},
                          {"key", "orders/orders-" + std::to_string(i) + ".zip"},
                          {"version", std::to_string(i)},
                          {"location",
                           {{"s3Bucket", "b"}, {"s3Key", "orders/orders-" + std::to_string(i) + ".zip"}}},
+                         {"codeSha256", kSha},
                          {"metadata", {{"notes", std::string(metadata_bytes, 'm')}}}});
   };
   Reply big = Post("/api/v1/artifacts", body(0, 1 << 20));
@@ -320,6 +322,7 @@ TEST_F(ApiServerTest, ArtifactMetadataIsBoundedAndPagesAreBoundedByBytes) {
                          .key = "old-" + std::to_string(i),
                          .version = std::to_string(i),
                          .location_json = R"({"s3Bucket":"b","s3Key":"k"})",
+                         .code_sha256 = kSha,
                          .metadata_json = DumpJson(Json{{"notes", std::string(400 * 1024, 'x')}})};
     ASSERT_TRUE(store_->artifacts().Record(a, "test").ok());
   }
