@@ -81,8 +81,9 @@ Result<DeploymentInput> ParseDeploymentBody(const ApiRequest& request, size_t ma
                    {}};
     }
   }
-  input.actor = request.actor;
-  input.actor_source = request.client_address;
+  store::Actor actor = ActorOf(request);
+  input.actor = std::move(actor.name);
+  input.actor_source = std::move(actor.source);
   return input;
 }
 
@@ -107,8 +108,9 @@ Result<ApiResponse> StartRollback(RouteContext& ctx, const ApiRequest& request) 
   FERRY_ASSIGN_OR_RETURN(input.environment, RequiredName(body, "environment"));
   FERRY_ASSIGN_OR_RETURN(input.to_execution, OptionalName(body, "toExecution"));
   FERRY_ASSIGN_OR_RETURN(input.idempotency_key, IdempotencyKey(request));
-  input.actor = request.actor;
-  input.actor_source = request.client_address;
+  store::Actor actor = ActorOf(request);
+  input.actor = std::move(actor.name);
+  input.actor_source = std::move(actor.source);
   bool created = true;
   FERRY_ASSIGN_OR_RETURN(auto rollback, ctx.deploys.Rollback(input, &created));
   // What it restores, for the person who asked: which execution it undoes or restores to.
