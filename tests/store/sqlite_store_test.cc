@@ -140,7 +140,9 @@ TEST_F(SqliteStoreTest, RecordsEveryEmbeddedMigration) {
   ASSERT_FALSE(migrations.empty());
   // Increasing; gaps are numbers another branch reserved (0007: users).
   for (size_t i = 0; i < migrations.size(); ++i) {
-    if (i > 0) EXPECT_GT(migrations[i].version, migrations[i - 1].version);
+    if (i > 0) {
+      EXPECT_GT(migrations[i].version, migrations[i - 1].version);
+    }
     EXPECT_FALSE(migrations[i].sql.empty());
   }
   EXPECT_EQ(*(*store)->SchemaVersion(), migrations.back().version);
