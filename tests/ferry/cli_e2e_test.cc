@@ -3,6 +3,7 @@
 // output and error messages; the token never printed.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <regex>
 
 #include "common/crypto.h"
@@ -235,6 +236,8 @@ TEST(CliAgainstUp, DeploysFollowsAndRollsBackTheSample) {
 TEST(CliAudit, ShowsWhoChangedWhatFromWhereAndNeverASecretValue) {
   TempDir dir;
   const auto key = dir.Write("secret.key", Base64Encode(SecureRandomBytes(32)) + "\n");
+  std::filesystem::permissions(key, std::filesystem::perms::owner_read |
+                                        std::filesystem::perms::owner_write);
   ServerOptions options;
   options.extra_args = {"--secret-key-file", key.string()};
   auto server = ServerProcess::Start(dir.Sub("data"), options);
