@@ -236,8 +236,8 @@ TEST(CliAgainstUp, DeploysFollowsAndRollsBackTheSample) {
 TEST(CliAudit, ShowsWhoChangedWhatFromWhereAndNeverASecretValue) {
   TempDir dir;
   const auto key = dir.Write("secret.key", Base64Encode(SecureRandomBytes(32)) + "\n");
-  std::filesystem::permissions(key, std::filesystem::perms::owner_read |
-                                        std::filesystem::perms::owner_write);
+  std::filesystem::permissions(
+      key, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
   ServerOptions options;
   options.extra_args = {"--secret-key-file", key.string()};
   auto server = ServerProcess::Start(dir.Sub("data"), options);
@@ -253,6 +253,10 @@ TEST(CliAudit, ShowsWhoChangedWhatFromWhereAndNeverASecretValue) {
     EXPECT_EQ(r.out.find(server->token()), std::string::npos) << "token printed";
     return r;
   };
+  // Declared through `ferry apply` on the data directory (a local change: no address).
+  dir.Write("secret.yaml", "kind: Secret\nname: db-password\n");
+  Outcome applied = ferry({"apply", "-f", dir.Sub("secret.yaml"), "--data", server->data_dir()});
+  ASSERT_EQ(applied.exit_code, 0) << applied.out << applied.err;
   Outcome set = ChildProcess::Run(
       {"/bin/bash", "-c", FerryBinary() + " secrets set db-password < value.txt"}, env);
   ASSERT_EQ(set.exit_code, 0) << set.out << set.err;
@@ -267,6 +271,9 @@ TEST(CliAudit, ShowsWhoChangedWhatFromWhereAndNeverASecretValue) {
       << table.out;
   EXPECT_NE(table.out.find("secret.set"), std::string::npos) << table.out;
   EXPECT_NE(table.out.find("token.issue"), std::string::npos) << table.out;
+  EXPECT_TRUE(
+      std::regex_search(table.out, std::regex(" +- +entity\\.create +- +secret/db-password")))
+      << table.out;
 
   Outcome json = ferry({"audit", "--action", "secret.set", "--since", "1h", "-o", "json"});
   ASSERT_EQ(json.exit_code, 0) << json.err;
