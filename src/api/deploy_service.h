@@ -47,9 +47,9 @@ struct DeploymentInput {
   // to admin tokens. A key pinned in the source is always inside it.
   bool allow_outside_artifact_source = false;
   std::string actor;
-  std::string actor_source;  // the client address (request_actor.h); "" when not over the API
   std::string trigger = "manual";
   std::optional<std::string> idempotency_key;
+  std::string actor_source;  // the client address (request_actor.h); "" when not over the API
 };
 
 struct RollbackInput {
@@ -58,8 +58,8 @@ struct RollbackInput {
   std::string environment;
   std::optional<std::string> to_execution;  // unset: undo the newest change
   std::string actor;
-  std::string actor_source;  // the client address (request_actor.h); "" when not over the API
   std::optional<std::string> idempotency_key;
+  std::string actor_source;  // the client address (request_actor.h); "" when not over the API
 };
 
 // What a rollback restores, for the user.
