@@ -1,5 +1,5 @@
-// ferry executions [get ID] / logs ID [-f] / abort ID / rollback APP/SERVICE --env ENV: the
-// execution commands, clients of the API (src/cli).
+// ferry executions [get ID] / logs ID [-f] / abort ID / rollback APP/SERVICE --env ENV / audit:
+// the execution and audit commands, clients of the API (src/cli).
 #include <unistd.h>
 
 #include <iostream>
@@ -23,6 +23,7 @@ void AddExecutionCommands(CLI::App& root, CommandContext& ctx) {
   struct Flags {
     cli::ListArgs list;
     cli::RollbackArgs rollback;
+    cli::AuditArgs audit;
     std::string id;
     bool follow = false;
     cli::ClientFlags client;
@@ -42,6 +43,24 @@ void AddExecutionCommands(CLI::App& root, CommandContext& ctx) {
       auto io = StandardIo();
       ctx.exit_code = cli::RunListExecutions(flags->list, flags->client, io);
     }
+  });
+
+  auto* audit = root.add_subcommand(
+      "audit", "Show the audit trail: who changed what, when and from where, newest first");
+  audit->add_option("--actor", flags->audit.actor, "Only this actor (e.g. token:ci)");
+  audit->add_option("--action", flags->audit.action, "Only this action (e.g. entity.update)");
+  audit->add_option("--app", flags->audit.application, "Only this application");
+  audit->add_option("--target", flags->audit.target,
+                    "Only this target (e.g. service/shop/orders, an execution id)");
+  audit->add_option("--since", flags->audit.since, "From this time: 2h (before now) or RFC 3339");
+  audit->add_option("--until", flags->audit.until,
+                    "Before this time: 30m (before now) or RFC 3339");
+  audit->add_option("--limit", flags->audit.limit, "At most this many (1-200)")
+      ->capture_default_str();
+  AddClientFlags(*audit, flags->client);
+  audit->callback([flags, &ctx] {
+    auto io = StandardIo();
+    ctx.exit_code = cli::RunListAudit(flags->audit, flags->client, io);
   });
 
   auto* get = executions->add_subcommand("get", "Show an execution: steps, states, outputs");

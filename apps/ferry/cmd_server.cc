@@ -55,6 +55,14 @@ void AddServerCommand(CLI::App& root, CommandContext& ctx) {
   cmd->add_option("--tls-cert", options->tls_cert_file,
                   "PEM certificate (chain): serve HTTPS only (with --tls-key)");
   cmd->add_option("--tls-key", options->tls_key_file, "PEM private key of --tls-cert");
+  cmd->add_option("--trusted-proxy", options->trusted_proxies,
+                  "IP address of a reverse proxy whose X-Forwarded-For names the client in the "
+                  "audit trail (repeatable; from anyone else the header is ignored)")
+      ->check([](const std::string& v) {
+        return v.empty() || v.find_first_not_of("0123456789abcdefABCDEF.:") != std::string::npos
+                   ? std::string("give the proxy's IP address, e.g. 10.0.0.5")
+                   : std::string();
+      });
   cmd->add_option("--secret-dir", options->secrets.file_dir,
                   "Directory that `file` secrets must be in (default: DATA/secrets)");
   cmd->add_option("--secret-env-prefix", options->secrets.env_prefix,

@@ -369,6 +369,7 @@ Result<std::unique_ptr<ServerRuntime>> ServerRuntime::Start(const ServerRuntimeO
   api_options.version = options.version;
   api_options.tls_cert_file = options.tls_cert_file;
   api_options.tls_key_file = options.tls_key_file;
+  api_options.trusted_proxies = options.trusted_proxies;
   auto api = api::ApiServer::Start(
       api_options,
       api::ApiDependencies{*p.store, *p.deploys, p.clock, [] { return true; }, [&p] { p.Wake(); },

@@ -83,6 +83,9 @@ struct ServerRuntimeOptions {
   // PEM files: with both, the API speaks HTTPS only (`ferry server --tls-cert --tls-key`).
   std::string tls_cert_file;
   std::string tls_key_file;
+  // Proxies (IP addresses) whose X-Forwarded-For names the client in the audit trail
+  // (`ferry server --trusted-proxy ADDR`); from any other peer the header is ignored.
+  std::vector<std::string> trusted_proxies;
   // The data directory's lock when the caller already holds it (`ferry up` takes it before it
   // starts its sandbox); unset: Start acquires it.
   std::shared_ptr<DataDirLock> held_lock;

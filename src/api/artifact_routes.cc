@@ -2,6 +2,7 @@
 // /api/v1/artifacts/{id}.
 #include "api/json_views.h"
 #include "api/request_input.h"
+#include "api/request_actor.h"
 #include "api/router.h"
 #include "common/strings.h"
 
@@ -9,6 +10,14 @@ namespace ferry::api {
 namespace {
 
 constexpr size_t kMaxS3KeyBytes = 1024;
+// An artifact's metadata (build info: commit, branch, pipeline) is small; bounded so that a
+// list page of artifacts stays small too (issue 18: 60 artifacts with 1 MiB each made one
+// 62 MB page).
+constexpr size_t kMaxMetadataBytes = size_t{16} * 1024;
+// A list page stops growing past this many bytes (at least one artifact is always sent); its
+// `next` then continues after the last one sent. Bounds pages of artifacts recorded before the
+// metadata limit.
+constexpr size_t kMaxListPageBytes = size_t{1} << 20;
 
 Result<std::string> NameField(const Json& body, std::string_view field, bool required) {
   FERRY_ASSIGN_OR_RETURN(auto value, OptionalString(body, field));
@@ -61,8 +70,15 @@ Result<ApiResponse> RecordArtifact(RouteContext& ctx, const ApiRequest& request)
   if (auto it = body.find("metadata"); it != body.end() && !it->is_null()) {
     if (!it->is_object()) return InvalidArgument("field 'metadata' must be a JSON object");
     artifact.metadata_json = DumpJson(*it);
+    if (artifact.metadata_json.size() > kMaxMetadataBytes) {
+      return Error{ErrorCode::kPayloadTooLarge,
+                   "field 'metadata' is " + std::to_string(artifact.metadata_json.size()) +
+                       " bytes of JSON; the limit is " + std::to_string(kMaxMetadataBytes) +
+                       " (keep build information there, not files)",
+                   {}};
+    }
   }
-  FERRY_ASSIGN_OR_RETURN(auto recorded, ctx.store.artifacts().Record(artifact, request.actor));
+  FERRY_ASSIGN_OR_RETURN(auto recorded, ctx.store.artifacts().Record(artifact, ActorOf(request)));
   ApiResponse reply = JsonReply(recorded.created ? 201 : 200, ArtifactJson(recorded.artifact));
   reply.headers.emplace_back("Location", "/api/v1/artifacts/" + recorded.artifact.id);
   return reply;
@@ -88,13 +104,22 @@ Result<ApiResponse> ListArtifacts(RouteContext& ctx, const ApiRequest& request) 
   filter.limit = limit + 1;
   auto artifacts = ctx.store.artifacts().List(filter);
   if (!artifacts.ok()) return ListError(artifacts.error(), filter.before_id, "artifact");
-  Json next = nullptr;
-  if (artifacts->size() > static_cast<size_t>(limit)) {
-    artifacts->resize(limit);
-    next = artifacts->back().id;
-  }
+  bool more = artifacts->size() > static_cast<size_t>(limit);
+  if (more) artifacts->resize(limit);
   Json items = Json::array();
-  for (const store::ArtifactRecord& a : *artifacts) items.push_back(ArtifactJson(a));
+  std::string last_id;
+  size_t bytes = 0;
+  for (const store::ArtifactRecord& a : *artifacts) {
+    Json item = ArtifactJson(a);
+    bytes += DumpJson(item).size();
+    if (!items.empty() && bytes > kMaxListPageBytes) {
+      more = true;
+      break;
+    }
+    items.push_back(std::move(item));
+    last_id = a.id;
+  }
+  Json next = more ? Json(last_id) : Json(nullptr);
   return JsonReply(200, {{"items", std::move(items)}, {"next", std::move(next)}});
 }
 

@@ -36,7 +36,7 @@ store::EntityKey EntityKeyOf(const model::Entity& entity) {
 }
 
 Result<std::vector<AppliedEntity>> WriteEntities(const std::vector<model::Entity>& entities,
-                                                 store::Store& store, std::string_view actor,
+                                                 store::Store& store, const store::Actor& actor,
                                                  std::optional<int64_t> expected_revision) {
   if (expected_revision && entities.size() != 1) {
     return Internal("an expected revision guards exactly one entity");

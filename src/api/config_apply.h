@@ -33,7 +33,7 @@ struct AppliedEntity {
 // (one entity only) the write is guarded: kFailedPrecondition when the stored revision differs
 // (0 = must not exist).
 Result<std::vector<AppliedEntity>> WriteEntities(const std::vector<model::Entity>& entities,
-                                                 store::Store& store, std::string_view actor,
+                                                 store::Store& store, const store::Actor& actor,
                                                  std::optional<int64_t> expected_revision = {});
 
 // "created", "updated", "unchanged".

@@ -15,6 +15,7 @@
 
 #include "api/deploy_config.h"
 #include "api/request_input.h"
+#include "api/request_actor.h"
 #include "api/router.h"
 #include "common/strings.h"
 #include "common/time.h"
@@ -83,6 +84,16 @@ Result<ApiResponse> Claim(RouteContext& ctx, const ApiRequest& request) {
     if (!seen.ok()) {
       if (ctx.sightings != nullptr) ctx.sightings->Forget(sighting.instance);
       return seen.error();
+    }
+    if (seen->first_seen_at == seen->last_seen_at) {  // a new delegate, or a new instance of one
+      FERRY_RETURN_IF_ERROR(RecordAction(
+          ctx.store.audit(), request,
+          {.action = "delegate.register",
+           .subject_type = "delegate",
+           .subject_id = seen->name,
+           .details_json = DumpJson(Json{{"instance", seen->instance},
+                                         {"selectors", seen->selectors},
+                                         {"version", seen->version}})}));
     }
   }
   auto wait =

@@ -3,6 +3,7 @@
 #include "api/access_check.h"
 #include "api/json_views.h"
 #include "api/request_input.h"
+#include "api/request_actor.h"
 #include "api/router.h"
 #include "common/strings.h"
 #include "lambda/tasks.h"
@@ -85,7 +86,9 @@ Result<DeploymentInput> ParseDeploymentBody(RouteContext& ctx, const ApiRequest&
                  "artifact source ('allowOutsideArtifactSource')",
                  {}};
   }
-  input.actor = request.actor;
+  store::Actor actor = ActorOf(request);
+  input.actor = std::move(actor.name);
+  input.actor_source = std::move(actor.source);
   return input;
 }
 
@@ -112,7 +115,9 @@ Result<ApiResponse> StartRollback(RouteContext& ctx, const ApiRequest& request) 
   FERRY_RETURN_IF_ERROR(
       RequireOn(ctx.store, request, Permission::kRollback, input.application, input.environment));
   FERRY_ASSIGN_OR_RETURN(input.idempotency_key, IdempotencyKey(request));
-  input.actor = request.actor;
+  store::Actor actor = ActorOf(request);
+  input.actor = std::move(actor.name);
+  input.actor_source = std::move(actor.source);
   bool created = true;
   FERRY_ASSIGN_OR_RETURN(auto rollback, ctx.deploys.Rollback(input, &created));
   // What it restores, for the person who asked: which execution it undoes or restores to.
@@ -197,6 +202,14 @@ Result<ApiResponse> StartPlan(RouteContext& ctx, const ApiRequest& request) {
       int64_t wait_s, QueryInt(request, "wait", kDefaultPlanWaitSeconds, 0, kMaxPlanWaitSeconds));
   FERRY_ASSIGN_OR_RETURN(DeploymentInput input, ParseDeploymentBody(ctx, request));
   FERRY_ASSIGN_OR_RETURN(auto plan, ctx.deploys.StartPlan(input));
+  FERRY_RETURN_IF_ERROR(RecordAction(ctx.store.audit(), request,
+                                     {.action = "plan.start",
+                                      .application = input.application,
+                                      .subject_type = "plan",
+                                      .subject_id = plan.id,
+                                      .details_json = DumpJson(Json{
+                                          {"service", input.service},
+                                          {"environment", input.environment}})}));
   return AwaitPlan(ctx, plan.id, wait_s);
 }
 

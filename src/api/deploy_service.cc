@@ -354,6 +354,7 @@ Result<DeployService::Impl::Resolved> DeployService::Impl::Resolve(
   spec.workflow = workflow.name;
   spec.trigger = in.trigger.empty() ? "manual" : in.trigger;
   spec.actor = in.actor;
+  spec.actor_source = in.actor_source;
   spec.artifact_id = artifact.id;
   spec.idempotency_key = in.idempotency_key;
   spec.failure_strategy = StrategyOf(workflow);
@@ -746,6 +747,7 @@ Result<StartedRollback> DeployService::Rollback(const RollbackInput& in, bool* c
   spec.workflow = kRollbackWorkflow;
   spec.trigger = "rollback";
   spec.actor = in.actor;
+  spec.actor_source = in.actor_source;
   spec.idempotency_key = in.idempotency_key;
   // A failed restore puts the aliases back as they were before it; it never deletes a function.
   spec.failure_strategy = engine::FailureStrategy::kRollback;

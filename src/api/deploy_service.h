@@ -49,6 +49,7 @@ struct DeploymentInput {
   std::string actor;
   std::string trigger = "manual";
   std::optional<std::string> idempotency_key;
+  std::string actor_source;  // the client address (request_actor.h); "" when not over the API
 };
 
 struct RollbackInput {
@@ -58,6 +59,7 @@ struct RollbackInput {
   std::optional<std::string> to_execution;  // unset: undo the newest change
   std::string actor;
   std::optional<std::string> idempotency_key;
+  std::string actor_source;  // the client address (request_actor.h); "" when not over the API
 };
 
 // What a rollback restores, for the user.

@@ -8,6 +8,7 @@
 #include "api/config_apply.h"
 #include "api/json_views.h"
 #include "api/request_input.h"
+#include "api/request_actor.h"
 #include "api/router.h"
 #include "common/strings.h"
 #include "config/documents.h"
@@ -183,7 +184,7 @@ Result<ApiResponse> PutEntity(RouteContext& ctx, const ApiRequest& request,
   FERRY_ASSIGN_OR_RETURN(auto stored, StoredEntities(ctx.store));
   config::CheckedDocuments checked = config::CheckEntityDocuments({body}, stored);
   if (!checked.ok()) return ProblemsReply(checked.problems, false);
-  auto applied = WriteEntities(checked.entities, ctx.store, request.actor, expected);
+  auto applied = WriteEntities(checked.entities, ctx.store, ActorOf(request), expected);
   if (!applied.ok()) {
     if (applied.error().code == ErrorCode::kFailedPrecondition && expected) {
       return FailedPrecondition(Describe(key) + " is not at revision " + std::to_string(*expected) +
@@ -240,7 +241,7 @@ Result<ApiResponse> DeleteEntity(RouteContext& ctx, const ApiRequest& request,
                                "); change or delete the entities that refer to it first"),
                       problems);
   }
-  FERRY_RETURN_IF_ERROR(ctx.store.entities().Delete(key, request.actor));
+  FERRY_RETURN_IF_ERROR(ctx.store.entities().Delete(key, ActorOf(request)));
   ApiResponse reply;
   reply.status = 204;
   return reply;
@@ -266,7 +267,7 @@ Result<ApiResponse> Apply(RouteContext& ctx, const ApiRequest& request) {
   for (const model::Entity& e : checked.entities) {
     FERRY_RETURN_IF_ERROR(RequireConfigWrite(request, EntityKeyOf(e)));
   }
-  FERRY_ASSIGN_OR_RETURN(auto applied, WriteEntities(checked.entities, ctx.store, request.actor));
+  FERRY_ASSIGN_OR_RETURN(auto applied, WriteEntities(checked.entities, ctx.store, ActorOf(request)));
   Json rows = Json::array();
   for (size_t i = 0; i < applied.size(); ++i) {
     const model::Entity& e = checked.entities[i];

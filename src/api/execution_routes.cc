@@ -3,6 +3,7 @@
 #include "api/access_check.h"
 #include "api/json_views.h"
 #include "api/request_input.h"
+#include "api/request_actor.h"
 #include "api/router.h"
 #include "common/strings.h"
 #include "store/limits.h"
@@ -154,7 +155,7 @@ Result<ApiResponse> AbortExecution(RouteContext& ctx, const ApiRequest& request,
                     std::string(store::ExecutionStatusName(before.status)) +
                     "); there is nothing to abort");
   }
-  auto aborted = ctx.store.executions().RequestAbort(id, request.actor);
+  auto aborted = ctx.store.executions().RequestAbort(id, ActorOf(request));
   if (!aborted.ok()) {
     if (aborted.error().code != ErrorCode::kFailedPrecondition) return aborted.error();
     return Conflict("execution " + id + " ended while the abort was requested");

@@ -24,7 +24,10 @@ struct ApiRequest {
   std::multimap<std::string, std::string> query;  // percent-decoded
   std::map<std::string, std::string> headers;     // names lower-cased
   std::string body;
-  std::string remote_address;  // the client's IP address ("" when unknown)
+  std::string remote_address;  // the connection's peer address ("" when unknown)
+  // The client's address for the audit trail: remote_address, or what a trusted proxy
+  // forwarded (request_actor.h). Set by the server before routing.
+  std::string client_address;
   // Once authenticated: "user:NAME" for a user (signed in, or by one of their tokens),
   // "token:NAME" for a service account's token; and what the caller may do.
   std::string actor;

@@ -7,6 +7,7 @@
 #include "api/access_check.h"
 #include "api/deploy_config.h"
 #include "api/request_input.h"
+#include "api/request_actor.h"
 #include "api/router.h"
 #include "common/secret_mask.h"
 #include "common/strings.h"
@@ -78,9 +79,9 @@ Result<ApiResponse> SetValue(RouteContext& ctx, const ApiRequest& request,
   }
   FERRY_ASSIGN_OR_RETURN(std::string stored_name, StoredName(ctx, name));
   FERRY_ASSIGN_OR_RETURN(std::string sealed, ctx.secret_keys->Seal(stored_name, value));
-  FERRY_ASSIGN_OR_RETURN(
-      auto stored, ctx.store.secret_values().Put(stored_name, sealed, ctx.secret_keys->current_id(),
-                                                 request.actor));
+  FERRY_ASSIGN_OR_RETURN(auto stored, ctx.store.secret_values().Put(
+                                          stored_name, sealed, ctx.secret_keys->current_id(),
+                                          ActorOf(request)));
   return JsonReply(200, MetadataJson(stored));
 }
 
@@ -96,7 +97,7 @@ Result<ApiResponse> DeleteValue(RouteContext& ctx, const ApiRequest& request,
                                 const std::string& name) {
   FERRY_RETURN_IF_ERROR(RejectUnknownQuery(request, {}));
   FERRY_ASSIGN_OR_RETURN(std::string stored_name, StoredName(ctx, name));
-  FERRY_RETURN_IF_ERROR(ctx.store.secret_values().Delete(stored_name, request.actor));
+  FERRY_RETURN_IF_ERROR(ctx.store.secret_values().Delete(stored_name, ActorOf(request)));
   ApiResponse reply;
   reply.status = 204;
   return reply;
@@ -122,13 +123,19 @@ Result<ApiResponse> RotateKey(RouteContext& ctx, const ApiRequest& request) {
     SecretMasker::Global().Register(value);
     FERRY_ASSIGN_OR_RETURN(std::string sealed, ctx.secret_keys->Seal(s.name, value));
     auto done = ctx.store.secret_values().Reseal(s.name, s.version, sealed,
-                                                 ctx.secret_keys->current_id(), request.actor);
+                                                 ctx.secret_keys->current_id(), ActorOf(request));
     if (!done.ok() && done.error().code != ErrorCode::kConflict &&
         done.error().code != ErrorCode::kNotFound) {
       return done.error();
     }
     if (done.ok()) ++resealed;
   }
+  FERRY_RETURN_IF_ERROR(RecordAction(
+      ctx.store.audit(), request,
+      {.action = "secret_key.rotate",
+       .subject_type = "secret_key",
+       .subject_id = ctx.secret_keys->current_id(),
+       .details_json = DumpJson(Json{{"resealed", resealed}, {"alreadyCurrent", current}})}));
   return JsonReply(200, Json{{"keyId", ctx.secret_keys->current_id()},
                              {"resealed", resealed},
                              {"alreadyCurrent", current}});

@@ -11,6 +11,7 @@
 #include "api/client_limits.h"
 #include "api/http_exchange.h"
 #include "api/metrics.h"
+#include "api/request_actor.h"
 #include "api/router.h"
 #include "api/scopes.h"
 #include "api/session_cookie.h"
@@ -408,6 +409,7 @@ ApiResponse ApiServer::Impl::Handle(const httplib::Request& in, std::string& rou
   route = "other";
   auto request = ToApiRequest(in);
   if (!request.ok()) return ErrorReply(request.error());
+  request->client_address = ClientAddress(*request, options.trusted_proxies);
   auto reply = Dispatch(*request, route);
   if (reply.ok()) return std::move(*reply);
   ApiResponse error = ErrorReply(reply.error());
@@ -450,6 +452,7 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(const ApiServerOptions& opti
   AddDelegateRoutes(raw->router, raw->ctx);
   AddSessionRoutes(raw->router, raw->ctx);
   AddAccessRoutes(raw->router, raw->ctx);
+  AddAuditRoutes(raw->router, raw->ctx);
   AddEntityRoutes(raw->router, raw->ctx);  // last: its /api/v1/{kind} patterns are generic
 
   if (options.tls_cert_file.empty() != options.tls_key_file.empty()) {

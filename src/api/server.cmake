@@ -6,6 +6,7 @@ ferry_module(api
     access_routes.cc
     artifact_routes.cc
     permissions.cc
+    audit_routes.cc
     secret_routes.cc
     session_routes.cc
     bounded_http_server.cc
@@ -19,6 +20,7 @@ ferry_module(api
     http_exchange.cc
     json_views.cc
     metrics.cc
+    request_actor.cc
     request_input.cc
     router.cc
     scopes.cc

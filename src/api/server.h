@@ -77,6 +77,9 @@ struct ApiServerOptions {
   // kInvalidArgument when one is missing, unreadable or they do not load as a matching pair.
   std::string tls_cert_file;
   std::string tls_key_file;
+  // Peers (exact IP addresses) whose X-Forwarded-For names the client in the audit trail; from
+  // every other peer the header is ignored. Empty: the connection's peer is the client.
+  std::vector<std::string> trusted_proxies;
 };
 
 struct ApiDependencies {

@@ -133,4 +133,17 @@ int RunRbac(const RbacArgs& args, const ClientFlags& flags, CommandIo& io);
 // ferry delegates: the delegates the server has seen and the queued tasks (who could claim them).
 int RunListDelegates(const ClientFlags& flags, CommandIo& io);
 
+// ferry audit: the audit trail (GET /api/v1/audit), newest first. since/until: a duration
+// before now ("2h", "30m") or an RFC 3339 time; empty for none.
+struct AuditArgs {
+  std::string actor;
+  std::string action;
+  std::string application;
+  std::string target;
+  std::string since;
+  std::string until;
+  int limit = 50;
+};
+int RunListAudit(const AuditArgs& args, const ClientFlags& flags, CommandIo& io);
+
 }  // namespace ferry::cli

@@ -41,6 +41,8 @@ std::string ServiceOf(const ExecutionView& e) {
 
 }  // namespace
 
+std::string FormatTable(const std::vector<std::vector<std::string>>& rows) { return Table(rows); }
+
 std::string TerminalSafe(std::string_view text) {
   std::string out;
   out.reserve(text.size());

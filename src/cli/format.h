@@ -16,6 +16,10 @@ namespace ferry::cli {
 // Control characters (except none) replaced by \xNN; invalid UTF-8 replaced by U+FFFD.
 std::string TerminalSafe(std::string_view text);
 
+// Rows as columns padded to their widest cell, two spaces apart (cells are already
+// TerminalSafe).
+std::string FormatTable(const std::vector<std::vector<std::string>>& rows);
+
 // "2026-11-28 03:30:00" (UTC), or "-".
 std::string FormatWhen(const std::optional<TimePoint>& t);
 // The recorded duration, else (still running) the time since it started, else "-".

@@ -66,6 +66,7 @@ Result<store::ExecutionRecord> Engine::Start(const ExecutionSpec& spec, bool* cr
   e.workflow = spec.workflow;
   e.trigger = spec.trigger;
   e.actor = spec.actor.empty() ? "unknown" : spec.actor;
+  e.actor_source = spec.actor_source;
   e.artifact_id = spec.artifact_id;
   e.idempotency_key = spec.idempotency_key;
   e.inputs_json = DumpJson(Json{{kFailureStrategyKey, StrategyName(spec.failure_strategy)}});

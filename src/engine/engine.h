@@ -59,6 +59,7 @@ struct ExecutionSpec {
   std::string workflow = "basic";
   std::string trigger = "manual";
   std::string actor;
+  std::string actor_source;  // the client address when started over the API
   std::optional<std::string> artifact_id;
   std::optional<std::string> idempotency_key;  // a retried request starts one execution
   FailureStrategy failure_strategy = FailureStrategy::kRollback;

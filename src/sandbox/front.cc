@@ -26,6 +26,21 @@ bool IsLoopback(const std::string& addr) {
          addr.rfind("127.", 0) == 0;
 }
 
+// A Host header naming this machine: localhost or a name under .localhost (RFC 6761; S3
+// virtual-hosted requests), an IPv4 loopback address or [::1], each with an optional port.
+// Empty (HTTP/1.0) counts as loopback: there is no name to rebind.
+bool IsLoopbackHost(std::string_view host) {
+  if (host.empty()) return true;
+  if (host.front() == '[') {
+    size_t close = host.find(']');
+    return close != std::string_view::npos && host.substr(1, close - 1) == "::1";
+  }
+  std::string name = ToLower(host.substr(0, host.find(':')));
+  if (name == "localhost" || std::string_view(name).ends_with(".localhost")) return true;
+  if (name.rfind("127.", 0) != 0) return false;
+  return name.find_first_not_of("0123456789.") == std::string::npos;
+}
+
 // The Action parameter of a query-protocol request (query string or form body).
 std::string QueryAction(const Request& request) {
   auto it = request.query.find("Action");
@@ -121,6 +136,17 @@ std::string Front::RouteSigningName(const Request& request,
 }
 
 Response Front::Handle(const Request& request, const std::string& remote_addr) {
+  // DNS rebinding: a web page in a local browser whose name was re-pointed at 127.0.0.1 reaches
+  // the sandbox as a same-origin request, and could sign with the sandbox's well-known keys.
+  // Its Host header still carries the page's name, so a loopback client must name a loopback
+  // host. (Clients on other machines, when the sandbox listens on a public address, are not
+  // checked.)
+  if (IsLoopback(remote_addr) && !IsLoopbackHost(request.Header("host"))) {
+    return AdminError(403, "the sandbox answers loopback clients only for Host localhost, "
+                           "127.0.0.1 or [::1] (not " +
+                               QuoteForMessage(request.Header("host"), 80) +
+                               "): a request naming another host is refused (DNS rebinding)");
+  }
   if (request.path.rfind("/_ferry/", 0) == 0) return HandleAdmin(request, remote_addr);
 
   auto parsed = ParseSignature(request);

@@ -12,6 +12,7 @@
 
 #include "common/clock.h"
 #include "common/result.h"
+#include "store/actor.h"
 
 namespace ferry::store {
 
@@ -53,7 +54,7 @@ struct ArtifactFilter {
 class ArtifactStore {
  public:
   virtual ~ArtifactStore() = default;
-  virtual Result<RecordedArtifact> Record(const NewArtifact& artifact, std::string_view actor) = 0;
+  virtual Result<RecordedArtifact> Record(const NewArtifact& artifact, const Actor& actor) = 0;
   virtual Result<ArtifactRecord> Get(std::string_view id) = 0;
   // kNotFound when never recorded.
   virtual Result<ArtifactRecord> Find(std::string_view source, std::string_view key,

@@ -1,7 +1,8 @@
 // AuditLog: who changed what, when. Every store mutation of configuration, tokens, executions,
 // artifacts and deployment records appends an event in the same transaction as the change
 // (step, task and log-line traffic is recorded in its own tables, not here: see README.md).
-// Events are never updated or deleted through this interface. Thread-safe.
+// Events are never updated or deleted: this interface offers neither, and the database refuses
+// both (triggers, SQLite migration 0008, PostgreSQL 0005). Thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -12,6 +13,7 @@
 
 #include "common/clock.h"
 #include "common/result.h"
+#include "store/actor.h"
 
 namespace ferry::store {
 
@@ -20,7 +22,9 @@ struct AuditEvent {
   std::string id;
   TimePoint at;
   std::string actor;         // A user, a token name, "engine", a delegate id.
+  std::string source;        // The client's address; "" when not over the API.
   std::string action;        // "entity.create", "entity.update", "token.revoke", ...
+  std::string application;   // The application concerned; "" when none.
   std::string subject_type;  // "entity", "token", "execution", "artifact", "deployment"
   std::string subject_id;    // e.g. "service/shop/checkout", an execution id
   std::optional<std::string> before_sha256;  // Hex SHA-256 of the state before; none on create.
@@ -31,7 +35,9 @@ struct AuditEvent {
 // What a caller outside the store records (e.g. a login, an approval given through the API).
 struct AuditEntry {
   std::string actor;
+  std::string source;
   std::string action;
+  std::string application;
   std::string subject_type;
   std::string subject_id;
   std::optional<std::string> before_sha256;
@@ -43,8 +49,16 @@ struct AuditQuery {
   std::optional<std::string> subject_type;
   std::optional<std::string> subject_id;
   std::optional<std::string> actor;
-  int64_t after_sequence = 0;  // Events with a greater sequence, oldest first.
-  int limit = 100;             // 1..1000
+  std::optional<std::string> action;
+  std::optional<std::string> application;
+  std::optional<TimePoint> since;  // at >= since
+  std::optional<TimePoint> until;  // at < until
+  // Oldest first: events with a sequence greater than after_sequence. Newest first: events
+  // with a sequence less than before_sequence (0: from the newest).
+  bool newest_first = false;
+  int64_t after_sequence = 0;
+  int64_t before_sequence = 0;
+  int limit = 100;  // 1..1000
 };
 
 class AuditLog {

@@ -95,4 +95,24 @@ std::string EntitySubject(const EntityKey& key) {
   return key.kind + "/" + key.application + "/" + key.name;
 }
 
+std::string EntityApplication(const EntityKey& key) {
+  if (key.application.empty() && key.kind == "application") return key.name;
+  return key.application;
+}
+
+std::string EntityAuditDetails(const std::string* before, const std::string* after) {
+  size_t total = (before ? before->size() : 0) + (after ? after->size() : 0);
+  if (total > kMaxAuditDocumentBytes) {
+    Json details = {{"documentsOmitted", true}};
+    if (before) details["beforeBytes"] = before->size();
+    if (after) details["afterBytes"] = after->size();
+    return DumpJson(details);
+  }
+  // Both are canonical JSON already, so they are spliced in as they are.
+  std::string details = "{";
+  if (after) details += "\"after\":" + *after;
+  if (before) details += std::string(after ? "," : "") + "\"before\":" + *before;
+  return details + "}";
+}
+
 }  // namespace ferry::store

@@ -37,5 +37,14 @@ Result<std::vector<std::string>> FromJsonArray(std::string_view json);
 
 // "service/shop/checkout", or "application/shop" for kinds without an application.
 std::string EntitySubject(const EntityKey& key);
+// The application an entity belongs to: its own name for an application, else its application.
+std::string EntityApplication(const EntityKey& key);
+
+// An entity change's audit details: the canonical specs before and after ({"before": ...,
+// "after": ...}, either absent on create or delete) when together they fit in
+// kMaxAuditDocumentBytes; otherwise only their sizes and "documentsOmitted": true (the event's
+// SHA-256 hashes still identify both). Specs hold no secret values (secrets are references).
+inline constexpr size_t kMaxAuditDocumentBytes = size_t{16} * 1024;
+std::string EntityAuditDetails(const std::string* before, const std::string* after);
 
 }  // namespace ferry::store

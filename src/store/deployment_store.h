@@ -12,6 +12,7 @@
 
 #include "common/clock.h"
 #include "common/result.h"
+#include "store/actor.h"
 
 namespace ferry::store {
 
@@ -74,10 +75,10 @@ class DeploymentStore {
   // kNotFound when the execution does not exist. Recording the same (execution, function) again
   // replaces the version/aliases/state (a resumed step re-records) and keeps the id.
   virtual Result<DeploymentRecord> Record(const NewDeployment& deployment,
-                                          std::string_view actor) = 0;
+                                          const Actor& actor) = 0;
   // kNotFound when absent.
   virtual Result<DeploymentRecord> SetState(std::string_view id, DeploymentState state,
-                                            std::string_view actor) = 0;
+                                            const Actor& actor) = 0;
   // Newest first (creation time, then id; re-recording keeps a record's place). kNotFound when
   // filter.before_id names no deployment record, kInvalidArgument for a malformed filter.
   virtual Result<std::vector<DeploymentRecord>> List(const DeploymentFilter& filter) = 0;

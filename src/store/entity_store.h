@@ -15,6 +15,7 @@
 
 #include "common/clock.h"
 #include "common/result.h"
+#include "store/actor.h"
 
 namespace ferry::store {
 
@@ -49,8 +50,8 @@ class EntityStore {
   // Writes all entities in one transaction: either every write lands or none does.
   // Returns one outcome per write, in order. kInvalidArgument when a spec is not valid JSON.
   virtual Result<std::vector<PutOutcome>> PutAll(const std::vector<EntityWrite>& writes,
-                                                 std::string_view actor) = 0;
-  virtual Result<PutOutcome> Put(const EntityWrite& write, std::string_view actor) = 0;
+                                                 const Actor& actor) = 0;
+  virtual Result<PutOutcome> Put(const EntityWrite& write, const Actor& actor) = 0;
   // kNotFound when absent.
   virtual Result<EntityRecord> Get(const EntityKey& key) = 0;
   // Ordered by kind, application, name. An empty kind lists every kind; application nullopt
@@ -58,7 +59,7 @@ class EntityStore {
   virtual Result<std::vector<EntityRecord>> List(std::string_view kind,
                                                  std::optional<std::string> application) = 0;
   // kNotFound when absent.
-  virtual Status Delete(const EntityKey& key, std::string_view actor) = 0;
+  virtual Status Delete(const EntityKey& key, const Actor& actor) = 0;
 };
 
 }  // namespace ferry::store

@@ -21,6 +21,7 @@
 
 #include "common/clock.h"
 #include "common/result.h"
+#include "store/actor.h"
 #include "store/log_store.h"
 #include "store/task_store.h"
 
@@ -69,6 +70,7 @@ struct NewExecution {
   std::optional<std::string> pipeline;
   std::string trigger;  // "manual", "webhook", "artifact", "cron", "rollback", ...
   std::string actor;    // who or what started it
+  std::string actor_source;  // where from (the client address), "" when not over the API
   std::optional<std::string> artifact_id;
   std::string inputs_json = "{}";
   std::vector<NewStep> steps;  // in order; more can be appended later (AppendSteps)
@@ -235,7 +237,7 @@ class ExecutionStore {
   virtual Result<ExecutionRecord> Transition(const ExecutionTransition& transition) = 0;
   // Records an abort request and wakes the execution; the engine carries it out.
   // kFailedPrecondition when the execution is already terminal.
-  virtual Result<ExecutionRecord> RequestAbort(std::string_view id, std::string_view actor) = 0;
+  virtual Result<ExecutionRecord> RequestAbort(std::string_view id, const Actor& actor) = 0;
   // Compare-and-set on the step's status and state (see StepTransition).
   virtual Result<StepTransitionResult> TransitionStep(const StepTransition& transition) = 0;
 };

@@ -52,7 +52,9 @@ struct LogQuery {
 class LogStore {
  public:
   virtual ~LogStore() = default;
-  // Appends lines in order, in one transaction; returns the last sequence assigned.
+  // Appends lines in order, in one transaction; returns the last sequence assigned. Lines for
+  // an execution that has already ended are dropped (its final line, written with its terminal
+  // transition, stays last) and the last sequence it has is returned.
   // kNotFound when the execution does not exist; at most kMaxPageSize lines per call.
   virtual Result<int64_t> Append(std::string_view execution_id,
                                  const std::vector<NewLogLine>& lines) = 0;

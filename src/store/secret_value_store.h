@@ -13,6 +13,7 @@
 
 #include "common/clock.h"
 #include "common/result.h"
+#include "store/actor.h"
 
 namespace ferry::store {
 
@@ -31,18 +32,18 @@ class SecretValueStore {
   // Creates or replaces the value. kInvalidArgument for a bad name, an empty key id or sealed
   // bytes over 128 KiB.
   virtual Result<SealedSecret> Put(std::string_view name, std::string_view sealed,
-                                   std::string_view key_id, std::string_view actor) = 0;
+                                   std::string_view key_id, const Actor& actor) = 0;
   // kNotFound when no value is stored under that name.
   virtual Result<SealedSecret> Get(std::string_view name) = 0;
   // kNotFound when no value is stored under that name.
-  virtual Status Delete(std::string_view name, std::string_view actor) = 0;
+  virtual Status Delete(std::string_view name, const Actor& actor) = 0;
   // Every stored value, ordered by name (for key rotation).
   virtual Result<std::vector<SealedSecret>> List() = 0;
   // Replaces the sealed bytes of `name` if its version is still `version` (a concurrent Put
   // wins: kConflict); audited as "secret.reseal".
   virtual Result<SealedSecret> Reseal(std::string_view name, int64_t version,
                                       std::string_view sealed, std::string_view key_id,
-                                      std::string_view actor) = 0;
+                                      const Actor& actor) = 0;
 };
 
 }  // namespace ferry::store

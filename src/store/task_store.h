@@ -17,6 +17,7 @@
 
 #include "common/clock.h"
 #include "common/result.h"
+#include "store/actor.h"
 
 namespace ferry::store {
 
@@ -117,7 +118,7 @@ class TaskStore {
   // still working: the task stays cancelled-but-held (ended_at unset, lease kept) until its
   // holder reports with Complete — accepted for a cancelled task, which keeps how far the work
   // got (result_json) and stays cancelled — or its lease expires. HasStopped tells.
-  virtual Result<TaskRecord> Cancel(std::string_view id, std::string_view actor) = 0;
+  virtual Result<TaskRecord> Cancel(std::string_view id, const Actor& actor) = 0;
   // Crash takeover: expires now the lease of every leased task whose lease_owner starts with
   // owner_prefix, so the next ClaimNext takes it at once (as attempt + 1, or fails it when that
   // was its last attempt). Only for a caller that knows those owners are dead. Returns how many

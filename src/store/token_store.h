@@ -18,6 +18,7 @@
 
 #include "common/clock.h"
 #include "common/result.h"
+#include "store/actor.h"
 
 namespace ferry::store {
 
@@ -51,11 +52,11 @@ class TokenStore {
   virtual ~TokenStore() = default;
   // kConflict when the name is taken (revoked tokens keep their names); kNotFound when `owner`
   // names no account, kFailedPrecondition when it is disabled.
-  virtual Result<IssuedToken> Issue(const NewToken& token, std::string_view actor) = 0;
+  virtual Result<IssuedToken> Issue(const NewToken& token, const Actor& actor) = 0;
   // The token's record; kUnauthenticated when unknown, revoked or expired.
   virtual Result<TokenRecord> Authenticate(std::string_view secret) = 0;
   // kNotFound when no token has that name; revoking twice is a no-op.
-  virtual Result<TokenRecord> Revoke(std::string_view name, std::string_view actor) = 0;
+  virtual Result<TokenRecord> Revoke(std::string_view name, const Actor& actor) = 0;
   // Ordered by name, revoked included.
   virtual Result<std::vector<TokenRecord>> List() = 0;
 };

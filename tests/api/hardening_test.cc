@@ -296,5 +296,48 @@ TEST_F(ApiServerTest, EveryAnswerCarriesSecurityHeaders) {
   }
 }
 
+// Issue 18: 60 artifacts with 1 MiB of metadata each made one list answer 62 MB. Metadata is
+// bounded on registration, and a page is bounded by bytes too (artifacts recorded before the
+// limit are written straight to the store here, as an older server would have).
+TEST_F(ApiServerTest, ArtifactMetadataIsBoundedAndPagesAreBoundedByBytes) {
+  const std::string kSha = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+  auto body = [&kSha](int i, size_t metadata_bytes) {
+    return DumpJson(Json{{"source", "ci"},
+                         {"key", "orders/orders-" + std::to_string(i) + ".zip"},
+                         {"version", std::to_string(i)},
+                         {"location",
+                          {{"s3Bucket", "b"}, {"s3Key", "orders/orders-" + std::to_string(i) + ".zip"}}},
+                         {"codeSha256", kSha},
+                         {"metadata", {{"notes", std::string(metadata_bytes, 'm')}}}});
+  };
+  Reply big = Post("/api/v1/artifacts", body(0, 1 << 20));
+  EXPECT_EQ(big.status, 413) << big.body;
+  EXPECT_THAT(big.body, HasSubstr("16384"));
+  EXPECT_EQ(Get("/api/v1/artifacts").json["items"].size(), 0u) << "nothing recorded";
+  Reply small = Post("/api/v1/artifacts", body(1, 1000));
+  EXPECT_EQ(small.status, 201) << small.body;
+
+  for (int i = 2; i < 8; ++i) {
+    store::NewArtifact a{.source = "ci",
+                         .key = "old-" + std::to_string(i),
+                         .version = std::to_string(i),
+                         .location_json = R"({"s3Bucket":"b","s3Key":"k"})",
+                         .code_sha256 = kSha,
+                         .metadata_json = DumpJson(Json{{"notes", std::string(400 * 1024, 'x')}})};
+    ASSERT_TRUE(store_->artifacts().Record(a, "test").ok());
+  }
+  size_t seen = 0;
+  std::string before;
+  for (int pages = 0; pages < 10; ++pages) {
+    Reply page = Get("/api/v1/artifacts?limit=200" + (before.empty() ? "" : "&before=" + before));
+    ASSERT_EQ(page.status, 200) << page.body.substr(0, 200);
+    EXPECT_LT(page.body.size(), size_t{2} << 20) << "a page stays near 1 MiB";
+    seen += page.json["items"].size();
+    if (page.json["next"].is_null()) break;
+    before = page.json["next"].get<std::string>();
+  }
+  EXPECT_EQ(seen, 7u) << "every artifact is listed, over several pages";
+}
+
 }  // namespace
 }  // namespace ferry::api::testing

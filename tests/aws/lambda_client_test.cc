@@ -294,6 +294,29 @@ TEST_F(LambdaClientTest, MalformedResponsesGiveClearErrors) {
   EXPECT_LT(error.error().message.size(), 1'000u);
 }
 
+// Issue 18, item 5: an endpoint (a CloudProvider's, or a metadata service's answering in its
+// place) whose error body is JSON: only its code and message fields reach the error an
+// execution shows, sanitized and bounded; nothing else of the body.
+TEST_F(LambdaClientTest, OnlyTheCodeAndMessageOfAnErrorBodyAreShown) {
+  const std::string body =
+      R"({"Code":"Success","AccessKeyId":"ASIAEXAMPLELEAK","SecretAccessKey":"leak-me-9f8e7d",)"
+      R"("Token":"leak-token-1a2b","message":"denied \u001b[31mred\u001b[0m )" +
+      std::string(3000, 'y') + R"("})";
+  lambda_.QueueRaw("GetFunction", 403, body);
+  auto error = client_.GetFunction("orders");
+  ASSERT_FALSE(error.ok());
+  const std::string& message = error.error().message;
+  EXPECT_NE(message.find("Success"), std::string::npos) << message;
+  EXPECT_NE(message.find("denied"), std::string::npos) << message;
+  for (const char* leak : {"ASIAEXAMPLELEAK", "leak-me", "leak-token", "AccessKeyId", "\x1b"}) {
+    EXPECT_EQ(message.find(leak), std::string::npos) << leak << " in " << message;
+  }
+  EXPECT_LT(message.size(), 1'000u);
+  for (const auto& [key, value] : error.error().details) {
+    EXPECT_EQ(value.find("leak"), std::string::npos) << key;
+  }
+}
+
 TEST_F(LambdaClientTest, OversizedResponsesAreRefused) {
   ServiceConfig config = LambdaServiceConfig(lambda_.url(), "us-east-1");
   config.max_response_bytes = 1'000;

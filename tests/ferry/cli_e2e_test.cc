@@ -3,8 +3,10 @@
 // output and error messages; the token never printed.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <regex>
 
+#include "common/crypto.h"
 #include "common/json.h"
 #include "support/child_process.h"
 #include "support/sandbox_process.h"
@@ -227,6 +229,77 @@ TEST(CliAgainstUp, DeploysFollowsAndRollsBackTheSample) {
 
   Outcome aborted = ferry({"abort", id});
   EXPECT_EQ(aborted.exit_code, 1) << "an ended execution cannot be aborted";
+}
+
+// `ferry audit` against a real server: a secret set and unset over the API are recorded with
+// the token and the client address, never with the value; filters narrow; bad flags exit 2.
+TEST(CliAudit, ShowsWhoChangedWhatFromWhereAndNeverASecretValue) {
+  TempDir dir;
+  const auto key = dir.Write("secret.key", Base64Encode(SecureRandomBytes(32)) + "\n");
+  std::filesystem::permissions(
+      key, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  ServerOptions options;
+  options.extra_args = {"--secret-key-file", key.string()};
+  auto server = ServerProcess::Start(dir.Sub("data"), options);
+  ASSERT_TRUE(server->ok()) << server->diagnostics();
+  const std::string kValue = "audit-e2e-s3cret-value-7f3a9";
+  dir.Write("value.txt", kValue + "\n");
+  const ProcessOptions env{{{"FERRY_SERVER", server->url()}, {"FERRY_TOKEN", server->token()}},
+                           dir.Sub("")};
+  auto ferry = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), FerryBinary());
+    Outcome r = ChildProcess::Run(std::move(args), env, seconds(60));
+    EXPECT_EQ(r.out.find(kValue), std::string::npos) << "secret value printed";
+    EXPECT_EQ(r.out.find(server->token()), std::string::npos) << "token printed";
+    return r;
+  };
+  // Declared through `ferry apply` on the data directory (a local change: no address).
+  dir.Write("secret.yaml", "kind: Secret\nname: db-password\n");
+  Outcome applied = ferry({"apply", "-f", dir.Sub("secret.yaml"), "--data", server->data_dir()});
+  ASSERT_EQ(applied.exit_code, 0) << applied.out << applied.err;
+  Outcome set = ChildProcess::Run(
+      {"/bin/bash", "-c", FerryBinary() + " secrets set db-password < value.txt"}, env);
+  ASSERT_EQ(set.exit_code, 0) << set.out << set.err;
+  ASSERT_EQ(ferry({"secrets", "unset", "db-password"}).exit_code, 0);
+
+  Outcome table = ferry({"audit"});
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_EQ(table.out.rfind("WHEN", 0), 0u) << table.out;
+  EXPECT_NE(table.out.find("ACTOR"), std::string::npos) << table.out;
+  EXPECT_TRUE(std::regex_search(
+      table.out, std::regex("token:e2e +127\\.0\\.0\\.1 +secret\\.delete +- +secret/db-password")))
+      << table.out;
+  EXPECT_NE(table.out.find("secret.set"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("token.issue"), std::string::npos) << table.out;
+  EXPECT_TRUE(
+      std::regex_search(table.out, std::regex(" +- +entity\\.create +- +secret/db-password")))
+      << table.out;
+
+  Outcome json = ferry({"audit", "--action", "secret.set", "--since", "1h", "-o", "json"});
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  auto page = ParseJson(json.out);
+  ASSERT_TRUE(page.ok()) << json.out;
+  ASSERT_EQ((*page)["items"].size(), 1u) << json.out;
+  EXPECT_EQ((*page)["items"][0]["target"], "secret/db-password");
+  EXPECT_EQ((*page)["items"][0]["actor"], "token:e2e");
+  EXPECT_EQ((*page)["items"][0]["source"], "127.0.0.1");
+
+  Outcome none = ferry({"audit", "--until", "2h"});
+  ASSERT_EQ(none.exit_code, 0) << none.err;
+  EXPECT_EQ(none.out, "no audit events match\n");
+  Outcome bad_time = ferry({"audit", "--since", "yesterday"});
+  EXPECT_EQ(bad_time.exit_code, 2);
+  EXPECT_NE(bad_time.err.find("RFC 3339"), std::string::npos) << bad_time.err;
+  EXPECT_EQ(ferry({"audit", "--limit", "0"}).exit_code, 2);
+
+  // A read token is refused: the trail is for admins.
+  Outcome created =
+      ferry({"token", "create", "reader", "--scope", "read", "--data", server->data_dir()});
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  std::string reader = created.out.substr(0, created.out.find('\n'));
+  Outcome denied = ferry({"audit", "--token", reader});
+  EXPECT_EQ(denied.exit_code, 1);
+  EXPECT_NE(denied.err.find("admin"), std::string::npos) << denied.err;
 }
 
 }  // namespace

@@ -3,11 +3,12 @@
 #include "sandbox/lambda/lambda_service.h"
 
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
-#include <atomic>
 #include <mutex>
 #include <thread>
 
@@ -91,6 +92,82 @@ class LambdaServiceTest : public ::testing::Test {
   std::unique_ptr<LambdaService> service_;
   Caller caller_;
 };
+
+// Issue 18, item 5: a handler's children that detach (double fork + setsid) and ignore SIGTERM
+// do not survive its timeout; and a handler past its MemorySize is killed, as Lambda does.
+Json CreateWithCode(const std::string& name, const std::string& code, int timeout, int memory) {
+  auto zip = WriteZip({{"app.py", code}});
+  EXPECT_TRUE(zip.ok());
+  return {{"FunctionName", name},
+          {"Runtime", "python3.12"},
+          {"Handler", "app.handler"},
+          {"Role", "arn:aws:iam::000000000000:role/r"},
+          {"Timeout", timeout},
+          {"MemorySize", memory},
+          {"Code", {{"ZipFile", Base64Encode(zip.ok() ? *zip : "")}}}};
+}
+
+bool ProcessGone(pid_t pid) {
+  if (::kill(pid, 0) != 0) return errno == ESRCH;
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  std::getline(stat, line);
+  auto close = line.rfind(')');
+  return close != std::string::npos && close + 2 < line.size() && line[close + 2] == 'Z';
+}
+
+TEST_F(LambdaServiceTest, DetachedChildrenOfATimedOutHandlerAreKilled) {
+  const std::string code =
+      "import os, signal, time\n"
+      "def handler(event, context):\n"
+      "    if os.fork() == 0:\n"
+      "        os.setsid()\n"
+      "        if os.fork() > 0:\n"
+      "            os._exit(0)\n"
+      "        signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+      "        signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGTERM])\n"
+      "        with open(event['pidfile'] + '.tmp', 'w') as f:\n"
+      "            f.write(str(os.getpid()))\n"
+      "        os.rename(event['pidfile'] + '.tmp', event['pidfile'])\n"
+      "        while True:\n"
+      "            time.sleep(1)\n"
+      "    while not os.path.exists(event['pidfile']):\n"
+      "        time.sleep(0.01)\n"
+      "    time.sleep(60)\n";
+  ASSERT_EQ(Call("POST", "/2015-03-31/functions", CreateWithCode("detach", code, 5, 128)).status,
+            201);
+  clock_.Advance(std::chrono::seconds(1));
+  const std::string pidfile = (dir_.path() / "grandchild.pid").string();
+  Response r = Call("POST", "/2015-03-31/functions/detach/invocations", Json{{"pidfile", pidfile}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find("Task timed out"), std::string::npos) << r.body;
+  std::ifstream in(pidfile);
+  pid_t grandchild = 0;
+  in >> grandchild;
+  ASSERT_GT(grandchild, 0) << "the handler wrote its detached grandchild's pid";
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (!ProcessGone(grandchild) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_TRUE(ProcessGone(grandchild)) << "pid " << grandchild << " survived the timeout";
+  if (!ProcessGone(grandchild)) ::kill(grandchild, SIGKILL);
+}
+
+TEST_F(LambdaServiceTest, AHandlerPastItsMemorySizeIsKilled) {
+  const std::string code =
+      "import time\n"
+      "def handler(event, context):\n"
+      "    data = b'x' * (300 * 1024 * 1024)\n"
+      "    time.sleep(20)\n"
+      "    return len(data)\n";
+  ASSERT_EQ(Call("POST", "/2015-03-31/functions", CreateWithCode("hungry", code, 30, 128)).status,
+            201);
+  clock_.Advance(std::chrono::seconds(1));
+  Response r = Call("POST", "/2015-03-31/functions/hungry/invocations", Json::object());
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find("Runtime.ExitError"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("signal: killed"), std::string::npos) << r.body;
+}
 
 TEST_F(LambdaServiceTest, SettlesAfterTheDelayAndGuardsChanges) {
   Response created = Call("POST", "/2015-03-31/functions", CreateBody("f", "v1"));
@@ -209,9 +286,9 @@ TEST_F(LambdaServiceTest, EveryAnsweredChangeIsDurableWhenManyArriveAtOnce) {
   service_ = std::move(durable).value();
   constexpr int kFunctions = 40;
   for (int i = 0; i < kFunctions; ++i) {
-    ASSERT_EQ(Call("POST", "/2015-03-31/functions", CreateBody("fn-" + std::to_string(i), "m"))
-                  .status,
-              201);
+    ASSERT_EQ(
+        Call("POST", "/2015-03-31/functions", CreateBody("fn-" + std::to_string(i), "m")).status,
+        201);
   }
   // Each of 8 threads publishes a version of its functions and points an alias at it.
   std::vector<std::thread> threads;
@@ -221,13 +298,13 @@ TEST_F(LambdaServiceTest, EveryAnsweredChangeIsDurableWhenManyArriveAtOnce) {
       for (int i = t; i < kFunctions; i += 8) {
         const std::string base = "/2015-03-31/functions/fn-" + std::to_string(i);
         Response published = Call("POST", base + "/versions", Json::object());
-        Response alias = Call("POST", base + "/aliases",
-                              {{"Name", "live"}, {"FunctionVersion", "1"}});
+        Response alias =
+            Call("POST", base + "/aliases", {{"Name", "live"}, {"FunctionVersion", "1"}});
         if (published.status == 201 && alias.status == 201) {
           ++answered;
         } else {
-          ADD_FAILURE() << published.status << " " << published.body << " / " << alias.status
-                        << " " << alias.body;
+          ADD_FAILURE() << published.status << " " << published.body << " / " << alias.status << " "
+                        << alias.body;
         }
       }
     });

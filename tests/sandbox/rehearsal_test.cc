@@ -385,4 +385,36 @@ TEST_F(RehearsalTest, TheAdminEndpointRefusesRequestsFromWebPages) {
   EXPECT_EQ(Json::parse(c.Admin("GET", "/_ferry/function-faults").body)["faults"].size(), 0u);
 }
 
+// DNS rebinding (issue 18, item 5): a page whose name now resolves to 127.0.0.1 reaches the
+// sandbox from the local browser with its own name in Host; the sandbox refuses it, for the
+// admin endpoint and the AWS APIs alike, and still answers loopback names.
+TEST_F(RehearsalTest, LoopbackClientsMustNameALoopbackHost) {
+  ASSERT_NE(c.sandbox, nullptr);
+  const std::string port =
+      c.sandbox->endpoint_url().substr(c.sandbox->endpoint_url().rfind(':') + 1);
+  auto get = [&](const std::string& path, const std::string& host) {
+    http::Request r;
+    r.method = "GET";
+    r.url = c.sandbox->endpoint_url() + path;
+    r.headers = {{"Host", host}};
+    auto response = c.http->Send(r);
+    EXPECT_TRUE(response.ok()) << response.error().message;
+    return response.ok() ? *response : http::Response{};
+  };
+  for (const std::string& host :
+       std::vector<std::string>{"evil.example:" + port, "evil.example", "127.0.0.1.evil.example",
+                                "[::2]:" + port, "localhost.evil.example"}) {
+    for (const char* path : {"/_ferry/health", "/2015-03-31/functions/"}) {
+      http::Response refused = get(path, host);
+      EXPECT_EQ(refused.status, 403) << host << path;
+      EXPECT_NE(refused.body.find("DNS rebinding"), std::string::npos) << refused.body;
+    }
+  }
+  for (const std::string& host :
+       std::vector<std::string>{"127.0.0.1:" + port, "localhost:" + port, "LOCALHOST",
+                                "bucket.localhost:" + port, "[::1]:" + port}) {
+    EXPECT_EQ(get("/_ferry/health", host).status, 200) << host;
+  }
+}
+
 }  // namespace ferry::sandbox::test

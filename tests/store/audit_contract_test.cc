@@ -56,5 +56,96 @@ TEST_P(StoreContractTest, AuditRejectsBadEntries) {
   EXPECT_TRUE(audit.List({})->empty());
 }
 
+TEST_P(StoreContractTest, AuditFiltersByActionApplicationAndTimeAndPagesNewestFirst) {
+  auto& audit = store().audit();
+  const TimePoint start = clock_.Now();
+  for (int i = 0; i < 6; ++i) {
+    FERRY_ASSERT_OK(audit.Append({.actor = "token:ci",
+                                  .source = "10.0.0." + std::to_string(i),
+                                  .action = i % 3 == 0 ? "plan.start" : "delegate.register",
+                                  .application = i % 2 == 0 ? "shop" : "",
+                                  .subject_type = "plan",
+                                  .subject_id = "p" + std::to_string(i)}));
+    clock_.Advance(std::chrono::minutes(1));
+  }
+  auto plans = audit.List({.action = "plan.start"});
+  FERRY_ASSERT_OK(plans);
+  ASSERT_EQ(plans->size(), 2u);
+  EXPECT_EQ((*plans)[0].subject_id, "p0");
+  EXPECT_EQ((*plans)[0].source, "10.0.0.0");
+  EXPECT_EQ((*plans)[0].application, "shop");
+  auto shop = audit.List({.application = "shop"});
+  FERRY_ASSERT_OK(shop);
+  EXPECT_EQ(shop->size(), 3u);
+  // [start + 2 min, start + 4 min): p2 and p3.
+  auto window = audit.List({.since = start + std::chrono::minutes(2),
+                            .until = start + std::chrono::minutes(4)});
+  FERRY_ASSERT_OK(window);
+  ASSERT_EQ(window->size(), 2u);
+  EXPECT_EQ((*window)[0].subject_id, "p2");
+  EXPECT_EQ((*window)[1].subject_id, "p3");
+  EXPECT_EQ(audit.List({.since = start + std::chrono::minutes(2), .until = start}).error().code,
+            ErrorCode::kInvalidArgument);
+
+  auto newest = audit.List({.newest_first = true, .limit = 4});
+  FERRY_ASSERT_OK(newest);
+  ASSERT_EQ(newest->size(), 4u);
+  EXPECT_EQ(newest->front().subject_id, "p5");
+  auto older = audit.List({.newest_first = true, .before_sequence = newest->back().sequence});
+  FERRY_ASSERT_OK(older);
+  ASSERT_EQ(older->size(), 2u);
+  EXPECT_EQ((*older)[0].subject_id, "p1");
+  EXPECT_EQ((*older)[1].subject_id, "p0");
+}
+
+TEST_P(StoreContractTest, EntityChangesAreAuditedWithTheActorSourceAndBothDocuments) {
+  EntityWrite v1{.key = {"service", "shop", "orders"}, .spec_json = R"({"memory":128})"};
+  FERRY_ASSERT_OK(store().entities().Put(v1, Actor("token:admin", "192.0.2.7")));
+  EntityWrite v2{.key = {"service", "shop", "orders"}, .spec_json = R"({"memory":256})"};
+  FERRY_ASSERT_OK(store().entities().Put(v2, Actor("token:admin", "192.0.2.7")));
+  FERRY_ASSERT_OK(store().entities().Delete({"service", "shop", "orders"}, "ferry-cli"));
+  auto events = store().audit().List({.subject_id = "service/shop/orders"});
+  FERRY_ASSERT_OK(events);
+  ASSERT_EQ(events->size(), 3u);
+  EXPECT_EQ((*events)[0].action, "entity.create");
+  EXPECT_EQ((*events)[0].actor, "token:admin");
+  EXPECT_EQ((*events)[0].source, "192.0.2.7");
+  EXPECT_EQ((*events)[0].application, "shop");
+  EXPECT_EQ((*events)[0].details_json, R"({"after":{"memory":128}})");
+  EXPECT_EQ((*events)[1].action, "entity.update");
+  EXPECT_EQ((*events)[1].details_json, R"({"after":{"memory":256},"before":{"memory":128}})");
+  EXPECT_EQ((*events)[2].action, "entity.delete");
+  EXPECT_EQ((*events)[2].source, "");
+  EXPECT_EQ((*events)[2].details_json, R"({"before":{"memory":256}})");
+
+  // A large spec is recorded by size and hash only: the trail stays bounded.
+  std::string big = R"({"description":")" + std::string(20000, 'x') + R"("})";
+  FERRY_ASSERT_OK(store().entities().Put({.key = {"service", "shop", "big"}, .spec_json = big},
+                                         "token:admin"));
+  auto large = store().audit().List({.subject_id = "service/shop/big"});
+  FERRY_ASSERT_OK(large);
+  ASSERT_EQ(large->size(), 1u);
+  EXPECT_EQ(large->front().details_json, R"({"afterBytes":20018,"documentsOmitted":true})");
+  EXPECT_TRUE(large->front().after_sha256.has_value());
+}
+
+TEST_P(StoreContractTest, AuditEventsAreAppendOnlyEvenThroughSql) {
+  FERRY_ASSERT_OK(store().audit().Append(
+      {.actor = "token:admin", .action = "plan.start", .subject_type = "plan", .subject_id = "p"}));
+  Status update = harness_->ExecuteSql("UPDATE audit_events SET actor = 'mallory'");
+  ASSERT_FALSE(update.ok());
+  EXPECT_NE(update.error().message.find("append-only"), std::string::npos)
+      << update.error().message;
+  Status remove = harness_->ExecuteSql("DELETE FROM audit_events");
+  ASSERT_FALSE(remove.ok());
+  EXPECT_NE(remove.error().message.find("append-only"), std::string::npos)
+      << remove.error().message;
+  // Inserting stays possible (the store appends through SQL too).
+  auto events = store().audit().List({});
+  FERRY_ASSERT_OK(events);
+  ASSERT_EQ(events->size(), 1u);
+  EXPECT_EQ(events->front().actor, "token:admin");
+}
+
 }  // namespace
 }  // namespace ferry::store::testing

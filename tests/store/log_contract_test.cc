@@ -118,6 +118,29 @@ TEST_P(StoreContractTest, ConcurrentLogAppendsStayGapless) {
   }
 }
 
+// After an abort a delegate may still send output; the execution's final line stays last:
+// lines appended once the execution ended are dropped (issue 18, item 5).
+TEST_P(StoreContractTest, LinesAppendedAfterTheFinalLineAreDropped) {
+  ExecutionRecord e = CreateExecution();
+  auto& executions = store().executions();
+  FERRY_ASSERT_OK(store().logs().Append(e.id, {{.source = "engine", .text = "started"}}));
+  FERRY_ASSERT_OK(executions.Transition(
+      {.id = e.id, .from = ExecutionStatus::kQueued, .to = ExecutionStatus::kRunning}));
+  FERRY_ASSERT_OK(executions.Transition(
+      {.id = e.id,
+       .from = ExecutionStatus::kRunning,
+       .to = ExecutionStatus::kAborted,
+       .log = {{.source = "engine", .text = "execution aborted"}}}));
+  auto late = store().logs().Append(e.id, {{.source = "delegate", .text = "late output"},
+                                           {.source = "delegate", .text = "more"}});
+  FERRY_ASSERT_OK(late);
+  EXPECT_EQ(*late, 2) << "the last sequence the execution has";
+  auto lines = store().logs().Read({.execution_id = e.id});
+  FERRY_ASSERT_OK(lines);
+  ASSERT_EQ(lines->size(), 2u);
+  EXPECT_EQ(lines->back().text, "execution aborted");
+}
+
 // The line that says how an execution ended commits with the status: a follower that reads the
 // terminal status and then the log always finds it; a transition that loses writes no line.
 TEST_P(StoreContractTest, TransitionLogLinesCommitWithTheStatus) {

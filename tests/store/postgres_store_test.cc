@@ -28,6 +28,13 @@ class PostgresHarness final : public StoreHarness {
   Result<std::unique_ptr<Store>> Open(Clock& clock, IdGenerator& ids) override {
     return OpenPostgresStore(PostgresOptions{.url = url_}, clock, ids);
   }
+  Status ExecuteSql(const std::string& sql) override {
+    test::ChildProcess::Outcome psql = test::ChildProcess::Run(
+        {"/usr/lib/postgresql/15/bin/psql", "-q", "-v", "ON_ERROR_STOP=1", url_, "-c", sql},
+        {.stderr_to_stdout = true});
+    if (psql.exit_code != 0) return FailedPrecondition(psql.out);
+    return Ok();
+  }
 
  private:
   std::string url_;

@@ -22,6 +22,9 @@ class StoreHarness {
   virtual ~StoreHarness() = default;
   // Opens (again) the harness's database; each call returns a new Store on the same data.
   virtual Result<std::unique_ptr<Store>> Open(Clock& clock, IdGenerator& ids) = 0;
+  // Runs SQL on the database as an outside client would (the sqlite3 C API on the file, psql),
+  // not through the Store: kFailedPrecondition with the database's message when it fails.
+  virtual Status ExecuteSql(const std::string& sql) = 0;
 };
 
 using HarnessFactory = std::unique_ptr<StoreHarness> (*)();

@@ -4,6 +4,7 @@
 #include <map>
 #include <type_traits>
 
+#include "common/json.h"
 #include "common/secret_mask.h"
 #include "common/time.h"
 #include "lambda/alarm_gate.h"
@@ -36,8 +37,29 @@ Status RenderSecretEnvironment(lambda::DesiredFunction& d, const SecretResolver&
   return Ok();
 }
 
+// Lambda refuses a function whose environment variables pass 4 KB, measured as the JSON of
+// the variables ({"NAME":"value",...}; its error quotes that string). Checked here, after the
+// templates and secrets are in, so the deploy fails before any AWS call, and says so without a
+// value (they may be secrets).
+constexpr size_t kMaxEnvironmentBytes = 4096;
+
+Status CheckEnvironmentSize(const lambda::DesiredFunction& d) {
+  if (d.config.environment.empty()) return Ok();
+  Json variables = Json::object();
+  for (const auto& [name, value] : d.config.environment) variables[name] = value;
+  const size_t bytes = DumpJson(variables).size();
+  if (bytes <= kMaxEnvironmentBytes) return Ok();
+  return InvalidArgument("function " + d.function_name + ": its environment variables are " +
+                         std::to_string(bytes) +
+                         " bytes after templates and secrets (measured as Lambda does, as the "
+                         "JSON of the variables); Lambda allows at most 4096 (4 KB)");
+}
+
 Status RenderAll(std::vector<lambda::DesiredFunction>& functions, const SecretResolver& secrets) {
-  for (auto& f : functions) FERRY_RETURN_IF_ERROR(RenderSecretEnvironment(f, secrets));
+  for (auto& f : functions) {
+    FERRY_RETURN_IF_ERROR(RenderSecretEnvironment(f, secrets));
+    FERRY_RETURN_IF_ERROR(CheckEnvironmentSize(f));
+  }
   return Ok();
 }
 

@@ -99,6 +99,7 @@ Result<std::unique_ptr<Worker>> ProcessInvoker::StartWorker(const FunctionSpec& 
   Language language = LanguageOf(spec.runtime);
   WorkerLaunch launch;
   launch.code_dir = code_dir;
+  launch.memory_mb = spec.memory_mb;
   uint64_t n;
   {
     std::lock_guard lock(mu_);

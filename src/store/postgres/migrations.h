@@ -22,7 +22,8 @@ struct Migration {
   std::string_view sql;
 };
 
-// Ordered by version, versions 1..N without gaps (checked by the generator).
+// Ordered by increasing version; there may be gaps (numbers another branch reserved; checked by
+// the generator).
 std::span<const Migration> EmbeddedMigrations();
 
 // Applies every migration newer than the recorded schema version. kFailedPrecondition when the

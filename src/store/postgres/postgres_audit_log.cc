@@ -1,5 +1,7 @@
 #include "store/postgres/postgres_audit_log.h"
 
+#include <limits>
+
 #include "common/crypto.h"
 #include "store/checks.h"
 #include "store/limits.h"
@@ -14,6 +16,8 @@ Status CheckEntry(const AuditEntry& entry) {
   FERRY_RETURN_IF_ERROR(CheckName(entry.action, "audit action"));
   FERRY_RETURN_IF_ERROR(CheckName(entry.subject_type, "audit subject type"));
   FERRY_RETURN_IF_ERROR(CheckOptionalName(entry.subject_id, "audit subject id"));
+  FERRY_RETURN_IF_ERROR(CheckOptionalName(entry.source, "audit source"));
+  FERRY_RETURN_IF_ERROR(CheckOptionalName(entry.application, "audit application"));
   return Ok();
 }
 
@@ -29,8 +33,8 @@ Status InsertAudit(Connection& connection, Context& context, const AuditEntry& e
   FERRY_ASSIGN_OR_RETURN(
       Statement insert,
       connection.Prepare("INSERT INTO audit_events (id, at_ms, actor, action, subject_type, "
-                         "subject_id, before_sha256, after_sha256, details_json) "
-                         "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"));
+                         "subject_id, before_sha256, after_sha256, details_json, source, application) "
+                         "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"));
   insert.Bind(1, context.ids.NewId())
       .Bind(2, context.NowMs())
       .Bind(3, entry.actor)
@@ -39,7 +43,9 @@ Status InsertAudit(Connection& connection, Context& context, const AuditEntry& e
       .Bind(6, entry.subject_id)
       .Bind(7, entry.before_sha256)
       .Bind(8, entry.after_sha256)
-      .Bind(9, details);
+      .Bind(9, details)
+      .Bind(10, entry.source)
+      .Bind(11, entry.application);
   return insert.Run();
 }
 
@@ -57,12 +63,14 @@ AuditEvent ReadEvent(const Statement& row) {
   event.before_sha256 = row.OptionalText(7);
   event.after_sha256 = row.OptionalText(8);
   event.details_json = row.Text(9);
+  event.source = row.Text(10);
+  event.application = row.Text(11);
   return event;
 }
 
 constexpr const char* kSelectEvent =
     "SELECT sequence, id, at_ms, actor, action, subject_type, subject_id, before_sha256, "
-    "after_sha256, details_json FROM audit_events ";
+    "after_sha256, details_json, source, application FROM audit_events ";
 
 }  // namespace
 
@@ -86,19 +94,34 @@ Result<std::vector<AuditEvent>> PostgresAuditLog::List(const AuditQuery& query) 
   if (query.limit < 1 || query.limit > kMaxPageSize) {
     return InvalidArgument("audit limit must be between 1 and " + std::to_string(kMaxPageSize));
   }
+  if (query.since && query.until && *query.until <= *query.since) {
+    return InvalidArgument("audit 'until' must be later than 'since'");
+  }
+  // Absent bounds become the widest ones, so one statement serves every filter.
+  int64_t since = query.since ? ToUnixMillis(*query.since) : std::numeric_limits<int64_t>::min();
+  int64_t until = query.until ? ToUnixMillis(*query.until) : std::numeric_limits<int64_t>::max();
+  int64_t before =
+      query.before_sequence > 0 ? query.before_sequence : std::numeric_limits<int64_t>::max();
   std::vector<AuditEvent> events;
   FERRY_RETURN_IF_ERROR(context_.db.Read([&](Connection& c) -> Status {
     FERRY_ASSIGN_OR_RETURN(
         Statement select,
         c.Prepare(std::string(kSelectEvent) +
-                  "WHERE sequence > $1 AND ($2::text IS NULL OR subject_type = $2) AND "
-                  "($3::text IS NULL OR subject_id = $3) AND ($4::text IS NULL OR actor = $4) "
-                  "ORDER BY sequence LIMIT $5"));
+                  "WHERE sequence > $1 AND sequence < $2 AND ($3::text IS NULL OR subject_type = $3) "
+                  "AND ($4::text IS NULL OR subject_id = $4) AND ($5::text IS NULL OR actor = $5) "
+                  "AND ($6::text IS NULL OR action = $6) AND ($7::text IS NULL OR application = $7) "
+                  "AND at_ms >= $8 AND at_ms < $9 ORDER BY sequence " +
+                  (query.newest_first ? "DESC" : "ASC") + " LIMIT $10"));
     select.Bind(1, query.after_sequence)
-        .Bind(2, query.subject_type)
-        .Bind(3, query.subject_id)
-        .Bind(4, query.actor)
-        .Bind(5, query.limit);
+        .Bind(2, before)
+        .Bind(3, query.subject_type)
+        .Bind(4, query.subject_id)
+        .Bind(5, query.actor)
+        .Bind(6, query.action)
+        .Bind(7, query.application)
+        .Bind(8, since)
+        .Bind(9, until)
+        .Bind(10, query.limit);
     while (true) {
       FERRY_ASSIGN_OR_RETURN(bool row, select.Step());
       if (!row) return Ok();

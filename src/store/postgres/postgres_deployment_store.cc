@@ -60,8 +60,8 @@ std::string RecordHash(const DeploymentRecord& d) {
 }  // namespace
 
 Result<DeploymentRecord> PostgresDeploymentStore::Record(const NewDeployment& d,
-                                                         std::string_view actor) {
-  FERRY_RETURN_IF_ERROR(CheckName(actor, "actor"));
+                                                         const Actor& actor) {
+  FERRY_RETURN_IF_ERROR(CheckName(actor.name, "actor"));
   FERRY_RETURN_IF_ERROR(CheckName(d.execution_id, "execution id"));
   FERRY_RETURN_IF_ERROR(CheckName(d.application, "application"));
   FERRY_RETURN_IF_ERROR(CheckName(d.service, "service"));
@@ -115,7 +115,8 @@ Result<DeploymentRecord> PostgresDeploymentStore::Record(const NewDeployment& d,
                     {"state", DeploymentStateName(d.state)}};
     return InsertAudit(
         c, context_,
-        AuditEntry{.actor = std::string(actor),
+        AuditEntry{.actor = actor.name,
+ .source = actor.source,
                    .action = before ? "deployment.update" : "deployment.record",
                    .subject_type = "deployment",
                    .subject_id = id,
@@ -128,8 +129,8 @@ Result<DeploymentRecord> PostgresDeploymentStore::Record(const NewDeployment& d,
 
 Result<DeploymentRecord> PostgresDeploymentStore::SetState(std::string_view id,
                                                            DeploymentState state,
-                                                           std::string_view actor) {
-  FERRY_RETURN_IF_ERROR(CheckName(actor, "actor"));
+                                                           const Actor& actor) {
+  FERRY_RETURN_IF_ERROR(CheckName(actor.name, "actor"));
   FERRY_RETURN_IF_ERROR(CheckName(id, "deployment id"));
   std::optional<DeploymentRecord> record;
   FERRY_RETURN_IF_ERROR(context_.db.Write([&](Connection& c) -> Status {
@@ -149,7 +150,8 @@ Result<DeploymentRecord> PostgresDeploymentStore::SetState(std::string_view id,
     Json details = {{"from", DeploymentStateName(before->state)},
                     {"to", DeploymentStateName(state)}};
     return InsertAudit(c, context_,
-                       AuditEntry{.actor = std::string(actor),
+                       AuditEntry{.actor = actor.name,
+ .source = actor.source,
                                   .action = "deployment.state",
                                   .subject_type = "deployment",
                                   .subject_id = std::string(id),

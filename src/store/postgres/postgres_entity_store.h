@@ -11,12 +11,12 @@ class PostgresEntityStore final : public EntityStore {
   explicit PostgresEntityStore(Context& context) : context_(context) {}
 
   Result<std::vector<PutOutcome>> PutAll(const std::vector<EntityWrite>& writes,
-                                         std::string_view actor) override;
-  Result<PutOutcome> Put(const EntityWrite& write, std::string_view actor) override;
+                                         const Actor& actor) override;
+  Result<PutOutcome> Put(const EntityWrite& write, const Actor& actor) override;
   Result<EntityRecord> Get(const EntityKey& key) override;
   Result<std::vector<EntityRecord>> List(std::string_view kind,
                                          std::optional<std::string> application) override;
-  Status Delete(const EntityKey& key, std::string_view actor) override;
+  Status Delete(const EntityKey& key, const Actor& actor) override;
 
  private:
   Context& context_;

@@ -112,7 +112,9 @@ Result<CreatedExecution> PostgresExecutionStore::Create(const NewExecution& exec
                     {"trigger", e.trigger}};
     FERRY_RETURN_IF_ERROR(InsertAudit(c, context_,
                                       AuditEntry{.actor = e.actor,
+ .source = e.actor_source,
                                                  .action = "execution.create",
+                                                 .application = e.application,
                                                  .subject_type = "execution",
                                                  .subject_id = id,
                                                  .after_sha256 = ExecutionStateHash(*record),

@@ -33,7 +33,7 @@ class PostgresExecutionStore final : public ExecutionStore {
   Status Wake(std::string_view id) override;
   Result<int> ExpireLeases(std::string_view owner_prefix) override;
   Result<ExecutionRecord> Transition(const ExecutionTransition& transition) override;
-  Result<ExecutionRecord> RequestAbort(std::string_view id, std::string_view actor) override;
+  Result<ExecutionRecord> RequestAbort(std::string_view id, const Actor& actor) override;
   Result<StepTransitionResult> TransitionStep(const StepTransition& transition) override;
 
  private:

@@ -201,6 +201,7 @@ Result<ExecutionRecord> PostgresExecutionStore::Transition(const ExecutionTransi
     FERRY_RETURN_IF_ERROR(InsertAudit(c, context_,
                                       AuditEntry{.actor = t.actor,
                                                  .action = "execution.transition",
+                                                 .application = updated.application,
                                                  .subject_type = "execution",
                                                  .subject_id = t.id,
                                                  .before_sha256 = ExecutionStateHash(before),
@@ -213,9 +214,9 @@ Result<ExecutionRecord> PostgresExecutionStore::Transition(const ExecutionTransi
 }
 
 Result<ExecutionRecord> PostgresExecutionStore::RequestAbort(std::string_view id,
-                                                             std::string_view actor) {
+                                                             const Actor& actor) {
   FERRY_RETURN_IF_ERROR(CheckName(id, "execution id"));
-  FERRY_RETURN_IF_ERROR(CheckName(actor, "actor"));
+  FERRY_RETURN_IF_ERROR(CheckName(actor.name, "actor"));
   std::optional<ExecutionRecord> after;
   FERRY_RETURN_IF_ERROR(context_.db.Write([&](Connection& c) -> Status {
     int64_t now = context_.NowMs();
@@ -232,12 +233,14 @@ Result<ExecutionRecord> PostgresExecutionStore::RequestAbort(std::string_view id
         Statement update,
         c.Prepare("UPDATE executions SET abort_requested_by = $2, revision = revision + 1, "
                   "updated_at_ms = $3 WHERE id = $1"));
-    FERRY_RETURN_IF_ERROR(update.Bind(1, id).Bind(2, actor).Bind(3, now).Run());
+    FERRY_RETURN_IF_ERROR(update.Bind(1, id).Bind(2, actor.name).Bind(3, now).Run());
     FERRY_RETURN_IF_ERROR(WakeExecution(c, id, now));
     FERRY_ASSIGN_OR_RETURN(ExecutionRecord updated, MustLoad(c, id));
     FERRY_RETURN_IF_ERROR(InsertAudit(c, context_,
-                                      AuditEntry{.actor = std::string(actor),
+                                      AuditEntry{.actor = actor.name,
+ .source = actor.source,
                                                  .action = "execution.abort_request",
+                                                 .application = updated.application,
                                                  .subject_type = "execution",
                                                  .subject_id = std::string(id),
                                                  .before_sha256 = ExecutionStateHash(before),

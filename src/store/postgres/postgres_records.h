@@ -12,7 +12,7 @@ namespace ferry::store::postgres {
 class PostgresArtifactStore final : public ArtifactStore {
  public:
   explicit PostgresArtifactStore(Context& context) : context_(context) {}
-  Result<RecordedArtifact> Record(const NewArtifact& artifact, std::string_view actor) override;
+  Result<RecordedArtifact> Record(const NewArtifact& artifact, const Actor& actor) override;
   Result<ArtifactRecord> Get(std::string_view id) override;
   Result<ArtifactRecord> Find(std::string_view source, std::string_view key,
                               std::string_view version) override;
@@ -25,9 +25,9 @@ class PostgresArtifactStore final : public ArtifactStore {
 class PostgresTokenStore final : public TokenStore {
  public:
   explicit PostgresTokenStore(Context& context) : context_(context) {}
-  Result<IssuedToken> Issue(const NewToken& token, std::string_view actor) override;
+  Result<IssuedToken> Issue(const NewToken& token, const Actor& actor) override;
   Result<TokenRecord> Authenticate(std::string_view secret) override;
-  Result<TokenRecord> Revoke(std::string_view name, std::string_view actor) override;
+  Result<TokenRecord> Revoke(std::string_view name, const Actor& actor) override;
   Result<std::vector<TokenRecord>> List() override;
 
  private:
@@ -37,9 +37,9 @@ class PostgresTokenStore final : public TokenStore {
 class PostgresDeploymentStore final : public DeploymentStore {
  public:
   explicit PostgresDeploymentStore(Context& context) : context_(context) {}
-  Result<DeploymentRecord> Record(const NewDeployment& deployment, std::string_view actor) override;
+  Result<DeploymentRecord> Record(const NewDeployment& deployment, const Actor& actor) override;
   Result<DeploymentRecord> SetState(std::string_view id, DeploymentState state,
-                                    std::string_view actor) override;
+                                    const Actor& actor) override;
   Result<std::vector<DeploymentRecord>> List(const DeploymentFilter& filter) override;
 
  private:

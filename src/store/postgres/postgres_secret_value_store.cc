@@ -11,9 +11,9 @@ constexpr size_t kMaxSealedBytes = 128 * 1024;
 constexpr char kColumns[] = "name, sealed, key_id, version, updated_at_ms, updated_by";
 
 Status CheckInput(std::string_view name, std::string_view sealed, std::string_view key_id,
-                  std::string_view actor) {
+                  const Actor& actor) {
   FERRY_RETURN_IF_ERROR(CheckName(name, "secret name"));
-  FERRY_RETURN_IF_ERROR(CheckName(actor, "actor"));
+  FERRY_RETURN_IF_ERROR(CheckName(actor.name, "actor"));
   FERRY_RETURN_IF_ERROR(CheckName(key_id, "key id"));
   if (sealed.empty() || sealed.size() > kMaxSealedBytes) {
     return InvalidArgument("a sealed secret is 1 to 128 KiB");
@@ -40,9 +40,10 @@ Result<std::optional<SealedSecret>> Load(Connection& c, std::string_view name) {
 }
 
 Status Audit(Connection& c, Context& context, const std::string& action, std::string_view name,
-             std::string_view actor, const Json& details) {
+             const Actor& actor, const Json& details) {
   return InsertAudit(c, context,
-                     AuditEntry{.actor = std::string(actor),
+                     AuditEntry{.actor = actor.name,
+ .source = actor.source,
                                 .action = action,
                                 .subject_type = "secret",
                                 .subject_id = "secret/" + std::string(name),
@@ -53,7 +54,7 @@ Status Audit(Connection& c, Context& context, const std::string& action, std::st
 
 Result<SealedSecret> PostgresSecretValueStore::Put(std::string_view name, std::string_view sealed,
                                                  std::string_view key_id,
-                                                 std::string_view actor) {
+                                                 const Actor& actor) {
   FERRY_RETURN_IF_ERROR(CheckInput(name, sealed, key_id, actor));
   std::optional<SealedSecret> stored;
   FERRY_RETURN_IF_ERROR(context_.db.Write([&](Connection& c) -> Status {
@@ -71,7 +72,7 @@ Result<SealedSecret> PostgresSecretValueStore::Put(std::string_view name, std::s
                               .Bind(3, key_id)
                               .Bind(4, version)
                               .Bind(5, context_.NowMs())
-                              .Bind(6, actor)
+                              .Bind(6, actor.name)
                               .Run());
     FERRY_RETURN_IF_ERROR(Audit(c, context_, "secret.set", name, actor,
                                 Json{{"version", version}, {"keyId", std::string(key_id)}}));
@@ -93,9 +94,9 @@ Result<SealedSecret> PostgresSecretValueStore::Get(std::string_view name) {
   return std::move(*found);
 }
 
-Status PostgresSecretValueStore::Delete(std::string_view name, std::string_view actor) {
+Status PostgresSecretValueStore::Delete(std::string_view name, const Actor& actor) {
   FERRY_RETURN_IF_ERROR(CheckName(name, "secret name"));
-  FERRY_RETURN_IF_ERROR(CheckName(actor, "actor"));
+  FERRY_RETURN_IF_ERROR(CheckName(actor.name, "actor"));
   return context_.db.Write([&](Connection& c) -> Status {
     FERRY_ASSIGN_OR_RETURN(auto before, Load(c, name));
     if (!before) return NotFound("no value is stored for secret '" + std::string(name) + "'");
@@ -126,7 +127,7 @@ Result<std::vector<SealedSecret>> PostgresSecretValueStore::List() {
 Result<SealedSecret> PostgresSecretValueStore::Reseal(std::string_view name, int64_t version,
                                                     std::string_view sealed,
                                                     std::string_view key_id,
-                                                    std::string_view actor) {
+                                                    const Actor& actor) {
   FERRY_RETURN_IF_ERROR(CheckInput(name, sealed, key_id, actor));
   std::optional<SealedSecret> stored;
   FERRY_RETURN_IF_ERROR(context_.db.Write([&](Connection& c) -> Status {
@@ -146,7 +147,7 @@ Result<SealedSecret> PostgresSecretValueStore::Reseal(std::string_view name, int
                               .Bind(3, key_id)
                               .Bind(4, version + 1)
                               .Bind(5, context_.NowMs())
-                              .Bind(6, actor)
+                              .Bind(6, actor.name)
                               .Run());
     FERRY_RETURN_IF_ERROR(Audit(c, context_, "secret.reseal", name, actor,
                                 Json{{"version", version + 1},

@@ -214,9 +214,9 @@ Result<TaskRecord> PostgresTaskStore::Complete(const TaskLease& lease, const Tas
   return std::move(*task);
 }
 
-Result<TaskRecord> PostgresTaskStore::Cancel(std::string_view id, std::string_view actor) {
+Result<TaskRecord> PostgresTaskStore::Cancel(std::string_view id, const Actor& actor) {
   FERRY_RETURN_IF_ERROR(CheckName(id, "task id"));
-  FERRY_RETURN_IF_ERROR(CheckName(actor, "actor"));
+  FERRY_RETURN_IF_ERROR(CheckName(actor.name, "actor"));
   std::optional<TaskRecord> task;
   FERRY_RETURN_IF_ERROR(context_.db.Write([&](Connection& c) -> Status {
     int64_t now = context_.NowMs();
@@ -227,7 +227,7 @@ Result<TaskRecord> PostgresTaskStore::Cancel(std::string_view id, std::string_vi
                   "updated_at_ms = $3, "
                   "ended_at_ms = CASE WHEN status = 'leased' THEN NULL ELSE $3::bigint END "
                   "WHERE id = $1 AND status IN ('queued', 'leased')"));
-    FERRY_RETURN_IF_ERROR(cancel.Bind(1, id).Bind(2, actor).Bind(3, now).Run());
+    FERRY_RETURN_IF_ERROR(cancel.Bind(1, id).Bind(2, actor.name).Bind(3, now).Run());
     bool cancelled = c.Changes() == 1;
     FERRY_ASSIGN_OR_RETURN(task, LoadTask(c, id));
     if (!task) return NotFound("task " + std::string(id) + " does not exist");

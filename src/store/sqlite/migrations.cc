@@ -33,7 +33,14 @@ Status ApplyPending(Connection& connection, std::span<const Migration> migration
                               "); upgrade ferry or point it at another data directory");
   }
   for (const Migration& migration : migrations) {
-    if (migration.version <= current) continue;
+    // Each version applied is recorded, so one missing below the newest (a branch's migration
+    // merged after another's with a higher number was applied) is still applied.
+    FERRY_ASSIGN_OR_RETURN(Statement applied_before,
+                           connection.Prepare("SELECT count(*) FROM schema_migrations "
+                                              "WHERE version = ?1"));
+    applied_before.Bind(1, migration.version);
+    FERRY_ASSIGN_OR_RETURN(bool row, applied_before.Step());
+    if (row && applied_before.Int(0) > 0) continue;
     Status applied = connection.Exec(migration.sql);
     if (!applied.ok()) {
       return applied.error().WithContext("applying migration " + std::to_string(migration.version) +

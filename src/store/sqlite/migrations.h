@@ -21,7 +21,8 @@ struct Migration {
   std::string_view sql;
 };
 
-// Ordered by version, versions 1..N without gaps (checked by the generator and by a test).
+// Ordered by increasing version; there may be gaps (numbers another branch reserved). Checked by
+// the generator and by a test.
 std::span<const Migration> EmbeddedMigrations();
 
 // Applies every embedded migration newer than the recorded schema version, in one

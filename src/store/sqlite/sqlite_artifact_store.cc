@@ -50,8 +50,8 @@ std::string Describe(std::string_view source, std::string_view key, std::string_
 
 }  // namespace
 
-Result<RecordedArtifact> SqliteArtifactStore::Record(const NewArtifact& a, std::string_view actor) {
-  FERRY_RETURN_IF_ERROR(CheckName(actor, "actor"));
+Result<RecordedArtifact> SqliteArtifactStore::Record(const NewArtifact& a, const Actor& actor) {
+  FERRY_RETURN_IF_ERROR(CheckName(actor.name, "actor"));
   FERRY_RETURN_IF_ERROR(CheckName(a.source, "artifact source"));
   FERRY_RETURN_IF_ERROR(CheckName(a.key, "artifact key"));
   FERRY_RETURN_IF_ERROR(CheckName(a.version, "artifact version"));
@@ -90,7 +90,8 @@ Result<RecordedArtifact> SqliteArtifactStore::Record(const NewArtifact& a, std::
     FERRY_RETURN_IF_ERROR(insert.Run());
     Json details = {{"source", a.source}, {"key", a.key}, {"version", a.version}};
     FERRY_RETURN_IF_ERROR(InsertAudit(c, context_,
-                                      AuditEntry{.actor = std::string(actor),
+                                      AuditEntry{.actor = actor.name,
+ .source = actor.source,
                                                  .action = "artifact.record",
                                                  .subject_type = "artifact",
                                                  .subject_id = id,

@@ -23,7 +23,7 @@ Result<std::optional<StoredEntity>> Lookup(Connection& c, const EntityKey& key) 
 
 // One write inside the caller's transaction. spec is already canonical.
 Result<PutOutcome> ApplyWrite(Connection& c, Context& context, const EntityWrite& write,
-                              const std::string& spec, std::string_view actor) {
+                              const std::string& spec, const Actor& actor) {
   FERRY_ASSIGN_OR_RETURN(std::optional<StoredEntity> stored, Lookup(c, write.key));
   int64_t current = stored ? stored->revision : 0;
   if (write.expected_revision && *write.expected_revision != current) {
@@ -35,7 +35,9 @@ Result<PutOutcome> ApplyWrite(Connection& c, Context& context, const EntityWrite
   if (stored && stored->spec_json == spec) return PutOutcome::kUnchanged;
 
   int64_t now = context.NowMs();
-  AuditEntry audit{.actor = std::string(actor),
+  AuditEntry audit{.actor = actor.name,
+                   .source = actor.source,
+                   .application = EntityApplication(write.key),
                    .subject_type = "entity",
                    .subject_id = EntitySubject(write.key),
                    .after_sha256 = HashOf(spec)};
@@ -47,6 +49,7 @@ Result<PutOutcome> ApplyWrite(Connection& c, Context& context, const EntityWrite
     insert.Bind(1, write.key.kind).Bind(2, write.key.application).Bind(3, write.key.name);
     FERRY_RETURN_IF_ERROR(insert.Bind(4, spec).Bind(5, now).Run());
     audit.action = "entity.create";
+    audit.details_json = EntityAuditDetails(nullptr, &spec);
     FERRY_RETURN_IF_ERROR(InsertAudit(c, context, audit));
     return PutOutcome::kCreated;
   }
@@ -61,6 +64,7 @@ Result<PutOutcome> ApplyWrite(Connection& c, Context& context, const EntityWrite
   if (c.Changes() != 1) return Conflict(EntitySubject(write.key) + " changed concurrently");
   audit.action = "entity.update";
   audit.before_sha256 = HashOf(stored->spec_json);
+  audit.details_json = EntityAuditDetails(&stored->spec_json, &spec);
   FERRY_RETURN_IF_ERROR(InsertAudit(c, context, audit));
   return PutOutcome::kUpdated;
 }
@@ -84,8 +88,8 @@ constexpr const char* kSelectRecord =
 }  // namespace
 
 Result<std::vector<PutOutcome>> SqliteEntityStore::PutAll(const std::vector<EntityWrite>& writes,
-                                                          std::string_view actor) {
-  FERRY_RETURN_IF_ERROR(CheckName(actor, "actor"));
+                                                          const Actor& actor) {
+  FERRY_RETURN_IF_ERROR(CheckName(actor.name, "actor"));
   // Checked and canonicalised before taking the write lock.
   std::vector<std::string> specs;
   specs.reserve(writes.size());
@@ -108,7 +112,7 @@ Result<std::vector<PutOutcome>> SqliteEntityStore::PutAll(const std::vector<Enti
   return outcomes;
 }
 
-Result<PutOutcome> SqliteEntityStore::Put(const EntityWrite& write, std::string_view actor) {
+Result<PutOutcome> SqliteEntityStore::Put(const EntityWrite& write, const Actor& actor) {
   FERRY_ASSIGN_OR_RETURN(std::vector<PutOutcome> outcomes, PutAll({write}, actor));
   return outcomes.front();
 }
@@ -150,8 +154,8 @@ Result<std::vector<EntityRecord>> SqliteEntityStore::List(std::string_view kind,
   return records;
 }
 
-Status SqliteEntityStore::Delete(const EntityKey& key, std::string_view actor) {
-  FERRY_RETURN_IF_ERROR(CheckName(actor, "actor"));
+Status SqliteEntityStore::Delete(const EntityKey& key, const Actor& actor) {
+  FERRY_RETURN_IF_ERROR(CheckName(actor.name, "actor"));
   FERRY_RETURN_IF_ERROR(CheckEntityKey(key));
   return context_.db.Write([&](Connection& c) -> Status {
     FERRY_ASSIGN_OR_RETURN(std::optional<StoredEntity> stored, Lookup(c, key));
@@ -162,11 +166,14 @@ Status SqliteEntityStore::Delete(const EntityKey& key, std::string_view actor) {
     FERRY_RETURN_IF_ERROR(
         remove.Bind(1, key.kind).Bind(2, key.application).Bind(3, key.name).Run());
     return InsertAudit(c, context_,
-                       AuditEntry{.actor = std::string(actor),
+                       AuditEntry{.actor = actor.name,
+ .source = actor.source,
                                   .action = "entity.delete",
+                                  .application = EntityApplication(key),
                                   .subject_type = "entity",
                                   .subject_id = EntitySubject(key),
-                                  .before_sha256 = HashOf(stored->spec_json)});
+                                  .before_sha256 = HashOf(stored->spec_json),
+                                  .details_json = EntityAuditDetails(&stored->spec_json, nullptr)});
   });
 }
 

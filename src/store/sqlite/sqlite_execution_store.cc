@@ -111,7 +111,9 @@ Result<CreatedExecution> SqliteExecutionStore::Create(const NewExecution& execut
                     {"trigger", e.trigger}};
     FERRY_RETURN_IF_ERROR(InsertAudit(c, context_,
                                       AuditEntry{.actor = e.actor,
+ .source = e.actor_source,
                                                  .action = "execution.create",
+                                                 .application = e.application,
                                                  .subject_type = "execution",
                                                  .subject_id = id,
                                                  .after_sha256 = ExecutionStateHash(*record),

@@ -3,6 +3,7 @@
 #include "common/secret_mask.h"
 #include "common/strings.h"
 #include "store/checks.h"
+#include "store/execution_store.h"
 #include "store/limits.h"
 
 namespace ferry::store::sqlite {
@@ -79,10 +80,23 @@ Result<int64_t> SqliteLogStore::Append(std::string_view execution_id,
   FERRY_ASSIGN_OR_RETURN(std::vector<std::string> texts, PrepareLogLines(lines));
   int64_t last = 0;
   FERRY_RETURN_IF_ERROR(context_.db.Write([&](Connection& c) -> Status {
-    FERRY_ASSIGN_OR_RETURN(Statement exists, c.Prepare("SELECT 1 FROM executions WHERE id = ?1"));
+    FERRY_ASSIGN_OR_RETURN(
+        Statement exists, c.Prepare("SELECT status FROM executions WHERE id = ?1"));
     FERRY_ASSIGN_OR_RETURN(bool found, exists.Bind(1, execution_id).Step());
-    exists.Reset();
     if (!found) return NotFound("execution " + std::string(execution_id) + " does not exist");
+    std::optional<ExecutionStatus> status = ParseExecutionStatus(exists.Text(0));
+    exists.Reset();
+    // The execution's final line is written with its terminal transition; a line arriving
+    // after it (a delegate's late output after an abort) is dropped, so the final line stays
+    // last. The transition holds the write lock, so none slips in between.
+    if (status && IsTerminal(*status)) {
+      FERRY_ASSIGN_OR_RETURN(
+          Statement max, c.Prepare("SELECT coalesce(max(sequence), 0) FROM log_lines "
+                                   "WHERE execution_id = ?1"));
+      FERRY_ASSIGN_OR_RETURN(bool row, max.Bind(1, execution_id).Step());
+      last = row ? max.Int(0) : 0;
+      return Ok();
+    }
     FERRY_ASSIGN_OR_RETURN(last, InsertLogLines(c, context_.NowMs(), execution_id, lines, texts));
     return Ok();
   }));

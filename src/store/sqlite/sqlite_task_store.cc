@@ -211,9 +211,9 @@ Result<TaskRecord> SqliteTaskStore::Complete(const TaskLease& lease, const TaskO
   return std::move(*task);
 }
 
-Result<TaskRecord> SqliteTaskStore::Cancel(std::string_view id, std::string_view actor) {
+Result<TaskRecord> SqliteTaskStore::Cancel(std::string_view id, const Actor& actor) {
   FERRY_RETURN_IF_ERROR(CheckName(id, "task id"));
-  FERRY_RETURN_IF_ERROR(CheckName(actor, "actor"));
+  FERRY_RETURN_IF_ERROR(CheckName(actor.name, "actor"));
   std::optional<TaskRecord> task;
   FERRY_RETURN_IF_ERROR(context_.db.Write([&](Connection& c) -> Status {
     int64_t now = context_.NowMs();
@@ -224,7 +224,7 @@ Result<TaskRecord> SqliteTaskStore::Cancel(std::string_view id, std::string_view
                   "updated_at_ms = ?3, "
                   "ended_at_ms = CASE WHEN status = 'leased' THEN NULL ELSE ?3 END "
                   "WHERE id = ?1 AND status IN ('queued', 'leased')"));
-    FERRY_RETURN_IF_ERROR(cancel.Bind(1, id).Bind(2, actor).Bind(3, now).Run());
+    FERRY_RETURN_IF_ERROR(cancel.Bind(1, id).Bind(2, actor.name).Bind(3, now).Run());
     bool cancelled = c.Changes() == 1;
     FERRY_ASSIGN_OR_RETURN(task, LoadTask(c, id));
     if (!task) return NotFound("task " + std::string(id) + " does not exist");

@@ -20,7 +20,7 @@ class SqliteTaskStore final : public TaskStore {
                                               Duration lease) override;
   Result<TaskRecord> Heartbeat(const TaskLease& lease, Duration extension) override;
   Result<TaskRecord> Complete(const TaskLease& lease, const TaskOutcome& outcome) override;
-  Result<TaskRecord> Cancel(std::string_view id, std::string_view actor) override;
+  Result<TaskRecord> Cancel(std::string_view id, const Actor& actor) override;
   Result<int> ExpireLeases(std::string_view owner_prefix) override;
 
  private:

@@ -139,8 +139,8 @@ Error Unauthenticated() {
 
 }  // namespace
 
-Result<IssuedToken> SqliteTokenStore::Issue(const NewToken& token, std::string_view actor) {
-  FERRY_RETURN_IF_ERROR(CheckName(actor, "actor"));
+Result<IssuedToken> SqliteTokenStore::Issue(const NewToken& token, const Actor& actor) {
+  FERRY_RETURN_IF_ERROR(CheckName(actor.name, "actor"));
   FERRY_RETURN_IF_ERROR(CheckName(token.name, "token name"));
   FERRY_ASSIGN_OR_RETURN(std::vector<std::string> scopes, NormalizeNames(token.scopes, "scope"));
   IssuedToken issued;
@@ -161,7 +161,7 @@ Result<IssuedToken> SqliteTokenStore::Issue(const NewToken& token, std::string_v
                   "created_at_ms, expires_at_ms, owner) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"));
     insert.Bind(8, owner);
     insert.Bind(1, id).Bind(2, token.name).Bind(3, Sha256Hex(secret));
-    insert.Bind(4, ToJsonArray(scopes)).Bind(5, actor).Bind(6, now);
+    insert.Bind(4, ToJsonArray(scopes)).Bind(5, actor.name).Bind(6, now);
     if (token.expires_at) {
       insert.Bind(7, ToUnixMillis(*token.expires_at));
     } else {
@@ -170,7 +170,8 @@ Result<IssuedToken> SqliteTokenStore::Issue(const NewToken& token, std::string_v
     FERRY_RETURN_IF_ERROR(insert.Run());
     Json details = {{"name", token.name}, {"scopes", scopes}, {"owner", owner}};
     FERRY_RETURN_IF_ERROR(InsertAudit(c, context_,
-                                      AuditEntry{.actor = std::string(actor),
+                                      AuditEntry{.actor = actor.name,
+ .source = actor.source,
                                                  .action = "token.issue",
                                                  .subject_type = "token",
                                                  .subject_id = id,
@@ -215,8 +216,8 @@ Result<TokenRecord> SqliteTokenStore::Authenticate(std::string_view secret) {
   return std::move(*record);
 }
 
-Result<TokenRecord> SqliteTokenStore::Revoke(std::string_view name, std::string_view actor) {
-  FERRY_RETURN_IF_ERROR(CheckName(actor, "actor"));
+Result<TokenRecord> SqliteTokenStore::Revoke(std::string_view name, const Actor& actor) {
+  FERRY_RETURN_IF_ERROR(CheckName(actor.name, "actor"));
   FERRY_RETURN_IF_ERROR(CheckName(name, "token name"));
   std::optional<TokenRecord> record;
   FERRY_RETURN_IF_ERROR(context_.db.Write([&](Connection& c) -> Status {
@@ -227,14 +228,15 @@ Result<TokenRecord> SqliteTokenStore::Revoke(std::string_view name, std::string_
     FERRY_ASSIGN_OR_RETURN(
         Statement revoke,
         c.Prepare("UPDATE api_tokens SET revoked_at_ms = ?2, revoked_by = ?3 WHERE id = ?1"));
-    FERRY_RETURN_IF_ERROR(revoke.Bind(1, record->id).Bind(2, now).Bind(3, actor).Run());
+    FERRY_RETURN_IF_ERROR(revoke.Bind(1, record->id).Bind(2, now).Bind(3, actor.name).Run());
     FERRY_RETURN_IF_ERROR(InsertAudit(c, context_,
-                                      AuditEntry{.actor = std::string(actor),
+                                      AuditEntry{.actor = actor.name,
+ .source = actor.source,
                                                  .action = "token.revoke",
                                                  .subject_type = "token",
                                                  .subject_id = record->id}));
     record->revoked_at = FromUnixMillis(now);
-    record->revoked_by = std::string(actor);
+    record->revoked_by = actor.name;
     return Ok();
   }));
   return std::move(*record);

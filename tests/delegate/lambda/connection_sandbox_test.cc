@@ -221,6 +221,30 @@ TEST_F(ConnectionSandboxTest, SecretEnvironmentIsReadOnTheDelegate) {
   EXPECT_THAT(r.error, HasSubstr("no secret resolver is configured"));
 }
 
+// Lambda allows 4 KB of environment (as JSON); past it after the secrets are in, the deploy
+// fails before any AWS call, naming the function and the size and never a value.
+TEST_F(ConnectionSandboxTest, AnEnvironmentOver4KbAfterSecretsFailsBeforeAnyCall) {
+  const LambdaTarget target = Target({});
+  TaskResult r = Deploy(
+      target, "conn-env-large",
+      {{"DB_URL", SecretText{{std::string(4000, 'x'), ""}, {"", "prod-key"}, {"@db", ""}}},
+       {"OTHER", SecretText{{std::string(200, 'y'), ""}}}});
+  ASSERT_FALSE(r.succeeded);
+  EXPECT_THAT(r.error, HasSubstr("function conn-env-large"));
+  EXPECT_THAT(r.error, HasSubstr("4096 (4 KB)"));
+  EXPECT_THAT(r.error, Not(HasSubstr(kSecret)));
+  EXPECT_THAT(r.error, Not(HasSubstr("xxxx")));
+  auto api = provider_->For(target);
+  ASSERT_TRUE(api.ok());
+  auto observed = (*api)->Observe("conn-env-large", nullptr, {});
+  ASSERT_TRUE(observed.ok()) << observed.error().message;
+  EXPECT_FALSE(observed->exists) << "nothing was created";
+
+  // Just under the limit deploys.
+  r = Deploy(target, "conn-env-fits", {{"OTHER", SecretText{{std::string(4000, 'y'), ""}}}});
+  EXPECT_TRUE(r.succeeded) << r.error;
+}
+
 TEST_F(ConnectionSandboxTest, AMissingSecretIsAClearError) {
   TaskResult r = Deploy(Target(Keys("nowhere")), "conn-missing");
   ASSERT_FALSE(r.succeeded);
