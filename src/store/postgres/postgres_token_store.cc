@@ -151,7 +151,7 @@ Result<IssuedToken> PostgresTokenStore::Issue(const NewToken& token, const Actor
     }
     FERRY_ASSIGN_OR_RETURN(std::optional<TokenRecord> existing, LoadBy(c, "name", token.name));
     if (existing) return Conflict("a token named '" + token.name + "' already exists");
-    FERRY_ASSIGN_OR_RETURN(std::string owner, ResolveOwner(c, context_, token, actor, now));
+    FERRY_ASSIGN_OR_RETURN(std::string owner, ResolveOwner(c, context_, token, actor.name, now));
     std::string secret =
         std::string(kTokenPrefix) + HexEncode(context_.ids.RandomBytes(kTokenRandomBytes));
     std::string id = context_.ids.NewId();
