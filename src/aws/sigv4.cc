@@ -158,9 +158,11 @@ struct Canonical {
 // headers: (lower name, raw value) in request order, already filtered to those signed.
 Canonical CanonicalHeaders(const HeaderList& headers) {
   std::vector<std::pair<std::string, std::string>> merged;  // stable: values keep their order
-  for (const auto& [name, value] : headers) {
+  for (const auto& header : headers) {
+    const std::string& name = header.first;
+    const std::string& value = header.second;
     auto it = std::find_if(merged.begin(), merged.end(),
-                           [&](const auto& entry) { return entry.first == name; });
+                           [&name](const auto& entry) { return entry.first == name; });
     std::string canonical = CanonicalHeaderValue(value);
     if (it == merged.end()) {
       merged.emplace_back(name, std::move(canonical));
