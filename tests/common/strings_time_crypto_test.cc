@@ -50,6 +50,19 @@ TEST(StringsTest, DidYouMean) {
 TEST(StringsTest, EscapeXml) {
   EXPECT_EQ(EscapeXml("a<b>&\"c\"\r"), "a&lt;b&gt;&amp;&quot;c&quot;&#13;");
   EXPECT_EQ(EscapeXml("plain"), "plain");
+  EXPECT_EQ(EscapeXml("tab\tline\nü€😀"), "tab\tline\nü€😀");
+}
+
+// Found by fuzz/sandbox_query: a query parameter with bytes 0xFF and 0x05 came back in the
+// sandbox's XML error message, and the answer did not parse.
+TEST(StringsTest, EscapeXmlReplacesWhatXmlCannotHold) {
+  const std::string kReplacement = "\xEF\xBF\xBD";
+  EXPECT_EQ(EscapeXml(std::string("a\xFF") + "b"), "a" + kReplacement + "b");
+  EXPECT_EQ(EscapeXml(std::string("a\x05\x00", 3) + "b"), "a" + kReplacement + kReplacement + "b");
+  EXPECT_EQ(EscapeXml("\xC3"), kReplacement);                  // truncated sequence
+  EXPECT_EQ(EscapeXml("\xC0\xAF"), kReplacement + kReplacement);  // overlong '/'
+  EXPECT_EQ(EscapeXml("\xED\xA0\x80"), kReplacement + kReplacement + kReplacement);  // surrogate
+  EXPECT_EQ(EscapeXml("\xEF\xBF\xBF"), kReplacement);        // U+FFFF
 }
 
 TEST(StringsTest, QuoteForMessageEscapesControlAndTruncates) {
