@@ -153,6 +153,20 @@ TEST(JsonTest, MalformedGivesPosition) {
   EXPECT_EQ(r.error().details.at("line"), "2");
 }
 
+// Found by fuzz/api_json: a number past double's range threw nlohmann's out_of_range out of
+// ParseJson (std::terminate in a caller that did not expect an exception).
+TEST(JsonTest, NumbersOutOfRangeAreErrorsNotExceptions) {
+  for (bool strict : {false, true}) {
+    JsonLimits limits;
+    limits.reject_duplicate_keys = strict;
+    for (const char* text : {"59999999999E19999", "{\"a\": -1E400}", "[1e999999]"}) {
+      auto parsed = ParseJson(text, limits);
+      ASSERT_FALSE(parsed.ok()) << text;
+      EXPECT_EQ(parsed.error().code, ErrorCode::kInvalidArgument) << text;
+    }
+  }
+}
+
 TEST(JsonTest, HostileInput) {
   EXPECT_EQ(ParseJson(std::string(100, '[')).error().code, ErrorCode::kInvalidArgument);
   JsonLimits small{.max_bytes = 10};
