@@ -37,7 +37,9 @@ void CheckResponse(const sandbox::Response& response, std::string_view service) 
   if (response.body.front() == '{') {
     FUZZ_CHECK(ParseJson(response.body).ok());
   } else {
-    FUZZ_CHECK(XmlDocument::Parse(response.body).ok());
+    bool parses = XmlDocument::Parse(response.body).ok();
+    if (!parses) std::fprintf(stderr, "%s\n", response.body.c_str());
+    FUZZ_CHECK(parses);
   }
 }
 
