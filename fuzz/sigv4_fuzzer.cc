@@ -84,7 +84,15 @@ bool Transmissible(const RawRequest& raw) {
     return false;
   }
   for (const auto& [name, value] : raw.headers) {
-    if (name.empty() || !Visible(name, false)) return false;
+    // The header names AWS clients send (and aws::ParseAuthorization accepts in SignedHeaders):
+    // letters, digits, '-', '_' and '.'. HTTP allows more ('!', '\'', '*', ...), which the signer
+    // would sign and the verifier refuse.
+    if (name.empty()) return false;
+    for (char c : name) {
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') {
+        return false;
+      }
+    }
     if (!Visible(value, true)) return false;
   }
   return true;
