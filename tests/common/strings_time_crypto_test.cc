@@ -78,6 +78,13 @@ TEST(TimeTest, Rfc3339RoundTrip) {
   EXPECT_EQ(ParseRfc3339("2026-11-18T13:06:40.123+02:00"), t);
   EXPECT_FALSE(ParseRfc3339("2026-13-18T08:26:40Z"));
   EXPECT_FALSE(ParseRfc3339("yesterday"));
+  // Found by fuzz/sandbox_query (a CloudWatch StartTime): years a TimePoint cannot hold
+  // overflowed (UBSan: signed integer overflow) instead of being refused.
+  EXPECT_FALSE(ParseRfc3339("1556-01-15T08:00:00Z"));
+  EXPECT_FALSE(ParseRfc3339("9999-12-31T23:59:59Z"));
+  EXPECT_FALSE(ParseRfc3339("0000-01-01T00:00:00Z"));
+  EXPECT_TRUE(ParseRfc3339("1700-01-01T00:00:00Z"));
+  EXPECT_TRUE(ParseRfc3339("2262-01-01T00:00:00Z"));
 }
 
 TEST(TimeTest, Durations) {
