@@ -343,6 +343,10 @@ std::optional<TimePoint> ParseAmzDate(std::string_view text) {
   std::tm check = tm;
   std::time_t secs = timegm(&check);
   if (check.tm_mday != tm.tm_mday) return std::nullopt;  // 31 February
+  // TimePoint counts nanoseconds in 64 bits (about 1677 to 2262): a year outside would overflow.
+  constexpr int64_t kMaxSeconds =
+      std::chrono::duration_cast<std::chrono::seconds>(TimePoint::duration::max()).count() - 1;
+  if (secs > kMaxSeconds || secs < -kMaxSeconds) return std::nullopt;
   return std::chrono::system_clock::from_time_t(secs);
 }
 

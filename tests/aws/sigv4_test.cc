@@ -145,6 +145,12 @@ TEST(SigV4Test, AmzDateRoundTripAndRejects) {
                           "20151330T000000Z", "2015083xT123600Z", "20150830T246000Z"}) {
     EXPECT_FALSE(ParseAmzDate(bad)) << bad;
   }
+  // Found by fuzz/sigv4: years a TimePoint cannot hold (before 1677, after 2262) overflowed
+  // (UBSan: signed integer overflow) instead of being refused.
+  for (const char* out_of_range : {"02150830T123600Z", "16000101T000000Z", "99991231T235959Z"}) {
+    EXPECT_FALSE(ParseAmzDate(out_of_range)) << out_of_range;
+  }
+  EXPECT_TRUE(ParseAmzDate("22620101T000000Z"));
 }
 
 // ---- Verification side ----
