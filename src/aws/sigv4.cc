@@ -401,8 +401,10 @@ std::string PresignUrl(const HttpRequest& request, const Credentials& creds,
   QueryParams added = PresignParams(creds, MakeScope(params), artifacts.signed_headers, expires,
                                     /*include_token=*/true);
   added.emplace_back("X-Amz-Signature", artifacts.signature);
-  char sep = url.find('?') == std::string::npos ? '?' : '&';
-  if (url.back() == '?' || url.back() == '&') sep = '\0';
+  // A trailing '&' ends a query, not a path ("/key&" is a key): only after '?' is it a separator.
+  const bool has_query = url.find('?') != std::string::npos;
+  char sep = has_query ? '&' : '?';
+  if (has_query && (url.back() == '?' || url.back() == '&')) sep = '\0';
   for (const auto& [name, value] : added) {
     if (sep != '\0') url.push_back(sep);
     sep = '&';
