@@ -29,8 +29,8 @@ using namespace ferry;
 
 void CheckResponse(const sandbox::Response& response, std::string_view service) {
   if (response.status >= 500) {
-    std::fprintf(stderr, "%.*s answered %d: %s\n", static_cast<int>(service.size()),
-                 service.data(), response.status, response.body.c_str());
+    std::fprintf(stderr, "%.*s answered %d: %s\n", static_cast<int>(service.size()), service.data(),
+                 response.status, response.body.c_str());
   }
   FUZZ_CHECK(response.status >= 200 && response.status < 500);
   if (response.body.empty()) return;

@@ -170,9 +170,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   TimePoint signed_at = *aws::ParseAmzDate("20150830T123600Z");
   FakeClock clock(signed_at);
   sandbox::CredentialStore credentials(clock);
-  FUZZ_CHECK(credentials
-                 .AddLongTermKey("000000000000", std::string(kAccessKey), std::string(kSecretKey))
-                 .ok());
+  FUZZ_CHECK(
+      credentials.AddLongTermKey("000000000000", std::string(kAccessKey), std::string(kSecretKey))
+          .ok());
 
   // Whatever the input carries, parsed and verified as received.
   aws::HttpRequest received;

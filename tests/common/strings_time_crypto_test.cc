@@ -59,10 +59,10 @@ TEST(StringsTest, EscapeXmlReplacesWhatXmlCannotHold) {
   const std::string kReplacement = "\xEF\xBF\xBD";
   EXPECT_EQ(EscapeXml(std::string("a\xFF") + "b"), "a" + kReplacement + "b");
   EXPECT_EQ(EscapeXml(std::string("a\x05\x00", 3) + "b"), "a" + kReplacement + kReplacement + "b");
-  EXPECT_EQ(EscapeXml("\xC3"), kReplacement);                  // truncated sequence
+  EXPECT_EQ(EscapeXml("\xC3"), kReplacement);                     // truncated sequence
   EXPECT_EQ(EscapeXml("\xC0\xAF"), kReplacement + kReplacement);  // overlong '/'
   EXPECT_EQ(EscapeXml("\xED\xA0\x80"), kReplacement + kReplacement + kReplacement);  // surrogate
-  EXPECT_EQ(EscapeXml("\xEF\xBF\xBF"), kReplacement);        // U+FFFF
+  EXPECT_EQ(EscapeXml("\xEF\xBF\xBF"), kReplacement);                                // U+FFFF
 }
 
 TEST(StringsTest, QuoteForMessageEscapesControlAndTruncates) {
@@ -112,17 +112,20 @@ TEST(CryptoTest, KnownVectors) {
 // a non-empty one is really empty, and threads do not share state.
 TEST(CryptoTest, HmacReKeysItsContextOnEveryCall) {
   const std::string fox = "The quick brown fox jumps over the lazy dog";
-  const std::string expected_fox = "f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8";
+  const std::string expected_fox =
+      "f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8";
   const std::string expected_empty =
       "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad";
   // RFC 4231 test case 6: a key longer than the block size is hashed first.
   const std::string long_key(131, '\xaa');
-  const std::string expected_long = "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54";
+  const std::string expected_long =
+      "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54";
   auto check = [&] {
     EXPECT_EQ(HexEncode(HmacSha256("key", fox)), expected_fox);
     EXPECT_EQ(HexEncode(HmacSha256("", "")), expected_empty);
-    EXPECT_EQ(HexEncode(HmacSha256(long_key, "Test Using Larger Than Block-Size Key - Hash Key First")),
-              expected_long);
+    EXPECT_EQ(
+        HexEncode(HmacSha256(long_key, "Test Using Larger Than Block-Size Key - Hash Key First")),
+        expected_long);
     EXPECT_EQ(HexEncode(HmacSha256("key", fox)), expected_fox);
   };
   check();
