@@ -2,8 +2,7 @@
 # rollback). Included by src/api/CMakeLists.txt.
 ferry_module(api_deploy
   SOURCES
-    artifact_location.cc
     deploy_config.cc
     secret_box.cc
     deploy_service.cc
-  DEPS ferry_engine ferry_config ferry_store ferry_lambda ferry_model ferry_common)
+  DEPS ferry_api_input ferry_engine ferry_config ferry_store ferry_lambda ferry_model ferry_common)

@@ -17,14 +17,12 @@ ferry_module(api
     deploy_routes.cc
     entity_routes.cc
     execution_routes.cc
-    http_exchange.cc
     json_views.cc
     metrics.cc
     request_actor.cc
-    request_input.cc
     router.cc
     scopes.cc
     server.cc
-  DEPS ferry_api_deploy ferry_config ferry_engine ferry_delegate_protocol ferry_store ferry_model ferry_common
+  DEPS ferry_api_input ferry_api_deploy ferry_config ferry_engine ferry_delegate_protocol ferry_store ferry_model ferry_common
     ferry_common_password
   PRIVATE_DEPS PkgConfig::HTTPLIB)

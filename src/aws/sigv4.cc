@@ -158,9 +158,11 @@ struct Canonical {
 // headers: (lower name, raw value) in request order, already filtered to those signed.
 Canonical CanonicalHeaders(const HeaderList& headers) {
   std::vector<std::pair<std::string, std::string>> merged;  // stable: values keep their order
-  for (const auto& [name, value] : headers) {
+  for (const auto& header : headers) {
+    const std::string& name = header.first;
+    const std::string& value = header.second;
     auto it = std::find_if(merged.begin(), merged.end(),
-                           [&](const auto& entry) { return entry.first == name; });
+                           [&name](const auto& entry) { return entry.first == name; });
     std::string canonical = CanonicalHeaderValue(value);
     if (it == merged.end()) {
       merged.emplace_back(name, std::move(canonical));
@@ -341,6 +343,10 @@ std::optional<TimePoint> ParseAmzDate(std::string_view text) {
   std::tm check = tm;
   std::time_t secs = timegm(&check);
   if (check.tm_mday != tm.tm_mday) return std::nullopt;  // 31 February
+  // TimePoint counts nanoseconds in 64 bits (about 1677 to 2262): a year outside would overflow.
+  constexpr int64_t kMaxSeconds =
+      std::chrono::duration_cast<std::chrono::seconds>(TimePoint::duration::max()).count() - 1;
+  if (secs > kMaxSeconds || secs < -kMaxSeconds) return std::nullopt;
   return std::chrono::system_clock::from_time_t(secs);
 }
 
@@ -395,8 +401,10 @@ std::string PresignUrl(const HttpRequest& request, const Credentials& creds,
   QueryParams added = PresignParams(creds, MakeScope(params), artifacts.signed_headers, expires,
                                     /*include_token=*/true);
   added.emplace_back("X-Amz-Signature", artifacts.signature);
-  char sep = url.find('?') == std::string::npos ? '?' : '&';
-  if (url.back() == '?' || url.back() == '&') sep = '\0';
+  // A trailing '&' ends a query, not a path ("/key&" is a key): only after '?' is it a separator.
+  const bool has_query = url.find('?') != std::string::npos;
+  char sep = has_query ? '&' : '?';
+  if (has_query && (url.back() == '?' || url.back() == '&')) sep = '\0';
   for (const auto& [name, value] : added) {
     if (sep != '\0') url.push_back(sep);
     sep = '&';

@@ -88,6 +88,11 @@ Result<Json> ParseJson(std::string_view text, const JsonLimits& limits) {
     err.details["line"] = std::to_string(line);
     err.details["column"] = std::to_string(col);
     return err;
+  } catch (const Json::out_of_range&) {
+    // A number past double's range (1E400): nlohmann reports it as out_of_range, not parse_error.
+    return InvalidArgument("malformed JSON: a number is out of range");
+  } catch (const Json::exception& e) {
+    return InvalidArgument(std::string("malformed JSON: ") + e.what());
   }
 }
 

@@ -76,39 +76,53 @@ std::optional<double> ParseDouble(std::string_view text) {
   return value;
 }
 
-bool IsValidUtf8(std::string_view text) {
+namespace {
+
+// The length of the valid UTF-8 sequence at text[i] (its code point in *cp), or 0 when the bytes
+// there are not one: a stray continuation byte, a truncated sequence, an overlong form, a
+// surrogate or a value past U+10FFFF.
+size_t Utf8SequenceAt(std::string_view text, size_t i, uint32_t* cp) {
   const auto* s = reinterpret_cast<const unsigned char*>(text.data());
-  size_t i = 0, n = text.size();
-  while (i < n) {
-    unsigned char c = s[i];
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    size_t len;
-    uint32_t cp;
-    if ((c & 0xE0) == 0xC0) {
-      len = 2;
-      cp = c & 0x1F;
-    } else if ((c & 0xF0) == 0xE0) {
-      len = 3;
-      cp = c & 0x0F;
-    } else if ((c & 0xF8) == 0xF0) {
-      len = 4;
-      cp = c & 0x07;
-    } else {
-      return false;
-    }
-    if (i + len > n) return false;
-    for (size_t k = 1; k < len; ++k) {
-      if ((s[i + k] & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (s[i + k] & 0x3F);
-    }
-    // Reject overlong forms, surrogates and values past U+10FFFF.
-    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-        (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) {
-      return false;
-    }
+  const size_t n = text.size();
+  unsigned char c = s[i];
+  if (c < 0x80) {
+    *cp = c;
+    return 1;
+  }
+  size_t len;
+  uint32_t value;
+  if ((c & 0xE0) == 0xC0) {
+    len = 2;
+    value = c & 0x1F;
+  } else if ((c & 0xF0) == 0xE0) {
+    len = 3;
+    value = c & 0x0F;
+  } else if ((c & 0xF8) == 0xF0) {
+    len = 4;
+    value = c & 0x07;
+  } else {
+    return 0;
+  }
+  if (i + len > n) return 0;
+  for (size_t k = 1; k < len; ++k) {
+    if ((s[i + k] & 0xC0) != 0x80) return 0;
+    value = (value << 6) | (s[i + k] & 0x3F);
+  }
+  if ((len == 2 && value < 0x80) || (len == 3 && value < 0x800) || (len == 4 && value < 0x10000) ||
+      (value >= 0xD800 && value <= 0xDFFF) || value > 0x10FFFF) {
+    return 0;
+  }
+  *cp = value;
+  return len;
+}
+
+}  // namespace
+
+bool IsValidUtf8(std::string_view text) {
+  uint32_t cp = 0;
+  for (size_t i = 0; i < text.size();) {
+    size_t len = Utf8SequenceAt(text, i, &cp);
+    if (len == 0) return false;
     i += len;
   }
   return true;
@@ -159,8 +173,19 @@ std::optional<std::string> ClosestMatch(std::string_view word,
 std::string EscapeXml(std::string_view text) {
   std::string out;
   out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
+  for (size_t i = 0; i < text.size();) {
+    uint32_t cp = 0;
+    size_t len = Utf8SequenceAt(text, i, &cp);
+    // XML 1.0 has no way to write these, not even as character references: a document holding
+    // one does not parse (the AWS SDKs reject the whole answer). They become U+FFFD.
+    bool allowed = len > 0 && (cp >= 0x20 || cp == '\t' || cp == '\n' || cp == '\r') &&
+                   cp != 0xFFFE && cp != 0xFFFF;
+    if (!allowed) {
+      out += "\xEF\xBF\xBD";
+      i += len == 0 ? 1 : len;
+      continue;
+    }
+    switch (text[i]) {
       case '&':
         out += "&amp;";
         break;
@@ -177,8 +202,9 @@ std::string EscapeXml(std::string_view text) {
         out += "&#13;";
         break;
       default:
-        out += c;
+        out.append(text.substr(i, len));
     }
+    i += len;
   }
   return out;
 }

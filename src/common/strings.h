@@ -32,7 +32,8 @@ size_t EditDistance(std::string_view a, std::string_view b);
 std::optional<std::string> ClosestMatch(std::string_view word,
                                         const std::vector<std::string>& candidates);
 
-// Escapes &, <, >, " and CR for XML text and attribute values.
+// Escapes &, <, >, " and CR for XML text and attribute values; what XML 1.0 cannot hold at all
+// (invalid UTF-8, control characters other than tab, LF and CR, U+FFFE, U+FFFF) becomes U+FFFD.
 std::string EscapeXml(std::string_view text);
 
 // Renders text for an error message: quoted, control characters escaped, cut at max_len.

@@ -39,8 +39,8 @@ std::optional<TimePoint> ParseRfc3339(std::string_view text) {
     if (!v) return std::nullopt;
     return static_cast<int>(*v);
   };
-  if (text[4] != '-' || text[7] != '-' || (text[10] != 'T' && text[10] != 't') ||
-      text[13] != ':' || text[16] != ':') {
+  if (text[4] != '-' || text[7] != '-' || (text[10] != 'T' && text[10] != 't') || text[13] != ':' ||
+      text[16] != ':') {
     return std::nullopt;
   }
   auto year = num(0, 4), mon = num(5, 2), day = num(8, 2), hour = num(11, 2), min = num(14, 2),
@@ -83,6 +83,11 @@ std::optional<TimePoint> ParseRfc3339(std::string_view text) {
   tm.tm_min = *min;
   tm.tm_sec = *sec;
   const int64_t secs = static_cast<int64_t>(timegm(&tm)) - offset_minutes * 60;
+  // TimePoint counts nanoseconds in 64 bits: about 1677-09-21 to 2262-04-11. Years outside it
+  // (RFC 3339 allows 0000 to 9999) would overflow, so they are not a time Ferry can hold.
+  constexpr int64_t kMaxSeconds =
+      std::chrono::duration_cast<std::chrono::seconds>(TimePoint::duration::max()).count() - 1;
+  if (secs > kMaxSeconds || secs < -kMaxSeconds) return std::nullopt;
   return FromUnixMillis(secs * 1000 + millis);
 }
 

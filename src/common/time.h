@@ -11,7 +11,8 @@ namespace ferry {
 
 // "2026-11-27T23:21:03.123Z" (millisecond precision, UTC).
 std::string FormatRfc3339(TimePoint t);
-// Accepts "YYYY-MM-DDTHH:MM:SS[.fff…](Z|±HH:MM)"; nullopt otherwise.
+// Accepts "YYYY-MM-DDTHH:MM:SS[.fff…](Z|±HH:MM)"; nullopt otherwise, and for times a TimePoint
+// cannot hold (before 1677-09-22 or after 2262-04-10).
 std::optional<TimePoint> ParseRfc3339(std::string_view text);
 int64_t ToUnixMillis(TimePoint t);
 TimePoint FromUnixMillis(int64_t ms);

@@ -8,6 +8,7 @@
 // memory). Pure; thread-safe.
 #pragma once
 
+#include <compare>
 #include <map>
 #include <string>
 #include <string_view>
@@ -21,6 +22,7 @@ namespace ferry::config {
 struct SourcePosition {
   int line = 0;    // 1-based; 0 when unknown
   int column = 0;  // 1-based
+  auto operator<=>(const SourcePosition&) const = default;
 };
 
 // Where the key and the value at a JSON pointer start in the file.

@@ -145,6 +145,12 @@ TEST(SigV4Test, AmzDateRoundTripAndRejects) {
                           "20151330T000000Z", "2015083xT123600Z", "20150830T246000Z"}) {
     EXPECT_FALSE(ParseAmzDate(bad)) << bad;
   }
+  // Found by fuzz/sigv4: years a TimePoint cannot hold (before 1677, after 2262) overflowed
+  // (UBSan: signed integer overflow) instead of being refused.
+  for (const char* out_of_range : {"02150830T123600Z", "16000101T000000Z", "99991231T235959Z"}) {
+    EXPECT_FALSE(ParseAmzDate(out_of_range)) << out_of_range;
+  }
+  EXPECT_TRUE(ParseAmzDate("22620101T000000Z"));
 }
 
 // ---- Verification side ----
@@ -160,6 +166,21 @@ HttpRequest SignedLambdaRequest(const Credentials& creds) {
   p.service = "lambda";
   SignRequest(r, creds, p);
   return r;
+}
+
+// Found by fuzz/sigv4: a path ending in '&' (no query) took the first X-Amz-* parameter into the
+// path, so the pre-signed URL did not parse back.
+TEST(SigV4Test, PresignsAPathEndingInAmpersand) {
+  HttpRequest request;
+  request.url = "https://bucket.s3.us-east-1.amazonaws.com/key&";
+  Credentials creds{"AKIDEXAMPLE", "secret", "", std::nullopt, ""};
+  SigningParams params{"us-east-1", "s3", *ParseAmzDate("20150830T123600Z"), true};
+  request.url = PresignUrl(request, creds, params, std::chrono::seconds(300));
+  EXPECT_TRUE(request.url.starts_with("https://bucket.s3.us-east-1.amazonaws.com/key&?X-Amz-"))
+      << request.url;
+  auto parts = ParseAuthorization(request);
+  ASSERT_TRUE(parts.ok()) << parts.error().message;
+  EXPECT_EQ(ExpectedSignature(request, *parts, "secret", true).signature, parts->signature);
 }
 
 TEST(SigV4VerifyTest, DetectsTampering) {

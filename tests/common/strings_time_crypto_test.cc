@@ -50,6 +50,19 @@ TEST(StringsTest, DidYouMean) {
 TEST(StringsTest, EscapeXml) {
   EXPECT_EQ(EscapeXml("a<b>&\"c\"\r"), "a&lt;b&gt;&amp;&quot;c&quot;&#13;");
   EXPECT_EQ(EscapeXml("plain"), "plain");
+  EXPECT_EQ(EscapeXml("tab\tline\nü€😀"), "tab\tline\nü€😀");
+}
+
+// Found by fuzz/sandbox_query: a query parameter with bytes 0xFF and 0x05 came back in the
+// sandbox's XML error message, and the answer did not parse.
+TEST(StringsTest, EscapeXmlReplacesWhatXmlCannotHold) {
+  const std::string kReplacement = "\xEF\xBF\xBD";
+  EXPECT_EQ(EscapeXml(std::string("a\xFF") + "b"), "a" + kReplacement + "b");
+  EXPECT_EQ(EscapeXml(std::string("a\x05\x00", 3) + "b"), "a" + kReplacement + kReplacement + "b");
+  EXPECT_EQ(EscapeXml("\xC3"), kReplacement);                     // truncated sequence
+  EXPECT_EQ(EscapeXml("\xC0\xAF"), kReplacement + kReplacement);  // overlong '/'
+  EXPECT_EQ(EscapeXml("\xED\xA0\x80"), kReplacement + kReplacement + kReplacement);  // surrogate
+  EXPECT_EQ(EscapeXml("\xEF\xBF\xBF"), kReplacement);                                // U+FFFF
 }
 
 TEST(StringsTest, QuoteForMessageEscapesControlAndTruncates) {
@@ -65,6 +78,13 @@ TEST(TimeTest, Rfc3339RoundTrip) {
   EXPECT_EQ(ParseRfc3339("2026-11-18T13:06:40.123+02:00"), t);
   EXPECT_FALSE(ParseRfc3339("2026-13-18T08:26:40Z"));
   EXPECT_FALSE(ParseRfc3339("yesterday"));
+  // Found by fuzz/sandbox_query (a CloudWatch StartTime): years a TimePoint cannot hold
+  // overflowed (UBSan: signed integer overflow) instead of being refused.
+  EXPECT_FALSE(ParseRfc3339("1556-01-15T08:00:00Z"));
+  EXPECT_FALSE(ParseRfc3339("9999-12-31T23:59:59Z"));
+  EXPECT_FALSE(ParseRfc3339("0000-01-01T00:00:00Z"));
+  EXPECT_TRUE(ParseRfc3339("1700-01-01T00:00:00Z"));
+  EXPECT_TRUE(ParseRfc3339("2262-01-01T00:00:00Z"));
 }
 
 TEST(TimeTest, Durations) {
@@ -92,17 +112,20 @@ TEST(CryptoTest, KnownVectors) {
 // a non-empty one is really empty, and threads do not share state.
 TEST(CryptoTest, HmacReKeysItsContextOnEveryCall) {
   const std::string fox = "The quick brown fox jumps over the lazy dog";
-  const std::string expected_fox = "f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8";
+  const std::string expected_fox =
+      "f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8";
   const std::string expected_empty =
       "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad";
   // RFC 4231 test case 6: a key longer than the block size is hashed first.
   const std::string long_key(131, '\xaa');
-  const std::string expected_long = "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54";
+  const std::string expected_long =
+      "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54";
   auto check = [&] {
     EXPECT_EQ(HexEncode(HmacSha256("key", fox)), expected_fox);
     EXPECT_EQ(HexEncode(HmacSha256("", "")), expected_empty);
-    EXPECT_EQ(HexEncode(HmacSha256(long_key, "Test Using Larger Than Block-Size Key - Hash Key First")),
-              expected_long);
+    EXPECT_EQ(
+        HexEncode(HmacSha256(long_key, "Test Using Larger Than Block-Size Key - Hash Key First")),
+        expected_long);
     EXPECT_EQ(HexEncode(HmacSha256("key", fox)), expected_fox);
   };
   check();
@@ -138,6 +161,20 @@ TEST(JsonTest, MalformedGivesPosition) {
   auto r = ParseJson("{\n  \"a\": tru\n}");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().details.at("line"), "2");
+}
+
+// Found by fuzz/api_json: a number past double's range threw nlohmann's out_of_range out of
+// ParseJson (std::terminate in a caller that did not expect an exception).
+TEST(JsonTest, NumbersOutOfRangeAreErrorsNotExceptions) {
+  for (bool strict : {false, true}) {
+    JsonLimits limits;
+    limits.reject_duplicate_keys = strict;
+    for (const char* text : {"59999999999E19999", "{\"a\": -1E400}", "[1e999999]"}) {
+      auto parsed = ParseJson(text, limits);
+      ASSERT_FALSE(parsed.ok()) << text;
+      EXPECT_EQ(parsed.error().code, ErrorCode::kInvalidArgument) << text;
+    }
+  }
 }
 
 TEST(JsonTest, HostileInput) {

@@ -122,6 +122,24 @@ TEST(XmlTest, WriterEscapesTextAndAttributes) {
   EXPECT_EQ(doc->Root().Child("Unclosed").ChildText("Leaf"), "v");
 }
 
+// Found by fuzz/sandbox_query: text with a NUL byte, other control characters or invalid UTF-8
+// (echoed from a request into an error message) made a document that did not parse.
+TEST(XmlTest, WhatTheWriterWritesAlwaysParses) {
+  XmlWriter writer;
+  writer.Open("Root").Element("Message", std::string("a\0b\x05"
+                                                     "c\xFF\xFE"
+                                                     "d",
+                                                     8));
+  const std::string xml = writer.Finish();
+  auto doc = XmlDocument::Parse(xml);
+  ASSERT_TRUE(doc.ok()) << doc.error().message;
+  EXPECT_EQ(doc->Root().ChildText("Message"),
+            "a\xEF\xBF\xBD"
+            "b\xEF\xBF\xBD"
+            "c\xEF\xBF\xBD\xEF\xBF\xBD"
+            "d");
+}
+
 TEST(XmlTest, CloseWithNothingOpenIsHarmless) {
   XmlWriter writer;
   writer.Close().Element("a", "b").Close();

@@ -122,7 +122,10 @@ Result<Json> LambdaModel::BindInput(const ModelOperation& op, const Request& req
   std::string payload_member = input.value("payload", "");
   Json value = Json::object();
   bool has_body_members = false;
-  for (const auto& [name, member] : input["members"].items()) {
+  for (const auto& item : input["members"].items()) {
+    // Named, not a structured binding: clang 14 cannot capture bindings in the lambda below.
+    const std::string& name = item.key();
+    const Json& member = item.value();
     if (name == payload_member) continue;
     std::string location = member.value("location", "");
     if (location.empty()) {
