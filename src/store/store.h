@@ -20,6 +20,7 @@
 #include "store/secret_value_store.h"
 #include "store/task_store.h"
 #include "store/token_store.h"
+#include "store/verification_store.h"
 
 namespace ferry::store {
 
@@ -36,6 +37,7 @@ class Store {
   virtual KnownStateStore& known_states() = 0;
   virtual TokenStore& tokens() = 0;
   virtual SecretValueStore& secret_values() = 0;
+  virtual VerificationStore& verifications() = 0;
   virtual AuditLog& audit() = 0;
 
   // The schema version recorded in the database (the highest migration applied).

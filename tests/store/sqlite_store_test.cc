@@ -123,8 +123,9 @@ TEST_F(SqliteStoreTest, RecordsEveryEmbeddedMigration) {
   FERRY_ASSERT_OK(store);
   auto migrations = sqlite::EmbeddedMigrations();
   ASSERT_FALSE(migrations.empty());
+  // Numbers are reserved per branch, so there may be gaps; never a repeat.
   for (size_t i = 0; i < migrations.size(); ++i) {
-    EXPECT_EQ(migrations[i].version, static_cast<int>(i) + 1);
+    EXPECT_GT(migrations[i].version, i == 0 ? 0 : migrations[i - 1].version);
     EXPECT_FALSE(migrations[i].sql.empty());
   }
   EXPECT_EQ(*(*store)->SchemaVersion(), migrations.back().version);

@@ -2,13 +2,15 @@
 # Usage: cmake -DOUTPUT=<file.cc> -DMIGRATIONS="<a.sql;b.sql>" [-DBACKEND=postgres]
 #        -P embed_migrations.cmake
 # BACKEND (default sqlite) names the folder: store/<BACKEND>/migrations.h, ferry::store::<BACKEND>.
-# Fails the build when a file name is not NNNN_name.sql or the versions are not 1..N.
+# Fails the build when a file name is not NNNN_name.sql or a version repeats. Versions may have
+# gaps: parallel branches reserve their numbers, and the store applies every migration it has not
+# recorded (not only those above the newest).
 if(NOT BACKEND)
   set(BACKEND sqlite)
 endif()
 list(SORT MIGRATIONS)
 set(body "")
-set(expected 1)
+set(previous 0)
 foreach(file IN LISTS MIGRATIONS)
   get_filename_component(base ${file} NAME)
   if(NOT base MATCHES "^([0-9][0-9][0-9][0-9])_([a-z0-9_]+)\\.sql$")
@@ -16,10 +18,10 @@ foreach(file IN LISTS MIGRATIONS)
   endif()
   math(EXPR version "${CMAKE_MATCH_1}")
   set(name ${CMAKE_MATCH_2})
-  if(NOT version EQUAL expected)
-    message(FATAL_ERROR "migration ${base}: expected version ${expected} (no gaps, no duplicates)")
+  if(NOT version GREATER previous)
+    message(FATAL_ERROR "migration ${base}: version ${version} repeats (or is 0)")
   endif()
-  math(EXPR expected "${expected} + 1")
+  set(previous ${version})
   file(READ ${file} sql)
   string(FIND "${sql}" ")ferry_sql\"" clash)
   if(NOT clash EQUAL -1)

@@ -32,8 +32,15 @@ Status ApplyPending(Connection& connection, std::span<const Migration> migration
                               std::to_string(latest) +
                               "); upgrade ferry or point it at another data directory");
   }
+  // Every migration not yet recorded, not only those above the newest: the numbers are
+  // reserved per branch, so a database may have 9 before 7 and 8 arrive with a later binary.
   for (const Migration& migration : migrations) {
-    if (migration.version <= current) continue;
+    FERRY_ASSIGN_OR_RETURN(
+        Statement applied_before,
+        connection.Prepare("SELECT 1 FROM schema_migrations WHERE version = ?1"));
+    applied_before.Bind(1, migration.version);
+    FERRY_ASSIGN_OR_RETURN(bool done, applied_before.Step());
+    if (done) continue;
     Status applied = connection.Exec(migration.sql);
     if (!applied.ok()) {
       return applied.error().WithContext("applying migration " + std::to_string(migration.version) +
