@@ -101,7 +101,7 @@ TEST(LoaderTest, ReportsEveryInjectedMistakeWithItsPosition) {
           "got 1000",
           "triggers.yaml:17:9: schedule.cron: hour field \"25\" is not valid (allowed 0-23, '*', "
           "lists, ranges and /steps)",
-          "workflows.yaml:52:20: steps[2].with.sensitivity: ${workflow.variables.sensitivty}: "
+          "workflows.yaml:54:20: steps[2].with.sensitivity: ${workflow.variables.sensitivty}: "
           "workflow \"canary-prod\" declares no variable \"sensitivty\"; did you mean "
           "'sensitivity'?"));
 }

@@ -11,10 +11,10 @@
 namespace ferry::config {
 namespace {
 
-using ::testing::ElementsAre;
-using ::testing::HasSubstr;
 using std::chrono::minutes;
 using std::chrono::seconds;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 using Kind = ReleaseStep::Kind;
 
 model::Workflow Workflow(model::WorkflowStrategy strategy) {
@@ -56,6 +56,9 @@ std::vector<std::string> Describe(const ReleasePlan& plan) {
         break;
       case Kind::kHook:
         out.push_back(s.name + ": hook " + s.hook->function);
+        break;
+      case Kind::kVerify:
+        out.push_back(s.name + ": verify " + std::string(lambda::VerifyModeName(s.verify->mode)));
         break;
     }
   }
@@ -113,7 +116,7 @@ TEST(ReleasePlanTest, AScheduleStepStopsBelowOneHundredWhenALaterShiftPromotes) 
   auto plan = PlanRelease(w);
   ASSERT_TRUE(plan.ok()) << plan.error().message;
   EXPECT_THAT(Describe(*plan), ElementsAre("deploy: deploy", "canary: 10% hold 600s",
-                                           "verify: other", "promote: 100%"));
+                                           "verify: verify canary", "promote: 100%"));
 }
 
 TEST(ReleasePlanTest, CustomRunsItsStepsAsWritten) {
@@ -132,7 +135,8 @@ TEST(ReleasePlanTest, CustomRunsItsStepsAsWritten) {
   EXPECT_EQ(plan->steps[1].timeout, minutes(3));
 
   // Without a traffic-shift step, custom moves every alias with the deploy step.
-  w.steps = {Step("ship", model::StepType::kDeploy), Step("pause", model::StepType::kWait, {{"duration", "1s"}})};
+  w.steps = {Step("ship", model::StepType::kDeploy),
+             Step("pause", model::StepType::kWait, {{"duration", "1s"}})};
   plan = PlanRelease(w);
   ASSERT_TRUE(plan.ok()) << plan.error().message;
   EXPECT_FALSE(plan->shifts_traffic);
@@ -155,18 +159,23 @@ TEST(ReleasePlanTest, ProblemsNameWhereTheyAre) {
   std::vector<Case> cases;
   {
     auto w = canary;
-    w.traffic_shift = model::TrafficShift{std::nullopt, std::nullopt, "Linear10PercentEvery1Minute"};
-    cases.push_back({w, "/trafficShift/preset", "is a linear schedule, but the strategy is canary"});
+    w.traffic_shift =
+        model::TrafficShift{std::nullopt, std::nullopt, "Linear10PercentEvery1Minute"};
+    cases.push_back(
+        {w, "/trafficShift/preset", "is a linear schedule, but the strategy is canary"});
     w.traffic_shift->preset = "Canary10Percent5Hours";
     cases.push_back({w, "/trafficShift/preset", "unknown traffic preset"});
   }
   {
     auto w = canary;
-    w.steps = {Step("deploy", model::StepType::kDeploy), Step("wait", model::StepType::kWait, {{"duration", "1m"}})};
+    w.steps = {Step("deploy", model::StepType::kDeploy),
+               Step("wait", model::StepType::kWait, {{"duration", "1m"}})};
     cases.push_back({w, "/steps", "needs a traffic-shift step"});
-    w.steps = {Step("shift", model::StepType::kTrafficShift), Step("deploy", model::StepType::kDeploy)};
+    w.steps = {Step("shift", model::StepType::kTrafficShift),
+               Step("deploy", model::StepType::kDeploy)};
     cases.push_back({w, "/steps/0", "shifts traffic before any deploy step"});
-    w.steps = {Step("deploy", model::StepType::kDeploy), Step("half", model::StepType::kTrafficShift, {{"percent", "50"}})};
+    w.steps = {Step("deploy", model::StepType::kDeploy),
+               Step("half", model::StepType::kTrafficShift, {{"percent", "50"}})};
     cases.push_back({w, "/steps/1/with/percent", "must reach 100"});
     w.steps = {Step("deploy", model::StepType::kDeploy),
                Step("s", model::StepType::kTrafficShift, {{"percent", "10%"}})};
@@ -189,7 +198,8 @@ TEST(ReleasePlanTest, ProblemsNameWhereTheyAre) {
   {
     auto w = Workflow(model::WorkflowStrategy::kBasic);
     w.alarms = {"orders-errors"};
-    cases.push_back({w, "/alarms", "alarms gate traffic shifts, and this workflow shifts no traffic"});
+    cases.push_back(
+        {w, "/alarms", "alarms gate traffic shifts, and this workflow shifts no traffic"});
     w = canary;
     w.alarms = {"orders-errors", "a*b"};
     cases.push_back({w, "/alarms/1", "a '*' may only end a prefix"});
@@ -228,7 +238,8 @@ trafficShift:
 )";
   LoadedConfig loaded = LoadConfigFiles({{"c.yaml", yaml}});
   std::vector<std::string> lines = testing::Lines(loaded);
-  EXPECT_THAT(::testing::PrintToString(lines), HasSubstr("c.yaml:8:11: trafficShift.preset: unknown traffic preset"));
+  EXPECT_THAT(::testing::PrintToString(lines),
+              HasSubstr("c.yaml:8:11: trafficShift.preset: unknown traffic preset"));
   const std::string both = R"(kind: Workflow
 application: shop
 name: w
@@ -249,8 +260,9 @@ infrastructure:
 alarms: [orders-errors, "bad*name"]
 )";
   loaded = LoadConfigFiles({{"e.yaml", environment}});
-  EXPECT_THAT(::testing::PrintToString(testing::Lines(loaded)),
-              HasSubstr("e.yaml:8:25: alarms[1]: alarm \\\"bad*name\\\": a '*' may only end a prefix"));
+  EXPECT_THAT(
+      ::testing::PrintToString(testing::Lines(loaded)),
+      HasSubstr("e.yaml:8:25: alarms[1]: alarm \\\"bad*name\\\": a '*' may only end a prefix"));
   loaded = LoadConfigFiles({{"c.yaml", both}});
   EXPECT_THAT(::testing::PrintToString(testing::Lines(loaded)),
               HasSubstr("give a preset, or percent and interval, not both"));
@@ -299,8 +311,8 @@ TEST(ReleasePlanTest, HooksRunBeforeTheFirstShiftAndAfterTheLast) {
   auto plan = PlanRelease(w);
   ASSERT_TRUE(plan.ok()) << plan.error().message;
   EXPECT_THAT(Describe(*plan),
-              ElementsAre("deploy: deploy", "pre-traffic-hook: hook pre-fn", "traffic-1: 10% hold 300s",
-                          "traffic-2: 100%",
+              ElementsAre("deploy: deploy", "pre-traffic-hook: hook pre-fn",
+                          "traffic-1: 10% hold 300s", "traffic-2: 100%",
                           "post-traffic-hook: hook arn:aws:lambda:us-east-1:1:function:post-fn"));
   EXPECT_EQ(plan->steps[1].hook->point, lambda::HookPoint::kPreTraffic);
   EXPECT_EQ(plan->steps[1].hook->timeout, seconds(30));
@@ -316,9 +328,9 @@ TEST(ReleasePlanTest, HooksRunBeforeTheFirstShiftAndAfterTheLast) {
                   Step("rest", model::StepType::kWait, {{"duration", "1m"}})};
   plan = PlanRelease(custom);
   ASSERT_TRUE(plan.ok()) << plan.error().message;
-  EXPECT_THAT(Describe(*plan), ElementsAre("deploy: deploy", "smoke: invoke ", "half: 50%",
-                                           "all: 100%", "post-traffic-hook: hook post",
-                                           "rest: wait 60s"));
+  EXPECT_THAT(Describe(*plan),
+              ElementsAre("deploy: deploy", "smoke: invoke ", "half: 50%", "all: 100%",
+                          "post-traffic-hook: hook post", "rest: wait 60s"));
   EXPECT_EQ(plan->steps[4].hook->timeout, minutes(5));
 }
 
