@@ -429,4 +429,76 @@ steps:
 }
 
 }  // namespace
+// A verify step's parameters: every mistake is a problem at its parameter, said plainly.
+TEST(ReleasePlanTest, VerifyStepsRefuseHostileParameters) {
+  auto problem_of = [](std::map<std::string, std::string> with) {
+    auto w = Workflow(model::WorkflowStrategy::kCustom);
+    w.steps = {Step("deploy", model::StepType::kDeploy),
+               Step("half", model::StepType::kTrafficShift, {{"percent", "50"}}),
+               Step("verify", model::StepType::kVerify, std::move(with)),
+               Step("promote", model::StepType::kTrafficShift, {{"percent", "100"}})};
+    ReleaseProblem problem;
+    auto plan = PlanRelease(w, &problem);
+    return plan.ok() ? std::string("ok") : problem.path + ": " + problem.message;
+  };
+  std::string many = "[";
+  for (int i = 0; i < 18; ++i) {
+    many += std::string(i ? "," : "") + R"({"name":"m)" + std::to_string(i) +
+            R"(","namespace":"N","metric":"M"})";
+  }
+  many += "]";
+  const std::vector<std::pair<std::map<std::string, std::string>, std::string>> cases = {
+      {{{"mode", "shadow"}}, "/steps/2/with/mode: must be canary, previous or fixed-baseline"},
+      {{{"window", "0s"}}, "/steps/2/with/window: must be a duration"},
+      {{{"window", "30s"}}, "/steps/2/with/window: must be from 1m to 24h"},
+      {{{"window", "9999h"}}, "/steps/2/with/window: must be from 1m to 24h"},
+      {{{"window", "24h"}, {"period", "1s"}},
+       "/steps/2/with/period: the window must hold 1 to 1,440"},
+      {{{"period", "7s"}}, "/steps/2/with/period: must be 1s, 5s, 10s, 20s, 30s or whole minutes"},
+      {{{"sensitivity", "extreme"}}, "/steps/2/with/sensitivity: must be low, medium or high"},
+      {{{"marginal", "maybe"}}, "/steps/2/with/marginal: must be pass or fail"},
+      {{{"defaultMetrics", "Errors,Latency"}}, "/steps/2/with/defaultMetrics: must be all, none"},
+      {{{"defaultMetrics", "none"}}, "/steps/2/with: verifies no metric"},
+      {{{"metrics", many}}, "/steps/2/with/metrics: too many metrics: 21, at most 20"},
+      {{{"metrics", "{not json"}}, "/steps/2/with/metrics: metrics must be a JSON array"},
+      {{{"metrics", std::string(70 * 1024, '[')}},
+       "/steps/2/with/metrics: metrics is larger than 64 KiB"},
+      {{{"metrics", R"([{"name":"Errors","namespace":"N","metric":"M"}])"}},
+       "/steps/2/with/metrics: metric \"Errors\" is repeated"},
+      {{{"metrics", R"([{"name":"x","namespace":"N","metric":"M","stat":"p101.555"}])"}},
+       "is not a CloudWatch statistic"},
+      {{{"metrics", R"([{"name":"x","namespace":"N","metric":"M","evil":1}])"}},
+       "unknown metric field"},
+      {{{"metrics", R"([{"name":"x","namespace":"N","metric":"M","kind":"rate"}])"}},
+       "a rate needs exposure"},
+      {{{"metrics", R"([{"name":"x","namespace":"N","metric":"M","weight":-1}])"}},
+       "weight must be a number from 0 to 1000"},
+      {{{"mode", "fixed-baseline"}}, "/steps/2/with/baseline: required by mode fixed-baseline"},
+      {{{"baseline", "yesterday"}}, "/steps/2/with/baseline: only mode fixed-baseline"},
+      {{{"colour", "red"}}, "/steps/2/with/colour: verify steps take mode, window"},
+  };
+  for (const auto& [with, expected] : cases) {
+    EXPECT_THAT(problem_of(with), HasSubstr(expected));
+  }
+  EXPECT_EQ(problem_of({{"mode", "canary"}, {"window", "2m"}, {"period", "1s"}}), "ok");
+  EXPECT_EQ(problem_of({{"mode", "previous"}, {"sensitivity", "${workflow.variables.s}"}}), "ok");
+  EXPECT_EQ(problem_of({{"mode", "fixed-baseline"}, {"baseline", "b"}}), "ok");
+}
+
+TEST(ReleasePlanTest, ACanaryVerificationNeedsTheTrafficSplit) {
+  auto w = Workflow(model::WorkflowStrategy::kBasic);
+  w.steps = {Step("deploy", model::StepType::kDeploy),
+             Step("verify", model::StepType::kVerify, {{"mode", "canary"}})};
+  ReleaseProblem problem;
+  EXPECT_FALSE(PlanRelease(w, &problem).ok());
+  EXPECT_EQ(problem.path, "/steps/1/with/mode");
+  EXPECT_THAT(problem.message, HasSubstr("after a traffic shift below 100%"));
+  w.steps[1].with = {{"mode", "previous"}};
+  auto plan = PlanRelease(w);
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  EXPECT_THAT(Describe(*plan), ElementsAre("deploy: deploy", "verify: verify previous"));
+  ASSERT_TRUE(plan->steps[1].verify.has_value());
+  EXPECT_EQ(plan->steps[1].verify->metrics.size(), 3u);  // Errors, Throttles, Duration
+}
+
 }  // namespace ferry::config
