@@ -81,6 +81,15 @@ void AddExecutionCommands(CLI::App& root, CommandContext& ctx) {
     ctx.exit_code = cli::RunLogs(flags->id, flags->follow, flags->client, io);
   });
 
+  auto* verification = root.add_subcommand(
+      "verification", "Show an execution's verifications: each metric's verdict, p-value, effect");
+  verification->add_option("id", flags->id, "Execution id")->required();
+  AddClientFlags(*verification, flags->client);
+  verification->callback([flags, &ctx] {
+    auto io = StandardIo();
+    ctx.exit_code = cli::RunVerifications(flags->id, flags->client, io);
+  });
+
   auto* abort = root.add_subcommand("abort", "Abort a running execution (it then rolls back)");
   abort->add_option("id", flags->id, "Execution id")->required();
   AddClientFlags(*abort, flags->client);

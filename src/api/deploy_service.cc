@@ -306,6 +306,19 @@ Result<DeployService::Impl::Resolved> DeployService::Impl::Resolve(
                          deploy::ChooseWorkflow(entities, scope, in.workflow, &variables));
   Resolved out;
   FERRY_ASSIGN_OR_RETURN(out.timeout, deploy::CheckExecutable(workflow));
+  // A step parameter may be a workflow variable ("${workflow.variables.sensitivity}"): it takes
+  // the deployment's value here, and the plan checks that value.
+  for (auto& step : workflow.steps) {
+    for (auto& [key, value] : step.with) {
+      for (const auto& [name, v] : variables) {
+        const std::string ref = "${workflow.variables." + name + "}";
+        for (size_t at = value.find(ref); at != std::string::npos;
+             at = value.find(ref, at + v.size())) {
+          value.replace(at, ref.size(), v);
+        }
+      }
+    }
+  }
   FERRY_ASSIGN_OR_RETURN(out.plan, config::PlanRelease(workflow));
   if (out.plan.shifts_traffic) {
     // A basic workflow moves every alias with its deploy step: it has no shift to gate.
@@ -426,6 +439,16 @@ Result<store::ExecutionRecord> DeployService::Deploy(const DeploymentInput& in, 
                                                             resolved.function_names},
                                                            step, deploy_step));
         spec.steps.push_back(std::move(invoking));
+        break;
+      }
+      case config::ReleaseStep::Kind::kVerify: {
+        lambda::VerifyStepInputs verify = *step.verify;
+        verify.target = resolved.target;
+        verify.selectors = resolved.selectors;
+        verify.deploy_step = deploy_step;
+        // The window counts in the step's time; its own timeout bounds the reads after it.
+        spec.steps.push_back(engine::steps::LambdaVerifyStep(
+            verify, step.name, step.timeout.value_or(engine::kDefaultStepTimeout) + verify.window));
         break;
       }
       case config::ReleaseStep::Kind::kOther:

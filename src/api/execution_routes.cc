@@ -1,11 +1,13 @@
 // GET /api/v1/executions, GET /api/v1/executions/{id}, POST /api/v1/executions/{id}/abort,
-// GET /api/v1/executions/{id}/logs (page or Server-Sent Events), GET /api/v1/deployments.
+// GET /api/v1/executions/{id}/logs (page or Server-Sent Events), GET
+// /api/v1/executions/{id}/verifications, GET /api/v1/deployments.
 #include "api/access_check.h"
 #include "api/json_views.h"
 #include "api/request_input.h"
 #include "api/request_actor.h"
 #include "api/router.h"
 #include "common/strings.h"
+#include "common/time.h"
 #include "store/limits.h"
 
 namespace ferry::api {
@@ -305,6 +307,27 @@ Result<ApiResponse> ListDeployments(RouteContext& ctx, const ApiRequest& request
   return JsonReply(200, {{"items", std::move(items)}, {"next", std::move(next)}});
 }
 
+// The analyses of the execution's verify steps, oldest first (docs/api.md, "Verifications").
+Result<ApiResponse> ExecutionVerifications(RouteContext& ctx, const ApiRequest& request,
+                                           const std::string& id) {
+  FERRY_RETURN_IF_ERROR(RejectUnknownQuery(request, {}));
+  auto execution = GetExecution(ctx, id);
+  if (!execution.ok()) return execution.error();
+  FERRY_ASSIGN_OR_RETURN(auto records, ctx.store.verifications().List(id));
+  Json items = Json::array();
+  for (const store::VerificationRecord& v : records) {
+    auto analysis = ParseJson(v.analysis_json);
+    items.push_back({{"executionId", v.execution_id},
+                     {"step", v.step_name},
+                     {"mode", v.mode},
+                     {"verdict", v.verdict},
+                     {"passed", v.passed},
+                     {"createdAt", FormatRfc3339(v.created_at)},
+                     {"analysis", analysis.ok() ? *analysis : Json::object()}});
+  }
+  return JsonReply(200, {{"items", std::move(items)}});
+}
+
 }  // namespace
 
 void AddExecutionRoutes(Router& router, RouteContext& ctx) {
@@ -321,6 +344,10 @@ void AddExecutionRoutes(Router& router, RouteContext& ctx) {
   router.Add("GET", "/api/v1/executions/{id}/logs", Permission::kView,
              [&ctx](const ApiRequest& r, const PathParams& p) {
                return ExecutionLogs(ctx, r, p.at("id"));
+             });
+  router.Add("GET", "/api/v1/executions/{id}/verifications", Permission::kView,
+             [&ctx](const ApiRequest& r, const PathParams& p) {
+               return ExecutionVerifications(ctx, r, p.at("id"));
              });
   router.Add("GET", "/api/v1/deployments", Permission::kView,
              [&ctx](const ApiRequest& r, const PathParams&) { return ListDeployments(ctx, r); });

@@ -84,6 +84,8 @@ int RunListExecutions(const ListArgs& args, const ClientFlags& flags, CommandIo&
 int RunGetExecution(const std::string& id, const ClientFlags& flags, CommandIo& io);
 int RunLogs(const std::string& id, bool follow, const ClientFlags& flags, CommandIo& io);
 int RunAbort(const std::string& id, const ClientFlags& flags, CommandIo& io);
+// ferry verification ID: the execution's verify steps, their metrics and verdicts.
+int RunVerifications(const std::string& id, const ClientFlags& flags, CommandIo& io);
 
 // `ferry secrets set NAME` stores the value of a `source: ferry` secret, read from `value_in`
 // (stdin: never a flag, which `ps` and shell history would show; one trailing newline removed);

@@ -1,10 +1,10 @@
 #include "config/release_plan.h"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 
 #include "common/json.h"
-
 #include "common/strings.h"
 #include "common/time.h"
 #include "lambda/traffic.h"
@@ -40,9 +40,11 @@ class Compiler {
     bool any_shift = false;
     for (const auto& step : w_.steps) any_shift |= step.type == StepType::kTrafficShift;
     // Custom without a traffic-shift step deploys like basic: every alias at once.
-    plan_.shifts_traffic = schedule_.has_value() || (w_.strategy == WorkflowStrategy::kCustom && any_shift);
+    plan_.shifts_traffic =
+        schedule_.has_value() || (w_.strategy == WorkflowStrategy::kCustom && any_shift);
     if (w_.steps.empty()) {
-      if (w_.strategy == WorkflowStrategy::kCustom) return Fail("/steps", "strategy custom needs steps");
+      if (w_.strategy == WorkflowStrategy::kCustom)
+        return Fail("/steps", "strategy custom needs steps");
       plan_.steps.push_back(ReleaseStep{ReleaseStep::Kind::kDeploy, "deploy", 0, {}, {}, 0, true});
       if (schedule_) AddSchedule("traffic", 0, true, std::nullopt, true);
       if (!Alarms()) return std::nullopt;
@@ -129,10 +131,9 @@ class Compiler {
       const bool linear = s.kind == lambda::TrafficScheduleKind::kLinear;
       if ((canary && w_.strategy != WorkflowStrategy::kCanary) ||
           (linear && w_.strategy != WorkflowStrategy::kLinear)) {
-        Fail("/trafficShift/preset", "preset " + *t.preset + " is a " +
-                                         (canary ? "canary" : "linear") +
-                                         " schedule, but the strategy is " +
-                                         std::string(model::EnumName(w_.strategy)));
+        Fail("/trafficShift/preset",
+             "preset " + *t.preset + " is a " + (canary ? "canary" : "linear") +
+                 " schedule, but the strategy is " + std::string(model::EnumName(w_.strategy)));
         return false;
       }
     } else {
@@ -190,8 +191,8 @@ class Compiler {
     auto d = ParseDuration(it->second);
     if (!d || *d <= Duration{0}) {
       *ok = false;
-      return Fail(path, "must be a duration such as 30s, 5m or 1h, not " +
-                            QuoteForMessage(it->second, 20));
+      return Fail(
+          path, "must be a duration such as 30s, 5m or 1h, not " + QuoteForMessage(it->second, 20));
     }
     return d;
   }
@@ -301,12 +302,145 @@ class Compiler {
         r.invoke_test = std::move(*spec);
         break;
       }
+      case StepType::kVerify: {
+        if (!deployed_) {
+          Fail(StepPath(i), "step " + step.name + " verifies before any deploy step");
+          return false;
+        }
+        auto spec = VerifyParams(step, i);
+        if (!spec) return false;
+        r.kind = ReleaseStep::Kind::kVerify;
+        r.verify = std::move(*spec);
+        break;
+      }
       default:
         r.kind = ReleaseStep::Kind::kOther;
         break;
     }
     plan_.steps.push_back(std::move(r));
     return true;
+  }
+
+  std::optional<lambda::VerifyStepInputs> VerifyParams(const model::Step& step, size_t i) {
+    if (!OnlyKeys(step, i,
+                  {"mode", "window", "period", "sensitivity", "marginal", "defaultMetrics",
+                   "metrics", "baseline"})) {
+      return std::nullopt;
+    }
+    auto at = [&](const char* key) { return StepPath(i, std::string("with/") + key); };
+    bool ok = true;
+    lambda::VerifyStepInputs in;
+    if (const std::string* m = Plain(step, i, "mode", &ok)) {
+      auto mode = lambda::ParseVerifyMode(*m);
+      if (!mode) {
+        return Fail(at("mode"),
+                    "must be canary, previous or fixed-baseline, not " + QuoteForMessage(*m, 20));
+      }
+      in.mode = *mode;
+    }
+    if (!ok) return std::nullopt;
+    const std::string* baseline = Plain(step, i, "baseline", &ok);
+    if (in.mode == lambda::VerifyMode::kFixedBaseline &&
+        (baseline == nullptr || baseline->empty())) {
+      return Fail(at("baseline"), "required by mode fixed-baseline: the stored baseline's name");
+    }
+    if (in.mode != lambda::VerifyMode::kFixedBaseline && baseline != nullptr) {
+      return Fail(at("baseline"), "only mode fixed-baseline takes a baseline");
+    }
+    if (auto w = DurationParam(step, i, "window", &ok)) {
+      if (*w < lambda::kMinVerifyWindow || *w > lambda::kMaxVerifyWindow) {
+        return Fail(at("window"),
+                    "must be from 1m to 24h (CloudWatch's Lambda metrics are "
+                    "per minute)");
+      }
+      in.window = *w;
+    }
+    if (auto p = DurationParam(step, i, "period", &ok)) {
+      const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(*p).count();
+      const bool valid = std::chrono::seconds(seconds) == *p &&
+                         (seconds == 1 || seconds == 5 || seconds == 10 || seconds == 20 ||
+                          seconds == 30 || (seconds >= 60 && seconds % 60 == 0));
+      if (!valid || seconds > 86400) {
+        return Fail(at("period"), "must be 1s, 5s, 10s, 20s, 30s or whole minutes up to 24h");
+      }
+      in.period_seconds = static_cast<int>(seconds);
+    }
+    if (!ok) return std::nullopt;
+    const auto periods = in.window / std::chrono::seconds(in.period_seconds);
+    if (periods < 1 || periods > 1440) {
+      return Fail(at("period"), "the window must hold 1 to 1,440 periods (it holds " +
+                                    std::to_string(periods) + ")");
+    }
+    // A workflow variable's sensitivity is checked when a deployment gives it its value.
+    auto sensitivity = step.with.find("sensitivity");
+    if (sensitivity != step.with.end() && model::HasTemplate(sensitivity->second)) {
+      // kept at the default here; api/deploy_service.cc substitutes it before planning
+    } else if (const std::string* s = Plain(step, i, "sensitivity", &ok)) {
+      if (*s != "low" && *s != "medium" && *s != "high") {
+        return Fail(at("sensitivity"), "must be low, medium or high");
+      }
+      in.sensitivity = *s;
+    }
+    if (const std::string* m = Plain(step, i, "marginal", &ok)) {
+      if (*m != "pass" && *m != "fail") {
+        return Fail(at("marginal"), "must be pass or fail (what a marginal verdict does)");
+      }
+      in.marginal_fails = *m == "fail";
+    }
+    std::vector<lambda::VerifyMetric> defaults = lambda::DefaultVerifyMetrics();
+    if (const std::string* d = Plain(step, i, "defaultMetrics", &ok)) {
+      std::vector<lambda::VerifyMetric> kept;
+      if (*d == "none") {
+        defaults.clear();
+      } else if (*d != "all") {
+        for (const auto& part : Split(*d, ',')) {
+          const std::string name(Trim(part));
+          auto it = std::find_if(defaults.begin(), defaults.end(),
+                                 [&](const lambda::VerifyMetric& m) { return m.name == name; });
+          if (it == defaults.end()) {
+            return Fail(at("defaultMetrics"),
+                        "must be all, none or a list of Errors, Throttles and Duration, not " +
+                            QuoteForMessage(name, 20));
+          }
+          kept.push_back(*it);
+        }
+        defaults = kept;
+      }
+    }
+    in.metrics = defaults;
+    if (const std::string* m = Plain(step, i, "metrics", &ok)) {
+      auto custom = lambda::ParseVerifyMetrics(*m);
+      if (!custom.ok()) return Fail(at("metrics"), custom.error().message);
+      for (auto& c : *custom) {
+        for (const auto& existing : in.metrics) {
+          if (existing.name == c.name) {
+            return Fail(at("metrics"), "metric " + QuoteForMessage(c.name, 40) +
+                                           " is repeated (the defaults are Errors, Throttles, "
+                                           "Duration)");
+          }
+        }
+        in.metrics.push_back(std::move(c));
+      }
+    }
+    if (!ok) return std::nullopt;
+    if (in.metrics.empty()) return Fail(StepPath(i, "with"), "verifies no metric");
+    if (in.metrics.size() > lambda::kMaxVerifyMetrics) {
+      return Fail(at("metrics"), "too many metrics: " + std::to_string(in.metrics.size()) +
+                                     ", at most " + std::to_string(lambda::kMaxVerifyMetrics));
+    }
+    if (in.mode == lambda::VerifyMode::kCanary) {
+      const ReleaseStep* last_shift = nullptr;
+      for (const auto& s : plan_.steps) {
+        if (s.kind == ReleaseStep::Kind::kShift) last_shift = &s;
+      }
+      if (last_shift == nullptr || last_shift->percent >= 100) {
+        return Fail(at("mode"),
+                    "mode canary compares the new version with the stable one while the alias "
+                    "splits traffic: put the step after a traffic shift below 100% (or use mode "
+                    "previous)");
+      }
+    }
+    return in;
   }
 
   // A `with` parameter without templates (nullptr when absent; *ok false after a problem).
@@ -321,8 +455,8 @@ class Compiler {
     return &it->second;
   }
 
-  std::optional<int> IntParam(const model::Step& step, size_t i, const char* key, int min,
-                              int max, bool* ok) {
+  std::optional<int> IntParam(const model::Step& step, size_t i, const char* key, int min, int max,
+                              bool* ok) {
     const std::string* text = Plain(step, i, key, ok);
     if (text == nullptr) return std::nullopt;
     int value = 0;
@@ -368,7 +502,8 @@ class Compiler {
     if (auto times = IntParam(step, i, "times", 1, lambda::kMaxInvokeTimes, &ok)) {
       spec.times = *times;
     }
-    if (auto status = IntParam(step, i, "expectStatus", 100, 599, &ok)) spec.expect.status = *status;
+    if (auto status = IntParam(step, i, "expectStatus", 100, 599, &ok))
+      spec.expect.status = *status;
     if (const std::string* j = Plain(step, i, "expectJson", &ok)) {
       auto parsed = lambda::ParseJsonEqualities(*j);
       if (!parsed.ok()) return Fail(at("expectJson"), parsed.error().message);
@@ -400,9 +535,10 @@ class Compiler {
       last = k;
     }
     if (!plan_.shifts_traffic || first == plan_.steps.size()) {
-      Fail("/hooks", "hooks run before the first traffic shift and after the last: use strategy "
-                     "canary or linear, or custom with traffic-shift steps (strategy " +
-                         std::string(model::EnumName(w_.strategy)) + " shifts no traffic)");
+      Fail("/hooks",
+           "hooks run before the first traffic shift and after the last: use strategy "
+           "canary or linear, or custom with traffic-shift steps (strategy " +
+               std::string(model::EnumName(w_.strategy)) + " shifts no traffic)");
       return false;
     }
     Duration timeout = lambda::kDefaultHookTimeout;
@@ -421,12 +557,13 @@ class Compiler {
       const std::string path = std::string("/hooks/") + key;
       bool valid = !function->empty() && function->size() <= 256;
       for (char c : *function) {
-        valid &= std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' ||
-                 c == ':' || c == '.' || c == '$';
+        valid &= std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == ':' ||
+                 c == '.' || c == '$';
       }
       if (!valid) {
-        Fail(path, "must be a Lambda function's name, ARN or NAME:QUALIFIER (templates are not "
-                   "supported here yet)");
+        Fail(path,
+             "must be a Lambda function's name, ARN or NAME:QUALIFIER (templates are not "
+             "supported here yet)");
         return std::nullopt;
       }
       for (const auto& s : w_.steps) {
@@ -443,11 +580,13 @@ class Compiler {
       r.hook = HookSpec{point, *function, timeout};
       return r;
     };
-    auto pre = hook(h.pre_traffic, "preTraffic", lambda::HookPoint::kPreTraffic, "pre-traffic-hook");
+    auto pre =
+        hook(h.pre_traffic, "preTraffic", lambda::HookPoint::kPreTraffic, "pre-traffic-hook");
     auto post =
         hook(h.post_traffic, "postTraffic", lambda::HookPoint::kPostTraffic, "post-traffic-hook");
     if (problem_) return false;
-    if (post) plan_.steps.insert(plan_.steps.begin() + static_cast<long>(last) + 1, std::move(*post));
+    if (post)
+      plan_.steps.insert(plan_.steps.begin() + static_cast<long>(last) + 1, std::move(*post));
     if (pre) plan_.steps.insert(plan_.steps.begin() + static_cast<long>(first), std::move(*pre));
     return true;
   }
@@ -468,8 +607,8 @@ Result<ReleasePlan> PlanRelease(const model::Workflow& workflow, ReleaseProblem*
   if (plan) return std::move(*plan);
   ReleaseProblem p = compiler.problem().value_or(ReleaseProblem{"", "cannot be compiled"});
   if (problem != nullptr) *problem = p;
-  return Error{ErrorCode::kInvalidArgument,
-               "workflow " + workflow.name + ": " + (p.path.empty() ? "" : p.path + ": ") + p.message};
+  return Error{ErrorCode::kInvalidArgument, "workflow " + workflow.name + ": " +
+                                                (p.path.empty() ? "" : p.path + ": ") + p.message};
 }
 
 }  // namespace ferry::config

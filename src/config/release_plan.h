@@ -18,6 +18,13 @@
 //
 // An invoke-test step (`with`: function, target, payload, times, expectStatus, expectJson,
 // expectRegex, maxLatency) invokes after a deploy step; see lambda/invoke.h for what it checks.
+// A verify step (`with`: mode canary|previous|fixed-baseline, window 1m..24h (default 10m),
+// period 1s|5s|10s|20s|30s|N minutes (default 1m; at most 1,440 periods a window), sensitivity
+// low|medium|high, marginal pass|fail (default pass), defaultMetrics all|none|a list of Errors,
+// Throttles, Duration, metrics (a JSON array of custom CloudWatch metrics, lambda/verify.h), at
+// most 20 metrics in all) judges after a deploy step; mode canary needs the traffic split: a
+// traffic shift below 100% before it and no promotion in between. fixed-baseline (with
+// `baseline: NAME`) is parsed, and config/runnable.h warns that it does not run yet.
 // Workflow `hooks` (preTraffic, postTraffic, timeout) become kHook steps: the pre-traffic hook just
 // before the first traffic shift, the post-traffic hook just after the last; they need traffic
 // shifts (a basic workflow, or a custom one without traffic-shift steps, is refused).
@@ -32,8 +39,9 @@
 
 #include "common/clock.h"
 #include "common/result.h"
-#include "lambda/invoke.h"
 #include "lambda/alarm_gate.h"
+#include "lambda/invoke.h"
+#include "lambda/verify.h"
 #include "model/entities.h"
 
 namespace ferry::config {
@@ -55,7 +63,7 @@ struct HookSpec {
 };
 
 struct ReleaseStep {
-  enum class Kind { kDeploy, kShift, kWait, kOther, kInvokeTest, kHook };
+  enum class Kind { kDeploy, kShift, kWait, kOther, kInvokeTest, kHook, kVerify };
   Kind kind = Kind::kDeploy;
   std::string name;
   int percent = 0;                  // kShift: the new version's share after it, 1..100
@@ -65,6 +73,9 @@ struct ReleaseStep {
   bool implicit = false;            // not written in `steps` (the default deploy, a schedule)
   std::optional<InvokeTestSpec> invoke_test;  // kInvokeTest
   std::optional<HookSpec> hook;               // kHook (implicit: from the workflow's hooks)
+  // kVerify: mode, window, period, sensitivity, policy and metrics (target, selectors and deploy
+  // step are the deployment's).
+  std::optional<lambda::VerifyStepInputs> verify;
 };
 
 struct ReleasePlan {

@@ -46,14 +46,10 @@ constexpr Support<FailureStrategy> kFailureStrategies[] = {
 };
 
 constexpr Support<StepType> kStepTypes[] = {
-    {StepType::kDeploy, kRuns},
-    {StepType::kTrafficShift, kRuns},
-    {StepType::kVerify, "verification against CloudWatch"},
-    {StepType::kApproval, "approvals"},
-    {StepType::kInvokeTest, kRuns},
-    {StepType::kShell, "shell steps"},
-    {StepType::kWait, kRuns},
-    {StepType::kRollback, "rollback steps"},
+    {StepType::kDeploy, kRuns},     {StepType::kTrafficShift, kRuns},
+    {StepType::kVerify, kRuns},     {StepType::kApproval, "approvals"},
+    {StepType::kInvokeTest, kRuns}, {StepType::kShell, "shell steps"},
+    {StepType::kWait, kRuns},       {StepType::kRollback, "rollback steps"},
 };
 
 // How many deploy steps one workflow may have.
@@ -190,6 +186,16 @@ std::vector<NotRunnable> WorkflowNotRunnable(const model::Workflow& w) {
                          ", which Ferry cannot run yet (not yet implemented: " +
                          std::string(not_yet) + "; Ferry runs " + Running(kStepTypes) + " steps)",
                      std::string(kWorkflowEffect)});
+    }
+    if (step.type == StepType::kVerify) {
+      auto mode = step.with.find("mode");
+      if (mode != step.with.end() && mode->second == "fixed-baseline") {
+        out.push_back({model::JoinPath(path, "with/mode"),
+                       workflow + ": step " + step.name +
+                           " verifies against a fixed baseline, which Ferry cannot run yet (not "
+                           "yet implemented: stored baselines; use mode canary or previous)",
+                       std::string(kWorkflowEffect)});
+      }
     }
     if (step.type != StepType::kDeploy) continue;
     deploy_steps.push_back(step.name);

@@ -100,7 +100,7 @@ TEST(LoaderTest, ReportsEveryInjectedMistakeWithItsPosition) {
           "service-orders.yaml:39:14: functions[1].timeout: must be between 1 and 900 seconds, "
           "got 1000",
           "triggers.yaml:17:9: schedule.cron: hour 25 is out of range 0-23",
-          "workflows.yaml:52:20: steps[2].with.sensitivity: ${workflow.variables.sensitivty}: "
+          "workflows.yaml:54:20: steps[2].with.sensitivity: ${workflow.variables.sensitivty}: "
           "workflow \"canary-prod\" declares no variable \"sensitivty\"; did you mean "
           "'sensitivity'?"));
 }

@@ -11,10 +11,10 @@
 namespace ferry::config {
 namespace {
 
-using ::testing::ElementsAre;
-using ::testing::HasSubstr;
 using std::chrono::minutes;
 using std::chrono::seconds;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 using Kind = ReleaseStep::Kind;
 
 model::Workflow Workflow(model::WorkflowStrategy strategy) {
@@ -56,6 +56,9 @@ std::vector<std::string> Describe(const ReleasePlan& plan) {
         break;
       case Kind::kHook:
         out.push_back(s.name + ": hook " + s.hook->function);
+        break;
+      case Kind::kVerify:
+        out.push_back(s.name + ": verify " + std::string(lambda::VerifyModeName(s.verify->mode)));
         break;
     }
   }
@@ -113,7 +116,7 @@ TEST(ReleasePlanTest, AScheduleStepStopsBelowOneHundredWhenALaterShiftPromotes) 
   auto plan = PlanRelease(w);
   ASSERT_TRUE(plan.ok()) << plan.error().message;
   EXPECT_THAT(Describe(*plan), ElementsAre("deploy: deploy", "canary: 10% hold 600s",
-                                           "verify: other", "promote: 100%"));
+                                           "verify: verify canary", "promote: 100%"));
 }
 
 TEST(ReleasePlanTest, CustomRunsItsStepsAsWritten) {
@@ -132,7 +135,8 @@ TEST(ReleasePlanTest, CustomRunsItsStepsAsWritten) {
   EXPECT_EQ(plan->steps[1].timeout, minutes(3));
 
   // Without a traffic-shift step, custom moves every alias with the deploy step.
-  w.steps = {Step("ship", model::StepType::kDeploy), Step("pause", model::StepType::kWait, {{"duration", "1s"}})};
+  w.steps = {Step("ship", model::StepType::kDeploy),
+             Step("pause", model::StepType::kWait, {{"duration", "1s"}})};
   plan = PlanRelease(w);
   ASSERT_TRUE(plan.ok()) << plan.error().message;
   EXPECT_FALSE(plan->shifts_traffic);
@@ -155,18 +159,23 @@ TEST(ReleasePlanTest, ProblemsNameWhereTheyAre) {
   std::vector<Case> cases;
   {
     auto w = canary;
-    w.traffic_shift = model::TrafficShift{std::nullopt, std::nullopt, "Linear10PercentEvery1Minute"};
-    cases.push_back({w, "/trafficShift/preset", "is a linear schedule, but the strategy is canary"});
+    w.traffic_shift =
+        model::TrafficShift{std::nullopt, std::nullopt, "Linear10PercentEvery1Minute"};
+    cases.push_back(
+        {w, "/trafficShift/preset", "is a linear schedule, but the strategy is canary"});
     w.traffic_shift->preset = "Canary10Percent5Hours";
     cases.push_back({w, "/trafficShift/preset", "unknown traffic preset"});
   }
   {
     auto w = canary;
-    w.steps = {Step("deploy", model::StepType::kDeploy), Step("wait", model::StepType::kWait, {{"duration", "1m"}})};
+    w.steps = {Step("deploy", model::StepType::kDeploy),
+               Step("wait", model::StepType::kWait, {{"duration", "1m"}})};
     cases.push_back({w, "/steps", "needs a traffic-shift step"});
-    w.steps = {Step("shift", model::StepType::kTrafficShift), Step("deploy", model::StepType::kDeploy)};
+    w.steps = {Step("shift", model::StepType::kTrafficShift),
+               Step("deploy", model::StepType::kDeploy)};
     cases.push_back({w, "/steps/0", "shifts traffic before any deploy step"});
-    w.steps = {Step("deploy", model::StepType::kDeploy), Step("half", model::StepType::kTrafficShift, {{"percent", "50"}})};
+    w.steps = {Step("deploy", model::StepType::kDeploy),
+               Step("half", model::StepType::kTrafficShift, {{"percent", "50"}})};
     cases.push_back({w, "/steps/1/with/percent", "must reach 100"});
     w.steps = {Step("deploy", model::StepType::kDeploy),
                Step("s", model::StepType::kTrafficShift, {{"percent", "10%"}})};
@@ -189,7 +198,8 @@ TEST(ReleasePlanTest, ProblemsNameWhereTheyAre) {
   {
     auto w = Workflow(model::WorkflowStrategy::kBasic);
     w.alarms = {"orders-errors"};
-    cases.push_back({w, "/alarms", "alarms gate traffic shifts, and this workflow shifts no traffic"});
+    cases.push_back(
+        {w, "/alarms", "alarms gate traffic shifts, and this workflow shifts no traffic"});
     w = canary;
     w.alarms = {"orders-errors", "a*b"};
     cases.push_back({w, "/alarms/1", "a '*' may only end a prefix"});
@@ -228,7 +238,8 @@ trafficShift:
 )";
   LoadedConfig loaded = LoadConfigFiles({{"c.yaml", yaml}});
   std::vector<std::string> lines = testing::Lines(loaded);
-  EXPECT_THAT(::testing::PrintToString(lines), HasSubstr("c.yaml:8:11: trafficShift.preset: unknown traffic preset"));
+  EXPECT_THAT(::testing::PrintToString(lines),
+              HasSubstr("c.yaml:8:11: trafficShift.preset: unknown traffic preset"));
   const std::string both = R"(kind: Workflow
 application: shop
 name: w
@@ -249,8 +260,9 @@ infrastructure:
 alarms: [orders-errors, "bad*name"]
 )";
   loaded = LoadConfigFiles({{"e.yaml", environment}});
-  EXPECT_THAT(::testing::PrintToString(testing::Lines(loaded)),
-              HasSubstr("e.yaml:8:25: alarms[1]: alarm \\\"bad*name\\\": a '*' may only end a prefix"));
+  EXPECT_THAT(
+      ::testing::PrintToString(testing::Lines(loaded)),
+      HasSubstr("e.yaml:8:25: alarms[1]: alarm \\\"bad*name\\\": a '*' may only end a prefix"));
   loaded = LoadConfigFiles({{"c.yaml", both}});
   EXPECT_THAT(::testing::PrintToString(testing::Lines(loaded)),
               HasSubstr("give a preset, or percent and interval, not both"));
@@ -299,8 +311,8 @@ TEST(ReleasePlanTest, HooksRunBeforeTheFirstShiftAndAfterTheLast) {
   auto plan = PlanRelease(w);
   ASSERT_TRUE(plan.ok()) << plan.error().message;
   EXPECT_THAT(Describe(*plan),
-              ElementsAre("deploy: deploy", "pre-traffic-hook: hook pre-fn", "traffic-1: 10% hold 300s",
-                          "traffic-2: 100%",
+              ElementsAre("deploy: deploy", "pre-traffic-hook: hook pre-fn",
+                          "traffic-1: 10% hold 300s", "traffic-2: 100%",
                           "post-traffic-hook: hook arn:aws:lambda:us-east-1:1:function:post-fn"));
   EXPECT_EQ(plan->steps[1].hook->point, lambda::HookPoint::kPreTraffic);
   EXPECT_EQ(plan->steps[1].hook->timeout, seconds(30));
@@ -316,9 +328,9 @@ TEST(ReleasePlanTest, HooksRunBeforeTheFirstShiftAndAfterTheLast) {
                   Step("rest", model::StepType::kWait, {{"duration", "1m"}})};
   plan = PlanRelease(custom);
   ASSERT_TRUE(plan.ok()) << plan.error().message;
-  EXPECT_THAT(Describe(*plan), ElementsAre("deploy: deploy", "smoke: invoke ", "half: 50%",
-                                           "all: 100%", "post-traffic-hook: hook post",
-                                           "rest: wait 60s"));
+  EXPECT_THAT(Describe(*plan),
+              ElementsAre("deploy: deploy", "smoke: invoke ", "half: 50%", "all: 100%",
+                          "post-traffic-hook: hook post", "rest: wait 60s"));
   EXPECT_EQ(plan->steps[4].hook->timeout, minutes(5));
 }
 
@@ -417,4 +429,76 @@ steps:
 }
 
 }  // namespace
+// A verify step's parameters: every mistake is a problem at its parameter, said plainly.
+TEST(ReleasePlanTest, VerifyStepsRefuseHostileParameters) {
+  auto problem_of = [](std::map<std::string, std::string> with) {
+    auto w = Workflow(model::WorkflowStrategy::kCustom);
+    w.steps = {Step("deploy", model::StepType::kDeploy),
+               Step("half", model::StepType::kTrafficShift, {{"percent", "50"}}),
+               Step("verify", model::StepType::kVerify, std::move(with)),
+               Step("promote", model::StepType::kTrafficShift, {{"percent", "100"}})};
+    ReleaseProblem problem;
+    auto plan = PlanRelease(w, &problem);
+    return plan.ok() ? std::string("ok") : problem.path + ": " + problem.message;
+  };
+  std::string many = "[";
+  for (int i = 0; i < 18; ++i) {
+    many += std::string(i ? "," : "") + R"({"name":"m)" + std::to_string(i) +
+            R"(","namespace":"N","metric":"M"})";
+  }
+  many += "]";
+  const std::vector<std::pair<std::map<std::string, std::string>, std::string>> cases = {
+      {{{"mode", "shadow"}}, "/steps/2/with/mode: must be canary, previous or fixed-baseline"},
+      {{{"window", "0s"}}, "/steps/2/with/window: must be a duration"},
+      {{{"window", "30s"}}, "/steps/2/with/window: must be from 1m to 24h"},
+      {{{"window", "9999h"}}, "/steps/2/with/window: must be from 1m to 24h"},
+      {{{"window", "24h"}, {"period", "1s"}},
+       "/steps/2/with/period: the window must hold 1 to 1,440"},
+      {{{"period", "7s"}}, "/steps/2/with/period: must be 1s, 5s, 10s, 20s, 30s or whole minutes"},
+      {{{"sensitivity", "extreme"}}, "/steps/2/with/sensitivity: must be low, medium or high"},
+      {{{"marginal", "maybe"}}, "/steps/2/with/marginal: must be pass or fail"},
+      {{{"defaultMetrics", "Errors,Latency"}}, "/steps/2/with/defaultMetrics: must be all, none"},
+      {{{"defaultMetrics", "none"}}, "/steps/2/with: verifies no metric"},
+      {{{"metrics", many}}, "/steps/2/with/metrics: too many metrics: 21, at most 20"},
+      {{{"metrics", "{not json"}}, "/steps/2/with/metrics: metrics must be a JSON array"},
+      {{{"metrics", std::string(70 * 1024, '[')}},
+       "/steps/2/with/metrics: metrics is larger than 64 KiB"},
+      {{{"metrics", R"([{"name":"Errors","namespace":"N","metric":"M"}])"}},
+       "/steps/2/with/metrics: metric \"Errors\" is repeated"},
+      {{{"metrics", R"([{"name":"x","namespace":"N","metric":"M","stat":"p101.555"}])"}},
+       "is not a CloudWatch statistic"},
+      {{{"metrics", R"([{"name":"x","namespace":"N","metric":"M","evil":1}])"}},
+       "unknown metric field"},
+      {{{"metrics", R"([{"name":"x","namespace":"N","metric":"M","kind":"rate"}])"}},
+       "a rate needs exposure"},
+      {{{"metrics", R"([{"name":"x","namespace":"N","metric":"M","weight":-1}])"}},
+       "weight must be a number from 0 to 1000"},
+      {{{"mode", "fixed-baseline"}}, "/steps/2/with/baseline: required by mode fixed-baseline"},
+      {{{"baseline", "yesterday"}}, "/steps/2/with/baseline: only mode fixed-baseline"},
+      {{{"colour", "red"}}, "/steps/2/with/colour: verify steps take mode, window"},
+  };
+  for (const auto& [with, expected] : cases) {
+    EXPECT_THAT(problem_of(with), HasSubstr(expected));
+  }
+  EXPECT_EQ(problem_of({{"mode", "canary"}, {"window", "2m"}, {"period", "1s"}}), "ok");
+  EXPECT_EQ(problem_of({{"mode", "previous"}, {"sensitivity", "${workflow.variables.s}"}}), "ok");
+  EXPECT_EQ(problem_of({{"mode", "fixed-baseline"}, {"baseline", "b"}}), "ok");
+}
+
+TEST(ReleasePlanTest, ACanaryVerificationNeedsTheTrafficSplit) {
+  auto w = Workflow(model::WorkflowStrategy::kBasic);
+  w.steps = {Step("deploy", model::StepType::kDeploy),
+             Step("verify", model::StepType::kVerify, {{"mode", "canary"}})};
+  ReleaseProblem problem;
+  EXPECT_FALSE(PlanRelease(w, &problem).ok());
+  EXPECT_EQ(problem.path, "/steps/1/with/mode");
+  EXPECT_THAT(problem.message, HasSubstr("after a traffic shift below 100%"));
+  w.steps[1].with = {{"mode", "previous"}};
+  auto plan = PlanRelease(w);
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  EXPECT_THAT(Describe(*plan), ElementsAre("deploy: deploy", "verify: verify previous"));
+  ASSERT_TRUE(plan->steps[1].verify.has_value());
+  EXPECT_EQ(plan->steps[1].verify->metrics.size(), 3u);  // Errors, Throttles, Duration
+}
+
 }  // namespace ferry::config

@@ -52,3 +52,15 @@ ferry_test(ferry_e2e_users_test
   DEPS ferry_aws ferry_common PkgConfig::HTTPLIB
   LABELS integration)
 add_dependencies(ferry_e2e_users_test ferry)
+
+# The verify step under `ferry up`: canaries with a higher error rate or doubled latency fail
+# verification and roll back, an identical one passes (the sandbox's traffic generators, fault
+# knobs and clock).
+# Each test starts `ferry up`, deploys twice and runs 15 s of traffic: about 60 s on the shared
+# 2-core machine, so the binary's three tests get their own bound.
+ferry_test(ferry_e2e_verify_test
+  SOURCES e2e_verify_test.cc
+  DEPS ferry_common PkgConfig::HTTPLIB
+  LABELS integration
+  TIMEOUT 600)
+add_dependencies(ferry_e2e_verify_test ferry)

@@ -24,8 +24,8 @@ Result<std::vector<lambda::AlarmState>> AwsAlarmReader::Read(const lambda::Alarm
                         [&](const lambda::AlarmState& s) { return s.name == a.alarm_name; })) {
           continue;
         }
-        out.push_back(lambda::AlarmState{a.alarm_name, a.state_value, a.state_reason,
-                                         a.state_updated});
+        out.push_back(
+            lambda::AlarmState{a.alarm_name, a.state_value, a.state_reason, a.state_updated});
       }
       if (result->next_token.empty()) return Ok();
       request.next_token = result->next_token;

@@ -92,8 +92,8 @@ AwsLambdaApi::AwsLambdaApi(aws::LambdaClient& client, Clock& clock, WaiterOption
     : client_(client), clock_(clock), waiter_(waiter) {}
 
 Result<lambda::ObservedFunction> AwsLambdaApi::ObserveLatest(const std::string& function_name,
-                                                     std::vector<std::string>* request_ids,
-                                                     std::stop_token stop) {
+                                                             std::vector<std::string>* request_ids,
+                                                             std::stop_token stop) {
   lambda::ObservedFunction f;
   f.function_name = function_name;
   auto got = Recorded(client_.GetFunction(function_name, "", stop), request_ids);
@@ -107,9 +107,10 @@ Result<lambda::ObservedFunction> AwsLambdaApi::ObserveLatest(const std::string& 
 }
 
 Result<lambda::ObservedFunction> AwsLambdaApi::Observe(const std::string& function_name,
-                                               std::vector<std::string>* request_ids,
-                                               std::stop_token stop) {
-  FERRY_ASSIGN_OR_RETURN(lambda::ObservedFunction f, ObserveLatest(function_name, request_ids, stop));
+                                                       std::vector<std::string>* request_ids,
+                                                       std::stop_token stop) {
+  FERRY_ASSIGN_OR_RETURN(lambda::ObservedFunction f,
+                         ObserveLatest(function_name, request_ids, stop));
   if (!f.exists) return f;
   auto versions = client_.ListAllVersions(function_name, 100'000, stop, request_ids);
   if (!versions.ok()) {
@@ -130,9 +131,9 @@ Result<lambda::ObservedFunction> AwsLambdaApi::Observe(const std::string& functi
 }
 
 Result<lambda::ObservedFunction> AwsLambdaApi::Wait(const lambda::DeployAction& action,
-                                            const lambda::ObservedFunction& current,
-                                            std::vector<std::string>* request_ids,
-                                            std::stop_token stop) {
+                                                    const lambda::ObservedFunction& current,
+                                                    std::vector<std::string>* request_ids,
+                                                    std::stop_token stop) {
   const bool active = action.kind == lambda::DeployActionKind::kWaitUntilActive;
   // The official definition (operation, acceptors) with this delegate's polling interval.
   FERRY_ASSIGN_OR_RETURN(
@@ -179,7 +180,8 @@ Result<lambda::ObservedFunction> AwsLambdaApi::Wait(const lambda::DeployAction& 
   return error;
 }
 
-Result<ApiOutcome> AwsLambdaApi::Apply(const lambda::DeployAction& a, const lambda::ObservedFunction& current,
+Result<ApiOutcome> AwsLambdaApi::Apply(const lambda::DeployAction& a,
+                                       const lambda::ObservedFunction& current,
                                        std::stop_token stop) {
   ApiOutcome out;
   out.function = current;
@@ -318,8 +320,8 @@ Result<ApiOutcome> AwsLambdaApi::Apply(const lambda::DeployAction& a, const lamb
   return Error{ErrorCode::kInternal, "nothing to apply for " + a.function_name};
 }
 
-Status AwsLambdaApi::ApplyRollback(const lambda::RollbackAction& a, std::vector<std::string>* request_ids,
-                                   std::stop_token stop) {
+Status AwsLambdaApi::ApplyRollback(const lambda::RollbackAction& a,
+                                   std::vector<std::string>* request_ids, std::stop_token stop) {
   switch (a.kind) {
     case lambda::RollbackActionKind::kUpdateAlias: {
       aws::UpdateAliasRequest r;
@@ -361,12 +363,9 @@ Result<lambda::AliasState> AwsLambdaApi::ReadAlias(const std::string& function_n
   return FromAws(got);
 }
 
-Result<lambda::AliasState> AwsLambdaApi::RouteAlias(const std::string& function_name,
-                                                    const std::string& alias,
-                                                    const lambda::AliasRouting& to,
-                                                    const std::string& revision_id,
-                                                    std::vector<std::string>* request_ids,
-                                                    std::stop_token stop) {
+Result<lambda::AliasState> AwsLambdaApi::RouteAlias(
+    const std::string& function_name, const std::string& alias, const lambda::AliasRouting& to,
+    const std::string& revision_id, std::vector<std::string>* request_ids, std::stop_token stop) {
   aws::UpdateAliasRequest r;
   r.function_name = function_name;
   r.name = alias;
@@ -378,9 +377,8 @@ Result<lambda::AliasState> AwsLambdaApi::RouteAlias(const std::string& function_
 }
 
 Result<InvokeAnswer> AwsLambdaApi::Invoke(const std::string& function_name,
-                                          const std::string& qualifier,
-                                          const std::string& payload, Duration timeout,
-                                          std::vector<std::string>* request_ids,
+                                          const std::string& qualifier, const std::string& payload,
+                                          Duration timeout, std::vector<std::string>* request_ids,
                                           std::stop_token stop) {
   aws::InvokeRequest r;
   r.function_name = function_name;

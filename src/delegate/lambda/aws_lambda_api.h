@@ -34,13 +34,13 @@ class AwsLambdaApi final : public LambdaApi {
   AwsLambdaApi(aws::LambdaClient& client, Clock& clock, WaiterOptions waiter = {});
 
   Result<lambda::ObservedFunction> Observe(const std::string& function_name,
-                                   std::vector<std::string>* request_ids,
-                                   std::stop_token stop) override;
+                                           std::vector<std::string>* request_ids,
+                                           std::stop_token stop) override;
   Result<lambda::ObservedFunction> ObserveLatest(const std::string& function_name,
-                                         std::vector<std::string>* request_ids,
-                                         std::stop_token stop) override;
-  Result<ApiOutcome> Apply(const lambda::DeployAction& action, const lambda::ObservedFunction& current,
-                           std::stop_token stop) override;
+                                                 std::vector<std::string>* request_ids,
+                                                 std::stop_token stop) override;
+  Result<ApiOutcome> Apply(const lambda::DeployAction& action,
+                           const lambda::ObservedFunction& current, std::stop_token stop) override;
   Status ApplyRollback(const lambda::RollbackAction& action, std::vector<std::string>* request_ids,
                        std::stop_token stop) override;
   Status DeleteVersion(const std::string& function_name, const std::string& version,
@@ -55,12 +55,13 @@ class AwsLambdaApi final : public LambdaApi {
                                         std::stop_token stop) override;
   Result<InvokeAnswer> Invoke(const std::string& function_name, const std::string& qualifier,
                               const std::string& payload, Duration timeout,
-                              std::vector<std::string>* request_ids,
-                              std::stop_token stop) override;
+                              std::vector<std::string>* request_ids, std::stop_token stop) override;
 
  private:
-  Result<lambda::ObservedFunction> Wait(const lambda::DeployAction& action, const lambda::ObservedFunction& current,
-                                std::vector<std::string>* request_ids, std::stop_token stop);
+  Result<lambda::ObservedFunction> Wait(const lambda::DeployAction& action,
+                                        const lambda::ObservedFunction& current,
+                                        std::vector<std::string>* request_ids,
+                                        std::stop_token stop);
 
   aws::LambdaClient& client_;
   Clock& clock_;

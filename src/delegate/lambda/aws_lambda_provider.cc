@@ -51,6 +51,11 @@ Result<AlarmReader*> AwsLambdaApiProvider::AlarmsFor(const lambda::LambdaTarget&
   return static_cast<AlarmReader*>(entry->alarms.get());
 }
 
+Result<MetricReader*> AwsLambdaApiProvider::MetricsFor(const lambda::LambdaTarget& target) {
+  FERRY_ASSIGN_OR_RETURN(Entry * entry, EntryFor(target));
+  return static_cast<MetricReader*>(entry->metrics.get());
+}
+
 Result<AwsLambdaApiProvider::Entry*> AwsLambdaApiProvider::EntryFor(
     const lambda::LambdaTarget& target) {
   if (!ValidRegion(target.region)) {
@@ -91,7 +96,8 @@ Result<AwsLambdaApiProvider::Entry*> AwsLambdaApiProvider::EntryFor(
     SecretMasker::Global().Register(secret);
   }
   Key key{target.region, endpoint, own ? "" : target.cloud_provider,
-          own ? lambda::TargetCredentials{} : spec, secret.empty() ? 0 : std::hash<std::string>{}(secret)};
+          own ? lambda::TargetCredentials{} : spec,
+          secret.empty() ? 0 : std::hash<std::string>{}(secret)};
   {
     std::lock_guard lock(mu_);
     auto it = apis_.find(key);
@@ -123,6 +129,7 @@ Result<AwsLambdaApiProvider::Entry*> AwsLambdaApiProvider::EntryFor(
   entry.cloudwatch = std::make_unique<aws::CloudWatchClient>(
       monitoring, aws::ServiceDeps{transport_, credentials, clock_, ids_, limiters_, retry_quota_});
   entry.alarms = std::make_unique<AwsAlarmReader>(*entry.cloudwatch);
+  entry.metrics = std::make_unique<AwsMetricReader>(*entry.cloudwatch);
   // Secrets Manager and SSM (secrets of the aws-* sources), likewise.
   const aws::ServiceDeps deps{transport_, credentials, clock_, ids_, limiters_, retry_quota_};
   aws::ServiceConfig secrets_manager = aws::SecretsManagerServiceConfig(

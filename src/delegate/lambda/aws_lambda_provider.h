@@ -26,6 +26,7 @@
 #include "aws/secrets_clients.h"
 #include "delegate/lambda/aws_alarm_reader.h"
 #include "delegate/lambda/aws_lambda_api.h"
+#include "delegate/lambda/aws_metric_reader.h"
 #include "delegate/lambda/connection_credentials.h"
 #include "delegate/lambda/lambda_tasks.h"
 #include "lambda/aws_secret.h"
@@ -44,6 +45,8 @@ class AwsLambdaApiProvider final : public LambdaApiProvider {
   // CloudWatch over the same connection and credentials (its endpoint when it names one, else
   // monitoring.REGION.amazonaws.com).
   Result<AlarmReader*> AlarmsFor(const lambda::LambdaTarget& target) override;
+  // GetMetricData through the same CloudWatch client.
+  Result<MetricReader*> MetricsFor(const lambda::LambdaTarget& target) override;
   // The value of a Secrets Manager secret (its AWSCURRENT version; one key of a JSON secret when
   // ref.json_key is set) or of an SSM parameter (decrypted), read through the same connection
   // (its endpoint when it names one, else secretsmanager/ssm.REGION.amazonaws.com), registered
@@ -63,6 +66,7 @@ class AwsLambdaApiProvider final : public LambdaApiProvider {
     std::unique_ptr<AwsLambdaApi> api;
     std::unique_ptr<aws::CloudWatchClient> cloudwatch;
     std::unique_ptr<AwsAlarmReader> alarms;
+    std::unique_ptr<AwsMetricReader> metrics;
     std::unique_ptr<aws::SecretsManagerClient> secrets_manager;
     std::unique_ptr<aws::SsmClient> ssm;
   };

@@ -6,10 +6,10 @@
 #include <thread>
 
 #include "common/strings.h"
+#include "common/thread_name.h"
 #include "lambda/config_compare.h"
 #include "lambda/drift.h"
 #include "lambda/rollback_plan.h"
-#include "common/thread_name.h"
 
 namespace ferry::delegate {
 namespace {
@@ -61,8 +61,8 @@ bool SnapshotDrifted(const lambda::ObservedFunction& recorded, const lambda::Obs
       return true;
     }
     if (now == nullptr) {
-      *what = "alias " + name + " was deleted outside Ferry (it was at version " + was->version +
-              ")";
+      *what =
+          "alias " + name + " was deleted outside Ferry (it was at version " + was->version + ")";
       return true;
     }
     if (was->version != now->version || !lambda::SameWeights(was->weights, now->weights)) {
@@ -114,8 +114,8 @@ bool LambdaDeployer::Backoff(int retry, std::stop_token stop) const {
 }
 
 Result<lambda::ObservedFunction> LambdaDeployer::Read(const std::string& function_name,
-                                              std::vector<std::string>* request_ids,
-                                              std::stop_token stop) {
+                                                      std::vector<std::string>* request_ids,
+                                                      std::stop_token stop) {
   for (int retry = 0;; ++retry) {
     auto observed = api_.Observe(function_name, request_ids, stop);
     if (observed.ok() || !IsTransient(observed.error()) ||
@@ -276,9 +276,9 @@ lambda::FunctionDeployment LambdaDeployer::Deploy(const lambda::DesiredFunction&
       out.function_arn = current.arn;
       out.version = action.version;
       out.code_sha256 = current.code_sha256;
-      out.version_count = static_cast<int>(
-          std::count_if(current.versions.begin(), current.versions.end(),
-                        [](const lambda::VersionInfo& v) { return lambda::ParseVersionNumber(v.version); }));
+      out.version_count = static_cast<int>(std::count_if(
+          current.versions.begin(), current.versions.end(),
+          [](const lambda::VersionInfo& v) { return lambda::ParseVersionNumber(v.version); }));
       for (const auto& name : desired.aliases) {
         if (const lambda::AliasState* alias = current.FindAlias(name)) {
           if (std::none_of(out.aliases.begin(), out.aliases.end(),
@@ -304,10 +304,10 @@ lambda::FunctionDeployment LambdaDeployer::Deploy(const lambda::DesiredFunction&
     }
 
     lambda::CallRecord call{std::string(lambda::DeployActionName(action.kind)),
-                    lambda::DescribeDeployAction(action),
-                    lambda::IsMutating(action.kind),
-                    {},
-                    ""};
+                            lambda::DescribeDeployAction(action),
+                            lambda::IsMutating(action.kind),
+                            {},
+                            ""};
     Log(desired.function_name + ": " + call.description + " — " + action.reason);
     const bool alias_move = action.kind == lambda::DeployActionKind::kUpdateAlias ||
                             action.kind == lambda::DeployActionKind::kCreateAlias;
@@ -329,7 +329,8 @@ lambda::FunctionDeployment LambdaDeployer::Deploy(const lambda::DesiredFunction&
         desired.code.code_sha256 = applied->resolved_code_sha256;
         sha_claim->Resolve(desired.code.code_sha256);
       }
-      if (action.kind == lambda::DeployActionKind::kCreateFunction && desired.code.code_sha256.empty()) {
+      if (action.kind == lambda::DeployActionKind::kCreateFunction &&
+          desired.code.code_sha256.empty()) {
         desired.code.code_sha256 = current.code_sha256;
       }
       continue;
@@ -358,7 +359,8 @@ lambda::FunctionDeployment LambdaDeployer::Deploy(const lambda::DesiredFunction&
       // The call may or may not have taken effect: read, then decide again. An alias found
       // where this move put it was moved by it (its guard held).
       if (alias_move) {
-        uncertain[action.alias] = lambda::AliasState{action.alias, action.version, action.weights, "", ""};
+        uncertain[action.alias] =
+            lambda::AliasState{action.alias, action.version, action.weights, "", ""};
       }
       Log(desired.function_name + ": " + error.message + "; reading the function again");
       if (!Backoff(transient++, stop)) return fail(Cancelled("deploying " + desired.function_name));
@@ -413,7 +415,8 @@ std::vector<lambda::FunctionDeployment> LambdaDeployer::DeployAll(
 }
 
 lambda::RollbackReport LambdaDeployer::Rollback(const lambda::ObservedFunction& target,
-                                        const lambda::RollbackOptions& options, std::stop_token stop) {
+                                                const lambda::RollbackOptions& options,
+                                                std::stop_token stop) {
   lambda::RollbackReport report;
   report.function_name = target.function_name;
   int transient = 0;
@@ -443,10 +446,10 @@ lambda::RollbackReport LambdaDeployer::Rollback(const lambda::ObservedFunction& 
     bool reread = false;
     for (const auto& action : *plan) {
       lambda::CallRecord call{std::string(lambda::RollbackActionName(action.kind)),
-                      lambda::DescribeRollbackAction(action),
-                      true,
-                      {},
-                      ""};
+                              lambda::DescribeRollbackAction(action),
+                              true,
+                              {},
+                              ""};
       Log(target.function_name + ": rollback: " + call.description + " — " + action.reason);
       Status status = api_.ApplyRollback(action, &call.request_ids, stop);
       if (!status.ok()) call.error = ErrorText(status.error());
@@ -505,15 +508,16 @@ Result<std::string> LambdaDeployer::ResolveCodeSha(const lambda::DesiredFunction
                         applied->request_ids.end());
   }
   if (applied->resolved_code_sha256.empty()) {
-    return Error{ErrorCode::kUnavailable,
-                 "UpdateFunctionCode DryRun for " + desired.function_name + " returned no CodeSha256"};
+    return Error{ErrorCode::kUnavailable, "UpdateFunctionCode DryRun for " + desired.function_name +
+                                              " returned no CodeSha256"};
   }
   claim.Resolve(applied->resolved_code_sha256);
   return applied->resolved_code_sha256;
 }
 
-lambda::PruneReport LambdaDeployer::Prune(const std::string& function_name, const lambda::PruneOptions& options,
-                                  std::stop_token stop) {
+lambda::PruneReport LambdaDeployer::Prune(const std::string& function_name,
+                                          const lambda::PruneOptions& options,
+                                          std::stop_token stop) {
   lambda::PruneReport report;
   report.function_name = function_name;
   lambda::CallRecord read{kObserveOperation, "read " + function_name, false, {}, ""};

@@ -1,12 +1,13 @@
 // LambdaDeployer: runs the deploy, rollback and prune plans of F-DEPLOY against a LambdaApi.
 //
 // Deploy(one function): Observe (the snapshot, the rollback target; with a snapshot recorded
-// just before, GetFunction only — see Deploy), then repeat NextDeployAction → Apply until kDone. Each decision is made on the function as it is after the
-// previous call, so a run resumed after a crash continues where the first one stopped and a run
-// after a completed one makes no mutating call. A guard that did not hold (RevisionId, CodeSha256)
-// or a conflicting update in progress makes the deployer re-read the function and decide again,
-// a bounded number of times. DeployAll runs the functions of a service concurrently, at most
-// `concurrency` at once; after the first failure no further function is started.
+// just before, GetFunction only — see Deploy), then repeat NextDeployAction → Apply until kDone.
+// Each decision is made on the function as it is after the previous call, so a run resumed after a
+// crash continues where the first one stopped and a run after a completed one makes no mutating
+// call. A guard that did not hold (RevisionId, CodeSha256) or a conflicting update in progress
+// makes the deployer re-read the function and decide again, a bounded number of times. DeployAll
+// runs the functions of a service concurrently, at most `concurrency` at once; after the first
+// failure no further function is started.
 //
 // Rollback restores a snapshot (PlanRollback), re-reading and re-planning when an alias guard
 // fails; Prune deletes what PlanPrune selects. Deploy, Rollback and Prune's read ride out

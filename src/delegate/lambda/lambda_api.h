@@ -47,27 +47,28 @@ class LambdaApi {
   // GetFunction + ListVersionsByFunction + ListAliases (all pages). A function that does not
   // exist is an ObservedFunction with exists == false, not an error.
   virtual Result<lambda::ObservedFunction> Observe(const std::string& function_name,
-                                           std::vector<std::string>* request_ids,
-                                           std::stop_token stop) = 0;
+                                                   std::vector<std::string>* request_ids,
+                                                   std::stop_token stop) = 0;
 
   // GetFunction only: $LATEST's configuration, code, state and tags, with no versions and no
   // aliases (GetFunction is outside Lambda's control-plane request quota; the two lists are not).
   // A function that does not exist has exists == false. The default reads everything.
   virtual Result<lambda::ObservedFunction> ObserveLatest(const std::string& function_name,
-                                                 std::vector<std::string>* request_ids,
-                                                 std::stop_token stop) {
+                                                         std::vector<std::string>* request_ids,
+                                                         std::stop_token stop) {
     return Observe(function_name, request_ids, stop);
   }
 
   // Performs one deploy action (never kDone). Waits fail with kFailedPrecondition when the
   // function ends Failed (State or LastUpdateStatus), naming Lambda's reason.
-  virtual Result<ApiOutcome> Apply(const lambda::DeployAction& action, const lambda::ObservedFunction& current,
+  virtual Result<ApiOutcome> Apply(const lambda::DeployAction& action,
+                                   const lambda::ObservedFunction& current,
                                    std::stop_token stop) = 0;
 
   // Performs one rollback action; "already done" (an alias or function already deleted) is
   // success.
-  virtual Status ApplyRollback(const lambda::RollbackAction& action, std::vector<std::string>* request_ids,
-                               std::stop_token stop) = 0;
+  virtual Status ApplyRollback(const lambda::RollbackAction& action,
+                               std::vector<std::string>* request_ids, std::stop_token stop) = 0;
 
   // GetAlias: the alias's version, weights and RevisionId. kNotFound when the function or the
   // alias does not exist. The default (a LambdaApi that cannot shift traffic): kUnimplemented.
@@ -82,12 +83,9 @@ class LambdaApi {
   // UpdateAlias to `to` (FunctionVersion and AdditionalVersionWeights, none = cleared) guarded
   // by `revision_id`: the alias after the call, with its new RevisionId. kFailedPrecondition when
   // the guard did not hold. The default: kUnimplemented.
-  virtual Result<lambda::AliasState> RouteAlias(const std::string& function_name,
-                                                const std::string& alias,
-                                                const lambda::AliasRouting& to,
-                                                const std::string& revision_id,
-                                                std::vector<std::string>* request_ids,
-                                                std::stop_token stop) {
+  virtual Result<lambda::AliasState> RouteAlias(
+      const std::string& function_name, const std::string& alias, const lambda::AliasRouting& to,
+      const std::string& revision_id, std::vector<std::string>* request_ids, std::stop_token stop) {
     (void)function_name, (void)alias, (void)to, (void)revision_id, (void)request_ids, (void)stop;
     return Error{ErrorCode::kUnimplemented, "this Lambda connection cannot shift traffic"};
   }

@@ -7,11 +7,13 @@
 #include "common/json.h"
 #include "common/secret_mask.h"
 #include "common/time.h"
+#include "delegate/lambda/verify_runner.h"
 #include "lambda/alarm_gate.h"
 #include "lambda/invoke.h"
 #include "lambda/plan_summary.h"
 #include "lambda/state_codec.h"
 #include "lambda/tasks.h"
+#include "lambda/verify.h"
 
 namespace ferry::delegate {
 namespace {
@@ -239,8 +241,8 @@ class Runner {
     out.qualifier = target.qualifier;
     std::vector<std::string> ids;
     const auto started = std::chrono::steady_clock::now();
-    auto got = api_.Invoke(target.function_name, target.qualifier, task.payload, task.timeout,
-                           &ids, stop_);
+    auto got = api_.Invoke(target.function_name, target.qualifier, task.payload, task.timeout, &ids,
+                           stop_);
     out.latency = std::chrono::duration_cast<Duration>(std::chrono::steady_clock::now() - started);
     if (!ids.empty()) out.request_id = ids.back();
     if (!got.ok()) {
@@ -257,8 +259,8 @@ class Runner {
     out.function_error = got->function_error;
     out.executed_version = got->executed_version;
     for (auto& failure : lambda::JudgeInvocation(
-             task.expect,
-             lambda::InvocationAnswer{got->status, got->function_error, got->payload, out.latency})) {
+             task.expect, lambda::InvocationAnswer{got->status, got->function_error, got->payload,
+                                                   out.latency})) {
       out.failures.push_back(MaskSecrets(failure));
     }
     std::string masked = MaskSecrets(got->payload);
@@ -415,10 +417,10 @@ LambdaTaskHandler::LambdaTaskHandler(LambdaApiProvider& provider, LambdaTaskOpti
     : provider_(provider), options_(std::move(options)) {}
 
 const std::vector<std::string>& LambdaTaskHandler::Kinds() {
-  static const std::vector<std::string> kinds{lambda::kSnapshotTask, lambda::kDeployTask,
-                                              lambda::kRollbackTask, lambda::kPruneTask,
-                                              lambda::kPlanTask, lambda::kShiftTask,
-                                              lambda::kAlarmGateTask, lambda::kInvokeTask};
+  static const std::vector<std::string> kinds{
+      lambda::kSnapshotTask,  lambda::kDeployTask, lambda::kRollbackTask,
+      lambda::kPruneTask,     lambda::kPlanTask,   lambda::kShiftTask,
+      lambda::kAlarmGateTask, lambda::kInvokeTask, lambda::kVerifyTask};
   return kinds;
 }
 
@@ -475,6 +477,13 @@ TaskResult LambdaTaskHandler::Run(const TaskAssignment& assignment, TaskContext&
   if (kind == lambda::kInvokeTask) {
     return With<lambda::InvokeTask>(payload, lambda::DecodeInvokeTask,
                                     [&](auto t) { return run(std::move(t), &Runner::Invoke); });
+  }
+  if (kind == lambda::kVerifyTask) {
+    auto task = lambda::DecodeVerifyTask(payload);
+    if (!task.ok()) return Failed(task.error().message);
+    auto reader = provider_.MetricsFor(task->target);
+    if (!reader.ok()) return Failed(reader.error().message);
+    return RunVerify(**reader, *task, context);
   }
   return Failed("unknown task kind " + kind);
 }

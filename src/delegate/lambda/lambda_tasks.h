@@ -1,5 +1,6 @@
 // The delegate's Lambda task handlers: one handler object runs every kind of lambda/tasks.h
-// (snapshot, deploy, rollback, prune, plan, shift) and the alarm gate (lambda/alarm_gate.h),
+// (snapshot, deploy, rollback, prune, plan, shift), the alarm gate (lambda/alarm_gate.h) and
+// verification (lambda/verify.h, verify_runner.h),
 // decoding the payload and encoding the result with that module's codecs. Each is idempotent: it
 // re-reads the functions and guards its writes, so a task re-run after a lost delegate does
 // nothing twice. An alarm gate that watches a bake holds its task until the bake's end (an
@@ -20,6 +21,7 @@
 #include "common/secret_text.h"
 #include "delegate/lambda/alarm_reader.h"
 #include "delegate/lambda/deployer.h"
+#include "delegate/lambda/metric_reader.h"
 #include "delegate/protocol/task_protocol.h"
 #include "lambda/target.h"
 
@@ -35,6 +37,12 @@ class LambdaApiProvider {
   virtual Result<AlarmReader*> AlarmsFor(const lambda::LambdaTarget& target) {
     (void)target;
     return Error{ErrorCode::kUnimplemented, "this delegate cannot read CloudWatch alarms"};
+  }
+  // CloudWatch metric data of the target's account and region (verify steps). The default (a
+  // provider without CloudWatch): kUnimplemented.
+  virtual Result<MetricReader*> MetricsFor(const lambda::LambdaTarget& target) {
+    (void)target;
+    return Error{ErrorCode::kUnimplemented, "this delegate cannot read CloudWatch metrics"};
   }
 };
 

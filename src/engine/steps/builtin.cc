@@ -13,6 +13,7 @@ std::unique_ptr<StepKind> NewLambdaShiftStep();
 std::unique_ptr<StepKind> NewWaitStep();
 std::unique_ptr<StepKind> NewLambdaInvokeTestStep();
 std::unique_ptr<StepKind> NewLambdaHookStep();
+std::unique_ptr<StepKind> NewLambdaVerifyStep();
 
 Status RegisterBuiltinSteps(StepRegistry& registry) {
   FERRY_RETURN_IF_ERROR(registry.Register(steps::kLambdaDeploy, NewLambdaDeployStep()));
@@ -23,6 +24,7 @@ Status RegisterBuiltinSteps(StepRegistry& registry) {
   FERRY_RETURN_IF_ERROR(registry.Register(steps::kWait, NewWaitStep()));
   FERRY_RETURN_IF_ERROR(registry.Register(steps::kLambdaInvokeTest, NewLambdaInvokeTestStep()));
   FERRY_RETURN_IF_ERROR(registry.Register(steps::kLambdaHook, NewLambdaHookStep()));
+  FERRY_RETURN_IF_ERROR(registry.Register(steps::kLambdaVerify, NewLambdaVerifyStep()));
   return Ok();
 }
 

@@ -18,6 +18,9 @@
 //                     answer (lambda_invoke_test.cc; lambda/invoke.h). No undo.
 //   lambda.hook     — a pre- or post-traffic hook: the user's function, given the deployment's
 //                     context, answers Succeeded or fails the step (lambda_hook.cc). No undo.
+//   lambda.verify   — waits its window, then compares the new version's CloudWatch metrics with a
+//                     baseline's and fails on a regression (lambda_verify.cc; lambda/verify.h).
+//                     No undo.
 //   wait            — waits a fixed time inside the engine (wait.cc; not Lambda's).
 #pragma once
 
@@ -26,6 +29,7 @@
 #include "engine/engine.h"
 #include "lambda/invoke.h"
 #include "lambda/steps.h"
+#include "lambda/verify.h"
 
 namespace ferry::engine::steps {
 
@@ -37,6 +41,7 @@ inline constexpr char kLambdaShift[] = "lambda.shift";
 inline constexpr char kWait[] = "wait";
 inline constexpr char kLambdaInvokeTest[] = "lambda.invoke-test";
 inline constexpr char kLambdaHook[] = "lambda.hook";
+inline constexpr char kLambdaVerify[] = "lambda.verify";
 
 // timeout zero: the kind's default (kDefaultStepTimeout).
 StepSpec LambdaDeployStep(const lambda::DeployStepInputs& inputs, Duration timeout = {},
@@ -58,5 +63,9 @@ StepSpec LambdaInvokeTestStep(const lambda::InvokeTestStepInputs& inputs, std::s
                               Duration timeout = {});
 StepSpec LambdaHookStep(const lambda::HookStepInputs& inputs, std::string name,
                         Duration timeout = {});
+// timeout zero: the kind's default (kDefaultStepTimeout, counted from the step's start, which
+// includes the window: give a window over 25 minutes a longer one).
+StepSpec LambdaVerifyStep(const lambda::VerifyStepInputs& inputs, std::string name,
+                          Duration timeout = {});
 
 }  // namespace ferry::engine::steps

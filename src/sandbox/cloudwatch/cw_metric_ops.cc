@@ -130,9 +130,11 @@ Result<Datum> ParseDatum(const Input& item, const std::string& ns, const Caller&
 
 Status ValidatePeriod(int64_t period, const std::string& path) {
   if (period <= 0 || period > 86400 * 366 ||
-      (period % 60 != 0 && period != 1 && period != 5 && period != 10 && period != 30)) {
+      (period % 60 != 0 && period != 1 && period != 5 && period != 10 && period != 20 &&
+       period != 30)) {
+    // The service model: "the period can be 1, 5, 10, 20, 30, 60, or any multiple of 60".
     return InvalidParameterValue("The parameter " + path +
-                                 " must be 1, 5, 10, 30 or a multiple of 60.");
+                                 " must be 1, 5, 10, 20, 30 or a multiple of 60.");
   }
   return Ok();
 }

@@ -33,6 +33,8 @@ Status ApplyPending(Connection& connection, std::span<const Migration> migration
                               std::to_string(current) + ", newer than this ferry binary knows (" +
                               std::to_string(latest) + "); upgrade ferry");
   }
+  // Every migration not yet recorded, not only those above the newest: the numbers are
+  // reserved per branch, so a database may have 9 before 7 and 8 arrive with a later binary.
   for (const Migration& migration : migrations) {
     // Each version applied is recorded, so one missing below the newest (a branch's migration
     // merged after another's with a higher number was applied) is still applied.

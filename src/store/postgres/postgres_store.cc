@@ -6,14 +6,15 @@
 #include "store/postgres/database.h"
 #include "store/postgres/postgres_access_store.h"
 #include "store/postgres/postgres_audit_log.h"
+#include "store/postgres/postgres_delegate_registry.h"
 #include "store/postgres/postgres_entity_store.h"
 #include "store/postgres/postgres_execution_store.h"
-#include "store/postgres/postgres_delegate_registry.h"
 #include "store/postgres/postgres_known_state_store.h"
-#include "store/postgres/postgres_secret_value_store.h"
 #include "store/postgres/postgres_log_store.h"
 #include "store/postgres/postgres_records.h"
+#include "store/postgres/postgres_secret_value_store.h"
 #include "store/postgres/postgres_task_store.h"
+#include "store/postgres/postgres_verification_store.h"
 
 namespace ferry::store {
 namespace {
@@ -34,6 +35,7 @@ class PostgresStore final : public Store {
         deployments_(context_),
         known_states_(context_),
         secret_values_(context_),
+        verifications_(context_),
         tokens_(context_),
         access_(context_),
         audit_(context_) {}
@@ -46,6 +48,7 @@ class PostgresStore final : public Store {
   DeploymentStore& deployments() override { return deployments_; }
   KnownStateStore& known_states() override { return known_states_; }
   SecretValueStore& secret_values() override { return secret_values_; }
+  VerificationStore& verifications() override { return verifications_; }
   TokenStore& tokens() override { return tokens_; }
   AccessStore& access() override { return access_; }
   AuditLog& audit() override { return audit_; }
@@ -66,6 +69,7 @@ class PostgresStore final : public Store {
   postgres::PostgresDeploymentStore deployments_;
   postgres::PostgresKnownStateStore known_states_;
   postgres::PostgresSecretValueStore secret_values_;
+  postgres::PostgresVerificationStore verifications_;
   postgres::PostgresTokenStore tokens_;
   postgres::PostgresAccessStore access_;
   postgres::PostgresAuditLog audit_;

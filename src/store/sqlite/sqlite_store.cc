@@ -15,10 +15,11 @@
 #include "store/sqlite/sqlite_entity_store.h"
 #include "store/sqlite/sqlite_execution_store.h"
 #include "store/sqlite/sqlite_known_state_store.h"
-#include "store/sqlite/sqlite_secret_value_store.h"
 #include "store/sqlite/sqlite_log_store.h"
 #include "store/sqlite/sqlite_records.h"
+#include "store/sqlite/sqlite_secret_value_store.h"
 #include "store/sqlite/sqlite_task_store.h"
+#include "store/sqlite/sqlite_verification_store.h"
 
 namespace ferry::store {
 namespace {
@@ -39,6 +40,7 @@ class SqliteStore final : public Store {
         deployments_(context_),
         known_states_(context_),
         secret_values_(context_),
+        verifications_(context_),
         tokens_(context_),
         access_(context_),
         audit_(context_) {}
@@ -51,6 +53,7 @@ class SqliteStore final : public Store {
   DeploymentStore& deployments() override { return deployments_; }
   KnownStateStore& known_states() override { return known_states_; }
   SecretValueStore& secret_values() override { return secret_values_; }
+  VerificationStore& verifications() override { return verifications_; }
   TokenStore& tokens() override { return tokens_; }
   AccessStore& access() override { return access_; }
   AuditLog& audit() override { return audit_; }
@@ -69,6 +72,7 @@ class SqliteStore final : public Store {
   sqlite::SqliteDeploymentStore deployments_;
   sqlite::SqliteKnownStateStore known_states_;
   sqlite::SqliteSecretValueStore secret_values_;
+  sqlite::SqliteVerificationStore verifications_;
   sqlite::SqliteTokenStore tokens_;
   sqlite::SqliteAccessStore access_;
   sqlite::SqliteAuditLog audit_;

@@ -226,3 +226,45 @@ test('alarm lifecycle with evaluation', async () => {
   const none = await cw.send(new DescribeAlarmsCommand({ AlarmNames: ['sdk-p99'] }));
   assert.deepEqual(none.MetricAlarms, []);
 });
+
+// What a verify step reads (docs/deploy.md, "Verification"): a metric's past written with
+// timestamps (yesterday's baseline in seconds), read back per version in 20-second periods (the
+// service model's high-resolution periods include 20), and 500 queries in one call.
+test('past timestamps, 20-second periods and 500 queries a call', async () => {
+  const yesterday = new Date(Date.now() - 24 * 3600_000);
+  yesterday.setUTCSeconds(0, 0);
+  const put = (version, value, at) => ({
+    MetricName: 'VerifyLatency', Unit: 'Milliseconds', Value: value, Timestamp: at,
+    StorageResolution: 1, Dimensions: [{ Name: 'Version', Value: version }],
+  });
+  await cw.send(new PutMetricDataCommand({
+    Namespace: 'SdkVerify',
+    MetricData: [put('1', 100, yesterday), put('1', 110, new Date(yesterday.getTime() + 25_000)),
+      put('2', 200, yesterday)],
+  }));
+  const query = (Id, Version, Stat) => ({
+    Id,
+    MetricStat: {
+      Metric: { Namespace: 'SdkVerify', MetricName: 'VerifyLatency',
+        Dimensions: [{ Name: 'Version', Value: Version }] },
+      Period: 20, Stat,
+    },
+  });
+  const out = await cw.send(new GetMetricDataCommand({
+    StartTime: yesterday, EndTime: new Date(yesterday.getTime() + 60_000),
+    ScanBy: 'TimestampAscending',
+    MetricDataQueries: [query('v1', '1', 'p99'), query('v2', '2', 'Average'),
+      ...Array.from({ length: 498 }, (_, i) => query(`n${i}`, 'none', 'Sum'))],
+  }));
+  const byId = Object.fromEntries(out.MetricDataResults.map((r) => [r.Id, r]));
+  assert.equal(out.MetricDataResults.length, 500);
+  assert.deepEqual(byId.v1.Values, [100, 110]);
+  assert.deepEqual(byId.v1.Timestamps.map((t) => t.getTime()),
+    [yesterday.getTime(), yesterday.getTime() + 20_000]);
+  assert.deepEqual(byId.v2.Values, [200]);
+  assert.deepEqual(byId.n0.Values, []);
+  await assert.rejects(cw.send(new GetMetricDataCommand({
+    StartTime: yesterday, EndTime: new Date(yesterday.getTime() + 60_000),
+    MetricDataQueries: Array.from({ length: 501 }, (_, i) => query(`x${i}`, '1', 'Sum')),
+  })), (e) => e.name !== undefined);
+});
