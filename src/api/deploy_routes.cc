@@ -52,12 +52,48 @@ ApiResponse Started(RouteContext& ctx, const store::ExecutionRecord& execution, 
   return reply;
 }
 
+bool ValidFreezeOverrideReason(std::string_view text) {
+  if (!IsValidUtf8(text)) return false;
+  size_t characters = 0;
+  bool visible = false;
+  for (unsigned char c : text) {
+    if (c < 0x20 || c == 0x7f) return false;
+    if ((c & 0xC0) != 0x80) ++characters;
+    if (c != ' ') visible = true;
+  }
+  return visible && characters <= 500;
+}
+
+// "freezeOverride": {"reason": "…"}: 1-500 characters of text, no control characters.
+Result<std::string> ParseFreezeOverride(const Json& value) {
+  if (!value.is_object()) {
+    return InvalidArgument("'freezeOverride' must be an object {\"reason\": \"…\"}");
+  }
+  for (const auto& [key, member] : value.items()) {
+    if (key != "reason") {
+      return InvalidArgument("'freezeOverride' has an unknown field " + QuoteForMessage(key, 60) +
+                             "; it takes only 'reason'");
+    }
+  }
+  auto reason = value.find("reason");
+  if (reason == value.end() || !reason->is_string()) {
+    return InvalidArgument("'freezeOverride.reason' must be a string saying why");
+  }
+  const std::string text = reason->get<std::string>();
+  if (!ValidFreezeOverrideReason(text)) {
+    return InvalidArgument(
+        "'freezeOverride.reason' must be 1-500 characters of UTF-8 text without control "
+        "characters, and not only spaces");
+  }
+  return text;
+}
+
 // The body of POST /deployments and POST /plans: what to deploy where.
 Result<DeploymentInput> ParseDeploymentBody(const ApiRequest& request, size_t max_body_bytes) {
   FERRY_ASSIGN_OR_RETURN(Json body, ParseObjectBody(request, max_body_bytes));
   FERRY_RETURN_IF_ERROR(
       RejectUnknownFields(body, {"application", "service", "environment", "workflow", "artifactId",
-                                 "artifact", "allowOutsideArtifactSource"}));
+                                 "artifact", "allowOutsideArtifactSource", "freezeOverride"}));
   DeploymentInput input;
   FERRY_ASSIGN_OR_RETURN(input.application, RequiredName(body, "application"));
   FERRY_ASSIGN_OR_RETURN(input.service, RequiredName(body, "service"));
@@ -77,6 +113,14 @@ Result<DeploymentInput> ParseDeploymentBody(const ApiRequest& request, size_t ma
       return Error{ErrorCode::kPermissionDenied,
                    "only an admin token may deploy an artifact from outside the service's "
                    "artifact source ('allowOutsideArtifactSource')",
+                   {}};
+    }
+  }
+  if (auto it = body.find("freezeOverride"); it != body.end() && !it->is_null()) {
+    FERRY_ASSIGN_OR_RETURN(input.freeze_override_reason, ParseFreezeOverride(*it));
+    if (!Grants(request.token_scopes, Scope::kAdmin)) {
+      return Error{ErrorCode::kPermissionDenied,
+                   "only an admin token may deploy through a freeze window ('freezeOverride')",
                    {}};
     }
   }
@@ -202,9 +246,8 @@ Result<ApiResponse> StartDriftCheck(RouteContext& ctx, const ApiRequest& request
   FERRY_ASSIGN_OR_RETURN(std::string application, RequiredName(body, "application"));
   FERRY_ASSIGN_OR_RETURN(std::string service, RequiredName(body, "service"));
   FERRY_ASSIGN_OR_RETURN(std::string environment, RequiredName(body, "environment"));
-  FERRY_ASSIGN_OR_RETURN(auto plan,
-                         ctx.deploys.StartDriftCheck(application, service, environment,
-                                                     request.actor));
+  FERRY_ASSIGN_OR_RETURN(
+      auto plan, ctx.deploys.StartDriftCheck(application, service, environment, request.actor));
   return AwaitPlan(ctx, plan.id, wait_s);
 }
 

@@ -74,6 +74,32 @@ struct FreezeEvaluation {
   }
 };
 
+std::optional<LocalSeconds> ParseLocalDateTime(std::string_view text) {
+  if (text.size() != 16 && text.size() != 19) return std::nullopt;
+  auto digits = [&](size_t at, size_t n) -> std::optional<int> {
+    int value = 0;
+    for (size_t i = at; i < at + n; ++i) {
+      if (text[i] < '0' || text[i] > '9') return std::nullopt;
+      value = value * 10 + (text[i] - '0');
+    }
+    return value;
+  };
+  if (text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':') return std::nullopt;
+  if (text.size() == 19 && text[16] != ':') return std::nullopt;
+  auto y = digits(0, 4), mo = digits(5, 2), d = digits(8, 2), h = digits(11, 2),
+       mi = digits(14, 2);
+  auto s = text.size() == 19 ? digits(17, 2) : std::optional<int>(0);
+  if (!y || !mo || !d || !h || !mi || !s || *y < 1970 || *h > 23 || *mi > 59 || *s > 59) {
+    return std::nullopt;
+  }
+  const std::chrono::year_month_day ymd{std::chrono::year(*y),
+                                        std::chrono::month(static_cast<unsigned>(*mo)),
+                                        std::chrono::day(static_cast<unsigned>(*d))};
+  if (!ymd.ok()) return std::nullopt;
+  const auto days = std::chrono::sys_days(ymd).time_since_epoch().count();
+  return static_cast<LocalSeconds>(days) * 86400 + *h * 3600 + *mi * 60 + *s;
+}
+
 FreezeState EvaluateFreeze(const FreezeTimes& times, const TimeZone& zone, Instant now) {
   return FreezeEvaluation::Evaluate(times, zone, now);
 }

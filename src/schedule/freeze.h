@@ -18,6 +18,7 @@
 
 #include <chrono>
 #include <optional>
+#include <string_view>
 
 #include "schedule/cron.h"
 #include "schedule/time_zone.h"
@@ -55,5 +56,9 @@ struct FreezeState {
 inline constexpr std::chrono::hours kFreezeHorizon{24 * 400};
 
 FreezeState EvaluateFreeze(const FreezeTimes& times, const TimeZone& zone, Instant now);
+
+// A local date-time "2026-12-20T00:00" (or with seconds, "2026-12-20T00:00:30") of years
+// 1970-9999; nullopt for anything else, including dates no calendar has (2027-02-29).
+std::optional<LocalSeconds> ParseLocalDateTime(std::string_view text);
 
 }  // namespace ferry::schedule
