@@ -15,9 +15,13 @@ std::string Until(const ActiveFreeze& f) {
 
 }  // namespace
 
-Result<std::vector<ActiveFreeze>> ActiveFreezes(store::EntityStore& entities,
-                                                const std::string& application,
-                                                model::EnvironmentType type, TimePoint now) {
+namespace {
+
+// Every stored window for which `keep` holds, with its state at `now`; only the active ones when
+// `only_active`.
+template <typename Keep>
+Result<std::vector<ActiveFreeze>> Windows(store::EntityStore& entities, TimePoint now,
+                                          bool only_active, Keep keep) {
   FERRY_ASSIGN_OR_RETURN(
       auto records, entities.List(model::StoreKindName(model::Kind::kFreezeWindow), std::string()));
   std::vector<ActiveFreeze> out;
@@ -28,11 +32,25 @@ Result<std::vector<ActiveFreeze>> ActiveFreezes(store::EntityStore& entities,
       return Error{ErrorCode::kInternal,
                    "the stored freeze window " + record.key.name + " does not decode"};
     }
-    if (!window->enabled || !model::FreezeCovers(*window, application, type)) continue;
+    if (!keep(*window)) continue;
     FERRY_ASSIGN_OR_RETURN(auto state, model::EvaluateFreezeWindow(*window, now));
-    if (state.active) out.push_back({*window, std::move(state)});
+    if (!only_active || state.active) out.push_back({*window, std::move(state)});
   }
   return out;
+}
+
+}  // namespace
+
+Result<std::vector<ActiveFreeze>> FreezeStates(store::EntityStore& entities, TimePoint now) {
+  return Windows(entities, now, false, [](const model::FreezeWindow&) { return true; });
+}
+
+Result<std::vector<ActiveFreeze>> ActiveFreezes(store::EntityStore& entities,
+                                                const std::string& application,
+                                                model::EnvironmentType type, TimePoint now) {
+  return Windows(entities, now, true, [&](const model::FreezeWindow& w) {
+    return w.enabled && model::FreezeCovers(w, application, type);
+  });
 }
 
 Error FrozenError(const std::string& application, const std::string& environment,

@@ -20,6 +20,10 @@ struct ActiveFreeze {
   model::FreezeWindowState state;
 };
 
+// Every stored window, by name, with its state at `now` (disabled ones inactive). The same
+// errors as ActiveFreezes.
+Result<std::vector<ActiveFreeze>> FreezeStates(store::EntityStore& entities, TimePoint now);
+
 // The enabled windows covering `application` and environments of `type` that are active at
 // `now`, by name. A stored window that no longer decodes or evaluates is an error (kInternal
 // context), not silently skipped: a freeze that cannot be read must not let deployments through.

@@ -1,11 +1,15 @@
 // POST /api/v1/deployments and POST /api/v1/rollbacks: start executions through DeployService,
-// once per Idempotency-Key; POST /api/v1/plans and GET /api/v1/plans/{id}: plans.
+// once per Idempotency-Key; POST /api/v1/plans and GET /api/v1/plans/{id}: plans; GET
+// /api/v1/freezes: the freeze windows' state now.
+#include "api/deploy_freeze.h"
 #include "api/json_views.h"
 #include "api/request_input.h"
 #include "api/router.h"
 #include "api/scopes.h"
 #include "common/strings.h"
+#include "common/time.h"
 #include "lambda/tasks.h"
+#include "model/enums.h"
 #include "store/limits.h"
 
 namespace ferry::api {
@@ -251,6 +255,36 @@ Result<ApiResponse> StartDriftCheck(RouteContext& ctx, const ApiRequest& request
   return AwaitPlan(ctx, plan.id, wait_s);
 }
 
+// Every freeze window and its state now, by the server's clock (docs/api.md).
+Result<ApiResponse> ListFreezes(RouteContext& ctx, const ApiRequest& request) {
+  FERRY_RETURN_IF_ERROR(RejectUnknownQuery(request, {}));
+  const TimePoint now = ctx.clock.Now();
+  FERRY_ASSIGN_OR_RETURN(auto windows, deploy::FreezeStates(ctx.store.entities(), now));
+  auto time = [](const std::optional<TimePoint>& t) {
+    return t ? Json(FormatRfc3339(*t)) : Json(nullptr);
+  };
+  auto text = [](const std::string& s) { return s.empty() ? Json(nullptr) : Json(s); };
+  Json items = Json::array();
+  for (const auto& [w, state] : windows) {
+    Json types = Json(nullptr);
+    if (w.environment_types) {
+      types = Json::array();
+      for (auto t : *w.environment_types) types.push_back(std::string(model::EnumName(t)));
+    }
+    items.push_back({{"name", w.name},
+                     {"enabled", w.enabled},
+                     {"timeZone", w.time_zone},
+                     {"applications", w.applications ? Json(*w.applications) : Json(nullptr)},
+                     {"environmentTypes", types},
+                     {"active", state.active},
+                     {"until", time(state.until)},
+                     {"untilLocal", text(state.until_text)},
+                     {"nextStart", time(state.next_start)},
+                     {"nextStartLocal", text(state.next_start_text)}});
+  }
+  return JsonReply(200, Json{{"items", items}, {"now", FormatRfc3339(now)}});
+}
+
 Result<ApiResponse> GetPlan(RouteContext& ctx, const ApiRequest& request, const std::string& id) {
   FERRY_RETURN_IF_ERROR(RejectUnknownQuery(request, {"wait"}));
   FERRY_ASSIGN_OR_RETURN(int64_t wait_s, QueryInt(request, "wait", 0, 0, kMaxPlanWaitSeconds));
@@ -268,6 +302,8 @@ void AddDeployRoutes(Router& router, RouteContext& ctx) {
              [&ctx](const ApiRequest& r, const PathParams&) { return StartPlan(ctx, r); });
   router.Add("POST", "/api/v1/drift", Scope::kDeploy,
              [&ctx](const ApiRequest& r, const PathParams&) { return StartDriftCheck(ctx, r); });
+  router.Add("GET", "/api/v1/freezes", Scope::kRead,
+             [&ctx](const ApiRequest& r, const PathParams&) { return ListFreezes(ctx, r); });
   router.Add(
       "GET", "/api/v1/plans/{id}", Scope::kDeploy,
       [&ctx](const ApiRequest& r, const PathParams& p) { return GetPlan(ctx, r, p.at("id")); });

@@ -10,6 +10,7 @@ ferry_test(api_server_tests
     config_routes_test.cc
     deploy_routes_test.cc
     scopes_test.cc
+    freeze_test.cc
     secret_values_test.cc
     delegate_routes_test.cc
     remote_delegate_test.cc

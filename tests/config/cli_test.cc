@@ -43,7 +43,7 @@ TEST_F(CliTest, ValidateExamplesWarnsAboutWhatCannotRunYetAndExitsZero) {
   const std::string examples = testing::ExamplesDir().string();
   CliRun r = Ferry("validate -f " + Quote(examples));
   EXPECT_EQ(r.exit_code, 0) << r.out;
-  EXPECT_THAT(r.out, HasSubstr("ok: 8 file(s), 16 entities ("));
+  EXPECT_THAT(r.out, HasSubstr("ok: 9 file(s), 18 entities ("));
   EXPECT_THAT(r.out, HasSubstr("; 5 warning(s): configuration Ferry cannot run yet\n"));
   EXPECT_EQ(r.out.find("smoke-test"), std::string::npos) << "the invoke-test step runs";
   EXPECT_THAT(r.out,

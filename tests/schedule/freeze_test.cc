@@ -118,5 +118,17 @@ TEST(FreezeTest, AWindowThatNeverLetsGoHasNoEndAndTheEvaluationStops) {
   EXPECT_FALSE(daily.until);
 }
 
+TEST(FreezeTest, ParsesLocalDateTimesAndRefusesEverythingElse) {
+  EXPECT_EQ(ParseLocalDateTime("2026-12-20T00:00"), Local(2026, 12, 20));
+  EXPECT_EQ(ParseLocalDateTime("2028-02-29T23:59:30"), Local(2028, 2, 29, 23, 59) + 30);
+  for (const char* bad : {"", "2026-12-20", "2026-12-20 00:00", "2027-02-29T00:00",
+                          "2026-13-01T00:00", "2026-12-32T00:00", "2026-12-20T24:00",
+                          "2026-12-20T00:60", "1969-12-31T23:59", "+026-12-20T00:00",
+                          "2026-12-20T00:00Z", "2026-12-20T00:00+01:00", "2026-1-20T00:00",
+                          "2026-12-20T00:00:0x", "２026-12-20T00:00"}) {
+    EXPECT_FALSE(ParseLocalDateTime(bad)) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace ferry::schedule
