@@ -58,7 +58,8 @@ Error FrozenError(const std::string& application, const std::string& environment
   std::string message = "deployments to " + application + "/" + environment + " are frozen by ";
   for (size_t i = 0; i < frozen.size(); ++i) {
     if (i > 0) message += i + 1 == frozen.size() ? " and " : ", ";
-    message += "window " + QuoteForMessage(frozen[i].window.name) + " until " + Until(frozen[i]);
+    // Names are entity names (lower-case letters, digits and '-'), safe to quote as they are.
+    message += "window '" + frozen[i].window.name + "' until " + Until(frozen[i]);
   }
   message += "; an admin may override with a reason";
   std::vector<std::string> names;

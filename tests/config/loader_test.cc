@@ -130,7 +130,7 @@ TEST(LoaderTest, MissingOrUnknownKind) {
               ElementsAre(HasSubstr("a.yaml:1:1: missing required field 'kind'"),
                           "a.yaml:3:7: kind: unknown value \"Aplication\"; expected one of "
                           "CloudProvider, Secret, Application, Service, Environment, Workflow, "
-                          "Pipeline, Trigger; did you mean 'Application'?"));
+                          "Pipeline, Trigger, FreezeWindow; did you mean 'Application'?"));
 }
 
 TEST(LoaderTest, DuplicateNamesAcrossFiles) {
