@@ -1,5 +1,6 @@
 // ferry deploy APP/SERVICE --env ENV [--workflow W] [--artifact ID | --s3 s3://b/k[?versionId=V]]
-// [--wait]: starts a deployment through the API (src/cli), optionally following it to the end.
+// [--override-freeze REASON] [--wait]: starts a deployment through the API (src/cli), optionally
+// following it to the end.
 #include <unistd.h>
 
 #include <iostream>
@@ -15,6 +16,7 @@ void AddDeployCommand(CLI::App& root, CommandContext& ctx) {
   struct Flags {
     cli::DeployArgs args;
     cli::ClientFlags client;
+    std::string override_freeze;
   };
   auto flags = std::make_shared<Flags>();
   auto* cmd = root.add_subcommand(
@@ -29,10 +31,16 @@ void AddDeployCommand(CLI::App& root, CommandContext& ctx) {
   cmd->add_flag(
       "--allow-outside-source", flags->args.allow_outside_source,
       "Deploy an artifact from outside the service's artifact source (admin tokens only)");
+  auto* override_freeze =
+      cmd->add_option("--override-freeze", flags->override_freeze,
+                      "Deploy through an active freeze window, recording REASON (admin tokens "
+                      "only; 1-500 characters)");
+  override_freeze->type_name("REASON");
   cmd->add_flag("--wait", flags->args.wait,
                 "Follow the execution to its end; exit 0 only if it succeeded");
   AddClientFlags(*cmd, flags->client);
-  cmd->callback([flags, &ctx] {
+  cmd->callback([flags, override_freeze, &ctx] {
+    if (override_freeze->count() > 0) flags->args.override_freeze = flags->override_freeze;
     cli::CommandIo io{std::cout, std::cerr, ::isatty(STDOUT_FILENO) == 1, SystemClock::Instance()};
     ctx.exit_code = cli::RunDeploy(flags->args, flags->client, io);
   });

@@ -39,6 +39,8 @@ std::string KindLabel(model::Kind kind) {
       return "pipeline";
     case model::Kind::kTrigger:
       return "trigger";
+    case model::Kind::kFreezeWindow:
+      return "freeze window";
   }
   return "entity";
 }

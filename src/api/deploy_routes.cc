@@ -1,12 +1,16 @@
 // POST /api/v1/deployments and POST /api/v1/rollbacks: start executions through DeployService,
-// once per Idempotency-Key; POST /api/v1/plans and GET /api/v1/plans/{id}: plans.
+// once per Idempotency-Key; POST /api/v1/plans and GET /api/v1/plans/{id}: plans; GET
+// /api/v1/freezes: the freeze windows' state now.
 #include "api/access_check.h"
+#include "api/deploy_freeze.h"
 #include "api/json_views.h"
 #include "api/request_input.h"
 #include "api/request_actor.h"
 #include "api/router.h"
 #include "common/strings.h"
+#include "common/time.h"
 #include "lambda/tasks.h"
+#include "model/enums.h"
 #include "store/limits.h"
 
 namespace ferry::api {
@@ -53,13 +57,49 @@ ApiResponse Started(RouteContext& ctx, const store::ExecutionRecord& execution, 
   return reply;
 }
 
+bool ValidFreezeOverrideReason(std::string_view text) {
+  if (!IsValidUtf8(text)) return false;
+  size_t characters = 0;
+  bool visible = false;
+  for (unsigned char c : text) {
+    if (c < 0x20 || c == 0x7f) return false;
+    if ((c & 0xC0) != 0x80) ++characters;
+    if (c != ' ') visible = true;
+  }
+  return visible && characters <= 500;
+}
+
+// "freezeOverride": {"reason": "…"}: 1-500 characters of text, no control characters.
+Result<std::string> ParseFreezeOverride(const Json& value) {
+  if (!value.is_object()) {
+    return InvalidArgument("'freezeOverride' must be an object {\"reason\": \"…\"}");
+  }
+  for (const auto& [key, member] : value.items()) {
+    if (key != "reason") {
+      return InvalidArgument("'freezeOverride' has an unknown field " + QuoteForMessage(key, 60) +
+                             "; it takes only 'reason'");
+    }
+  }
+  auto reason = value.find("reason");
+  if (reason == value.end() || !reason->is_string()) {
+    return InvalidArgument("'freezeOverride.reason' must be a string saying why");
+  }
+  const std::string text = reason->get<std::string>();
+  if (!ValidFreezeOverrideReason(text)) {
+    return InvalidArgument(
+        "'freezeOverride.reason' must be 1-500 characters of UTF-8 text without control "
+        "characters, and not only spaces");
+  }
+  return text;
+}
+
 // The body of POST /deployments and POST /plans: what to deploy where.
 Result<DeploymentInput> ParseDeploymentBody(RouteContext& ctx, const ApiRequest& request) {
   const size_t max_body_bytes = ctx.max_body_bytes;
   FERRY_ASSIGN_OR_RETURN(Json body, ParseObjectBody(request, max_body_bytes));
   FERRY_RETURN_IF_ERROR(
       RejectUnknownFields(body, {"application", "service", "environment", "workflow", "artifactId",
-                                 "artifact", "allowOutsideArtifactSource"}));
+                                 "artifact", "allowOutsideArtifactSource", "freezeOverride"}));
   DeploymentInput input;
   FERRY_ASSIGN_OR_RETURN(input.application, RequiredName(body, "application"));
   FERRY_ASSIGN_OR_RETURN(input.service, RequiredName(body, "service"));
@@ -85,6 +125,15 @@ Result<DeploymentInput> ParseDeploymentBody(RouteContext& ctx, const ApiRequest&
                  "only an admin may deploy an artifact from outside the service's "
                  "artifact source ('allowOutsideArtifactSource')",
                  {}};
+  }
+  if (auto it = body.find("freezeOverride"); it != body.end() && !it->is_null()) {
+    FERRY_ASSIGN_OR_RETURN(input.freeze_override_reason, ParseFreezeOverride(*it));
+    if (!RequireOn(ctx.store, request, Permission::kAdmin, input.application, input.environment)
+             .ok()) {
+      return Error{ErrorCode::kPermissionDenied,
+                   "only an admin token may deploy through a freeze window ('freezeOverride')",
+                   {}};
+    }
   }
   store::Actor actor = ActorOf(request);
   input.actor = std::move(actor.name);
@@ -230,6 +279,36 @@ Result<ApiResponse> StartDriftCheck(RouteContext& ctx, const ApiRequest& request
   return AwaitPlan(ctx, plan.id, wait_s);
 }
 
+// Every freeze window and its state now, by the server's clock (docs/api.md).
+Result<ApiResponse> ListFreezes(RouteContext& ctx, const ApiRequest& request) {
+  FERRY_RETURN_IF_ERROR(RejectUnknownQuery(request, {}));
+  const TimePoint now = ctx.clock.Now();
+  FERRY_ASSIGN_OR_RETURN(auto windows, deploy::FreezeStates(ctx.store.entities(), now));
+  auto time = [](const std::optional<TimePoint>& t) {
+    return t ? Json(FormatRfc3339(*t)) : Json(nullptr);
+  };
+  auto text = [](const std::string& s) { return s.empty() ? Json(nullptr) : Json(s); };
+  Json items = Json::array();
+  for (const auto& [w, state] : windows) {
+    Json types = Json(nullptr);
+    if (w.environment_types) {
+      types = Json::array();
+      for (auto t : *w.environment_types) types.push_back(std::string(model::EnumName(t)));
+    }
+    items.push_back({{"name", w.name},
+                     {"enabled", w.enabled},
+                     {"timeZone", w.time_zone},
+                     {"applications", w.applications ? Json(*w.applications) : Json(nullptr)},
+                     {"environmentTypes", types},
+                     {"active", state.active},
+                     {"until", time(state.until)},
+                     {"untilLocal", text(state.until_text)},
+                     {"nextStart", time(state.next_start)},
+                     {"nextStartLocal", text(state.next_start_text)}});
+  }
+  return JsonReply(200, Json{{"items", items}, {"now", FormatRfc3339(now)}});
+}
+
 Result<ApiResponse> GetPlan(RouteContext& ctx, const ApiRequest& request, const std::string& id) {
   FERRY_RETURN_IF_ERROR(RejectUnknownQuery(request, {"wait"}));
   FERRY_ASSIGN_OR_RETURN(int64_t wait_s, QueryInt(request, "wait", 0, 0, kMaxPlanWaitSeconds));
@@ -247,6 +326,8 @@ void AddDeployRoutes(Router& router, RouteContext& ctx) {
              [&ctx](const ApiRequest& r, const PathParams&) { return StartPlan(ctx, r); });
   router.Add("POST", "/api/v1/drift", Permission::kDeploy,
              [&ctx](const ApiRequest& r, const PathParams&) { return StartDriftCheck(ctx, r); });
+  router.Add("GET", "/api/v1/freezes", Permission::kView,
+             [&ctx](const ApiRequest& r, const PathParams&) { return ListFreezes(ctx, r); });
   router.Add(
       "GET", "/api/v1/plans/{id}", Permission::kDeploy,
       [&ctx](const ApiRequest& r, const PathParams& p) { return GetPlan(ctx, r, p.at("id")); });

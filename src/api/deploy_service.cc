@@ -7,6 +7,8 @@
 
 #include "api/artifact_location.h"
 #include "api/deploy_config.h"
+#include "api/deploy_freeze.h"
+#include "common/log.h"
 #include "common/strings.h"
 #include "common/time.h"
 #include "config/release_plan.h"
@@ -400,6 +402,22 @@ Result<DeployService::Impl::Resolved> DeployService::Impl::Resolve(
 }
 
 Result<store::ExecutionRecord> DeployService::Deploy(const DeploymentInput& in, bool* created) {
+  // Freeze windows refuse new deployments (not plans, not rollbacks: rolling back is the safe
+  // action during a freeze). Checked first, so the refusal is the answer whatever else is wrong.
+  std::optional<std::string> freeze_override;
+  {
+    FERRY_ASSIGN_OR_RETURN(auto scope, deploy::LoadScope(store_.entities(), in.application,
+                                                         in.service, in.environment));
+    FERRY_ASSIGN_OR_RETURN(auto frozen,
+                           deploy::ActiveFreezes(store_.entities(), in.application,
+                                                 scope.environment.type, clock_.Now()));
+    if (!frozen.empty()) {
+      if (!in.freeze_override_reason) {
+        return deploy::FrozenError(in.application, in.environment, frozen);
+      }
+      freeze_override = deploy::FreezeOverrideJson(*in.freeze_override_reason, in.actor, frozen);
+    }
+  }
   FERRY_ASSIGN_OR_RETURN(auto resolved, Impl::Resolve(store_, options_, in));
   lambda::DeployStepInputs deploy;
   deploy.target = resolved.target;
@@ -407,6 +425,7 @@ Result<store::ExecutionRecord> DeployService::Deploy(const DeploymentInput& in, 
   deploy.concurrency = options_.concurrency;
   deploy.functions = resolved.functions;
   engine::ExecutionSpec spec = std::move(resolved.spec);
+  if (freeze_override) spec.recorded_inputs["freezeOverride"] = *freeze_override;
   // The workflow's steps (config/release_plan.h). A step's own timeout bounds its calls; a
   // traffic step's hold and a wait are added to it.
   std::string deploy_step;
@@ -465,6 +484,20 @@ Result<store::ExecutionRecord> DeployService::Deploy(const DeploymentInput& in, 
     spec.steps.push_back(engine::steps::LambdaPruneStep(prune));
   }
   FERRY_ASSIGN_OR_RETURN(auto execution, engine_.Start(spec, created));
+  if (freeze_override && (created == nullptr || *created)) {
+    store::AuditEntry entry;
+    entry.actor = in.actor.empty() ? "unknown" : in.actor;
+    entry.action = "execution.freeze-override";
+    entry.subject_type = "execution";
+    entry.subject_id = execution.id;
+    entry.details_json = *freeze_override;
+    // The override is already in the execution's inputs; a failed audit append does not undo
+    // a deployment that has started.
+    if (auto appended = store_.audit().Append(entry); !appended.ok()) {
+      log::Warn("could not record a freeze override in the audit log",
+                {{"execution", execution.id}, {"error", appended.error().message}});
+    }
+  }
   if (options_.wake_engine) options_.wake_engine();
   return execution;
 }
@@ -522,8 +555,8 @@ Result<PlanStatus> DeployService::StartDriftCheck(const std::string& application
   input.application = application;
   input.service = service;
   input.environment = environment;
-  input.workflow = execution.workflow.empty() ? std::nullopt
-                                              : std::optional<std::string>(execution.workflow);
+  input.workflow =
+      execution.workflow.empty() ? std::nullopt : std::optional<std::string>(execution.workflow);
   input.artifact_id = execution.artifact_id;
   if (!input.artifact_id) {
     // An S3 location deployed without being recorded as an artifact: the deploy step's inputs

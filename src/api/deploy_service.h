@@ -46,6 +46,9 @@ struct DeploymentInput {
   // and its key, prefix + filter or key pattern) unless this is set, which the API allows only
   // to admin tokens. A key pinned in the source is always inside it.
   bool allow_outside_artifact_source = false;
+  // Deploy anyway while a freeze window covers the deployment (the API allows it only to admin
+  // tokens); the reason is recorded in the execution's inputs and the audit log.
+  std::optional<std::string> freeze_override_reason;
   std::string actor;
   std::string trigger = "manual";
   std::optional<std::string> idempotency_key;

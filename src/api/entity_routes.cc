@@ -31,6 +31,7 @@ constexpr KindPath kKindPaths[] = {
     {"workflows", model::Kind::kWorkflow},
     {"pipelines", model::Kind::kPipeline},
     {"triggers", model::Kind::kTrigger},
+    {"freeze-windows", model::Kind::kFreezeWindow},
 };
 constexpr size_t kMaxApplyEntities = 10000;
 

@@ -62,6 +62,12 @@ Json ExecutionJson(const store::ExecutionRecord& e, TimePoint now, Outputs outpu
       {"endedAt", Time(e.ended_at)},
       {"durationMs", DurationMs(e.started_at, e.ended_at, now)},
   };
+  // A deployment started through a freeze window by an admin: the reason, who, which windows.
+  if (auto inputs = ParseJson(e.inputs_json); inputs.ok() && inputs->is_object()) {
+    if (auto it = inputs->find("freezeOverride"); it != inputs->end() && it->is_object()) {
+      out["freezeOverride"] = *it;
+    }
+  }
   if (outputs == Outputs::kInclude) out["outputs"] = MaskedDocument(e.outputs_json);
   return out;
 }
@@ -93,7 +99,8 @@ Json StepJson(const store::StepRecord& s, TimePoint now, Outputs outputs) {
   } else if (s.kind == engine::steps::kLambdaShift &&
              (s.status == store::StepStatus::kRunning || s.status == store::StepStatus::kWaiting)) {
     // What a follower shows without the outputs: the active shift's split and the hold's end.
-    if (auto shift = lambda::DecodeShiftStepOutputs(s.outputs_json); shift.ok() && shift->percent > 0) {
+    if (auto shift = lambda::DecodeShiftStepOutputs(s.outputs_json);
+        shift.ok() && shift->percent > 0) {
       out["traffic"] = {{"percent", shift->percent}, {"holdUntil", Time(shift->bake_until)}};
     }
   }

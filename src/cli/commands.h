@@ -44,6 +44,9 @@ struct DeployArgs {
   std::string s3_url;
   bool wait = false;
   bool allow_outside_source = false;  // admin tokens only (the server checks)
+  // Deploy through an active freeze window with this reason (admin tokens only; the server
+  // checks the reason: 1-500 characters).
+  std::optional<std::string> override_freeze;
 };
 int RunDeploy(const DeployArgs& args, const ClientFlags& flags, CommandIo& io);
 

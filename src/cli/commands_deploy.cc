@@ -36,6 +36,12 @@ int RunDeploy(const DeployArgs& args, const ClientFlags& flags, CommandIo& io) {
     if (s3->version_id) body["artifact"]["s3ObjectVersion"] = *s3->version_id;
   }
   if (args.allow_outside_source) body["allowOutsideArtifactSource"] = true;
+  if (args.override_freeze) {
+    if (args.override_freeze->find_first_not_of(" \t") == std::string::npos) {
+      return UsageError(io, InvalidArgument("--override-freeze needs a reason (1-500 characters)"));
+    }
+    body["freezeOverride"] = {{"reason", *args.override_freeze}};
+  }
   int exit_code = 0;
   auto session = OpenSession(flags, io, exit_code);
   if (!session) return exit_code;

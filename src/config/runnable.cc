@@ -79,6 +79,7 @@ constexpr Support<Kind> kKinds[] = {
     {Kind::kWorkflow, kRuns},
     {Kind::kPipeline, "pipelines"},
     {Kind::kTrigger, "triggers"},
+    {Kind::kFreezeWindow, kRuns},
 };
 // clang-format on
 // ---------------------------------------------------------------------------------------------

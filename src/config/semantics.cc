@@ -7,8 +7,8 @@
 #include "common/json.h"
 #include "common/strings.h"
 #include "config/release_plan.h"
-#include "lambda/alarm_gate.h"
 #include "config/template.h"
+#include "lambda/alarm_gate.h"
 #include "model/enums.h"
 #include "model/json_codec.h"
 #include "model/validate.h"
@@ -75,6 +75,8 @@ std::string KindWord(Kind kind) {
       return "pipeline";
     case Kind::kTrigger:
       return "trigger";
+    case Kind::kFreezeWindow:
+      return "freeze window";
   }
   return "entity";
 }
@@ -223,9 +225,9 @@ void CheckInvokeTests(const model::Workflow& e, const model::Service& service, R
     auto it = step.with.find("function");
     if (it == step.with.end()) {
       if (functions.size() > 1) {
-        r.Add(model::JoinPath(p, "with"),
-              "function is required: service " + service.name + " has " +
-                  std::to_string(functions.size()) + " functions (" + Join(functions, ", ") + ")");
+        r.Add(model::JoinPath(p, "with"), "function is required: service " + service.name +
+                                              " has " + std::to_string(functions.size()) +
+                                              " functions (" + Join(functions, ", ") + ")");
       }
       continue;
     }
@@ -295,6 +297,15 @@ void CheckOne(const model::Pipeline& e, RefChecker& r, const Index&) {
       r.Add(p, "workflow " + QuoteForMessage(wf->name) + " requires variable " +
                    QuoteForMessage(v.name) + "; set it in this stage's 'variables'");
     }
+  }
+}
+
+// A freeze window names existing applications: a typo would leave the one meant unfrozen.
+void CheckOne(const model::FreezeWindow& e, RefChecker& r, const Index&) {
+  if (!e.applications) return;
+  for (size_t i = 0; i < e.applications->size(); ++i) {
+    r.Require<model::Application>(Kind::kApplication, "", (*e.applications)[i],
+                                  model::JoinPath("/applications", i));
   }
 }
 

@@ -69,13 +69,18 @@ Result<store::ExecutionRecord> Engine::Start(const ExecutionSpec& spec, bool* cr
   e.actor_source = spec.actor_source;
   e.artifact_id = spec.artifact_id;
   e.idempotency_key = spec.idempotency_key;
-  e.inputs_json = DumpJson(Json{{kFailureStrategyKey, StrategyName(spec.failure_strategy)}});
+  Json inputs = Json::object();
+  for (const auto& [name, json] : spec.recorded_inputs) {
+    FERRY_ASSIGN_OR_RETURN(inputs[name], ParseJson(json));
+  }
+  inputs[kFailureStrategyKey] = StrategyName(spec.failure_strategy);
+  e.inputs_json = DumpJson(inputs);
   for (const auto& step : spec.steps) {
     const StepKind* kind = registry_.Find(step.kind);
     if (kind == nullptr) {
-      return Error{ErrorCode::kInvalidArgument,
-                   "step " + step.name + " is of kind " + QuoteForMessage(step.kind) +
-                       ", which this Ferry server cannot run"};
+      return Error{ErrorCode::kInvalidArgument, "step " + step.name + " is of kind " +
+                                                    QuoteForMessage(step.kind) +
+                                                    ", which this Ferry server cannot run"};
     }
     if (step.timeout < Duration::zero()) {
       return Error{ErrorCode::kInvalidArgument, "step " + step.name + " has a negative timeout"};
@@ -141,8 +146,7 @@ Status Engine::Advance(store::ExecutionRecord e) {
       case ExecutionStatus::kRunning:
       case ExecutionStatus::kWaiting: {
         if (e.abort_requested_by) {
-          FERRY_ASSIGN_OR_RETURN(e,
-                                 store_.executions().Transition(to(ExecutionStatus::kAborting)));
+          FERRY_ASSIGN_OR_RETURN(e, store_.executions().Transition(to(ExecutionStatus::kAborting)));
           continue;
         }
         const store::StepRecord* failed = nullptr;
@@ -222,10 +226,9 @@ Status Engine::Advance(store::ExecutionRecord e) {
           if (advanced.outcome == StepOutcome::kWait) return Release(e.id, advanced.wake);
           continue;  // a failed undo step does not stop the others: each undoes its own
         }
-        store::ExecutionTransition t =
-            to(failed != nullptr       ? ExecutionStatus::kRollbackFailed
-               : e.abort_requested_by ? ExecutionStatus::kAborted
-                                      : ExecutionStatus::kRolledBack);
+        store::ExecutionTransition t = to(failed != nullptr      ? ExecutionStatus::kRollbackFailed
+                                          : e.abort_requested_by ? ExecutionStatus::kAborted
+                                                                 : ExecutionStatus::kRolledBack);
         if (failed != nullptr) {
           t.error = "rollback failed: " + failed->name + ": " + failed->error.value_or("failed");
         }

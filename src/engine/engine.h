@@ -29,6 +29,7 @@
 // store, clock and registry must outlive the engine.
 #pragma once
 
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -64,6 +65,9 @@ struct ExecutionSpec {
   std::optional<std::string> idempotency_key;  // a retried request starts one execution
   FailureStrategy failure_strategy = FailureStrategy::kRollback;
   std::vector<StepSpec> steps;
+  // Recorded in the execution's inputs beside the engine's own member, for people to read (the
+  // freeze override a deployment started with): member name → a JSON document.
+  std::map<std::string, std::string> recorded_inputs;
 };
 
 struct EngineOptions {

@@ -314,6 +314,27 @@ struct Trigger {
 };
 
 // ---------------------------------------------------------------------------------------------
+// A freeze window: while it is active, new deployments in its scope are refused (an admin may
+// override with a reason). Exactly one of a one-off start/end and a recurrence.
+struct FreezeRecurrence {
+  std::string cron;      // five fields, in the window's time zone
+  std::string duration;  // "62h": how long each occurrence lasts, in real time
+};
+
+struct FreezeWindow {
+  std::string name;
+  std::optional<std::string> description;
+  bool enabled = true;
+  std::string time_zone;             // IANA name
+  std::optional<std::string> start;  // local date-time "2026-12-20T00:00"
+  std::optional<std::string> end;
+  std::optional<FreezeRecurrence> recurrence;
+  // Unset: every application / every environment type.
+  std::optional<std::vector<std::string>> applications;
+  std::optional<std::vector<EnvironmentType>> environment_types;
+};
+
+// ---------------------------------------------------------------------------------------------
 enum class Kind {
   kCloudProvider,
   kSecret,
@@ -323,10 +344,11 @@ enum class Kind {
   kWorkflow,
   kPipeline,
   kTrigger,
+  kFreezeWindow,
 };
 
 using Entity = std::variant<CloudProvider, SecretRef, Application, Service, Environment, Workflow,
-                            Pipeline, Trigger>;
+                            Pipeline, Trigger, FreezeWindow>;
 
 Kind KindOf(const Entity& entity);
 // The entity's name and application ("" for kinds not scoped to an application).

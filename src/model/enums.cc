@@ -12,7 +12,8 @@ namespace ferry::model {
 FERRY_ENUM_TABLE(Kind, {Kind::kCloudProvider, "CloudProvider"}, {Kind::kSecret, "Secret"},
                  {Kind::kApplication, "Application"}, {Kind::kService, "Service"},
                  {Kind::kEnvironment, "Environment"}, {Kind::kWorkflow, "Workflow"},
-                 {Kind::kPipeline, "Pipeline"}, {Kind::kTrigger, "Trigger"})
+                 {Kind::kPipeline, "Pipeline"}, {Kind::kTrigger, "Trigger"},
+                 {Kind::kFreezeWindow, "FreezeWindow"})
 FERRY_ENUM_TABLE(SecretSource, {SecretSource::kFerry, "ferry"}, {SecretSource::kEnv, "env"},
                  {SecretSource::kFile, "file"},
                  {SecretSource::kAwsSecretsManager, "aws-secrets-manager"},
@@ -59,6 +60,7 @@ constexpr StoreName kStoreNames[] = {
     {Kind::kWorkflow, "workflow"},
     {Kind::kPipeline, "pipeline"},
     {Kind::kTrigger, "trigger"},
+    {Kind::kFreezeWindow, "freeze_window"},
 };
 }  // namespace
 
@@ -88,6 +90,7 @@ Kind KindOf(const Entity& entity) {
         if constexpr (std::is_same_v<T, Workflow>) return Kind::kWorkflow;
         if constexpr (std::is_same_v<T, Pipeline>) return Kind::kPipeline;
         if constexpr (std::is_same_v<T, Trigger>) return Kind::kTrigger;
+        if constexpr (std::is_same_v<T, FreezeWindow>) return Kind::kFreezeWindow;
       },
       entity);
 }
@@ -110,7 +113,8 @@ const std::string& ApplicationOf(const Entity& entity) {
 }
 
 bool IsApplicationScoped(Kind kind) {
-  return kind != Kind::kCloudProvider && kind != Kind::kSecret && kind != Kind::kApplication;
+  return kind != Kind::kCloudProvider && kind != Kind::kSecret && kind != Kind::kApplication &&
+         kind != Kind::kFreezeWindow;
 }
 
 }  // namespace ferry::model

@@ -325,6 +325,8 @@ std::optional<Entity> DecodeEntity(const Json& document, Problems& problems) {
       return DecodeAs<Pipeline>(document, problems);
     case Kind::kTrigger:
       return DecodeAs<Trigger>(document, problems);
+    case Kind::kFreezeWindow:
+      return DecodeAs<FreezeWindow>(document, problems);
   }
   return std::nullopt;
 }

@@ -304,4 +304,23 @@ void Describe(V& v, Trigger& t) {
   v.Field("variables", t.variables);
 }
 
+template <typename V>
+void Describe(V& v, FreezeRecurrence& r) {
+  v.Field("cron", r.cron, kReq);
+  v.Field("duration", r.duration, kReq);
+}
+
+template <typename V>
+void Describe(V& v, FreezeWindow& w) {
+  v.Field("name", w.name, kReq);
+  v.Field("description", w.description);
+  v.Field("enabled", w.enabled, kDef);
+  v.Field("timeZone", w.time_zone, kReq);
+  v.Field("start", w.start);
+  v.Field("end", w.end);
+  v.Field("recurrence", w.recurrence);
+  v.Field("applications", w.applications);
+  v.Field("environmentTypes", w.environment_types);
+}
+
 }  // namespace ferry::model

@@ -11,6 +11,7 @@
 #include "model/enums.h"
 #include "model/lambda_limits.h"
 #include "schedule/cron.h"
+#include "schedule/freeze.h"
 #include "schedule/time_zone.h"
 
 namespace ferry::model {
@@ -501,6 +502,75 @@ void ValidateOne(const Trigger& e, Checker& c, Problems&) {
     c.Add("/artifactSelection",
           "'triggering' needs a newArtifact or webhook condition; use last-collected or "
           "last-deployed");
+  }
+}
+
+// How far a one-off window and one occurrence of a recurring one may reach, and how many
+// applications one window may list.
+constexpr int64_t kMaxOneOffSeconds = 366 * 86400;
+constexpr auto kMaxOccurrence = std::chrono::hours(31 * 24);
+constexpr size_t kMaxFreezeApplications = 1000;
+
+void ValidateOne(const FreezeWindow& e, Checker& c, Problems&) {
+  // No templates: a freeze window is read as written (the checks do not skip "${").
+  if (std::string why = CheckTimeZone(e.time_zone); !why.empty()) c.Add("/timeZone", why);
+  const bool one_off = e.start.has_value() || e.end.has_value();
+  c.ExactlyOne("", {{"start/end", one_off}, {"recurrence", e.recurrence.has_value()}},
+               "a freeze window is one-off (start and end) or recurring");
+  if (one_off) {
+    if (!e.start) c.Add("/start", "a one-off freeze window needs 'start' with its 'end'");
+    if (!e.end) c.Add("/end", "a one-off freeze window needs 'end' with its 'start'");
+    constexpr const char* kLocal =
+        "must be a local date-time such as 2026-12-20T00:00 (no offset: the window's timeZone "
+        "applies)";
+    std::optional<schedule::LocalSeconds> start, end;
+    if (e.start && !(start = schedule::ParseLocalDateTime(*e.start))) c.Add("/start", kLocal);
+    if (e.end && !(end = schedule::ParseLocalDateTime(*e.end))) c.Add("/end", kLocal);
+    if (start && end && *end <= *start) c.Add("/end", "must be after 'start'");
+    if (start && end && *end - *start > kMaxOneOffSeconds) {
+      c.Add("/end", "must be at most 366 days after 'start'");
+    }
+  }
+  if (e.recurrence) {
+    if (std::string why = CheckCron(e.recurrence->cron); !why.empty()) {
+      c.Add("/recurrence/cron", why);
+    }
+    auto d = ParseDuration(e.recurrence->duration);
+    if (!d || *d < std::chrono::seconds(1) || *d > kMaxOccurrence) {
+      c.Add("/recurrence/duration",
+            "must be a duration from 1s to 744h (31 days) such as 62h or 90m");
+    }
+  }
+  if (e.applications) {
+    const auto& apps = *e.applications;
+    if (apps.empty()) {
+      c.Add("/applications", "must list at least one application (leave it out to freeze all)");
+    } else if (apps.size() > kMaxFreezeApplications) {
+      c.Add("/applications", "lists " + std::to_string(apps.size()) +
+                                 " applications; at most 1000 (leave it out to freeze all)");
+    } else {
+      std::set<std::string> seen;
+      for (size_t i = 0; i < apps.size(); ++i) {
+        c.Check(JoinPath("/applications", i), apps[i], CheckEntityName);
+        if (!seen.insert(apps[i]).second) {
+          c.Add(JoinPath("/applications", i), "duplicate application " + QuoteForMessage(apps[i]));
+        }
+      }
+    }
+  }
+  if (e.environment_types) {
+    const auto& types = *e.environment_types;
+    if (types.empty()) {
+      c.Add("/environmentTypes",
+            "must list production and/or non-production (leave it out to freeze both)");
+    }
+    std::set<EnvironmentType> seen;
+    for (size_t i = 0; i < types.size(); ++i) {
+      if (!seen.insert(types[i]).second) {
+        c.Add(JoinPath("/environmentTypes", i),
+              "duplicate environment type " + std::string(EnumName(types[i])));
+      }
+    }
   }
 }
 

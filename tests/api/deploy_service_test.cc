@@ -711,6 +711,43 @@ TEST_F(DeployServiceTest, RollbackUndoesTheNewestChange) {
   (void)first;
 }
 
+// A freeze refuses new deployments but never a rollback: rolling back is the safe action.
+TEST_F(DeployServiceTest, AFreezeRefusesDeploymentsButNotRollbacks) {
+  DeployArtifact(RecordArtifact("v1", "SHA-1"));
+  DeployArtifact(RecordArtifact("v2", "SHA-2"));
+  ASSERT_EQ(Alias("shop-dev-api", "dev"), "2");
+  model::FreezeWindow window;
+  window.name = "all-year";
+  window.time_zone = "UTC";
+  window.start = "2027-01-01T00:00";
+  window.end = "2027-12-31T00:00";
+  ASSERT_TRUE(store_->entities()
+                  .PutAll({{{"freeze_window", "", "all-year"},
+                            model::CanonicalJson(model::Entity(window)),
+                            std::nullopt}},
+                          "test")
+                  .ok());
+  DeploymentInput in = Input();
+  in.artifact_id = RecordArtifact("v3", "SHA-3");
+  auto refused = service_->Deploy(in);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(refused.error().message,
+            "deployments to shop/dev are frozen by window 'all-year' until 2027-12-31 00:00 UTC; "
+            "an admin may override with a reason");
+
+  auto rollback = service_->Rollback({"shop", "orders", "dev", std::nullopt, "bob", std::nullopt});
+  ASSERT_TRUE(rollback.ok()) << rollback.error().message;
+  EXPECT_EQ(Drive(rollback->execution.id).status, ExecutionStatus::kSucceeded);
+  EXPECT_EQ(Alias("shop-dev-api", "dev"), "1");
+
+  in.freeze_override_reason = "INC-42";
+  auto overridden = service_->Deploy(in);
+  ASSERT_TRUE(overridden.ok()) << overridden.error().message;
+  EXPECT_THAT(overridden->inputs_json, HasSubstr(R"("reason":"INC-42")"));
+  EXPECT_EQ(Drive(overridden->id).status, ExecutionStatus::kSucceeded);
+}
+
 TEST_F(DeployServiceTest, RollbackRejectsTargetsThatAreNotDeploymentsOfTheService) {
   const std::string first = DeployArtifact(RecordArtifact("v1", "SHA-1"));
   RollbackInput rb{"shop", "orders", "dev", std::string("01NOPE"), "bob", std::nullopt};

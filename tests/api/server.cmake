@@ -11,6 +11,7 @@ ferry_test(api_server_tests
     deploy_routes_test.cc
     scopes_test.cc
     audit_routes_test.cc
+    freeze_test.cc
     secret_values_test.cc
     delegate_routes_test.cc
     remote_delegate_test.cc

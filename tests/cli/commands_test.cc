@@ -89,6 +89,41 @@ TEST(RunDeploy, AllowOutsideSourceAsksTheServerForTheException) {
   EXPECT_EQ(Json::parse(server.requests().at(0).body)["allowOutsideArtifactSource"], true);
 }
 
+TEST(RunDeploy, OverrideFreezeSendsTheReasonAndAFreezeIsReported) {
+  RawHttpServer server([](const RawRequest& r) {
+    if (r.body.find("freezeOverride") != std::string::npos) {
+      return HttpReply(201, Execution("queued", "pending", ""));
+    }
+    return HttpReply(412, R"({"error": {"code": "failed_precondition", "message": "deployments )"
+                          R"(to shop/dev are frozen by window 'holidays' until 2027-01-02 00:00 )"
+                          R"(CET; an admin may override with a reason"}})");
+  });
+  {
+    Harness h(server.url());
+    EXPECT_NE(RunDeploy({"shop/orders", "dev"}, h.flags, h.io), 0);
+    EXPECT_NE(h.err.str().find("frozen by window 'holidays' until 2027-01-02 00:00 CET"),
+              std::string::npos)
+        << h.err.str();
+  }
+  {
+    Harness h(server.url());
+    DeployArgs args{"shop/orders", "dev"};
+    args.override_freeze = "hotfix \"INC-42\"";
+    EXPECT_EQ(RunDeploy(args, h.flags, h.io), 0) << h.err.str();
+    EXPECT_EQ(Json::parse(server.requests().back().body)["freezeOverride"],
+              Json::parse(R"({"reason": "hotfix \"INC-42\""})"));
+  }
+  for (const char* empty : {"", "   "}) {
+    Harness h(server.url());
+    DeployArgs args{"shop/orders", "dev"};
+    args.override_freeze = empty;
+    const size_t before = server.requests().size();
+    EXPECT_EQ(RunDeploy(args, h.flags, h.io), 2);
+    EXPECT_NE(h.err.str().find("--override-freeze needs a reason"), std::string::npos);
+    EXPECT_EQ(server.requests().size(), before);
+  }
+}
+
 TEST(RunDeploy, WaitSucceedsWithOneProgressLinePerChange) {
   ScriptedExecution script(
       {Execution("running", "running", "snapshot"), Execution("running", "running", "snapshot"),

@@ -26,8 +26,8 @@ std::vector<std::string> Check(std::vector<std::pair<std::string, std::string>> 
 TEST(LoaderTest, ExamplesValidateClean) {
   LoadedConfig loaded = LoadConfig(testing::ExamplesDir());
   EXPECT_THAT(Lines(loaded), IsEmpty());
-  EXPECT_EQ(loaded.files, 8u);
-  EXPECT_EQ(loaded.entities.size(), 16u);
+  EXPECT_EQ(loaded.files, 9u);
+  EXPECT_EQ(loaded.entities.size(), 18u);
 }
 
 // The acceptance test: a copy of the example with a dozen mistakes reports all of them,
@@ -130,7 +130,7 @@ TEST(LoaderTest, MissingOrUnknownKind) {
               ElementsAre(HasSubstr("a.yaml:1:1: missing required field 'kind'"),
                           "a.yaml:3:7: kind: unknown value \"Aplication\"; expected one of "
                           "CloudProvider, Secret, Application, Service, Environment, Workflow, "
-                          "Pipeline, Trigger; did you mean 'Application'?"));
+                          "Pipeline, Trigger, FreezeWindow; did you mean 'Application'?"));
 }
 
 TEST(LoaderTest, DuplicateNamesAcrossFiles) {

@@ -9,8 +9,8 @@ using lambda::DesiredFunction;
 using store::ExecutionStatus;
 using testing::DeployRequest;
 using testing::EngineTest;
-using testing::RollbackRequest;
 using ::testing::HasSubstr;
+using testing::RollbackRequest;
 
 TEST_F(EngineTest, DeploySucceedsAndRecordsEachFunction) {
   auto e = StartDeploy(Request("SHA-1"));
@@ -274,6 +274,24 @@ TEST_F(EngineTest, RejectsIncompleteRequests) {
   r = Request("SHA-1");
   r.functions[0].config.role.clear();
   EXPECT_EQ(StartDeploy(r).error().code, ErrorCode::kInvalidArgument);
+}
+
+// What a caller records beside the engine's own member (a deployment's freeze override).
+TEST_F(EngineTest, RecordsTheCallersInputsBesideItsOwn) {
+  ExecutionSpec spec = SpecOf(Request("SHA-1"));
+  spec.recorded_inputs["freezeOverride"] = R"({"reason":"INC-42","by":"token:alice"})";
+  auto started = engine_->Start(spec);
+  ASSERT_TRUE(started.ok()) << started.error().message;
+  EXPECT_THAT(started->inputs_json,
+              HasSubstr(R"("freezeOverride":{"by":"token:alice","reason":"INC-42"})"));
+  EXPECT_THAT(started->inputs_json, HasSubstr(R"("failureStrategy":"rollback")"));
+  // The engine's own member wins over a caller's of the same name; malformed JSON is refused.
+  spec.recorded_inputs = {{"failureStrategy", R"("ignore")"}};
+  spec.idempotency_key = "other";
+  EXPECT_THAT(engine_->Start(spec)->inputs_json, HasSubstr(R"("failureStrategy":"rollback")"));
+  spec.recorded_inputs = {{"x", "{not json"}};
+  spec.idempotency_key = "third";
+  EXPECT_FALSE(engine_->Start(spec).ok());
 }
 
 TEST_F(EngineTest, UnknownTargetFailsTheStepWithAMessage) {

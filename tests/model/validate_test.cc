@@ -201,5 +201,87 @@ TEST(ValidateTest, Cron) {
   EXPECT_NE(CheckCron("5-1 * * * *"), "");
 }
 
+std::string Window(std::string_view fields) {
+  return R"({"kind": "FreezeWindow", "name": "holidays", )" + std::string(fields) + "}";
+}
+
+TEST(ValidateTest, FreezeWindows) {
+  EXPECT_THAT(Check(Window(R"("timeZone": "Europe/Berlin", "start": "2026-12-20T00:00",
+                               "end": "2027-01-02T00:00", "applications": ["shop"],
+                               "environmentTypes": ["production"])")),
+              IsEmpty());
+  EXPECT_THAT(Check(Window(R"("timeZone": "Europe/Berlin",
+                               "recurrence": {"cron": "0 18 * * FRI", "duration": "62h"})")),
+              IsEmpty());
+  const std::pair<std::string, std::string> bad[] = {
+      {R"("timeZone": "Mars/Olympus", "start": "2027-01-01T00:00", "end": "2027-01-02T00:00")",
+       "/timeZone"},
+      {R"("timeZone": "${env.TZ}", "start": "2027-01-01T00:00", "end": "2027-01-02T00:00")",
+       "/timeZone"},
+      {R"("timeZone": "UTC")", ""},
+      {R"("timeZone": "UTC", "start": "2027-01-01T00:00")", "/end"},
+      {R"("timeZone": "UTC", "start": "2027-01-02T00:00", "end": "2027-01-01T00:00")", "/end"},
+      {R"("timeZone": "UTC", "start": "2027-01-01T00:00", "end": "2027-01-01T00:00")", "/end"},
+      {R"("timeZone": "UTC", "start": "2027-01-01T00:00", "end": "2028-01-03T00:00")", "/end"},
+      {R"("timeZone": "UTC", "start": "2027-02-29T00:00", "end": "2027-03-01T00:00")", "/start"},
+      {R"("timeZone": "UTC", "start": "2027-01-01T00:00+01:00", "end": "2027-01-02T00:00")",
+       "/start"},
+      {R"("timeZone": "UTC", "start": "2027-01-01T00:00", "end": "2027-01-02T00:00",
+          "recurrence": {"cron": "0 1 * * *", "duration": "1h"})",
+       ""},
+      {R"("timeZone": "UTC", "recurrence": {"cron": "61 * * * *", "duration": "1h"})",
+       "/recurrence/cron"},
+      {R"("timeZone": "UTC", "recurrence": {"cron": "0 0 30 2 *", "duration": "1h"})",
+       "/recurrence/cron"},
+      {R"("timeZone": "UTC", "recurrence": {"cron": "0 1 * * *", "duration": "0s"})",
+       "/recurrence/duration"},
+      {R"("timeZone": "UTC", "recurrence": {"cron": "0 1 * * *", "duration": "745h"})",
+       "/recurrence/duration"},
+      {R"("timeZone": "UTC", "recurrence": {"cron": "0 1 * * *", "duration": "99999999999999h"})",
+       "/recurrence/duration"},
+      {R"("timeZone": "UTC", "recurrence": {"cron": "0 1 * * *", "duration": "-1h"})",
+       "/recurrence/duration"},
+      {R"("timeZone": "UTC", "recurrence": {"cron": "0 1 * * *", "duration": "1h"},
+          "applications": [])",
+       "/applications"},
+      {R"("timeZone": "UTC", "recurrence": {"cron": "0 1 * * *", "duration": "1h"},
+          "applications": ["Shop Front"])",
+       "/applications/0"},
+      {R"("timeZone": "UTC", "recurrence": {"cron": "0 1 * * *", "duration": "1h"},
+          "applications": ["shop", "shop"])",
+       "/applications/1"},
+      {R"("timeZone": "UTC", "recurrence": {"cron": "0 1 * * *", "duration": "1h"},
+          "environmentTypes": [])",
+       "/environmentTypes"},
+      {R"("timeZone": "UTC", "recurrence": {"cron": "0 1 * * *", "duration": "1h"},
+          "environmentTypes": ["production", "production"])",
+       "/environmentTypes/1"},
+  };
+  for (const auto& [fields, path] : bad) {
+    Problems p = Check(Window(fields));
+    EXPECT_THAT(p, Contains(Field(&Problem::path, path))) << fields;
+  }
+  std::string many = R"("timeZone": "UTC", "recurrence": {"cron": "0 1 * * *", "duration": "1h"},
+                        "applications": [)";
+  for (int i = 0; i < 1001; ++i) many += (i ? ",\"app-" : "\"app-") + std::to_string(i) + "\"";
+  EXPECT_THAT(Check(Window(many + "]")), Contains(Field(&Problem::path, "/applications")));
+}
+
+TEST(ValidateTest, FreezeWindowsDecodeOnlyKnownFieldsAndTypes) {
+  for (
+      const char* doc : {
+          R"({"kind": "FreezeWindow", "name": "x", "timeZone": "UTC", "colour": "red"})",
+          R"({"kind": "FreezeWindow", "name": "x", "timeZone": "UTC", "enabled": "yes"})",
+          R"({"kind": "FreezeWindow", "name": "x", "timeZone": "UTC", "environmentTypes": ["prod"]})",
+          R"({"kind": "FreezeWindow", "name": "x", "timeZone": "UTC", "recurrence": {"cron": "0 1 * * *"}})",
+          R"({"kind": "FreezeWindow", "name": "x", "timeZone": 7})",
+          R"({"kind": "FreezeWindow", "name": "x"})",
+      }) {
+    Problems problems;
+    auto entity = DecodeEntity(ParseJson(doc).value(), problems);
+    EXPECT_FALSE(problems.empty()) << doc;
+  }
+}
+
 }  // namespace
 }  // namespace ferry::model
