@@ -131,8 +131,10 @@ std::string WithoutSignatureQuery(std::string_view target) {
   while (true) {
     size_t amp = query.find('&');
     std::string_view pair = query.substr(0, amp);
+    // The name as the verifier reads it: "X%2DAmz-Date" is X-Amz-Date too.
+    auto decoded = aws::internal::DecodedQueryOf("/?" + std::string(pair));
     std::string lower;
-    for (char c : pair.substr(0, 6)) {
+    for (char c : decoded.empty() ? std::string() : decoded.front().first.substr(0, 6)) {
       lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     }
     if (lower != "x-amz-") {

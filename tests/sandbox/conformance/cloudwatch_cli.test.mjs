@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, test } from 'node:test';
 
-import { aws, startSandbox, tempDir } from './s3_support.mjs';
+import { aws, startOfMinute, startSandbox, tempDir } from './s3_support.mjs';
 
 let sandbox;
 const run = (...args) => aws(sandbox.endpoint, args);
@@ -93,7 +93,8 @@ test('errors use the query protocol codes', () => {
   assert.match(r.stderr, /ResourceNotFound/);
 });
 
-test('alarms: create, evaluate, set state, delete', () => {
+test('alarms: create, evaluate, set state, delete', async () => {
+  await startOfMinute(sandbox);
   ok(run('cloudwatch', 'put-metric-alarm', '--alarm-name', 'cli-errors',
     '--namespace', 'RehearsalApp', '--metric-name', 'Errors', '--statistic', 'Sum',
     '--dimensions', 'Name=FunctionName,Value=orders', '--period', '60',

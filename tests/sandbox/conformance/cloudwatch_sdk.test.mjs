@@ -13,7 +13,7 @@ import {
 
 import { SignatureV4 } from '@smithy/signature-v4';
 
-import { credentials, startSandbox } from './s3_support.mjs';
+import { credentials, startOfMinute, startSandbox } from './s3_support.mjs';
 
 let sandbox;
 let cw;
@@ -203,6 +203,7 @@ test('errors carry the query-compatible codes', async () => {
 });
 
 test('alarm lifecycle with evaluation', async () => {
+  await startOfMinute(sandbox);
   await cw.send(new PutMetricAlarmCommand({
     AlarmName: 'sdk-p99', Namespace: 'SdkAlarm', MetricName: 'Latency',
     ExtendedStatistic: 'p99', Period: 60, EvaluationPeriods: 1, Threshold: 250,

@@ -80,3 +80,17 @@ export function aws(endpoint, args, { input, env } = {}) {
 export function tempDir(prefix) {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
+
+// Moves the sandbox's clock to the first seconds of a minute, so that a test which writes a
+// datapoint and then reads an alarm on a 60-second period does not see the period end in between
+// (the alarm would then, rightly, evaluate an empty period). The clock only moves forward, by at
+// most 60 s — well inside the signature skew the sandbox accepts.
+export async function startOfMinute(sandbox) {
+  const clock = await (await fetch(`${sandbox.endpoint}/_ferry/clock`)).json();
+  const ms = Date.parse(clock.now) % 60_000;
+  const advance = Math.ceil((60_000 - ms) / 1000);
+  const moved = await fetch(`${sandbox.endpoint}/_ferry/clock`, {
+    method: 'POST', body: JSON.stringify({ advance_seconds: advance }),
+  });
+  if (moved.status !== 200) throw new Error(`cannot move the sandbox clock: ${moved.status}`);
+}
