@@ -25,6 +25,11 @@
 #include "sandbox/credentials.h"
 #include "sandbox/http_server.h"
 
+namespace ferry::aws::internal {
+// src/aws/sigv4.cc: a URL's query parameters, percent-decoded, as the verifier reads them.
+std::vector<std::pair<std::string, std::string>> DecodedQueryOf(std::string_view url);
+}  // namespace ferry::aws::internal
+
 namespace {
 
 using namespace ferry;

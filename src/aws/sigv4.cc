@@ -402,9 +402,13 @@ std::string PresignUrl(const HttpRequest& request, const Credentials& creds,
                                     /*include_token=*/true);
   added.emplace_back("X-Amz-Signature", artifacts.signature);
   // A trailing '&' ends a query, not a path ("/key&" is a key): only after '?' is it a separator.
-  const bool has_query = url.find('?') != std::string::npos;
-  char sep = has_query ? '&' : '?';
-  if (has_query && (url.back() == '?' || url.back() == '&')) sep = '\0';
+  // A '?' ends the URL as the query's start only when it is the first one: "/?a=b?" has a value
+  // "b?" that still needs its '&'.
+  const size_t query_start = url.find('?');
+  char sep = query_start == std::string::npos ? '?' : '&';
+  if (query_start == url.size() - 1 || (query_start != std::string::npos && url.back() == '&')) {
+    sep = '\0';
+  }
   for (const auto& [name, value] : added) {
     if (sep != '\0') url.push_back(sep);
     sep = '&';
