@@ -416,6 +416,7 @@ int ServerRuntime::port() const { return parts_->api ? parts_->api->port() : 0; 
 
 store::Store& ServerRuntime::store() { return *parts_->store; }
 api::DeployService& ServerRuntime::deploys() { return *parts_->deploys; }
+api::PipelineService& ServerRuntime::pipelines() { return *parts_->pipelines; }
 Clock& ServerRuntime::clock() { return parts_->clock; }
 IdGenerator& ServerRuntime::ids() { return parts_->ids; }
 aws::ServiceDeps ServerRuntime::AwsDeps() {

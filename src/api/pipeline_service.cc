@@ -170,14 +170,33 @@ Result<std::vector<engine::StepSpec>> BuildSteps(const model::Pipeline& p,
   return out;
 }
 
+// What a run's templates see. The artifact's key and version are empty when the run names none
+// (each stage then deploys what its service's source pins).
+struct RunArtifact {
+  std::string key;
+  std::string version;
+};
+
 config::TemplateContext ContextOf(const std::string& app,
                                   const std::map<std::string, std::string>& variables,
-                                  const std::string& artifact_key) {
+                                  const RunArtifact& artifact) {
   config::TemplateContext t;
   t.values["app.name"] = app;
   for (const auto& [k, v] : variables) t.values["pipeline.variables." + k] = v;
-  if (!artifact_key.empty()) t.values["artifact.key"] = artifact_key;
+  t.values["artifact.key"] = artifact.key;
+  t.values["artifact.version"] = artifact.version;
   return t;
+}
+
+RunArtifact ArtifactOf(store::Store& store, const Json& run) {
+  RunArtifact out;
+  if (run.contains("artifactId") && run["artifactId"].is_string()) {
+    auto a = store.artifacts().Get(run["artifactId"].get<std::string>());
+    if (a.ok()) out = {a->key, a->version};
+  } else if (run.contains("artifact") && run["artifact"].is_object()) {
+    out = {run["artifact"].value("s3Key", ""), run["artifact"].value("s3ObjectVersion", "")};
+  }
+  return out;
 }
 
 std::map<std::string, std::string> StringMap(const Json& j) {
@@ -268,14 +287,11 @@ Result<store::ExecutionRecord> PipelineService::Start(const PipelineRunInput& in
                                      in.pipeline));
   FERRY_ASSIGN_OR_RETURN(auto variables, ResolveVariables(p, in.variables));
   Json run{{"name", p.name}, {"variables", variables}};
-  std::string artifact_key;
   if (in.artifact_id) {
     FERRY_ASSIGN_OR_RETURN(auto a, store_.artifacts().Get(*in.artifact_id));
     run["artifactId"] = a.id;
-    artifact_key = a.key;
   } else if (in.artifact) {
     FERRY_ASSIGN_OR_RETURN(run["artifact"], ParseJson(EncodeArtifactLocation(*in.artifact)));
-    artifact_key = in.artifact->s3_key;
   } else {
     // The newest artifact recorded for the first workflow stage's service.
     for (const auto& s : p.stages) {
@@ -287,10 +303,7 @@ Result<store::ExecutionRecord> PipelineService::Start(const PipelineRunInput& in
       filter.source = in.application + "/" + w->service;
       filter.limit = 1;
       FERRY_ASSIGN_OR_RETURN(auto newest, store_.artifacts().List(filter));
-      if (!newest.empty()) {
-        run["artifactId"] = newest.front().id;
-        artifact_key = newest.front().key;
-      }
+      if (!newest.empty()) run["artifactId"] = newest.front().id;
       break;
     }
   }
@@ -336,15 +349,9 @@ Result<store::ExecutionRecord> PipelineService::StartSteps(const PipelineRunInpu
   }
   std::map<std::string, std::string> variables = StringMap(run.value("variables", Json()));
   for (auto& [k, v] : StringMap(run.value("published", Json()))) variables[k] = v;
-  std::string artifact_key;
-  if (run.contains("artifactId")) {
-    auto a = store_.artifacts().Get(run["artifactId"].get<std::string>());
-    if (a.ok()) artifact_key = a->key;
-  } else if (run.contains("artifact")) {
-    artifact_key = run["artifact"].value("s3Key", "");
-  }
-  FERRY_ASSIGN_OR_RETURN(
-      spec.steps, BuildSteps(p, ContextOf(in.application, variables, artifact_key), from_stage));
+  FERRY_ASSIGN_OR_RETURN(spec.steps,
+                         BuildSteps(p, ContextOf(in.application, variables, ArtifactOf(store_, run)),
+                                    from_stage));
   spec.application = in.application;
   spec.service = "-";
   spec.environment = "-";
@@ -423,18 +430,15 @@ Result<std::vector<engine::StageStart>> PipelineService::StartStages(
   std::map<std::string, std::string> variables = StringMap(run.value("variables", Json()));
   for (auto& [k, v] : StringMap(run.value("published", Json()))) variables[k] = v;
   for (auto& [k, v] : ApprovalValues(ctx.steps, ctx.step.index)) variables[k] = v;
-  std::string artifact_key;
   std::optional<std::string> artifact_id;
   std::optional<ArtifactLocation> location;
   if (run.contains("artifactId")) {
     artifact_id = run["artifactId"].get<std::string>();
-    auto a = store_.artifacts().Get(*artifact_id);
-    if (a.ok()) artifact_key = a->key;
   } else if (run.contains("artifact")) {
     FERRY_ASSIGN_OR_RETURN(location, DecodeArtifactLocation(DumpJson(run["artifact"])));
-    artifact_key = location->s3_key;
   }
-  const config::TemplateContext tctx = ContextOf(e.application, variables, artifact_key);
+  const config::TemplateContext tctx =
+      ContextOf(e.application, variables, ArtifactOf(store_, run));
   Json stages = MemberOf(ctx.step.inputs_json, "stages");
   std::vector<engine::StageStart> out;
   for (const Json& stage : stages) {

@@ -12,7 +12,8 @@
 // source "APP/SERVICE" of the first stage's service, else the service's pinned key) and starts the
 // execution. Workflow stages render their templates when they start: `skipWhen`,
 // `environment` and `variables` see ${app.name}, ${pipeline.variables.X} (the run's values, then
-// the values approvers gave in earlier approval stages) and ${artifact.key}. An approval's
+// the values approvers gave in earlier approval stages), ${artifact.key} and ${artifact.version}
+// (empty when the run names no artifact). An approval's
 // message is rendered when the run starts (the run's values only).
 //
 // Rerun starts a new pipeline execution of a failed (or aborted) one from its first stage that
