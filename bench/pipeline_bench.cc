@@ -9,12 +9,13 @@
 // pipeline again, see the child ended, commit the step, start the next. The per-stage figure is
 // that total divided by N; it includes the child's own run (one step), so it is an upper bound
 // of the transition. Configuration resolution (api::PipelineService + DeployService reading the
-// entities) is not included: run `bench/pipeline_bench` as `ferry_bench_pipeline [STAGES]`.
+// entities) is not included. Run: build/bench/ferry_bench_pipeline [STAGES] (default 100).
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <unistd.h>
 #include <string>
 #include <vector>
 
@@ -91,8 +92,8 @@ int Main(int stages) {
   pipeline.actor = "bench";
   pipeline.failure_strategy = FailureStrategy::kAbort;
   for (int i = 0; i < stages; ++i) {
-    pipeline.steps.push_back({"stage-" + std::to_string(i), steps::kPipelineStages,
-                              R"({"stages":[{"name":"s"}]})"});
+    pipeline.steps.push_back(
+        {"stage-" + std::to_string(i), steps::kPipelineStages, R"({"stages":[{"name":"s"}]})"});
   }
   const auto started = std::chrono::steady_clock::now();
   auto e = engine.Start(pipeline);

@@ -27,9 +27,10 @@ void AddDecideCommand(CLI::App& root, CommandContext& ctx, bool approve) {
   };
   auto flags = std::make_shared<Flags>();
   flags->args.approve = approve;
-  auto* cmd = root.add_subcommand(approve ? "approve" : "reject",
-                                  approve ? "Approve a waiting approval (ferry approvals lists them)"
-                                          : "Reject a waiting approval (its execution fails)");
+  auto* cmd =
+      root.add_subcommand(approve ? "approve" : "reject",
+                          approve ? "Approve a waiting approval (ferry approvals lists them)"
+                                  : "Reject a waiting approval (its execution fails)");
   cmd->add_option("id", flags->args.id, "Approval id")->required();
   auto* comment = cmd->add_option("--comment", flags->comment, "Why (recorded and audited)");
   if (approve) {

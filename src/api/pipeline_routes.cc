@@ -36,8 +36,8 @@ Result<std::map<std::string, std::string>> ParseVariables(const Json& value,
                                                           std::string_view field) {
   if (!value.is_object()) return InvalidArgument(StrCat({"'", field, "' must be an object"}));
   if (value.size() > kMaxVariables) {
-    return InvalidArgument(StrCat({"'", field, "' holds more than ", std::to_string(kMaxVariables),
-                                   " variables"}));
+    return InvalidArgument(
+        StrCat({"'", field, "' holds more than ", std::to_string(kMaxVariables), " variables"}));
   }
   std::map<std::string, std::string> out;
   for (const auto& [name, v] : value.items()) {
@@ -64,8 +64,8 @@ Result<std::map<std::string, std::string>> ParseVariables(const Json& value,
 }
 
 // The caller must be allowed to deploy to every environment the pipeline's stages name.
-Status RequireDeployOnTargets(RouteContext& ctx, const ApiRequest& request,
-                              const std::string& app, const std::string& pipeline) {
+Status RequireDeployOnTargets(RouteContext& ctx, const ApiRequest& request, const std::string& app,
+                              const std::string& pipeline) {
   // The application as a whole first (every environment type), so a caller without it learns
   // nothing about the pipeline.
   FERRY_RETURN_IF_ERROR(RequireOn(ctx.store, request, Permission::kDeploy, app, ""));
@@ -80,9 +80,9 @@ Status RequireDeployOnTargets(RouteContext& ctx, const ApiRequest& request,
 ApiResponse Started(RouteContext& ctx, const store::ExecutionRecord& execution, bool created) {
   auto steps = ctx.store.executions().Steps(execution.id);
   const TimePoint now = ctx.clock.Now();
-  ApiResponse reply = JsonReply(created ? 201 : 200, steps.ok()
-                                                         ? ExecutionJson(execution, *steps, now)
-                                                         : ExecutionJson(execution, now));
+  ApiResponse reply =
+      JsonReply(created ? 201 : 200,
+                steps.ok() ? ExecutionJson(execution, *steps, now) : ExecutionJson(execution, now));
   reply.headers.emplace_back("Location", "/api/v1/executions/" + execution.id);
   return reply;
 }
@@ -206,8 +206,7 @@ Result<ApiResponse> GetApproval(RouteContext& ctx, const ApiRequest& request,
 // The approver's values, checked against the approval's inputs: names it declares, values it
 // allows; on approve, required ones present (defaults filled).
 Result<std::map<std::string, std::string>> CheckValues(
-    const store::ApprovalRecord& a, const std::map<std::string, std::string>& given,
-    bool approve) {
+    const store::ApprovalRecord& a, const std::map<std::string, std::string>& given, bool approve) {
   auto inputs = ParseJson(a.inputs_json);
   if (!inputs.ok() || !inputs->is_array()) return Internal("stored approval inputs are malformed");
   std::map<std::string, std::string> out;
@@ -286,8 +285,7 @@ Result<ApiResponse> Decide(RouteContext& ctx, const ApiRequest& request, const s
           const auto u = static_cast<unsigned char>(c);
           return (u < 0x20 && u != '\n' && u != '\t') || u == 0x7f;
         })) {
-      return InvalidArgument("'comment' must be at most " +
-                             std::to_string(kMaxCommentCharacters) +
+      return InvalidArgument("'comment' must be at most " + std::to_string(kMaxCommentCharacters) +
                              " characters of UTF-8 text without control characters");
     }
     d.comment = comment;
@@ -310,8 +308,7 @@ Result<ApiResponse> Decide(RouteContext& ctx, const ApiRequest& request, const s
 }  // namespace
 
 void AddPipelineRoutes(Router& router, RouteContext& ctx) {
-  router.Add("POST", "/api/v1/applications/{app}/pipelines/{name}/executions",
-             Permission::kDeploy,
+  router.Add("POST", "/api/v1/applications/{app}/pipelines/{name}/executions", Permission::kDeploy,
              [&ctx](const ApiRequest& r, const PathParams& p) { return StartRun(ctx, r, p); });
   router.Add(
       "POST", "/api/v1/executions/{id}/rerun", Permission::kDeploy,

@@ -74,13 +74,12 @@ Result<std::map<std::string, std::string>> ResolveVariables(
     if (declared == p.variables.end()) {
       std::vector<std::string> names;
       for (const auto& v : p.variables) names.push_back(v.name);
-      return InvalidArgument("pipeline " + p.name + " has no variable " + QuoteForMessage(name) +
-                             (names.empty() ? " (it declares none)"
-                                            : " (it declares " + Join(names, ", ") + ")"));
+      return InvalidArgument(
+          "pipeline " + p.name + " has no variable " + QuoteForMessage(name) +
+          (names.empty() ? " (it declares none)" : " (it declares " + Join(names, ", ") + ")"));
     }
-    if (!declared->allowed.empty() &&
-        std::find(declared->allowed.begin(), declared->allowed.end(), value) ==
-            declared->allowed.end()) {
+    if (!declared->allowed.empty() && std::find(declared->allowed.begin(), declared->allowed.end(),
+                                                value) == declared->allowed.end()) {
       return InvalidArgument("pipeline variable " + name + " must be one of " +
                              Join(declared->allowed, ", "));
     }
@@ -91,8 +90,8 @@ Result<std::map<std::string, std::string>> ResolveVariables(
     if (v.default_value) {
       out[v.name] = *v.default_value;
     } else if (v.required) {
-      return InvalidArgument("pipeline " + p.name + " requires variable " + v.name +
-                             " (--var " + v.name + "=VALUE)");
+      return InvalidArgument("pipeline " + p.name + " requires variable " + v.name + " (--var " +
+                             v.name + "=VALUE)");
     }
   }
   return out;
@@ -142,8 +141,8 @@ Result<std::vector<engine::StepSpec>> BuildSteps(const model::Pipeline& p,
         break;
       }
       if (from_stage && t.name == *from_stage) includes_from = true;
-      Json stage{{"name", t.name}, {"workflow", t.workflow.value_or("")},
-                 {"variables", t.variables}};
+      Json stage{
+          {"name", t.name}, {"workflow", t.workflow.value_or("")}, {"variables", t.variables}};
       if (t.environment) stage["environment"] = *t.environment;
       if (t.skip_when) stage["skipWhen"] = *t.skip_when;
       stages.push_back(std::move(stage));
@@ -241,7 +240,10 @@ bool Transient(const Error& e) {
 PipelineService::PipelineService(store::Store& store, engine::Engine& engine,
                                  DeployService& deploys, Clock& clock,
                                  PipelineServiceOptions options)
-    : store_(store), engine_(engine), deploys_(deploys), clock_(clock),
+    : store_(store),
+      engine_(engine),
+      deploys_(deploys),
+      clock_(clock),
       options_(std::move(options)) {}
 
 void PipelineService::OnCompleted(CompletionObserver observer) {
@@ -251,9 +253,9 @@ void PipelineService::OnCompleted(CompletionObserver observer) {
 
 Result<PipelineTargets> PipelineService::Targets(const std::string& application,
                                                  const std::string& pipeline) {
-  FERRY_ASSIGN_OR_RETURN(auto p, LoadEntity<model::Pipeline>(
-                                     store_.entities(), model::Kind::kPipeline, application,
-                                     pipeline));
+  FERRY_ASSIGN_OR_RETURN(
+      auto p, LoadEntity<model::Pipeline>(store_.entities(), model::Kind::kPipeline, application,
+                                          pipeline));
   PipelineTargets out;
   std::set<std::string> seen;
   for (const auto& s : p.stages) {
@@ -262,8 +264,8 @@ Result<PipelineTargets> PipelineService::Targets(const std::string& application,
     if (s.environment && !model::HasTemplate(*s.environment)) {
       env = *s.environment;
     } else if (!s.environment) {
-      auto w = LoadEntity<model::Workflow>(store_.entities(), model::Kind::kWorkflow,
-                                           application, *s.workflow);
+      auto w = LoadEntity<model::Workflow>(store_.entities(), model::Kind::kWorkflow, application,
+                                           *s.workflow);
       if (w.ok() && !model::HasTemplate(w->environment)) env = w->environment;
     }
     if (!env.empty() && seen.insert(env).second) out.environments.push_back(env);
@@ -271,20 +273,19 @@ Result<PipelineTargets> PipelineService::Targets(const std::string& application,
   return out;
 }
 
-Result<store::ExecutionRecord> PipelineService::Start(const PipelineRunInput& in,
-                                                      bool* created) {
+Result<store::ExecutionRecord> PipelineService::Start(const PipelineRunInput& in, bool* created) {
   if (in.application.empty() || in.pipeline.empty()) {
     return InvalidArgument("name the application and the pipeline (APP/PIPELINE)");
   }
   if (in.artifact_id && in.artifact) {
     return InvalidArgument("give either an artifact id or an artifact location, not both");
   }
-  FERRY_ASSIGN_OR_RETURN(auto app, LoadEntity<model::Application>(
-                                       store_.entities(), model::Kind::kApplication, "",
-                                       in.application));
-  FERRY_ASSIGN_OR_RETURN(auto p, LoadEntity<model::Pipeline>(
-                                     store_.entities(), model::Kind::kPipeline, in.application,
-                                     in.pipeline));
+  FERRY_ASSIGN_OR_RETURN(
+      auto app, LoadEntity<model::Application>(store_.entities(), model::Kind::kApplication, "",
+                                               in.application));
+  FERRY_ASSIGN_OR_RETURN(
+      auto p, LoadEntity<model::Pipeline>(store_.entities(), model::Kind::kPipeline, in.application,
+                                          in.pipeline));
   FERRY_ASSIGN_OR_RETURN(auto variables, ResolveVariables(p, in.variables));
   Json run{{"name", p.name}, {"variables", variables}};
   if (in.artifact_id) {
@@ -316,25 +317,24 @@ Result<store::ExecutionRecord> PipelineService::StartSteps(const PipelineRunInpu
                                                            const std::string& run_json,
                                                            std::optional<std::string> from_stage,
                                                            bool* created) {
-  FERRY_ASSIGN_OR_RETURN(auto p, LoadEntity<model::Pipeline>(
-                                     store_.entities(), model::Kind::kPipeline, in.application,
-                                     in.pipeline));
+  FERRY_ASSIGN_OR_RETURN(
+      auto p, LoadEntity<model::Pipeline>(store_.entities(), model::Kind::kPipeline, in.application,
+                                          in.pipeline));
   FERRY_ASSIGN_OR_RETURN(Json run, ParseJson(run_json));
   // Freeze windows covering an environment a stage deploys to refuse the run (as deploys).
   FERRY_ASSIGN_OR_RETURN(auto targets, Targets(in.application, in.pipeline));
   std::vector<deploy::ActiveFreeze> frozen;
   std::string frozen_env;
   for (const auto& env_name : targets.environments) {
-    FERRY_ASSIGN_OR_RETURN(auto env, LoadEntity<model::Environment>(
-                                         store_.entities(), model::Kind::kEnvironment,
-                                         in.application, env_name));
+    FERRY_ASSIGN_OR_RETURN(
+        auto env, LoadEntity<model::Environment>(store_.entities(), model::Kind::kEnvironment,
+                                                 in.application, env_name));
     FERRY_ASSIGN_OR_RETURN(auto active, deploy::ActiveFreezes(store_.entities(), in.application,
                                                               env.type, clock_.Now()));
     if (!active.empty() && frozen.empty()) frozen_env = env_name;
     for (auto& a : active) {
-      const bool seen = std::any_of(frozen.begin(), frozen.end(), [&a](const auto& f) {
-        return f.window.name == a.window.name;
-      });
+      const bool seen = std::any_of(frozen.begin(), frozen.end(),
+                                    [&a](const auto& f) { return f.window.name == a.window.name; });
       if (!seen) frozen.push_back(std::move(a));
     }
   }
@@ -344,14 +344,13 @@ Result<store::ExecutionRecord> PipelineService::StartSteps(const PipelineRunInpu
     if (reason.empty() || !in.freeze_override_reason) {
       return deploy::FrozenError(in.application, frozen_env, frozen);
     }
-    spec.recorded_inputs["freezeOverride"] =
-        deploy::FreezeOverrideJson(reason, in.actor, frozen);
+    spec.recorded_inputs["freezeOverride"] = deploy::FreezeOverrideJson(reason, in.actor, frozen);
   }
   std::map<std::string, std::string> variables = StringMap(run.value("variables", Json()));
   for (auto& [k, v] : StringMap(run.value("published", Json()))) variables[k] = v;
-  FERRY_ASSIGN_OR_RETURN(spec.steps,
-                         BuildSteps(p, ContextOf(in.application, variables, ArtifactOf(store_, run)),
-                                    from_stage));
+  FERRY_ASSIGN_OR_RETURN(
+      spec.steps,
+      BuildSteps(p, ContextOf(in.application, variables, ArtifactOf(store_, run)), from_stage));
   spec.application = in.application;
   spec.service = "-";
   spec.environment = "-";
@@ -379,8 +378,7 @@ Result<store::ExecutionRecord> PipelineService::Rerun(const std::string& id,
   if (e.workflow != kPipelineWorkflow || !e.pipeline || !run.is_object()) {
     return FailedPrecondition("execution " + id + " is not a pipeline execution");
   }
-  if (e.status != store::ExecutionStatus::kFailed &&
-      e.status != store::ExecutionStatus::kAborted) {
+  if (e.status != store::ExecutionStatus::kFailed && e.status != store::ExecutionStatus::kAborted) {
     return FailedPrecondition("execution " + id + " is " +
                               std::string(store::ExecutionStatusName(e.status)) +
                               "; only a failed or aborted pipeline execution can be rerun");
@@ -437,8 +435,7 @@ Result<std::vector<engine::StageStart>> PipelineService::StartStages(
   } else if (run.contains("artifact")) {
     FERRY_ASSIGN_OR_RETURN(location, DecodeArtifactLocation(DumpJson(run["artifact"])));
   }
-  const config::TemplateContext tctx =
-      ContextOf(e.application, variables, ArtifactOf(store_, run));
+  const config::TemplateContext tctx = ContextOf(e.application, variables, ArtifactOf(store_, run));
   Json stages = MemberOf(ctx.step.inputs_json, "stages");
   std::vector<engine::StageStart> out;
   for (const Json& stage : stages) {
@@ -454,15 +451,15 @@ Result<std::vector<engine::StageStart>> PipelineService::StartStages(
         }
       }
       const std::string workflow_name = stage.value("workflow", "");
-      FERRY_ASSIGN_OR_RETURN(auto workflow, LoadEntity<model::Workflow>(
-                                                store_.entities(), model::Kind::kWorkflow,
-                                                e.application, workflow_name));
+      FERRY_ASSIGN_OR_RETURN(auto workflow,
+                             LoadEntity<model::Workflow>(store_.entities(), model::Kind::kWorkflow,
+                                                         e.application, workflow_name));
       DeploymentInput in;
       in.application = e.application;
       in.service = workflow.service;
       if (stage.contains("environment")) {
-        FERRY_ASSIGN_OR_RETURN(in.environment, config::RenderTemplate(
-                                                   stage["environment"].get<std::string>(), tctx));
+        FERRY_ASSIGN_OR_RETURN(
+            in.environment, config::RenderTemplate(stage["environment"].get<std::string>(), tctx));
       } else if (!model::HasTemplate(workflow.environment)) {
         in.environment = workflow.environment;
       } else {
@@ -519,7 +516,8 @@ void PipelineService::ExecutionEnded(const store::ExecutionRecord& e) {
     try {
       observe(done);
     } catch (const std::exception& ex) {
-      log::Warn("a pipeline completion observer failed", {{"execution", e.id}, {"error", ex.what()}});
+      log::Warn("a pipeline completion observer failed",
+                {{"execution", e.id}, {"error", ex.what()}});
     }
   }
 }

@@ -52,7 +52,7 @@ struct PipelineRunInput {
   std::optional<ArtifactLocation> artifact;  // or an S3 location
   std::map<std::string, std::string> variables;
   std::string actor;
-  std::string actor_source;   // the client address; "" when not over the API
+  std::string actor_source;      // the client address; "" when not over the API
   std::string cause = "manual";  // the execution's trigger: "manual", "trigger:NAME", ...
   std::optional<std::string> idempotency_key;
   std::optional<std::string> freeze_override_reason;  // only admins (the API checks)
@@ -80,8 +80,8 @@ class PipelineService final : public engine::StageLauncher {
  public:
   using CompletionObserver = std::function<void(const PipelineCompletion&)>;
 
-  PipelineService(store::Store& store, engine::Engine& engine, DeployService& deploys,
-                  Clock& clock, PipelineServiceOptions options);
+  PipelineService(store::Store& store, engine::Engine& engine, DeployService& deploys, Clock& clock,
+                  PipelineServiceOptions options);
 
   // The entry point other code (triggers, the API) starts pipelines with. kNotFound for an
   // unknown application or pipeline; kInvalidArgument for an undeclared, disallowed, missing or
@@ -108,8 +108,7 @@ class PipelineService final : public engine::StageLauncher {
  private:
   Result<store::ExecutionRecord> StartSteps(const PipelineRunInput& input,
                                             const std::string& inputs_json,
-                                            std::optional<std::string> from_stage,
-                                            bool* created);
+                                            std::optional<std::string> from_stage, bool* created);
 
   store::Store& store_;
   engine::Engine& engine_;

@@ -107,8 +107,8 @@ int RunPipelineRerun(const std::string& id, bool wait, const ClientFlags& flags,
   int exit_code = 0;
   auto session = OpenSession(flags, io, exit_code);
   if (!session) return exit_code;
-  auto started = session->client->Post(ApiClient::ApiPath({"executions", id, "rerun"}),
-                                       Json::object());
+  auto started =
+      session->client->Post(ApiClient::ApiPath({"executions", id, "rerun"}), Json::object());
   if (!started.ok()) return RequestFailed(io, started.error());
   return ReportStarted(*session, io, *started, wait, "rerun of pipeline execution " + id);
 }
@@ -127,8 +127,8 @@ int RunListApprovals(const std::string& application, bool all, const ClientFlags
   auto page = session->client->Get(ApiClient::ApiPath({"approvals"}), query);
   if (!page.ok()) return RequestFailed(io, page.error());
   if (!page->is_object() || !page->contains("items") || !(*page)["items"].is_array()) {
-    return RequestFailed(io, Error{ErrorCode::kUnavailable,
-                                   "the Ferry server sent approvals without items"});
+    return RequestFailed(
+        io, Error{ErrorCode::kUnavailable, "the Ferry server sent approvals without items"});
   }
   if (session->format == OutputFormat::kJson) {
     PrintJson(io, *page);
@@ -176,8 +176,7 @@ int RunDecide(const DecideArgs& args, const ClientFlags& flags, CommandIo& io) {
     PrintJson(io, *reply);
   } else {
     io.out << "approval " << Field(*reply, "id") << " " << Field(*reply, "status") << " by "
-           << Field(*reply, "decidedBy") << " (execution " << Field(*reply, "execution")
-           << ")\n";
+           << Field(*reply, "decidedBy") << " (execution " << Field(*reply, "execution") << ")\n";
   }
   return kExitOk;
 }

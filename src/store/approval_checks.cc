@@ -35,8 +35,8 @@ Result<std::string> CheckNewApproval(const NewApproval& a) {
                            std::to_string(kMaxApprovalMessageBytes) + " bytes");
   }
   for (const auto& g : a.user_groups) FERRY_RETURN_IF_ERROR(CheckName(g, "user group"));
-  FERRY_ASSIGN_OR_RETURN(std::string inputs,
-                         CanonicalJson(a.inputs_json, kMaxApprovalDocumentBytes, "approval inputs"));
+  FERRY_ASSIGN_OR_RETURN(std::string inputs, CanonicalJson(a.inputs_json, kMaxApprovalDocumentBytes,
+                                                           "approval inputs"));
   auto parsed = ParseJson(inputs);
   if (!parsed.ok() || !parsed->is_array()) {
     return InvalidArgument("approval inputs must be a JSON array");
@@ -50,9 +50,9 @@ Result<std::string> CheckApprovalDecision(const ApprovalDecision& d) {
     return InvalidArgument("comment is longer than " + std::to_string(kMaxApprovalCommentBytes) +
                            " bytes");
   }
-  FERRY_ASSIGN_OR_RETURN(std::string values, CanonicalJsonObject(d.values_json,
-                                                                 kMaxApprovalDocumentBytes,
-                                                                 "approval values"));
+  FERRY_ASSIGN_OR_RETURN(
+      std::string values,
+      CanonicalJsonObject(d.values_json, kMaxApprovalDocumentBytes, "approval values"));
   auto parsed = ParseJson(values);
   for (const auto& [k, v] : parsed->items()) {
     FERRY_RETURN_IF_ERROR(CheckName(k, "approval value name"));

@@ -166,15 +166,15 @@ TEST_F(PipelineRoutesTest, StagesRunInOrderThroughAnApprovalAndShowAsATree) {
   // A required input missing, then an undeclared one: refused.
   Reply missing = Post("/api/v1/approvals/" + approval, R"({"decision":"approve"})", As("alice"));
   EXPECT_EQ(missing.status, 400) << missing.body;
-  Reply unknown = Post("/api/v1/approvals/" + approval,
-                       R"({"decision":"approve","variables":{"ticket":"C-1","x":"y"}})",
-                       As("alice"));
+  Reply unknown =
+      Post("/api/v1/approvals/" + approval,
+           R"({"decision":"approve","variables":{"ticket":"C-1","x":"y"}})", As("alice"));
   EXPECT_EQ(unknown.status, 400) << unknown.body;
   EXPECT_EQ(WaitingApproval(), approval);
 
-  Reply approved = Post("/api/v1/approvals/" + approval,
-                        R"({"decision":"approve","comment":"go","variables":{"ticket":"C-1"}})",
-                        As("alice"));
+  Reply approved =
+      Post("/api/v1/approvals/" + approval,
+           R"({"decision":"approve","comment":"go","variables":{"ticket":"C-1"}})", As("alice"));
   ASSERT_EQ(approved.status, 200) << approved.body;
   EXPECT_EQ(approved.json.value("decidedBy", ""), "user:alice");
   EXPECT_EQ(approved.json["values"]["ticket"], "C-1");
@@ -285,19 +285,13 @@ TEST_F(PipelineRoutesTest, HostileRunBodiesAreRefusedAndStartNothing) {
   Json many = Json::object();
   for (int i = 0; i < 70; ++i) many["v" + std::to_string(i)] = "x";
   for (const std::string& body : std::vector<std::string>{
-           R"({"variables":{"nope":"x"}})",
-           R"({"variables":{"skipProd":"maybe"}})",
-           R"({"variables":"note=x"})",
-           R"({"variables":{"note":1}})",
-           R"({"variables":{"1bad":"x"}})",
-           R"({"variables":{"note":"a\u0001b"}})",
+           R"({"variables":{"nope":"x"}})", R"({"variables":{"skipProd":"maybe"}})",
+           R"({"variables":"note=x"})", R"({"variables":{"note":1}})",
+           R"({"variables":{"1bad":"x"}})", R"({"variables":{"note":"a\u0001b"}})",
            DumpJson(Json{{"variables", {{"note", std::string(5000, 'x')}}}}),
-           DumpJson(Json{{"variables", many}}),
-           R"({"surprise":true})",
+           DumpJson(Json{{"variables", many}}), R"({"surprise":true})",
            R"({"artifactId":"a","artifact":{"s3Bucket":"b","s3Key":"k"}})",
-           R"({"freezeOverride":"because"})",
-           R"([])",
-           R"({"variables":)"}) {
+           R"({"freezeOverride":"because"})", R"([])", R"({"variables":)"}) {
     Reply r = Post(path, body);
     EXPECT_EQ(r.status, 400) << body << " -> " << r.body;
   }
@@ -324,8 +318,7 @@ TEST_F(PipelineRoutesTest, HostileDecisionsAreRefusedAndDecideNothing) {
     Reply r = Post(path, body, As("alice"));
     EXPECT_EQ(r.status, 400) << body << " -> " << r.body;
   }
-  EXPECT_EQ(Post("/api/v1/approvals/nope", R"({"decision":"approve"})", As("alice")).status,
-            404);
+  EXPECT_EQ(Post("/api/v1/approvals/nope", R"({"decision":"approve"})", As("alice")).status, 404);
   EXPECT_EQ(Get("/api/v1/approvals?status=bogus").status, 400);
   EXPECT_EQ(WaitingApproval(), approval);
 }

@@ -7,13 +7,14 @@
 // The StageLauncher here starts children as real engine executions of `wait` steps (or of a
 // kind that fails): the real launcher (api::PipelineService) resolves configuration, which the
 // engine module may not use, and is tested in tests/api/pipeline_routes_test.cc.
+#include "engine/steps/pipeline_steps.h"
+
 #include <gtest/gtest.h>
 
 #include "common/json.h"
 #include "engine/engine.h"
 #include "engine/steps/builtin.h"
 #include "engine/steps/lambda_steps.h"
-#include "engine/steps/pipeline_steps.h"
 #include "store/sqlite/sqlite_store.h"
 #include "support/temp_dir.h"
 
@@ -170,8 +171,7 @@ TEST_F(PipelineStepsTest, AnApprovalWaitsAcrossARestartAndADecisionReleasesIt) {
 
 TEST_F(PipelineStepsTest, TheTimeoutAppliesItsOutcome) {
   auto rejected = StartPipeline({steps::ApprovalStep(Gate(std::chrono::minutes(10)), "a")});
-  auto approved =
-      StartPipeline({steps::ApprovalStep(Gate(std::chrono::minutes(10), true), "a")});
+  auto approved = StartPipeline({steps::ApprovalStep(Gate(std::chrono::minutes(10), true), "a")});
   Run(2);
   clock_.Advance(std::chrono::minutes(10));
   Open();  // the expiry comes from stored times, not a timer of the process that opened it
@@ -202,9 +202,9 @@ TEST_F(PipelineStepsTest, AGroupWaitsForEveryChildAndFailsWhenOneFailed) {
 }
 
 TEST_F(PipelineStepsTest, StagesRunInOrderAndChildrenStartOnce) {
-  auto e = StartPipeline(
-      {StepSpec{"dev", steps::kPipelineStages, R"({"stages":[{"name":"dev"}]})"},
-       StepSpec{"prod", steps::kPipelineStages, R"({"stages":[{"name":"prod"}]})"}});
+  auto e =
+      StartPipeline({StepSpec{"dev", steps::kPipelineStages, R"({"stages":[{"name":"dev"}]})"},
+                     StepSpec{"prod", steps::kPipelineStages, R"({"stages":[{"name":"prod"}]})"}});
   Run(30);
   EXPECT_EQ(StatusOf(e.id), ExecutionStatus::kSucceeded);
   auto all = store_->executions().List({.limit = 10});
@@ -214,9 +214,9 @@ TEST_F(PipelineStepsTest, StagesRunInOrderAndChildrenStartOnce) {
   // idempotency keys return the same child.
   const int calls = launcher_.calls;
   auto steps = store_->executions().Steps(e.id);
-  auto again = launcher_.StartStages(StepContext{*store_->executions().Get(e.id), *steps,
-                                                 (*steps)[0], *store_, clock_,
-                                                 std::chrono::minutes(1)});
+  auto again =
+      launcher_.StartStages(StepContext{*store_->executions().Get(e.id), *steps, (*steps)[0],
+                                        *store_, clock_, std::chrono::minutes(1)});
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(launcher_.calls, calls + 1);
   EXPECT_EQ(store_->executions().List({.limit = 10})->size(), 3u);

@@ -31,11 +31,10 @@ class PipelineE2eTest : public DeployE2eTest {
                         {"application", "shop"},
                         {"name", "prod"},
                         {"type", "production"},
-                        {"infrastructure",
-                         Json::array({{{"name", "sandbox-prod"},
-                                       {"cloudProvider", "sandbox"},
-                                       {"region", "us-east-1"},
-                                       {"executionRole", kRole}}})}});
+                        {"infrastructure", Json::array({{{"name", "sandbox-prod"},
+                                                         {"cloudProvider", "sandbox"},
+                                                         {"region", "us-east-1"},
+                                                         {"executionRole", kRole}}})}});
     entities.push_back({{"kind", "Workflow"},
                         {"application", "shop"},
                         {"name", "basic-prod"},
@@ -49,14 +48,13 @@ class PipelineE2eTest : public DeployE2eTest {
          {"application", "shop"},
          {"name", "release"},
          {"variables", Json::array({{{"name", "reason"}, {"default", "nightly"}}})},
-         {"stages",
-          Json::array({{{"name", "dev"}, {"workflow", "basic"}},
-                       {{"name", "approve-prod"},
-                        {"approval",
-                         {{"userGroups", Json::array({"release-managers"})},
-                          {"message", "ship ${pipeline.variables.reason} to prod?"},
-                          {"timeout", "1h"}}}},
-                       {{"name", "prod"}, {"workflow", "basic-prod"}}})}});
+         {"stages", Json::array({{{"name", "dev"}, {"workflow", "basic"}},
+                                 {{"name", "approve-prod"},
+                                  {"approval",
+                                   {{"userGroups", Json::array({"release-managers"})},
+                                    {"message", "ship ${pipeline.variables.reason} to prod?"},
+                                    {"timeout", "1h"}}}},
+                                 {{"name", "prod"}, {"workflow", "basic-prod"}}})}});
     ASSERT_NO_FATAL_FAILURE(Apply(entities));
   }
 
@@ -70,8 +68,7 @@ class PipelineE2eTest : public DeployE2eTest {
       ASSERT_EQ(created.exit_code, 0) << created.err;
     }
     auto role = Ferry(
-        "rbac role-set approver --permission approve --permission view --permission deploy",
-        admin);
+        "rbac role-set approver --permission approve --permission view --permission deploy", admin);
     ASSERT_EQ(role.exit_code, 0) << role.err;
     ASSERT_EQ(Ferry("rbac group-set release-managers --member alice", admin).exit_code, 0);
     for (const char* user : {"alice", "bob"}) {

@@ -91,8 +91,8 @@ TEST_P(StoreContractTest, ApprovalTimeoutIsRecordedAsSuch) {
   ExecutionRecord e = CreateExecution();
   auto opened = store().approvals().Open(Gate(e.id), "engine");
   ASSERT_TRUE(opened.ok());
-  auto decided = store().approvals().Decide(
-      {.id = opened->id, .approve = false, .timed_out = true}, "timeout");
+  auto decided = store().approvals().Decide({.id = opened->id, .approve = false, .timed_out = true},
+                                            "timeout");
   ASSERT_TRUE(decided.ok());
   EXPECT_EQ(decided->status, ApprovalStatus::kRejected);
   EXPECT_TRUE(decided->timed_out);

@@ -28,7 +28,8 @@ Result<ApprovalStepInputs> DecodeApprovalStepInputs(std::string_view json) {
   ApprovalStepInputs in;
   try {
     in.message = j.value("message", "");
-    if (j.contains("userGroups")) in.user_groups = j.at("userGroups").get<std::vector<std::string>>();
+    if (j.contains("userGroups"))
+      in.user_groups = j.at("userGroups").get<std::vector<std::string>>();
     const int64_t ms = j.value("timeoutMillis", int64_t{0});
     if (ms < 1000 || Duration(ms) > kMaxApprovalTimeout) {
       return InvalidArgument("approval timeout must be from 1s to 30 days");
@@ -54,13 +55,12 @@ Result<StepMove> Outcome(const StepContext& ctx, const store::ApprovalRecord& a)
   if (a.status == store::ApprovalStatus::kApproved) {
     Json values = Json::object();
     if (auto parsed = ParseJson(a.values_json); parsed.ok()) values = *parsed;
-    return StepMove::Succeed(
-        DumpJson(Json{{"approval", a.id},
-                      {"decidedBy", a.decided_by.value_or("")},
-                      {"timedOut", a.timed_out},
-                      {"values", values}}),
-        "step " + ctx.step.name + ": approved by " + a.decided_by.value_or("?") +
-            (a.comment ? ": " + *a.comment : ""));
+    return StepMove::Succeed(DumpJson(Json{{"approval", a.id},
+                                           {"decidedBy", a.decided_by.value_or("")},
+                                           {"timedOut", a.timed_out},
+                                           {"values", values}}),
+                             "step " + ctx.step.name + ": approved by " +
+                                 a.decided_by.value_or("?") + (a.comment ? ": " + *a.comment : ""));
   }
   std::string why = a.timed_out ? "timed out waiting for approval (rejected by its timeout)"
                                 : "rejected by " + a.decided_by.value_or("?");
@@ -95,8 +95,8 @@ class ApprovalStep final : public StepKind {
     std::string line = "step " + ctx.step.name + ": waiting for approval " + opened.id;
     if (!opened.user_groups.empty()) line += " by " + Join(opened.user_groups, ", ");
     line += " until " + FormatRfc3339(*opened.expires_at);
-    return StepMove::Wait("waiting", *opened.expires_at,
-                          DumpJson(Json{{"approval", opened.id}}), line);
+    return StepMove::Wait("waiting", *opened.expires_at, DumpJson(Json{{"approval", opened.id}}),
+                          line);
   }
 
   Result<StepMove> OnWake(const StepContext& ctx) override { return Check(ctx); }
@@ -107,8 +107,8 @@ class ApprovalStep final : public StepKind {
 
  private:
   Result<StepMove> Check(const StepContext& ctx) {
-    FERRY_ASSIGN_OR_RETURN(auto found, ctx.store.approvals().ForStep(ctx.execution.id,
-                                                                     ctx.step.index));
+    FERRY_ASSIGN_OR_RETURN(auto found,
+                           ctx.store.approvals().ForStep(ctx.execution.id, ctx.step.index));
     if (!found) return Start(ctx);  // crashed between the step's start and the open
     store::ApprovalRecord a = std::move(*found);
     if (a.status == store::ApprovalStatus::kWaiting) {

@@ -70,8 +70,8 @@ class PipelineStagesStep final : public StepKind {
     std::vector<std::string> failed;
     for (Json& s : stages) {
       if (s.contains("error")) {
-        failed.push_back("stage " + s.value("name", "") + " could not start: " +
-                         s.value("error", ""));
+        failed.push_back("stage " + s.value("name", "") +
+                         " could not start: " + s.value("error", ""));
       }
       if (!s.contains("execution")) continue;
       const std::string id = s["execution"].get<std::string>();
@@ -84,8 +84,8 @@ class PipelineStagesStep final : public StepKind {
       if (!store::IsTerminal(child.status)) {
         all_ended = false;
       } else if (child.status != store::ExecutionStatus::kSucceeded) {
-        failed.push_back("stage " + s["name"].get<std::string>() + ": execution " + id +
-                         " ended " + status + (child.error ? " (" + *child.error + ")" : ""));
+        failed.push_back("stage " + s["name"].get<std::string>() + ": execution " + id + " ended " +
+                         status + (child.error ? " (" + *child.error + ")" : ""));
       }
     }
     const std::string outputs = DumpJson(Json{{"stages", stages}});

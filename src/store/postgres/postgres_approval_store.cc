@@ -50,9 +50,9 @@ Result<std::vector<ApprovalRecord>> Rows(Statement& select) {
 
 Result<std::optional<ApprovalRecord>> SelectOne(Connection& c, std::string_view where,
                                                 std::string_view a, std::optional<int> b) {
-  FERRY_ASSIGN_OR_RETURN(Statement select, c.Prepare(std::string("SELECT ") + kColumns +
-                                                     " FROM approvals WHERE " +
-                                                     std::string(where)));
+  FERRY_ASSIGN_OR_RETURN(
+      Statement select,
+      c.Prepare(std::string("SELECT ") + kColumns + " FROM approvals WHERE " + std::string(where)));
   select.Bind(1, a);
   if (b) select.Bind(2, *b);
   FERRY_ASSIGN_OR_RETURN(auto rows, Rows(select));
@@ -60,8 +60,8 @@ Result<std::optional<ApprovalRecord>> SelectOne(Connection& c, std::string_view 
   return std::optional<ApprovalRecord>(std::move(rows.front()));
 }
 
-Status Audit(Connection& c, Context& context, const std::string& action,
-             const ApprovalRecord& a, const Actor& actor, const Json& details) {
+Status Audit(Connection& c, Context& context, const std::string& action, const ApprovalRecord& a,
+             const Actor& actor, const Json& details) {
   return InsertAudit(c, context,
                      AuditEntry{.actor = actor.name,
                                 .source = actor.source,
@@ -127,7 +127,7 @@ Result<ApprovalRecord> PostgresApprovalStore::Get(std::string_view id) {
 }
 
 Result<std::optional<ApprovalRecord>> PostgresApprovalStore::ForStep(std::string_view execution_id,
-                                                                   int step_index) {
+                                                                     int step_index) {
   FERRY_RETURN_IF_ERROR(CheckName(execution_id, "execution id"));
   std::optional<ApprovalRecord> out;
   FERRY_RETURN_IF_ERROR(context_.db.Read([&](Connection& c) -> Status {
@@ -142,10 +142,11 @@ Result<std::vector<ApprovalRecord>> PostgresApprovalStore::List(const ApprovalFi
   FERRY_RETURN_IF_ERROR(CheckPageLimit(f.limit));
   if (f.application) FERRY_RETURN_IF_ERROR(CheckName(*f.application, "application"));
   if (f.execution_id) FERRY_RETURN_IF_ERROR(CheckName(*f.execution_id, "execution id"));
-  std::string sql = std::string("SELECT ") + kColumns +
-                    " FROM approvals WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR "
-                    "application = $2) AND ($3::text IS NULL OR execution_id = $3) ORDER BY "
-                    "created_at_ms, id LIMIT $4";
+  std::string sql =
+      std::string("SELECT ") + kColumns +
+      " FROM approvals WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR "
+      "application = $2) AND ($3::text IS NULL OR execution_id = $3) ORDER BY "
+      "created_at_ms, id LIMIT $4";
   std::vector<ApprovalRecord> out;
   FERRY_RETURN_IF_ERROR(context_.db.Read([&](Connection& c) -> Status {
     FERRY_ASSIGN_OR_RETURN(Statement select, c.Prepare(sql));
@@ -158,7 +159,8 @@ Result<std::vector<ApprovalRecord>> PostgresApprovalStore::List(const ApprovalFi
   return out;
 }
 
-Result<ApprovalRecord> PostgresApprovalStore::Decide(const ApprovalDecision& d, const Actor& actor) {
+Result<ApprovalRecord> PostgresApprovalStore::Decide(const ApprovalDecision& d,
+                                                     const Actor& actor) {
   FERRY_ASSIGN_OR_RETURN(std::string values, CheckApprovalDecision(d));
   FERRY_RETURN_IF_ERROR(CheckName(actor.name, "actor"));
   std::optional<ApprovalRecord> stored;

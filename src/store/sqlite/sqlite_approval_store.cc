@@ -50,9 +50,9 @@ Result<std::vector<ApprovalRecord>> Rows(Statement& select) {
 
 Result<std::optional<ApprovalRecord>> SelectOne(Connection& c, std::string_view where,
                                                 std::string_view a, std::optional<int> b) {
-  FERRY_ASSIGN_OR_RETURN(Statement select, c.Prepare(std::string("SELECT ") + kColumns +
-                                                     " FROM approvals WHERE " +
-                                                     std::string(where)));
+  FERRY_ASSIGN_OR_RETURN(
+      Statement select,
+      c.Prepare(std::string("SELECT ") + kColumns + " FROM approvals WHERE " + std::string(where)));
   select.Bind(1, a);
   if (b) select.Bind(2, *b);
   FERRY_ASSIGN_OR_RETURN(auto rows, Rows(select));
@@ -60,8 +60,8 @@ Result<std::optional<ApprovalRecord>> SelectOne(Connection& c, std::string_view 
   return std::optional<ApprovalRecord>(std::move(rows.front()));
 }
 
-Status Audit(Connection& c, Context& context, const std::string& action,
-             const ApprovalRecord& a, const Actor& actor, const Json& details) {
+Status Audit(Connection& c, Context& context, const std::string& action, const ApprovalRecord& a,
+             const Actor& actor, const Json& details) {
   return InsertAudit(c, context,
                      AuditEntry{.actor = actor.name,
                                 .source = actor.source,
