@@ -40,6 +40,9 @@ void AddDelegateCommand(CLI::App& root, CommandContext& ctx);
 // users, login and rbac (cmd_users.cc): API clients.
 void AddUserCommands(CLI::App& root, CommandContext& ctx);
 
+// pipelines run / rerun, approvals, approve, reject (cmd_pipelines.cc): API clients.
+void AddPipelineCommands(CLI::App& root, CommandContext& ctx);
+
 // --server, --token, -o/--output, -v/--verbose on an API command (client_flags.cc).
 void AddClientFlags(CLI::App& command, cli::ClientFlags& flags);
 

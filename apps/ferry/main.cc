@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
   ferry::app::AddExecutionCommands(root, ctx);
   ferry::app::AddSecretCommands(root, ctx);
   ferry::app::AddUserCommands(root, ctx);
+  ferry::app::AddPipelineCommands(root, ctx);
   ferry::app::AddTokenCommands(root, ctx);
   ferry::app::AddServerCommand(root, ctx);
   ferry::app::AddUpCommand(root, ctx);

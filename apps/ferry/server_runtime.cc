@@ -13,6 +13,8 @@
 #include <thread>
 
 #include "api/deploy_config.h"
+#include "api/pipeline_service.h"
+#include "engine/steps/pipeline_steps.h"
 #include "api/server.h"
 #include "aws/credentials_chain.h"
 #include "aws/curl_transport.h"
@@ -191,6 +193,7 @@ struct ServerRuntime::Parts {
   std::jthread agent_thread;
 
   std::unique_ptr<api::DeployService> deploys;
+  std::unique_ptr<api::PipelineService> pipelines;
   std::unique_ptr<api::ApiServer> api;
 
   std::mutex stop_mu;
@@ -299,6 +302,11 @@ Result<std::unique_ptr<ServerRuntime>> ServerRuntime::Start(const ServerRuntimeO
   engine::EngineOptions engine_options;
   engine_options.owner = EngineOwner(p.ids);
   engine_options.lease = options.lease;
+  // A pipeline stage's execution ended: its pipeline execution advances now; a pipeline ended:
+  // its observers hear of it.
+  engine_options.on_ended = [&p](const store::ExecutionRecord& e) {
+    if (p.pipelines) p.pipelines->ExecutionEnded(e);
+  };
   FERRY_RETURN_IF_ERROR(engine::RegisterBuiltinSteps(p.steps));
   p.engine = std::make_unique<engine::Engine>(*p.store, p.clock, p.steps, engine_options);
   engine::RunnerOptions runner_options;
@@ -347,6 +355,12 @@ Result<std::unique_ptr<ServerRuntime>> ServerRuntime::Start(const ServerRuntimeO
   deploy_options.secrets_read_here = options.embedded_delegate;
   deploy_options.secrets = policy;
   p.deploys = std::make_unique<api::DeployService>(*p.store, *p.engine, p.clock, deploy_options);
+  p.pipelines = std::make_unique<api::PipelineService>(
+      *p.store, *p.engine, *p.deploys, p.clock,
+      api::PipelineServiceOptions{.wake_engine = [&p] { p.Wake(); }});
+  // Before the runner starts: the registry is read-only once the engine runs.
+  FERRY_RETURN_IF_ERROR(p.steps.Register(engine::steps::kPipelineStages,
+                                         engine::NewPipelineStagesStep(*p.pipelines)));
 
   // Another server on a shared store changed something: an execution to advance, a task to
   // claim, a long-poll or log stream to answer. (SQLite: never called.)
@@ -373,7 +387,8 @@ Result<std::unique_ptr<ServerRuntime>> ServerRuntime::Start(const ServerRuntimeO
   auto api = api::ApiServer::Start(
       api_options,
       api::ApiDependencies{*p.store, *p.deploys, p.clock, [] { return true; }, [&p] { p.Wake(); },
-                           &p.changes, p.transport.get(), p.delegates.get(), &p.secret_keys});
+                           &p.changes, p.transport.get(), p.delegates.get(), &p.secret_keys,
+                           p.pipelines.get()});
   auto runtime = std::unique_ptr<ServerRuntime>(new ServerRuntime(std::move(parts)));
   if (!api.ok()) {
     runtime->Stop();
@@ -401,6 +416,7 @@ int ServerRuntime::port() const { return parts_->api ? parts_->api->port() : 0; 
 
 store::Store& ServerRuntime::store() { return *parts_->store; }
 api::DeployService& ServerRuntime::deploys() { return *parts_->deploys; }
+api::PipelineService& ServerRuntime::pipelines() { return *parts_->pipelines; }
 Clock& ServerRuntime::clock() { return parts_->clock; }
 IdGenerator& ServerRuntime::ids() { return parts_->ids; }
 aws::ServiceDeps ServerRuntime::AwsDeps() {

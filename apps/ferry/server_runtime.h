@@ -39,6 +39,7 @@
 #include <vector>
 
 #include "api/deploy_service.h"
+#include "api/pipeline_service.h"
 #include "aws/credentials.h"
 #include "aws/service_client.h"
 #include "api/secret_box.h"
@@ -132,6 +133,8 @@ class ServerRuntime {
 
   store::Store& store();
   api::DeployService& deploys();
+  // Starts pipeline runs (triggers call Start) and tells OnCompleted observers of their ends.
+  api::PipelineService& pipelines();
   Clock& clock();
   IdGenerator& ids();
   // The process's AWS plumbing (transport, delegate credentials, rate limiters, retry quota), for

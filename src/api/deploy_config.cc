@@ -147,7 +147,8 @@ Result<model::CloudProvider> LoadCloudProvider(store::EntityStore& entities,
 
 Result<model::Workflow> ChooseWorkflow(store::EntityStore& entities, const Scope& scope,
                                        const std::optional<std::string>& name,
-                                       std::map<std::string, std::string>* variables) {
+                                       std::map<std::string, std::string>* variables,
+                                       const std::map<std::string, std::string>& given) {
   const std::string& app = scope.application.name;
   const std::string target = scope.service.name + " to " + scope.environment.name;
   model::Workflow chosen;
@@ -184,6 +185,27 @@ Result<model::Workflow> ChooseWorkflow(store::EntityStore& entities, const Scope
     }
     chosen = std::move(matching.front());
     Matches(chosen, scope, &vars);
+  }
+  for (const auto& [name, value] : given) {
+    auto declared = std::find_if(chosen.variables.begin(), chosen.variables.end(),
+                                 [&name](const model::Variable& v) { return v.name == name; });
+    if (declared == chosen.variables.end()) {
+      return Error{ErrorCode::kInvalidArgument,
+                   "workflow " + chosen.name + " has no variable " + QuoteForMessage(name)};
+    }
+    if (!declared->allowed.empty() && std::find(declared->allowed.begin(),
+                                                declared->allowed.end(),
+                                                value) == declared->allowed.end()) {
+      return Error{ErrorCode::kInvalidArgument, "workflow " + chosen.name + " variable " + name +
+                                                    " must be one of " +
+                                                    Join(declared->allowed, ", ")};
+    }
+    if (auto it = vars.find(name); it != vars.end() && it->second != value) {
+      return Error{ErrorCode::kInvalidArgument,
+                   "workflow " + chosen.name + " variable " + name + " names the environment (" +
+                       it->second + "); it cannot also be " + QuoteForMessage(value)};
+    }
+    vars[name] = value;
   }
   for (const auto& v : chosen.variables) {
     if (vars.count(v.name)) continue;

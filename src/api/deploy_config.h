@@ -40,9 +40,12 @@ Result<model::CloudProvider> LoadCloudProvider(store::EntityStore& entities,
 // kNotFound when none matches, kInvalidArgument listing the candidates when several do.
 // Fills `variables` with the workflow variables (the environment's, then defaults); a required
 // variable without a value is kInvalidArgument.
+// `given` (a pipeline stage's values) sets declared variables first; an undeclared name or a
+// value outside `allowed` is kInvalidArgument.
 Result<model::Workflow> ChooseWorkflow(store::EntityStore& entities, const Scope& scope,
                                        const std::optional<std::string>& name,
-                                       std::map<std::string, std::string>* variables);
+                                       std::map<std::string, std::string>* variables,
+                                       const std::map<std::string, std::string>& given = {});
 
 // Whether the engine can execute the workflow today, per config/runnable.h (the table `ferry
 // validate` warns from): kUnimplemented with the first part it cannot run (a strategy, failure

@@ -8,10 +8,12 @@
 #include "api/artifact_location.h"
 #include "api/deploy_config.h"
 #include "api/deploy_freeze.h"
+#include "common/json.h"
 #include "common/log.h"
 #include "common/strings.h"
 #include "common/time.h"
 #include "config/release_plan.h"
+#include "engine/steps/pipeline_steps.h"
 #include "config/resolve.h"
 #include "config/runnable.h"
 #include "engine/steps/lambda_steps.h"
@@ -305,7 +307,8 @@ Result<DeployService::Impl::Resolved> DeployService::Impl::Resolve(
                          deploy::LoadScope(entities, in.application, in.service, in.environment));
   std::map<std::string, std::string> variables;
   FERRY_ASSIGN_OR_RETURN(auto workflow,
-                         deploy::ChooseWorkflow(entities, scope, in.workflow, &variables));
+                         deploy::ChooseWorkflow(entities, scope, in.workflow, &variables,
+                                                in.variables));
   Resolved out;
   FERRY_ASSIGN_OR_RETURN(out.timeout, deploy::CheckExecutable(workflow));
   // A step parameter may be a workflow variable ("${workflow.variables.sensitivity}"): it takes
@@ -426,6 +429,12 @@ Result<store::ExecutionRecord> DeployService::Deploy(const DeploymentInput& in, 
   deploy.functions = resolved.functions;
   engine::ExecutionSpec spec = std::move(resolved.spec);
   if (freeze_override) spec.recorded_inputs["freezeOverride"] = *freeze_override;
+  if (in.parent_execution) {
+    spec.pipeline = in.pipeline;
+    spec.recorded_inputs["parent"] =
+        DumpJson(Json{{"execution", *in.parent_execution}, {"stage", in.parent_stage}});
+  }
+  if (!in.variables.empty()) spec.recorded_inputs["variables"] = DumpJson(Json(in.variables));
   // The workflow's steps (config/release_plan.h). A step's own timeout bounds its calls; a
   // traffic step's hold and a wait are added to it.
   std::string deploy_step;
@@ -468,6 +477,15 @@ Result<store::ExecutionRecord> DeployService::Deploy(const DeploymentInput& in, 
         // The window counts in the step's time; its own timeout bounds the reads after it.
         spec.steps.push_back(engine::steps::LambdaVerifyStep(
             verify, step.name, step.timeout.value_or(engine::kDefaultStepTimeout) + verify.window));
+        break;
+      }
+      case config::ReleaseStep::Kind::kApproval: {
+        engine::ApprovalStepInputs approval;
+        approval.message = step.approval->message;
+        approval.user_groups = step.approval->user_groups;
+        approval.timeout = step.timeout.value_or(engine::kDefaultApprovalTimeout);
+        approval.approve_on_timeout = step.approval->approve_on_timeout;
+        spec.steps.push_back(engine::steps::ApprovalStep(approval, step.name));
         break;
       }
       case config::ReleaseStep::Kind::kOther:

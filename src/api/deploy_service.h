@@ -20,6 +20,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -53,6 +54,14 @@ struct DeploymentInput {
   std::string trigger = "manual";
   std::optional<std::string> idempotency_key;
   std::string actor_source;  // the client address (request_actor.h); "" when not over the API
+  // Values for the workflow's variables (a pipeline stage's `variables`); a name the workflow
+  // does not declare, or a value outside its `allowed`, is kInvalidArgument.
+  std::map<std::string, std::string> variables;
+  // A pipeline's stage: the pipeline's name and its execution, recorded in the execution (its
+  // `pipeline` and inputs member "parent" {"execution", "stage"}).
+  std::optional<std::string> pipeline;
+  std::optional<std::string> parent_execution;
+  std::string parent_stage;
 };
 
 struct RollbackInput {

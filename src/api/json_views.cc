@@ -3,6 +3,7 @@
 #include "common/secret_mask.h"
 #include "common/time.h"
 #include "engine/steps/lambda_steps.h"
+#include "engine/steps/pipeline_steps.h"
 #include "lambda/steps.h"
 #include "model/enums.h"
 
@@ -67,6 +68,17 @@ Json ExecutionJson(const store::ExecutionRecord& e, TimePoint now, Outputs outpu
     if (auto it = inputs->find("freezeOverride"); it != inputs->end() && it->is_object()) {
       out["freezeOverride"] = *it;
     }
+    // A pipeline stage's execution names its pipeline execution; a pipeline run its variables.
+    if (auto it = inputs->find("parent"); it != inputs->end() && it->is_object()) {
+      out["parent"] = *it;
+    }
+    if (auto it = inputs->find("pipeline"); it != inputs->end() && it->is_object()) {
+      Json run = Json::object();
+      for (const char* key : {"variables", "artifactId", "rerunOf", "fromStage"}) {
+        if (it->contains(key)) run[key] = (*it)[key];
+      }
+      out["run"] = MaskedDocument(DumpJson(run));
+    }
   }
   if (outputs == Outputs::kInclude) out["outputs"] = MaskedDocument(e.outputs_json);
   return out;
@@ -78,6 +90,32 @@ Json ExecutionJson(const store::ExecutionRecord& execution,
   Json items = Json::array();
   for (const store::StepRecord& s : steps) items.push_back(StepJson(s, now, outputs));
   out["steps"] = std::move(items);
+  // A pipeline execution's children: its stages' workflow executions (with their status as the
+  // pipeline last saw it) and its approvals, in stage order.
+  Json children = Json::array();
+  for (const store::StepRecord& s : steps) {
+    auto o = ParseJson(s.outputs_json);
+    if (!o.ok() || !o->is_object()) o = Json::object();
+    if (s.kind == engine::steps::kPipelineStages) {
+      Json stages = o->value("stages", Json::array());
+      if (!stages.is_array()) continue;
+      for (const Json& st : stages) {
+        if (!st.is_object()) continue;
+        Json child{{"stage", st.value("name", "")}, {"step", s.index}};
+        for (const char* key : {"execution", "status", "skipped", "error"}) {
+          if (st.contains(key)) child[key] = st[key];
+        }
+        children.push_back(std::move(child));
+      }
+    } else if (s.kind == engine::steps::kApproval) {
+      Json child{{"stage", s.name},
+                 {"step", s.index},
+                 {"status", std::string(store::StepStatusName(s.status))}};
+      if (o->contains("approval")) child["approval"] = (*o)["approval"];
+      children.push_back(std::move(child));
+    }
+  }
+  if (!children.empty()) out["children"] = std::move(children);
   return out;
 }
 
@@ -166,6 +204,33 @@ Json EntityJson(const store::EntityRecord& entity) {
       {"createdAt", FormatRfc3339(entity.created_at)},
       {"updatedAt", FormatRfc3339(entity.updated_at)},
   };
+}
+
+}  // namespace ferry::api
+
+namespace ferry::api {
+
+Json ApprovalJson(const store::ApprovalRecord& a) {
+  Json inputs = Json::array();
+  if (auto parsed = ParseJson(a.inputs_json); parsed.ok() && parsed->is_array()) inputs = *parsed;
+  Json values = MaskedDocument(a.values_json);
+  return Json{{"id", a.id},
+              {"execution", a.execution_id},
+              {"step", a.step_index},
+              {"stage", a.step_name},
+              {"application", a.application},
+              {"message", MaskSecrets(a.message)},
+              {"userGroups", a.user_groups},
+              {"inputs", inputs},
+              {"status", std::string(store::ApprovalStatusName(a.status))},
+              {"createdAt", FormatRfc3339(a.created_at)},
+              {"expiresAt", a.expires_at ? Json(FormatRfc3339(*a.expires_at)) : Json(nullptr)},
+              {"timeoutOutcome", a.approve_on_timeout ? "approve" : "reject"},
+              {"decidedBy", a.decided_by ? Json(*a.decided_by) : Json(nullptr)},
+              {"decidedAt", a.decided_at ? Json(FormatRfc3339(*a.decided_at)) : Json(nullptr)},
+              {"comment", a.comment ? Json(MaskSecrets(*a.comment)) : Json(nullptr)},
+              {"values", values},
+              {"timedOut", a.timed_out}};
 }
 
 }  // namespace ferry::api

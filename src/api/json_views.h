@@ -29,6 +29,8 @@ Json ExecutionJson(const store::ExecutionRecord& execution,
 Json StepJson(const store::StepRecord& step, TimePoint now, Outputs outputs = Outputs::kInclude);
 Json LogLineJson(const store::LogLine& line);
 Json ArtifactJson(const store::ArtifactRecord& artifact);
+// An approval (docs/api.md); the message, comment and values pass the SecretMasker.
+Json ApprovalJson(const store::ApprovalRecord& approval);
 Json DeploymentJson(const store::DeploymentRecord& deployment);
 // {"kind": "Service", "application", "name", "revision", "spec", "createdAt", "updatedAt"}.
 Json EntityJson(const store::EntityRecord& entity);

@@ -32,6 +32,7 @@ class DelegateRegistry;
 }
 
 namespace ferry::api {
+class PipelineService;  // pipeline_service.h
 
 // Set once when the server stops; streams wait on it between polls so they end at once.
 class StopSignal {
@@ -93,6 +94,8 @@ struct RouteContext {
     AuthFailureThrottle* by_address = nullptr;
   };
   const Sessions* sessions = nullptr;
+  // Pipeline runs and reruns (pipeline_routes.cc); null: those routes answer 501.
+  PipelineService* pipelines = nullptr;
 
   uint64_t ChangeGeneration() const { return changes ? changes->generation() : 0; }
   // Sleeps until a change after generation `seen` is notified, `timeout` passes or the server
@@ -162,5 +165,6 @@ void AddDelegateRoutes(Router& router, RouteContext& ctx);
 void AddAccessRoutes(Router& router, RouteContext& ctx);   // users, groups, roles, bindings
 void AddSessionRoutes(Router& router, RouteContext& ctx);  // sign-in, sign-out, tokens
 void AddAuditRoutes(Router& router, RouteContext& ctx);
+void AddPipelineRoutes(Router& router, RouteContext& ctx);  // pipeline runs, approvals
 
 }  // namespace ferry::api

@@ -189,7 +189,7 @@ struct ApiServer::Impl {
             o.max_body_bytes, o.stream_poll, o.stream_keepalive,  stop,
             deps.changes,     wait_slots,    deps.delegate_tasks, deps.delegates,
             claim_slots,      stream_slots,  deps.secret_keys,    &sightings,
-            &sessions},
+            &sessions,        deps.pipelines},
         limits{.header_timeout = o.header_timeout,
                .body_timeout = o.body_timeout,
                .io_timeout = std::chrono::seconds(30),
@@ -453,6 +453,7 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(const ApiServerOptions& opti
   AddSessionRoutes(raw->router, raw->ctx);
   AddAccessRoutes(raw->router, raw->ctx);
   AddAuditRoutes(raw->router, raw->ctx);
+  AddPipelineRoutes(raw->router, raw->ctx);
   AddEntityRoutes(raw->router, raw->ctx);  // last: its /api/v1/{kind} patterns are generic
 
   if (options.tls_cert_file.empty() != options.tls_key_file.empty()) {

@@ -28,6 +28,7 @@ class DelegateRegistry;
 }
 
 namespace ferry::api {
+class PipelineService;  // pipeline_service.h
 
 struct ApiServerOptions {
   std::string host = "127.0.0.1";
@@ -100,6 +101,8 @@ struct ApiDependencies {
   // Seals and opens `source: ferry` secret values; null: they cannot be set. Must outlive the
   // server.
   const SecretKeyring* secret_keys = nullptr;
+  // Starts pipeline runs and reruns; null: those routes answer 501. Must outlive the server.
+  PipelineService* pipelines = nullptr;
 };
 
 class ApiServer {

@@ -90,6 +90,31 @@ int RunAbort(const std::string& id, const ClientFlags& flags, CommandIo& io);
 // ferry verification ID: the execution's verify steps, their metrics and verdicts.
 int RunVerifications(const std::string& id, const ClientFlags& flags, CommandIo& io);
 
+// ferry pipelines run APP/PIPELINE [--artifact ID | --s3 URL] [--var k=v]... [--wait]
+struct PipelineRunArgs {
+  std::string target;  // APP/PIPELINE
+  std::string artifact_id;
+  std::string s3_url;
+  std::vector<std::string> vars;  // "k=v"
+  bool wait = false;
+  std::optional<std::string> override_freeze;
+};
+int RunPipeline(const PipelineRunArgs& args, const ClientFlags& flags, CommandIo& io);
+// ferry pipelines rerun EXECUTION_ID [--wait]: a new run from the failed stage.
+int RunPipelineRerun(const std::string& id, bool wait, const ClientFlags& flags, CommandIo& io);
+
+// ferry approvals [--app APP] [--all]: what waits (or, with --all, every decision too).
+int RunListApprovals(const std::string& application, bool all, const ClientFlags& flags,
+                     CommandIo& io);
+// ferry approve ID [--comment C] [--var k=v]... / ferry reject ID [--comment C].
+struct DecideArgs {
+  std::string id;
+  bool approve = true;
+  std::optional<std::string> comment;
+  std::vector<std::string> vars;
+};
+int RunDecide(const DecideArgs& args, const ClientFlags& flags, CommandIo& io);
+
 // `ferry secrets set NAME` stores the value of a `source: ferry` secret, read from `value_in`
 // (stdin: never a flag, which `ps` and shell history would show; one trailing newline removed);
 // `show` prints its metadata (never the value), `unset` deletes it, `rotate-key` re-seals every

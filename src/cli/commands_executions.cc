@@ -90,6 +90,32 @@ int RunGetExecution(const std::string& id, const ClientFlags& flags, CommandIo& 
     PrintJson(io, *reply);
   } else {
     io.out << FormatExecutionDetail(*execution, io.clock.Now());
+    // A pipeline execution's children (its stages' executions and approvals); a stage's
+    // execution its pipeline execution.
+    auto text = [](const Json& j, const char* key) {
+      auto it = j.find(key);
+      return it != j.end() && it->is_string() ? TerminalSafe(it->get<std::string>())
+                                              : std::string();
+    };
+    if (auto parent = reply->find("parent"); parent != reply->end() && parent->is_object()) {
+      io.out << "pipeline execution: " << text(*parent, "execution") << " (stage "
+             << text(*parent, "stage") << ")\n";
+    }
+    if (auto children = reply->find("children");
+        children != reply->end() && children->is_array() && !children->empty()) {
+      io.out << "stages:\n";
+      for (const Json& c : *children) {
+        if (!c.is_object()) continue;
+        std::string what = !text(c, "execution").empty() ? "execution " + text(c, "execution")
+                           : !text(c, "approval").empty() ? "approval " + text(c, "approval")
+                                                          : std::string("-");
+        std::string status = text(c, "status");
+        if (!text(c, "skipped").empty()) status = "skipped: " + text(c, "skipped");
+        if (!text(c, "error").empty()) status = "could not start: " + text(c, "error");
+        io.out << "  " << text(c, "stage") << "\t" << what << "\t"
+               << (status.empty() ? "pending" : status) << "\n";
+      }
+    }
   }
   return kExitOk;
 }

@@ -187,6 +187,7 @@ Result<ExecutionView> DecodeExecution(const Json& json) {
   FERRY_RETURN_IF_ERROR(ReadString(json, "service", e.service, kWhat));
   FERRY_RETURN_IF_ERROR(ReadString(json, "environment", e.environment, kWhat));
   FERRY_RETURN_IF_ERROR(ReadString(json, "workflow", e.workflow, kWhat));
+  FERRY_RETURN_IF_ERROR(ReadString(json, "pipeline", e.pipeline, kWhat));
   FERRY_RETURN_IF_ERROR(ReadString(json, "trigger", e.trigger, kWhat));
   FERRY_RETURN_IF_ERROR(ReadString(json, "actor", e.actor, kWhat));
   FERRY_RETURN_IF_ERROR(ReadString(json, "artifactId", e.artifact_id, kWhat));

@@ -49,6 +49,7 @@ struct ExecutionView {
   std::string service;
   std::string environment;
   std::string workflow;
+  std::string pipeline;  // a pipeline run's pipeline, or the pipeline a stage's execution is of
   std::string trigger;
   std::string actor;
   std::string artifact_id;

@@ -35,7 +35,11 @@ std::string Table(const std::vector<std::vector<std::string>>& rows) {
   return out;
 }
 
+// "shop/orders"; a pipeline run: "shop/release (pipeline)".
 std::string ServiceOf(const ExecutionView& e) {
+  if (e.workflow == "pipeline" && !e.pipeline.empty()) {
+    return TerminalSafe(e.application) + "/" + TerminalSafe(e.pipeline) + " (pipeline)";
+  }
   return TerminalSafe(e.application) + "/" + TerminalSafe(e.service);
 }
 

@@ -313,6 +313,43 @@ class Compiler {
         r.verify = std::move(*spec);
         break;
       }
+      case StepType::kApproval: {
+        if (!OnlyKeys(step, i, {"userGroups", "message", "timeoutOutcome"})) return false;
+        ApprovalSpec a;
+        if (auto it = step.with.find("userGroups"); it != step.with.end()) {
+          for (const std::string& g : Split(it->second, ',')) {
+            std::string name(Trim(g));
+            if (!model::CheckEntityName(name).empty()) {
+              Fail(StepPath(i, "with/userGroups"),
+                   "a comma-separated list of group names (lower-case letters, digits, '-')");
+              return false;
+            }
+            a.user_groups.push_back(std::move(name));
+          }
+        }
+        if (auto it = step.with.find("message"); it != step.with.end()) {
+          if (it->second.size() > 16 * 1024) {
+            Fail(StepPath(i, "with/message"), "must be at most 16 KiB");
+            return false;
+          }
+          a.message = it->second;
+        }
+        if (auto it = step.with.find("timeoutOutcome"); it != step.with.end()) {
+          if (it->second != "reject" && it->second != "approve") {
+            Fail(StepPath(i, "with/timeoutOutcome"), "must be reject or approve");
+            return false;
+          }
+          a.approve_on_timeout = it->second == "approve";
+        }
+        if (timeout && (*timeout < std::chrono::seconds(1) ||
+                        *timeout > std::chrono::hours(24 * 30))) {
+          Fail(StepPath(i, "timeout"), "an approval waits from 1s to 30 days (720h)");
+          return false;
+        }
+        r.kind = ReleaseStep::Kind::kApproval;
+        r.approval = std::move(a);
+        break;
+      }
       default:
         r.kind = ReleaseStep::Kind::kOther;
         break;

@@ -55,6 +55,14 @@ struct InvokeTestSpec {
   lambda::InvokeExpectations expect;
 };
 
+// A workflow's approval step: `with` {userGroups: "a,b", message, timeoutOutcome}; its
+// `timeout` (default 24h, 1s..30 days) is how long it waits.
+struct ApprovalSpec {
+  std::vector<std::string> user_groups;
+  std::string message;
+  bool approve_on_timeout = false;
+};
+
 // A traffic hook.
 struct HookSpec {
   lambda::HookPoint point = lambda::HookPoint::kPreTraffic;
@@ -63,7 +71,7 @@ struct HookSpec {
 };
 
 struct ReleaseStep {
-  enum class Kind { kDeploy, kShift, kWait, kOther, kInvokeTest, kHook, kVerify };
+  enum class Kind { kDeploy, kShift, kWait, kOther, kInvokeTest, kHook, kVerify, kApproval };
   Kind kind = Kind::kDeploy;
   std::string name;
   int percent = 0;                  // kShift: the new version's share after it, 1..100
@@ -76,6 +84,7 @@ struct ReleaseStep {
   // kVerify: mode, window, period, sensitivity, policy and metrics (target, selectors and deploy
   // step are the deployment's).
   std::optional<lambda::VerifyStepInputs> verify;
+  std::optional<ApprovalSpec> approval;  // kApproval
 };
 
 struct ReleasePlan {

@@ -47,7 +47,7 @@ constexpr Support<FailureStrategy> kFailureStrategies[] = {
 
 constexpr Support<StepType> kStepTypes[] = {
     {StepType::kDeploy, kRuns},     {StepType::kTrafficShift, kRuns},
-    {StepType::kVerify, kRuns},     {StepType::kApproval, "approvals"},
+    {StepType::kVerify, kRuns},     {StepType::kApproval, kRuns},
     {StepType::kInvokeTest, kRuns}, {StepType::kShell, "shell steps"},
     {StepType::kWait, kRuns},       {StepType::kRollback, "rollback steps"},
 };
@@ -77,7 +77,7 @@ constexpr Support<Kind> kKinds[] = {
     {Kind::kService, kRuns},
     {Kind::kEnvironment, kRuns},
     {Kind::kWorkflow, kRuns},
-    {Kind::kPipeline, "pipelines"},
+    {Kind::kPipeline, kRuns},
     {Kind::kTrigger, "triggers"},
     {Kind::kFreezeWindow, kRuns},
 };

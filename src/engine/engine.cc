@@ -69,6 +69,7 @@ Result<store::ExecutionRecord> Engine::Start(const ExecutionSpec& spec, bool* cr
   e.actor_source = spec.actor_source;
   e.artifact_id = spec.artifact_id;
   e.idempotency_key = spec.idempotency_key;
+  e.pipeline = spec.pipeline;
   Json inputs = Json::object();
   for (const auto& [name, json] : spec.recorded_inputs) {
     FERRY_ASSIGN_OR_RETURN(inputs[name], ParseJson(json));

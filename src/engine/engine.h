@@ -29,6 +29,7 @@
 // store, clock and registry must outlive the engine.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -63,6 +64,7 @@ struct ExecutionSpec {
   std::string actor_source;  // the client address when started over the API
   std::optional<std::string> artifact_id;
   std::optional<std::string> idempotency_key;  // a retried request starts one execution
+  std::optional<std::string> pipeline;  // the pipeline it runs, or whose stage it is
   FailureStrategy failure_strategy = FailureStrategy::kRollback;
   std::vector<StepSpec> steps;
   // Recorded in the execution's inputs beside the engine's own member, for people to read (the
@@ -76,6 +78,9 @@ struct EngineOptions {
   Duration poll = std::chrono::seconds(5);  // re-check a waiting execution at least this often
   int batch = 16;                           // executions claimed per RunOnce
   int task_attempts = 3;                    // a task's attempts before it fails
+  // Called after this engine committed an execution's terminal status (on the thread that
+  // advanced it; must not block). Best effort: a crash right after the commit loses the call.
+  std::function<void(const store::ExecutionRecord&)> on_ended;
 };
 
 class Engine {

@@ -40,6 +40,7 @@ Status Engine::Move(store::ExecutionRecord& e, store::ExecutionTransition t) {
     t.log.push_back(store::NewLogLine{std::nullopt, level, "engine", std::move(text)});
   }
   FERRY_ASSIGN_OR_RETURN(e, store_.executions().Transition(t));
+  if (store::IsTerminal(e.status) && options_.on_ended) options_.on_ended(e);
   return Ok();
 }
 

@@ -250,9 +250,13 @@ struct Workflow {
 
 // ---------------------------------------------------------------------------------------------
 struct Approval {
-  std::vector<std::string> user_groups;
-  std::optional<std::string> timeout;  // duration
-  std::optional<std::string> message;
+  std::vector<std::string> user_groups;  // empty: anyone holding `approve` on the application
+  std::optional<std::string> timeout;    // duration, 1s..30d; default 24h
+  std::optional<std::string> message;    // a template (pipeline variables, app, artifact)
+  // What the timeout decides: "reject" (default) or "approve".
+  std::optional<std::string> timeout_outcome;
+  // Values the approver fills; published to later stages as ${pipeline.variables.NAME}.
+  std::vector<Variable> inputs;
 };
 
 struct Stage {

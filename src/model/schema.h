@@ -244,6 +244,8 @@ void Describe(V& v, Approval& a) {
   v.Field("userGroups", a.user_groups);
   v.Field("timeout", a.timeout);
   v.Field("message", a.message);
+  v.Field("timeoutOutcome", a.timeout_outcome);
+  v.Field("inputs", a.inputs);
 }
 
 template <typename V>

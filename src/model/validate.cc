@@ -220,6 +220,16 @@ void CheckVariables(Checker& c, const std::string& path, const std::vector<Confi
   }
 }
 
+// An approval waits 1s to 30 days (engine/steps/pipeline_steps.h, kMaxApprovalTimeout).
+std::string CheckApprovalTimeout(std::string_view value) {
+  auto d = ParseDuration(value);
+  if (!d) return CheckDuration(value);
+  if (*d < std::chrono::seconds(1) || *d > std::chrono::hours(24 * 30)) {
+    return "must be from 1s to 30 days (720h)";
+  }
+  return "";
+}
+
 void CheckWorkflowVariables(Checker& c, const std::string& path,
                             const std::vector<Variable>& vars) {
   c.Unique(path, vars, "variable");
@@ -461,8 +471,27 @@ void ValidateOne(const Pipeline& e, Checker& c, Problems&) {
                  "a stage runs a workflow or waits for an approval");
     if (s.environment && !s.workflow)
       c.Add(JoinPath(p, "environment"), "only valid with 'workflow'");
-    if (s.approval)
-      c.CheckOptional(JoinPath(p, "approval/timeout"), s.approval->timeout, CheckDuration);
+    if (s.approval) {
+      c.CheckOptional(JoinPath(p, "approval/timeout"), s.approval->timeout, CheckApprovalTimeout);
+      if (s.approval->timeout_outcome && *s.approval->timeout_outcome != "reject" &&
+          *s.approval->timeout_outcome != "approve") {
+        c.Add(JoinPath(p, "approval/timeoutOutcome"), "must be reject or approve");
+      }
+      for (size_t g = 0; g < s.approval->user_groups.size(); ++g) {
+        c.Check(JoinPath(JoinPath(p, "approval/userGroups"), g), s.approval->user_groups[g],
+                CheckEntityName);
+      }
+      if (s.approval->message && s.approval->message->size() > 16 * 1024) {
+        c.Add(JoinPath(p, "approval/message"), "must be at most 16 KiB");
+      }
+      if (s.approval->inputs.size() > 32) {
+        c.Add(JoinPath(p, "approval/inputs"), "at most 32 inputs");
+      }
+      CheckWorkflowVariables(c, JoinPath(p, "approval/inputs"), s.approval->inputs);
+      if (s.parallel_group) {
+        c.Add(JoinPath(p, "parallelGroup"), "an approval stage cannot run in a parallel group");
+      }
+    }
     if (open_group && s.parallel_group != open_group) {
       closed_groups.insert(*open_group);
     }

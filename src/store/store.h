@@ -11,6 +11,7 @@
 #include <functional>
 
 #include "store/access_store.h"
+#include "store/approval_store.h"
 #include "store/artifact_store.h"
 #include "store/audit_log.h"
 #include "store/deployment_store.h"
@@ -40,6 +41,7 @@ class Store {
   virtual AccessStore& access() = 0;  // accounts, sessions, groups, roles, bindings
   virtual SecretValueStore& secret_values() = 0;
   virtual VerificationStore& verifications() = 0;
+  virtual ApprovalStore& approvals() = 0;
   virtual AuditLog& audit() = 0;
 
   // The schema version recorded in the database (the highest migration applied).

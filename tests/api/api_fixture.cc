@@ -1,5 +1,7 @@
 #include "api_fixture.h"
 
+#include "engine/steps/pipeline_steps.h"
+
 #include "config/loader.h"
 #include "engine/steps/builtin.h"
 #include "model/json_codec.h"
@@ -35,6 +37,12 @@ void ApiServerTest::SetUp() {
   ASSERT_TRUE(engine::RegisterBuiltinSteps(steps_).ok());
   engine_ = std::make_unique<engine::Engine>(*store_, clock_, steps_, engine::EngineOptions{});
   deploys_ = std::make_unique<DeployService>(*store_, *engine_, clock_, DeployServiceOptions{});
+  pipelines_ = std::make_unique<PipelineService>(*store_, *engine_, *deploys_, clock_,
+                                                 PipelineServiceOptions{});
+  ASSERT_TRUE(steps_
+                  .Register(engine::steps::kPipelineStages,
+                            engine::NewPipelineStagesStep(*pipelines_))
+                  .ok());
   delegate_tasks_ = std::make_unique<engine::EmbeddedTransport>(*store_, [this] { ++wakes_; });
   auto registry = store::OpenSqliteDelegateRegistry(*store_);
   ASSERT_TRUE(registry.ok()) << registry.error().ToString();
@@ -57,7 +65,7 @@ void ApiServerTest::StartServer(ApiServerOptions options) {
       options,
       ApiDependencies{*store_, *deploys_, clock_, [this] { return ready_.load(); },
                       [this] { ++wakes_; }, &changes_, delegate_tasks_.get(), delegates_.get(),
-                      &secret_keys_});
+                      &secret_keys_, pipelines_.get()});
   ASSERT_TRUE(server.ok()) << server.error().ToString();
   server_ = std::move(*server);
   client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());

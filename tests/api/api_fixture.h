@@ -10,6 +10,7 @@
 #include <string>
 
 #include "api/deploy_service.h"
+#include "api/pipeline_service.h"
 #include "api/server.h"
 #include "common/change_signal.h"
 #include "common/clock.h"
@@ -68,6 +69,7 @@ class ApiServerTest : public ::testing::Test {
   engine::StepRegistry steps_;
   std::unique_ptr<engine::Engine> engine_;
   std::unique_ptr<DeployService> deploys_;
+  std::unique_ptr<PipelineService> pipelines_;
   // The remote delegates' side, as ferry server wires it.
   std::unique_ptr<engine::EmbeddedTransport> delegate_tasks_;
   std::unique_ptr<store::DelegateRegistry> delegates_;

@@ -209,6 +209,66 @@ TEST(RunDeploy, BadUsageExitsTwoWithoutARequest) {
   EXPECT_TRUE(server.requests().empty());
 }
 
+TEST(RunPipeline, SendsTheRunToThePipelinesRoute) {
+  RawHttpServer server(
+      [](const RawRequest&) { return HttpReply(201, Execution("queued", "pending", "")); });
+  Harness h(server.url());
+  PipelineRunArgs args;
+  args.target = "shop/release";
+  args.s3_url = "s3://bkt/builds/o.zip";
+  args.vars = {"reason=hot fix", "ticket=CHG-1"};
+  EXPECT_EQ(RunPipeline(args, h.flags, h.io), 0) << h.err.str();
+  EXPECT_EQ(h.out.str(), "01JE\n");
+  auto r = server.requests().at(0);
+  EXPECT_EQ(r.target, "/api/v1/applications/shop/pipelines/release/executions");
+  EXPECT_EQ(Json::parse(r.body),
+            Json::parse(R"({"artifact": {"s3Bucket": "bkt", "s3Key": "builds/o.zip"},
+                "variables": {"reason": "hot fix", "ticket": "CHG-1"}})"));
+}
+
+TEST(RunPipeline, BadVarsAndTargetsExitTwoWithoutARequest) {
+  RawHttpServer server([](const RawRequest&) { return HttpReply(500, "{}"); });
+  std::vector<std::string> many;
+  for (int i = 0; i < 65; ++i) many.push_back("v" + std::to_string(i) + "=x");
+  for (const auto& [target, vars] : std::vector<std::pair<std::string, std::vector<std::string>>>{
+           {"shop", {}},
+           {"shop/release", {"novalue"}},
+           {"shop/release", {"=x"}},
+           {"shop/release", {"1a=x"}},
+           {"shop/release", {"a-b=x"}},
+           {"shop/release", {"a=1", "a=2"}},
+           {"shop/release", {"a=" + std::string(5000, 'x')}},
+           {"shop/release", {std::string("a=\xff")}},
+           {"shop/release", many}}) {
+    Harness h(server.url());
+    PipelineRunArgs args;
+    args.target = target;
+    args.vars = vars;
+    EXPECT_EQ(RunPipeline(args, h.flags, h.io), 2) << target << " " << vars.size();
+  }
+  Harness h(server.url());
+  DecideArgs reject{"01JA", false, std::nullopt, {"ticket=1"}};
+  EXPECT_EQ(RunDecide(reject, h.flags, h.io), 2);  // --var is for approving
+  DecideArgs bad_id{"a b", true, std::nullopt, {}};
+  EXPECT_EQ(RunDecide(bad_id, h.flags, h.io), 2);
+  EXPECT_TRUE(server.requests().empty());
+}
+
+TEST(RunDecide, SendsTheDecisionAndPrintsWhoDecided) {
+  RawHttpServer server([](const RawRequest&) {
+    return HttpReply(200, R"({"id":"01JA","status":"approved","decidedBy":"user:alice",
+        "execution":"01JE"})");
+  });
+  Harness h(server.url());
+  DecideArgs args{"01JA", true, std::string("looks good"), {"ticket=CHG-1"}};
+  EXPECT_EQ(RunDecide(args, h.flags, h.io), 0) << h.err.str();
+  EXPECT_EQ(h.out.str(), "approval 01JA approved by user:alice (execution 01JE)\n");
+  auto r = server.requests().at(0);
+  EXPECT_EQ(r.target, "/api/v1/approvals/01JA");
+  EXPECT_EQ(Json::parse(r.body), Json::parse(R"({"decision": "approve", "comment": "looks good",
+      "variables": {"ticket": "CHG-1"}})"));
+}
+
 TEST(RunListExecutions, TableAndJson) {
   RawHttpServer server([](const RawRequest&) {
     return HttpReply(

@@ -60,9 +60,47 @@ std::vector<std::string> Describe(const ReleasePlan& plan) {
       case Kind::kVerify:
         out.push_back(s.name + ": verify " + std::string(lambda::VerifyModeName(s.verify->mode)));
         break;
+      case Kind::kApproval:
+        out.push_back(s.name + ": approval by " + std::to_string(s.approval->user_groups.size()) +
+                      " group(s)");
+        break;
     }
   }
   return out;
+}
+
+// A workflow's approval step: its groups, message, outcome at timeout and timeout; hostile
+// parameters refused at their path.
+TEST(ReleasePlanTest, ApprovalStepsWaitForAPerson) {
+  model::Workflow w = Workflow(model::WorkflowStrategy::kCustom);
+  w.steps = {Step("deploy", model::StepType::kDeploy),
+             Step("ok", model::StepType::kApproval,
+                  {{"userGroups", "release-managers, sre"},
+                   {"message", "ship?"},
+                   {"timeoutOutcome", "approve"}})};
+  w.steps[1].timeout = "2h";
+  auto plan = PlanRelease(w);
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  EXPECT_THAT(Describe(*plan), ElementsAre("deploy: deploy", "ok: approval by 2 group(s)"));
+  EXPECT_EQ(plan->steps[1].approval->user_groups,
+            (std::vector<std::string>{"release-managers", "sre"}));
+  EXPECT_TRUE(plan->steps[1].approval->approve_on_timeout);
+  EXPECT_EQ(plan->steps[1].timeout, std::chrono::hours(2));
+  for (const auto& [key, value] : std::vector<std::pair<std::string, std::string>>{
+           {"timeoutOutcome", "maybe"},
+           {"userGroups", "Bad Group"},
+           {"userGroups", "a,,b"},
+           {"message", std::string(17 * 1024, 'm')},
+           {"inputs", "[]"}}) {
+    model::Workflow bad = w;
+    bad.steps[1].with = {{key, value}};
+    ReleaseProblem problem;
+    EXPECT_FALSE(PlanRelease(bad, &problem).ok()) << key << "=" << value;
+    EXPECT_THAT(problem.path, HasSubstr("/steps/1/")) << key;
+  }
+  model::Workflow long_wait = w;
+  long_wait.steps[1].timeout = "800h";
+  EXPECT_FALSE(PlanRelease(long_wait).ok());
 }
 
 TEST(ReleasePlanTest, BasicDeploysEveryAliasAtOnce) {

@@ -90,6 +90,55 @@ TEST_F(PostgresE2eTest, TwoReplicasOnOneDatabaseBothServeTheApi) {
   if (HasFailure()) std::cerr << "replica output:\n" << replica->diagnostics() << "\n";
 }
 
+// A pipeline (dev, an approval, dev again) on two replicas: started through one, approved
+// through the other, followed to its end; each stage started exactly one execution although
+// both replicas' engines ran (leases and the stages' idempotency keys).
+TEST_F(PostgresE2eTest, APipelineRunsOnceAcrossTwoReplicas) {
+  ServerOptions options = server_options_;
+  options.create_token = false;
+  auto replica = ServerProcess::Start(dir_.Sub("data-replica"), options);
+  ASSERT_TRUE(replica->ok()) << replica->diagnostics();
+  ApiClient other(replica->url(), server_->token());
+
+  Json entities = Entities({"orders"});
+  entities.push_back(
+      {{"kind", "Pipeline"},
+       {"application", "shop"},
+       {"name", "release"},
+       {"stages", Json::array({{{"name", "first"}, {"workflow", "basic"}},
+                               {{"name", "gate"}, {"approval", {{"timeout", "1h"}}}},
+                               {{"name", "second"}, {"workflow", "basic"}}})}});
+  ASSERT_NO_FATAL_FAILURE(Apply(entities));
+  ASSERT_NO_FATAL_FAILURE(UploadBuild("api/api-1.zip", "b1"));
+  ApiResponse started = other.Post(
+      "/api/v1/applications/shop/pipelines/release/executions",
+      Json{{"artifact", {{"s3Bucket", kBucket}, {"s3Key", "api/api-1.zip"}}}});
+  ASSERT_EQ(started.status, 201) << started.Describe();
+  const std::string run = Str(started.json, "id");
+  std::string approval;
+  for (int i = 0; i < 600 && approval.empty(); ++i) {
+    ApiResponse waiting = api_->Get("/api/v1/approvals?execution=" + run);
+    if (waiting.status == 200 && !waiting.json["items"].empty()) {
+      approval = Str(waiting.json["items"][0], "id");
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+  }
+  ASSERT_FALSE(approval.empty()) << Logs(run);
+  ApiResponse decided =
+      api_->Post("/api/v1/approvals/" + approval, Json{{"decision", "approve"}});
+  ASSERT_EQ(decided.status, 200) << decided.Describe();
+  Json done = other.WaitForExecution(run);
+  ASSERT_EQ(Str(done, "status"), "succeeded") << done.dump(2) << Logs(run);
+  ApiResponse all = api_->Get("/api/v1/executions?application=shop&limit=50");
+  int children = 0;
+  for (const Json& e : all.json["items"]) {
+    if (Str(e, "pipeline") == "release" && Str(e, "workflow") != "pipeline") ++children;
+  }
+  EXPECT_EQ(children, 2) << all.json.dump(2);
+  if (HasFailure()) std::cerr << "replica output:\n" << replica->diagnostics() << "\n";
+}
+
 // Replicas with short leases and a slow sandbox, so that a deployment is still running when the
 // server holding it is killed.
 class PostgresTakeoverTest : public PostgresE2eTest {

@@ -64,3 +64,12 @@ ferry_test(ferry_e2e_verify_test
   LABELS integration
   TIMEOUT 600)
 add_dependencies(ferry_e2e_verify_test ferry)
+
+# Pipelines and approvals: dev → approval → prod through `ferry server` (SIGKILLed while the
+# approval waits) and `ferry sandbox`, approved and rejected with the real CLI; a failed stage
+# rerun.
+ferry_test(ferry_e2e_pipeline_test
+  SOURCES e2e_pipeline_test.cc
+  DEPS ferry_aws ferry_common PkgConfig::HTTPLIB
+  LABELS integration)
+add_dependencies(ferry_e2e_pipeline_test ferry)

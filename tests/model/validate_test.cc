@@ -192,6 +192,34 @@ TEST(ValidateTest, WorkflowPipelineTrigger) {
                               Pair("/artifactSelection", HasSubstr("'triggering' needs"))));
 }
 
+// Approval stages: timeout bounds, the timeout's outcome, group names, inputs, message size, and
+// no parallel group; hostile values give a problem each, at their path.
+TEST(ValidateTest, ApprovalStages) {
+  auto pm = PathsAndMessages(Check(R"({"kind": "Pipeline", "application": "a", "name": "p",
+      "stages": [{"name": "a", "approval": {"userGroups": ["release-managers"], "timeout": "2h",
+                  "timeoutOutcome": "approve", "message": "ship?",
+                  "inputs": [{"name": "ticket", "required": true},
+                             {"name": "size", "default": "s", "allowed": ["s", "m"]}]}}]})"));
+  EXPECT_THAT(pm, ::testing::IsEmpty());
+  pm = PathsAndMessages(Check(R"({"kind": "Pipeline", "application": "a", "name": "p",
+      "stages": [{"name": "a", "parallelGroup": "g",
+                  "approval": {"userGroups": ["Bad Group"], "timeout": "800h",
+                               "timeoutOutcome": "maybe",
+                               "inputs": [{"name": "1x"}, {"name": "ok"}, {"name": "ok"}]}},
+                 {"name": "b", "approval": {"timeout": "0s"}}]})"));
+  EXPECT_THAT(pm, ::testing::IsSupersetOf(
+                      {Pair("/stages/0/approval/timeout", HasSubstr("720h")),
+                       Pair("/stages/0/approval/timeoutOutcome", "must be reject or approve"),
+                       Pair("/stages/0/approval/userGroups/0", HasSubstr("lower-case")),
+                       Pair("/stages/0/approval/inputs/0/name", HasSubstr("variable names")),
+                       Pair("/stages/0/parallelGroup", HasSubstr("cannot run in a parallel")),
+                       Pair("/stages/1/approval/timeout", ::testing::_)}));
+  std::string big(17 * 1024, 'm');
+  pm = PathsAndMessages(Check(R"({"kind": "Pipeline", "application": "a", "name": "p",
+      "stages": [{"name": "a", "approval": {"message": ")" + big + R"("}}]})"));
+  EXPECT_THAT(pm, ElementsAre(Pair("/stages/0/approval/message", "must be at most 16 KiB")));
+}
+
 TEST(ValidateTest, Cron) {
   EXPECT_EQ(CheckCron("*/5 0-6 1,15 JAN-MAR mon-fri"), "");
   EXPECT_EQ(CheckCron("0 2 * * 7"), "");

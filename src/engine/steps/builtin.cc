@@ -14,6 +14,7 @@ std::unique_ptr<StepKind> NewWaitStep();
 std::unique_ptr<StepKind> NewLambdaInvokeTestStep();
 std::unique_ptr<StepKind> NewLambdaHookStep();
 std::unique_ptr<StepKind> NewLambdaVerifyStep();
+std::unique_ptr<StepKind> NewApprovalStep();
 
 Status RegisterBuiltinSteps(StepRegistry& registry) {
   FERRY_RETURN_IF_ERROR(registry.Register(steps::kLambdaDeploy, NewLambdaDeployStep()));
@@ -25,6 +26,7 @@ Status RegisterBuiltinSteps(StepRegistry& registry) {
   FERRY_RETURN_IF_ERROR(registry.Register(steps::kLambdaInvokeTest, NewLambdaInvokeTestStep()));
   FERRY_RETURN_IF_ERROR(registry.Register(steps::kLambdaHook, NewLambdaHookStep()));
   FERRY_RETURN_IF_ERROR(registry.Register(steps::kLambdaVerify, NewLambdaVerifyStep()));
+  FERRY_RETURN_IF_ERROR(registry.Register("approval", NewApprovalStep()));
   return Ok();
 }
 
