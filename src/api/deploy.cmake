@@ -6,4 +6,5 @@ ferry_module(api_deploy
     deploy_freeze.cc
     secret_box.cc
     deploy_service.cc
-  DEPS ferry_api_input ferry_engine ferry_config ferry_store ferry_lambda ferry_model ferry_common)
+    trigger_target.cc
+  DEPS ferry_api_input ferry_triggers ferry_engine ferry_config ferry_store ferry_lambda ferry_model ferry_common)

@@ -306,6 +306,14 @@ Result<DeployService::Impl::Resolved> DeployService::Impl::Resolve(
   std::map<std::string, std::string> variables;
   FERRY_ASSIGN_OR_RETURN(auto workflow,
                          deploy::ChooseWorkflow(entities, scope, in.workflow, &variables));
+  for (const auto& [name, value] : in.variables) {
+    // Declared variables only, and never the one that names the environment (the scope's).
+    const bool declared = std::any_of(workflow.variables.begin(), workflow.variables.end(),
+                                      [&](const model::Variable& v) { return v.name == name; });
+    if (declared && workflow.environment != "${workflow.variables." + name + "}") {
+      variables[name] = value;
+    }
+  }
   Resolved out;
   FERRY_ASSIGN_OR_RETURN(out.timeout, deploy::CheckExecutable(workflow));
   // A step parameter may be a workflow variable ("${workflow.variables.sensitivity}"): it takes
@@ -426,6 +434,7 @@ Result<store::ExecutionRecord> DeployService::Deploy(const DeploymentInput& in, 
   deploy.functions = resolved.functions;
   engine::ExecutionSpec spec = std::move(resolved.spec);
   if (freeze_override) spec.recorded_inputs["freezeOverride"] = *freeze_override;
+  if (in.cause_json) spec.recorded_inputs["cause"] = *in.cause_json;
   // The workflow's steps (config/release_plan.h). A step's own timeout bounds its calls; a
   // traffic step's hold and a wait are added to it.
   std::string deploy_step;

@@ -20,6 +20,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -53,6 +54,12 @@ struct DeploymentInput {
   std::string trigger = "manual";
   std::optional<std::string> idempotency_key;
   std::string actor_source;  // the client address (request_actor.h); "" when not over the API
+  // Values for the workflow's declared variables (a trigger's `variables`); the variable that
+  // names a templatized workflow's environment is set by `environment`, not here. Names the
+  // workflow does not declare are only recorded.
+  std::map<std::string, std::string> variables;
+  // Why it started, recorded in the execution's inputs as "cause" (a trigger's fire).
+  std::optional<std::string> cause_json;
 };
 
 struct RollbackInput {

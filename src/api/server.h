@@ -23,6 +23,9 @@
 namespace ferry::delegate {
 class TaskTransport;
 }
+namespace ferry::triggers {
+class TriggerEngine;
+}
 namespace ferry::store {
 class DelegateRegistry;
 }
@@ -100,6 +103,9 @@ struct ApiDependencies {
   // Seals and opens `source: ferry` secret values; null: they cannot be set. Must outlive the
   // server.
   const SecretKeyring* secret_keys = nullptr;
+  // Runs the triggers' webhooks (POST /hooks/{id}) and gives GET /api/v1/triggers their
+  // webhook paths; null: webhooks answer 501. Must outlive the server.
+  triggers::TriggerEngine* triggers = nullptr;
 };
 
 class ApiServer {

@@ -475,6 +475,16 @@ void ValidateOne(const Pipeline& e, Checker& c, Problems&) {
   CheckWorkflowVariables(c, "/variables", e.variables);
 }
 
+// A new-artifact trigger's poll: at least 10 s (each poll is an S3 ListObjectsV2 call), at most
+// a day.
+std::string CheckPollInterval(std::string_view value) {
+  auto parsed = ParseDuration(value);
+  if (!parsed) return CheckDuration(value);
+  if (*parsed < std::chrono::seconds(10)) return "must be at least 10s";
+  if (*parsed > std::chrono::hours(24)) return "must be at most 24h";
+  return "";
+}
+
 void ValidateOne(const Trigger& e, Checker& c, Problems&) {
   c.ExactlyOne("",
                {{"newArtifact", e.new_artifact.has_value()},
@@ -486,7 +496,8 @@ void ValidateOne(const Trigger& e, Checker& c, Problems&) {
                "a trigger runs one target");
   if (e.new_artifact) {
     c.NotEmpty("/newArtifact/service", e.new_artifact->service);
-    c.CheckOptional("/newArtifact/pollInterval", e.new_artifact->poll_interval, CheckDuration);
+    c.CheckOptional("/newArtifact/pollInterval", e.new_artifact->poll_interval,
+                    CheckPollInterval);
   }
   if (e.schedule) {
     c.Check("/schedule/cron", e.schedule->cron, CheckCron);

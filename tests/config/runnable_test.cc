@@ -238,7 +238,7 @@ infrastructure:
               HasSubstr("function a (environment dev, service boxes) is an image function"));
 }
 
-TEST(RunnableTest, PipelinesAndTriggersWarnThatNothingRunsThem) {
+TEST(RunnableTest, PipelinesAndPipelineTriggersWarnThatNothingRunsThem) {
   LoadedConfig loaded = Load(R"(kind: Pipeline
 application: shop
 name: release
@@ -258,9 +258,33 @@ artifactSelection: last-collected
               ElementsAre("c.yaml:1:1: warning: pipeline release is stored, but Ferry cannot "
                           "run it yet (not yet implemented: pipelines); nothing starts it; "
                           "deploy with `ferry deploy` meanwhile",
-                          "c.yaml:8:1: warning: trigger nightly is stored, but Ferry cannot run "
-                          "it yet (not yet implemented: triggers); nothing starts it; deploy "
-                          "with `ferry deploy` meanwhile"));
+                          "c.yaml:13:11: warning: pipeline: trigger nightly starts pipeline "
+                          "release, which Ferry cannot run yet (not yet implemented: "
+                          "pipelines); each time it fires it records the error \"pipelines "
+                          "cannot run yet\" and starts nothing; target a workflow meanwhile"));
+}
+
+TEST(RunnableTest, WorkflowTriggersRunButLastDeployedAndPipelineCompletedWarn) {
+  LoadedConfig loaded = Load(R"(kind: Trigger
+application: shop
+name: nightly
+schedule:
+  cron: "0 2 * * *"
+workflow: ship
+artifactSelection: last-deployed
+)");
+  std::vector<std::string> warnings = Warnings(loaded);
+  ASSERT_EQ(warnings.size(), 1u) << ::testing::PrintToString(warnings);
+  EXPECT_THAT(warnings[0], ::testing::HasSubstr("trigger nightly deploys the last deployed "
+                                                "artifact, which Ferry cannot choose yet"));
+  model::Trigger t;
+  t.name = "t";
+  t.workflow = "basic";
+  t.artifact_selection = model::ArtifactSelection::kLastCollected;
+  EXPECT_THAT(TriggerNotRunnable(t), IsEmpty());
+  t.pipeline_completed = model::PipelineCompletedCondition{"release"};
+  ASSERT_EQ(TriggerNotRunnable(t).size(), 1u);
+  EXPECT_EQ(TriggerNotRunnable(t)[0].path, "/pipelineCompleted");
 }
 
 // The parts the deploy path refuses are exactly the warnings' parts, with the warning's text
@@ -301,9 +325,10 @@ TEST(RunnableTest, TheExamplesValidateWithExactlyTheseWarnings) {
                        " " + w.path + ": " + w.message.substr(0, w.message.find(',')));
   }
   EXPECT_THAT(warnings, ElementsAre("pipeline.yaml:1:1 : pipeline release is stored",
-                                    "triggers.yaml:1:1 : trigger new-orders-build is stored",
-                                    "triggers.yaml:11:1 : trigger nightly-dev is stored",
-                                    "triggers.yaml:24:1 : trigger github-main is stored"));
+                                    "triggers.yaml:8:11 /pipeline: trigger new-orders-build "
+                                    "starts pipeline release",
+                                    "triggers.yaml:31:11 /pipeline: trigger github-main starts "
+                                    "pipeline release"));
 }
 
 }  // namespace

@@ -192,6 +192,22 @@ TEST(ValidateTest, WorkflowPipelineTrigger) {
                               Pair("/artifactSelection", HasSubstr("'triggering' needs"))));
 }
 
+TEST(ValidateTest, NewArtifactPollIntervalIsBetweenTenSecondsAndADay) {
+  auto poll = [](const std::string& interval) {
+    return PathsAndMessages(Check(R"({"kind": "Trigger", "application": "a", "name": "t",
+        "newArtifact": {"service": "s", "pollInterval": ")" + interval + R"("},
+        "workflow": "w"})"));
+  };
+  EXPECT_THAT(poll("10s"), ElementsAre());
+  EXPECT_THAT(poll("60s"), ElementsAre());
+  EXPECT_THAT(poll("9s"), ElementsAre(Pair("/newArtifact/pollInterval", "must be at least 10s")));
+  EXPECT_THAT(poll("9999ms"), ElementsAre(Pair("/newArtifact/pollInterval", HasSubstr("10s"))));
+  EXPECT_THAT(poll("25h"), ElementsAre(Pair("/newArtifact/pollInterval", HasSubstr("24h"))));
+  EXPECT_THAT(poll("soon"), ElementsAre(Pair("/newArtifact/pollInterval", HasSubstr("duration"))));
+  EXPECT_THAT(poll(std::string(5000, '9') + "s"),
+              ElementsAre(Pair("/newArtifact/pollInterval", HasSubstr("duration"))));
+}
+
 TEST(ValidateTest, Cron) {
   EXPECT_EQ(CheckCron("*/5 0-6 1,15 JAN-MAR mon-fri"), "");
   EXPECT_EQ(CheckCron("0 2 * * 7"), "");
