@@ -67,6 +67,10 @@ Json ExecutionJson(const store::ExecutionRecord& e, TimePoint now, Outputs outpu
     if (auto it = inputs->find("freezeOverride"); it != inputs->end() && it->is_object()) {
       out["freezeOverride"] = *it;
     }
+    // Started by a trigger: which one and why ({"trigger", "cause", "fireKey", ...}).
+    if (auto it = inputs->find("cause"); it != inputs->end() && it->is_object()) {
+      out["cause"] = *it;
+    }
   }
   if (outputs == Outputs::kInclude) out["outputs"] = MaskedDocument(e.outputs_json);
   return out;
