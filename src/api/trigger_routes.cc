@@ -62,6 +62,8 @@ Result<ApiResponse> ListTriggers(RouteContext& ctx, const ApiRequest& request) {
       item["lastFireAt"] = OptionalTime(s.last_fire_at);
       if (!s.last_execution.empty()) item["lastExecution"] = s.last_execution;
       if (t->schedule) item["nextRunAt"] = OptionalTime(s.next_run_at);
+      // The poller saves its listing point after every poll.
+      if (t->new_artifact) item["lastPollAt"] = FormatRfc3339(s.updated_at);
       if (!s.last_error.empty()) item["lastError"] = MaskSecrets(s.last_error);
       item["lastErrorAt"] = OptionalTime(s.last_error_at);
     }
