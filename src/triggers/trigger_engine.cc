@@ -259,6 +259,7 @@ void TriggerEngine::PollArtifacts(const model::Trigger& t) {
     fire_in.variables = *vars;
     fire_in.cause_json = CauseJson(t, FireCause::kNewArtifact, n.fire_key,
                                    Json{{"s3Bucket", selection->bucket},
+                                        {"polledAt", FormatRfc3339(now)},
                                         {"s3Key", n.object.key},
                                         {"etag", n.object.etag},
                                         {"artifact", recorded->artifact.id}});
