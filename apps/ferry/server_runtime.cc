@@ -403,10 +403,9 @@ Result<std::unique_ptr<ServerRuntime>> ServerRuntime::Start(const ServerRuntimeO
   api_options.tls_key_file = options.tls_key_file;
   api_options.trusted_proxies = options.trusted_proxies;
   auto api = api::ApiServer::Start(
-      api_options,
-      api::ApiDependencies{*p.store, *p.deploys, p.clock, [] { return true; }, [&p] { p.Wake(); },
-                           &p.changes, p.transport.get(), p.delegates.get(), &p.secret_keys,
-                           p.triggers.get()});
+      api_options, api::ApiDependencies{*p.store, *p.deploys, p.clock, [] { return true; },
+                                        [&p] { p.Wake(); }, &p.changes, p.transport.get(),
+                                        p.delegates.get(), &p.secret_keys, p.triggers.get()});
   auto runtime = std::unique_ptr<ServerRuntime>(new ServerRuntime(std::move(parts)));
   if (!api.ok()) {
     runtime->Stop();

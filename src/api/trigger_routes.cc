@@ -33,9 +33,8 @@ std::string TypeOf(const model::Trigger& t) {
 Result<ApiResponse> ListTriggers(RouteContext& ctx, const ApiRequest& request) {
   FERRY_RETURN_IF_ERROR(RejectUnknownQuery(request, {"application"}));
   FERRY_ASSIGN_OR_RETURN(auto app, QueryName(request, "application"));
-  FERRY_ASSIGN_OR_RETURN(auto records,
-                         ctx.store.entities().List(model::StoreKindName(model::Kind::kTrigger),
-                                                   app));
+  FERRY_ASSIGN_OR_RETURN(
+      auto records, ctx.store.entities().List(model::StoreKindName(model::Kind::kTrigger), app));
   std::map<std::pair<std::string, std::string>, store::TriggerState> states;
   FERRY_ASSIGN_OR_RETURN(auto rows, ctx.store.triggers().List(app.value_or("")));
   for (auto& s : rows) states[{s.application, s.name}] = std::move(s);
@@ -49,8 +48,8 @@ Result<ApiResponse> ListTriggers(RouteContext& ctx, const ApiRequest& request) {
     Json item{{"application", t->application},
               {"name", t->name},
               {"type", TypeOf(*t)},
-              {"target", t->pipeline ? "pipeline " + *t->pipeline
-                                     : "workflow " + t->workflow.value_or("?")},
+              {"target",
+               t->pipeline ? "pipeline " + *t->pipeline : "workflow " + t->workflow.value_or("?")},
               {"enabled", t->enabled},
               {"lastFireAt", nullptr},
               {"lastExecution", nullptr},

@@ -20,9 +20,8 @@ Result<std::string> WorkflowTriggerTarget::Start(const triggers::TriggerFire& fi
   const model::Trigger& t = fire.trigger;
   if (!t.workflow) return InvalidArgument("trigger " + t.name + " targets no workflow");
   FERRY_ASSIGN_OR_RETURN(
-      auto record,
-      store_.entities().Get({std::string(model::StoreKindName(model::Kind::kWorkflow)),
-                             t.application, *t.workflow}));
+      auto record, store_.entities().Get({std::string(model::StoreKindName(model::Kind::kWorkflow)),
+                                          t.application, *t.workflow}));
   FERRY_ASSIGN_OR_RETURN(auto entity, model::EntityFromJson(record.spec_json));
   const auto* workflow = std::get_if<model::Workflow>(&entity);
   if (workflow == nullptr) return Internal("stored workflow " + *t.workflow + " does not decode");
@@ -41,8 +40,9 @@ Result<std::string> WorkflowTriggerTarget::Start(const triggers::TriggerFire& fi
       }
     }
     if (in.environment.empty()) {
-      return InvalidArgument("workflow " + workflow->name + " takes its environment from variable " +
-                             *variable + "; set it in the trigger's variables");
+      return InvalidArgument("workflow " + workflow->name +
+                             " takes its environment from variable " + *variable +
+                             "; set it in the trigger's variables");
     }
   }
   in.workflow = workflow->name;

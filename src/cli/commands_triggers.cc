@@ -52,7 +52,8 @@ int RunListTriggers(const std::string& application, const ClientFlags& flags, Co
       out << TerminalSafe(Text(t, "application") + "/" + Text(t, "name")) << "\t"
           << TerminalSafe(Text(t, "type")) << "\t" << TerminalSafe(Text(t, "target")) << "\t"
           << (t.value("enabled", false) ? "yes" : "no") << "\t" << TerminalSafe(last_fire) << "\t"
-          << TerminalSafe(Text(t, "nextRunAt")) << "\t" << TerminalSafe(Text(t, "lastError")) << "\n";
+          << TerminalSafe(Text(t, "nextRunAt")) << "\t" << TerminalSafe(Text(t, "lastError"))
+          << "\n";
       if (auto hook = Text(t, "webhookPath"); hook != "-") {
         out << "  webhook: " << TerminalSafe(session->client->server_url() + hook) << "\n";
       }

@@ -496,8 +496,7 @@ void ValidateOne(const Trigger& e, Checker& c, Problems&) {
                "a trigger runs one target");
   if (e.new_artifact) {
     c.NotEmpty("/newArtifact/service", e.new_artifact->service);
-    c.CheckOptional("/newArtifact/pollInterval", e.new_artifact->poll_interval,
-                    CheckPollInterval);
+    c.CheckOptional("/newArtifact/pollInterval", e.new_artifact->poll_interval, CheckPollInterval);
   }
   if (e.schedule) {
     c.Check("/schedule/cron", e.schedule->cron, CheckCron);

@@ -30,17 +30,21 @@ std::string TriggerErrorText(std::string_view error) {
 
 std::string_view FireStatusName(FireStatus status) {
   switch (status) {
-    case FireStatus::kClaimed: return "claimed";
-    case FireStatus::kStarted: return "started";
-    case FireStatus::kFailed: return "failed";
-    case FireStatus::kBaseline: return "baseline";
+    case FireStatus::kClaimed:
+      return "claimed";
+    case FireStatus::kStarted:
+      return "started";
+    case FireStatus::kFailed:
+      return "failed";
+    case FireStatus::kBaseline:
+      return "baseline";
   }
   return "unknown";
 }
 
 Result<FireStatus> ParseFireStatus(std::string_view name) {
-  for (FireStatus s : {FireStatus::kClaimed, FireStatus::kStarted, FireStatus::kFailed,
-                       FireStatus::kBaseline}) {
+  for (FireStatus s :
+       {FireStatus::kClaimed, FireStatus::kStarted, FireStatus::kFailed, FireStatus::kBaseline}) {
     if (FireStatusName(s) == name) return s;
   }
   return Internal("unknown fire status in the store: " + std::string(name));

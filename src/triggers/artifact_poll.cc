@@ -141,8 +141,12 @@ Result<PollResult> PollArtifacts(ObjectLister& lister, const ObjectSelection& se
   if (next.fingerprint != fingerprint) next = PollCursor{.fingerprint = fingerprint};
   out.full = !next.baselined || next.polls_since_full + 1 >= options.full_every;
 
-  ListRequest request{selection.cloud_provider, selection.region, selection.bucket,
-                      selection.list_prefix, out.full ? "" : next.last_key, ""};
+  ListRequest request{selection.cloud_provider,
+                      selection.region,
+                      selection.bucket,
+                      selection.list_prefix,
+                      out.full ? "" : next.last_key,
+                      ""};
   std::vector<ListedObject> listed;
   while (true) {
     if (out.calls >= options.max_calls) {

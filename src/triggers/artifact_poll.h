@@ -100,11 +100,11 @@ struct NewObject {
 };
 
 struct PollResult {
-  std::vector<NewObject> found;             // to claim and start, oldest key first
-  std::vector<std::string> baseline_keys;   // fire keys to record as seen (first poll)
-  PollCursor cursor;                        // to save once the found objects are claimed
-  int calls = 0;                            // ListObjectsV2 calls made
-  bool full = false;                        // a full listing
+  std::vector<NewObject> found;            // to claim and start, oldest key first
+  std::vector<std::string> baseline_keys;  // fire keys to record as seen (first poll)
+  PollCursor cursor;                       // to save once the found objects are claimed
+  int calls = 0;                           // ListObjectsV2 calls made
+  bool full = false;                       // a full listing
 };
 
 struct PollOptions {

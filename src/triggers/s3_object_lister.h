@@ -1,5 +1,5 @@
-// ObjectLister over aws::S3Client (library ferry_triggers_aws): ListObjectsV2 and GetObject at the artifact
-// source's cloud provider (its endpoint override with path-style addressing, else AWS's S3
+// ObjectLister over aws::S3Client (library ferry_triggers_aws): ListObjectsV2 and GetObject at the
+// artifact source's cloud provider (its endpoint override with path-style addressing, else AWS's S3
 // endpoint of the source's or provider's region).
 //
 // The server lists with its own AWS credentials (the process's credential chain, or `ferry up`'s

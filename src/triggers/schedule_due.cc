@@ -34,9 +34,9 @@ Result<ScheduleDecision> DecideSchedule(const model::ScheduleCondition& conditio
 }
 
 std::string ScheduleFireKey(TimePoint slot) {
-  return "schedule:" + std::to_string(
-                           std::chrono::duration_cast<std::chrono::minutes>(slot.time_since_epoch())
-                               .count());
+  return "schedule:" +
+         std::to_string(
+             std::chrono::duration_cast<std::chrono::minutes>(slot.time_since_epoch()).count());
 }
 
 }  // namespace ferry::triggers

@@ -19,9 +19,9 @@
 namespace ferry::triggers {
 
 struct ScheduleDecision {
-  std::optional<TimePoint> due_slot;    // run now for this slot
-  std::optional<TimePoint> next_run;    // to store (unset: the expression never fires again)
-  std::string fingerprint;              // cron + time zone, kept in the cursor
+  std::optional<TimePoint> due_slot;  // run now for this slot
+  std::optional<TimePoint> next_run;  // to store (unset: the expression never fires again)
+  std::string fingerprint;            // cron + time zone, kept in the cursor
 };
 
 // `stored_next` and `stored_fingerprint` are what the store holds. kInvalidArgument for an

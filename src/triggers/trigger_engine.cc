@@ -37,9 +37,9 @@ Result<std::vector<model::Trigger>> LoadTriggers(store::EntityStore& entities,
 
 Result<model::Trigger> LoadTrigger(store::EntityStore& entities, const std::string& application,
                                    const std::string& name) {
-  FERRY_ASSIGN_OR_RETURN(auto record,
-                         entities.Get({std::string(model::StoreKindName(model::Kind::kTrigger)),
-                                       application, name}));
+  FERRY_ASSIGN_OR_RETURN(
+      auto record,
+      entities.Get({std::string(model::StoreKindName(model::Kind::kTrigger)), application, name}));
   FERRY_ASSIGN_OR_RETURN(auto entity, model::EntityFromJson(record.spec_json));
   auto* t = std::get_if<model::Trigger>(&entity);
   if (t == nullptr) return Internal("stored trigger " + name + " is not a trigger");
@@ -92,8 +92,7 @@ void TriggerEngine::Run(std::stop_token stop) {
 void TriggerEngine::RunOnce() {
   auto triggers = LoadTriggers(store_.entities(), std::nullopt);
   if (!triggers.ok()) {
-    log::Warn("triggers: reading the configuration failed",
-              {{"error", triggers.error().message}});
+    log::Warn("triggers: reading the configuration failed", {{"error", triggers.error().message}});
     return;
   }
   for (const model::Trigger& t : *triggers) {
@@ -122,16 +121,15 @@ Result<std::optional<std::string>> TriggerEngine::ChooseArtifact(
       if (triggering) return triggering;
       [[fallthrough]];  // a webhook carries no artifact: the newest one
     case model::ArtifactSelection::kLastCollected: {
-      std::string service = t.artifact_service.value_or(
-          t.new_artifact ? t.new_artifact->service : std::string());
+      std::string service =
+          t.artifact_service.value_or(t.new_artifact ? t.new_artifact->service : std::string());
       store::ArtifactFilter filter;
       if (!service.empty()) filter.source = t.application + "/" + service;
       filter.limit = 1;
       if (service.empty()) return std::optional<std::string>();  // the target's own choice
       FERRY_ASSIGN_OR_RETURN(auto newest, store_.artifacts().List(filter));
       if (newest.empty()) {
-        return FailedPrecondition("no artifact of service " + service +
-                                  " has been collected yet");
+        return FailedPrecondition("no artifact of service " + service + " has been collected yet");
       }
       return std::optional<std::string>(newest.front().id);
     }
@@ -145,9 +143,9 @@ Result<std::optional<std::string>> TriggerEngine::ChooseArtifact(
 
 Result<std::string> TriggerEngine::Fire(TriggerFire fire, bool* claimed) {
   const model::Trigger& t = fire.trigger;
-  FERRY_ASSIGN_OR_RETURN(*claimed,
-                         store_.triggers().ClaimFire(t.application, t.name, fire.fire_key,
-                                                     options_.owner, options_.stale_claim));
+  FERRY_ASSIGN_OR_RETURN(
+      *claimed, store_.triggers().ClaimFire(t.application, t.name, fire.fire_key, options_.owner,
+                                            options_.stale_claim));
   if (!*claimed) return std::string();
   fire.idempotency_key = "trigger-" + Sha256Hex(TriggerId(t) + "\n" + fire.fire_key).substr(0, 40);
   Result<std::string> started = target_.Start(fire);
@@ -181,8 +179,8 @@ void TriggerEngine::PollArtifacts(const model::Trigger& t) {
   if (!interval.ok()) return RecordError(t, interval.error().message);
   auto service = store_.entities().Get({std::string(model::StoreKindName(model::Kind::kService)),
                                         t.application, t.new_artifact->service});
-  if (!service.ok()) return RecordError(t, "service " + t.new_artifact->service + ": " +
-                                               service.error().message);
+  if (!service.ok())
+    return RecordError(t, "service " + t.new_artifact->service + ": " + service.error().message);
   auto entity = model::EntityFromJson(service->spec_json);
   if (!entity.ok() || !std::holds_alternative<model::Service>(*entity)) {
     return RecordError(t, "service " + t.new_artifact->service + " does not decode");
@@ -195,8 +193,8 @@ void TriggerEngine::PollArtifacts(const model::Trigger& t) {
   if (auto state = store_.triggers().Get(t.application, t.name); state.ok()) {
     cursor_json = state->cursor_json;
   }
-  auto polled = triggers::PollArtifacts(lister_, *selection, DecodeCursor(cursor_json),
-                                       options_.poll);
+  auto polled =
+      triggers::PollArtifacts(lister_, *selection, DecodeCursor(cursor_json), options_.poll);
   if (!polled.ok()) {
     return RecordError(t, "listing s3://" + selection->bucket + "/" + selection->list_prefix +
                               ": " + polled.error().message);
@@ -204,9 +202,8 @@ void TriggerEngine::PollArtifacts(const model::Trigger& t) {
   for (size_t i = 0; i < polled->baseline_keys.size(); i += kBaselineChunk) {
     std::vector<std::string> chunk(
         polled->baseline_keys.begin() + static_cast<std::ptrdiff_t>(i),
-        polled->baseline_keys.begin() +
-            static_cast<std::ptrdiff_t>(std::min(i + kBaselineChunk,
-                                                 polled->baseline_keys.size())));
+        polled->baseline_keys.begin() + static_cast<std::ptrdiff_t>(std::min(
+                                            i + kBaselineChunk, polled->baseline_keys.size())));
     if (auto s = store_.triggers().AddBaseline(t.application, t.name, chunk); !s.ok()) {
       return RecordError(t, "recording the baseline: " + s.error().message);
     }
@@ -215,13 +212,13 @@ void TriggerEngine::PollArtifacts(const model::Trigger& t) {
     // Claimed already (seen again by a full listing, or by another server): nothing to do.
     auto fire = store_.triggers().GetFire(t.application, t.name, n.fire_key);
     if (fire.ok() && fire->status != store::FireStatus::kClaimed) continue;
-    const ListRequest where{selection->cloud_provider, selection->region, selection->bucket,
-                            "", "", ""};
+    const ListRequest where{
+        selection->cloud_provider, selection->region, selection->bucket, "", "", ""};
     auto sha = lister_.CodeSha256(where, n.object.key, n.object.etag);
     if (!sha.ok()) {
       // Not claimed: the next poll that sees the object (a full listing) tries again.
-      RecordError(t, "reading s3://" + selection->bucket + "/" + n.object.key + ": " +
-                         sha.error().message);
+      RecordError(
+          t, "reading s3://" + selection->bucket + "/" + n.object.key + ": " + sha.error().message);
       continue;
     }
     store::NewArtifact artifact;
@@ -354,9 +351,9 @@ Result<WebhookOutcome> TriggerEngine::HandleWebhook(const std::string& hook_id,
   FERRY_ASSIGN_OR_RETURN(VerifiedWebhook verified, VerifyWebhook(*t.webhook, *key, request, now));
   if (!t.enabled) return FailedPrecondition("trigger " + TriggerId(t) + " is disabled");
   const bool generic = t.webhook->type == model::WebhookType::kGeneric;
-  (void)store_.triggers().PruneFires(t.application, t.name, generic ? "generic:" : "github:",
-                                     now - (generic ? Duration(kGenericReplayWindow)
-                                                    : Duration(kGithubReplayWindow)));
+  (void)store_.triggers().PruneFires(
+      t.application, t.name, generic ? "generic:" : "github:",
+      now - (generic ? Duration(kGenericReplayWindow) : Duration(kGithubReplayWindow)));
   if (!verified.start) {
     return WebhookOutcome{200, "nothing started: " + verified.reason, ""};
   }
@@ -368,14 +365,14 @@ Result<WebhookOutcome> TriggerEngine::HandleWebhook(const std::string& hook_id,
                          RenderTriggerVariables(t.variables, t.name, verified.payload));
   Json extra = Json::object();
   if (!generic) extra["delivery"] = verified.fire_key.substr(7);
-  fire.cause_json = CauseJson(t, FireCause::kWebhook, generic ? "generic" : verified.fire_key,
-                              extra);
+  fire.cause_json =
+      CauseJson(t, FireCause::kWebhook, generic ? "generic" : verified.fire_key, extra);
   auto chosen = ChooseArtifact(t, std::nullopt);
   bool claimed = false;
   if (!chosen.ok()) {
-    FERRY_ASSIGN_OR_RETURN(claimed,
-                           store_.triggers().ClaimFire(t.application, t.name, fire.fire_key,
-                                                       options_.owner, options_.stale_claim));
+    FERRY_ASSIGN_OR_RETURN(
+        claimed, store_.triggers().ClaimFire(t.application, t.name, fire.fire_key, options_.owner,
+                                             options_.stale_claim));
     if (!claimed) return WebhookOutcome{200, "a replay: this delivery was received before", ""};
     (void)store_.triggers().CompleteFire(
         {t.application, t.name, fire.fire_key, "", chosen.error().message});

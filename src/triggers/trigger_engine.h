@@ -58,8 +58,7 @@ struct WebhookOutcome {
 class TriggerEngine {
  public:
   TriggerEngine(store::Store& store, ObjectLister& lister, TriggerTarget& target,
-                SecretReader secrets, Clock& clock, IdGenerator& ids,
-                TriggerEngineOptions options);
+                SecretReader secrets, Clock& clock, IdGenerator& ids, TriggerEngineOptions options);
 
   // One pass over every trigger; errors of one trigger are its last error, never the pass's.
   void RunOnce();

@@ -19,9 +19,12 @@ Result<std::string> TargetByKind::Start(const TriggerFire& fire) {
 
 std::string_view FireCauseName(FireCause cause) {
   switch (cause) {
-    case FireCause::kNewArtifact: return "newArtifact";
-    case FireCause::kSchedule: return "schedule";
-    case FireCause::kWebhook: return "webhook";
+    case FireCause::kNewArtifact:
+      return "newArtifact";
+    case FireCause::kSchedule:
+      return "schedule";
+    case FireCause::kWebhook:
+      return "webhook";
   }
   return "unknown";
 }

@@ -20,8 +20,7 @@ std::string Header(const WebhookRequest& r, const std::string& name) {
 }
 
 // "sha256=<64 hex>" equal to the expected HMAC, in constant time.
-bool SignatureMatches(const std::string& header, const std::string& key,
-                      const std::string& data) {
+bool SignatureMatches(const std::string& header, const std::string& key, const std::string& data) {
   constexpr std::string_view kPrefix = "sha256=";
   if (!header.starts_with(kPrefix) || header.size() != kPrefix.size() + 64) return false;
   std::string given = header.substr(kPrefix.size());
@@ -111,8 +110,9 @@ Result<VerifiedWebhook> VerifyWebhook(const model::WebhookCondition& condition,
     seconds = std::stoll(timestamp);
     const TimePoint sent{std::chrono::seconds(seconds)};
     if (sent < now - kWebhookWindow || sent > now + kWebhookWindow) {
-      return Unauthenticated("the request's timestamp is more than 5 minutes from the server's "
-                             "time; send it again with a fresh timestamp and signature");
+      return Unauthenticated(
+          "the request's timestamp is more than 5 minutes from the server's "
+          "time; send it again with a fresh timestamp and signature");
     }
     std::string hex = signature.substr(7);
     for (char& c : hex) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

@@ -32,10 +32,11 @@ class TriggerRoutesTest : public ApiServerTest {
                          R"("steps":[{"name":"deploy","type":"deploy"}],)"
                          R"("variables":[{"name":"build","default":"none"}]})");
     ASSERT_LT(workflow.status, 300) << workflow.body;
-    ASSERT_LT(Put("/api/v1/secrets/hook-key",
-                  R"({"kind":"Secret","name":"hook-key","source":"env","ref":"FERRY_SECRET_TEST_HOOK"})")
-                  .status,
-              300);
+    ASSERT_LT(
+        Put("/api/v1/secrets/hook-key",
+            R"({"kind":"Secret","name":"hook-key","source":"env","ref":"FERRY_SECRET_TEST_HOOK"})")
+            .status,
+        300);
     Reply put = Put("/api/v1/applications/shop/triggers/hook",
                     R"({"kind":"Trigger","application":"shop","name":"hook",)"
                     R"("webhook":{"type":"generic","secret":"hook-key"},"workflow":"basic",)"
@@ -46,10 +47,10 @@ class TriggerRoutesTest : public ApiServerTest {
         *store_, bucket_, *workflows_, WebhookSecretReader(*store_, SecretPolicy{}, nullptr),
         clock_, ids_, triggers::TriggerEngineOptions{});
     server_->Stop();
-    auto server = ApiServer::Start(
-        {.host = "127.0.0.1", .port = 0, .threads = 8},
-        ApiDependencies{*store_, *deploys_, clock_, nullptr, nullptr, &changes_, nullptr, nullptr,
-                        &secret_keys_, triggers_.get()});
+    auto server =
+        ApiServer::Start({.host = "127.0.0.1", .port = 0, .threads = 8},
+                         ApiDependencies{*store_, *deploys_, clock_, nullptr, nullptr, &changes_,
+                                         nullptr, nullptr, &secret_keys_, triggers_.get()});
     ASSERT_TRUE(server.ok()) << server.error().ToString();
     server_ = std::move(*server);
     client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
@@ -67,14 +68,14 @@ class TriggerRoutesTest : public ApiServerTest {
   Reply Hook(const std::string& body, const std::string& key = kKey,
              std::optional<std::string> ts = std::nullopt, const std::string& path = "") {
     if (!ts) {
-      ts = std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
-                              clock_.Now().time_since_epoch())
-                              .count());
+      ts = std::to_string(
+          std::chrono::duration_cast<std::chrono::seconds>(clock_.Now().time_since_epoch())
+              .count());
     }
     httplib::Headers headers{{"X-Ferry-Timestamp", *ts},
                              {"X-Ferry-Signature", triggers::GenericSignature(key, *ts, body)}};
-    return ToReply(client_->Post(path.empty() ? hook_path_ : path, headers, body,
-                                 "application/json"));
+    return ToReply(
+        client_->Post(path.empty() ? hook_path_ : path, headers, body, "application/json"));
   }
   size_t Executions() { return Get("/api/v1/executions").json["items"].size(); }
 
@@ -113,8 +114,7 @@ TEST_F(TriggerRoutesTest, AGoodSignatureStartsTheWorkflowOnceAsTheTrigger) {
 
 TEST_F(TriggerRoutesTest, BadMissingOrStaleSignaturesAre401AndStartNothing) {
   EXPECT_EQ(Hook(R"({"build":"1"})", "wrong-key").status, 401);
-  Reply unsigned_reply =
-      ToReply(client_->Post(hook_path_, R"({"build":"1"})", "application/json"));
+  Reply unsigned_reply = ToReply(client_->Post(hook_path_, R"({"build":"1"})", "application/json"));
   EXPECT_EQ(unsigned_reply.status, 401);
   EXPECT_THAT(unsigned_reply.body, Not(HasSubstr(kKey)));
   EXPECT_EQ(Hook(R"({"build":"1"})", kKey, "1000").status, 401);  // 1970

@@ -217,8 +217,7 @@ TEST(LoaderTest, TriggerPayloadTemplatesAreKnownOnlyInATriggersVariables) {
       "kind: Trigger\napplication: shop\nname: gh\nwebhook: {type: github-push, secret: s}\n"
       "pipeline: release\nvariables:\n  commit: ${trigger.payload.head_commit.id}\n"
       "  by: ${trigger.name}\n---\nkind: Secret\nname: s\nsource: env\nref: S\n";
-  EXPECT_THAT(Check({{"a.yaml", kApp}, {"p.yaml", pipeline}, {"t.yaml", trigger}}),
-              ElementsAre());
+  EXPECT_THAT(Check({{"a.yaml", kApp}, {"p.yaml", pipeline}, {"t.yaml", trigger}}), ElementsAre());
   std::string misplaced =
       "kind: Pipeline\napplication: shop\nname: other\nstages: [{name: a, approval: {}}]\n"
       "description: ${trigger.payload.x}\n";

@@ -31,8 +31,10 @@ class TriggersE2eTest : public DeployE2eTest {
                         {"name", "builds"},
                         {"newArtifact", {{"service", "api"}, {"pollInterval", "10s"}}},
                         {"workflow", "basic"}});
-    entities.push_back(
-        {{"kind", "Secret"}, {"name", "hook-key"}, {"source", "env"}, {"ref", "FERRY_SECRET_E2E_HOOK"}});
+    entities.push_back({{"kind", "Secret"},
+                        {"name", "hook-key"},
+                        {"source", "env"},
+                        {"ref", "FERRY_SECRET_E2E_HOOK"}});
     entities.push_back({{"kind", "Trigger"},
                         {"application", "shop"},
                         {"name", "hook"},
@@ -95,23 +97,23 @@ class TriggersE2eTest : public DeployE2eTest {
   void RecordArtifact(const std::string& key, const std::string& version) {
     auto object = s3_->GetObject(kBucket, key);
     ASSERT_TRUE(object.ok()) << object.error().message;
-    ApiResponse recorded = api_->Post(
-        "/api/v1/artifacts", Json{{"source", "shop/api"},
-                                  {"key", key},
-                                  {"version", version},
-                                  {"codeSha256", Base64Encode(Sha256(object->body))},
-                                  {"location", {{"s3Bucket", kBucket}, {"s3Key", key}}}});
+    ApiResponse recorded = api_->Post("/api/v1/artifacts",
+                                      Json{{"source", "shop/api"},
+                                           {"key", key},
+                                           {"version", version},
+                                           {"codeSha256", Base64Encode(Sha256(object->body))},
+                                           {"location", {{"s3Bucket", kBucket}, {"s3Key", key}}}});
     ASSERT_EQ(recorded.status, 201) << recorded.Describe();
   }
 
   ApiResponse Hook(const std::string& path, const std::string& body, const std::string& key) {
     const std::string ts = std::to_string(std::time(nullptr));
     httplib::Client client(server_->url());
-    auto r = client.Post(path,
-                         {{"X-Ferry-Timestamp", ts},
-                          {"X-Ferry-Signature",
-                           "sha256=" + HexEncode(HmacSha256(key, ts + "." + body))}},
-                         body, "application/json");
+    auto r = client.Post(
+        path,
+        {{"X-Ferry-Timestamp", ts},
+         {"X-Ferry-Signature", "sha256=" + HexEncode(HmacSha256(key, ts + "." + body))}},
+        body, "application/json");
     ApiResponse out;
     if (!r) return out;
     out.status = r->status;
@@ -125,15 +127,17 @@ class TriggersE2eTest : public DeployE2eTest {
 TEST_F(TriggersE2eTest, ANewZipStartsOneDeployAndNeverASecondOneEvenAfterARestart) {
   ASSERT_NO_FATAL_FAILURE(ApplyTriggers());
   // The first poll records the (empty) bucket as its baseline.
-  ApiResponse polled = api_->PollUntil("/api/v1/triggers?application=shop", [](const ApiResponse& r) {
-    if (r.status != 200) return false;
-    for (const Json& t : r.json["items"]) {
-      if (Str(t, "name") == "builds" && t.contains("lastPollAt") && !t["lastPollAt"].is_null()) {
-        return true;
-      }
-    }
-    return false;
-  });
+  ApiResponse polled =
+      api_->PollUntil("/api/v1/triggers?application=shop", [](const ApiResponse& r) {
+        if (r.status != 200) return false;
+        for (const Json& t : r.json["items"]) {
+          if (Str(t, "name") == "builds" && t.contains("lastPollAt") &&
+              !t["lastPollAt"].is_null()) {
+            return true;
+          }
+        }
+        return false;
+      });
   ASSERT_EQ(polled.status, 200) << polled.Describe();
 
   ASSERT_NO_FATAL_FAILURE(UploadWithCli("api/api-1.zip", "one"));
@@ -214,12 +218,12 @@ TEST_F(TriggersE2eTest, AFreezeWindowRefusesATriggeredRunAndIsItsLastError) {
     return std::string(buf);
   };
   const std::time_t now = std::time(nullptr);
-  ApiResponse put = api_->Put("/api/v1/freeze-windows/release-freeze",
-                              Json{{"kind", "FreezeWindow"},
-                                   {"name", "release-freeze"},
-                                   {"timeZone", "UTC"},
-                                   {"start", local(now - 3600)},
-                                   {"end", local(now + 3600)}});
+  ApiResponse put =
+      api_->Put("/api/v1/freeze-windows/release-freeze", Json{{"kind", "FreezeWindow"},
+                                                              {"name", "release-freeze"},
+                                                              {"timeZone", "UTC"},
+                                                              {"start", local(now - 3600)},
+                                                              {"end", local(now + 3600)}});
   ASSERT_LT(put.status, 300) << put.Describe();
   const std::string path = Str(Trigger("hook"), "webhookPath");
   ApiResponse refused = Hook(path, R"({"b":2})", kHookKey);

@@ -195,7 +195,8 @@ TEST(ValidateTest, WorkflowPipelineTrigger) {
 TEST(ValidateTest, NewArtifactPollIntervalIsBetweenTenSecondsAndADay) {
   auto poll = [](const std::string& interval) {
     return PathsAndMessages(Check(R"({"kind": "Trigger", "application": "a", "name": "t",
-        "newArtifact": {"service": "s", "pollInterval": ")" + interval + R"("},
+        "newArtifact": {"service": "s", "pollInterval": ")" +
+                                  interval + R"("},
         "workflow": "w"})"));
   };
   EXPECT_THAT(poll("10s"), ElementsAre());

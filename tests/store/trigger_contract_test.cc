@@ -2,10 +2,10 @@
 // exactly once (also by a second Store on the same database), a stale claim taken over, a
 // baseline that starts nothing, outcomes recorded, replay-cache pruning, and hostile input
 // refused without a trace.
-#include "store_contract.h"
-
 #include <atomic>
 #include <thread>
+
+#include "store_contract.h"
 
 namespace ferry::store::testing {
 namespace {
@@ -123,9 +123,8 @@ TEST_P(StoreContractTest, ConcurrentClaimsFromTwoStoresLetOneWin) {
   for (int i = 0; i < 8; ++i) {
     Store& s = i % 2 == 0 ? store() : **other;
     threads.emplace_back([&s, &wins, i] {
-      auto claimed =
-          s.triggers().ClaimFire("shop", "builds", "object:x", "owner-" + std::to_string(i),
-                                 minutes(5));
+      auto claimed = s.triggers().ClaimFire("shop", "builds", "object:x",
+                                            "owner-" + std::to_string(i), minutes(5));
       if (claimed.ok() && *claimed) ++wins;
     });
   }

@@ -11,16 +11,16 @@ namespace ferry::triggers {
 namespace {
 
 using ::testing::ElementsAre;
-using ::testing::IsEmpty;
 using testing::FakeBucket;
+using ::testing::IsEmpty;
 
 const TimePoint kT0 = TimePoint(std::chrono::seconds(1'800'000'000));
 
 ObjectSelection PrefixFilter() {
   model::ArtifactSource source;
   source.cloud_provider = "aws";
-  source.s3 = model::S3ArtifactSource{.bucket = "artifacts", .prefix = "api/",
-                                      .filter = "api-(.+)\\.zip"};
+  source.s3 =
+      model::S3ArtifactSource{.bucket = "artifacts", .prefix = "api/", .filter = "api-(.+)\\.zip"};
   return SelectionOf(source).value();
 }
 
@@ -170,8 +170,11 @@ TEST(ArtifactPollTest, ListingFailuresAndLoopsAreErrorsThatMoveNothing) {
 }
 
 TEST(ArtifactPollTest, CursorsRoundTripAndGarbageIsAFreshStart) {
-  PollCursor c{.fingerprint = "f", .baselined = true, .last_key = "api/x",
-               .watermark = kT0, .polls_since_full = 4};
+  PollCursor c{.fingerprint = "f",
+               .baselined = true,
+               .last_key = "api/x",
+               .watermark = kT0,
+               .polls_since_full = 4};
   PollCursor back = DecodeCursor(EncodeCursor(c));
   EXPECT_EQ(back.fingerprint, "f");
   EXPECT_TRUE(back.baselined);

@@ -65,8 +65,8 @@ TEST(ScheduleDueTest, TheNextRunHonoursClockChanges) {
   // 02:30 happens twice on 2027-10-31: it runs once, at the first.
   auto autumn = DecideSchedule(c, std::nullopt, "", At("2027-10-30T12:00:00Z")).value();
   EXPECT_EQ(autumn.next_run, At("2027-10-31T00:30:00Z"));
-  auto after = DecideSchedule(c, autumn.next_run, autumn.fingerprint,
-                              At("2027-10-31T00:30:00Z")).value();
+  auto after =
+      DecideSchedule(c, autumn.next_run, autumn.fingerprint, At("2027-10-31T00:30:00Z")).value();
   EXPECT_EQ(after.next_run, At("2027-11-01T01:30:00Z"));
 }
 

@@ -18,8 +18,8 @@
 namespace ferry::triggers {
 namespace {
 
-using ::testing::HasSubstr;
 using testing::FakeBucket;
+using ::testing::HasSubstr;
 
 // Records what it was asked to start. A fake because what a target does (DeployService, the
 // engine) is tested elsewhere; tests/ferry/e2e_triggers_test.cc runs the real one.
@@ -50,15 +50,15 @@ class TriggerEngineTest : public ::testing::Test {
  protected:
   void SetUp() override {
     store_ = Open();
-    Put(Json{{"kind", "Service"},
-             {"application", "shop"},
-             {"name", "api"},
-             {"type", "lambda"},
-             {"artifact",
-              {{"cloudProvider", "aws"},
-               {"s3", {{"bucket", "artifacts"}, {"prefix", "api/"},
-                       {"filter", "api-(.+)\\.zip"}}}}},
-             {"functions", Json::array({{{"name", "f"}}})}});
+    Put(Json{
+        {"kind", "Service"},
+        {"application", "shop"},
+        {"name", "api"},
+        {"type", "lambda"},
+        {"artifact",
+         {{"cloudProvider", "aws"},
+          {"s3", {{"bucket", "artifacts"}, {"prefix", "api/"}, {"filter", "api-(.+)\\.zip"}}}}},
+        {"functions", Json::array({{{"name", "f"}}})}});
     Put(Json{{"kind", "Trigger"},
              {"application", "shop"},
              {"name", "builds"},
@@ -265,9 +265,8 @@ TEST_F(TriggerEngineTest, AWebhookStartsOnceAndRefusesReplaysAndBadSignatures) {
   const std::string body = R"({"build":"42"})";
   const std::string ts = std::to_string(
       std::chrono::duration_cast<std::chrono::seconds>(clock_.Now().time_since_epoch()).count());
-  WebhookRequest good{{{"x-ferry-timestamp", ts},
-                       {"x-ferry-signature", GenericSignature("k3y", ts, body)}},
-                      body};
+  WebhookRequest good{
+      {{"x-ferry-timestamp", ts}, {"x-ferry-signature", GenericSignature("k3y", ts, body)}}, body};
   auto first = engine->HandleWebhook(*id, good);
   ASSERT_TRUE(first.ok()) << first.error().ToString();
   EXPECT_EQ(first->status, 202);

@@ -41,8 +41,7 @@ TEST(WebhookTest, AGoodGenericSignatureIsAcceptedAndItsSignatureIsTheFireKey) {
   EXPECT_TRUE(v->fire_key.starts_with("generic:"));
   EXPECT_EQ(v->payload.at("trigger.payload.build"), "7");
   // The same request again has the same fire key: the store's claim refuses the replay.
-  EXPECT_EQ(VerifyWebhook(kGeneric, kKey, Generic(R"({"build": 7})"), kNow)->fire_key,
-            v->fire_key);
+  EXPECT_EQ(VerifyWebhook(kGeneric, kKey, Generic(R"({"build": 7})"), kNow)->fire_key, v->fire_key);
 }
 
 TEST(WebhookTest, BadMissingStaleOrFutureSignaturesAre401) {
@@ -113,8 +112,7 @@ TEST(WebhookTest, GithubPushChecksItsSignatureDeliveryAndBranch) {
 
   WebhookRequest bad = Github(push);
   bad.headers["x-hub-signature-256"] = "sha256=" + HexEncode(HmacSha256("nope", push));
-  EXPECT_EQ(VerifyWebhook(kGithubMain, kKey, bad, kNow).error().code,
-            ErrorCode::kUnauthenticated);
+  EXPECT_EQ(VerifyWebhook(kGithubMain, kKey, bad, kNow).error().code, ErrorCode::kUnauthenticated);
   WebhookRequest no_delivery = Github(push);
   no_delivery.headers.erase("x-github-delivery");
   EXPECT_EQ(VerifyWebhook(kGithubMain, kKey, no_delivery, kNow).error().code,
@@ -146,10 +144,11 @@ TEST(WebhookTest, PayloadVariablesAreBoundedScalars) {
 
 TEST(WebhookTest, TriggerVariablesRenderPayloadFieldsAndRefuseUnknownOnes) {
   std::map<std::string, std::string> payload{{"trigger.payload.head_commit.id", "abc"}};
-  auto r = RenderTriggerVariables(
-      {{"commit", "${trigger.payload.head_commit.id}"}, {"who", "${trigger.name}-x"},
-       {"env", "dev"}, {"kept", "${workflow.variables.env}"}},
-      "github-main", payload);
+  auto r = RenderTriggerVariables({{"commit", "${trigger.payload.head_commit.id}"},
+                                   {"who", "${trigger.name}-x"},
+                                   {"env", "dev"},
+                                   {"kept", "${workflow.variables.env}"}},
+                                  "github-main", payload);
   ASSERT_TRUE(r.ok()) << r.error().ToString();
   EXPECT_EQ(r->at("commit"), "abc");
   EXPECT_EQ(r->at("who"), "github-main-x");

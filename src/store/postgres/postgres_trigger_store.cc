@@ -72,16 +72,17 @@ Result<std::optional<TriggerState>> SelectState(Connection& c, const std::string
 }  // namespace
 
 Result<TriggerState> PostgresTriggerStore::Get(std::string_view application,
-                                             std::string_view name) {
+                                               std::string_view name) {
   FERRY_RETURN_IF_ERROR(CheckTriggerName(application, name));
   std::optional<TriggerState> out;
   FERRY_RETURN_IF_ERROR(context_.db.Read([&](Connection& c) -> Status {
-    FERRY_ASSIGN_OR_RETURN(out, SelectState(c, "application = $1 AND name = $2", application,
-                                            name));
+    FERRY_ASSIGN_OR_RETURN(out,
+                           SelectState(c, "application = $1 AND name = $2", application, name));
     return Ok();
   }));
-  if (!out) return NotFound("trigger " + std::string(application) + "/" + std::string(name) +
-                            " has no state yet");
+  if (!out)
+    return NotFound("trigger " + std::string(application) + "/" + std::string(name) +
+                    " has no state yet");
   return std::move(*out);
 }
 
@@ -89,11 +90,10 @@ Result<std::vector<TriggerState>> PostgresTriggerStore::List(std::string_view ap
   if (!application.empty()) FERRY_RETURN_IF_ERROR(CheckName(application, "application"));
   std::vector<TriggerState> out;
   FERRY_RETURN_IF_ERROR(context_.db.Read([&](Connection& c) -> Status {
-    FERRY_ASSIGN_OR_RETURN(
-        Statement select,
-        c.Prepare(std::string("SELECT ") + kStateColumns +
-                  " FROM trigger_states WHERE ($1 = '' OR application = $1) "
-                  "ORDER BY application, name LIMIT $2"));
+    FERRY_ASSIGN_OR_RETURN(Statement select,
+                           c.Prepare(std::string("SELECT ") + kStateColumns +
+                                     " FROM trigger_states WHERE ($1 = '' OR application = $1) "
+                                     "ORDER BY application, name LIMIT $2"));
     select.Bind(1, application).Bind(2, kMaxPageSize);
     while (true) {
       FERRY_ASSIGN_OR_RETURN(bool row, select.Step());
@@ -106,8 +106,8 @@ Result<std::vector<TriggerState>> PostgresTriggerStore::List(std::string_view ap
 }
 
 Result<std::string> PostgresTriggerStore::EnsureHookId(std::string_view application,
-                                                     std::string_view name,
-                                                     std::string_view candidate) {
+                                                       std::string_view name,
+                                                       std::string_view candidate) {
   FERRY_RETURN_IF_ERROR(CheckTriggerName(application, name));
   FERRY_RETURN_IF_ERROR(CheckName(candidate, "webhook id"));
   std::string out;
@@ -119,10 +119,9 @@ Result<std::string> PostgresTriggerStore::EnsureHookId(std::string_view applicat
       out = state->hook_id;
       return Ok();
     }
-    FERRY_ASSIGN_OR_RETURN(
-        Statement update,
-        c.Prepare("UPDATE trigger_states SET hook_id = $3, updated_at_ms = $4 "
-                  "WHERE application = $1 AND name = $2"));
+    FERRY_ASSIGN_OR_RETURN(Statement update,
+                           c.Prepare("UPDATE trigger_states SET hook_id = $3, updated_at_ms = $4 "
+                                     "WHERE application = $1 AND name = $2"));
     update.Bind(1, application).Bind(2, name).Bind(3, candidate).Bind(4, context_.NowMs());
     FERRY_RETURN_IF_ERROR(update.Run());
     out = std::string(candidate);
@@ -143,10 +142,10 @@ Result<TriggerState> PostgresTriggerStore::FindByHookId(std::string_view hook_id
 }
 
 Status PostgresTriggerStore::SaveCursor(std::string_view application, std::string_view name,
-                                      std::string_view cursor_json) {
+                                        std::string_view cursor_json) {
   FERRY_RETURN_IF_ERROR(CheckTriggerName(application, name));
-  FERRY_ASSIGN_OR_RETURN(auto cursor,
-                         CanonicalJsonObject(cursor_json, kMaxTriggerCursorBytes, "trigger cursor"));
+  FERRY_ASSIGN_OR_RETURN(
+      auto cursor, CanonicalJsonObject(cursor_json, kMaxTriggerCursorBytes, "trigger cursor"));
   return context_.db.Write([&](Connection& c) -> Status {
     FERRY_RETURN_IF_ERROR(EnsureState(c, application, name, context_.NowMs()));
     FERRY_ASSIGN_OR_RETURN(
@@ -159,7 +158,7 @@ Status PostgresTriggerStore::SaveCursor(std::string_view application, std::strin
 }
 
 Status PostgresTriggerStore::SetNextRun(std::string_view application, std::string_view name,
-                                      std::optional<TimePoint> next_run_at) {
+                                        std::optional<TimePoint> next_run_at) {
   FERRY_RETURN_IF_ERROR(CheckTriggerName(application, name));
   return context_.db.Write([&](Connection& c) -> Status {
     FERRY_RETURN_IF_ERROR(EnsureState(c, application, name, context_.NowMs()));
@@ -178,7 +177,7 @@ Status PostgresTriggerStore::SetNextRun(std::string_view application, std::strin
 }
 
 Status PostgresTriggerStore::RecordError(std::string_view application, std::string_view name,
-                                       std::string_view error) {
+                                         std::string_view error) {
   FERRY_RETURN_IF_ERROR(CheckTriggerName(application, name));
   const std::string message = TriggerErrorText(error);
   return context_.db.Write([&](Connection& c) -> Status {
@@ -187,14 +186,17 @@ Status PostgresTriggerStore::RecordError(std::string_view application, std::stri
         Statement update,
         c.Prepare("UPDATE trigger_states SET last_error = $3, last_error_at_ms = $4, "
                   "updated_at_ms = $4 WHERE application = $1 AND name = $2"));
-    return update.Bind(1, application).Bind(2, name).Bind(3, message).Bind(4, context_.NowMs())
+    return update.Bind(1, application)
+        .Bind(2, name)
+        .Bind(3, message)
+        .Bind(4, context_.NowMs())
         .Run();
   });
 }
 
 Result<bool> PostgresTriggerStore::ClaimFire(std::string_view application, std::string_view name,
-                                           std::string_view fire_key, std::string_view owner,
-                                           Duration stale) {
+                                             std::string_view fire_key, std::string_view owner,
+                                             Duration stale) {
   FERRY_RETURN_IF_ERROR(CheckTriggerName(application, name));
   FERRY_RETURN_IF_ERROR(CheckFireKey(fire_key));
   FERRY_RETURN_IF_ERROR(CheckName(owner, "fire owner"));
@@ -241,7 +243,10 @@ Status PostgresTriggerStore::CompleteFire(const FireOutcome& o) {
           c.Prepare("UPDATE trigger_states SET last_fire_at_ms = $3, last_execution = $4, "
                     "last_error = '', last_error_at_ms = NULL, updated_at_ms = $3 "
                     "WHERE application = $1 AND name = $2"));
-      return state.Bind(1, o.application).Bind(2, o.name).Bind(3, now).Bind(4, o.execution_id)
+      return state.Bind(1, o.application)
+          .Bind(2, o.name)
+          .Bind(3, now)
+          .Bind(4, o.execution_id)
           .Run();
     }
     FERRY_ASSIGN_OR_RETURN(
@@ -253,7 +258,7 @@ Status PostgresTriggerStore::CompleteFire(const FireOutcome& o) {
 }
 
 Status PostgresTriggerStore::AddBaseline(std::string_view application, std::string_view name,
-                                       const std::vector<std::string>& fire_keys) {
+                                         const std::vector<std::string>& fire_keys) {
   FERRY_RETURN_IF_ERROR(CheckTriggerName(application, name));
   if (fire_keys.size() > static_cast<size_t>(kMaxPageSize)) {
     return InvalidArgument("at most 1000 baseline fires per call");
@@ -276,7 +281,7 @@ Status PostgresTriggerStore::AddBaseline(std::string_view application, std::stri
 }
 
 Result<FireRecord> PostgresTriggerStore::GetFire(std::string_view application,
-                                               std::string_view name, std::string_view fire_key) {
+                                                 std::string_view name, std::string_view fire_key) {
   FERRY_RETURN_IF_ERROR(CheckTriggerName(application, name));
   FERRY_RETURN_IF_ERROR(CheckFireKey(fire_key));
   std::optional<FireRecord> out;
@@ -296,7 +301,7 @@ Result<FireRecord> PostgresTriggerStore::GetFire(std::string_view application,
 }
 
 Result<int> PostgresTriggerStore::PruneFires(std::string_view application, std::string_view name,
-                                           std::string_view key_prefix, TimePoint before) {
+                                             std::string_view key_prefix, TimePoint before) {
   FERRY_RETURN_IF_ERROR(CheckTriggerName(application, name));
   if (key_prefix.empty()) return InvalidArgument("prune fires by a non-empty key prefix");
   FERRY_RETURN_IF_ERROR(CheckFireKey(key_prefix));
@@ -306,8 +311,7 @@ Result<int> PostgresTriggerStore::PruneFires(std::string_view application, std::
         Statement remove,
         c.Prepare("DELETE FROM trigger_fires WHERE application = $1 AND name = $2 AND "
                   "substr(fire_key, 1, length($3::text)) = $3::text AND claimed_at_ms < $4"));
-    remove.Bind(1, application).Bind(2, name).Bind(3, key_prefix)
-        .Bind(4, ToUnixMillis(before));
+    remove.Bind(1, application).Bind(2, name).Bind(3, key_prefix).Bind(4, ToUnixMillis(before));
     FERRY_RETURN_IF_ERROR(remove.Run());
     removed = static_cast<int>(c.Changes());
     return Ok();

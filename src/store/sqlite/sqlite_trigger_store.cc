@@ -71,17 +71,17 @@ Result<std::optional<TriggerState>> SelectState(Connection& c, const std::string
 
 }  // namespace
 
-Result<TriggerState> SqliteTriggerStore::Get(std::string_view application,
-                                             std::string_view name) {
+Result<TriggerState> SqliteTriggerStore::Get(std::string_view application, std::string_view name) {
   FERRY_RETURN_IF_ERROR(CheckTriggerName(application, name));
   std::optional<TriggerState> out;
   FERRY_RETURN_IF_ERROR(context_.db.Read([&](Connection& c) -> Status {
-    FERRY_ASSIGN_OR_RETURN(out, SelectState(c, "application = ?1 AND name = ?2", application,
-                                            name));
+    FERRY_ASSIGN_OR_RETURN(out,
+                           SelectState(c, "application = ?1 AND name = ?2", application, name));
     return Ok();
   }));
-  if (!out) return NotFound("trigger " + std::string(application) + "/" + std::string(name) +
-                            " has no state yet");
+  if (!out)
+    return NotFound("trigger " + std::string(application) + "/" + std::string(name) +
+                    " has no state yet");
   return std::move(*out);
 }
 
@@ -89,11 +89,10 @@ Result<std::vector<TriggerState>> SqliteTriggerStore::List(std::string_view appl
   if (!application.empty()) FERRY_RETURN_IF_ERROR(CheckName(application, "application"));
   std::vector<TriggerState> out;
   FERRY_RETURN_IF_ERROR(context_.db.Read([&](Connection& c) -> Status {
-    FERRY_ASSIGN_OR_RETURN(
-        Statement select,
-        c.Prepare(std::string("SELECT ") + kStateColumns +
-                  " FROM trigger_states WHERE (?1 = '' OR application = ?1) "
-                  "ORDER BY application, name LIMIT ?2"));
+    FERRY_ASSIGN_OR_RETURN(Statement select,
+                           c.Prepare(std::string("SELECT ") + kStateColumns +
+                                     " FROM trigger_states WHERE (?1 = '' OR application = ?1) "
+                                     "ORDER BY application, name LIMIT ?2"));
     select.Bind(1, application).Bind(2, kMaxPageSize);
     while (true) {
       FERRY_ASSIGN_OR_RETURN(bool row, select.Step());
@@ -119,10 +118,9 @@ Result<std::string> SqliteTriggerStore::EnsureHookId(std::string_view applicatio
       out = state->hook_id;
       return Ok();
     }
-    FERRY_ASSIGN_OR_RETURN(
-        Statement update,
-        c.Prepare("UPDATE trigger_states SET hook_id = ?3, updated_at_ms = ?4 "
-                  "WHERE application = ?1 AND name = ?2"));
+    FERRY_ASSIGN_OR_RETURN(Statement update,
+                           c.Prepare("UPDATE trigger_states SET hook_id = ?3, updated_at_ms = ?4 "
+                                     "WHERE application = ?1 AND name = ?2"));
     update.Bind(1, application).Bind(2, name).Bind(3, candidate).Bind(4, context_.NowMs());
     FERRY_RETURN_IF_ERROR(update.Run());
     out = std::string(candidate);
@@ -145,8 +143,8 @@ Result<TriggerState> SqliteTriggerStore::FindByHookId(std::string_view hook_id) 
 Status SqliteTriggerStore::SaveCursor(std::string_view application, std::string_view name,
                                       std::string_view cursor_json) {
   FERRY_RETURN_IF_ERROR(CheckTriggerName(application, name));
-  FERRY_ASSIGN_OR_RETURN(auto cursor,
-                         CanonicalJsonObject(cursor_json, kMaxTriggerCursorBytes, "trigger cursor"));
+  FERRY_ASSIGN_OR_RETURN(
+      auto cursor, CanonicalJsonObject(cursor_json, kMaxTriggerCursorBytes, "trigger cursor"));
   return context_.db.Write([&](Connection& c) -> Status {
     FERRY_RETURN_IF_ERROR(EnsureState(c, application, name, context_.NowMs()));
     FERRY_ASSIGN_OR_RETURN(
@@ -187,7 +185,10 @@ Status SqliteTriggerStore::RecordError(std::string_view application, std::string
         Statement update,
         c.Prepare("UPDATE trigger_states SET last_error = ?3, last_error_at_ms = ?4, "
                   "updated_at_ms = ?4 WHERE application = ?1 AND name = ?2"));
-    return update.Bind(1, application).Bind(2, name).Bind(3, message).Bind(4, context_.NowMs())
+    return update.Bind(1, application)
+        .Bind(2, name)
+        .Bind(3, message)
+        .Bind(4, context_.NowMs())
         .Run();
   });
 }
@@ -241,7 +242,10 @@ Status SqliteTriggerStore::CompleteFire(const FireOutcome& o) {
           c.Prepare("UPDATE trigger_states SET last_fire_at_ms = ?3, last_execution = ?4, "
                     "last_error = '', last_error_at_ms = NULL, updated_at_ms = ?3 "
                     "WHERE application = ?1 AND name = ?2"));
-      return state.Bind(1, o.application).Bind(2, o.name).Bind(3, now).Bind(4, o.execution_id)
+      return state.Bind(1, o.application)
+          .Bind(2, o.name)
+          .Bind(3, now)
+          .Bind(4, o.execution_id)
           .Run();
     }
     FERRY_ASSIGN_OR_RETURN(
@@ -275,8 +279,8 @@ Status SqliteTriggerStore::AddBaseline(std::string_view application, std::string
   });
 }
 
-Result<FireRecord> SqliteTriggerStore::GetFire(std::string_view application,
-                                               std::string_view name, std::string_view fire_key) {
+Result<FireRecord> SqliteTriggerStore::GetFire(std::string_view application, std::string_view name,
+                                               std::string_view fire_key) {
   FERRY_RETURN_IF_ERROR(CheckTriggerName(application, name));
   FERRY_RETURN_IF_ERROR(CheckFireKey(fire_key));
   std::optional<FireRecord> out;
@@ -306,8 +310,7 @@ Result<int> SqliteTriggerStore::PruneFires(std::string_view application, std::st
         Statement remove,
         c.Prepare("DELETE FROM trigger_fires WHERE application = ?1 AND name = ?2 AND "
                   "substr(fire_key, 1, length(?3)) = ?3 AND claimed_at_ms < ?4"));
-    remove.Bind(1, application).Bind(2, name).Bind(3, key_prefix)
-        .Bind(4, ToUnixMillis(before));
+    remove.Bind(1, application).Bind(2, name).Bind(3, key_prefix).Bind(4, ToUnixMillis(before));
     FERRY_RETURN_IF_ERROR(remove.Run());
     removed = static_cast<int>(c.Changes());
     return Ok();
