@@ -447,6 +447,35 @@ def section_gate(r, d):
         r.add("", "Problem: %s" % p)
 
 
+def section_triggers(r, d):
+    r.add("", "## 9. New-artifact trigger: upload → execution started", "")
+    goal = "New-artifact trigger: upload → execution start, Ferry's time beyond the poll (worst run)"
+    if not d:
+        r.add("No result: `bench/triggers.py` did not write one.")
+        r.goal(goal, "≤ 1 s", "not measured", None)
+        return
+    r.add("A newArtifact trigger (pollInterval %ss, the minimum) on an S3 prefix of the sandbox, "
+          "a basic workflow; each run uploads a new zip with boto3 and waits for the execution "
+          "the trigger starts; %d run(s) (`%s`). *Poll wait*: the upload → the poll that listed "
+          "it (`cause.polledAt`; bounded by the interval and the 1 s tick). *Ferry*: that poll → "
+          "the execution created (listing, reading the object for its CodeSha256, recording "
+          "the artifact, claiming the fire, DeployService)." % (
+              d.get("poll_interval_s"), len(d.get("runs") or []), d.get("sandbox_command", "")),
+          "")
+    r.add("| run | poll wait | Ferry | upload → started | execution |", "|---|---|---|---|---|")
+    for i, run in enumerate(d.get("runs") or []):
+        r.add("| %d | %s | %s | %s | %s |" % (i + 1, ms(run.get("poll_wait_s")),
+                                              ms(run.get("ferry_s")), ms(run.get("total_s")),
+                                              run.get("status")))
+    worst = d.get("max_ferry_s")
+    r.goal(goal, "≤ 1 s", "%s (median poll wait %s, median total %s; %s execution(s) for %d "
+           "upload(s))" % (ms(worst), ms(d.get("median_poll_wait_s")), ms(d.get("median_total_s")),
+                           d.get("executions_started"), len(d.get("runs") or [])),
+           None if worst is None else worst <= 1.0)
+    for p in d.get("problems") or []:
+        r.add("", "Problem: %s" % p)
+
+
 def section_judge(r, d):
     r.add("", "## 7. Canary judge (src/verify)", "")
     goal = "Canary judge: 2 × 10,000 samples judged (CPU time per Judge() call)"
@@ -503,7 +532,8 @@ def main():
     args = p.parse_args()
     docs = {n: load(args.results, n)
             for n in ("deploy", "fleet", "fleet-1000", "footprint", "api", "api-postgres",
-                      "sandbox", "gate", "judge", "delegates", "delegates-postgres")}
+                      "sandbox", "gate", "judge", "delegates", "delegates-postgres",
+                      "triggers")}
     machine = next((d["machine"] for d in docs.values() if d and d.get("machine")), {})
     smoke = any(d and d.get("smoke") for d in docs.values())
     commit = subprocess.run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"],
@@ -549,6 +579,7 @@ def main():
     section_gate(body, docs["gate"])
     section_judge(body, docs["judge"])
     section_delegates(body, docs)
+    section_triggers(body, docs["triggers"])
     r.add("", "## Goals", "", "| goal | target | measured | |", "|---|---|---|---|")
     for name, target, measured, ok in body.goals:
         r.add("| %s | %s | %s | %s |" % (name, target, measured, verdict(ok)))

@@ -229,6 +229,17 @@ void AddDelegateCommand(CLI::App& root, CommandContext& ctx) {
     cli::CommandIo io{std::cout, std::cerr, ::isatty(STDOUT_FILENO) == 1, SystemClock::Instance()};
     ctx.exit_code = cli::RunListDelegates(*client, io);
   });
+
+  auto trigger_flags = std::make_shared<cli::ClientFlags>();
+  auto application = std::make_shared<std::string>();
+  auto* triggers = root.add_subcommand(
+      "triggers", "List triggers: type, target, enabled, last fire, next run, last error");
+  triggers->add_option("app", *application, "Only this application");
+  AddClientFlags(*triggers, *trigger_flags);
+  triggers->callback([trigger_flags, application, &ctx] {
+    cli::CommandIo io{std::cout, std::cerr, ::isatty(STDOUT_FILENO) == 1, SystemClock::Instance()};
+    ctx.exit_code = cli::RunListTriggers(*application, *trigger_flags, io);
+  });
 }
 
 }  // namespace ferry::app

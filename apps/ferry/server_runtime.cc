@@ -14,8 +14,8 @@
 
 #include "api/deploy_config.h"
 #include "api/pipeline_service.h"
-#include "engine/steps/pipeline_steps.h"
 #include "api/server.h"
+#include "api/trigger_target.h"
 #include "aws/credentials_chain.h"
 #include "aws/curl_transport.h"
 #include "aws/rate_limiter.h"
@@ -34,9 +34,13 @@
 #include "engine/engine.h"
 #include "engine/runner.h"
 #include "engine/steps/builtin.h"
+#include "engine/steps/pipeline_steps.h"
 #include "model/entities.h"
 #include "store/checks.h"
 #include "store_choice.h"
+#include "triggers/s3_object_lister.h"
+#include "triggers/trigger_engine.h"
+#include "triggers/trigger_target.h"
 
 namespace ferry::app {
 namespace {
@@ -194,6 +198,14 @@ struct ServerRuntime::Parts {
 
   std::unique_ptr<api::DeployService> deploys;
   std::unique_ptr<api::PipelineService> pipelines;
+  // The trigger engine: S3 listed with this process's AWS plumbing, workflows started through
+  // the DeployService, pipelines through the PipelineService.
+  std::unique_ptr<triggers::S3ObjectLister> trigger_lister;
+  std::unique_ptr<api::WorkflowTriggerTarget> workflow_target;
+  std::unique_ptr<triggers::PipelineTargetSeam> pipeline_target;
+  std::unique_ptr<triggers::TargetByKind> trigger_target;
+  std::unique_ptr<triggers::TriggerEngine> triggers;
+  std::jthread trigger_thread;
   std::unique_ptr<api::ApiServer> api;
 
   std::mutex stop_mu;
@@ -362,6 +374,34 @@ Result<std::unique_ptr<ServerRuntime>> ServerRuntime::Start(const ServerRuntimeO
   FERRY_RETURN_IF_ERROR(p.steps.Register(engine::steps::kPipelineStages,
                                          engine::NewPipelineStagesStep(*p.pipelines)));
 
+  p.trigger_lister = std::make_unique<triggers::S3ObjectLister>(
+      *p.store,
+      aws::ServiceDeps{*p.http, *p.credentials, p.clock, p.ids, p.limiters, p.retry_quota},
+      options.default_region);
+  p.workflow_target = std::make_unique<api::WorkflowTriggerTarget>(*p.store, *p.deploys);
+  p.pipeline_target = std::make_unique<triggers::PipelineTargetSeam>(
+      [&p](const triggers::TriggerFire& fire) -> Result<std::string> {
+        api::PipelineRunInput in;
+        in.application = fire.trigger.application;
+        in.pipeline = fire.trigger.pipeline.value_or("");
+        in.artifact_id = fire.artifact_id;
+        in.variables = fire.variables;
+        in.actor = "trigger:" + fire.trigger.application + "/" + fire.trigger.name;
+        in.cause = "trigger:" + fire.trigger.name;
+        in.idempotency_key = fire.idempotency_key;
+        FERRY_ASSIGN_OR_RETURN(auto run, p.pipelines->Start(in));
+        return run.id;
+      });
+  p.trigger_target =
+      std::make_unique<triggers::TargetByKind>(*p.workflow_target, *p.pipeline_target);
+  triggers::TriggerEngineOptions trigger_options;
+  trigger_options.owner = engine_options.owner;
+  trigger_options.on_started = [&p] { p.Wake(); };
+  p.triggers = std::make_unique<triggers::TriggerEngine>(
+      *p.store, *p.trigger_lister, *p.trigger_target,
+      api::WebhookSecretReader(*p.store, policy, &p.secret_keys), p.clock, p.ids,
+      std::move(trigger_options));
+
   // Another server on a shared store changed something: an execution to advance, a task to
   // claim, a long-poll or log stream to answer. (SQLite: never called.)
   p.store->SetChangeListener([&p] {
@@ -375,6 +415,10 @@ Result<std::unique_ptr<ServerRuntime>> ServerRuntime::Start(const ServerRuntimeO
   if (p.agent) {
     p.agent_thread = std::jthread([&p](std::stop_token stop) { p.agent->Run(stop); });
   }
+  p.trigger_thread = std::jthread([&p](std::stop_token stop) {
+    SetThreadName("ferry-triggers");
+    p.triggers->Run(stop);
+  });
 
   api::ApiServerOptions api_options;
   api_options.host = options.listen;
@@ -388,7 +432,7 @@ Result<std::unique_ptr<ServerRuntime>> ServerRuntime::Start(const ServerRuntimeO
       api_options,
       api::ApiDependencies{*p.store, *p.deploys, p.clock, [] { return true; }, [&p] { p.Wake(); },
                            &p.changes, p.transport.get(), p.delegates.get(), &p.secret_keys,
-                           p.pipelines.get()});
+                           p.pipelines.get(), p.triggers.get()});
   auto runtime = std::unique_ptr<ServerRuntime>(new ServerRuntime(std::move(parts)));
   if (!api.ok()) {
     runtime->Stop();
@@ -433,6 +477,10 @@ void ServerRuntime::Stop() {
   // No more wake-ups from other servers: what they would wake is stopping.
   if (p.store) p.store->SetChangeListener(nullptr);
   if (p.api) p.api->Stop();
+  if (p.trigger_thread.joinable()) {
+    p.trigger_thread.request_stop();
+    p.trigger_thread.join();
+  }
   if (p.agent_thread.joinable()) {
     p.agent_thread.request_stop();
     p.agent_thread.join();

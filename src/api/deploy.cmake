@@ -7,4 +7,5 @@ ferry_module(api_deploy
     secret_box.cc
     deploy_service.cc
     pipeline_service.cc
-  DEPS ferry_api_input ferry_engine ferry_config ferry_store ferry_lambda ferry_model ferry_common)
+    trigger_target.cc
+  DEPS ferry_api_input ferry_triggers ferry_engine ferry_config ferry_store ferry_lambda ferry_model ferry_common)

@@ -435,6 +435,7 @@ Result<store::ExecutionRecord> DeployService::Deploy(const DeploymentInput& in, 
         DumpJson(Json{{"execution", *in.parent_execution}, {"stage", in.parent_stage}});
   }
   if (!in.variables.empty()) spec.recorded_inputs["variables"] = DumpJson(Json(in.variables));
+  if (in.cause_json) spec.recorded_inputs["cause"] = *in.cause_json;
   // The workflow's steps (config/release_plan.h). A step's own timeout bounds its calls; a
   // traffic step's hold and a wait are added to it.
   std::string deploy_step;

@@ -54,14 +54,17 @@ struct DeploymentInput {
   std::string trigger = "manual";
   std::optional<std::string> idempotency_key;
   std::string actor_source;  // the client address (request_actor.h); "" when not over the API
-  // Values for the workflow's variables (a pipeline stage's `variables`); a name the workflow
-  // does not declare, or a value outside its `allowed`, is kInvalidArgument.
+  // Values for the workflow's variables (a pipeline stage's or a trigger's `variables`); a name
+  // the workflow does not declare, or a value outside its `allowed`, is kInvalidArgument; the
+  // variable naming a templatized workflow's environment may only repeat `environment`.
   std::map<std::string, std::string> variables;
   // A pipeline's stage: the pipeline's name and its execution, recorded in the execution (its
   // `pipeline` and inputs member "parent" {"execution", "stage"}).
   std::optional<std::string> pipeline;
   std::optional<std::string> parent_execution;
   std::string parent_stage;
+  // Why it started, recorded in the execution's inputs as "cause" (a trigger's fire).
+  std::optional<std::string> cause_json;
 };
 
 struct RollbackInput {

@@ -79,6 +79,10 @@ Json ExecutionJson(const store::ExecutionRecord& e, TimePoint now, Outputs outpu
       }
       out["run"] = MaskedDocument(DumpJson(run));
     }
+    // Started by a trigger: which one and why ({"trigger", "cause", "fireKey", ...}).
+    if (auto it = inputs->find("cause"); it != inputs->end() && it->is_object()) {
+      out["cause"] = *it;
+    }
   }
   if (outputs == Outputs::kInclude) out["outputs"] = MaskedDocument(e.outputs_json);
   return out;

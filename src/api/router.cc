@@ -65,12 +65,31 @@ void Router::AddPublic(const std::string& method, const std::string& pattern,
 
 std::optional<Router::Match> Router::FindPublic(const ApiRequest& request) const {
   for (const Route& route : routes_) {
-    if (!route.is_public || route.method != request.method || route.segments != request.segments) {
-      continue;  // public routes have no {named} segments
+    if (!route.is_public || route.method != request.method ||
+        route.segments.size() != request.segments.size()) {
+      continue;
     }
-    return Match{route.pattern, route.permission, true, false, &route.handler, {}};
+    PathParams params;
+    bool matched = true;
+    for (size_t i = 0; i < route.segments.size() && matched; ++i) {
+      const std::string& want = route.segments[i];
+      if (want.size() > 2 && want.front() == '{' && want.back() == '}') {
+        // A webhook's id: a bad one is just no route (an unauthenticated caller learns nothing).
+        matched = CheckName("path segment", request.segments[i]).ok();
+        params[want.substr(1, want.size() - 2)] = request.segments[i];
+      } else {
+        matched = want == request.segments[i];
+      }
+    }
+    if (!matched) continue;
+    return Match{route.pattern, route.permission, true, false, &route.handler, std::move(params)};
   }
   return std::nullopt;
+}
+
+void Router::AddWebhook(const std::string& method, const std::string& pattern,
+                        RouteHandler handler) {
+  AddPublic(method, pattern, std::move(handler));
 }
 
 std::vector<Router::Entry> Router::Routes() const {

@@ -30,6 +30,9 @@ class TaskTransport;
 namespace ferry::store {
 class DelegateRegistry;
 }
+namespace ferry::triggers {
+class TriggerEngine;
+}
 
 namespace ferry::api {
 class PipelineService;  // pipeline_service.h
@@ -96,6 +99,8 @@ struct RouteContext {
   const Sessions* sessions = nullptr;
   // Pipeline runs and reruns (pipeline_routes.cc); null: those routes answer 501.
   PipelineService* pipelines = nullptr;
+  // Webhooks and GET /api/v1/triggers' webhook paths; null: the server runs no triggers.
+  triggers::TriggerEngine* triggers = nullptr;
 
   uint64_t ChangeGeneration() const { return changes ? changes->generation() : 0; }
   // Sleeps until a change after generation `seen` is notified, `timeout` passes or the server
@@ -115,6 +120,9 @@ class Router {
            RouteHandler handler);
   // A route served without authentication (sign-in); it sees a request with no principal.
   void AddPublic(const std::string& method, const std::string& pattern, RouteHandler handler);
+  // A route outside /api/v1 served without authentication whose handler authenticates the
+  // request itself (a webhook's signature); its {named} segments are checked like any route's.
+  void AddWebhook(const std::string& method, const std::string& pattern, RouteHandler handler);
   // A route any signed-in user or service account may call (its handler decides more), never
   // a delegate token: the caller's own session and tokens.
   void AddAuthenticated(const std::string& method, const std::string& pattern,
@@ -166,5 +174,6 @@ void AddAccessRoutes(Router& router, RouteContext& ctx);   // users, groups, rol
 void AddSessionRoutes(Router& router, RouteContext& ctx);  // sign-in, sign-out, tokens
 void AddAuditRoutes(Router& router, RouteContext& ctx);
 void AddPipelineRoutes(Router& router, RouteContext& ctx);  // pipeline runs, approvals
+void AddTriggerRoutes(Router& router, RouteContext& ctx);  // GET /triggers, POST /hooks/{id}
 
 }  // namespace ferry::api

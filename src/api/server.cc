@@ -189,7 +189,7 @@ struct ApiServer::Impl {
             o.max_body_bytes, o.stream_poll, o.stream_keepalive,  stop,
             deps.changes,     wait_slots,    deps.delegate_tasks, deps.delegates,
             claim_slots,      stream_slots,  deps.secret_keys,    &sightings,
-            &sessions,        deps.pipelines},
+            &sessions,        deps.pipelines,    deps.triggers},
         limits{.header_timeout = o.header_timeout,
                .body_timeout = o.body_timeout,
                .io_timeout = std::chrono::seconds(30),
@@ -350,6 +350,12 @@ Result<ApiResponse> ApiServer::Impl::Dispatch(ApiRequest& request, std::string& 
       return reply;
     }
   }
+  if (request.method == "POST" && s.size() == 2 && s[0] == "hooks") {
+    // A webhook: its signature authenticates it (triggers/webhook.h), not a token.
+    route = "/hooks/{id}";
+    if (auto hook = router.FindPublic(request)) return (*hook->handler)(request, hook->params);
+    return NotFound("no webhook here");
+  }
   if (s.size() < 2 || s[0] != "api" || s[1] != "v1") {
     route = "other";
     return NotFound("no route " + QuoteForMessage(request.path, 120) +
@@ -454,6 +460,7 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(const ApiServerOptions& opti
   AddAccessRoutes(raw->router, raw->ctx);
   AddAuditRoutes(raw->router, raw->ctx);
   AddPipelineRoutes(raw->router, raw->ctx);
+  AddTriggerRoutes(raw->router, raw->ctx);
   AddEntityRoutes(raw->router, raw->ctx);  // last: its /api/v1/{kind} patterns are generic
 
   if (options.tls_cert_file.empty() != options.tls_key_file.empty()) {

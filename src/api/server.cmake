@@ -24,6 +24,7 @@ ferry_module(api
     router.cc
     scopes.cc
     server.cc
-  DEPS ferry_api_input ferry_api_deploy ferry_config ferry_engine ferry_delegate_protocol ferry_store ferry_model ferry_common
+    trigger_routes.cc
+  DEPS ferry_api_input ferry_api_deploy ferry_triggers ferry_config ferry_engine ferry_delegate_protocol ferry_store ferry_model ferry_common
     ferry_common_password
   PRIVATE_DEPS PkgConfig::HTTPLIB)

@@ -23,6 +23,9 @@
 namespace ferry::delegate {
 class TaskTransport;
 }
+namespace ferry::triggers {
+class TriggerEngine;
+}
 namespace ferry::store {
 class DelegateRegistry;
 }
@@ -103,6 +106,9 @@ struct ApiDependencies {
   const SecretKeyring* secret_keys = nullptr;
   // Starts pipeline runs and reruns; null: those routes answer 501. Must outlive the server.
   PipelineService* pipelines = nullptr;
+  // Runs the triggers' webhooks (POST /hooks/{id}) and gives GET /api/v1/triggers their
+  // webhook paths; null: webhooks answer 501. Must outlive the server.
+  triggers::TriggerEngine* triggers = nullptr;
 };
 
 class ApiServer {

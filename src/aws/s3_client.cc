@@ -121,6 +121,7 @@ Result<ListObjectsResult> S3Client::ListObjectsV2(const ListObjectsRequest& requ
              {"prefix", request.prefix},
              {"delimiter", request.delimiter},
              {"continuation-token", request.continuation_token},
+             {"start-after", request.start_after},
              {"max-keys", request.max_keys > 0 ? std::to_string(request.max_keys) : ""}});
   FERRY_ASSIGN_OR_RETURN(auto call, MakeCall("ListObjectsV2", "GET", request.bucket, "", query));
   FERRY_ASSIGN_OR_RETURN(auto result, service_.Call(call, stop));

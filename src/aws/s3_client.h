@@ -47,6 +47,7 @@ struct ListObjectsRequest {
   std::string delimiter;
   std::string continuation_token;
   int max_keys = 0;  // 0: S3's default (1,000)
+  std::string start_after;  // only keys after this one (S3 lists keys in UTF-8 byte order)
 };
 
 struct ListObjectsResult {

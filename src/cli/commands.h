@@ -160,6 +160,10 @@ struct RbacArgs {
 };
 int RunRbac(const RbacArgs& args, const ClientFlags& flags, CommandIo& io);
 
+// ferry triggers [APP]: each trigger with its type, target, enabled, last fire, next run, last
+// error, and (for callers who may manage the configuration) its webhook URL.
+int RunListTriggers(const std::string& application, const ClientFlags& flags, CommandIo& io);
+
 // ferry delegates: the delegates the server has seen and the queued tasks (who could claim them).
 int RunListDelegates(const ClientFlags& flags, CommandIo& io);
 

@@ -78,7 +78,7 @@ constexpr Support<Kind> kKinds[] = {
     {Kind::kEnvironment, kRuns},
     {Kind::kWorkflow, kRuns},
     {Kind::kPipeline, kRuns},
-    {Kind::kTrigger, "triggers"},
+    {Kind::kTrigger, kRuns},  // but see TriggerNotRunnable
     {Kind::kFreezeWindow, kRuns},
 };
 // clang-format on
@@ -235,6 +235,25 @@ std::optional<NotRunnable> PackageNotRunnable(model::PackageType type, std::stri
       "deploying it is refused (HTTP 501) until Ferry can"};
 }
 
+std::vector<NotRunnable> TriggerNotRunnable(const model::Trigger& t) {
+  std::vector<NotRunnable> out;
+  const std::string trigger = Named("trigger", t.name);
+  if (t.pipeline_completed) {
+    out.push_back({"/pipelineCompleted",
+                   trigger + " fires on pipeline completion, which Ferry cannot run yet (not yet "
+                             "implemented: pipelineCompleted triggers)",
+                   "nothing starts it"});
+  }
+  if (t.artifact_selection == model::ArtifactSelection::kLastDeployed) {
+    out.push_back({"/artifactSelection",
+                   trigger + " deploys the last deployed artifact, which Ferry cannot choose yet "
+                             "(not yet implemented: artifactSelection last-deployed)",
+                   "each time it fires it records an error and starts nothing; use "
+                   "last-collected or triggering"});
+  }
+  return out;
+}
+
 std::vector<NotRunnable> EntityNotRunnable(const model::Entity& entity) {
   std::vector<NotRunnable> out;
   const Kind kind = model::KindOf(entity);
@@ -259,6 +278,8 @@ std::vector<NotRunnable> EntityNotRunnable(const model::Entity& entity) {
           parts = ServiceNotRunnable(e);
         } else if constexpr (std::is_same_v<T, model::Environment>) {
           parts = EnvironmentNotRunnable(e);
+        } else if constexpr (std::is_same_v<T, model::Trigger>) {
+          parts = TriggerNotRunnable(e);
         }
         for (auto& p : parts) out.push_back(std::move(p));
       },

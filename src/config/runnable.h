@@ -59,6 +59,9 @@ std::optional<NotRunnable> PackageNotRunnable(model::PackageType type, std::stri
 
 // Everything in `entity` Ferry cannot run yet (any kind; workflows as above, secrets, image
 // functions in services and environment overrides, pipelines and triggers).
+// A trigger's parts that do not run: a pipeline target or pipelineCompleted condition (until
+// pipelines run), artifactSelection last-deployed.
+std::vector<NotRunnable> TriggerNotRunnable(const model::Trigger& trigger);
 std::vector<NotRunnable> EntityNotRunnable(const model::Entity& entity);
 
 struct RunnableWarning {

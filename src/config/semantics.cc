@@ -386,6 +386,14 @@ void CheckTemplatesWith(const model::Entity& entity, const Index& index, Problem
       auto [ns, name] = SplitReference(ref.name);
       std::string undeclared;
       std::vector<std::string> declared;
+      if (ns == "trigger.payload" || ref.name == "trigger.name") {
+        // Rendered by the trigger engine when it fires (triggers/webhook.h), nowhere else.
+        if (!std::holds_alternative<model::Trigger>(entity) || segments.empty() ||
+            segments[0] != "variables") {
+          problems.push_back({path, "${" + ref.name + "} is only known in a trigger's variables"});
+        }
+        continue;
+      }
       if (ns == "secrets") {
         if (!index.Find<model::SecretRef>(Kind::kSecret, "", name)) {
           undeclared = "no secret named " + QuoteForMessage(name) + " (declare a Secret)";

@@ -8,15 +8,16 @@ namespace ferry::config {
 namespace {
 
 const std::vector<std::string>& FixedNames() {
-  static const std::vector<std::string> kNames = {"app.name",     "service.name",    "env.name",
-                                                  "env.type",     "infra.name",      "infra.region",
-                                                  "artifact.key", "artifact.version"};
+  static const std::vector<std::string> kNames = {
+      "app.name",     "service.name", "env.name",         "env.type",    "infra.name",
+      "infra.region", "artifact.key", "artifact.version", "trigger.name"};
   return kNames;
 }
 
 const std::vector<std::string>& Namespaces() {
   static const std::vector<std::string> kNamespaces = {
-      "env.variables", "workflow.variables", "pipeline.variables", "serviceVariable", "secrets"};
+      "env.variables", "workflow.variables", "pipeline.variables", "serviceVariable",
+      "secrets",       "trigger.payload"};
   return kNamespaces;
 }
 

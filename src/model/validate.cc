@@ -472,22 +472,23 @@ void ValidateOne(const Pipeline& e, Checker& c, Problems&) {
     if (s.environment && !s.workflow)
       c.Add(JoinPath(p, "environment"), "only valid with 'workflow'");
     if (s.approval) {
-      c.CheckOptional(JoinPath(p, "approval/timeout"), s.approval->timeout, CheckApprovalTimeout);
+      const std::string a = JoinPath(p, "approval");
+      c.CheckOptional(JoinPath(a, "timeout"), s.approval->timeout, CheckApprovalTimeout);
       if (s.approval->timeout_outcome && *s.approval->timeout_outcome != "reject" &&
           *s.approval->timeout_outcome != "approve") {
-        c.Add(JoinPath(p, "approval/timeoutOutcome"), "must be reject or approve");
+        c.Add(JoinPath(a, "timeoutOutcome"), "must be reject or approve");
       }
       for (size_t g = 0; g < s.approval->user_groups.size(); ++g) {
-        c.Check(JoinPath(JoinPath(p, "approval/userGroups"), g), s.approval->user_groups[g],
+        c.Check(JoinPath(JoinPath(a, "userGroups"), g), s.approval->user_groups[g],
                 CheckEntityName);
       }
       if (s.approval->message && s.approval->message->size() > 16 * 1024) {
-        c.Add(JoinPath(p, "approval/message"), "must be at most 16 KiB");
+        c.Add(JoinPath(a, "message"), "must be at most 16 KiB");
       }
       if (s.approval->inputs.size() > 32) {
-        c.Add(JoinPath(p, "approval/inputs"), "at most 32 inputs");
+        c.Add(JoinPath(a, "inputs"), "at most 32 inputs");
       }
-      CheckWorkflowVariables(c, JoinPath(p, "approval/inputs"), s.approval->inputs);
+      CheckWorkflowVariables(c, JoinPath(a, "inputs"), s.approval->inputs);
       if (s.parallel_group) {
         c.Add(JoinPath(p, "parallelGroup"), "an approval stage cannot run in a parallel group");
       }
@@ -504,6 +505,16 @@ void ValidateOne(const Pipeline& e, Checker& c, Problems&) {
   CheckWorkflowVariables(c, "/variables", e.variables);
 }
 
+// A new-artifact trigger's poll: at least 10 s (each poll is an S3 ListObjectsV2 call), at most
+// a day.
+std::string CheckPollInterval(std::string_view value) {
+  auto parsed = ParseDuration(value);
+  if (!parsed) return CheckDuration(value);
+  if (*parsed < std::chrono::seconds(10)) return "must be at least 10s";
+  if (*parsed > std::chrono::hours(24)) return "must be at most 24h";
+  return "";
+}
+
 void ValidateOne(const Trigger& e, Checker& c, Problems&) {
   c.ExactlyOne("",
                {{"newArtifact", e.new_artifact.has_value()},
@@ -515,7 +526,7 @@ void ValidateOne(const Trigger& e, Checker& c, Problems&) {
                "a trigger runs one target");
   if (e.new_artifact) {
     c.NotEmpty("/newArtifact/service", e.new_artifact->service);
-    c.CheckOptional("/newArtifact/pollInterval", e.new_artifact->poll_interval, CheckDuration);
+    c.CheckOptional("/newArtifact/pollInterval", e.new_artifact->poll_interval, CheckPollInterval);
   }
   if (e.schedule) {
     c.Check("/schedule/cron", e.schedule->cron, CheckCron);

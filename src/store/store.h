@@ -22,6 +22,7 @@
 #include "store/secret_value_store.h"
 #include "store/task_store.h"
 #include "store/token_store.h"
+#include "store/trigger_store.h"
 #include "store/verification_store.h"
 
 namespace ferry::store {
@@ -42,6 +43,7 @@ class Store {
   virtual SecretValueStore& secret_values() = 0;
   virtual VerificationStore& verifications() = 0;
   virtual ApprovalStore& approvals() = 0;
+  virtual TriggerStore& triggers() = 0;  // the trigger engine's state and fire claims
   virtual AuditLog& audit() = 0;
 
   // The schema version recorded in the database (the highest migration applied).

@@ -18,5 +18,6 @@ ferry_test(api_server_tests
     route_roles_test.cc
     session_test.cc
     pipeline_routes_test.cc
-  DEPS ferry_api ferry_api_deploy ferry_delegate_remote ferry_config ferry_store ferry_engine PkgConfig::HTTPLIB)
+    trigger_routes_test.cc
+  DEPS ferry_api ferry_api_deploy ferry_triggers ferry_delegate_remote ferry_config ferry_store ferry_engine PkgConfig::HTTPLIB)
 target_compile_definitions(api_server_tests PRIVATE FERRY_SOURCE_ROOT="${CMAKE_SOURCE_DIR}")

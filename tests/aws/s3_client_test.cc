@@ -105,6 +105,11 @@ TEST_F(S3ClientS3rverTest, ListObjectsV2PrefixAndContinuation) {
   EXPECT_EQ(keys,
             (std::vector<std::string>{"app/1.zip", "app/2.zip", "app/3.zip", "app/sub/4.zip"}));
   EXPECT_EQ(pages, 2);
+  // StartAfter: only keys after it (the trigger poller's incremental listing).
+  auto after = s3.ListObjectsV2({"ferry-artifacts", "app/", "", "", 0, "app/2.zip"});
+  ASSERT_TRUE(after.ok()) << after.error().ToString();
+  ASSERT_EQ(after->objects.size(), 2u);
+  EXPECT_EQ(after->objects[0].key, "app/3.zip");
   auto delimited = s3.ListObjectsV2({"ferry-artifacts", "app/", "/", "", 0});
   ASSERT_TRUE(delimited.ok());
   EXPECT_EQ(delimited->objects.size(), 3u);

@@ -44,13 +44,15 @@ TEST_F(CliTest, ValidateExamplesWarnsAboutWhatCannotRunYetAndExitsZero) {
   CliRun r = Ferry("validate -f " + Quote(examples));
   EXPECT_EQ(r.exit_code, 0) << r.out;
   EXPECT_THAT(r.out, HasSubstr("ok: 9 file(s), 18 entities ("));
-  EXPECT_THAT(r.out, HasSubstr("; 4 warning(s): configuration Ferry cannot run yet\n"));
+  EXPECT_THAT(r.out, HasSubstr("; 3 warning(s): configuration Ferry cannot run yet\n"));
   EXPECT_EQ(r.out.find("smoke-test"), std::string::npos) << "the invoke-test step runs";
   EXPECT_EQ(r.out.find("step verify is of type"), std::string::npos) << "the verify step runs";
   EXPECT_EQ(r.out.find("secrets.yaml"), std::string::npos) << "every secret source runs";
   EXPECT_THAT(r.out, HasSubstr(examples + "/pipeline.yaml:1:1: warning: pipeline release is "
                                           "stored, but Ferry cannot run it yet"));
-  EXPECT_THAT(r.out, HasSubstr(examples + "/triggers.yaml:11:1: warning: trigger nightly-dev"));
+  EXPECT_THAT(r.out, HasSubstr(examples + "/triggers.yaml:8:11: warning: pipeline: trigger "
+                                          "new-orders-build starts pipeline release"));
+  EXPECT_EQ(r.out.find("nightly-dev"), std::string::npos) << "a workflow's schedule trigger runs";
   EXPECT_EQ(r.out.find("problem(s)"), std::string::npos) << r.out;
 
   r = Ferry("validate -o json -f " + Quote(examples));
@@ -59,11 +61,11 @@ TEST_F(CliTest, ValidateExamplesWarnsAboutWhatCannotRunYetAndExitsZero) {
   ASSERT_TRUE(json.ok()) << r.out;
   EXPECT_EQ((*json)["ok"], true);
   EXPECT_EQ((*json)["problems"].size(), 0u);
-  ASSERT_EQ((*json)["warnings"].size(), 4u);
-  const Json& w = (*json)["warnings"][3];
+  ASSERT_EQ((*json)["warnings"].size(), 3u);
+  const Json& w = (*json)["warnings"][2];
   EXPECT_EQ(w["file"], examples + "/triggers.yaml");
-  EXPECT_EQ(w["line"], 24);
-  EXPECT_EQ(w["column"], 1);
+  EXPECT_EQ(w["line"], 31);
+  EXPECT_EQ(w["column"], 11);
 }
 
 // A configuration that runs: no warning, and the summary says none.
@@ -88,15 +90,16 @@ TEST_F(CliTest, ValidateShowsWarningsNextToProblems) {
       dir_.Write("bad.yaml",
                  "kind: Application\nname: shop\n---\nkind: Trigger\n"
                  "application: shop\nname: nightly\nschedule:\n  cron: \"0 3 * * *\"\n"
-                 "workflow: basic\nartifactSelection: last-collected\n---\n"
+                 "workflow: basic\nartifactSelection: last-deployed\n---\n"
                  "kind: Application\nname: Shop\n")
           .string();
   CliRun r = Ferry("validate -f " + Quote(bad));
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.out, HasSubstr(bad + ":13:7: name: must be"));
   EXPECT_THAT(r.out, HasSubstr(bad + ":9:11: workflow: no workflow named \"basic\""));
-  EXPECT_THAT(r.out, HasSubstr(bad + ":4:1: warning: trigger nightly is stored, but Ferry "
-                                     "cannot run it yet"));
+  EXPECT_THAT(r.out, HasSubstr(bad + ":10:20: warning: artifactSelection: trigger nightly "
+                                     "deploys the last deployed artifact, which Ferry cannot "
+                                     "choose yet"));
   EXPECT_THAT(r.out, HasSubstr("2 problem(s) in 1 file(s)"));
 }
 
@@ -149,7 +152,7 @@ TEST_F(CliTest, ApplyTwiceThenExportAndReapply) {
   auto json = ParseJson(r.out);
   ASSERT_TRUE(json.ok()) << r.out;
   for (const auto& row : (*json)["entities"]) EXPECT_EQ(row["outcome"], "unchanged");
-  EXPECT_EQ((*json)["warnings"].size(), 4u);
+  EXPECT_EQ((*json)["warnings"].size(), 3u);  // the pipeline, two triggers targeting it
 
   std::string exported = (dir_.path() / "export.yaml").string();
   r = Ferry("export --data " + Quote(data) + " -o " + Quote(exported));

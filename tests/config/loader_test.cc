@@ -209,6 +209,22 @@ TEST(LoaderTest, TriggerVariablesMustBeDeclaredByTheTarget) {
                           "variable \"reasn\"; did you mean 'reason'?"));
 }
 
+TEST(LoaderTest, TriggerPayloadTemplatesAreKnownOnlyInATriggersVariables) {
+  std::string pipeline =
+      "kind: Pipeline\napplication: shop\nname: release\nstages: [{name: a, approval: {}}]\n"
+      "variables: [{name: commit}, {name: by}]\n";
+  std::string trigger =
+      "kind: Trigger\napplication: shop\nname: gh\nwebhook: {type: github-push, secret: s}\n"
+      "pipeline: release\nvariables:\n  commit: ${trigger.payload.head_commit.id}\n"
+      "  by: ${trigger.name}\n---\nkind: Secret\nname: s\nsource: env\nref: S\n";
+  EXPECT_THAT(Check({{"a.yaml", kApp}, {"p.yaml", pipeline}, {"t.yaml", trigger}}), ElementsAre());
+  std::string misplaced =
+      "kind: Pipeline\napplication: shop\nname: other\nstages: [{name: a, approval: {}}]\n"
+      "description: ${trigger.payload.x}\n";
+  EXPECT_THAT(Check({{"a.yaml", kApp}, {"m.yaml", misplaced}}),
+              ElementsAre(::testing::HasSubstr("is only known in a trigger's variables")));
+}
+
 TEST(LoaderTest, InvalidLambdaValues) {
   std::string service =
       "kind: Service\napplication: shop\nname: orders\nartifact: {local: {path: x.zip}}\n"

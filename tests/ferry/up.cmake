@@ -73,3 +73,10 @@ ferry_test(ferry_e2e_pipeline_test
   DEPS ferry_aws ferry_common PkgConfig::HTTPLIB
   LABELS integration)
 add_dependencies(ferry_e2e_pipeline_test ferry)
+# Triggers end to end: new-artifact polling of the sandbox's S3 (AWS CLI uploads), webhooks, a
+# freeze window refusing a triggered run, `ferry triggers` (real `ferry server` + `ferry sandbox`).
+ferry_test(ferry_e2e_triggers_test
+  SOURCES e2e_triggers_test.cc
+  DEPS ferry_aws ferry_common PkgConfig::HTTPLIB
+  LABELS integration)
+add_dependencies(ferry_e2e_triggers_test ferry)

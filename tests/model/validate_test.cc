@@ -207,8 +207,9 @@ TEST(ValidateTest, ApprovalStages) {
                                "timeoutOutcome": "maybe",
                                "inputs": [{"name": "1x"}, {"name": "ok"}, {"name": "ok"}]}},
                  {"name": "b", "approval": {"timeout": "0s"}}]})"));
-  EXPECT_THAT(pm, ::testing::IsSupersetOf(
-                      {Pair("/stages/0/approval/timeout", HasSubstr("720h")),
+  using PathAndMessage = ::testing::Matcher<std::pair<std::string, std::string>>;
+  EXPECT_THAT(pm, ::testing::IsSupersetOf(std::vector<PathAndMessage>{
+                      Pair("/stages/0/approval/timeout", HasSubstr("720h")),
                        Pair("/stages/0/approval/timeoutOutcome", "must be reject or approve"),
                        Pair("/stages/0/approval/userGroups/0", HasSubstr("lower-case")),
                        Pair("/stages/0/approval/inputs/0/name", HasSubstr("variable names")),
@@ -218,6 +219,23 @@ TEST(ValidateTest, ApprovalStages) {
   pm = PathsAndMessages(Check(R"({"kind": "Pipeline", "application": "a", "name": "p",
       "stages": [{"name": "a", "approval": {"message": ")" + big + R"("}}]})"));
   EXPECT_THAT(pm, ElementsAre(Pair("/stages/0/approval/message", "must be at most 16 KiB")));
+}
+
+TEST(ValidateTest, NewArtifactPollIntervalIsBetweenTenSecondsAndADay) {
+  auto poll = [](const std::string& interval) {
+    return PathsAndMessages(Check(R"({"kind": "Trigger", "application": "a", "name": "t",
+        "newArtifact": {"service": "s", "pollInterval": ")" +
+                                  interval + R"("},
+        "workflow": "w"})"));
+  };
+  EXPECT_THAT(poll("10s"), ElementsAre());
+  EXPECT_THAT(poll("60s"), ElementsAre());
+  EXPECT_THAT(poll("9s"), ElementsAre(Pair("/newArtifact/pollInterval", "must be at least 10s")));
+  EXPECT_THAT(poll("9999ms"), ElementsAre(Pair("/newArtifact/pollInterval", HasSubstr("10s"))));
+  EXPECT_THAT(poll("25h"), ElementsAre(Pair("/newArtifact/pollInterval", HasSubstr("24h"))));
+  EXPECT_THAT(poll("soon"), ElementsAre(Pair("/newArtifact/pollInterval", HasSubstr("duration"))));
+  EXPECT_THAT(poll(std::string(5000, '9') + "s"),
+              ElementsAre(Pair("/newArtifact/pollInterval", HasSubstr("duration"))));
 }
 
 TEST(ValidateTest, Cron) {

@@ -14,6 +14,7 @@
 #include "store/postgres/postgres_records.h"
 #include "store/postgres/postgres_secret_value_store.h"
 #include "store/postgres/postgres_task_store.h"
+#include "store/postgres/postgres_trigger_store.h"
 #include "store/postgres/postgres_verification_store.h"
 #include "store/postgres/postgres_approval_store.h"
 
@@ -38,6 +39,7 @@ class PostgresStore final : public Store {
         secret_values_(context_),
         verifications_(context_),
         approvals_(context_),
+        triggers_(context_),
         tokens_(context_),
         access_(context_),
         audit_(context_) {}
@@ -52,6 +54,7 @@ class PostgresStore final : public Store {
   SecretValueStore& secret_values() override { return secret_values_; }
   VerificationStore& verifications() override { return verifications_; }
   ApprovalStore& approvals() override { return approvals_; }
+  TriggerStore& triggers() override { return triggers_; }
   TokenStore& tokens() override { return tokens_; }
   AccessStore& access() override { return access_; }
   AuditLog& audit() override { return audit_; }
@@ -74,6 +77,7 @@ class PostgresStore final : public Store {
   postgres::PostgresSecretValueStore secret_values_;
   postgres::PostgresVerificationStore verifications_;
   postgres::PostgresApprovalStore approvals_;
+  postgres::PostgresTriggerStore triggers_;
   postgres::PostgresTokenStore tokens_;
   postgres::PostgresAccessStore access_;
   postgres::PostgresAuditLog audit_;

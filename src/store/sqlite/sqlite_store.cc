@@ -19,6 +19,7 @@
 #include "store/sqlite/sqlite_records.h"
 #include "store/sqlite/sqlite_secret_value_store.h"
 #include "store/sqlite/sqlite_task_store.h"
+#include "store/sqlite/sqlite_trigger_store.h"
 #include "store/sqlite/sqlite_verification_store.h"
 #include "store/sqlite/sqlite_approval_store.h"
 
@@ -43,6 +44,7 @@ class SqliteStore final : public Store {
         secret_values_(context_),
         verifications_(context_),
         approvals_(context_),
+        triggers_(context_),
         tokens_(context_),
         access_(context_),
         audit_(context_) {}
@@ -57,6 +59,7 @@ class SqliteStore final : public Store {
   SecretValueStore& secret_values() override { return secret_values_; }
   VerificationStore& verifications() override { return verifications_; }
   ApprovalStore& approvals() override { return approvals_; }
+  TriggerStore& triggers() override { return triggers_; }
   TokenStore& tokens() override { return tokens_; }
   AccessStore& access() override { return access_; }
   AuditLog& audit() override { return audit_; }
@@ -77,6 +80,7 @@ class SqliteStore final : public Store {
   sqlite::SqliteSecretValueStore secret_values_;
   sqlite::SqliteVerificationStore verifications_;
   sqlite::SqliteApprovalStore approvals_;
+  sqlite::SqliteTriggerStore triggers_;
   sqlite::SqliteTokenStore tokens_;
   sqlite::SqliteAccessStore access_;
   sqlite::SqliteAuditLog audit_;
