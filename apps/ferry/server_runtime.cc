@@ -14,6 +14,7 @@
 
 #include "api/deploy_config.h"
 #include "api/server.h"
+#include "api/service_guard.h"
 #include "aws/credentials_chain.h"
 #include "aws/curl_transport.h"
 #include "aws/rate_limiter.h"
@@ -191,6 +192,8 @@ struct ServerRuntime::Parts {
   std::jthread agent_thread;
 
   std::unique_ptr<api::DeployService> deploys;
+  std::unique_ptr<api::ServiceGuard> guard;  // periodic Service Guard and drift checks
+  std::jthread guard_thread;
   std::unique_ptr<api::ApiServer> api;
 
   std::mutex stop_mu;
@@ -347,6 +350,9 @@ Result<std::unique_ptr<ServerRuntime>> ServerRuntime::Start(const ServerRuntimeO
   deploy_options.secrets_read_here = options.embedded_delegate;
   deploy_options.secrets = policy;
   p.deploys = std::make_unique<api::DeployService>(*p.store, *p.engine, p.clock, deploy_options);
+  api::ServiceGuardOptions guard_options;
+  guard_options.wake_delegate = [&p] { p.WakeDelegate(); };
+  p.guard = std::make_unique<api::ServiceGuard>(*p.store, *p.deploys, p.clock, guard_options);
 
   // Another server on a shared store changed something: an execution to advance, a task to
   // claim, a long-poll or log stream to answer. (SQLite: never called.)
@@ -361,6 +367,10 @@ Result<std::unique_ptr<ServerRuntime>> ServerRuntime::Start(const ServerRuntimeO
   if (p.agent) {
     p.agent_thread = std::jthread([&p](std::stop_token stop) { p.agent->Run(stop); });
   }
+  p.guard_thread = std::jthread([&p](std::stop_token stop) {
+    SetThreadName("ferry-guard");
+    p.guard->Run(stop);
+  });
 
   api::ApiServerOptions api_options;
   api_options.host = options.listen;
@@ -417,6 +427,10 @@ void ServerRuntime::Stop() {
   // No more wake-ups from other servers: what they would wake is stopping.
   if (p.store) p.store->SetChangeListener(nullptr);
   if (p.api) p.api->Stop();
+  if (p.guard_thread.joinable()) {
+    p.guard_thread.request_stop();
+    p.guard_thread.join();
+  }
   if (p.agent_thread.joinable()) {
     p.agent_thread.request_stop();
     p.agent_thread.join();

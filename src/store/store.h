@@ -16,6 +16,7 @@
 #include "store/deployment_store.h"
 #include "store/entity_store.h"
 #include "store/execution_store.h"
+#include "store/incident_store.h"
 #include "store/known_state_store.h"
 #include "store/log_store.h"
 #include "store/secret_value_store.h"
@@ -40,6 +41,7 @@ class Store {
   virtual AccessStore& access() = 0;  // accounts, sessions, groups, roles, bindings
   virtual SecretValueStore& secret_values() = 0;
   virtual VerificationStore& verifications() = 0;
+  virtual IncidentStore& incidents() = 0;  // Service Guard, periodic drift
   virtual AuditLog& audit() = 0;
 
   // The schema version recorded in the database (the highest migration applied).
