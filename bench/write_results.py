@@ -489,14 +489,14 @@ def section_guard(r, d):
         r.goal(goal, "= ⌈queries / 500⌉ × windows", "not measured", None)
         return
     c = d.get("check") or {}
-    r.add("`bench/guard.py`: %s functions' `live` aliases with 70 minutes of per-minute "
-          "AWS/Lambda metrics in `ferry sandbox` (written with boto3 in %s calls, %s), then one "
-          "check by `ferry_bench_guard` (the lambda.guard task's runner over Ferry's CloudWatch "
-          "client): interval %s min, trailing %s min, %s previous days. CloudWatch's "
-          "GetMetricData TPS quota is not in the service model and is not quoted here "
-          "(docs/verification.md)." % (
-              d.get("functions"), d.get("seed_put_calls"), sec(d.get("seed_s"), 1),
-              d.get("interval_minutes"), d.get("trailing_minutes"), d.get("baseline_days")), "")
+    r.add("`bench/guard.py`: one check of %s functions' `live` aliases against `ferry sandbox` by "
+          "`ferry_bench_guard` (the lambda.guard task's runner over Ferry's CloudWatch client): "
+          "interval %s min, trailing %s min, %s previous days. The series are empty (the "
+          "sandbox's AWS/Lambda metrics come from invocations only): the calls do not depend on "
+          "the data, the wall time is the request path only. CloudWatch's GetMetricData TPS "
+          "quota is not in the service model and is not quoted here (docs/verification.md)." % (
+              d.get("functions"), d.get("interval_minutes"), d.get("trailing_minutes"),
+              d.get("baseline_days")), "")
     r.add("| functions | windows | queries a window | calls a check | calls/s (average, a check "
           "every interval) | check wall time |", "|---|---|---|---|---|---|")
     r.add("| %s | %s | %s | %s | %.3f | %s |" % (
