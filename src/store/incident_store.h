@@ -24,6 +24,9 @@ namespace ferry::store {
 inline constexpr size_t kMaxIncidentSummaryBytes = 4096;
 inline constexpr size_t kMaxIncidentDetailsBytes = 256 * 1024;
 inline constexpr size_t kMaxObservationsPerCheck = 20000;
+// How long an applied check is remembered (ApplyCheck forgets older ones). Longer than any
+// interval, so a slot is never claimed twice.
+inline constexpr Duration kGuardCheckRetention = std::chrono::hours(24 * 8);
 
 inline constexpr char kIncidentKindMetric[] = "metric";  // Service Guard
 inline constexpr char kIncidentKindDrift[] = "drift";    // periodic drift detection
@@ -104,7 +107,8 @@ class IncidentStore {
   // function's drift report. kNotFound for an unclaimed check; kInvalidArgument for a malformed
   // observation (empty names, a summary over kMaxIncidentSummaryBytes, details that are not a
   // JSON object of at most kMaxIncidentDetailsBytes, more than kMaxObservationsPerCheck) —
-  // then nothing is applied. A check that failed is applied with no observations.
+  // then nothing is applied. A check that failed is applied with no observations. Checks applied
+  // more than kGuardCheckRetention ago are forgotten.
   virtual Result<bool> ApplyCheck(std::string_view check_key,
                                   const std::vector<IncidentObservation>& observations) = 0;
   // Newest first (opened_at, then id).

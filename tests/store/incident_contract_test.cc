@@ -46,6 +46,13 @@ TEST_P(StoreContractTest, AGuardCheckIsClaimedOnceAndAppliedOnce) {
   EXPECT_TRUE(store().incidents().PendingChecks(10)->empty());
   EXPECT_EQ(store().incidents().ApplyCheck("never-claimed", {}).error().code,
             ErrorCode::kNotFound);
+
+  // Applied checks are forgotten after kGuardCheckRetention (the next application prunes them).
+  clock_.Advance(kGuardCheckRetention + std::chrono::minutes(1));
+  FERRY_ASSERT_OK(store().incidents().ClaimCheck(Check("guard/metric/shop/prod/2")));
+  FERRY_ASSERT_OK(store().incidents().ApplyCheck("guard/metric/shop/prod/2", {}));
+  EXPECT_FALSE(*store().incidents().CheckExists("guard/metric/shop/prod/1"));
+  EXPECT_TRUE(*store().incidents().CheckExists("guard/metric/shop/prod/2"));
 }
 
 TEST_P(StoreContractTest, OneIncidentStaysOpenWhileAnomalousAndClosesWhenHealthy) {

@@ -153,6 +153,15 @@ Result<bool> PostgresIncidentStore::ApplyCheck(
     FERRY_RETURN_IF_ERROR(mark.Bind(1, check_key).Bind(2, now).Run());
     if (c.Changes() != 1) return Ok();
     applied = true;
+    // Applied checks are kept for kGuardCheckRetention, then forgotten (one row per slot).
+    FERRY_ASSIGN_OR_RETURN(Statement prune,
+                           c.Prepare("DELETE FROM guard_checks WHERE state = 'applied' AND "
+                                     "applied_at_ms < $1"));
+    FERRY_RETURN_IF_ERROR(
+        prune.Bind(1, now - std::chrono::duration_cast<std::chrono::milliseconds>(
+                                kGuardCheckRetention)
+                                .count())
+            .Run());
     for (const auto& o : checked) {
       FERRY_ASSIGN_OR_RETURN(
           Statement open,
