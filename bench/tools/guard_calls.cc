@@ -103,15 +103,11 @@ int main(int argc, char** argv) {
     queries += decoded->queries;
     for (const auto& f : decoded->findings) ++outcomes[f.metric + ":" + f.outcome];
   }
-  const double wall_ms = std::chrono::duration<double, std::milli>(
-                             std::chrono::steady_clock::now() - started)
-                             .count();
-  Json out = {{"functions", functions},
-              {"windows", 1 + windows.baselines.size()},
-              {"queriesPerWindow", queries},
-              {"calls", calls},
-              {"wallMs", wall_ms},
-              {"outcomes", outcomes}};
+  const double wall_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  Json out = {{"functions", functions},      {"windows", 1 + windows.baselines.size()},
+              {"queriesPerWindow", queries}, {"calls", calls},
+              {"wallMs", wall_ms},           {"outcomes", outcomes}};
   std::cout << DumpJson(out) << "\n";
   return 0;
 }

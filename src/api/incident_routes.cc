@@ -56,11 +56,10 @@ Result<ApiResponse> ListIncidents(RouteContext& ctx, const ApiRequest& request) 
   filter.applications = ViewableApplications(request.principal);
   if (application) {
     const bool viewable =
-        !filter.applications || std::find(filter.applications->begin(),
-                                           filter.applications->end(),
-                                           *application) != filter.applications->end();
-    filter.applications = viewable ? std::vector<std::string>{*application}
-                                   : std::vector<std::string>{};
+        !filter.applications || std::find(filter.applications->begin(), filter.applications->end(),
+                                          *application) != filter.applications->end();
+    filter.applications =
+        viewable ? std::vector<std::string>{*application} : std::vector<std::string>{};
   }
   FERRY_ASSIGN_OR_RETURN(auto incidents, ctx.store.incidents().List(filter));
   Json items = Json::array();

@@ -111,7 +111,8 @@ struct ServiceGuard::Impl {
                                        const std::string& key, TimePoint slot) {
     const model::ServiceGuard& config = *env.service_guard;
     const Duration interval = DurationOr(config.interval, kDefaultGuardInterval);
-    const Duration trailing = DurationOr(config.trailing, std::max(kDefaultGuardTrailing, interval));
+    const Duration trailing =
+        DurationOr(config.trailing, std::max(kDefaultGuardTrailing, interval));
     const int days = static_cast<int>(config.baseline_days.value_or(kDefaultGuardBaselineDays));
     const GuardWindows windows = GuardWindowsAt(slot, interval, trailing, days);
     FERRY_ASSIGN_OR_RETURN(auto deployed, DeployedIn(g.store_, env.application, env.name));
@@ -167,8 +168,8 @@ struct ServiceGuard::Impl {
     std::vector<std::string> task_keys;
     for (const auto& service : services) {
       const std::string plan_key = key + "/" + service;
-      auto started = g.deploys_.StartDriftCheck(env.application, service, env.name, kActor,
-                                                plan_key);
+      auto started =
+          g.deploys_.StartDriftCheck(env.application, service, env.name, kActor, plan_key);
       if (!started.ok()) {
         log::Warn("periodic drift check could not plan a service",
                   {{"application", env.application},
@@ -260,9 +261,9 @@ ServiceGuard::ServiceGuard(store::Store& store, DeployService& deploys, Clock& c
 Result<GuardTickReport> ServiceGuard::Tick() {
   GuardTickReport report;
   const TimePoint now = clock_.Now();
-  FERRY_ASSIGN_OR_RETURN(auto records,
-                         store_.entities().List(model::StoreKindName(model::Kind::kEnvironment),
-                                                std::nullopt));
+  FERRY_ASSIGN_OR_RETURN(
+      auto records,
+      store_.entities().List(model::StoreKindName(model::Kind::kEnvironment), std::nullopt));
   bool enqueued = false;
   for (const auto& record : records) {
     auto entity = model::EntityFromJson(record.spec_json);

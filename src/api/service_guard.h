@@ -52,7 +52,7 @@ struct GuardWindows {
 GuardWindows GuardWindowsAt(TimePoint slot, Duration interval, Duration trailing, int days);
 
 struct ServiceGuardOptions {
-  std::function<void()> wake_delegate;  // after tasks are enqueued
+  std::function<void()> wake_delegate;      // after tasks are enqueued
   Duration poll = std::chrono::seconds(2);  // Run's cadence (real time)
   Duration abandon_after = std::chrono::hours(1);
 };

@@ -91,8 +91,7 @@ int RunAbort(const std::string& id, const ClientFlags& flags, CommandIo& io);
 int RunVerifications(const std::string& id, const ClientFlags& flags, CommandIo& io);
 // ferry incidents [--app APP] [--all]: Service Guard's and drift detection's incidents (open
 // ones; all: closed ones too), newest first.
-int RunIncidents(const std::string& application, bool all, const ClientFlags& flags,
-                 CommandIo& io);
+int RunIncidents(const std::string& application, bool all, const ClientFlags& flags, CommandIo& io);
 
 // `ferry secrets set NAME` stores the value of a `source: ferry` secret, read from `value_in`
 // (stdin: never a flag, which `ps` and shell history would show; one trailing newline removed);

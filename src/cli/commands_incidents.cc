@@ -58,8 +58,8 @@ int RunIncidents(const std::string& application, bool all, const ClientFlags& fl
     if (!i.is_object()) continue;
     const Json checks = i.value("checks", Json(0));
     out << Text(i, "id") << "\t" << Text(i, "state") << "\t" << Text(i, "kind") << "\t"
-        << Text(i, "application") << "\t" << Text(i, "environment") << "\t"
-        << Text(i, "function") << "\t" << Text(i, "subject") << "\t"
+        << Text(i, "application") << "\t" << Text(i, "environment") << "\t" << Text(i, "function")
+        << "\t" << Text(i, "subject") << "\t"
         << (checks.is_number_integer() ? std::to_string(checks.get<int64_t>()) : "-") << "\t"
         << Text(i, "openedAt") << "\t" << Text(i, "closedAt") << "\n";
   }

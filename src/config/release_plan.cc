@@ -360,8 +360,9 @@ class Compiler {
       }
       auto to = ParseRfc3339(*end);
       if (!to) {
-        return Fail(at("baselineEnd"), "must be an RFC 3339 time such as 2026-12-01T10:00:00Z, not " +
-                                           QuoteForMessage(*end, 40));
+        return Fail(at("baselineEnd"),
+                    "must be an RFC 3339 time such as 2026-12-01T10:00:00Z, not " +
+                        QuoteForMessage(*end, 40));
       }
       if (*to - *from < lambda::kMinVerifyWindow || *to - *from > lambda::kMaxVerifyWindow) {
         return Fail(at("baselineEnd"), "the baseline window must last from 1m to 24h");

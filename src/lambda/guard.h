@@ -22,7 +22,7 @@
 namespace ferry::lambda {
 
 inline constexpr char kGuardTask[] = "lambda.guard";
-inline constexpr size_t kMaxGuardFunctions = 1000;   // per task
+inline constexpr size_t kMaxGuardFunctions = 1000;      // per task
 inline constexpr size_t kMaxGuardBaselineWindows = 15;  // trailing + 14 previous days
 inline constexpr int kGuardPeriodSeconds = 60;
 

@@ -126,7 +126,8 @@ Result<GuardTask> DecodeGuardTask(std::string_view json) {
     if (t.metrics.empty() || t.metrics.size() > GuardMetricNames().size()) {
       Fail("metrics must name 1 to 4 metrics");
     }
-    if (!GuardMetrics(t.metrics).ok()) Fail("metrics must be of Invocations, Errors, Throttles, Duration");
+    if (!GuardMetrics(t.metrics).ok())
+      Fail("metrics must be of Invocations, Errors, Throttles, Duration");
     return t;
   });
 }
@@ -160,8 +161,8 @@ Result<GuardResult> DecodeGuardResult(std::string_view json) {
       GuardFinding finding{Text(f, "functionName", 140), Text(f, "alias", 128),
                            Text(f, "metric", 40),        Text(f, "outcome", 20),
                            Text(f, "sentence", 4096),    "{}"};
-      if (finding.outcome != "pass" && finding.outcome != "marginal" &&
-          finding.outcome != "fail" && finding.outcome != "no-data") {
+      if (finding.outcome != "pass" && finding.outcome != "marginal" && finding.outcome != "fail" &&
+          finding.outcome != "no-data") {
         Fail("outcome must be pass, marginal, fail or no-data");
       }
       finding.details_json = DumpJson(codec::ObjectAt(f, "details"));

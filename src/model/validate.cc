@@ -357,8 +357,9 @@ void ValidateOne(const Service& e, Checker& c, Problems& problems) {
 }
 
 // A plain duration from min to max (the guard runs outside any deployment: no templates).
-void CheckGuardDuration(Checker& c, const std::string& path, const std::optional<std::string>& value,
-                        Duration min, Duration max, const char* range) {
+void CheckGuardDuration(Checker& c, const std::string& path,
+                        const std::optional<std::string>& value, Duration min, Duration max,
+                        const char* range) {
   if (!value) return;
   auto d = ParseDuration(*value);
   if (!d || *d < min || *d > max) {

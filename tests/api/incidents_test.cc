@@ -20,9 +20,13 @@ class IncidentsTest : public ApiServerTest {
   // One open Errors incident of shop's orders and one of application "other", then shop's closed.
   void Seed() {
     auto seen = [](const std::string& app, const std::string& fn, bool anomalous) {
-      return store::IncidentObservation{app,       "dev",     fn,
-                                        store::kIncidentKindMetric, "Errors",
-                                        anomalous, anomalous ? "Errors: 30% — fail" : "Errors: 0% — pass",
+      return store::IncidentObservation{app,
+                                        "dev",
+                                        fn,
+                                        store::kIncidentKindMetric,
+                                        "Errors",
+                                        anomalous,
+                                        anomalous ? "Errors: 30% — fail" : "Errors: 0% — pass",
                                         R"({"pValue":0.0001})"};
     };
     ASSERT_TRUE(store_->incidents()
@@ -56,12 +60,12 @@ TEST_F(IncidentsTest, ListsIncidentsByStateAndApplication) {
 TEST_F(IncidentsTest, ACallerSeesOnlyTheApplicationsItMayView) {
   Seed();
   ASSERT_TRUE(store_->access().CreateAccount({.name = "carol"}, "test").ok());
-  ASSERT_TRUE(store_->access()
-                  .AddBinding({.role = "viewer", .account = "carol", .applications = {"other"}},
-                              "test")
-                  .ok());
-  auto issued = store_->tokens().Issue({.name = "carol-cli", .scopes = {"read"}, .owner = "carol"},
-                                       "test");
+  ASSERT_TRUE(
+      store_->access()
+          .AddBinding({.role = "viewer", .account = "carol", .applications = {"other"}}, "test")
+          .ok());
+  auto issued =
+      store_->tokens().Issue({.name = "carol-cli", .scopes = {"read"}, .owner = "carol"}, "test");
   ASSERT_TRUE(issued.ok());
   const httplib::Headers carol = {{"Authorization", "Bearer " + issued->secret}};
   Reply mine = Get("/api/v1/incidents", carol);

@@ -71,15 +71,15 @@ class FixedBaselineE2eTest : public ::testing::Test {
     baseline_start_ = FormatRfc3339(start);
     baseline_end_ = FormatRfc3339(start + std::chrono::minutes(1));
 
-    spec_["steps"] = Json::array({Json{{"name", "deploy"}, {"type", "deploy"}},
-                                  Json{{"name", "verify"},
-                                       {"type", "verify"},
-                                       {"with",
-                                        {{"mode", "fixed-baseline"},
-                                         {"baselineStart", baseline_start_},
-                                         {"baselineEnd", baseline_end_},
-                                         {"window", "2m"},
-                                         {"period", "1s"}}}}});
+    spec_["steps"] = Json::array(
+        {Json{{"name", "deploy"}, {"type", "deploy"}}, Json{{"name", "verify"},
+                                                            {"type", "verify"},
+                                                            {"with",
+                                                             {{"mode", "fixed-baseline"},
+                                                              {"baselineStart", baseline_start_},
+                                                              {"baselineEnd", baseline_end_},
+                                                              {"window", "2m"},
+                                                              {"period", "1s"}}}}});
     put = api_->Put(kWorkflow, spec_);
     ASSERT_EQ(put.status, 200) << put.Describe();
   }
@@ -97,8 +97,8 @@ class FixedBaselineE2eTest : public ::testing::Test {
   }
 
   void Advance(int by_seconds) {
-    auto advanced = sandbox_->Post(
-        "/_ferry/clock", DumpJson(Json{{"advance_seconds", by_seconds}}), "application/json");
+    auto advanced = sandbox_->Post("/_ferry/clock", DumpJson(Json{{"advance_seconds", by_seconds}}),
+                                   "application/json");
     EXPECT_TRUE(advanced && advanced->status == 200);
   }
 
@@ -197,8 +197,7 @@ TEST_F(FixedBaselineE2eTest, AnIdenticalVersionPassesAgainstTheStoredWindow) {
   EXPECT_EQ(Str(v["items"][0], "mode"), "fixed-baseline") << v.dump();
   EXPECT_TRUE(v["items"][0].value("passed", false)) << v.dump();
   const Json& analysis = v["items"][0]["analysis"];
-  EXPECT_EQ(ParseRfc3339(Str(analysis["baselineWindow"], "start")),
-            ParseRfc3339(baseline_start_))
+  EXPECT_EQ(ParseRfc3339(Str(analysis["baselineWindow"], "start")), ParseRfc3339(baseline_start_))
       << analysis.dump();
   EXPECT_EQ(ParseRfc3339(Str(analysis["baselineWindow"], "end")), ParseRfc3339(baseline_end_))
       << analysis.dump();

@@ -23,8 +23,8 @@
 namespace ferry::test {
 namespace {
 
-using ::testing::HasSubstr;
 using std::chrono::seconds;
+using ::testing::HasSubstr;
 
 std::map<std::string, std::string> UserEnv() {
   auto env = SandboxAwsEnv();
@@ -102,8 +102,8 @@ class GuardE2eTest : public ::testing::Test {
     ASSERT_TRUE(now.has_value());
     const int64_t ms = ToUnixMillis(*now);
     const int64_t by = (period * 1000 - ms % (period * 1000)) / 1000 + 1;
-    auto advanced = sandbox_->Post(
-        "/_ferry/clock", DumpJson(Json{{"advance_seconds", by}}), "application/json");
+    auto advanced = sandbox_->Post("/_ferry/clock", DumpJson(Json{{"advance_seconds", by}}),
+                                   "application/json");
     ASSERT_TRUE(advanced && advanced->status == 200);
   }
 
@@ -208,9 +208,8 @@ TEST_F(GuardE2eTest, OneIncidentOpensWhenTheFunctionStartsFailingAndClosesWhenIt
   // Minute 2 fails too: the same incident is updated, no second one opens.
   ASSERT_NO_FATAL_FAILURE(Traffic());
   ASSERT_NO_FATAL_FAILURE(NextSlot(60));
-  Json updated = IncidentsUntil([](const Json& items) {
-    return items.size() == 1 && items[0].value("checks", 0) == 2;
-  });
+  Json updated = IncidentsUntil(
+      [](const Json& items) { return items.size() == 1 && items[0].value("checks", 0) == 2; });
   ASSERT_EQ(updated.size(), 1u) << updated.dump();
   EXPECT_EQ(Str(updated[0], "id"), Str(open[0], "id"));
 
@@ -249,10 +248,10 @@ TEST_F(GuardE2eTest, PeriodicDriftOpensAnIncidentForAnAliasMovedByHandAndClosesA
   // By hand, with the AWS CLI: prod goes back to version 1.
   auto env = SandboxAwsEnv();
   env["AWS_PAGER"] = "";
-  auto moved = ChildProcess::Run({"/usr/bin/aws", "--endpoint-url", up_->sandbox_url(), "lambda",
-                                  "update-alias", "--function-name", "sample-hello-prod", "--name",
-                                  "prod", "--function-version", "1"},
-                                 ProcessOptions{env, ""}, seconds(60));
+  auto moved = ChildProcess::Run(
+      {"/usr/bin/aws", "--endpoint-url", up_->sandbox_url(), "lambda", "update-alias",
+       "--function-name", "sample-hello-prod", "--name", "prod", "--function-version", "1"},
+      ProcessOptions{env, ""}, seconds(60));
   ASSERT_EQ(moved.exit_code, 0) << moved.out << moved.err;
 
   ASSERT_NO_FATAL_FAILURE(NextSlot(300));

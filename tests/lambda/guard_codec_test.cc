@@ -65,11 +65,13 @@ TEST(GuardCodecTest, MalformedTasksAreRefused) {
     EXPECT_THAT(decoded.error().message, HasSubstr(expected));
   };
   refused([](Json& j) { j["subjects"] = Json::array(); }, "subjects must hold 1 to 1000");
-  refused([](Json& j) {
-    Json many = Json::array();
-    for (int i = 0; i < 1001; ++i) many.push_back({{"functionName", "f"}, {"alias", "a"}});
-    j["subjects"] = many;
-  }, "subjects must hold 1 to 1000");
+  refused(
+      [](Json& j) {
+        Json many = Json::array();
+        for (int i = 0; i < 1001; ++i) many.push_back({{"functionName", "f"}, {"alias", "a"}});
+        j["subjects"] = many;
+      },
+      "subjects must hold 1 to 1000");
   refused([](Json& j) { j["subjects"][0]["alias"] = ""; }, "needs a function name and an alias");
   refused([](Json& j) { j["subjects"][0]["functionName"] = std::string(200, 'f'); },
           "longer than 140");
@@ -78,9 +80,11 @@ TEST(GuardCodecTest, MalformedTasksAreRefused) {
   refused([](Json& j) { j["recent"]["end"] = "yesterday"; }, "recent must be a window");
   refused([](Json& j) { j["recent"]["end"] = j["recent"]["start"]; }, "end after start");
   refused([](Json& j) { j["baselines"] = Json::array(); }, "baselines must hold 1 to 15");
-  refused([](Json& j) {
-    for (int i = 0; i < 15; ++i) j["baselines"].push_back(j["baselines"][0]);
-  }, "baselines must hold 1 to 15");
+  refused(
+      [](Json& j) {
+        for (int i = 0; i < 15; ++i) j["baselines"].push_back(j["baselines"][0]);
+      },
+      "baselines must hold 1 to 15");
   refused([](Json& j) { j["baselines"][0]["start"] = "2026-01-01T00:00:00Z"; }, "at most 24h");
   refused([](Json& j) { j["periodSeconds"] = 7; }, "periodSeconds");
   refused([](Json& j) { j["periodSeconds"] = 1e300; }, "periodSeconds");

@@ -13,10 +13,9 @@ GuardCheck Check(const std::string& key, const std::string& kind = kIncidentKind
 
 IncidentObservation Seen(const std::string& function, const std::string& subject, bool anomalous,
                          const std::string& summary = "Errors: 30% vs 0.1% — fail") {
-  return IncidentObservation{"shop",    "prod",    function,
-                             subject == "drift" ? kIncidentKindDrift : kIncidentKindMetric,
-                             subject,   anomalous, summary,
-                             R"({"pValue":0.0001})"};
+  return IncidentObservation{
+      "shop",  "prod",    function, subject == "drift" ? kIncidentKindDrift : kIncidentKindMetric,
+      subject, anomalous, summary,  R"({"pValue":0.0001})"};
 }
 
 TEST_P(StoreContractTest, AGuardCheckIsClaimedOnceAndAppliedOnce) {
@@ -36,7 +35,7 @@ TEST_P(StoreContractTest, AGuardCheckIsClaimedOnceAndAppliedOnce) {
   ASSERT_TRUE(applied.ok()) << applied.error().ToString();
   EXPECT_TRUE(*applied);
   auto twice = store().incidents().ApplyCheck("guard/metric/shop/prod/1",
-                                               {Seen("shop-api-prod", "Errors", true)});
+                                              {Seen("shop-api-prod", "Errors", true)});
   ASSERT_TRUE(twice.ok());
   EXPECT_FALSE(*twice);
   auto listed = store().incidents().List({});
@@ -44,8 +43,7 @@ TEST_P(StoreContractTest, AGuardCheckIsClaimedOnceAndAppliedOnce) {
   ASSERT_EQ(listed->size(), 1u);
   EXPECT_EQ((*listed)[0].checks, 1);  // the second application changed nothing
   EXPECT_TRUE(store().incidents().PendingChecks(10)->empty());
-  EXPECT_EQ(store().incidents().ApplyCheck("never-claimed", {}).error().code,
-            ErrorCode::kNotFound);
+  EXPECT_EQ(store().incidents().ApplyCheck("never-claimed", {}).error().code, ErrorCode::kNotFound);
 
   // Applied checks are forgotten after kGuardCheckRetention (the next application prunes them).
   clock_.Advance(kGuardCheckRetention + std::chrono::minutes(1));
@@ -103,8 +101,7 @@ TEST_P(StoreContractTest, IncidentsAreFilteredByApplication) {
   ASSERT_EQ(shop->size(), 1u);
   EXPECT_EQ((*shop)[0].application, "shop");
   EXPECT_TRUE(store().incidents().List({.applications = std::vector<std::string>{}})->empty());
-  EXPECT_EQ(store().incidents().List({.state = "maybe"}).error().code,
-            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(store().incidents().List({.state = "maybe"}).error().code, ErrorCode::kInvalidArgument);
   EXPECT_EQ(store().incidents().List({.limit = 0}).error().code, ErrorCode::kInvalidArgument);
 }
 

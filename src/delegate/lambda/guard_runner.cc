@@ -93,8 +93,8 @@ verify::CountWindow Totals(const std::vector<MetricSeries>& series, const Planne
   for (size_t e : p.exposure) w.exposure += Sum(series[e]);
   // A sum that is not whole, or events beyond their exposure, is a statistic-set artefact:
   // judged as missing rather than refused (as the verify step does).
-  if (w.events < 0 || w.exposure < 0 || w.events > w.exposure ||
-      std::floor(w.events) != w.events || std::floor(w.exposure) != w.exposure) {
+  if (w.events < 0 || w.exposure < 0 || w.events > w.exposure || std::floor(w.events) != w.events ||
+      std::floor(w.exposure) != w.exposure) {
     w.events = NAN;
   }
   return w;
@@ -134,23 +134,23 @@ TaskResult RunGuard(MetricReader& reader, const lambda::GuardTask& task, TaskCon
   };
   auto recent = read(task.recent);
   if (!recent.ok()) {
-    return TaskResult{false, "{}", "cannot read the recent window's metrics: " +
-                                       recent.error().message};
+    return TaskResult{false, "{}",
+                      "cannot read the recent window's metrics: " + recent.error().message};
   }
   std::vector<std::vector<MetricSeries>> baselines;
   for (const auto& w : task.baselines) {
     auto series = read(w);
     if (!series.ok()) {
-      return TaskResult{false, "{}", "cannot read the baseline window " + FormatRfc3339(w.start) +
-                                         " to " + FormatRfc3339(w.end) + ": " +
-                                         series.error().message};
+      return TaskResult{false, "{}",
+                        "cannot read the baseline window " + FormatRfc3339(w.start) + " to " +
+                            FormatRfc3339(w.end) + ": " + series.error().message};
     }
     baselines.push_back(std::move(series).value());
   }
-  context.Log(TaskLogLevel::kInfo,
-              "read " + std::to_string(plan.queries().size()) + " queries for " +
-                  std::to_string(1 + task.baselines.size()) + " windows in " +
-                  std::to_string(request_ids.size()) + " GetMetricData call(s)");
+  context.Log(TaskLogLevel::kInfo, "read " + std::to_string(plan.queries().size()) +
+                                       " queries for " + std::to_string(1 + task.baselines.size()) +
+                                       " windows in " + std::to_string(request_ids.size()) +
+                                       " GetMetricData call(s)");
 
   Json windows = Json::array();
   for (const auto& w : task.baselines) windows.push_back(WindowJson(w));
@@ -193,15 +193,17 @@ TaskResult RunGuard(MetricReader& reader, const lambda::GuardTask& task, TaskCon
     const auto& subject = task.subjects[s];
     auto verdict = verify::Judge(inputs, verify::JudgeOptions{.sensitivity = *sensitivity});
     if (!verdict.ok()) {
-      return TaskResult{false, "{}", "the judge refused the metrics of " +
-                                         subject.function_name + ": " + verdict.error().message};
+      return TaskResult{false, "{}",
+                        "the judge refused the metrics of " + subject.function_name + ": " +
+                            verdict.error().message};
     }
     for (const auto& r : verdict->metrics) {
       lambda::GuardFinding f;
       f.function_name = subject.function_name;
       f.alias = subject.alias;
       f.metric = r.name;
-      f.outcome = r.outcome == verify::Outcome::kNoData ? "no-data" : verify::OutcomeName(r.outcome);
+      f.outcome =
+          r.outcome == verify::Outcome::kNoData ? "no-data" : verify::OutcomeName(r.outcome);
       f.sentence = RecentWording(r.explanation);
       const bool judged = !r.checks.empty();
       f.details_json =

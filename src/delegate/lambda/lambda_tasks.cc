@@ -10,11 +10,11 @@
 #include "delegate/lambda/guard_runner.h"
 #include "delegate/lambda/verify_runner.h"
 #include "lambda/alarm_gate.h"
+#include "lambda/guard.h"
 #include "lambda/invoke.h"
 #include "lambda/plan_summary.h"
 #include "lambda/state_codec.h"
 #include "lambda/tasks.h"
-#include "lambda/guard.h"
 #include "lambda/verify.h"
 
 namespace ferry::delegate {
@@ -420,10 +420,9 @@ LambdaTaskHandler::LambdaTaskHandler(LambdaApiProvider& provider, LambdaTaskOpti
 
 const std::vector<std::string>& LambdaTaskHandler::Kinds() {
   static const std::vector<std::string> kinds{
-      lambda::kSnapshotTask,  lambda::kDeployTask, lambda::kRollbackTask,
-      lambda::kPruneTask,     lambda::kPlanTask,   lambda::kShiftTask,
-      lambda::kAlarmGateTask, lambda::kInvokeTask, lambda::kVerifyTask,
-      lambda::kGuardTask};
+      lambda::kSnapshotTask, lambda::kDeployTask, lambda::kRollbackTask,  lambda::kPruneTask,
+      lambda::kPlanTask,     lambda::kShiftTask,  lambda::kAlarmGateTask, lambda::kInvokeTask,
+      lambda::kVerifyTask,   lambda::kGuardTask};
   return kinds;
 }
 

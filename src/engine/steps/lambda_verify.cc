@@ -100,8 +100,8 @@ class LambdaVerifyStep final : public StepKind {
       if (!baseline.ok()) return StepMove::Fail(baseline.error().message);
       task.baseline = *baseline;
     }
-    if (Status kept = lambda::CheckPeriodRetained(task.baseline.start, ctx.clock.Now(),
-                                                   task.period_seconds);
+    if (Status kept =
+            lambda::CheckPeriodRetained(task.baseline.start, ctx.clock.Now(), task.period_seconds);
         !kept.ok()) {
       return StepMove::Fail(kept.error().message);
     }

@@ -9,12 +9,12 @@
 #include "store/postgres/postgres_delegate_registry.h"
 #include "store/postgres/postgres_entity_store.h"
 #include "store/postgres/postgres_execution_store.h"
+#include "store/postgres/postgres_incident_store.h"
 #include "store/postgres/postgres_known_state_store.h"
 #include "store/postgres/postgres_log_store.h"
 #include "store/postgres/postgres_records.h"
 #include "store/postgres/postgres_secret_value_store.h"
 #include "store/postgres/postgres_task_store.h"
-#include "store/postgres/postgres_incident_store.h"
 #include "store/postgres/postgres_verification_store.h"
 
 namespace ferry::store {

@@ -52,9 +52,9 @@ Result<IncidentObservation> Checked(const IncidentObservation& o) {
                                                   " bytes"};
   }
   IncidentObservation out = o;
-  FERRY_ASSIGN_OR_RETURN(out.details_json, CanonicalJsonObject(o.details_json,
-                                                               kMaxIncidentDetailsBytes,
-                                                               "incident details"));
+  FERRY_ASSIGN_OR_RETURN(
+      out.details_json,
+      CanonicalJsonObject(o.details_json, kMaxIncidentDetailsBytes, "incident details"));
   return out;
 }
 
@@ -124,13 +124,13 @@ Result<std::vector<GuardCheck>> SqliteIncidentStore::PendingChecks(int limit) {
   return out;
 }
 
-Result<bool> SqliteIncidentStore::ApplyCheck(
-    std::string_view check_key, const std::vector<IncidentObservation>& observations) {
+Result<bool> SqliteIncidentStore::ApplyCheck(std::string_view check_key,
+                                             const std::vector<IncidentObservation>& observations) {
   FERRY_RETURN_IF_ERROR(CheckName(check_key, "check key"));
   if (observations.size() > kMaxObservationsPerCheck) {
-    return Error{ErrorCode::kInvalidArgument, "a check holds at most " +
-                                                  std::to_string(kMaxObservationsPerCheck) +
-                                                  " observations"};
+    return Error{
+        ErrorCode::kInvalidArgument,
+        "a check holds at most " + std::to_string(kMaxObservationsPerCheck) + " observations"};
   }
   std::vector<IncidentObservation> checked;
   checked.reserve(observations.size());
@@ -157,11 +157,11 @@ Result<bool> SqliteIncidentStore::ApplyCheck(
     FERRY_ASSIGN_OR_RETURN(Statement prune,
                            c.Prepare("DELETE FROM guard_checks WHERE state = 'applied' AND "
                                      "applied_at_ms < ?1"));
-    FERRY_RETURN_IF_ERROR(
-        prune.Bind(1, now - std::chrono::duration_cast<std::chrono::milliseconds>(
-                                kGuardCheckRetention)
-                                .count())
-            .Run());
+    FERRY_RETURN_IF_ERROR(prune
+                              .Bind(1, now - std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                 kGuardCheckRetention)
+                                                 .count())
+                              .Run());
     for (const auto& o : checked) {
       FERRY_ASSIGN_OR_RETURN(
           Statement open,

@@ -14,12 +14,12 @@
 #include "store/sqlite/sqlite_delegate_registry.h"
 #include "store/sqlite/sqlite_entity_store.h"
 #include "store/sqlite/sqlite_execution_store.h"
+#include "store/sqlite/sqlite_incident_store.h"
 #include "store/sqlite/sqlite_known_state_store.h"
 #include "store/sqlite/sqlite_log_store.h"
 #include "store/sqlite/sqlite_records.h"
 #include "store/sqlite/sqlite_secret_value_store.h"
 #include "store/sqlite/sqlite_task_store.h"
-#include "store/sqlite/sqlite_incident_store.h"
 #include "store/sqlite/sqlite_verification_store.h"
 
 namespace ferry::store {
