@@ -508,6 +508,35 @@ def section_judge(r, d):
         (d.get("machine") or {}).get("loadavg_at_start")), None if cpu is None else cpu < 0.001)
 
 
+def section_guard(r, d):
+    r.add("", "## 10. Service Guard at 1,000 functions (GetMetricData calls per check)", "")
+    goal = "Service Guard, 1,000 functions: GetMetricData calls per check (500 queries a call)"
+    if not d or d.get("unavailable") or d.get("failed"):
+        reason = (d or {}).get("unavailable") or (d or {}).get("failed") or \
+            "`bench/guard.py` did not write a result"
+        r.add("No result: %s" % reason)
+        r.goal(goal, "= ⌈queries / 500⌉ × windows", "not measured", None)
+        return
+    c = d.get("check") or {}
+    r.add("`bench/guard.py`: one check of %s functions' `live` aliases against `ferry sandbox` by "
+          "`ferry_bench_guard` (the lambda.guard task's runner over Ferry's CloudWatch client): "
+          "interval %s min, trailing %s min, %s previous days. The series are empty (the "
+          "sandbox's AWS/Lambda metrics come from invocations only): the calls do not depend on "
+          "the data, the wall time is the request path only. CloudWatch's GetMetricData TPS "
+          "quota is not in the service model and is not quoted here (docs/verification.md)." % (
+              d.get("functions"), d.get("interval_minutes"), d.get("trailing_minutes"),
+              d.get("baseline_days")), "")
+    r.add("| functions | windows | queries a window | calls a check | calls/s (average, a check "
+          "every interval) | check wall time |", "|---|---|---|---|---|---|")
+    r.add("| %s | %s | %s | %s | %.3f | %s |" % (
+        d.get("functions"), c.get("windows"), c.get("queriesPerWindow"), c.get("calls"),
+        d.get("calls_per_second_average") or 0, ms((c.get("wallMs") or 0) / 1000.0, 0)))
+    r.goal(goal, "= ⌈queries / 500⌉ × windows (%s)" % d.get("expected_calls"),
+           "%s calls, %.3f calls/s averaged over the interval" % (
+               c.get("calls"), d.get("calls_per_second_average") or 0),
+           c.get("calls") == d.get("expected_calls"))
+
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -533,7 +562,7 @@ def main():
     docs = {n: load(args.results, n)
             for n in ("deploy", "fleet", "fleet-1000", "footprint", "api", "api-postgres",
                       "sandbox", "gate", "judge", "delegates", "delegates-postgres",
-                      "triggers")}
+                      "triggers", "guard")}
     machine = next((d["machine"] for d in docs.values() if d and d.get("machine")), {})
     smoke = any(d and d.get("smoke") for d in docs.values())
     commit = subprocess.run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"],
@@ -580,6 +609,7 @@ def main():
     section_judge(body, docs["judge"])
     section_delegates(body, docs)
     section_triggers(body, docs["triggers"])
+    section_guard(body, docs["guard"])
     r.add("", "## Goals", "", "| goal | target | measured | |", "|---|---|---|---|")
     for name, target, measured, ok in body.goals:
         r.add("| %s | %s | %s | %s |" % (name, target, measured, verdict(ok)))

@@ -26,6 +26,8 @@ void AddExecutionCommands(CLI::App& root, CommandContext& ctx) {
     cli::AuditArgs audit;
     std::string id;
     bool follow = false;
+    std::string application;
+    bool all = false;
     cli::ClientFlags client;
   };
   auto flags = std::make_shared<Flags>();
@@ -88,6 +90,16 @@ void AddExecutionCommands(CLI::App& root, CommandContext& ctx) {
   verification->callback([flags, &ctx] {
     auto io = StandardIo();
     ctx.exit_code = cli::RunVerifications(flags->id, flags->client, io);
+  });
+
+  auto* incidents = root.add_subcommand(
+      "incidents", "List Service Guard and drift incidents (open ones; --all: closed ones too)");
+  incidents->add_option("--app", flags->application, "Only this application's incidents");
+  incidents->add_flag("--all", flags->all, "Closed incidents too");
+  AddClientFlags(*incidents, flags->client);
+  incidents->callback([flags, &ctx] {
+    auto io = StandardIo();
+    ctx.exit_code = cli::RunIncidents(flags->application, flags->all, flags->client, io);
   });
 
   auto* abort = root.add_subcommand("abort", "Abort a running execution (it then rolls back)");

@@ -16,6 +16,7 @@
 #include "api/pipeline_service.h"
 #include "api/server.h"
 #include "api/trigger_target.h"
+#include "api/service_guard.h"
 #include "aws/credentials_chain.h"
 #include "aws/curl_transport.h"
 #include "aws/rate_limiter.h"
@@ -206,6 +207,8 @@ struct ServerRuntime::Parts {
   std::unique_ptr<triggers::TargetByKind> trigger_target;
   std::unique_ptr<triggers::TriggerEngine> triggers;
   std::jthread trigger_thread;
+  std::unique_ptr<api::ServiceGuard> guard;  // periodic Service Guard and drift checks
+  std::jthread guard_thread;
   std::unique_ptr<api::ApiServer> api;
 
   std::mutex stop_mu;
@@ -401,6 +404,9 @@ Result<std::unique_ptr<ServerRuntime>> ServerRuntime::Start(const ServerRuntimeO
       *p.store, *p.trigger_lister, *p.trigger_target,
       api::WebhookSecretReader(*p.store, policy, &p.secret_keys), p.clock, p.ids,
       std::move(trigger_options));
+  api::ServiceGuardOptions guard_options;
+  guard_options.wake_delegate = [&p] { p.WakeDelegate(); };
+  p.guard = std::make_unique<api::ServiceGuard>(*p.store, *p.deploys, p.clock, guard_options);
 
   // Another server on a shared store changed something: an execution to advance, a task to
   // claim, a long-poll or log stream to answer. (SQLite: never called.)
@@ -418,6 +424,10 @@ Result<std::unique_ptr<ServerRuntime>> ServerRuntime::Start(const ServerRuntimeO
   p.trigger_thread = std::jthread([&p](std::stop_token stop) {
     SetThreadName("ferry-triggers");
     p.triggers->Run(stop);
+  });
+  p.guard_thread = std::jthread([&p](std::stop_token stop) {
+    SetThreadName("ferry-guard");
+    p.guard->Run(stop);
   });
 
   api::ApiServerOptions api_options;
@@ -480,6 +490,10 @@ void ServerRuntime::Stop() {
   if (p.trigger_thread.joinable()) {
     p.trigger_thread.request_stop();
     p.trigger_thread.join();
+  }
+  if (p.guard_thread.joinable()) {
+    p.guard_thread.request_stop();
+    p.guard_thread.join();
   }
   if (p.agent_thread.joinable()) {
     p.agent_thread.request_stop();

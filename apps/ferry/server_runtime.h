@@ -4,7 +4,8 @@
 // and its delegate registry; the engine and its Runner (the background loop advancing
 // executions); the embedded delegate (a DelegateAgent over the EmbeddedTransport running the
 // Lambda task handlers on the real AWS clients: libcurl, the credential chain or static
-// credentials, shared rate limiters and retry quota); the DeployService; and the REST API server,
+// credentials, shared rate limiters and retry quota); the DeployService; the ServiceGuard loop
+// (api/service_guard.h: periodic Service Guard and drift checks); and the REST API server,
 // which also serves remote delegates over the same EmbeddedTransport (so a remote task is claimed,
 // renewed and completed exactly like an embedded one). A new deployment, an abort and a completed
 // task each wake the engine at once; so does a change another server commits on a shared store.

@@ -521,7 +521,8 @@ Result<store::ExecutionRecord> DeployService::Deploy(const DeploymentInput& in, 
   return execution;
 }
 
-Result<PlanStatus> DeployService::StartPlan(const DeploymentInput& in) {
+Result<PlanStatus> DeployService::StartPlan(const DeploymentInput& in,
+                                            const std::optional<std::string>& plan_key) {
   DeploymentInput input = in;
   input.idempotency_key.reset();
   FERRY_ASSIGN_OR_RETURN(auto resolved, Impl::Resolve(store_, options_, input));
@@ -545,7 +546,7 @@ Result<PlanStatus> DeployService::StartPlan(const DeploymentInput& in) {
   task.kind = lambda::kPlanTask;
   task.payload_json = lambda::EncodePlanTask(plan);
   task.selectors = resolved.selectors;
-  task.idempotency_key = "plan/" + plan_ids_.NewId();
+  task.idempotency_key = plan_key.value_or("plan/" + plan_ids_.NewId());
   task.max_attempts = 3;
   FERRY_ASSIGN_OR_RETURN(auto enqueued, store_.tasks().Enqueue(task));
   if (options_.wake_delegate) options_.wake_delegate();
@@ -555,7 +556,8 @@ Result<PlanStatus> DeployService::StartPlan(const DeploymentInput& in) {
 Result<PlanStatus> DeployService::StartDriftCheck(const std::string& application,
                                                   const std::string& service,
                                                   const std::string& environment,
-                                                  const std::string& actor) {
+                                                  const std::string& actor,
+                                                  const std::optional<std::string>& plan_key) {
   store::DeploymentFilter filter;
   filter.application = application;
   filter.service = service;
@@ -596,7 +598,7 @@ Result<PlanStatus> DeployService::StartDriftCheck(const std::string& application
   // The build Ferry deployed, wherever it came from: a plan changes nothing.
   input.allow_outside_artifact_source = true;
   input.actor = actor;
-  return StartPlan(input);
+  return StartPlan(input, plan_key);
 }
 
 Result<PlanStatus> DeployService::GetPlan(const std::string& id) {

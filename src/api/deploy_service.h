@@ -126,8 +126,10 @@ class DeployService {
   Result<store::ExecutionRecord> Deploy(const DeploymentInput& input, bool* created = nullptr);
   Result<StartedRollback> Rollback(const RollbackInput& input, bool* created = nullptr);
 
-  // Starts a plan (its workflow, trigger and idempotency key are ignored).
-  Result<PlanStatus> StartPlan(const DeploymentInput& input);
+  // Starts a plan (its workflow, trigger and idempotency key are ignored). plan_key, when set,
+  // is the plan task's idempotency key: the same key starts one plan however often it is given.
+  Result<PlanStatus> StartPlan(const DeploymentInput& input,
+                               const std::optional<std::string>& plan_key = std::nullopt);
   // kNotFound when there is no such plan.
   Result<PlanStatus> GetPlan(const std::string& id);
 
@@ -135,8 +137,10 @@ class DeployService {
   // environment deployed (with its workflow), for its drift: what changed on each function outside
   // Ferry since Ferry last left it (FunctionPlan::drift). kNotFound when Ferry never deployed the
   // service there.
+  // plan_key: as StartPlan's (periodic drift checks name theirs, api/service_guard.h).
   Result<PlanStatus> StartDriftCheck(const std::string& application, const std::string& service,
-                                     const std::string& environment, const std::string& actor);
+                                     const std::string& environment, const std::string& actor,
+                                     const std::optional<std::string>& plan_key = std::nullopt);
 
  private:
   struct Impl;

@@ -175,5 +175,6 @@ void AddSessionRoutes(Router& router, RouteContext& ctx);  // sign-in, sign-out,
 void AddAuditRoutes(Router& router, RouteContext& ctx);
 void AddPipelineRoutes(Router& router, RouteContext& ctx);  // pipeline runs, approvals
 void AddTriggerRoutes(Router& router, RouteContext& ctx);  // GET /triggers, POST /hooks/{id}
+void AddIncidentRoutes(Router& router, RouteContext& ctx);  // Service Guard, periodic drift
 
 }  // namespace ferry::api

@@ -452,6 +452,7 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(const ApiServerOptions& opti
   auto impl = std::make_unique<Impl>(options, std::move(deps));
   Impl* raw = impl.get();
   AddExecutionRoutes(raw->router, raw->ctx);
+  AddIncidentRoutes(raw->router, raw->ctx);
   AddDeployRoutes(raw->router, raw->ctx);
   AddArtifactRoutes(raw->router, raw->ctx);
   AddSecretRoutes(raw->router, raw->ctx);

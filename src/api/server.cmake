@@ -17,6 +17,7 @@ ferry_module(api
     deploy_routes.cc
     entity_routes.cc
     execution_routes.cc
+    incident_routes.cc
     json_views.cc
     metrics.cc
     pipeline_routes.cc

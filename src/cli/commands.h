@@ -89,6 +89,9 @@ int RunLogs(const std::string& id, bool follow, const ClientFlags& flags, Comman
 int RunAbort(const std::string& id, const ClientFlags& flags, CommandIo& io);
 // ferry verification ID: the execution's verify steps, their metrics and verdicts.
 int RunVerifications(const std::string& id, const ClientFlags& flags, CommandIo& io);
+// ferry incidents [--app APP] [--all]: Service Guard's and drift detection's incidents (open
+// ones; all: closed ones too), newest first.
+int RunIncidents(const std::string& application, bool all, const ClientFlags& flags, CommandIo& io);
 
 // ferry pipelines run APP/PIPELINE [--artifact ID | --s3 URL] [--var k=v]... [--wait]
 struct PipelineRunArgs {

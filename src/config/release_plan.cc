@@ -361,7 +361,7 @@ class Compiler {
   std::optional<lambda::VerifyStepInputs> VerifyParams(const model::Step& step, size_t i) {
     if (!OnlyKeys(step, i,
                   {"mode", "window", "period", "sensitivity", "marginal", "defaultMetrics",
-                   "metrics", "baseline"})) {
+                   "metrics", "baselineStart", "baselineEnd"})) {
       return std::nullopt;
     }
     auto at = [&](const char* key) { return StepPath(i, std::string("with/") + key); };
@@ -376,13 +376,35 @@ class Compiler {
       in.mode = *mode;
     }
     if (!ok) return std::nullopt;
-    const std::string* baseline = Plain(step, i, "baseline", &ok);
-    if (in.mode == lambda::VerifyMode::kFixedBaseline &&
-        (baseline == nullptr || baseline->empty())) {
-      return Fail(at("baseline"), "required by mode fixed-baseline: the stored baseline's name");
+    const std::string* start = Plain(step, i, "baselineStart", &ok);
+    const std::string* end = Plain(step, i, "baselineEnd", &ok);
+    if (!ok) return std::nullopt;
+    if (in.mode != lambda::VerifyMode::kFixedBaseline && (start != nullptr || end != nullptr)) {
+      return Fail(at(start != nullptr ? "baselineStart" : "baselineEnd"),
+                  "only mode fixed-baseline takes a baseline window");
     }
-    if (in.mode != lambda::VerifyMode::kFixedBaseline && baseline != nullptr) {
-      return Fail(at("baseline"), "only mode fixed-baseline takes a baseline");
+    if (in.mode == lambda::VerifyMode::kFixedBaseline) {
+      if (start == nullptr || end == nullptr) {
+        return Fail(at(start == nullptr ? "baselineStart" : "baselineEnd"),
+                    "required by mode fixed-baseline: the baseline window's start and end, RFC "
+                    "3339 times such as 2026-12-01T10:00:00Z");
+      }
+      auto from = ParseRfc3339(*start);
+      if (!from) {
+        return Fail(at("baselineStart"),
+                    "must be an RFC 3339 time such as 2026-12-01T10:00:00Z, not " +
+                        QuoteForMessage(*start, 40));
+      }
+      auto to = ParseRfc3339(*end);
+      if (!to) {
+        return Fail(at("baselineEnd"),
+                    "must be an RFC 3339 time such as 2026-12-01T10:00:00Z, not " +
+                        QuoteForMessage(*end, 40));
+      }
+      if (*to - *from < lambda::kMinVerifyWindow || *to - *from > lambda::kMaxVerifyWindow) {
+        return Fail(at("baselineEnd"), "the baseline window must last from 1m to 24h");
+      }
+      in.baseline = lambda::VerifyWindow{*from, *to};
     }
     if (auto w = DurationParam(step, i, "window", &ok)) {
       if (*w < lambda::kMinVerifyWindow || *w > lambda::kMaxVerifyWindow) {
@@ -407,6 +429,14 @@ class Compiler {
     if (periods < 1 || periods > 1440) {
       return Fail(at("period"), "the window must hold 1 to 1,440 periods (it holds " +
                                     std::to_string(periods) + ")");
+    }
+    if (in.baseline) {
+      const auto baseline_periods =
+          (in.baseline->end - in.baseline->start) / std::chrono::seconds(in.period_seconds);
+      if (baseline_periods < 1 || baseline_periods > 1440) {
+        return Fail(at("period"), "the baseline window must hold 1 to 1,440 periods (it holds " +
+                                      std::to_string(baseline_periods) + ")");
+      }
     }
     // A workflow variable's sensitivity is checked when a deployment gives it its value.
     auto sensitivity = step.with.find("sensitivity");

@@ -23,8 +23,9 @@
 // low|medium|high, marginal pass|fail (default pass), defaultMetrics all|none|a list of Errors,
 // Throttles, Duration, metrics (a JSON array of custom CloudWatch metrics, lambda/verify.h), at
 // most 20 metrics in all) judges after a deploy step; mode canary needs the traffic split: a
-// traffic shift below 100% before it and no promotion in between. fixed-baseline (with
-// `baseline: NAME`) is parsed, and config/runnable.h warns that it does not run yet.
+// traffic shift below 100% before it and no promotion in between. fixed-baseline takes
+// `baselineStart` and `baselineEnd` (RFC 3339 times, the window 1m..24h, at most 1,440 periods):
+// the alias's metrics in that window are the baseline.
 // Workflow `hooks` (preTraffic, postTraffic, timeout) become kHook steps: the pre-traffic hook just
 // before the first traffic shift, the post-traffic hook just after the last; they need traffic
 // shifts (a basic workflow, or a custom one without traffic-shift steps, is refused).

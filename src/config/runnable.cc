@@ -188,16 +188,6 @@ std::vector<NotRunnable> WorkflowNotRunnable(const model::Workflow& w) {
                          std::string(not_yet) + "; Ferry runs " + Running(kStepTypes) + " steps)",
                      std::string(kWorkflowEffect)});
     }
-    if (step.type == StepType::kVerify) {
-      auto mode = step.with.find("mode");
-      if (mode != step.with.end() && mode->second == "fixed-baseline") {
-        out.push_back({model::JoinPath(path, "with/mode"),
-                       workflow + ": step " + step.name +
-                           " verifies against a fixed baseline, which Ferry cannot run yet (not "
-                           "yet implemented: stored baselines; use mode canary or previous)",
-                       std::string(kWorkflowEffect)});
-      }
-    }
     if (step.type != StepType::kDeploy) continue;
     deploy_steps.push_back(step.name);
     if (deploy_steps.size() == kMaxDeploySteps + 1) {

@@ -5,8 +5,9 @@
 //   canary    the new version against the stable version in the same window, told apart by
 //             Lambda's ExecutedVersion dimension while the alias splits traffic between them;
 //   previous  the alias after this deployment against the alias in the same-length window after
-//             the previous deployment of the function (for all-at-once deploys).
-// (fixed-baseline is parsed so that `ferry validate` can name it, but does not run yet.)
+//             the previous deployment of the function (for all-at-once deploys);
+//   fixed-baseline  the alias after this deployment against the alias in a fixed window the
+//             step names (`baselineStart`, `baselineEnd`): a period known to be healthy.
 //
 // Metrics: the defaults Errors (critical; a rate per invocation), Throttles (a rate per
 // invocation or throttle) and Duration (p99 per period, continuous), and custom CloudWatch metrics
@@ -73,6 +74,11 @@ Result<std::vector<VerifyMetric>> ParseVerifyMetrics(std::string_view json);
 // kInvalidArgument unless `stat` is a statistic GetMetricData accepts.
 Status CheckVerifyStatistic(std::string_view stat);
 
+struct VerifyWindow {
+  TimePoint start;
+  TimePoint end;
+};
+
 // The step's inputs (engine kind lambda.verify).
 struct VerifyStepInputs {
   LambdaTarget target;
@@ -84,6 +90,7 @@ struct VerifyStepInputs {
   std::string sensitivity = "medium";
   bool marginal_fails = false;  // policy: a marginal verdict fails the step
   std::vector<VerifyMetric> metrics;
+  std::optional<VerifyWindow> baseline;  // fixed-baseline: the stored window (required there)
 };
 
 // One function compared: its alias and the versions of each side.
@@ -92,11 +99,6 @@ struct VerifySubject {
   std::string alias;
   std::string canary_version;    // canary mode: ExecutedVersion of the canary side
   std::string baseline_version;  // canary mode: ExecutedVersion of the baseline side
-};
-
-struct VerifyWindow {
-  TimePoint start;
-  TimePoint end;
 };
 
 // lambda.verify: reads every metric of every subject for both sides (GetMetricData, at most 500
@@ -122,6 +124,11 @@ struct VerifyResult {
   std::vector<std::string> sentences;  // one per metric
   std::string analysis_json = "{}";
 };
+
+// kFailedPrecondition unless CloudWatch still answers `period_seconds` datapoints for a window
+// starting at `start` (the service model, MetricStat.Period): sub-minute periods only for the
+// last 3 hours, then multiples of 60 s up to 15 days ago, of 300 s up to 63 days, else of 3,600 s.
+Status CheckPeriodRetained(TimePoint start, TimePoint now, int period_seconds);
 
 std::string EncodeVerifyStepInputs(const VerifyStepInputs& inputs);
 Result<VerifyStepInputs> DecodeVerifyStepInputs(std::string_view json);

@@ -292,6 +292,27 @@ std::vector<std::pair<std::string, std::string>> VerifyDimensions(const VerifyMe
   return out;
 }
 
+Status CheckPeriodRetained(TimePoint start, TimePoint now, int period_seconds) {
+  const auto age = now - start;
+  int multiple = 1;
+  const char* kept = "";
+  if (age > std::chrono::hours(24 * 63)) {
+    multiple = 3600;
+    kept = "more than 63 days ago: CloudWatch keeps such data at 1-hour resolution";
+  } else if (age > std::chrono::hours(24 * 15)) {
+    multiple = 300;
+    kept = "15 to 63 days ago: CloudWatch keeps such data at 5-minute resolution";
+  } else if (age > std::chrono::hours(3)) {
+    multiple = 60;
+    kept = "more than 3 hours ago: CloudWatch keeps sub-minute data for 3 hours only";
+  }
+  if (period_seconds % multiple == 0) return Ok();
+  return Error{ErrorCode::kFailedPrecondition,
+               "the baseline window starts " + FormatRfc3339(start) + ", " + kept +
+                   "; use a period that is a multiple of " + std::to_string(multiple) +
+                   " seconds (it is " + std::to_string(period_seconds) + ")"};
+}
+
 std::string EncodeVerifyStepInputs(const VerifyStepInputs& in) {
   return DumpJson(Json{{"target", TargetToJson(in.target)},
                        {"selectors", in.selectors},
@@ -301,7 +322,8 @@ std::string EncodeVerifyStepInputs(const VerifyStepInputs& in) {
                        {"periodSeconds", in.period_seconds},
                        {"sensitivity", in.sensitivity},
                        {"marginalFails", in.marginal_fails},
-                       {"metrics", MetricsToJson(in.metrics)}});
+                       {"metrics", MetricsToJson(in.metrics)},
+                       {"baseline", in.baseline ? WindowToJson(*in.baseline) : Json()}});
 }
 
 Result<VerifyStepInputs> DecodeVerifyStepInputs(std::string_view json) {
@@ -329,6 +351,12 @@ Result<VerifyStepInputs> DecodeVerifyStepInputs(std::string_view json) {
       in.marginal_fails = it->get<bool>();
     }
     in.metrics = MetricsFromJson(j);
+    if (auto it = j.find("baseline"); it != j.end() && !it->is_null()) {
+      in.baseline = WindowAt(j, "baseline");
+    }
+    if ((in.mode == VerifyMode::kFixedBaseline) != in.baseline.has_value()) {
+      Fail("baseline is required by mode fixed-baseline and taken by no other mode");
+    }
     return in;
   });
 }

@@ -172,6 +172,26 @@ struct ServiceOverride {
   std::vector<FunctionSpec> functions;   // by FunctionSpec::name
 };
 
+// Service Guard (F-VERIFY; docs/verification.md): every `interval` the live aliases of the
+// environment's deployed functions are judged against a learned baseline (the `trailing` window
+// before the recent one and the same hours of the previous `baselineDays` days); an anomaly
+// opens an incident.
+struct ServiceGuard {
+  bool enabled = true;
+  std::optional<std::string> interval;     // a duration, 1m..24h; default 5m
+  std::optional<std::string> sensitivity;  // low | medium | high; default medium
+  std::vector<std::string> metrics;        // of Invocations, Errors, Throttles, Duration; default all
+  std::optional<std::string> trailing;     // a duration, 10m..24h; default 1h
+  std::optional<int64_t> baseline_days;    // 0..14; default 7
+};
+
+// Periodic drift detection: every `interval` each deployed function is compared with what Ferry
+// last left it as; drift opens an incident.
+struct DriftCheck {
+  bool enabled = true;
+  std::optional<std::string> interval;  // a duration, 5m..168h; default 1h
+};
+
 struct Environment {
   std::string application;
   std::string name;
@@ -183,6 +203,8 @@ struct Environment {
   // CloudWatch alarms gating every traffic shift into this environment: names, or prefixes
   // written "orders-*" (lambda/alarm_gate.h).
   std::vector<std::string> alarms;
+  std::optional<ServiceGuard> service_guard;
+  std::optional<DriftCheck> drift_check;
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -180,6 +180,22 @@ void Describe(V& v, ServiceOverride& o) {
 }
 
 template <typename V>
+void Describe(V& v, ServiceGuard& g) {
+  v.Field("enabled", g.enabled, kDef);
+  v.Field("interval", g.interval);
+  v.Field("sensitivity", g.sensitivity);
+  v.Field("metrics", g.metrics);
+  v.Field("trailing", g.trailing);
+  v.Field("baselineDays", g.baseline_days);
+}
+
+template <typename V>
+void Describe(V& v, DriftCheck& d) {
+  v.Field("enabled", d.enabled, kDef);
+  v.Field("interval", d.interval);
+}
+
+template <typename V>
 void Describe(V& v, Environment& e) {
   v.Field("application", e.application, kReq);
   v.Field("name", e.name, kReq);
@@ -189,6 +205,8 @@ void Describe(V& v, Environment& e) {
   v.Field("overrides", e.overrides);
   v.Field("infrastructure", e.infrastructure, kReq);
   v.Field("alarms", e.alarms);
+  v.Field("serviceGuard", e.service_guard);
+  v.Field("driftCheck", e.drift_check);
 }
 
 template <typename V>

@@ -366,7 +366,59 @@ void ValidateOne(const Service& e, Checker& c, Problems& problems) {
   CheckVariables(c, "/variables", e.variables);
 }
 
+// A plain duration from min to max (the guard runs outside any deployment: no templates).
+void CheckGuardDuration(Checker& c, const std::string& path,
+                        const std::optional<std::string>& value, Duration min, Duration max,
+                        const char* range) {
+  if (!value) return;
+  auto d = ParseDuration(*value);
+  if (!d || *d < min || *d > max) {
+    c.Add(path, std::string("must be a duration from ") + range + " (such as 5m or 1h), not " +
+                    QuoteForMessage(*value, 20));
+  }
+}
+
+void ValidateGuards(const Environment& e, Checker& c) {
+  if (const auto& g = e.service_guard) {
+    CheckGuardDuration(c, "/serviceGuard/interval", g->interval, std::chrono::minutes(1),
+                       std::chrono::hours(24), "1m to 24h");
+    CheckGuardDuration(c, "/serviceGuard/trailing", g->trailing, std::chrono::minutes(10),
+                       std::chrono::hours(24), "10m to 24h");
+    if (g->sensitivity && *g->sensitivity != "low" && *g->sensitivity != "medium" &&
+        *g->sensitivity != "high") {
+      c.Add("/serviceGuard/sensitivity", "must be low, medium or high");
+    }
+    if (g->interval && g->trailing) {
+      auto interval = ParseDuration(*g->interval);
+      auto trailing = ParseDuration(*g->trailing);
+      if (interval && trailing && *trailing < *interval) {
+        c.Add("/serviceGuard/trailing",
+              "must be at least the interval (the previous days' windows cover the same hours as "
+              "the recent one)");
+      }
+    }
+    if (g->baseline_days && (*g->baseline_days < 0 || *g->baseline_days > 14)) {
+      c.Add("/serviceGuard/baselineDays", "must be from 0 to 14");
+    }
+    std::set<std::string> seen;
+    for (size_t i = 0; i < g->metrics.size(); ++i) {
+      const std::string& m = g->metrics[i];
+      if (m != "Invocations" && m != "Errors" && m != "Throttles" && m != "Duration") {
+        c.Add(JoinPath("/serviceGuard/metrics", i),
+              "must be Invocations, Errors, Throttles or Duration, not " + QuoteForMessage(m, 20));
+      } else if (!seen.insert(m).second) {
+        c.Add(JoinPath("/serviceGuard/metrics", i), "repeats " + m);
+      }
+    }
+  }
+  if (const auto& d = e.drift_check) {
+    CheckGuardDuration(c, "/driftCheck/interval", d->interval, std::chrono::minutes(5),
+                       std::chrono::hours(24 * 7), "5m to 168h");
+  }
+}
+
 void ValidateOne(const Environment& e, Checker& c, Problems& problems) {
+  ValidateGuards(e, c);
   for (const auto& [name, value] : e.variables) {
     if (std::string why = CheckVariableName(name); !why.empty()) {
       problems.push_back({JoinPath("/variables", name), why, true});

@@ -17,6 +17,7 @@
 #include "store/deployment_store.h"
 #include "store/entity_store.h"
 #include "store/execution_store.h"
+#include "store/incident_store.h"
 #include "store/known_state_store.h"
 #include "store/log_store.h"
 #include "store/secret_value_store.h"
@@ -44,6 +45,7 @@ class Store {
   virtual VerificationStore& verifications() = 0;
   virtual ApprovalStore& approvals() = 0;
   virtual TriggerStore& triggers() = 0;  // the trigger engine's state and fire claims
+  virtual IncidentStore& incidents() = 0;  // Service Guard, periodic drift
   virtual AuditLog& audit() = 0;
 
   // The schema version recorded in the database (the highest migration applied).

@@ -10,7 +10,9 @@
 #include <fstream>
 
 #include "api/deploy_config.h"
+#include "api/service_guard.h"
 #include "common/json.h"
+#include "common/time.h"
 #include "config/loader.h"
 #include "config/runnable.h"
 #include "delegate/lambda/fake_lambda_api.h"
@@ -975,6 +977,94 @@ TEST_F(DeployServiceTest, HostileNamesFailCleanly) {
     ASSERT_FALSE(r.ok());
     EXPECT_NE(r.error().code, ErrorCode::kInternal) << r.error().message;
   }
+}
+
+// Periodic checks (api/service_guard.h) over this suite's store and fake Lambda: two guards on
+// one store (two replicas) claim each check once; drift found by hand opens one incident, a
+// deploy closes it; a Service Guard task that cannot read metrics changes no incident.
+TEST_F(DeployServiceTest, PeriodicChecksAreClaimedOnceAndDriftOpensAndClosesAnIncident) {
+  const std::string artifact = RecordArtifact("v1", std::string(64, 'a'));
+  DeployArtifact(artifact);
+  auto env = store_->entities().Get({"environment", "shop", "dev"});
+  ASSERT_TRUE(env.ok());
+  Json spec = *ParseJson(env->spec_json);
+  spec["driftCheck"] = {{"interval", "10m"}};
+  spec["serviceGuard"] = {{"interval", "5m"}};
+  ASSERT_TRUE(store_->entities()
+                  .Put({{"environment", "shop", "dev"}, DumpJson(spec), std::nullopt}, "test")
+                  .ok());
+
+  ServiceGuard first(*store_, *service_, clock_, {});
+  ServiceGuard second(*store_, *service_, clock_, {});
+  auto run_tasks = [&] {
+    for (int i = 0; i < 20; ++i) {
+      auto ran = agent_->RunOne();
+      ASSERT_TRUE(ran.ok());
+      if (!*ran) break;
+    }
+  };
+  auto tick = [](ServiceGuard& g) {
+    auto r = g.Tick();
+    EXPECT_TRUE(r.ok()) << r.error().message;
+    return r.ok() ? *r : GuardTickReport{};
+  };
+  EXPECT_EQ(tick(first).claimed, 2);   // this slot's Service Guard and drift checks
+  EXPECT_EQ(tick(second).claimed, 0);  // the other replica finds them claimed
+  run_tasks();
+  EXPECT_EQ(tick(second).applied + tick(first).applied, 2);
+  auto incidents = store_->incidents().List({});
+  ASSERT_TRUE(incidents.ok());
+  EXPECT_TRUE(incidents->empty());  // no drift; the metrics could not be read (no CloudWatch)
+
+  // By hand: dev's alias points elsewhere.
+  api_.World().at("shop-dev-api").aliases.front().version = "$LATEST";
+  clock_.Advance(std::chrono::minutes(10));
+  EXPECT_EQ(tick(first).claimed, 2);
+  run_tasks();
+  tick(second);
+  auto open = store_->incidents().List({.state = "open"});
+  ASSERT_TRUE(open.ok());
+  ASSERT_EQ(open->size(), 1u);
+  EXPECT_EQ((*open)[0].kind, "drift");
+  EXPECT_EQ((*open)[0].function, "shop-dev-api");
+  EXPECT_THAT((*open)[0].summary, ::testing::HasSubstr("alias dev"));
+  auto reports = store_->incidents().DriftReports("shop", "dev");
+  ASSERT_TRUE(reports.ok());
+  ASSERT_FALSE(reports->empty());
+  for (const auto& r : *reports) EXPECT_EQ(r.drifted, r.function == "shop-dev-api") << r.function;
+
+  // Still drifted at the next check: the same incident, updated.
+  clock_.Advance(std::chrono::minutes(10));
+  tick(first);
+  run_tasks();
+  tick(first);
+  open = store_->incidents().List({.state = "open"});
+  ASSERT_EQ(open->size(), 1u);
+  EXPECT_EQ((*open)[0].checks, 2);
+
+  // A deploy puts it back; the next check closes the incident.
+  DeployArtifact(artifact);
+  clock_.Advance(std::chrono::minutes(10));
+  tick(first);
+  run_tasks();
+  tick(first);
+  EXPECT_TRUE(store_->incidents().List({.state = "open"})->empty());
+  auto closed = store_->incidents().List({.state = "closed"});
+  ASSERT_EQ(closed->size(), 1u);
+  EXPECT_THAT((*closed)[0].close_reason, ::testing::HasSubstr("no drift"));
+}
+
+TEST(GuardWindowsTest, TheRecentWindowTheTrailingOneAndThePreviousDaysSameHours) {
+  const TimePoint slot = *ParseRfc3339("2026-12-07T09:05:00Z");
+  GuardWindows w = GuardWindowsAt(slot, std::chrono::minutes(5), std::chrono::hours(1), 2);
+  EXPECT_EQ(FormatRfc3339(w.recent.start), "2026-12-07T09:00:00.000Z");
+  EXPECT_EQ(FormatRfc3339(w.recent.end), "2026-12-07T09:05:00.000Z");
+  ASSERT_EQ(w.baselines.size(), 3u);
+  EXPECT_EQ(FormatRfc3339(w.baselines[0].start), "2026-12-07T08:00:00.000Z");
+  EXPECT_EQ(FormatRfc3339(w.baselines[0].end), "2026-12-07T09:00:00.000Z");
+  EXPECT_EQ(FormatRfc3339(w.baselines[1].start), "2026-12-06T08:05:00.000Z");
+  EXPECT_EQ(FormatRfc3339(w.baselines[1].end), "2026-12-06T09:05:00.000Z");
+  EXPECT_EQ(FormatRfc3339(w.baselines[2].end), "2026-12-05T09:05:00.000Z");
 }
 
 }  // namespace

@@ -7,6 +7,7 @@ ferry_test(api_server_tests
     server_test.cc
     hardening_test.cc
     executions_test.cc
+    incidents_test.cc
     config_routes_test.cc
     deploy_routes_test.cc
     scopes_test.cc

@@ -511,8 +511,37 @@ TEST(ReleasePlanTest, VerifyStepsRefuseHostileParameters) {
        "a rate needs exposure"},
       {{{"metrics", R"([{"name":"x","namespace":"N","metric":"M","weight":-1}])"}},
        "weight must be a number from 0 to 1000"},
-      {{{"mode", "fixed-baseline"}}, "/steps/2/with/baseline: required by mode fixed-baseline"},
-      {{{"baseline", "yesterday"}}, "/steps/2/with/baseline: only mode fixed-baseline"},
+      {{{"mode", "fixed-baseline"}},
+       "/steps/2/with/baselineStart: required by mode fixed-baseline"},
+      {{{"mode", "fixed-baseline"}, {"baselineStart", "2026-12-01T10:00:00Z"}},
+       "/steps/2/with/baselineEnd: required by mode fixed-baseline"},
+      {{{"baselineStart", "2026-12-01T10:00:00Z"}},
+       "/steps/2/with/baselineStart: only mode fixed-baseline"},
+      {{{"mode", "fixed-baseline"},
+        {"baselineStart", "yesterday"},
+        {"baselineEnd", "2026-12-01T10:00:00Z"}},
+       "/steps/2/with/baselineStart: must be an RFC 3339 time"},
+      {{{"mode", "fixed-baseline"},
+        {"baselineStart", "2026-12-01T10:00:00Z"},
+        {"baselineEnd", std::string(5000, '9')}},
+       "/steps/2/with/baselineEnd: must be an RFC 3339 time"},
+      {{{"mode", "fixed-baseline"},
+        {"baselineStart", "2026-12-01T10:00:00Z"},
+        {"baselineEnd", "2026-12-01T09:00:00Z"}},
+       "/steps/2/with/baselineEnd: the baseline window must last from 1m to 24h"},
+      {{{"mode", "fixed-baseline"},
+        {"baselineStart", "2026-12-01T10:00:00Z"},
+        {"baselineEnd", "2026-12-09T10:00:00Z"}},
+       "/steps/2/with/baselineEnd: the baseline window must last from 1m to 24h"},
+      {{{"mode", "fixed-baseline"},
+        {"period", "1s"},
+        {"baselineStart", "2026-12-01T10:00:00Z"},
+        {"baselineEnd", "2026-12-01T11:00:00Z"}},
+       "/steps/2/with/period: the baseline window must hold 1 to 1,440 periods"},
+      {{{"mode", "fixed-baseline"},
+        {"baselineStart", "${workflow.variables.from}"},
+        {"baselineEnd", "2026-12-01T11:00:00Z"}},
+       "/steps/2/with/baselineStart"},
       {{{"colour", "red"}}, "/steps/2/with/colour: verify steps take mode, window"},
   };
   for (const auto& [with, expected] : cases) {
@@ -520,7 +549,10 @@ TEST(ReleasePlanTest, VerifyStepsRefuseHostileParameters) {
   }
   EXPECT_EQ(problem_of({{"mode", "canary"}, {"window", "2m"}, {"period", "1s"}}), "ok");
   EXPECT_EQ(problem_of({{"mode", "previous"}, {"sensitivity", "${workflow.variables.s}"}}), "ok");
-  EXPECT_EQ(problem_of({{"mode", "fixed-baseline"}, {"baseline", "b"}}), "ok");
+  EXPECT_EQ(problem_of({{"mode", "fixed-baseline"},
+                        {"baselineStart", "2026-12-01T10:00:00Z"},
+                        {"baselineEnd", "2026-12-01T10:30:00+00:00"}}),
+            "ok");
 }
 
 TEST(ReleasePlanTest, ACanaryVerificationNeedsTheTrafficSplit) {

@@ -157,6 +157,20 @@ TEST(RunnableTest, EveryStepTypeThatDoesNotRunWarnsAtItsType) {
   }
 }
 
+TEST(RunnableTest, EveryVerifyModeRunsWithoutAWarning) {
+  for (const std::string with :
+       {"mode: previous",
+        "mode: fixed-baseline\n      baselineStart: \"2026-12-01T10:00:00Z\"\n"
+        "      baselineEnd: \"2026-12-01T11:00:00Z\""}) {
+    LoadedConfig loaded =
+        Load(Workflow("steps:\n  - name: deploy\n    type: deploy\n"
+                      "  - name: verify\n    type: verify\n    with:\n      " +
+                      with + "\n"));
+    EXPECT_THAT(Warnings(loaded), IsEmpty()) << with;
+    for (const model::Entity& e : loaded.entities) EXPECT_THAT(EntityNotRunnable(e), IsEmpty());
+  }
+}
+
 TEST(RunnableTest, ASecondDeployStepWarnsOnce) {
   LoadedConfig loaded =
       Load(Workflow("steps:\n  - name: one\n    type: deploy\n  - name: two\n    type: deploy\n"

@@ -80,3 +80,23 @@ ferry_test(ferry_e2e_triggers_test
   DEPS ferry_aws ferry_common PkgConfig::HTTPLIB
   LABELS integration)
 add_dependencies(ferry_e2e_triggers_test ferry)
+# The verify step's fixed-baseline mode under `ferry up`: a stored one-minute window of build
+# one's traffic is the baseline; an identical build two passes, one failing 30% fails and rolls
+# back. About 75 s a test on the shared 2-core machine.
+ferry_test(ferry_e2e_fixed_baseline_test
+  SOURCES e2e_fixed_baseline_test.cc
+  DEPS ferry_common PkgConfig::HTTPLIB
+  LABELS integration
+  TIMEOUT 600)
+add_dependencies(ferry_e2e_fixed_baseline_test ferry)
+
+# Service Guard and periodic drift under `ferry up`: a function that starts failing opens exactly
+# one incident, updated while it fails and closed when it recovers; an alias moved by hand with
+# the AWS CLI opens a drift incident, closed after the next deploy. Each test starts `ferry up`
+# and runs 10 s of traffic a minute of the sandbox clock, four times: about 90 s.
+ferry_test(ferry_e2e_guard_test
+  SOURCES e2e_guard_test.cc
+  DEPS ferry_common PkgConfig::HTTPLIB
+  LABELS integration
+  TIMEOUT 600)
+add_dependencies(ferry_e2e_guard_test ferry)

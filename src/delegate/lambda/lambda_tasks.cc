@@ -7,8 +7,10 @@
 #include "common/json.h"
 #include "common/secret_mask.h"
 #include "common/time.h"
+#include "delegate/lambda/guard_runner.h"
 #include "delegate/lambda/verify_runner.h"
 #include "lambda/alarm_gate.h"
+#include "lambda/guard.h"
 #include "lambda/invoke.h"
 #include "lambda/plan_summary.h"
 #include "lambda/state_codec.h"
@@ -418,9 +420,9 @@ LambdaTaskHandler::LambdaTaskHandler(LambdaApiProvider& provider, LambdaTaskOpti
 
 const std::vector<std::string>& LambdaTaskHandler::Kinds() {
   static const std::vector<std::string> kinds{
-      lambda::kSnapshotTask,  lambda::kDeployTask, lambda::kRollbackTask,
-      lambda::kPruneTask,     lambda::kPlanTask,   lambda::kShiftTask,
-      lambda::kAlarmGateTask, lambda::kInvokeTask, lambda::kVerifyTask};
+      lambda::kSnapshotTask, lambda::kDeployTask, lambda::kRollbackTask,  lambda::kPruneTask,
+      lambda::kPlanTask,     lambda::kShiftTask,  lambda::kAlarmGateTask, lambda::kInvokeTask,
+      lambda::kVerifyTask,   lambda::kGuardTask};
   return kinds;
 }
 
@@ -484,6 +486,13 @@ TaskResult LambdaTaskHandler::Run(const TaskAssignment& assignment, TaskContext&
     auto reader = provider_.MetricsFor(task->target);
     if (!reader.ok()) return Failed(reader.error().message);
     return RunVerify(**reader, *task, context);
+  }
+  if (kind == lambda::kGuardTask) {
+    auto task = lambda::DecodeGuardTask(payload);
+    if (!task.ok()) return Failed(task.error().message);
+    auto reader = provider_.MetricsFor(task->target);
+    if (!reader.ok()) return Failed(reader.error().message);
+    return RunGuard(**reader, *task, context);
   }
   return Failed("unknown task kind " + kind);
 }

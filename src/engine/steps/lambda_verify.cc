@@ -41,9 +41,6 @@ class LambdaVerifyStep final : public StepKind {
   Status Validate(std::string_view inputs_json) const override {
     auto in = lambda::DecodeVerifyStepInputs(inputs_json);
     if (!in.ok()) return in.error();
-    if (in->mode == lambda::VerifyMode::kFixedBaseline) {
-      return Error{ErrorCode::kUnimplemented, "verify mode fixed-baseline is not implemented yet"};
-    }
     return Ok();
   }
 
@@ -60,6 +57,17 @@ class LambdaVerifyStep final : public StepKind {
                                    " had no stable version before this deployment");
     }
     const TimePoint start = ctx.clock.Now();
+    if (in.baseline && in.baseline->end > start) {
+      return StepMove::Fail("the baseline window ends " + FormatRfc3339(in.baseline->end) +
+                            ", after this verification starts (" + FormatRfc3339(start) +
+                            "): a fixed baseline must be a past window");
+    }
+    if (in.baseline) {
+      if (Status kept = lambda::CheckPeriodRetained(in.baseline->start, start, in.period_seconds);
+          !kept.ok()) {
+        return StepMove::Fail(kept.error().message);
+      }
+    }
     const lambda::VerifyWindow window{start, start + in.window};
     return StepMove::Wait("window", window.end, WindowJson(window),
                           "step " + ctx.step.name + ": " +
@@ -84,10 +92,18 @@ class LambdaVerifyStep final : public StepKind {
     task.metrics = in.metrics;
     if (in.mode == lambda::VerifyMode::kCanary) {
       task.baseline = *window;
+    } else if (in.mode == lambda::VerifyMode::kFixedBaseline) {
+      if (!in.baseline) return StepMove::Fail("mode fixed-baseline has no baseline window");
+      task.baseline = *in.baseline;
     } else {
       auto baseline = PreviousWindow(ctx, task, in.window);
       if (!baseline.ok()) return StepMove::Fail(baseline.error().message);
       task.baseline = *baseline;
+    }
+    if (Status kept =
+            lambda::CheckPeriodRetained(task.baseline.start, ctx.clock.Now(), task.period_seconds);
+        !kept.ok()) {
+      return StepMove::Fail(kept.error().message);
     }
     return StepMove::RunTask(
         "verify", TaskRequest{lambda::kVerifyTask, lambda::EncodeVerifyTask(task), in.selectors},

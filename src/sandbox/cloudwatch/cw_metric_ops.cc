@@ -139,6 +139,23 @@ Status ValidatePeriod(int64_t period, const std::string& path) {
   return Ok();
 }
 
+// Whether CloudWatch answers datapoints at this period for a request starting at `start`. The
+// service model (MetricStat.Period): when StartTime is more than 3 hours ago the period must be
+// a multiple of 60 s (up to 15 days ago), of 300 s (15 to 63 days) or of 3,600 s (older), "or no
+// data points in that time range is returned" — sub-minute data is kept 3 hours only.
+bool PeriodRetained(TimePoint start, TimePoint now, int64_t period) {
+  const auto age = now - start;
+  int64_t multiple = 1;
+  if (age > std::chrono::hours(24 * 63)) {
+    multiple = 3600;
+  } else if (age > std::chrono::hours(24 * 15)) {
+    multiple = 300;
+  } else if (age > std::chrono::hours(3)) {
+    multiple = 60;
+  }
+  return period % multiple == 0;
+}
+
 // Period starts covering [start, end): aligned to the minute (or to the period when shorter).
 std::vector<TimePoint> PeriodStarts(TimePoint start, TimePoint end, int64_t period) {
   int64_t granularity = std::min<int64_t>(period, 60);
@@ -367,10 +384,12 @@ Result<Json> CloudWatchService::GetMetricData(const Input& input, const Caller& 
     std::vector<double> values;
   };
   std::vector<Series> series(returned.size());
+  const TimePoint now = clock_.Now();
   {
     std::lock_guard lock(mu_);
     for (size_t i = 0; i < returned.size(); ++i) {
       const Query& q = returned[i];
+      if (!PeriodRetained(*start, now, q.period)) continue;
       for (TimePoint t : PeriodStarts(*start, *end, q.period)) {
         auto slice = store_.Query(q.key, t, t + std::chrono::seconds(q.period), q.unit);
         auto value = Compute(q.stat, slice.aggregate);

@@ -9,6 +9,7 @@
 #include "store/postgres/postgres_delegate_registry.h"
 #include "store/postgres/postgres_entity_store.h"
 #include "store/postgres/postgres_execution_store.h"
+#include "store/postgres/postgres_incident_store.h"
 #include "store/postgres/postgres_known_state_store.h"
 #include "store/postgres/postgres_log_store.h"
 #include "store/postgres/postgres_records.h"
@@ -40,6 +41,7 @@ class PostgresStore final : public Store {
         verifications_(context_),
         approvals_(context_),
         triggers_(context_),
+        incidents_(context_),
         tokens_(context_),
         access_(context_),
         audit_(context_) {}
@@ -55,6 +57,7 @@ class PostgresStore final : public Store {
   VerificationStore& verifications() override { return verifications_; }
   ApprovalStore& approvals() override { return approvals_; }
   TriggerStore& triggers() override { return triggers_; }
+  IncidentStore& incidents() override { return incidents_; }
   TokenStore& tokens() override { return tokens_; }
   AccessStore& access() override { return access_; }
   AuditLog& audit() override { return audit_; }
@@ -78,6 +81,7 @@ class PostgresStore final : public Store {
   postgres::PostgresVerificationStore verifications_;
   postgres::PostgresApprovalStore approvals_;
   postgres::PostgresTriggerStore triggers_;
+  postgres::PostgresIncidentStore incidents_;
   postgres::PostgresTokenStore tokens_;
   postgres::PostgresAccessStore access_;
   postgres::PostgresAuditLog audit_;

@@ -14,6 +14,7 @@
 #include "store/sqlite/sqlite_delegate_registry.h"
 #include "store/sqlite/sqlite_entity_store.h"
 #include "store/sqlite/sqlite_execution_store.h"
+#include "store/sqlite/sqlite_incident_store.h"
 #include "store/sqlite/sqlite_known_state_store.h"
 #include "store/sqlite/sqlite_log_store.h"
 #include "store/sqlite/sqlite_records.h"
@@ -45,6 +46,7 @@ class SqliteStore final : public Store {
         verifications_(context_),
         approvals_(context_),
         triggers_(context_),
+        incidents_(context_),
         tokens_(context_),
         access_(context_),
         audit_(context_) {}
@@ -60,6 +62,7 @@ class SqliteStore final : public Store {
   VerificationStore& verifications() override { return verifications_; }
   ApprovalStore& approvals() override { return approvals_; }
   TriggerStore& triggers() override { return triggers_; }
+  IncidentStore& incidents() override { return incidents_; }
   TokenStore& tokens() override { return tokens_; }
   AccessStore& access() override { return access_; }
   AuditLog& audit() override { return audit_; }
@@ -81,6 +84,7 @@ class SqliteStore final : public Store {
   sqlite::SqliteVerificationStore verifications_;
   sqlite::SqliteApprovalStore approvals_;
   sqlite::SqliteTriggerStore triggers_;
+  sqlite::SqliteIncidentStore incidents_;
   sqlite::SqliteTokenStore tokens_;
   sqlite::SqliteAccessStore access_;
   sqlite::SqliteAuditLog audit_;

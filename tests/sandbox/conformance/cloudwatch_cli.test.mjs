@@ -147,3 +147,49 @@ test('--data keeps metrics and alarms across a restart', async () => {
     fs.rmSync(data, { recursive: true, force: true });
   }
 });
+
+test("yesterday's baseline on the sandbox clock: p99 at 60 s, none at 20 s", async () => {
+  // Its own sandbox: the clock moves (10 minutes, well inside the signature skew it accepts).
+  const sb = await startSandbox();
+  try {
+    const moved = await fetch(`${sb.endpoint}/_ferry/clock`, {
+      method: 'POST', body: JSON.stringify({ advance_seconds: 600 }),
+    });
+    assert.equal(moved.status, 200);
+    const clock = await (await fetch(`${sb.endpoint}/_ferry/clock`)).json();
+    const sandboxNow = Date.parse(clock.now);
+    const yesterday = new Date(sandboxNow - 24 * 3600_000);
+    yesterday.setUTCSeconds(0, 0);
+    const values = Array.from({ length: 100 }, (_, i) => i + 1);
+    const at = (minutes) => new Date(yesterday.getTime() + minutes * 60_000).toISOString();
+    ok(aws(sb.endpoint, ['cloudwatch', 'put-metric-data', '--namespace', 'Baseline',
+      '--metric-data', JSON.stringify([0, 1, 2].map((m) => ({
+        MetricName: 'Duration', Unit: 'Milliseconds', Timestamp: at(m), Values: values,
+        Dimensions: [{ Name: 'FunctionName', Value: 'orders' }],
+      })))]));
+    const read = (period, stat) => ok(aws(sb.endpoint, ['cloudwatch', 'get-metric-data',
+      '--start-time', at(0), '--end-time', at(3), '--scan-by', 'TimestampAscending',
+      '--metric-data-queries', JSON.stringify([{
+        Id: 'd', MetricStat: {
+          Metric: { Namespace: 'Baseline', MetricName: 'Duration',
+            Dimensions: [{ Name: 'FunctionName', Value: 'orders' }] },
+          Period: period, Stat: stat,
+        },
+      }])])).json.MetricDataResults[0];
+    const p99 = read(60, 'p99');
+    assert.equal(p99.StatusCode, 'Complete');
+    assert.deepEqual(p99.Timestamps.map((t) => Date.parse(t)), [0, 1, 2].map((m) => Date.parse(at(m))));
+    assert.ok(p99.Values.every((v) => v >= 98 && v <= 100), JSON.stringify(p99.Values));
+    assert.deepEqual(read(60, 'SampleCount').Values, [100, 100, 100]);
+    // Sub-minute periods are kept 3 hours: a day-old window at 20 s has no datapoints.
+    assert.deepEqual(read(20, 'p99').Values, []);
+    // More than two weeks before the sandbox clock is refused, whatever the host's clock says.
+    const old = aws(sb.endpoint, ['cloudwatch', 'put-metric-data', '--namespace', 'Baseline',
+      '--metric-name', 'Duration', '--value', '1',
+      '--timestamp', new Date(sandboxNow - 15 * 24 * 3600_000).toISOString()]);
+    assert.notEqual(old.status, 0);
+    assert.match(old.stderr, /InvalidParameterValue/);
+  } finally {
+    await sb.stop();
+  }
+});

@@ -232,8 +232,12 @@ test('alarm lifecycle with evaluation', async () => {
 // timestamps (yesterday's baseline in seconds), read back per version in 20-second periods (the
 // service model's high-resolution periods include 20), and 500 queries in one call.
 test('past timestamps, 20-second periods and 500 queries a call', async () => {
+  // Sub-minute data is kept 3 hours (the service model, MetricStat.Period): yesterday's is read
+  // at 60 s periods, and a 20 s period starting more than 3 hours ago returns no datapoints.
   const yesterday = new Date(Date.now() - 24 * 3600_000);
   yesterday.setUTCSeconds(0, 0);
+  const recent = new Date(Date.now() - 10 * 60_000);
+  recent.setUTCSeconds(0, 0);
   const put = (version, value, at) => ({
     MetricName: 'VerifyLatency', Unit: 'Milliseconds', Value: value, Timestamp: at,
     StorageResolution: 1, Dimensions: [{ Name: 'Version', Value: version }],
@@ -241,29 +245,42 @@ test('past timestamps, 20-second periods and 500 queries a call', async () => {
   await cw.send(new PutMetricDataCommand({
     Namespace: 'SdkVerify',
     MetricData: [put('1', 100, yesterday), put('1', 110, new Date(yesterday.getTime() + 25_000)),
-      put('2', 200, yesterday)],
+      put('2', 200, yesterday), put('3', 300, recent),
+      put('3', 310, new Date(recent.getTime() + 25_000))],
   }));
-  const query = (Id, Version, Stat) => ({
+  const query = (Id, Version, Stat, Period = 60) => ({
     Id,
     MetricStat: {
       Metric: { Namespace: 'SdkVerify', MetricName: 'VerifyLatency',
         Dimensions: [{ Name: 'Version', Value: Version }] },
-      Period: 20, Stat,
+      Period, Stat,
     },
   });
   const out = await cw.send(new GetMetricDataCommand({
     StartTime: yesterday, EndTime: new Date(yesterday.getTime() + 60_000),
     ScanBy: 'TimestampAscending',
     MetricDataQueries: [query('v1', '1', 'p99'), query('v2', '2', 'Average'),
-      ...Array.from({ length: 498 }, (_, i) => query(`n${i}`, 'none', 'Sum'))],
+      query('sub', '1', 'p99', 20),
+      ...Array.from({ length: 497 }, (_, i) => query(`n${i}`, 'none', 'Sum'))],
   }));
   const byId = Object.fromEntries(out.MetricDataResults.map((r) => [r.Id, r]));
   assert.equal(out.MetricDataResults.length, 500);
-  assert.deepEqual(byId.v1.Values, [100, 110]);
-  assert.deepEqual(byId.v1.Timestamps.map((t) => t.getTime()),
-    [yesterday.getTime(), yesterday.getTime() + 20_000]);
+  assert.equal(byId.v1.Values.length, 1);
+  assert.ok(byId.v1.Values[0] >= 100 && byId.v1.Values[0] <= 110, String(byId.v1.Values));
+  assert.deepEqual(byId.v1.Timestamps.map((t) => t.getTime()), [yesterday.getTime()]);
   assert.deepEqual(byId.v2.Values, [200]);
+  assert.deepEqual(byId.sub.Values, []);
   assert.deepEqual(byId.n0.Values, []);
+  const fresh = await cw.send(new GetMetricDataCommand({
+    StartTime: recent, EndTime: new Date(recent.getTime() + 60_000),
+    ScanBy: 'TimestampAscending',
+    MetricDataQueries: [query('p', '3', 'p99', 20), query('s', '3', 'Sum', 20)],
+  }));
+  const freshById = Object.fromEntries(fresh.MetricDataResults.map((r) => [r.Id, r]));
+  assert.deepEqual(freshById.p.Values, [300, 310]);
+  assert.deepEqual(freshById.p.Timestamps.map((t) => t.getTime()),
+    [recent.getTime(), recent.getTime() + 20_000]);
+  assert.deepEqual(freshById.s.Values, [300, 310]);
   await assert.rejects(cw.send(new GetMetricDataCommand({
     StartTime: yesterday, EndTime: new Date(yesterday.getTime() + 60_000),
     MetricDataQueries: Array.from({ length: 501 }, (_, i) => query(`x${i}`, '1', 'Sum')),
