@@ -6,4 +6,4 @@ ferry_module(api_deploy
     deploy_freeze.cc
     secret_box.cc
     deploy_service.cc
-  DEPS ferry_api_input ferry_engine ferry_config ferry_store ferry_lambda ferry_model ferry_common)
+  DEPS ferry_api_input ferry_engine ferry_notify ferry_config ferry_store ferry_lambda ferry_model ferry_common)

@@ -162,5 +162,6 @@ void AddDelegateRoutes(Router& router, RouteContext& ctx);
 void AddAccessRoutes(Router& router, RouteContext& ctx);   // users, groups, roles, bindings
 void AddSessionRoutes(Router& router, RouteContext& ctx);  // sign-in, sign-out, tokens
 void AddAuditRoutes(Router& router, RouteContext& ctx);
+void AddNotificationRoutes(Router& router, RouteContext& ctx);
 
 }  // namespace ferry::api

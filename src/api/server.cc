@@ -453,6 +453,7 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(const ApiServerOptions& opti
   AddSessionRoutes(raw->router, raw->ctx);
   AddAccessRoutes(raw->router, raw->ctx);
   AddAuditRoutes(raw->router, raw->ctx);
+  AddNotificationRoutes(raw->router, raw->ctx);
   AddEntityRoutes(raw->router, raw->ctx);  // last: its /api/v1/{kind} patterns are generic
 
   if (options.tls_cert_file.empty() != options.tls_key_file.empty()) {

@@ -19,6 +19,7 @@ ferry_module(api
     execution_routes.cc
     json_views.cc
     metrics.cc
+    notification_routes.cc
     request_actor.cc
     router.cc
     scopes.cc

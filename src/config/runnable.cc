@@ -80,6 +80,7 @@ constexpr Support<Kind> kKinds[] = {
     {Kind::kPipeline, "pipelines"},
     {Kind::kTrigger, "triggers"},
     {Kind::kFreezeWindow, kRuns},
+    {Kind::kNotificationChannel, kRuns},
 };
 // clang-format on
 // ---------------------------------------------------------------------------------------------

@@ -29,6 +29,7 @@
 // store, clock and registry must outlive the engine.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -76,6 +77,11 @@ struct EngineOptions {
   Duration poll = std::chrono::seconds(5);  // re-check a waiting execution at least this often
   int batch = 16;                           // executions claimed per RunOnce
   int task_attempts = 3;                    // a task's attempts before it fails
+  // Called on the engine's thread after an execution started (left queued) and after it ended
+  // (its terminal status committed), with the record as committed. Must be quick and must not
+  // throw: `ferry server` enqueues notifications here (notify/notifier.h). A process that dies
+  // between the commit and the call does not make the call (docs/notifications.md).
+  std::function<void(const store::ExecutionRecord&)> on_execution_changed;
 };
 
 class Engine {

@@ -40,6 +40,9 @@ Status Engine::Move(store::ExecutionRecord& e, store::ExecutionTransition t) {
     t.log.push_back(store::NewLogLine{std::nullopt, level, "engine", std::move(text)});
   }
   FERRY_ASSIGN_OR_RETURN(e, store_.executions().Transition(t));
+  if (options_.on_execution_changed && store::IsTerminal(e.status)) {
+    options_.on_execution_changed(e);
+  }
   return Ok();
 }
 

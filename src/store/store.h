@@ -18,6 +18,7 @@
 #include "store/execution_store.h"
 #include "store/known_state_store.h"
 #include "store/log_store.h"
+#include "store/notification_outbox.h"
 #include "store/secret_value_store.h"
 #include "store/task_store.h"
 #include "store/token_store.h"
@@ -40,6 +41,7 @@ class Store {
   virtual AccessStore& access() = 0;  // accounts, sessions, groups, roles, bindings
   virtual SecretValueStore& secret_values() = 0;
   virtual VerificationStore& verifications() = 0;
+  virtual NotificationOutbox& notifications() = 0;
   virtual AuditLog& audit() = 0;
 
   // The schema version recorded in the database (the highest migration applied).

@@ -14,6 +14,7 @@
 #include "store/postgres/postgres_records.h"
 #include "store/postgres/postgres_secret_value_store.h"
 #include "store/postgres/postgres_task_store.h"
+#include "store/postgres/postgres_notification_outbox.h"
 #include "store/postgres/postgres_verification_store.h"
 
 namespace ferry::store {
@@ -36,6 +37,7 @@ class PostgresStore final : public Store {
         known_states_(context_),
         secret_values_(context_),
         verifications_(context_),
+        notifications_(context_),
         tokens_(context_),
         access_(context_),
         audit_(context_) {}
@@ -49,6 +51,7 @@ class PostgresStore final : public Store {
   KnownStateStore& known_states() override { return known_states_; }
   SecretValueStore& secret_values() override { return secret_values_; }
   VerificationStore& verifications() override { return verifications_; }
+  NotificationOutbox& notifications() override { return notifications_; }
   TokenStore& tokens() override { return tokens_; }
   AccessStore& access() override { return access_; }
   AuditLog& audit() override { return audit_; }
@@ -70,6 +73,7 @@ class PostgresStore final : public Store {
   postgres::PostgresKnownStateStore known_states_;
   postgres::PostgresSecretValueStore secret_values_;
   postgres::PostgresVerificationStore verifications_;
+  postgres::PostgresNotificationOutbox notifications_;
   postgres::PostgresTokenStore tokens_;
   postgres::PostgresAccessStore access_;
   postgres::PostgresAuditLog audit_;

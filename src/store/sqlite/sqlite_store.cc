@@ -19,6 +19,7 @@
 #include "store/sqlite/sqlite_records.h"
 #include "store/sqlite/sqlite_secret_value_store.h"
 #include "store/sqlite/sqlite_task_store.h"
+#include "store/sqlite/sqlite_notification_outbox.h"
 #include "store/sqlite/sqlite_verification_store.h"
 
 namespace ferry::store {
@@ -41,6 +42,7 @@ class SqliteStore final : public Store {
         known_states_(context_),
         secret_values_(context_),
         verifications_(context_),
+        notifications_(context_),
         tokens_(context_),
         access_(context_),
         audit_(context_) {}
@@ -54,6 +56,7 @@ class SqliteStore final : public Store {
   KnownStateStore& known_states() override { return known_states_; }
   SecretValueStore& secret_values() override { return secret_values_; }
   VerificationStore& verifications() override { return verifications_; }
+  NotificationOutbox& notifications() override { return notifications_; }
   TokenStore& tokens() override { return tokens_; }
   AccessStore& access() override { return access_; }
   AuditLog& audit() override { return audit_; }
@@ -73,6 +76,7 @@ class SqliteStore final : public Store {
   sqlite::SqliteKnownStateStore known_states_;
   sqlite::SqliteSecretValueStore secret_values_;
   sqlite::SqliteVerificationStore verifications_;
+  sqlite::SqliteNotificationOutbox notifications_;
   sqlite::SqliteTokenStore tokens_;
   sqlite::SqliteAccessStore access_;
   sqlite::SqliteAuditLog audit_;
