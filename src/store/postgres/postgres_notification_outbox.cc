@@ -172,7 +172,7 @@ Result<std::vector<NotificationRecord>> PostgresNotificationOutbox::List(
                   "id DESC LIMIT $4"));
     select.Bind(1, filter.channel)
         .Bind(2, filter.application)
-        .Bind(3, filter.status ? DeliveryStatusName(*filter.status) : std::string_view())
+        .Bind(3, std::string(filter.status ? DeliveryStatusName(*filter.status) : ""))
         .Bind(4, filter.limit);
     while (true) {
       FERRY_ASSIGN_OR_RETURN(bool row, select.Step());
