@@ -260,6 +260,19 @@ std::vector<NotRunnable> EntityNotRunnable(const model::Entity& entity) {
           parts = ServiceNotRunnable(e);
         } else if constexpr (std::is_same_v<T, model::Environment>) {
           parts = EnvironmentNotRunnable(e);
+        } else if constexpr (std::is_same_v<T, model::Application>) {
+          // Approvals do not run yet, so nothing publishes approval.waiting.
+          for (size_t i = 0; i < e.notifications.size(); ++i) {
+            const auto& events = e.notifications[i].events;
+            for (size_t j = 0; j < events.size(); ++j) {
+              if (events[j] != model::NotificationEvent::kApprovalWaiting) continue;
+              parts.push_back(
+                  {"/notifications/" + std::to_string(i) + "/events/" + std::to_string(j),
+                   "application " + e.name + ": event approval.waiting is never sent yet (not "
+                   "yet implemented: approval steps)",
+                   "the rule's other events are delivered"});
+            }
+          }
         }
         for (auto& p : parts) out.push_back(std::move(p));
       },

@@ -34,7 +34,10 @@ void ApiServerTest::SetUp() {
   store_ = std::move(*store);
   ASSERT_TRUE(engine::RegisterBuiltinSteps(steps_).ok());
   engine_ = std::make_unique<engine::Engine>(*store_, clock_, steps_, engine::EngineOptions{});
-  deploys_ = std::make_unique<DeployService>(*store_, *engine_, clock_, DeployServiceOptions{});
+  notifier_ = std::make_unique<notify::Notifier>(*store_, notify::NotifierOptions{});
+  DeployServiceOptions deploy_options;
+  deploy_options.notifier = notifier_.get();
+  deploys_ = std::make_unique<DeployService>(*store_, *engine_, clock_, deploy_options);
   delegate_tasks_ = std::make_unique<engine::EmbeddedTransport>(*store_, [this] { ++wakes_; });
   auto registry = store::OpenSqliteDelegateRegistry(*store_);
   ASSERT_TRUE(registry.ok()) << registry.error().ToString();

@@ -17,6 +17,7 @@
 #include "common/json.h"
 #include "engine/embedded_transport.h"
 #include "engine/engine.h"
+#include "notify/notifier.h"
 #include "store/sqlite/sqlite_store.h"
 #include "support/temp_dir.h"
 
@@ -67,6 +68,7 @@ class ApiServerTest : public ::testing::Test {
   std::unique_ptr<store::Store> store_;
   engine::StepRegistry steps_;
   std::unique_ptr<engine::Engine> engine_;
+  std::unique_ptr<notify::Notifier> notifier_;  // freeze refusals go to the outbox
   std::unique_ptr<DeployService> deploys_;
   // The remote delegates' side, as ferry server wires it.
   std::unique_ptr<engine::EmbeddedTransport> delegate_tasks_;

@@ -357,7 +357,8 @@ TEST(LoaderTest, NotificationChannelsAndRulesRefuseMalformedAndHostileSettings) 
   EXPECT_THAT(one("description: nothing\n"), ElementsAre(HasSubstr("set one of slack, webhook, email")));
   EXPECT_THAT(one("slack: {url: \"https://hooks.slack.com/services/T/B/X\"}\n"),
               ElementsAre(HasSubstr("missing required field 'urlSecret'"),
-                          HasSubstr("unknown field 'url'")));
+                          HasSubstr("slack.urlSecret: must be 1-128"),
+                          HasSubstr("slack.url: unknown field \"url\"")));
   // CR/LF in recipients, sender and subject (header injection), oversized subjects, bad ports.
   EXPECT_THAT(one("email: {host: mail.example.com, from: a@b.c, to: [\"x@y.z\\r\\nBcc: v@w.x\"]}\n"),
               ElementsAre(HasSubstr("email.to[0]: must be a plain address")));

@@ -175,7 +175,9 @@ TEST_F(NotifyE2eTest, SucceededAndRolledBackDeploysNotifyAndSlowOrDeadReceiversD
   Json changed = Entities({"orders"}, Json{{"orders", {{"memory", 512}}}});
   ASSERT_NO_FATAL_FAILURE(ApplyWithNotifications());
   for (Json& e : changed) {
-    if (Str(e, "kind") == "Service") ASSERT_NO_FATAL_FAILURE(Apply(Json::array({e})));
+    if (Str(e, "kind") == "Service") {
+      ASSERT_NO_FATAL_FAILURE(Apply(Json::array({e})));
+    }
   }
   ASSERT_EQ(SandboxFaults("POST", Json{{"op", "UpdateFunctionConfiguration"},
                                        {"rate", 1.0},
