@@ -20,9 +20,8 @@ Json DeliveryJson(const store::NotificationRecord& n) {
           {"executionId", n.execution_id.empty() ? Json(nullptr) : Json(n.execution_id)},
           {"status", std::string(store::DeliveryStatusName(n.status))},
           {"attempts", n.attempts},
-          {"lastError", n.last_error.empty()
-                            ? Json(nullptr)
-                            : Json(SecretMasker::Global().Mask(n.last_error))},
+          {"lastError",
+           n.last_error.empty() ? Json(nullptr) : Json(SecretMasker::Global().Mask(n.last_error))},
           {"createdAt", FormatRfc3339(n.created_at)},
           {"nextAttemptAt", pending ? Json(FormatRfc3339(n.next_attempt_at)) : Json(nullptr)},
           {"endedAt", Time(n.ended_at)}};

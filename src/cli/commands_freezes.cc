@@ -50,12 +50,14 @@ std::string Scope(const Json& window) {
 
 int RunListFreezes(const FreezesArgs& args, const ClientFlags& flags, CommandIo& io) {
   if (!args.application.empty()) {
-    if (Status s = ValidateName("--app", args.application); !s.ok()) return UsageError(io, s.error());
+    if (Status s = ValidateName("--app", args.application); !s.ok())
+      return UsageError(io, s.error());
   }
   if (!args.environment_type.empty() && args.environment_type != "production" &&
       args.environment_type != "non-production") {
-    return UsageError(io, InvalidArgument("--env-type " + QuoteForMessage(args.environment_type, 40) +
-                                          " is neither production nor non-production"));
+    return UsageError(io,
+                      InvalidArgument("--env-type " + QuoteForMessage(args.environment_type, 40) +
+                                      " is neither production nor non-production"));
   }
   int exit_code = 0;
   auto session = OpenSession(flags, io, exit_code);

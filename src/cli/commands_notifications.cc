@@ -58,8 +58,8 @@ int RunListNotifications(const NotificationsArgs& args, const ClientFlags& flags
     return kExitOk;
   }
   std::vector<std::vector<std::string>> rows;
-  rows.push_back({"CREATED", "CHANNEL", "EVENT", "APP", "EXECUTION", "STATUS", "ATTEMPTS",
-                  "LAST ERROR"});
+  rows.push_back(
+      {"CREATED", "CHANNEL", "EVENT", "APP", "EXECUTION", "STATUS", "ATTEMPTS", "LAST ERROR"});
   for (const Json& n : (*page)["items"]) {
     if (!n.is_object()) continue;
     const auto attempts = n.find("attempts");

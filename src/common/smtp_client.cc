@@ -24,9 +24,8 @@ size_t Read(char* buffer, size_t size, size_t count, void* user) {
 }
 
 bool Printable(const std::string& text) {
-  return std::none_of(text.begin(), text.end(), [](char ch) {
-    return static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f;
-  });
+  return std::none_of(text.begin(), text.end(),
+                      [](char ch) { return static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f; });
 }
 
 Error Failed(ErrorCode code, const Server& server, const std::string& what) {
@@ -38,8 +37,8 @@ Error Failed(ErrorCode code, const Server& server, const std::string& what) {
 }  // namespace
 
 Status Send(const Server& server, const Mail& mail) {
-  if (server.host.empty() || !Printable(server.host) || server.host.find('/') != std::string::npos ||
-      server.port < 1 || server.port > 65535) {
+  if (server.host.empty() || !Printable(server.host) ||
+      server.host.find('/') != std::string::npos || server.port < 1 || server.port > 65535) {
     return Error{ErrorCode::kInvalidArgument, "the SMTP host or port is unusable", {}};
   }
   if (mail.to.empty() || !Printable(mail.from) ||

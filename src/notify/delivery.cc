@@ -12,9 +12,9 @@ namespace {
 Error HttpFailure(const Error& error) {
   auto reason = error.details.find("reason");
   const std::string why = reason != error.details.end() ? reason->second : "transfer";
-  const ErrorCode code = error.code == ErrorCode::kDeadlineExceeded ? ErrorCode::kDeadlineExceeded
+  const ErrorCode code = error.code == ErrorCode::kDeadlineExceeded  ? ErrorCode::kDeadlineExceeded
                          : error.code == ErrorCode::kInvalidArgument ? ErrorCode::kInvalidArgument
-                                                                      : ErrorCode::kUnavailable;
+                                                                     : ErrorCode::kUnavailable;
   const std::string text = why == "timeout"   ? "the receiver did not answer in time"
                            : why == "connect" ? "cannot connect to the receiver"
                            : why == "tls"     ? "TLS with the receiver failed"
@@ -44,11 +44,11 @@ Result<std::string> NetworkDelivery::Secret(const std::string& name, const char*
   auto value = secrets_(name);
   if (!value.ok()) {
     // The resolver's message names the secret and its source, never its value.
-    return Error{value.error().code == ErrorCode::kUnavailable ? ErrorCode::kUnavailable
-                                                               : ErrorCode::kFailedPrecondition,
-                 std::string(what) + " (secret " + QuoteForMessage(name) +
-                     "): " + value.error().message,
-                 {}};
+    return Error{
+        value.error().code == ErrorCode::kUnavailable ? ErrorCode::kUnavailable
+                                                      : ErrorCode::kFailedPrecondition,
+        std::string(what) + " (secret " + QuoteForMessage(name) + "): " + value.error().message,
+        {}};
   }
   if (!value->empty()) SecretMasker::Global().Register(*value);
   return value;
@@ -57,8 +57,9 @@ Result<std::string> NetworkDelivery::Secret(const std::string& name, const char*
 Status NetworkDelivery::Post(const std::string& url, const std::string& body,
                              std::vector<std::pair<std::string, std::string>> headers) {
   if (!HttpUrl(url)) {
-    return InvalidArgument("the receiver's URL must be http:// or https:// (other schemes are "
-                           "refused)");
+    return InvalidArgument(
+        "the receiver's URL must be http:// or https:// (other schemes are "
+        "refused)");
   }
   http::Request request;
   request.method = "POST";

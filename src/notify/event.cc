@@ -18,9 +18,7 @@ std::string Get(const Json& json, const char* name) {
 
 }  // namespace
 
-std::string EventName(model::NotificationEvent type) {
-  return std::string(model::EnumName(type));
-}
+std::string EventName(model::NotificationEvent type) { return std::string(model::EnumName(type)); }
 
 Json EventJson(const Event& e) {
   Json out = Json::object();
@@ -28,7 +26,8 @@ Json EventJson(const Event& e) {
   Put(out, "application", e.application);
   Put(out, "service", e.service);
   Put(out, "environment", e.environment);
-  if (e.environment_type) out["environmentType"] = std::string(model::EnumName(*e.environment_type));
+  if (e.environment_type)
+    out["environmentType"] = std::string(model::EnumName(*e.environment_type));
   Put(out, "executionId", e.execution_id);
   Put(out, "status", e.status);
   Put(out, "actor", e.actor);
@@ -68,8 +67,8 @@ Result<Event> EventFromJson(const Json& json) {
 std::string DeliveryKey(const Event& e, const std::string& channel) {
   // An execution's event happens once per execution (and a verification once per step); a
   // refusal has no execution, so its time tells two refusals apart.
-  std::string subject = e.execution_id.empty() ? e.application + "@" + FormatRfc3339(e.at)
-                                               : e.execution_id;
+  std::string subject =
+      e.execution_id.empty() ? e.application + "@" + FormatRfc3339(e.at) : e.execution_id;
   if (!e.step.empty()) subject += "/" + e.step;
   return EventName(e.type) + "/" + subject + "/" + channel;
 }

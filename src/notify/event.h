@@ -17,17 +17,17 @@ namespace ferry::notify {
 struct Event {
   model::NotificationEvent type = model::NotificationEvent::kExecutionStarted;
   std::string application;
-  std::string service;       // "" when not known
-  std::string environment;   // "" when not known
+  std::string service;                                     // "" when not known
+  std::string environment;                                 // "" when not known
   std::optional<model::EnvironmentType> environment_type;  // for rules scoped to types
   std::string execution_id;  // "" when there is none (a refused deployment)
   std::string status;        // the execution's status ("succeeded", "rolled_back"), or ""
   std::string actor;         // who started it, or who was refused
   // One line saying what happened ("build api-7.zip rolled back: verify: Errors rose 12%").
   std::string summary;
-  std::string step;          // the step concerned (a failed verification), or ""
+  std::string step;           // the step concerned (a failed verification), or ""
   std::string freeze_window;  // the window that refused a deployment, or ""
-  std::string url;           // a link to the execution, or ""
+  std::string url;            // a link to the execution, or ""
   TimePoint at;
 };
 

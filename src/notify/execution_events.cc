@@ -8,8 +8,8 @@ namespace ferry::notify {
 using model::NotificationEvent;
 using store::ExecutionStatus;
 
-Result<std::vector<Event>> ExecutionEvents(store::Store& store,
-                                           const store::ExecutionRecord& e, TimePoint now) {
+Result<std::vector<Event>> ExecutionEvents(store::Store& store, const store::ExecutionRecord& e,
+                                           TimePoint now) {
   Event base;
   base.application = e.application;
   base.service = e.service;
@@ -22,7 +22,8 @@ Result<std::vector<Event>> ExecutionEvents(store::Store& store,
       std::string(model::StoreKindName(model::Kind::kEnvironment)), e.application, e.environment});
   if (env.ok()) {
     auto entity = model::EntityFromJson(env->spec_json);
-    if (const auto* environment = entity.ok() ? std::get_if<model::Environment>(&*entity) : nullptr) {
+    if (const auto* environment =
+            entity.ok() ? std::get_if<model::Environment>(&*entity) : nullptr) {
       base.environment_type = environment->type;
     }
   } else if (env.error().code != ErrorCode::kNotFound) {
@@ -64,7 +65,8 @@ Result<std::vector<Event>> ExecutionEvents(store::Store& store,
     Event event = base;
     event.type = NotificationEvent::kVerificationFailed;
     event.step = v.step_name;
-    event.summary = "verification (" + v.mode + ") in step " + v.step_name + ": verdict " + v.verdict;
+    event.summary =
+        "verification (" + v.mode + ") in step " + v.step_name + ": verdict " + v.verdict;
     out.push_back(std::move(event));
   }
   return out;

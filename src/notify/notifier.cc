@@ -23,8 +23,7 @@ bool Matches(const model::NotificationRule& rule, const Event& event) {
 template <typename T>
 Result<std::optional<T>> Load(store::EntityStore& entities, model::Kind kind,
                               const std::string& name) {
-  auto record =
-      entities.Get(store::EntityKey{std::string(model::StoreKindName(kind)), "", name});
+  auto record = entities.Get(store::EntityKey{std::string(model::StoreKindName(kind)), "", name});
   if (!record.ok()) {
     if (record.error().code == ErrorCode::kNotFound) return std::optional<T>();
     return record.error();
@@ -47,9 +46,9 @@ void Notifier::SetBaseUrl(std::string base_url) {
 
 Result<int> Notifier::Publish(Event event) {
   if (event.application.empty()) return 0;
-  FERRY_ASSIGN_OR_RETURN(auto application,
-                         Load<model::Application>(store_.entities(), model::Kind::kApplication,
-                                                  event.application));
+  FERRY_ASSIGN_OR_RETURN(
+      auto application,
+      Load<model::Application>(store_.entities(), model::Kind::kApplication, event.application));
   if (!application || application->notifications.empty()) return 0;
   std::string base_url;
   {
@@ -87,8 +86,8 @@ void Notifier::PublishLogged(Event event) {
   const std::string what = EventName(event.type) + " of " + event.application;
   auto published = Publish(std::move(event));
   if (!published.ok()) {
-    log::Warn("a notification could not be queued", {{"event", what},
-                                                      {"error", published.error().message}});
+    log::Warn("a notification could not be queued",
+              {{"event", what}, {"error", published.error().message}});
   }
 }
 

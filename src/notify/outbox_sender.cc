@@ -56,8 +56,7 @@ Status OutboxSender::Attempt(const store::NotificationRecord& row) {
     return finish(GiveUp("channel " + row.channel + " no longer exists"));
   }
   auto entity = model::EntityFromJson(record->spec_json);
-  const auto* channel =
-      entity.ok() ? std::get_if<model::NotificationChannel>(&*entity) : nullptr;
+  const auto* channel = entity.ok() ? std::get_if<model::NotificationChannel>(&*entity) : nullptr;
   if (channel == nullptr) return finish(GiveUp("channel " + row.channel + " does not decode"));
   if (!channel->enabled) return finish(GiveUp("channel " + row.channel + " is disabled"));
 
@@ -69,8 +68,8 @@ Status OutboxSender::Attempt(const store::NotificationRecord& row) {
   const TimePoint now = clock_.Now();
   const TimePoint retry_at = now + Backoff(attempts, ids_.NextUnit());
   if (attempts >= options_.max_attempts || retry_at > row.created_at + options_.give_up_after) {
-    return finish(GiveUp("gave up after " + std::to_string(attempts) +
-                         " attempts: " + error.message));
+    return finish(
+        GiveUp("gave up after " + std::to_string(attempts) + " attempts: " + error.message));
   }
   return finish(DeliveryOutcome{DeliveryStatus::kPending, error.message, retry_at});
 }

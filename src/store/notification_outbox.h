@@ -36,9 +36,9 @@ struct NewNotification {
   // retry or by two replicas, is delivered once). E.g. "execution.succeeded/EXEC/CHANNEL".
   std::string key;
   std::string channel;
-  std::string event;        // "execution.succeeded"
-  std::string application;  // "" for events of no application
-  std::string execution_id;  // "" when none
+  std::string event;              // "execution.succeeded"
+  std::string application;        // "" for events of no application
+  std::string execution_id;       // "" when none
   std::string event_json = "{}";  // a JSON object of at most kMaxNotificationEventBytes
 };
 

@@ -33,8 +33,7 @@ class NotifyE2eTest : public DeployE2eTest {
  protected:
   NotifyE2eTest() {
     server_options_.env["FERRY_SECRET_HOOK_KEY"] = kSigningKey;
-    server_options_.extra_args = {"--notification-timeout", "1s", "--notification-retry",
-                                  "200ms"};
+    server_options_.extra_args = {"--notification-timeout", "1s", "--notification-retry", "200ms"};
     receiver_ = std::make_unique<aws::test_support::LocalHttpServer>([this](httplib::Server& s) {
       s.Post(".*", [this](const httplib::Request& req, httplib::Response& res) {
         std::unique_lock lock(mu_);
@@ -70,8 +69,7 @@ class NotifyE2eTest : public DeployE2eTest {
   // Waits (at most 60 s) until a delivery of `event` for `execution` to `channel` has `status`
   // and at least `attempts` attempts; the row, or null.
   Json WaitForDelivery(const std::string& channel, const std::string& event,
-                       const std::string& execution, const std::string& status,
-                       int attempts = 1) {
+                       const std::string& execution, const std::string& status, int attempts = 1) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
     while (std::chrono::steady_clock::now() < deadline) {
       for (const Json& n : Notifications()) {
@@ -101,8 +99,9 @@ class NotifyE2eTest : public DeployE2eTest {
       if (Str(e, "kind") != "Application") continue;
       e["notifications"] = Json::array(
           {{{"channel", "hook"},
-            {"events", {"execution.started", "execution.succeeded", "execution.rolled-back",
-                        "execution.failed"}}},
+            {"events",
+             {"execution.started", "execution.succeeded", "execution.rolled-back",
+              "execution.failed"}}},
            {{"channel", "team"}, {"events", {"execution.succeeded", "execution.rolled-back"}}},
            {{"channel", "slow"}, {"events", {"execution.succeeded"}}},
            {{"channel", "dead"}, {"events", {"execution.succeeded"}}}});
@@ -123,8 +122,9 @@ class NotifyE2eTest : public DeployE2eTest {
     entities.push_back(webhook("hook", receiver_->url() + "/hook"));
     entities.push_back(webhook("slow", receiver_->url() + "/slow"));
     entities.push_back(webhook("dead", "http://127.0.0.1:1/nobody"));
-    entities.push_back(
-        {{"kind", "NotificationChannel"}, {"name", "team"}, {"slack", {{"urlSecret", "slack-url"}}}});
+    entities.push_back({{"kind", "NotificationChannel"},
+                        {"name", "team"},
+                        {"slack", {{"urlSecret", "slack-url"}}}});
     ASSERT_NO_FATAL_FAILURE(Apply(entities));
   }
 
@@ -216,8 +216,7 @@ TEST_F(NotifyE2eTest, SucceededAndRolledBackDeploysNotifyAndSlowOrDeadReceiversD
   auto as_json = Ferry("notifications -o json --status delivered --limit 200");
   ASSERT_EQ(as_json.exit_code, 0) << as_json.err;
   EXPECT_THAT(as_json.out, HasSubstr(rolled_id));
-  for (const std::string& out : {listed.out, listed.err, as_json.out,
-                                 server_->process().output(),
+  for (const std::string& out : {listed.out, listed.err, as_json.out, server_->process().output(),
                                  server_->process().error_output()}) {
     EXPECT_THAT(out, Not(HasSubstr(kSigningKey)));
     EXPECT_THAT(out, Not(HasSubstr(kSlackToken)));

@@ -5,6 +5,8 @@
 // over the network. A FakeClock drives the outbox's retry times (not the network's timeouts), so
 // retries are checked without waiting for them. The one seam: secrets come from a map here, the
 // e2e test (tests/ferry/e2e_notify_test.cc) reads them through the server's real resolver.
+#include "notify/delivery.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -18,7 +20,6 @@
 #include "common/json.h"
 #include "model/enums.h"
 #include "model/json_codec.h"
-#include "notify/delivery.h"
 #include "notify/notifier.h"
 #include "notify/outbox_sender.h"
 #include "store/sqlite/sqlite_store.h"
@@ -28,10 +29,10 @@
 namespace ferry::notify {
 namespace {
 
-using ::testing::HasSubstr;
-using ::testing::Not;
 using aws::test_support::LocalHttpServer;
 using test::ChildProcess;
+using ::testing::HasSubstr;
+using ::testing::Not;
 
 constexpr char kSigningKey[] = "whsec-very-secret-signing-key";
 constexpr char kSmtpPassword[] = "smtp-pass-word-42";
@@ -103,7 +104,8 @@ class DeliveryTest : public ::testing::Test {
         *http_,
         [this](std::string_view name) -> Result<std::string> {
           auto it = secrets_.find(std::string(name));
-          if (it == secrets_.end()) return NotFound("secret " + std::string(name) + " is not defined");
+          if (it == secrets_.end())
+            return NotFound("secret " + std::string(name) + " is not defined");
           return it->second;
         },
         clock_, NetworkDeliveryOptions{.timeout = std::chrono::seconds(1)});
@@ -112,7 +114,8 @@ class DeliveryTest : public ::testing::Test {
     options.first_backoff = std::chrono::seconds(10);
     options.max_attempts = 4;
     sender_ = std::make_unique<OutboxSender>(*store_, *delivery_, clock_, ids_, options);
-    notifier_ = std::make_unique<Notifier>(*store_, NotifierOptions{.base_url = "http://ferry.test"});
+    notifier_ =
+        std::make_unique<Notifier>(*store_, NotifierOptions{.base_url = "http://ferry.test"});
   }
 
   void Put(const Json& spec) {
@@ -251,8 +254,9 @@ TEST_F(DeliveryTest, ADeadReceiverIsGivenUpAfterMaxAttemptsAndA4xxAtOnce) {
        {"webhook", {{"url", receiver_.url() + "/gone"}, {"signingSecret", "hook-key"}}}});
   Put({{"kind", "Application"},
        {"name", "shop"},
-       {"notifications", Json::array({{{"channel", "dead"}, {"events", {"execution.succeeded"}}},
-                                      {{"channel", "gone"}, {"events", {"execution.succeeded"}}}})}});
+       {"notifications",
+        Json::array({{{"channel", "dead"}, {"events", {"execution.succeeded"}}},
+                     {{"channel", "gone"}, {"events", {"execution.succeeded"}}}})}});
   receiver_.Script({404});
   ASSERT_EQ(notifier_->Publish(Succeeded()).value(), 2);
   for (int i = 0; i < 6; ++i) {
@@ -280,8 +284,9 @@ TEST_F(DeliveryTest, HostileChannelsFailClearlyWithoutLeakingTheUrl) {
   Put({{"kind", "NotificationChannel"}, {"name", "nokey"}, {"slack", {{"urlSecret", "missing"}}}});
   Put({{"kind", "Application"},
        {"name", "shop"},
-       {"notifications", Json::array({{{"channel", "file"}, {"events", {"execution.succeeded"}}},
-                                      {{"channel", "nokey"}, {"events", {"execution.succeeded"}}}})}});
+       {"notifications",
+        Json::array({{{"channel", "file"}, {"events", {"execution.succeeded"}}},
+                     {{"channel", "nokey"}, {"events", {"execution.succeeded"}}}})}});
   ASSERT_EQ(notifier_->Publish(Succeeded()).value(), 2);
   ASSERT_EQ(sender_->RunOnce().value(), 2);
   ASSERT_EQ(Rows().size(), 2u);

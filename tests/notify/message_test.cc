@@ -1,12 +1,13 @@
 // notify's pure parts: the event codec and delivery keys, Slack bodies (escaping), the signed
 // webhook body, e-mail messages against header injection and oversized input, and the backoff.
+#include "notify/message.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "common/crypto.h"
 #include "common/json.h"
 #include "notify/event.h"
-#include "notify/message.h"
 
 namespace ferry::notify {
 namespace {

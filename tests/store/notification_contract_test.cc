@@ -125,7 +125,8 @@ TEST_P(StoreContractTest, NotificationsAreListedNewestFirstWithFilters) {
 }
 
 TEST_P(StoreContractTest, TwoStoresClaimEachNotificationOnce) {
-  for (int i = 0; i < 40; ++i) FERRY_ASSERT_OK(store().notifications().Enqueue(Event("k" + std::to_string(i))));
+  for (int i = 0; i < 40; ++i)
+    FERRY_ASSERT_OK(store().notifications().Enqueue(Event("k" + std::to_string(i))));
   auto second = harness_->Open(clock_, ids_);
   ASSERT_TRUE(second.ok()) << second.error().ToString();
   std::vector<std::string> a, b;

@@ -34,9 +34,9 @@ Result<NotificationRecord> Row(const Statement& s) {
 
 Result<std::optional<NotificationRecord>> Load(Connection& c, std::string_view column,
                                                std::string_view value) {
-  FERRY_ASSIGN_OR_RETURN(Statement select,
-                         c.Prepare(std::string("SELECT ") + kColumns +
-                                   " FROM notifications WHERE " + std::string(column) + " = $1"));
+  FERRY_ASSIGN_OR_RETURN(
+      Statement select, c.Prepare(std::string("SELECT ") + kColumns + " FROM notifications WHERE " +
+                                  std::string(column) + " = $1"));
   select.Bind(1, value);
   FERRY_ASSIGN_OR_RETURN(bool row, select.Step());
   if (!row) return std::optional<NotificationRecord>();
@@ -87,8 +87,8 @@ Result<NotificationRecord> PostgresNotificationOutbox::Enqueue(const NewNotifica
 }
 
 Result<std::vector<NotificationRecord>> PostgresNotificationOutbox::ClaimDue(std::string_view owner,
-                                                                           Duration lease,
-                                                                           int limit) {
+                                                                             Duration lease,
+                                                                             int limit) {
   FERRY_RETURN_IF_ERROR(CheckName(owner, "owner"));
   FERRY_RETURN_IF_ERROR(CheckLease(lease));
   FERRY_RETURN_IF_ERROR(CheckPageLimit(limit));
@@ -123,8 +123,8 @@ Result<std::vector<NotificationRecord>> PostgresNotificationOutbox::ClaimDue(std
 }
 
 Result<NotificationRecord> PostgresNotificationOutbox::Finish(std::string_view id,
-                                                            std::string_view owner,
-                                                            const DeliveryOutcome& outcome) {
+                                                              std::string_view owner,
+                                                              const DeliveryOutcome& outcome) {
   FERRY_RETURN_IF_ERROR(CheckName(id, "notification id"));
   FERRY_RETURN_IF_ERROR(CheckName(owner, "owner"));
   const std::string error = BoundedText(outcome.error, kMaxNotificationErrorBytes);
@@ -135,8 +135,8 @@ Result<NotificationRecord> PostgresNotificationOutbox::Finish(std::string_view i
     if (!current) return NotFound("notification '" + std::string(id) + "' not found");
     if (current->status != DeliveryStatus::kPending || current->lease_owner != owner ||
         !current->lease_until || ToUnixMillis(*current->lease_until) <= now) {
-      return FailedPrecondition("notification '" + std::string(id) +
-                                "' is no longer leased to " + std::string(owner));
+      return FailedPrecondition("notification '" + std::string(id) + "' is no longer leased to " +
+                                std::string(owner));
     }
     const bool ended = outcome.status != DeliveryStatus::kPending;
     FERRY_ASSIGN_OR_RETURN(

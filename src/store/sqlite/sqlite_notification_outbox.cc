@@ -34,9 +34,9 @@ Result<NotificationRecord> Row(const Statement& s) {
 
 Result<std::optional<NotificationRecord>> Load(Connection& c, std::string_view column,
                                                std::string_view value) {
-  FERRY_ASSIGN_OR_RETURN(Statement select,
-                         c.Prepare(std::string("SELECT ") + kColumns +
-                                   " FROM notifications WHERE " + std::string(column) + " = ?1"));
+  FERRY_ASSIGN_OR_RETURN(
+      Statement select, c.Prepare(std::string("SELECT ") + kColumns + " FROM notifications WHERE " +
+                                  std::string(column) + " = ?1"));
   select.Bind(1, value);
   FERRY_ASSIGN_OR_RETURN(bool row, select.Step());
   if (!row) return std::optional<NotificationRecord>();
@@ -135,8 +135,8 @@ Result<NotificationRecord> SqliteNotificationOutbox::Finish(std::string_view id,
     if (!current) return NotFound("notification '" + std::string(id) + "' not found");
     if (current->status != DeliveryStatus::kPending || current->lease_owner != owner ||
         !current->lease_until || ToUnixMillis(*current->lease_until) <= now) {
-      return FailedPrecondition("notification '" + std::string(id) +
-                                "' is no longer leased to " + std::string(owner));
+      return FailedPrecondition("notification '" + std::string(id) + "' is no longer leased to " +
+                                std::string(owner));
     }
     const bool ended = outcome.status != DeliveryStatus::kPending;
     FERRY_ASSIGN_OR_RETURN(
