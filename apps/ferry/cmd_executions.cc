@@ -1,5 +1,5 @@
-// ferry executions [get ID] / logs ID [-f] / abort ID / rollback APP/SERVICE --env ENV / audit:
-// the execution and audit commands, clients of the API (src/cli).
+// ferry executions [get ID] / logs ID [-f] / abort ID / rollback APP/SERVICE --env ENV / audit /
+// freezes / notifications: the execution, audit, freeze-window and notification commands, clients of the API (src/cli).
 #include <unistd.h>
 
 #include <iostream>
@@ -24,6 +24,8 @@ void AddExecutionCommands(CLI::App& root, CommandContext& ctx) {
     cli::ListArgs list;
     cli::RollbackArgs rollback;
     cli::AuditArgs audit;
+    cli::FreezesArgs freezes;
+    cli::NotificationsArgs notifications;
     std::string id;
     bool follow = false;
     std::string application;
@@ -63,6 +65,35 @@ void AddExecutionCommands(CLI::App& root, CommandContext& ctx) {
   audit->callback([flags, &ctx] {
     auto io = StandardIo();
     ctx.exit_code = cli::RunListAudit(flags->audit, flags->client, io);
+  });
+
+  auto* freezes = root.add_subcommand(
+      "freezes",
+      "List the freeze windows: active now or not, until when, next start and end (in each "
+      "window's zone), scope");
+  freezes->add_option("--app", flags->freezes.application,
+                      "Only windows covering this application");
+  freezes->add_option("--env-type", flags->freezes.environment_type,
+                      "Only windows covering this environment type (production, non-production)");
+  AddClientFlags(*freezes, flags->client);
+  freezes->callback([flags, &ctx] {
+    auto io = StandardIo();
+    ctx.exit_code = cli::RunListFreezes(flags->freezes, flags->client, io);
+  });
+
+  auto* notifications = root.add_subcommand(
+      "notifications",
+      "List recent notification deliveries: channel, event, status, attempts, last error");
+  notifications->add_option("--channel", flags->notifications.channel, "Only this channel");
+  notifications->add_option("--app", flags->notifications.application, "Only this application");
+  notifications->add_option("--status", flags->notifications.status,
+                            "Only this status (pending, delivered, failed)");
+  notifications->add_option("--limit", flags->notifications.limit, "At most this many (1-200)")
+      ->capture_default_str();
+  AddClientFlags(*notifications, flags->client);
+  notifications->callback([flags, &ctx] {
+    auto io = StandardIo();
+    ctx.exit_code = cli::RunListNotifications(flags->notifications, flags->client, io);
   });
 
   auto* get = executions->add_subcommand("get", "Show an execution: steps, states, outputs");

@@ -72,15 +72,30 @@ void AddServerCommand(CLI::App& root, CommandContext& ctx) {
       })
       ->capture_default_str();
 
+  cmd->add_option("--public-url", options->public_url,
+                  "The URL people reach this server at, for links in notifications (default: "
+                  "the URL it listens on)");
+  auto notify_flags = std::make_shared<std::pair<std::string, std::string>>("10s", "5s");
+  cmd->add_option("--notification-timeout", notify_flags->first,
+                  "How long one notification delivery attempt may take (1s-5m)")
+      ->capture_default_str();
+  cmd->add_option("--notification-retry", notify_flags->second,
+                  "The wait before a failed notification's first retry; it doubles with each "
+                  "(100ms-1h)")
+      ->capture_default_str();
+
   auto leases = std::make_shared<LeaseFlags>();
   AddLeaseFlags(*cmd, *leases);
 
-  cmd->callback([&ctx, options, leases] {
+  cmd->callback([&ctx, options, leases, notify_flags] {
 #ifdef FERRY_VERSION
     options->version = FERRY_VERSION;
 #endif
     Status flags = ApplyLeaseFlags(leases->lease, leases->heartbeat, leases->selectors, *options);
     if (flags.ok()) flags = CheckStoreUrl(options->store_url);
+    if (flags.ok()) {
+      flags = ApplyNotificationFlags(notify_flags->first, notify_flags->second, *options);
+    }
     if (!flags.ok()) {
       std::cerr << "ferry server: " << flags.error().message << "\n";
       ctx.exit_code = 2;

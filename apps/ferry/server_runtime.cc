@@ -22,6 +22,7 @@
 #include "aws/rate_limiter.h"
 #include "aws/retry.h"
 #include "common/change_signal.h"
+#include "common/http_client.h"
 #include "common/ids.h"
 #include "common/log.h"
 #include "common/strings.h"
@@ -37,6 +38,10 @@
 #include "engine/steps/builtin.h"
 #include "engine/steps/pipeline_steps.h"
 #include "model/entities.h"
+#include "notify/delivery.h"
+#include "notify/execution_events.h"
+#include "notify/notifier.h"
+#include "notify/outbox_sender.h"
 #include "store/checks.h"
 #include "store_choice.h"
 #include "triggers/s3_object_lister.h"
@@ -145,6 +150,32 @@ void AddLeaseFlags(CLI::App& cmd, LeaseFlags& flags) {
                  "required selectors it all carries (default: none, so only tasks without any)");
 }
 
+Status ApplyNotificationFlags(const std::string& timeout, const std::string& retry,
+                              ServerRuntimeOptions& options) {
+  auto parse = [](const char* flag, const std::string& text, Duration min,
+                  Duration max) -> Result<Duration> {
+    auto d = ParseDuration(text);
+    if (!d || *d < min || *d > max) {
+      return InvalidArgument(std::string(flag) + " " + QuoteForMessage(text, 40) +
+                             " must be a duration such as 10s within its range");
+    }
+    return std::chrono::duration_cast<Duration>(*d);
+  };
+  FERRY_ASSIGN_OR_RETURN(options.notification_timeout,
+                         parse("--notification-timeout", timeout, std::chrono::seconds(1),
+                               std::chrono::minutes(5)));
+  FERRY_ASSIGN_OR_RETURN(options.notification_backoff,
+                         parse("--notification-retry", retry, std::chrono::milliseconds(100),
+                               std::chrono::hours(1)));
+  const std::string& url = options.public_url;
+  if (!url.empty() && ((!url.starts_with("http://") && !url.starts_with("https://")) ||
+                       url.find_first_of(" \t\r\n") != std::string::npos)) {
+    return InvalidArgument("--public-url must be an http:// or https:// URL");
+  }
+  while (options.public_url.ends_with("/")) options.public_url.pop_back();
+  return Ok();
+}
+
 Status ApplyLeaseFlags(const std::string& lease, const std::string& heartbeat,
                        const std::string& selectors, ServerRuntimeOptions& options) {
   FERRY_ASSIGN_OR_RETURN(options.lease, ParseLeaseFlag("--lease", lease));
@@ -196,6 +227,11 @@ struct ServerRuntime::Parts {
   std::unique_ptr<SightedTransport> embedded_transport;
   std::unique_ptr<delegate::DelegateAgent> agent;
   std::jthread agent_thread;
+
+  std::unique_ptr<http::Client> notify_http;
+  std::unique_ptr<notify::NetworkDelivery> notify_delivery;
+  std::unique_ptr<notify::Notifier> notifier;
+  std::unique_ptr<notify::OutboxSender> notify_sender;
 
   std::unique_ptr<api::DeployService> deploys;
   std::unique_ptr<api::PipelineService> pipelines;
@@ -314,8 +350,35 @@ Result<std::unique_ptr<ServerRuntime>> ServerRuntime::Start(const ServerRuntimeO
   task_options.clock = &p.clock;
   p.lambda_tasks = std::make_unique<delegate::LambdaTaskHandler>(*p.lambda_apis, task_options);
 
+  // Notifications: events go to the store's outbox (Notifier) on the thread that has them; the
+  // sender's own thread delivers them, so no receiver can slow an execution.
+  FERRY_ASSIGN_OR_RETURN(p.notify_http, http::Client::Create());
+  p.notify_delivery = std::make_unique<notify::NetworkDelivery>(
+      *p.notify_http, secrets, p.clock,
+      notify::NetworkDeliveryOptions{.timeout = options.notification_timeout});
+  notify::OutboxSenderOptions sender_options;
+  sender_options.owner = "notify-" + EngineOwner(p.ids);
+  sender_options.lease = std::max<Duration>(std::chrono::seconds(60),
+                                            options.notification_timeout * 3);
+  sender_options.first_backoff = options.notification_backoff;
+  sender_options.max_attempts = options.notification_attempts;
+  p.notify_sender = std::make_unique<notify::OutboxSender>(*p.store, *p.notify_delivery, p.clock,
+                                                           p.ids, sender_options);
+  p.notifier = std::make_unique<notify::Notifier>(
+      *p.store, notify::NotifierOptions{.base_url = options.public_url,
+                                        .wake_sender = [&p] { p.notify_sender->Wake(); }});
+
   engine::EngineOptions engine_options;
   engine_options.owner = EngineOwner(p.ids);
+  engine_options.on_execution_changed = [&p](const store::ExecutionRecord& e) {
+    auto events = notify::ExecutionEvents(*p.store, e, p.clock.Now());
+    if (!events.ok()) {
+      log::Warn("notifications of an execution could not be read",
+                {{"execution", e.id}, {"error", events.error().message}});
+      return;
+    }
+    for (auto& event : *events) p.notifier->PublishLogged(std::move(event));
+  };
   engine_options.lease = options.lease;
   // A pipeline stage's execution ended: its pipeline execution advances now; a pipeline ended:
   // its observers hear of it.
@@ -369,6 +432,7 @@ Result<std::unique_ptr<ServerRuntime>> ServerRuntime::Start(const ServerRuntimeO
   deploy_options.secret_keys = &p.secret_keys;
   deploy_options.secrets_read_here = options.embedded_delegate;
   deploy_options.secrets = policy;
+  deploy_options.notifier = p.notifier.get();
   p.deploys = std::make_unique<api::DeployService>(*p.store, *p.engine, p.clock, deploy_options);
   p.pipelines = std::make_unique<api::PipelineService>(
       *p.store, *p.engine, *p.deploys, p.clock,
@@ -418,6 +482,7 @@ Result<std::unique_ptr<ServerRuntime>> ServerRuntime::Start(const ServerRuntimeO
 
   // The loops start before the API: executions left running by a previous process resume now.
   p.runner->Start();
+  p.notify_sender->Start();
   if (p.agent) {
     p.agent_thread = std::jthread([&p](std::stop_token stop) { p.agent->Run(stop); });
   }
@@ -449,6 +514,7 @@ Result<std::unique_ptr<ServerRuntime>> ServerRuntime::Start(const ServerRuntimeO
     return api.error();
   }
   runtime->parts_->api = std::move(*api);
+  if (options.public_url.empty()) runtime->parts_->notifier->SetBaseUrl(runtime->url());
   log::Info("ferry server started",
             {{"url", runtime->url()},
              {shared_store ? "store" : "data", DescribeStore(choice)},
@@ -500,6 +566,7 @@ void ServerRuntime::Stop() {
     p.agent_thread.join();
   }
   if (p.runner) p.runner->Stop();
+  if (p.notify_sender) p.notify_sender->Stop();
   log::Info("ferry server stopped",
             {{p.options.store_url.empty() ? "data" : "store",
               DescribeStore({.data_dir = p.options.data_dir, .store_url = p.options.store_url})}});

@@ -100,6 +100,14 @@ struct ServerRuntimeOptions {
   // set or read (everything else works).
   api::SecretKeySource secret_key{"", "FERRY_SECRET_KEY"};
   api::SecretKeySource previous_secret_key{"", "FERRY_SECRET_PREVIOUS_KEY"};
+  // Notifications (docs/notifications.md): messages link to executions under public_url ("" =
+  // this server's URL); one delivery attempt waits at most notification_timeout; a failed one
+  // is retried after notification_backoff, doubling (with jitter) up to 30 min, at most
+  // notification_attempts times within 24 h.
+  std::string public_url;
+  Duration notification_timeout = std::chrono::seconds(10);
+  Duration notification_backoff = std::chrono::seconds(5);
+  int notification_attempts = 8;
 };
 
 // The raw flag values, as the user typed them.
@@ -117,6 +125,11 @@ void AddLeaseFlags(CLI::App& cmd, LeaseFlags& flags);
 // than the lease, or a selector is empty or invalid.
 Status ApplyLeaseFlags(const std::string& lease, const std::string& heartbeat,
                        const std::string& selectors, ServerRuntimeOptions& options);
+
+// Parses `ferry server --notification-timeout` (1s-5m) and `--notification-retry` (100ms-1h);
+// kInvalidArgument naming the flag otherwise. Checks --public-url is http(s) without spaces.
+Status ApplyNotificationFlags(const std::string& timeout, const std::string& retry,
+                              ServerRuntimeOptions& options);
 
 class ServerRuntime {
  public:

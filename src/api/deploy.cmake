@@ -10,4 +10,4 @@ ferry_module(api_deploy
     pipeline_service.cc
     trigger_target.cc
     service_guard.cc
-  DEPS ferry_api_input ferry_triggers ferry_engine ferry_config ferry_store ferry_lambda ferry_model ferry_common)
+  DEPS ferry_api_input ferry_triggers ferry_engine ferry_notify ferry_config ferry_store ferry_lambda ferry_model ferry_common)

@@ -41,6 +41,8 @@ std::string KindLabel(model::Kind kind) {
       return "trigger";
     case model::Kind::kFreezeWindow:
       return "freeze window";
+    case model::Kind::kNotificationChannel:
+      return "notification channel";
   }
   return "entity";
 }

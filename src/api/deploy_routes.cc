@@ -304,7 +304,9 @@ Result<ApiResponse> ListFreezes(RouteContext& ctx, const ApiRequest& request) {
                      {"until", time(state.until)},
                      {"untilLocal", text(state.until_text)},
                      {"nextStart", time(state.next_start)},
-                     {"nextStartLocal", text(state.next_start_text)}});
+                     {"nextStartLocal", text(state.next_start_text)},
+                     {"nextEnd", time(state.next_end)},
+                     {"nextEndLocal", text(state.next_end_text)}});
   }
   return JsonReply(200, Json{{"items", items}, {"now", FormatRfc3339(now)}});
 }

@@ -21,6 +21,7 @@
 #include "lambda/function_state.h"
 #include "lambda/records.h"
 #include "lambda/steps.h"
+#include "notify/notifier.h"
 #include "store/limits.h"
 
 namespace ferry::api {
@@ -416,7 +417,21 @@ Result<store::ExecutionRecord> DeployService::Deploy(const DeploymentInput& in, 
                                                  scope.environment.type, clock_.Now()));
     if (!frozen.empty()) {
       if (!in.freeze_override_reason) {
-        return deploy::FrozenError(in.application, in.environment, frozen);
+        Error refused = deploy::FrozenError(in.application, in.environment, frozen);
+        if (options_.notifier != nullptr) {
+          notify::Event event;
+          event.type = model::NotificationEvent::kFreezeRefused;
+          event.application = in.application;
+          event.service = in.service;
+          event.environment = in.environment;
+          event.environment_type = scope.environment.type;
+          event.actor = in.actor;
+          event.summary = refused.message;
+          event.freeze_window = frozen.front().window.name;
+          event.at = clock_.Now();
+          options_.notifier->PublishLogged(std::move(event));
+        }
+        return refused;
       }
       freeze_override = deploy::FreezeOverrideJson(*in.freeze_override_reason, in.actor, frozen);
     }

@@ -34,6 +34,10 @@
 #include "lambda/tasks.h"
 #include "store/store.h"
 
+namespace ferry::notify {
+class Notifier;
+}  // namespace ferry::notify
+
 namespace ferry::api {
 
 struct DeploymentInput {
@@ -114,6 +118,9 @@ struct DeployServiceOptions {
   // cannot read it fails the task.
   bool secrets_read_here = true;
   SecretPolicy secrets;    // where env and file secrets may be read from
+  // Told of every deployment a freeze window refused (event freeze.refused); null: nobody.
+  // Must outlive the service.
+  notify::Notifier* notifier = nullptr;
 };
 
 class DeployService {

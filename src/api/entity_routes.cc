@@ -32,6 +32,7 @@ constexpr KindPath kKindPaths[] = {
     {"pipelines", model::Kind::kPipeline},
     {"triggers", model::Kind::kTrigger},
     {"freeze-windows", model::Kind::kFreezeWindow},
+    {"notification-channels", model::Kind::kNotificationChannel},
 };
 constexpr size_t kMaxApplyEntities = 10000;
 

@@ -176,5 +176,6 @@ void AddAuditRoutes(Router& router, RouteContext& ctx);
 void AddPipelineRoutes(Router& router, RouteContext& ctx);  // pipeline runs, approvals
 void AddTriggerRoutes(Router& router, RouteContext& ctx);  // GET /triggers, POST /hooks/{id}
 void AddIncidentRoutes(Router& router, RouteContext& ctx);  // Service Guard, periodic drift
+void AddNotificationRoutes(Router& router, RouteContext& ctx);
 
 }  // namespace ferry::api

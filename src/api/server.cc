@@ -462,6 +462,7 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(const ApiServerOptions& opti
   AddAuditRoutes(raw->router, raw->ctx);
   AddPipelineRoutes(raw->router, raw->ctx);
   AddTriggerRoutes(raw->router, raw->ctx);
+  AddNotificationRoutes(raw->router, raw->ctx);
   AddEntityRoutes(raw->router, raw->ctx);  // last: its /api/v1/{kind} patterns are generic
 
   if (options.tls_cert_file.empty() != options.tls_key_file.empty()) {

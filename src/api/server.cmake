@@ -21,6 +21,7 @@ ferry_module(api
     json_views.cc
     metrics.cc
     pipeline_routes.cc
+    notification_routes.cc
     request_actor.cc
     router.cc
     scopes.cc

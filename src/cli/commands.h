@@ -183,4 +183,23 @@ struct AuditArgs {
 };
 int RunListAudit(const AuditArgs& args, const ClientFlags& flags, CommandIo& io);
 
+// ferry freezes: every freeze window with its state now by the server's clock (active, until
+// when, next start and end, in the window's zone) and its scope; --app / --env-type keep the
+// windows covering that application / environment type ("production", "non-production").
+struct FreezesArgs {
+  std::string application;
+  std::string environment_type;
+};
+int RunListFreezes(const FreezesArgs& args, const ClientFlags& flags, CommandIo& io);
+
+// ferry notifications: recent notification deliveries, newest first: channel, event,
+// application, execution, status (pending, delivered, failed), attempts, last error.
+struct NotificationsArgs {
+  std::string channel;
+  std::string application;
+  std::string status;
+  int limit = 50;
+};
+int RunListNotifications(const NotificationsArgs& args, const ClientFlags& flags, CommandIo& io);
+
 }  // namespace ferry::cli

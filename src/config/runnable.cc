@@ -80,6 +80,7 @@ constexpr Support<Kind> kKinds[] = {
     {Kind::kPipeline, kRuns},
     {Kind::kTrigger, kRuns},  // but see TriggerNotRunnable
     {Kind::kFreezeWindow, kRuns},
+    {Kind::kNotificationChannel, kRuns},
 };
 // clang-format on
 // ---------------------------------------------------------------------------------------------
@@ -270,6 +271,19 @@ std::vector<NotRunnable> EntityNotRunnable(const model::Entity& entity) {
           parts = EnvironmentNotRunnable(e);
         } else if constexpr (std::is_same_v<T, model::Trigger>) {
           parts = TriggerNotRunnable(e);
+        } else if constexpr (std::is_same_v<T, model::Application>) {
+          // Approval steps run, but do not publish approval.waiting yet.
+          for (size_t i = 0; i < e.notifications.size(); ++i) {
+            const auto& events = e.notifications[i].events;
+            for (size_t j = 0; j < events.size(); ++j) {
+              if (events[j] != model::NotificationEvent::kApprovalWaiting) continue;
+              parts.push_back(
+                  {"/notifications/" + std::to_string(i) + "/events/" + std::to_string(j),
+                   "application " + e.name + ": event approval.waiting is never sent yet (not "
+                   "yet implemented: approval notifications)",
+                   "the rule's other events are delivered"});
+            }
+          }
         }
         for (auto& p : parts) out.push_back(std::move(p));
       },

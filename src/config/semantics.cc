@@ -77,6 +77,8 @@ std::string KindWord(Kind kind) {
       return "trigger";
     case Kind::kFreezeWindow:
       return "freeze window";
+    case Kind::kNotificationChannel:
+      return "notification channel";
   }
   return "entity";
 }
@@ -153,7 +155,23 @@ void CheckOne(const model::SecretRef& e, RefChecker& r, const Index&) {
   r.Provider(e.cloud_provider, "/cloudProvider");
 }
 
-void CheckOne(const model::Application&, RefChecker&, const Index&) {}
+// A rule names an existing channel: a typo would silently notify nobody.
+void CheckOne(const model::Application& e, RefChecker& r, const Index&) {
+  for (size_t i = 0; i < e.notifications.size(); ++i) {
+    r.Require<model::NotificationChannel>(
+        Kind::kNotificationChannel, "", e.notifications[i].channel,
+        model::JoinPath(model::JoinPath("/notifications", i), "channel"));
+  }
+}
+
+void CheckOne(const model::NotificationChannel& e, RefChecker& r, const Index&) {
+  if (e.slack) r.Secret(e.slack->url_secret, "/slack/urlSecret");
+  if (e.webhook) {
+    r.Secret(e.webhook->url_secret, "/webhook/urlSecret");
+    r.Secret(e.webhook->signing_secret, "/webhook/signingSecret");
+  }
+  if (e.email) r.Secret(e.email->password_secret, "/email/passwordSecret");
+}
 
 void CheckOne(const model::Service& e, RefChecker& r, const Index&) {
   r.Provider(e.artifact.cloud_provider, "/artifact/cloudProvider");

@@ -142,6 +142,7 @@ Status Engine::Advance(store::ExecutionRecord e) {
       case ExecutionStatus::kQueued: {
         FERRY_ASSIGN_OR_RETURN(e, store_.executions().Transition(to(ExecutionStatus::kRunning)));
         LogLine(e.id, std::nullopt, store::LogLevel::kInfo, "execution started");
+        if (options_.on_execution_changed) options_.on_execution_changed(e);
         continue;
       }
       case ExecutionStatus::kRunning:

@@ -81,6 +81,11 @@ struct EngineOptions {
   // Called after this engine committed an execution's terminal status (on the thread that
   // advanced it; must not block). Best effort: a crash right after the commit loses the call.
   std::function<void(const store::ExecutionRecord&)> on_ended;
+  // Called on the engine's thread after an execution started (left queued) and after it ended
+  // (its terminal status committed), with the record as committed. Must be quick and must not
+  // throw: `ferry server` enqueues notifications here (notify/notifier.h). A process that dies
+  // between the commit and the call does not make the call (docs/notifications.md).
+  std::function<void(const store::ExecutionRecord&)> on_execution_changed;
 };
 
 class Engine {

@@ -41,6 +41,9 @@ Status Engine::Move(store::ExecutionRecord& e, store::ExecutionTransition t) {
   }
   FERRY_ASSIGN_OR_RETURN(e, store_.executions().Transition(t));
   if (store::IsTerminal(e.status) && options_.on_ended) options_.on_ended(e);
+  if (options_.on_execution_changed && store::IsTerminal(e.status)) {
+    options_.on_execution_changed(e);
+  }
   return Ok();
 }
 

@@ -62,10 +62,31 @@ struct CloudProvider {
 };
 
 // ---------------------------------------------------------------------------------------------
+enum class EnvironmentType { kProduction, kNonProduction };
+
+// Which events of an application a notification channel receives (docs/notifications.md).
+enum class NotificationEvent {
+  kExecutionStarted,
+  kExecutionSucceeded,
+  kExecutionFailed,
+  kExecutionRolledBack,
+  kVerificationFailed,
+  kFreezeRefused,
+  kApprovalWaiting,
+};
+
+struct NotificationRule {
+  std::string channel;  // a NotificationChannel's name
+  std::vector<NotificationEvent> events;
+  // Unset: deployments to environments of every type.
+  std::optional<std::vector<EnvironmentType>> environment_types;
+};
+
 struct Application {
   std::string name;
   std::optional<std::string> description;
   std::map<std::string, std::string> tags;
+  std::vector<NotificationRule> notifications;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -149,7 +170,6 @@ struct Service {
 };
 
 // ---------------------------------------------------------------------------------------------
-enum class EnvironmentType { kProduction, kNonProduction };
 
 struct Vpc {
   std::vector<std::string> subnets;
@@ -361,6 +381,40 @@ struct FreezeWindow {
 };
 
 // ---------------------------------------------------------------------------------------------
+// A notification channel: where events of the applications whose rules name it are delivered.
+// Exactly one of slack, webhook and email. Credentials are the names of Secrets, never values.
+struct SlackChannel {
+  std::string url_secret;  // the incoming webhook URL (it holds a token)
+};
+
+struct WebhookChannel {
+  std::optional<std::string> url;         // http(s); exactly one of url and url_secret
+  std::optional<std::string> url_secret;  // a URL that holds a token
+  std::string signing_secret;             // the HMAC-SHA256 key of X-Ferry-Signature
+};
+
+struct EmailChannel {
+  std::string host;  // SMTP server
+  int64_t port = 587;
+  bool start_tls = true;  // require STARTTLS
+  std::optional<std::string> username;
+  std::optional<std::string> password_secret;
+  std::string from;
+  std::vector<std::string> to;
+  // The subject with {event}, {application}, {environment}, {service}, {status}, {execution}.
+  std::optional<std::string> subject;
+};
+
+struct NotificationChannel {
+  std::string name;
+  std::optional<std::string> description;
+  bool enabled = true;
+  std::optional<SlackChannel> slack;
+  std::optional<WebhookChannel> webhook;
+  std::optional<EmailChannel> email;
+};
+
+// ---------------------------------------------------------------------------------------------
 enum class Kind {
   kCloudProvider,
   kSecret,
@@ -371,10 +425,11 @@ enum class Kind {
   kPipeline,
   kTrigger,
   kFreezeWindow,
+  kNotificationChannel,
 };
 
 using Entity = std::variant<CloudProvider, SecretRef, Application, Service, Environment, Workflow,
-                            Pipeline, Trigger, FreezeWindow>;
+                            Pipeline, Trigger, FreezeWindow, NotificationChannel>;
 
 Kind KindOf(const Entity& entity);
 // The entity's name and application ("" for kinds not scoped to an application).

@@ -13,7 +13,15 @@ FERRY_ENUM_TABLE(Kind, {Kind::kCloudProvider, "CloudProvider"}, {Kind::kSecret, 
                  {Kind::kApplication, "Application"}, {Kind::kService, "Service"},
                  {Kind::kEnvironment, "Environment"}, {Kind::kWorkflow, "Workflow"},
                  {Kind::kPipeline, "Pipeline"}, {Kind::kTrigger, "Trigger"},
-                 {Kind::kFreezeWindow, "FreezeWindow"})
+                 {Kind::kFreezeWindow, "FreezeWindow"},
+                 {Kind::kNotificationChannel, "NotificationChannel"})
+FERRY_ENUM_TABLE(NotificationEvent, {NotificationEvent::kExecutionStarted, "execution.started"},
+                 {NotificationEvent::kExecutionSucceeded, "execution.succeeded"},
+                 {NotificationEvent::kExecutionFailed, "execution.failed"},
+                 {NotificationEvent::kExecutionRolledBack, "execution.rolled-back"},
+                 {NotificationEvent::kVerificationFailed, "verification.failed"},
+                 {NotificationEvent::kFreezeRefused, "freeze.refused"},
+                 {NotificationEvent::kApprovalWaiting, "approval.waiting"})
 FERRY_ENUM_TABLE(SecretSource, {SecretSource::kFerry, "ferry"}, {SecretSource::kEnv, "env"},
                  {SecretSource::kFile, "file"},
                  {SecretSource::kAwsSecretsManager, "aws-secrets-manager"},
@@ -61,6 +69,7 @@ constexpr StoreName kStoreNames[] = {
     {Kind::kPipeline, "pipeline"},
     {Kind::kTrigger, "trigger"},
     {Kind::kFreezeWindow, "freeze_window"},
+    {Kind::kNotificationChannel, "notification_channel"},
 };
 }  // namespace
 
@@ -91,6 +100,7 @@ Kind KindOf(const Entity& entity) {
         if constexpr (std::is_same_v<T, Pipeline>) return Kind::kPipeline;
         if constexpr (std::is_same_v<T, Trigger>) return Kind::kTrigger;
         if constexpr (std::is_same_v<T, FreezeWindow>) return Kind::kFreezeWindow;
+        if constexpr (std::is_same_v<T, NotificationChannel>) return Kind::kNotificationChannel;
       },
       entity);
 }
@@ -114,7 +124,7 @@ const std::string& ApplicationOf(const Entity& entity) {
 
 bool IsApplicationScoped(Kind kind) {
   return kind != Kind::kCloudProvider && kind != Kind::kSecret && kind != Kind::kApplication &&
-         kind != Kind::kFreezeWindow;
+         kind != Kind::kFreezeWindow && kind != Kind::kNotificationChannel;
 }
 
 }  // namespace ferry::model

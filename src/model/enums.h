@@ -47,6 +47,8 @@ template <>
 std::span<const EnumEntry<ArtifactSelection>> EnumTable<ArtifactSelection>();
 template <>
 std::span<const EnumEntry<WebhookType>> EnumTable<WebhookType>();
+template <>
+std::span<const EnumEntry<NotificationEvent>> EnumTable<NotificationEvent>();
 
 template <typename E>
 std::string_view EnumName(E value) {

@@ -48,6 +48,11 @@ Result<FreezeWindowState> EvaluateFreezeWindow(const FreezeWindow& window, TimeP
   if (s.next_start) {
     out.next_start = TimePoint(*s.next_start);
     out.next_start_text = zone.Format(*s.next_start);
+    const schedule::FreezeState next = schedule::EvaluateFreeze(times, zone, *s.next_start);
+    if (next.active && next.until) {
+      out.next_end = TimePoint(*next.until);
+      out.next_end_text = zone.Format(*next.until);
+    }
   }
   return out;
 }

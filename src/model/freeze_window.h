@@ -20,9 +20,13 @@ struct FreezeWindowState {
   // evaluation's horizon (over 400 days, or a window that never lets go).
   std::optional<TimePoint> until;
   std::optional<TimePoint> next_start;  // the next start of a stretch after `now`, if any
+  // When the stretch starting at next_start ends; nullopt without a next start or when it lasts
+  // past the horizon.
+  std::optional<TimePoint> next_end;
   // In the window's zone ("2027-01-02 00:00 CET"); "" when unset.
   std::string until_text;
   std::string next_start_text;
+  std::string next_end_text;
 };
 
 // A disabled window is never active and has no next start. kInvalidArgument when the window's

@@ -327,6 +327,8 @@ std::optional<Entity> DecodeEntity(const Json& document, Problems& problems) {
       return DecodeAs<Trigger>(document, problems);
     case Kind::kFreezeWindow:
       return DecodeAs<FreezeWindow>(document, problems);
+    case Kind::kNotificationChannel:
+      return DecodeAs<NotificationChannel>(document, problems);
   }
   return std::nullopt;
 }

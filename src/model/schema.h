@@ -56,10 +56,18 @@ void Describe(V& v, CloudProvider& c) {
 }
 
 template <typename V>
+void Describe(V& v, NotificationRule& r) {
+  v.Field("channel", r.channel, kReq);
+  v.Field("events", r.events, kReq);
+  v.Field("environmentTypes", r.environment_types);
+}
+
+template <typename V>
 void Describe(V& v, Application& a) {
   v.Field("name", a.name, kReq);
   v.Field("description", a.description);
   v.Field("tags", a.tags);
+  v.Field("notifications", a.notifications);
 }
 
 template <typename V>
@@ -341,6 +349,40 @@ void Describe(V& v, FreezeWindow& w) {
   v.Field("recurrence", w.recurrence);
   v.Field("applications", w.applications);
   v.Field("environmentTypes", w.environment_types);
+}
+
+template <typename V>
+void Describe(V& v, SlackChannel& c) {
+  v.Field("urlSecret", c.url_secret, kReq);
+}
+
+template <typename V>
+void Describe(V& v, WebhookChannel& c) {
+  v.Field("url", c.url);
+  v.Field("urlSecret", c.url_secret);
+  v.Field("signingSecret", c.signing_secret, kReq);
+}
+
+template <typename V>
+void Describe(V& v, EmailChannel& c) {
+  v.Field("host", c.host, kReq);
+  v.Field("port", c.port, kDef);
+  v.Field("startTls", c.start_tls, kDef);
+  v.Field("username", c.username);
+  v.Field("passwordSecret", c.password_secret);
+  v.Field("from", c.from, kReq);
+  v.Field("to", c.to, kReq);
+  v.Field("subject", c.subject);
+}
+
+template <typename V>
+void Describe(V& v, NotificationChannel& c) {
+  v.Field("name", c.name, kReq);
+  v.Field("description", c.description);
+  v.Field("enabled", c.enabled, kDef);
+  v.Field("slack", c.slack);
+  v.Field("webhook", c.webhook);
+  v.Field("email", c.email);
 }
 
 }  // namespace ferry::model

@@ -1,5 +1,6 @@
 #include "model/validate.h"
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <optional>
@@ -303,7 +304,36 @@ void ValidateOne(const SecretRef& e, Checker& c, Problems&) {
   }
 }
 
-void ValidateOne(const Application&, Checker&, Problems&) {}
+// How many rules an application and recipients an e-mail channel may have, and how long a subject
+// template may be: a message is a summary, not a document.
+constexpr size_t kMaxNotificationRules = 50;
+constexpr size_t kMaxRecipients = 50;
+constexpr size_t kMaxSubjectBytes = 200;
+
+void ValidateOne(const Application& e, Checker& c, Problems&) {
+  if (e.notifications.size() > kMaxNotificationRules) {
+    c.Add("/notifications", "has " + std::to_string(e.notifications.size()) +
+                                " rules; at most 50 (a rule may list several events)");
+    return;
+  }
+  for (size_t i = 0; i < e.notifications.size(); ++i) {
+    const NotificationRule& rule = e.notifications[i];
+    const std::string p = JoinPath("/notifications", i);
+    c.Check(JoinPath(p, "channel"), rule.channel, CheckEntityName);
+    if (rule.events.empty()) c.Add(JoinPath(p, "events"), "must list at least one event");
+    std::set<NotificationEvent> seen;
+    for (size_t j = 0; j < rule.events.size(); ++j) {
+      if (!seen.insert(rule.events[j]).second) {
+        c.Add(JoinPath(JoinPath(p, "events"), j),
+              "duplicate event " + std::string(EnumName(rule.events[j])));
+      }
+    }
+    if (rule.environment_types && rule.environment_types->empty()) {
+      c.Add(JoinPath(p, "environmentTypes"),
+            "must list production and/or non-production (leave it out for both)");
+    }
+  }
+}
 
 void ValidateOne(const Service& e, Checker& c, Problems& problems) {
   const ArtifactSource& a = e.artifact;
@@ -661,6 +691,95 @@ void ValidateOne(const FreezeWindow& e, Checker& c, Problems&) {
       if (!seen.insert(types[i]).second) {
         c.Add(JoinPath("/environmentTypes", i),
               "duplicate environment type " + std::string(EnumName(types[i])));
+      }
+    }
+  }
+}
+
+// An e-mail address as a header and SMTP envelope may carry it: local@domain, printable ASCII
+// without spaces, angle brackets, commas or quotes (so that nothing can add a header or a
+// recipient). "" when acceptable.
+std::string CheckEmailAddress(std::string_view value) {
+  if (value.empty() || value.size() > 254) return "must be an e-mail address of 1-254 characters";
+  for (char ch : value) {
+    const auto u = static_cast<unsigned char>(ch);
+    if (u <= 0x20 || u >= 0x7f || ch == '<' || ch == '>' || ch == ',' || ch == '"' || ch == ';' ||
+        ch == '\\' || ch == '(' || ch == ')') {
+      return "must be a plain address such as ops@example.com (no name, spaces, line breaks, "
+             "brackets or commas)";
+    }
+  }
+  const size_t at = value.find('@');
+  if (at == 0 || at == std::string_view::npos || at + 1 == value.size() ||
+      value.find('@', at + 1) != std::string_view::npos) {
+    return "must be an address such as ops@example.com";
+  }
+  return "";
+}
+
+// An SMTP host name or address: letters, digits, '.', '-', ':' (IPv6), 1-253 characters.
+std::string CheckSmtpHost(std::string_view value) {
+  if (value.empty() || value.size() > 253 ||
+      value.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:") !=
+          std::string_view::npos) {
+    return "must be a host name or address (letters, digits, '.', '-')";
+  }
+  return "";
+}
+
+void ValidateOne(const NotificationChannel& e, Checker& c, Problems&) {
+  // No templates: a channel is read as written (its subject has its own {placeholders}).
+  c.ExactlyOne("", {{"slack", e.slack.has_value()}, {"webhook", e.webhook.has_value()},
+                    {"email", e.email.has_value()}},
+               "a notification channel");
+  if (e.slack) c.Check("/slack/urlSecret", e.slack->url_secret, CheckSecretName);
+  if (e.webhook) {
+    const WebhookChannel& w = *e.webhook;
+    c.ExactlyOne("/webhook", {{"url", w.url.has_value()}, {"urlSecret", w.url_secret.has_value()}},
+                 "a webhook's address");
+    if (w.url) {
+      if (std::string why = CheckUrl(*w.url); !why.empty()) {
+        c.Add("/webhook/url", why);
+      } else if (w.url->size() > 2048) {
+        c.Add("/webhook/url", "must be at most 2048 characters");
+      } else if (w.url->find('@') != std::string::npos &&
+                 w.url->find('@') < w.url->find('/', w.url->find("//") + 2)) {
+        c.Add("/webhook/url", "must not carry credentials (user:password@); use urlSecret");
+      }
+    }
+    c.CheckOptional("/webhook/urlSecret", w.url_secret, CheckSecretName);
+    c.Check("/webhook/signingSecret", w.signing_secret, CheckSecretName);
+  }
+  if (e.email) {
+    const EmailChannel& m = *e.email;
+    if (std::string why = CheckSmtpHost(m.host); !why.empty()) c.Add("/email/host", why);
+    if (m.port < 1 || m.port > 65535) c.Add("/email/port", "must be 1-65535");
+    if (m.username && (m.username->empty() || m.username->size() > 256 ||
+                       m.username->find_first_of("\r\n") != std::string::npos)) {
+      c.Add("/email/username", "must be 1-256 characters on one line");
+    }
+    c.CheckOptional("/email/passwordSecret", m.password_secret, CheckSecretName);
+    if (m.password_secret && !m.username) {
+      c.Add("/email/passwordSecret", "needs a username to sign in with");
+    }
+    if (std::string why = CheckEmailAddress(m.from); !why.empty()) c.Add("/email/from", why);
+    if (m.to.empty()) c.Add("/email/to", "must list at least one recipient");
+    if (m.to.size() > kMaxRecipients) {
+      c.Add("/email/to", "lists " + std::to_string(m.to.size()) + " recipients; at most 50");
+    } else {
+      for (size_t i = 0; i < m.to.size(); ++i) {
+        if (std::string why = CheckEmailAddress(m.to[i]); !why.empty()) {
+          c.Add(JoinPath("/email/to", i), why);
+        }
+      }
+    }
+    if (m.subject) {
+      if (m.subject->empty() || m.subject->size() > kMaxSubjectBytes) {
+        c.Add("/email/subject", "must be 1-200 characters");
+      } else if (std::any_of(m.subject->begin(), m.subject->end(), [](char ch) {
+                   return static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f;
+                 })) {
+        c.Add("/email/subject", "must be one line without control characters");
       }
     }
   }

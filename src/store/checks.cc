@@ -115,4 +115,16 @@ std::string EntityAuditDetails(const std::string* before, const std::string* aft
   return details + "}";
 }
 
+std::string BoundedText(std::string_view text, size_t max_bytes) {
+  std::string out = IsValidUtf8(text) ? std::string(text) : std::string("(text that is not UTF-8)");
+  for (char& ch : out) {
+    if (ch == '\0') ch = '?';
+  }
+  if (out.size() <= max_bytes) return out;
+  size_t cut = max_bytes;
+  while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80) --cut;
+  out.resize(cut);
+  return out;
+}
+
 }  // namespace ferry::store

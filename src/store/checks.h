@@ -26,6 +26,10 @@ Result<std::string> CanonicalJson(std::string_view json, size_t max_bytes, std::
 Result<std::string> CanonicalJsonObject(std::string_view json, size_t max_bytes,
                                         std::string_view what);
 
+// An error text as stored: invalid UTF-8 replaced by a note, NUL bytes by '?', cut at a character
+// boundary to at most max_bytes.
+std::string BoundedText(std::string_view text, size_t max_bytes);
+
 // Each selector/scope checked with CheckName; returns them sorted without duplicates.
 Result<std::vector<std::string>> NormalizeNames(const std::vector<std::string>& names,
                                                 std::string_view what);

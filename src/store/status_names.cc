@@ -6,6 +6,7 @@
 #include "store/deployment_store.h"
 #include "store/execution_store.h"
 #include "store/log_store.h"
+#include "store/notification_outbox.h"
 #include "store/task_store.h"
 
 namespace ferry::store {
@@ -39,6 +40,12 @@ constexpr std::array<std::pair<ExecutionStatus, std::string_view>, 10> kExecutio
     {ExecutionStatus::kAborted, "aborted"},
     {ExecutionStatus::kRolledBack, "rolled_back"},
     {ExecutionStatus::kRollbackFailed, "rollback_failed"},
+}};
+
+constexpr std::array<std::pair<DeliveryStatus, std::string_view>, 3> kDeliveryStatuses = {{
+    {DeliveryStatus::kPending, "pending"},
+    {DeliveryStatus::kDelivered, "delivered"},
+    {DeliveryStatus::kFailed, "failed"},
 }};
 
 constexpr std::array<std::pair<StepStatus, std::string_view>, 7> kStepStatuses = {{
@@ -112,6 +119,11 @@ std::optional<LogLevel> ParseLogLevel(std::string_view name) { return Parse(kLog
 std::string_view DeploymentStateName(DeploymentState s) { return NameOf(kDeploymentStates, s); }
 std::optional<DeploymentState> ParseDeploymentState(std::string_view name) {
   return Parse(kDeploymentStates, name);
+}
+
+std::string_view DeliveryStatusName(DeliveryStatus s) { return NameOf(kDeliveryStatuses, s); }
+std::optional<DeliveryStatus> ParseDeliveryStatus(std::string_view name) {
+  return Parse(kDeliveryStatuses, name);
 }
 
 }  // namespace ferry::store

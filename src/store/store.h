@@ -20,6 +20,7 @@
 #include "store/incident_store.h"
 #include "store/known_state_store.h"
 #include "store/log_store.h"
+#include "store/notification_outbox.h"
 #include "store/secret_value_store.h"
 #include "store/task_store.h"
 #include "store/token_store.h"
@@ -46,6 +47,7 @@ class Store {
   virtual ApprovalStore& approvals() = 0;
   virtual TriggerStore& triggers() = 0;  // the trigger engine's state and fire claims
   virtual IncidentStore& incidents() = 0;  // Service Guard, periodic drift
+  virtual NotificationOutbox& notifications() = 0;
   virtual AuditLog& audit() = 0;
 
   // The schema version recorded in the database (the highest migration applied).

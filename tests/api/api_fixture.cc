@@ -36,7 +36,10 @@ void ApiServerTest::SetUp() {
   store_ = std::move(*store);
   ASSERT_TRUE(engine::RegisterBuiltinSteps(steps_).ok());
   engine_ = std::make_unique<engine::Engine>(*store_, clock_, steps_, engine::EngineOptions{});
-  deploys_ = std::make_unique<DeployService>(*store_, *engine_, clock_, DeployServiceOptions{});
+  notifier_ = std::make_unique<notify::Notifier>(*store_, notify::NotifierOptions{});
+  DeployServiceOptions deploy_options;
+  deploy_options.notifier = notifier_.get();
+  deploys_ = std::make_unique<DeployService>(*store_, *engine_, clock_, deploy_options);
   pipelines_ = std::make_unique<PipelineService>(*store_, *engine_, *deploys_, clock_,
                                                  PipelineServiceOptions{});
   ASSERT_TRUE(steps_

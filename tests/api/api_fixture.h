@@ -18,6 +18,7 @@
 #include "common/json.h"
 #include "engine/embedded_transport.h"
 #include "engine/engine.h"
+#include "notify/notifier.h"
 #include "store/sqlite/sqlite_store.h"
 #include "support/temp_dir.h"
 
@@ -68,6 +69,7 @@ class ApiServerTest : public ::testing::Test {
   std::unique_ptr<store::Store> store_;
   engine::StepRegistry steps_;
   std::unique_ptr<engine::Engine> engine_;
+  std::unique_ptr<notify::Notifier> notifier_;  // freeze refusals go to the outbox
   std::unique_ptr<DeployService> deploys_;
   std::unique_ptr<PipelineService> pipelines_;
   // The remote delegates' side, as ferry server wires it.

@@ -49,6 +49,41 @@ class FreezeTest : public ApiServerTest {
   size_t Executions() { return Get("/api/v1/executions").json["items"].size(); }
 };
 
+// A refusal is a freeze.refused notification for the applications whose rules ask for it: one
+// pending delivery in the outbox (delivering it is notify's; tests/notify), listed by
+// GET /api/v1/notifications, whose query is strict.
+TEST_F(FreezeTest, ARefusalIsQueuedAsANotificationAndListed) {
+  ASSERT_LT(Put("/api/v1/secrets/hook-url", R"({"kind":"Secret","name":"hook-url"})").status, 300);
+  ASSERT_LT(Put("/api/v1/notification-channels/team",
+                R"({"kind":"NotificationChannel","name":"team","slack":{"urlSecret":"hook-url"}})")
+                .status,
+            300);
+  Reply app = Put("/api/v1/applications/shop",
+                  R"({"kind":"Application","name":"shop","notifications":[)"
+                  R"({"channel":"team","events":["freeze.refused","execution.failed"]}]})");
+  ASSERT_LT(app.status, 300) << app.body;
+  PutHolidays();
+  EXPECT_EQ(Post("/api/v1/deployments", kDeploy).status, 412);
+  Reply listed = Get("/api/v1/notifications");
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  ASSERT_EQ(listed.json["items"].size(), 1u) << listed.body;
+  const auto& n = listed.json["items"][0];
+  EXPECT_EQ(n["channel"], "team");
+  EXPECT_EQ(n["event"], "freeze.refused");
+  EXPECT_EQ(n["application"], "shop");
+  EXPECT_EQ(n["status"], "pending");
+  EXPECT_EQ(n["attempts"], 0);
+  EXPECT_TRUE(n["executionId"].is_null());
+  EXPECT_EQ(Get("/api/v1/notifications?channel=team&status=pending").json["items"].size(), 1u);
+  EXPECT_EQ(Get("/api/v1/notifications?status=delivered").json["items"].size(), 0u);
+  EXPECT_EQ(Get("/api/v1/notifications?status=bogus").status, 400);
+  EXPECT_EQ(Get("/api/v1/notifications?limit=0").status, 400);
+  EXPECT_EQ(Get("/api/v1/notifications?limit=100000").status, 400);
+  EXPECT_EQ(Get("/api/v1/notifications?secret=1").status, 400);
+  EXPECT_EQ(Get("/api/v1/notifications?channel=" + std::string(300, 'c')).status, 400);
+  EXPECT_EQ(Get("/api/v1/notifications?channel=a%0Ab").status, 400);
+}
+
 TEST_F(FreezeTest, ADeploymentInAnActiveWindowIsRefusedWith412NamingTheWindowAndItsEnd) {
   PutHolidays(R"(,"applications":["shop"],"environmentTypes":["non-production"])");
   Reply refused = Post("/api/v1/deployments", kDeploy);

@@ -26,8 +26,8 @@ std::vector<std::string> Check(std::vector<std::pair<std::string, std::string>> 
 TEST(LoaderTest, ExamplesValidateClean) {
   LoadedConfig loaded = LoadConfig(testing::ExamplesDir());
   EXPECT_THAT(Lines(loaded), IsEmpty());
-  EXPECT_EQ(loaded.files, 9u);
-  EXPECT_EQ(loaded.entities.size(), 18u);
+  EXPECT_EQ(loaded.files, 10u);
+  EXPECT_EQ(loaded.entities.size(), 24u);
 }
 
 // The acceptance test: a copy of the example with a dozen mistakes reports all of them,
@@ -130,7 +130,8 @@ TEST(LoaderTest, MissingOrUnknownKind) {
               ElementsAre(HasSubstr("a.yaml:1:1: missing required field 'kind'"),
                           "a.yaml:3:7: kind: unknown value \"Aplication\"; expected one of "
                           "CloudProvider, Secret, Application, Service, Environment, Workflow, "
-                          "Pipeline, Trigger, FreezeWindow; did you mean 'Application'?"));
+                          "Pipeline, Trigger, FreezeWindow, NotificationChannel; did you mean "
+                          "'Application'?"));
 }
 
 TEST(LoaderTest, DuplicateNamesAcrossFiles) {
@@ -349,4 +350,63 @@ TEST(LoaderTest, KnownEntitiesSatisfyReferences) {
 }
 
 }  // namespace
+// Notification channels and rules: hostile and malformed settings are refused at their
+// position, with nothing stored (validation runs before any write).
+TEST(LoaderTest, NotificationChannelsAndRulesRefuseMalformedAndHostileSettings) {
+  const std::string secrets =
+      "kind: Secret\nname: key\nsource: ferry\n---\nkind: Secret\nname: url\nsource: ferry\n";
+  auto one = [&](const std::string& channel) {
+    return Check({{"s.yaml", secrets}, {"c.yaml", "kind: NotificationChannel\nname: c\n" + channel}});
+  };
+  EXPECT_THAT(one("webhook: {url: \"file:///etc/passwd\", signingSecret: key}\n"),
+              ElementsAre(HasSubstr("c.yaml:3:16: webhook.url: must be an http:// or https:// URL")));
+  EXPECT_THAT(one("webhook: {url: \"gopher://x\", signingSecret: key}\n"),
+              ElementsAre(HasSubstr("must be an http:// or https:// URL")));
+  EXPECT_THAT(one("webhook: {url: \"https://u:p@x.example/h\", signingSecret: key}\n"),
+              ElementsAre(HasSubstr("must not carry credentials")));
+  EXPECT_THAT(one("webhook: {url: \"https://x.example/h\", urlSecret: url, signingSecret: key}\n"),
+              ElementsAre(HasSubstr("set only one of url, urlSecret")));
+  EXPECT_THAT(one("webhook: {url: \"https://x.example/h\", signingSecret: nope}\n"),
+              ElementsAre(HasSubstr("webhook.signingSecret: no secret named \"nope\"")));
+  EXPECT_THAT(one("slack: {urlSecret: url}\nemail: {host: h, from: a@b.c, to: [d@e.f]}\n"),
+              ElementsAre(HasSubstr("set only one of slack, email")));
+  EXPECT_THAT(one("description: nothing\n"), ElementsAre(HasSubstr("set one of slack, webhook, email")));
+  EXPECT_THAT(one("slack: {url: \"https://hooks.slack.com/services/T/B/X\"}\n"),
+              ElementsAre(HasSubstr("missing required field 'urlSecret'"),
+                          HasSubstr("slack.urlSecret: must be 1-128"),
+                          HasSubstr("slack.url: unknown field \"url\"")));
+  // CR/LF in recipients, sender and subject (header injection), oversized subjects, bad ports.
+  EXPECT_THAT(one("email: {host: mail.example.com, from: a@b.c, to: [\"x@y.z\\r\\nBcc: v@w.x\"]}\n"),
+              ElementsAre(HasSubstr("email.to[0]: must be a plain address")));
+  EXPECT_THAT(one("email: {host: mail.example.com, from: \"Ferry <a@b.c>\", to: [x@y.z]}\n"),
+              ElementsAre(HasSubstr("email.from: must be a plain address")));
+  EXPECT_THAT(one("email: {host: mail.example.com, from: a@b.c, to: [\"x@y.z, v@w.x\"]}\n"),
+              ElementsAre(HasSubstr("email.to[0]: must be a plain address")));
+  EXPECT_THAT(one("email: {host: mail.example.com, from: a@b.c, to: [x@y.z], subject: \"hi\\r\\nBcc: v@w.x\"}\n"),
+              ElementsAre(HasSubstr("email.subject: must be one line without control characters")));
+  EXPECT_THAT(one("email: {host: mail.example.com, from: a@b.c, to: [x@y.z], subject: " +
+                  std::string(5000, 's') + "}\n"),
+              ElementsAre(HasSubstr("email.subject: must be 1-200 characters")));
+  EXPECT_THAT(one("email: {host: \"mail/../x\", port: 70000, from: a@b.c, to: []}\n"),
+              ElementsAre(HasSubstr("email.host: must be a host name"),
+                          HasSubstr("email.port: must be 1-65535"),
+                          HasSubstr("email.to: must list at least one recipient")));
+  EXPECT_THAT(one("email: {host: m.example.com, from: a@b.c, to: [x@y.z], passwordSecret: key}\n"),
+              ElementsAre(HasSubstr("email.passwordSecret: needs a username")));
+  // Rules: an unknown channel (with a suggestion), an unknown event, no events.
+  const std::string channel =
+      "kind: NotificationChannel\nname: team\nslack: {urlSecret: url}\n";
+  EXPECT_THAT(Check({{"s.yaml", secrets},
+                     {"c.yaml", channel},
+                     {"a.yaml",
+                      "kind: Application\nname: shop\nnotifications:\n"
+                      "  - {channel: teem, events: [execution.failed]}\n"
+                      "  - {channel: team, events: [execution.exploded]}\n"
+                      "  - {channel: team, events: []}\n"}}),
+              ElementsAre(HasSubstr("a.yaml:4:15: notifications[0].channel: no notification "
+                                    "channel named \"teem\"; did you mean 'team'?"),
+                          HasSubstr("notifications[1].events[0]: unknown value \"execution.exploded\""),
+                          HasSubstr("notifications[2].events: must list at least one event")));
+}
+
 }  // namespace ferry::config

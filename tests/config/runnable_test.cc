@@ -182,6 +182,22 @@ TEST(RunnableTest, ASecondDeployStepWarnsOnce) {
                           "is refused (HTTP 501) until Ferry runs it"));
 }
 
+// Approvals do not run yet: a rule asking for approval.waiting warns at that event; the rest of
+// a notification configuration gives no warning.
+TEST(RunnableTest, ApprovalWaitingNotificationsWarnAtTheEvent) {
+  LoadedConfig loaded = LoadConfigFiles(
+      {{"c.yaml",
+        "kind: Secret\nname: u\nsource: ferry\n---\n"
+        "kind: NotificationChannel\nname: team\nslack: {urlSecret: u}\n---\n"
+        "kind: Application\nname: app\nnotifications:\n"
+        "  - {channel: team, events: [execution.failed, approval.waiting]}\n"}});
+  ASSERT_TRUE(loaded.ok()) << ::testing::PrintToString(testing::Lines(loaded));
+  EXPECT_THAT(Warnings(loaded),
+              ElementsAre("c.yaml:12:48: warning: notifications[0].events[1]: application app: "
+                          "event approval.waiting is never sent yet (not yet implemented: "
+                          "approval notifications); the rule's other events are delivered"));
+}
+
 TEST(RunnableTest, ManualInterventionWarnsAtTheFailureStrategy) {
   for (const auto& [strategy, name] : model::EnumTable<model::FailureStrategy>()) {
     LoadedConfig loaded = Load(Workflow("failureStrategy: " + std::string(name) + "\n"));

@@ -16,6 +16,7 @@
 #include "store/postgres/postgres_secret_value_store.h"
 #include "store/postgres/postgres_task_store.h"
 #include "store/postgres/postgres_trigger_store.h"
+#include "store/postgres/postgres_notification_outbox.h"
 #include "store/postgres/postgres_verification_store.h"
 #include "store/postgres/postgres_approval_store.h"
 
@@ -42,6 +43,7 @@ class PostgresStore final : public Store {
         approvals_(context_),
         triggers_(context_),
         incidents_(context_),
+        notifications_(context_),
         tokens_(context_),
         access_(context_),
         audit_(context_) {}
@@ -58,6 +60,7 @@ class PostgresStore final : public Store {
   ApprovalStore& approvals() override { return approvals_; }
   TriggerStore& triggers() override { return triggers_; }
   IncidentStore& incidents() override { return incidents_; }
+  NotificationOutbox& notifications() override { return notifications_; }
   TokenStore& tokens() override { return tokens_; }
   AccessStore& access() override { return access_; }
   AuditLog& audit() override { return audit_; }
@@ -82,6 +85,7 @@ class PostgresStore final : public Store {
   postgres::PostgresApprovalStore approvals_;
   postgres::PostgresTriggerStore triggers_;
   postgres::PostgresIncidentStore incidents_;
+  postgres::PostgresNotificationOutbox notifications_;
   postgres::PostgresTokenStore tokens_;
   postgres::PostgresAccessStore access_;
   postgres::PostgresAuditLog audit_;

@@ -21,6 +21,7 @@
 #include "store/sqlite/sqlite_secret_value_store.h"
 #include "store/sqlite/sqlite_task_store.h"
 #include "store/sqlite/sqlite_trigger_store.h"
+#include "store/sqlite/sqlite_notification_outbox.h"
 #include "store/sqlite/sqlite_verification_store.h"
 #include "store/sqlite/sqlite_approval_store.h"
 
@@ -47,6 +48,7 @@ class SqliteStore final : public Store {
         approvals_(context_),
         triggers_(context_),
         incidents_(context_),
+        notifications_(context_),
         tokens_(context_),
         access_(context_),
         audit_(context_) {}
@@ -63,6 +65,7 @@ class SqliteStore final : public Store {
   ApprovalStore& approvals() override { return approvals_; }
   TriggerStore& triggers() override { return triggers_; }
   IncidentStore& incidents() override { return incidents_; }
+  NotificationOutbox& notifications() override { return notifications_; }
   TokenStore& tokens() override { return tokens_; }
   AccessStore& access() override { return access_; }
   AuditLog& audit() override { return audit_; }
@@ -85,6 +88,7 @@ class SqliteStore final : public Store {
   sqlite::SqliteApprovalStore approvals_;
   sqlite::SqliteTriggerStore triggers_;
   sqlite::SqliteIncidentStore incidents_;
+  sqlite::SqliteNotificationOutbox notifications_;
   sqlite::SqliteTokenStore tokens_;
   sqlite::SqliteAccessStore access_;
   sqlite::SqliteAuditLog audit_;
