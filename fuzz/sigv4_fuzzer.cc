@@ -25,6 +25,11 @@
 #include "sandbox/credentials.h"
 #include "sandbox/http_server.h"
 
+namespace ferry::aws::internal {
+// src/aws's query decoding (sigv4.cc), which sigv4.h does not export.
+std::vector<std::pair<std::string, std::string>> DecodedQueryOf(std::string_view url);
+}  // namespace ferry::aws::internal
+
 namespace {
 
 using namespace ferry;
