@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <map>
 
+#include "api/access_check.h"
 #include "api/deploy_config.h"
 #include "api/request_input.h"
 #include "api/request_actor.h"
@@ -186,8 +187,10 @@ Result<ApiResponse> SecretReference(RouteContext& ctx, const PathParams& params)
 
 Result<ApiResponse> ListDelegates(RouteContext& ctx, const ApiRequest& request) {
   FERRY_RETURN_IF_ERROR(RejectUnknownQuery(request, {}));
-  if (ctx.delegates == nullptr)
+  // Delegates belong to no application: a caller whose grants cover only some sees none.
+  if (ctx.delegates == nullptr || !ReadScope(ctx.store, request.principal).Application("")) {
     return JsonReply(200, {{"items", Json::array()}, {"queued", Json::array()}});
+  }
   FERRY_ASSIGN_OR_RETURN(auto delegates, ctx.delegates->List());
   const TimePoint now = ctx.clock.Now();
   FERRY_ASSIGN_OR_RETURN(

@@ -16,6 +16,7 @@ ferry_test(api_server_tests
     delegate_routes_test.cc
     remote_delegate_test.cc
     route_roles_test.cc
+    scoped_reads_test.cc
     session_test.cc
   DEPS ferry_api ferry_api_deploy ferry_delegate_remote ferry_config ferry_store ferry_engine PkgConfig::HTTPLIB)
 target_compile_definitions(api_server_tests PRIVATE FERRY_SOURCE_ROOT="${CMAKE_SOURCE_DIR}")
