@@ -285,6 +285,7 @@ Status ApiServer::Impl::AuthenticateToken(ApiRequest& request, std::string_view 
                                   ScopeName(Scope::kDelegate)) != record->scopes.end();
   if (delegate) {
     p.kind = PrincipalKind::kDelegate;
+    p.delegate_name = record->delegate_name.value_or("");
     request.actor = "token:" + record->name;
     return Ok();
   }
