@@ -288,7 +288,7 @@ TEST(ValidateTest, FreezeWindowsDecodeOnlyKnownFieldsAndTypes) {
 TEST(ValidateTest, RegexNumbersTooLargeForTheCompilerAreRefused) {
   auto with_filter = [](const std::string& filter) {
     return R"({"kind": "Service", "application": "shop", "name": "orders",
-               "artifact": {"s3": {"bucket": "b", "prefix": "orders/", "filter": )" +
+               "artifact": {"s3": {"bucket": "shop-artifacts", "prefix": "orders/", "filter": )" +
            DumpJson(Json(filter)) +
            R"(}}, "functions": [{"name": "api", "runtime": "python3.12", "handler": "a.h"}]})";
   };
