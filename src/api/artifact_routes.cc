@@ -2,8 +2,8 @@
 // /api/v1/artifacts/{id}.
 #include "api/access_check.h"
 #include "api/json_views.h"
-#include "api/request_input.h"
 #include "api/request_actor.h"
+#include "api/request_input.h"
 #include "api/router.h"
 #include "common/strings.h"
 

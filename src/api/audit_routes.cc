@@ -5,9 +5,9 @@
 #include "api/json_views.h"
 #include "api/request_input.h"
 #include "api/router.h"
-#include "store/limits.h"
 #include "common/strings.h"
 #include "common/time.h"
+#include "store/limits.h"
 
 namespace ferry::api {
 namespace {

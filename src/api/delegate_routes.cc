@@ -15,8 +15,8 @@
 
 #include "api/access_check.h"
 #include "api/deploy_config.h"
-#include "api/request_input.h"
 #include "api/request_actor.h"
+#include "api/request_input.h"
 #include "api/router.h"
 #include "common/strings.h"
 #include "common/time.h"
@@ -86,18 +86,19 @@ Status CheckDelegateName(RouteContext& ctx, const ApiRequest& request, const std
     bound = binding.delegate_name;
   }
   if (bound == name) return Ok();
-  auto audited = RecordAction(
-      ctx.store.audit(), request,
-      {.action = "delegate.name-refused",
-       .subject_type = "delegate",
-       .subject_id = name,
-       .details_json = DumpJson(Json{{"token", p.token}, {"boundTo", bound}})});
+  auto audited =
+      RecordAction(ctx.store.audit(), request,
+                   {.action = "delegate.name-refused",
+                    .subject_type = "delegate",
+                    .subject_id = name,
+                    .details_json = DumpJson(Json{{"token", p.token}, {"boundTo", bound}})});
   (void)audited;  // the refusal stands even when the audit log cannot be written
   return Error{ErrorCode::kPermissionDenied,
                "delegate token " + QuoteForMessage(p.token, 64) + " registers only as delegate " +
                    QuoteForMessage(bound, 64) + ", not " + QuoteForMessage(name, 64) +
                    "; give each delegate its own token (`ferry delegate-token create TOKEN "
-                   "--name " + name.substr(0, 64) + "`)",
+                   "--name " +
+                   name.substr(0, 64) + "`)",
                {}};
 }
 

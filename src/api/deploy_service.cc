@@ -506,8 +506,8 @@ Result<PlanStatus> DeployService::StartPlan(const DeploymentInput& in) {
   DeploymentInput input = in;
   input.idempotency_key.reset();
   FERRY_ASSIGN_OR_RETURN(auto resolved, Impl::Resolve(store_, options_, input));
-  lambda::PlanTask plan{resolved.target, resolved.functions, {}, input.application,
-                        input.environment};
+  lambda::PlanTask plan{
+      resolved.target, resolved.functions, {}, input.application, input.environment};
   // What Ferry last left each function as, so that the plan also reports drift.
   std::vector<std::string> keys;
   for (const auto& f : resolved.functions) {
@@ -531,8 +531,8 @@ Result<PlanStatus> DeployService::StartPlan(const DeploymentInput& in) {
   task.max_attempts = 3;
   FERRY_ASSIGN_OR_RETURN(auto enqueued, store_.tasks().Enqueue(task));
   if (options_.wake_delegate) options_.wake_delegate();
-  return PlanStatus{enqueued.task.id, input.application, input.environment,
-                    enqueued.task.status, std::nullopt, std::nullopt};
+  return PlanStatus{enqueued.task.id,     input.application, input.environment,
+                    enqueued.task.status, std::nullopt,      std::nullopt};
 }
 
 Result<PlanStatus> DeployService::StartDriftCheck(const std::string& application,

@@ -43,7 +43,7 @@ constexpr size_t kMaxScannedRows = 20000;
 
 template <typename Record, typename Filter, typename ListFn, typename VisibleFn>
 Result<std::vector<Record>> VisiblePage(Filter filter, int limit, bool all, ListFn list,
-                                       VisibleFn visible, std::optional<std::string>& next) {
+                                        VisibleFn visible, std::optional<std::string>& next) {
   next.reset();
   if (all) {
     filter.limit = limit + 1;  // one more tells whether there is a next page
@@ -101,7 +101,9 @@ Result<ApiResponse> ListExecutions(RouteContext& ctx, const ApiRequest& request)
   auto executions = VisiblePage<store::ExecutionRecord>(
       filter, limit, scope.All(),
       [&](const store::ExecutionFilter& f) { return ctx.store.executions().List(f); },
-      [&](const store::ExecutionRecord& e) { return scope.Environment(e.application, e.environment); },
+      [&](const store::ExecutionRecord& e) {
+        return scope.Environment(e.application, e.environment);
+      },
       next_id);
   if (!executions.ok()) return ListError(executions.error(), filter.before_id, "execution");
   Json next = next_id ? Json(*next_id) : Json(nullptr);
@@ -352,7 +354,9 @@ Result<ApiResponse> ListDeployments(RouteContext& ctx, const ApiRequest& request
   auto deployments = VisiblePage<store::DeploymentRecord>(
       filter, limit, scope.All(),
       [&](const store::DeploymentFilter& f) { return ctx.store.deployments().List(f); },
-      [&](const store::DeploymentRecord& d) { return scope.Environment(d.application, d.environment); },
+      [&](const store::DeploymentRecord& d) {
+        return scope.Environment(d.application, d.environment);
+      },
       next_id);
   if (!deployments.ok())
     return ListError(deployments.error(), filter.before_id, "deployment record");

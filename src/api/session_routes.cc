@@ -6,8 +6,8 @@
 //   POST   /api/v1/tokens   an API token for the calling user
 // Passwords are checked with argon2id (common/password_hash.h), at most kConcurrentHashes at a
 // time; unknown users cost the same (a decoy hash). Failed sign-ins are throttled per user name
-// and client address, per user name and per client address, and every sign-in, success or failure, is audited (never with the
-// password).
+// and client address, per user name and per client address, and every sign-in, success or failure,
+// is audited (never with the password).
 #include <semaphore>
 
 #include "api/request_input.h"
@@ -95,9 +95,9 @@ Result<ApiResponse> SignIn(RouteContext& ctx, const ApiRequest& request) {
   const std::string pair_key = user_key + "\x1f" + address;
   std::chrono::seconds wait(0);
   bool blocked = false;
-  for (auto [throttle, key] : {std::pair{settings.by_user_address, &pair_key},
-                               std::pair{settings.by_user, &user_key},
-                               std::pair{settings.by_address, &address}}) {
+  for (auto [throttle, key] :
+       {std::pair{settings.by_user_address, &pair_key}, std::pair{settings.by_user, &user_key},
+        std::pair{settings.by_address, &address}}) {
     if (auto w = throttle->Blocked(*key)) {
       blocked = true;
       wait = std::max(wait, *w);

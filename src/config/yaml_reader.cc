@@ -144,8 +144,8 @@ class DocumentBuilder : public YAML::EventHandler {
     if (place.is_key) return Key(mark, a.key_text);
     SourcePosition pos = a.position.line ? a.position : ToPosition(mark);
     if (place.record) {
-      doc_.positions.emplace(place.path, NodePosition{place.key_pos.line ? place.key_pos : pos,
-                                                      pos, a.value.is_structured()});
+      doc_.positions.emplace(place.path, NodePosition{place.key_pos.line ? place.key_pos : pos, pos,
+                                                      a.value.is_structured()});
       for (const auto& [relative, position] : a.positions) {
         if (!relative.empty()) doc_.positions.emplace(place.path + relative, position);
       }
@@ -285,7 +285,8 @@ class DocumentBuilder : public YAML::EventHandler {
         for (auto it = doc_.positions.lower_bound(frame.place.path);
              it != doc_.positions.end() && it->first.starts_with(frame.place.path); ++it) {
           std::string relative = it->first.substr(frame.place.path.size());
-          if (relative.empty() || relative[0] == '/') a.positions.emplace_back(relative, it->second);
+          if (relative.empty() || relative[0] == '/')
+            a.positions.emplace_back(relative, it->second);
         }
       }
       // The copy costs what the value costs.

@@ -57,8 +57,8 @@ struct YamlLimits {
   // Bytes of keys and scalar values per document, after alias expansion: a 1 MiB string anchored
   // once and referenced 2,000 times is few values but 2 GB of text.
   size_t max_bytes = 32u * 1024u * 1024u;
-  size_t max_documents = 100000;            // per stream, empty ones included
-  size_t max_total_nodes = 500000;          // values of the whole stream
+  size_t max_documents = 100000;                 // per stream, empty ones included
+  size_t max_total_nodes = 500000;               // values of the whole stream
   size_t max_total_bytes = 64u * 1024u * 1024u;  // key and scalar bytes of the whole stream
 };
 

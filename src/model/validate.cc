@@ -615,8 +615,9 @@ std::string CheckRegex(std::string_view value) {
   for (size_t i = 0; i < value.size(); ++i) {
     char c = value[i];
     if (c >= '0' && c <= '9') {
-      if (counted && ++digits > 6) return "has a number of more than 6 digits (a back-reference "
-                                          "or repetition count no expression needs)";
+      if (counted && ++digits > 6)
+        return "has a number of more than 6 digits (a back-reference "
+               "or repetition count no expression needs)";
       continue;
     }
     digits = 0;

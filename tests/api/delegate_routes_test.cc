@@ -123,10 +123,10 @@ TEST_F(DelegateRoutesTest, ADelegateTokenRegistersOneName) {
       {.name = "edge-ap", .scopes = {"delegate"}, .delegate_name = "ap-1"}, "test");
   ASSERT_TRUE(named.ok());
   EXPECT_EQ(Post("/api/v1/delegate/claim", ClaimBody("remote-d"), As(named->secret)).status, 403);
-  EXPECT_EQ(
-      Post("/api/v1/delegate/claim", ClaimBody("remote-e", {}, 0, "ap-1"), As(named->secret))
-          .status / 100,
-      2);
+  EXPECT_EQ(Post("/api/v1/delegate/claim", ClaimBody("remote-e", {}, 0, "ap-1"), As(named->secret))
+                    .status /
+                100,
+            2);
 
   auto bound = store_->audit().List({.action = "token.bind-delegate"});
   ASSERT_TRUE(bound.ok());

@@ -154,8 +154,8 @@ TEST_F(ScopedReadsTest, AnAdminOfOneApplicationReadsItsAuditEventsOnly) {
       ++seen;
     }
     if (events.json["next"].is_null()) break;
-    events = GetAnonymous("/api/v1/audit?limit=3&before=" + events.json["next"].get<std::string>(),
-                          ada);
+    events =
+        GetAnonymous("/api/v1/audit?limit=3&before=" + events.json["next"].get<std::string>(), ada);
     ASSERT_EQ(events.status, 200);
   }
   EXPECT_GT(seen, 0u);  // the sample configuration's shop entities

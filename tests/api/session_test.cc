@@ -269,13 +269,14 @@ TEST_F(SessionTest, FailingOnPurposeFromOneAddressDoesNotLockTheUserOut) {
   // Another user is served from any of those addresses (each has 8 or 10 failures of its 20).
   ASSERT_EQ(Post("/api/v1/users", Json{{"name", "bob"}, {"password", kPassword}}.dump()).status,
             201);
-  EXPECT_EQ(SignIn(Json{{"username", "bob"}, {"password", kPassword}}.dump(), "203.0.113.67")
-                .status,
-            201);
+  EXPECT_EQ(
+      SignIn(Json{{"username", "bob"}, {"password", kPassword}}.dump(), "203.0.113.67").status,
+      201);
   // Without a trusted proxy X-Forwarded-For is ignored: every failure is 127.0.0.1's.
   StartServer({});
-  for (int i = 0; i < 5; ++i) SignIn(Json{{"username", "bob"}, {"password", "wrong one"}}.dump(),
-                                     "10.0.0." + std::to_string(i));
+  for (int i = 0; i < 5; ++i)
+    SignIn(Json{{"username", "bob"}, {"password", "wrong one"}}.dump(),
+           "10.0.0." + std::to_string(i));
   EXPECT_EQ(SignIn(Json{{"username", "bob"}, {"password", kPassword}}.dump(), "10.0.0.9").status,
             429);
 }

@@ -292,16 +292,16 @@ TEST(ValidateTest, RegexNumbersTooLargeForTheCompilerAreRefused) {
            DumpJson(Json(filter)) +
            R"(}}, "functions": [{"name": "api", "runtime": "python3.12", "handler": "a.h"}]})";
   };
-  for (const std::string bad : {R"(orders-(\d+)\88888888888888888888.zip)",
-                                "a{99999999999999999999}", "a{1,99999999999999999999}",
-                                R"(\1234567)"}) {
+  for (const std::string bad :
+       {R"(orders-(\d+)\88888888888888888888.zip)", "a{99999999999999999999}",
+        "a{1,99999999999999999999}", R"(\1234567)"}) {
     auto pm = PathsAndMessages(Check(with_filter(bad)));
-    EXPECT_THAT(pm, Contains(Pair("/artifact/s3/filter",
-                                  HasSubstr("has a number of more than 6 digits"))))
+    EXPECT_THAT(
+        pm, Contains(Pair("/artifact/s3/filter", HasSubstr("has a number of more than 6 digits"))))
         << bad;
   }
-  for (const std::string good : {R"(orders-(\d+)\.zip)", "a{2,3}", R"(v\d{1,4}-(\w+)\1)",
-                                 "build-12345678.zip"}) {
+  for (const std::string good :
+       {R"(orders-(\d+)\.zip)", "a{2,3}", R"(v\d{1,4}-(\w+)\1)", "build-12345678.zip"}) {
     EXPECT_THAT(PathsAndMessages(Check(with_filter(good))), IsEmpty()) << good;
   }
 }

@@ -160,8 +160,8 @@ TEST_P(StoreContractTest, TokenSecretsAreUniqueAndLastUsedIsCoarse) {
 // its first registration; a second binding keeps the first name.
 TEST_P(StoreContractTest, DelegateTokensBindOneDelegateName) {
   auto& tokens = store().tokens();
-  auto named = tokens.Issue({.name = "edge-eu", .scopes = {"delegate"}, .delegate_name = "eu-1"},
-                            "admin");
+  auto named =
+      tokens.Issue({.name = "edge-eu", .scopes = {"delegate"}, .delegate_name = "eu-1"}, "admin");
   FERRY_ASSERT_OK(named);
   EXPECT_EQ(named->record.delegate_name, "eu-1");
   auto kept = tokens.BindDelegateName("edge-eu", "us-1", "token:edge-eu");

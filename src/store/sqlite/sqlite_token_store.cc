@@ -263,8 +263,8 @@ Result<std::vector<TokenRecord>> SqliteTokenStore::List() {
 }
 
 Result<DelegateBinding> SqliteTokenStore::BindDelegateName(std::string_view token_name,
-                                                      std::string_view delegate_name,
-                                                      const Actor& actor) {
+                                                           std::string_view delegate_name,
+                                                           const Actor& actor) {
   FERRY_RETURN_IF_ERROR(CheckName(actor.name, "actor"));
   FERRY_RETURN_IF_ERROR(CheckName(token_name, "token name"));
   FERRY_RETURN_IF_ERROR(CheckName(delegate_name, "delegate name"));
@@ -272,9 +272,8 @@ Result<DelegateBinding> SqliteTokenStore::BindDelegateName(std::string_view toke
   FERRY_RETURN_IF_ERROR(context_.db.Write([&](Connection& c) -> Status {
     // Only an unbound token is bound: the row's own check, so a concurrent binding cannot be
     // overwritten.
-    FERRY_ASSIGN_OR_RETURN(Statement bind,
-                           c.Prepare("UPDATE api_tokens SET delegate_name = ?2 "
-                                     "WHERE name = ?1 AND delegate_name IS NULL"));
+    FERRY_ASSIGN_OR_RETURN(Statement bind, c.Prepare("UPDATE api_tokens SET delegate_name = ?2 "
+                                                     "WHERE name = ?1 AND delegate_name IS NULL"));
     FERRY_RETURN_IF_ERROR(bind.Bind(1, token_name).Bind(2, delegate_name).Run());
     binding.bound_now = c.Changes() > 0;
     FERRY_ASSIGN_OR_RETURN(std::optional<TokenRecord> record, LoadBy(c, "name", token_name));
