@@ -83,6 +83,7 @@ int IssueToken(store::NewToken request, const std::string& expires, const std::s
 void AddTokenCommands(CLI::App& root, CommandContext& ctx) {
   struct Flags {
     std::string name;
+    std::string delegate_name;  // delegate-token create --name
     std::string data_dir = DefaultDataDir();
     std::string store_url;
     std::string expires;
@@ -127,8 +128,11 @@ void AddTokenCommands(CLI::App& root, CommandContext& ctx) {
   delegate_token->require_subcommand(1);
   auto* delegate_create = delegate_token->add_subcommand(
       "create", "Create a delegate token (usable only by `ferry delegate`); prints it once");
-  delegate_create->add_option("name", flags->name, "Unique token name, e.g. delegate-eu-1")
+  delegate_create->add_option("token", flags->name, "Unique token name, e.g. delegate-eu-1")
       ->required();
+  delegate_create->add_option("--name", flags->delegate_name,
+                              "The one delegate name the token may register under (default: the "
+                              "first it registers with)");
   delegate_create->add_option("--data", flags->data_dir, "Data directory (env FERRY_DATA_DIR)");
   AddStoreFlag(*delegate_create, flags->store_url);
   delegate_create->add_option("--expires", flags->expires,
@@ -137,6 +141,7 @@ void AddTokenCommands(CLI::App& root, CommandContext& ctx) {
     store::NewToken request;
     request.name = flags->name;
     request.scopes = {std::string(api::ScopeName(api::Scope::kDelegate))};
+    if (!flags->delegate_name.empty()) request.delegate_name = flags->delegate_name;
     ctx.exit_code =
         IssueToken(std::move(request), flags->expires, flags->data_dir, flags->store_url);
   });
@@ -169,6 +174,7 @@ void AddTokenCommands(CLI::App& root, CommandContext& ctx) {
                      {"name", t.name},
                      {"scopes", t.scopes},
                      {"owner", t.owner},
+                     {"delegateName", t.delegate_name ? Json(*t.delegate_name) : Json(nullptr)},
                      {"createdBy", t.created_by},
                      {"createdAt", FormatRfc3339(t.created_at)}};
         item["expiresAt"] = t.expires_at ? Json(FormatRfc3339(*t.expires_at)) : Json();
@@ -183,6 +189,7 @@ void AddTokenCommands(CLI::App& root, CommandContext& ctx) {
       for (const store::TokenRecord& t : *tokens) {
         std::cout << t.name << "\t" << Join(t.scopes, ",") << "\tcreated " << When(t.created_at)
                   << "\texpires " << When(t.expires_at) << "\tlast used " << When(t.last_used_at)
+                  << (t.delegate_name ? "\tdelegate " + *t.delegate_name : "")
                   << (t.revoked_at ? "\tREVOKED " + When(t.revoked_at) : "") << "\n";
       }
     }

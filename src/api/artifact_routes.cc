@@ -1,8 +1,9 @@
 // POST /api/v1/artifacts (record a build), GET /api/v1/artifacts (page), GET
 // /api/v1/artifacts/{id}.
+#include "api/access_check.h"
 #include "api/json_views.h"
-#include "api/request_input.h"
 #include "api/request_actor.h"
+#include "api/request_input.h"
 #include "api/router.h"
 #include "common/strings.h"
 
@@ -101,6 +102,11 @@ Result<ApiResponse> ListArtifacts(RouteContext& ctx, const ApiRequest& request) 
   }
   FERRY_ASSIGN_OR_RETURN(filter.before_id, QueryName(request, "before"));
   FERRY_ASSIGN_OR_RETURN(int limit, ListLimit(request));
+  // Artifacts are recorded by source, not by application: only grants for every application
+  // cover them (docs/security.md, "Scoped reads").
+  if (!ReadScope(ctx.store, request.principal).Application("")) {
+    return JsonReply(200, {{"items", Json::array()}, {"next", nullptr}});
+  }
   filter.limit = limit + 1;
   auto artifacts = ctx.store.artifacts().List(filter);
   if (!artifacts.ok()) return ListError(artifacts.error(), filter.before_id, "artifact");
@@ -133,6 +139,7 @@ Result<ApiResponse> GetArtifact(RouteContext& ctx, const ApiRequest& request,
                     "/api/v1/artifacts");
   }
   if (!artifact.ok()) return artifact.error();
+  FERRY_RETURN_IF_ERROR(ReadScope(ctx.store, request.principal).Require("", ""));
   return JsonReply(200, ArtifactJson(*artifact));
 }
 

@@ -13,9 +13,10 @@
 #include <algorithm>
 #include <map>
 
+#include "api/access_check.h"
 #include "api/deploy_config.h"
-#include "api/request_input.h"
 #include "api/request_actor.h"
+#include "api/request_input.h"
 #include "api/router.h"
 #include "common/strings.h"
 #include "common/time.h"
@@ -73,10 +74,39 @@ Error LeaseLost(const Error& error, const delegate::TaskAssignment& a) {
                             "): " + error.message);
 }
 
+// A delegate token registers one delegate name (docs/security.md): the one it was created for
+// (`ferry delegate-token create --name`), else the first it claims with; another is refused,
+// and the refusal audited, so a leaked token does not impersonate every delegate.
+Status CheckDelegateName(RouteContext& ctx, const ApiRequest& request, const std::string& name) {
+  const Principal& p = request.principal;
+  std::string bound = p.delegate_name;
+  if (bound.empty()) {
+    FERRY_ASSIGN_OR_RETURN(auto binding,
+                           ctx.store.tokens().BindDelegateName(p.token, name, ActorOf(request)));
+    bound = binding.delegate_name;
+  }
+  if (bound == name) return Ok();
+  auto audited =
+      RecordAction(ctx.store.audit(), request,
+                   {.action = "delegate.name-refused",
+                    .subject_type = "delegate",
+                    .subject_id = name,
+                    .details_json = DumpJson(Json{{"token", p.token}, {"boundTo", bound}})});
+  (void)audited;  // the refusal stands even when the audit log cannot be written
+  return Error{ErrorCode::kPermissionDenied,
+               "delegate token " + QuoteForMessage(p.token, 64) + " registers only as delegate " +
+                   QuoteForMessage(bound, 64) + ", not " + QuoteForMessage(name, 64) +
+                   "; give each delegate its own token (`ferry delegate-token create TOKEN "
+                   "--name " +
+                   name.substr(0, 64) + "`)",
+               {}};
+}
+
 Result<ApiResponse> Claim(RouteContext& ctx, const ApiRequest& request) {
   FERRY_RETURN_IF_ERROR(Available(ctx));
   FERRY_RETURN_IF_ERROR(CheckBody(ctx, request));
   FERRY_ASSIGN_OR_RETURN(auto claim, delegate::DecodeClaimRequest(request.body));
+  FERRY_RETURN_IF_ERROR(CheckDelegateName(ctx, request, claim.name));
   const store::DelegateSighting sighting{claim.name, claim.delegate_id, claim.selectors,
                                          claim.version};
   if (ctx.sightings == nullptr || ctx.sightings->ShouldWrite(sighting, ctx.clock.Now())) {
@@ -186,8 +216,10 @@ Result<ApiResponse> SecretReference(RouteContext& ctx, const PathParams& params)
 
 Result<ApiResponse> ListDelegates(RouteContext& ctx, const ApiRequest& request) {
   FERRY_RETURN_IF_ERROR(RejectUnknownQuery(request, {}));
-  if (ctx.delegates == nullptr)
+  // Delegates belong to no application: a caller whose grants cover only some sees none.
+  if (ctx.delegates == nullptr || !ReadScope(ctx.store, request.principal).Application("")) {
     return JsonReply(200, {{"items", Json::array()}, {"queued", Json::array()}});
+  }
   FERRY_ASSIGN_OR_RETURN(auto delegates, ctx.delegates->List());
   const TimePoint now = ctx.clock.Now();
   FERRY_ASSIGN_OR_RETURN(

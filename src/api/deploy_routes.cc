@@ -288,8 +288,16 @@ Result<ApiResponse> ListFreezes(RouteContext& ctx, const ApiRequest& request) {
     return t ? Json(FormatRfc3339(*t)) : Json(nullptr);
   };
   auto text = [](const std::string& s) { return s.empty() ? Json(nullptr) : Json(s); };
+  // A window shows when it applies to an application the caller may view, with only those of
+  // its applications (docs/security.md, "Scoped reads").
+  ReadScope scope(ctx.store, request.principal);
   Json items = Json::array();
   for (const auto& [w, state] : windows) {
+    std::optional<std::vector<std::string>> applications = w.applications;
+    if (applications && !scope.All()) {
+      std::erase_if(*applications, [&](const std::string& a) { return !scope.Application(a); });
+      if (applications->empty()) continue;
+    }
     Json types = Json(nullptr);
     if (w.environment_types) {
       types = Json::array();
@@ -298,7 +306,7 @@ Result<ApiResponse> ListFreezes(RouteContext& ctx, const ApiRequest& request) {
     items.push_back({{"name", w.name},
                      {"enabled", w.enabled},
                      {"timeZone", w.time_zone},
-                     {"applications", w.applications ? Json(*w.applications) : Json(nullptr)},
+                     {"applications", applications ? Json(*applications) : Json(nullptr)},
                      {"environmentTypes", types},
                      {"active", state.active},
                      {"until", time(state.until)},
@@ -314,6 +322,13 @@ Result<ApiResponse> ListFreezes(RouteContext& ctx, const ApiRequest& request) {
 Result<ApiResponse> GetPlan(RouteContext& ctx, const ApiRequest& request, const std::string& id) {
   FERRY_RETURN_IF_ERROR(RejectUnknownQuery(request, {"wait"}));
   FERRY_ASSIGN_OR_RETURN(int64_t wait_s, QueryInt(request, "wait", 0, 0, kMaxPlanWaitSeconds));
+  // View (or deploy) on the plan's application and environment type.
+  FERRY_ASSIGN_OR_RETURN(auto plan, ctx.deploys.GetPlan(id));
+  ReadScope view(ctx.store, request.principal);
+  ReadScope deploy(ctx.store, request.principal, Permission::kDeploy);
+  if (!deploy.Environment(plan.application, plan.environment)) {
+    FERRY_RETURN_IF_ERROR(view.Require(plan.application, plan.environment));
+  }
   return AwaitPlan(ctx, id, wait_s);
 }
 
@@ -331,7 +346,7 @@ void AddDeployRoutes(Router& router, RouteContext& ctx) {
   router.Add("GET", "/api/v1/freezes", Permission::kView,
              [&ctx](const ApiRequest& r, const PathParams&) { return ListFreezes(ctx, r); });
   router.Add(
-      "GET", "/api/v1/plans/{id}", Permission::kDeploy,
+      "GET", "/api/v1/plans/{id}", Permission::kView,
       [&ctx](const ApiRequest& r, const PathParams& p) { return GetPlan(ctx, r, p.at("id")); });
 }
 

@@ -541,7 +541,8 @@ Result<PlanStatus> DeployService::StartPlan(const DeploymentInput& in,
   DeploymentInput input = in;
   input.idempotency_key.reset();
   FERRY_ASSIGN_OR_RETURN(auto resolved, Impl::Resolve(store_, options_, input));
-  lambda::PlanTask plan{resolved.target, resolved.functions, {}};
+  lambda::PlanTask plan{
+      resolved.target, resolved.functions, {}, input.application, input.environment};
   // What Ferry last left each function as, so that the plan also reports drift.
   std::vector<std::string> keys;
   for (const auto& f : resolved.functions) {
@@ -565,7 +566,8 @@ Result<PlanStatus> DeployService::StartPlan(const DeploymentInput& in,
   task.max_attempts = 3;
   FERRY_ASSIGN_OR_RETURN(auto enqueued, store_.tasks().Enqueue(task));
   if (options_.wake_delegate) options_.wake_delegate();
-  return PlanStatus{enqueued.task.id, enqueued.task.status, std::nullopt, std::nullopt};
+  return PlanStatus{enqueued.task.id,     input.application, input.environment,
+                    enqueued.task.status, std::nullopt,      std::nullopt};
 }
 
 Result<PlanStatus> DeployService::StartDriftCheck(const std::string& application,
@@ -622,7 +624,11 @@ Result<PlanStatus> DeployService::GetPlan(const std::string& id) {
     if (!task.ok() && task.error().code != ErrorCode::kNotFound) return task.error();
     return Error{ErrorCode::kNotFound, "there is no plan " + QuoteForMessage(id)};
   }
-  PlanStatus out{task->id, task->status, std::nullopt, std::nullopt};
+  PlanStatus out{task->id, "", "", task->status, std::nullopt, std::nullopt};
+  if (auto payload = lambda::DecodePlanTask(task->payload_json); payload.ok()) {
+    out.application = payload->application;
+    out.environment = payload->environment;
+  }
   if (store::IsTerminal(task->status)) {
     if (task->result_json) {
       auto result = lambda::DecodePlanResult(*task->result_json);

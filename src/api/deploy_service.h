@@ -93,6 +93,8 @@ struct StartedRollback {
 // A plan: the lambda.plan task that computes it.
 struct PlanStatus {
   std::string id;  // the task's id
+  std::string application;  // what it is a plan of ("" for plans queued before this was kept)
+  std::string environment;
   store::TaskStatus status = store::TaskStatus::kQueued;
   std::optional<lambda::PlanResult> result;  // once the task ended with one
   std::optional<std::string> error;          // the task's error, when it failed

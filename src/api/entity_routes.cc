@@ -70,6 +70,14 @@ std::string Describe(const store::EntityKey& key) {
   return kind + " " + (key.application.empty() ? "" : key.application + "/") + key.name;
 }
 
+// The application an entity belongs to: its own for an Application entity, "" for entities of
+// no application (cloud providers, secrets, freeze windows).
+std::string_view ApplicationOf(const store::EntityKey& key) {
+  if (!key.application.empty()) return key.application;
+  if (key.kind == "application") return key.name;
+  return {};
+}
+
 Status RequireApplication(RouteContext& ctx, const std::string& app) {
   auto found = ctx.store.entities().Get({"application", "", app});
   if (found.ok()) return Ok();
@@ -116,10 +124,15 @@ Result<ApiResponse> ListEntities(RouteContext& ctx, const ApiRequest& request,
                                  const std::optional<std::string>& app) {
   FERRY_RETURN_IF_ERROR(RejectUnknownQuery(request, {}));
   FERRY_ASSIGN_OR_RETURN(model::Kind kind, KindFromPath(kind_segment, app.has_value()));
+  ReadScope scope(ctx.store, request.principal);
+  // Checked before the application is looked up, so a caller learns nothing of the others.
+  if (app && !scope.Application(*app)) return JsonReply(200, {{"items", Json::array()}});
   if (app) FERRY_RETURN_IF_ERROR(RequireApplication(ctx, *app));
   FERRY_ASSIGN_OR_RETURN(auto records, ctx.store.entities().List(model::StoreKindName(kind), app));
   Json items = Json::array();
-  for (const store::EntityRecord& r : records) items.push_back(EntityJson(r));
+  for (const store::EntityRecord& r : records) {
+    if (scope.Application(ApplicationOf(r.key))) items.push_back(EntityJson(r));
+  }
   return JsonReply(200, {{"items", std::move(items)}});
 }
 
@@ -133,10 +146,8 @@ Result<store::EntityKey> KeyFor(const std::string& kind_segment, const std::stri
 // application; entities of no application need a grant for every application), and a Secret
 // entity needs manage-secrets as well.
 Status RequireConfigWrite(const ApiRequest& request, const store::EntityKey& key) {
-  std::string_view app = !key.application.empty()    ? std::string_view(key.application)
-                         : key.kind == "application" ? std::string_view(key.name)
-                                                     : std::string_view();
-  FERRY_RETURN_IF_ERROR(Require(request.principal, Permission::kManageConfig, app, std::nullopt));
+  FERRY_RETURN_IF_ERROR(
+      Require(request.principal, Permission::kManageConfig, ApplicationOf(key), std::nullopt));
   if (key.kind == "secret") {
     FERRY_RETURN_IF_ERROR(Require(request.principal, Permission::kManageSecrets, "", std::nullopt));
   }
@@ -146,6 +157,8 @@ Status RequireConfigWrite(const ApiRequest& request, const store::EntityKey& key
 Result<ApiResponse> GetEntity(RouteContext& ctx, const ApiRequest& request,
                               const store::EntityKey& key) {
   FERRY_RETURN_IF_ERROR(RejectUnknownQuery(request, {}));
+  // Before the lookup: 403 whether or not it exists.
+  FERRY_RETURN_IF_ERROR(ReadScope(ctx.store, request.principal).Require(ApplicationOf(key), ""));
   auto record = ctx.store.entities().Get(key);
   if (!record.ok() && record.error().code == ErrorCode::kNotFound) {
     return NotFound("no " + Describe(key));

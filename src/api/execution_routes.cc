@@ -25,6 +25,58 @@ Result<store::ExecutionRecord> GetExecution(RouteContext& ctx, const std::string
   return execution;
 }
 
+// The execution, when the caller may view its application and environment; else 403.
+Result<store::ExecutionRecord> GetViewableExecution(RouteContext& ctx, const ApiRequest& request,
+                                                    const std::string& id) {
+  FERRY_ASSIGN_OR_RETURN(auto execution, GetExecution(ctx, id));
+  ReadScope scope(ctx.store, request.principal);
+  FERRY_RETURN_IF_ERROR(scope.Require(execution.application, execution.environment));
+  return execution;
+}
+
+// A page of `list` (a store's List over `filter`, newest first, `before_id` paging) keeping only
+// what `visible` allows: a caller whose grants cover only some applications or environment types
+// gets the rows it may view (docs/security.md, "Scoped reads"). Reads further batches until the
+// page is full, at most kMaxScannedRows rows; `next` then continues after the last row read, so
+// a page may be short (even empty) while `next` is set.
+constexpr size_t kMaxScannedRows = 20000;
+
+template <typename Record, typename Filter, typename ListFn, typename VisibleFn>
+Result<std::vector<Record>> VisiblePage(Filter filter, int limit, bool all, ListFn list,
+                                        VisibleFn visible, std::optional<std::string>& next) {
+  next.reset();
+  if (all) {
+    filter.limit = limit + 1;  // one more tells whether there is a next page
+    FERRY_ASSIGN_OR_RETURN(std::vector<Record> rows, list(filter));
+    if (rows.size() > static_cast<size_t>(limit)) {
+      rows.resize(limit);
+      next = rows.back().id;
+    }
+    return rows;
+  }
+  std::vector<Record> page;
+  filter.limit = store::kMaxPageSize;
+  size_t scanned = 0;
+  while (true) {
+    FERRY_ASSIGN_OR_RETURN(std::vector<Record> rows, list(filter));
+    for (Record& row : rows) {
+      ++scanned;
+      if (!visible(row)) continue;
+      if (page.size() == static_cast<size_t>(limit)) {
+        next = page.back().id;
+        return page;
+      }
+      page.push_back(std::move(row));
+    }
+    if (rows.size() < static_cast<size_t>(filter.limit)) return page;  // the end
+    filter.before_id = rows.back().id;
+    if (scanned >= kMaxScannedRows) {
+      next = rows.back().id;
+      return page;
+    }
+  }
+}
+
 Result<ApiResponse> ListExecutions(RouteContext& ctx, const ApiRequest& request) {
   FERRY_RETURN_IF_ERROR(RejectUnknownQuery(
       request, {"application", "service", "environment", "status", "limit", "before"}));
@@ -44,14 +96,17 @@ Result<ApiResponse> ListExecutions(RouteContext& ctx, const ApiRequest& request)
     }
   }
   FERRY_ASSIGN_OR_RETURN(int limit, ListLimit(request));
-  filter.limit = limit + 1;  // one more tells whether there is a next page
-  auto executions = ctx.store.executions().List(filter);
+  ReadScope scope(ctx.store, request.principal);
+  std::optional<std::string> next_id;
+  auto executions = VisiblePage<store::ExecutionRecord>(
+      filter, limit, scope.All(),
+      [&](const store::ExecutionFilter& f) { return ctx.store.executions().List(f); },
+      [&](const store::ExecutionRecord& e) {
+        return scope.Environment(e.application, e.environment);
+      },
+      next_id);
   if (!executions.ok()) return ListError(executions.error(), filter.before_id, "execution");
-  Json next = nullptr;
-  if (executions->size() > static_cast<size_t>(limit)) {
-    executions->resize(limit);
-    next = executions->back().id;
-  }
+  Json next = next_id ? Json(*next_id) : Json(nullptr);
   TimePoint now = ctx.clock.Now();
   Json items = Json::array();
   for (const store::ExecutionRecord& e : *executions) {
@@ -100,6 +155,7 @@ Result<ApiResponse> GetExecutionRoute(RouteContext& ctx, const ApiRequest& reque
   FERRY_ASSIGN_OR_RETURN(int64_t wait_s, QueryInt(request, "wait", 0, 0, kMaxWaitSeconds));
   FERRY_ASSIGN_OR_RETURN(bool with_outputs, QueryBool(request, "outputs", true));
   const Outputs outputs = with_outputs ? Outputs::kInclude : Outputs::kOmit;
+  FERRY_RETURN_IF_ERROR(GetViewableExecution(ctx, request, id));
   const std::string if_none_match = request.Header("if-none-match");
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(wait_s);
   bool holding_slot = false;
@@ -231,7 +287,7 @@ Result<ApiResponse> ExecutionLogs(RouteContext& ctx, const ApiRequest& request,
   if (request.query.count("follow") > 0) {
     FERRY_ASSIGN_OR_RETURN(follow, QueryBool(request, "follow", false));
   }
-  FERRY_RETURN_IF_ERROR(GetExecution(ctx, id));
+  FERRY_RETURN_IF_ERROR(GetViewableExecution(ctx, request, id));
   if (WantsStream(request, follow)) {
     if (step >= 0) return InvalidArgument("'step' cannot be combined with following the logs");
     if (std::string resume = request.Header("last-event-id"); !resume.empty()) {
@@ -293,15 +349,18 @@ Result<ApiResponse> ListDeployments(RouteContext& ctx, const ApiRequest& request
     }
   }
   FERRY_ASSIGN_OR_RETURN(int limit, ListLimit(request));
-  filter.limit = limit + 1;  // one more tells whether there is a next page
-  auto deployments = ctx.store.deployments().List(filter);
+  ReadScope scope(ctx.store, request.principal);
+  std::optional<std::string> next_id;
+  auto deployments = VisiblePage<store::DeploymentRecord>(
+      filter, limit, scope.All(),
+      [&](const store::DeploymentFilter& f) { return ctx.store.deployments().List(f); },
+      [&](const store::DeploymentRecord& d) {
+        return scope.Environment(d.application, d.environment);
+      },
+      next_id);
   if (!deployments.ok())
     return ListError(deployments.error(), filter.before_id, "deployment record");
-  Json next = nullptr;
-  if (deployments->size() > static_cast<size_t>(limit)) {
-    deployments->resize(limit);
-    next = deployments->back().id;
-  }
+  Json next = next_id ? Json(*next_id) : Json(nullptr);
   Json items = Json::array();
   for (const store::DeploymentRecord& d : *deployments) items.push_back(DeploymentJson(d));
   return JsonReply(200, {{"items", std::move(items)}, {"next", std::move(next)}});
@@ -311,7 +370,7 @@ Result<ApiResponse> ListDeployments(RouteContext& ctx, const ApiRequest& request
 Result<ApiResponse> ExecutionVerifications(RouteContext& ctx, const ApiRequest& request,
                                            const std::string& id) {
   FERRY_RETURN_IF_ERROR(RejectUnknownQuery(request, {}));
-  auto execution = GetExecution(ctx, id);
+  auto execution = GetViewableExecution(ctx, request, id);
   if (!execution.ok()) return execution.error();
   FERRY_ASSIGN_OR_RETURN(auto records, ctx.store.verifications().List(id));
   Json items = Json::array();

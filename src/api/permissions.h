@@ -67,6 +67,7 @@ struct Principal {
   PrincipalKind kind = PrincipalKind::kNone;
   std::string account;  // the user or service account
   std::string token;    // the token's name when it came with a token
+  std::string delegate_name;  // a delegate token's bound delegate name ("" while unbound)
   bool by_session = false;
   std::vector<Grant> grants;
 };

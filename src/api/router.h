@@ -88,11 +88,12 @@ struct RouteContext {
   // Which claims' sightings reach the registry (delegate_sightings.h); null: every one.
   DelegateSightings* sightings = nullptr;
   // Sign-in (session_routes.cc): session lifetimes, the cookie's Secure flag, and failed
-  // sign-ins counted per user name and per client address.
+  // sign-ins counted per user name and client address, per user name, per client address.
   struct Sessions {
     std::chrono::seconds lifetime{12 * 3600};
     std::chrono::seconds idle{30 * 60};
     bool secure_cookie = false;  // served over TLS
+    AuthFailureThrottle* by_user_address = nullptr;
     AuthFailureThrottle* by_user = nullptr;
     AuthFailureThrottle* by_address = nullptr;
   };

@@ -155,9 +155,12 @@ void AddSecretRoutes(Router& router, RouteContext& ctx) {
                FERRY_RETURN_IF_ERROR(require(r));
                return SetValue(ctx, r, p.at("name"));
              });
-  router.Add("GET", path, Permission::kView, [&ctx](const ApiRequest& r, const PathParams& p) {
-    return DescribeValue(ctx, r, p.at("name"));
-  });
+  router.Add("GET", path, Permission::kView,
+             [&ctx](const ApiRequest& r, const PathParams& p) -> Result<ApiResponse> {
+               // Secrets belong to no application: a grant for every application.
+               FERRY_RETURN_IF_ERROR(ReadScope(ctx.store, r.principal).Require("", ""));
+               return DescribeValue(ctx, r, p.at("name"));
+             });
   router.Add("DELETE", path, Permission::kManageSecrets,
              [&ctx, require](const ApiRequest& r, const PathParams& p) -> Result<ApiResponse> {
                FERRY_RETURN_IF_ERROR(require(r));

@@ -178,11 +178,14 @@ struct ApiServer::Impl {
         stream_slots(std::max(1, o.max_streams_per_token),
                      std::clamp(o.max_streams, 1, std::max(4, o.threads) / 4)),
         auth_throttle(deps.clock, o.auth_failures_allowed, o.auth_failure_window),
+        sign_in_by_user_address(deps.clock, o.sign_in_failures_per_user_address,
+                                o.sign_in_failure_window),
         sign_in_by_user(deps.clock, o.sign_in_failures_per_user, o.sign_in_failure_window),
         sign_in_by_address(deps.clock, o.sign_in_failures_per_address, o.sign_in_failure_window),
         sessions{.lifetime = o.session_lifetime,
                  .idle = o.session_idle,
                  .secure_cookie = !o.tls_cert_file.empty(),
+                 .by_user_address = &sign_in_by_user_address,
                  .by_user = &sign_in_by_user,
                  .by_address = &sign_in_by_address},
         ctx{deps.store,       deps.deploys,  deps.clock,          deps.wake_engine,
@@ -212,6 +215,7 @@ struct ApiServer::Impl {
   AuthFailureThrottle auth_throttle;
   // A delegate's repeated claims refresh the registry every 5 s at most (it is alive for 60 s).
   DelegateSightings sightings{std::chrono::seconds(5), 4096};
+  AuthFailureThrottle sign_in_by_user_address;
   AuthFailureThrottle sign_in_by_user;
   AuthFailureThrottle sign_in_by_address;
   RouteContext::Sessions sessions;
@@ -281,6 +285,7 @@ Status ApiServer::Impl::AuthenticateToken(ApiRequest& request, std::string_view 
                                   ScopeName(Scope::kDelegate)) != record->scopes.end();
   if (delegate) {
     p.kind = PrincipalKind::kDelegate;
+    p.delegate_name = record->delegate_name.value_or("");
     request.actor = "token:" + record->name;
     return Ok();
   }

@@ -57,12 +57,17 @@ struct ApiServerOptions {
   std::chrono::seconds auth_failure_window{60};
   // Sign-in (POST /api/v1/session, docs/security.md): a session cookie lives at most
   // session_lifetime and ends after session_idle without a request. Failed sign-ins are counted
-  // per user name (sign_in_failures_per_user) and per client address
-  // (sign_in_failures_per_address) in windows of sign_in_failure_window; past either, sign-in
-  // answers 429 with Retry-After, whether or not the user exists.
+  // (OWASP's advice, so that failing on purpose from one address cannot lock a user out of
+  // theirs) per user name and client address (sign_in_failures_per_user_address, strict), per
+  // user name from every address (sign_in_failures_per_user, far higher: reaching it takes many
+  // addresses) and per client address (sign_in_failures_per_address, password spraying), in
+  // windows of sign_in_failure_window; past any, sign-in answers 429 with Retry-After, whether
+  // or not the user exists. The client address is the one X-Forwarded-For names when the
+  // request comes from a trusted proxy.
   std::chrono::seconds session_lifetime{12 * 3600};
   std::chrono::seconds session_idle{30 * 60};
-  int sign_in_failures_per_user = 5;
+  int sign_in_failures_per_user_address = 5;
+  int sign_in_failures_per_user = 100;
   int sign_in_failures_per_address = 20;
   std::chrono::seconds sign_in_failure_window{15 * 60};
   std::string version;  // reported in /metrics ferry_build_info

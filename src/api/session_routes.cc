@@ -6,8 +6,8 @@
 //   POST   /api/v1/tokens   an API token for the calling user
 // Passwords are checked with argon2id (common/password_hash.h), at most kConcurrentHashes at a
 // time; unknown users cost the same (a decoy hash). Failed sign-ins are throttled per user name
-// and per client address, and every sign-in, success or failure, is audited (never with the
-// password).
+// and client address, per user name and per client address, and every sign-in, success or failure,
+// is audited (never with the password).
 #include <semaphore>
 
 #include "api/request_input.h"
@@ -85,14 +85,25 @@ Result<ApiResponse> SignIn(RouteContext& ctx, const ApiRequest& request) {
     token_days = it->get<int64_t>();
   }
 
-  // Locked out: the same answer whether or not the user exists.
+  // Locked out: the same answer whether or not the user exists. Failures are counted per user
+  // name and address (strict), per user name (high: it takes many addresses to reach, so one
+  // attacker failing on purpose does not lock the user out of their own address) and per
+  // address (one address guessing many names).
+  const std::string& address =
+      request.client_address.empty() ? request.remote_address : request.client_address;
   const std::string user_key = "user\x1f" + user;
-  auto wait_user = settings.by_user->Blocked(user_key);
-  auto wait_address = settings.by_address->Blocked(request.remote_address);
-  if (wait_user || wait_address) {
-    return TooManyAttempts(std::max(wait_user.value_or(std::chrono::seconds(0)),
-                                    wait_address.value_or(std::chrono::seconds(0))));
+  const std::string pair_key = user_key + "\x1f" + address;
+  std::chrono::seconds wait(0);
+  bool blocked = false;
+  for (auto [throttle, key] :
+       {std::pair{settings.by_user_address, &pair_key}, std::pair{settings.by_user, &user_key},
+        std::pair{settings.by_address, &address}}) {
+    if (auto w = throttle->Blocked(*key)) {
+      blocked = true;
+      wait = std::max(wait, *w);
+    }
   }
+  if (blocked) return TooManyAttempts(wait);
 
   std::string hash;
   bool may_sign_in = false;
@@ -109,8 +120,9 @@ Result<ApiResponse> SignIn(RouteContext& ctx, const ApiRequest& request) {
     verified = VerifyPassword(hash.empty() ? DecoyPasswordHash() : hash, password);
   }
   if (!verified || hash.empty() || !may_sign_in) {
+    settings.by_user_address->RecordFailure(pair_key);
     settings.by_user->RecordFailure(user_key);
-    settings.by_address->RecordFailure(request.remote_address);
+    settings.by_address->RecordFailure(address);
     AuditSignIn(ctx, request, user, false, token_name ? "token" : "session");
     return SignInRefused();
   }

@@ -322,7 +322,9 @@ std::string EncodePlanTask(const PlanTask& task) {
   }
   return DumpJson(Json{{"target", TargetToJson(task.target)},
                        {"functions", functions},
-                       {"recorded", recorded}});
+                       {"recorded", recorded},
+                       {"application", task.application},
+                       {"environment", task.environment}});
 }
 
 Result<PlanTask> DecodePlanTask(std::string_view json) {
@@ -331,6 +333,11 @@ Result<PlanTask> DecodePlanTask(std::string_view json) {
     t.target = codec::TargetAt(j, "the task");
     for (const auto& f : ArrayAt(j, "functions")) t.functions.push_back(codec::DesiredFrom(f));
     for (const auto& r : ArrayAt(j, "recorded")) t.recorded.push_back(codec::RecordedFrom(r));
+    for (auto [field, out] :
+         {std::pair{"application", &t.application}, std::pair{"environment", &t.environment}}) {
+      auto it = j.find(field);
+      if (it != j.end() && it->is_string()) *out = it->get<std::string>();
+    }
     return t;
   });
 }

@@ -131,6 +131,10 @@ struct PlanTask {
   LambdaTarget target;
   std::vector<DesiredFunction> functions;
   std::vector<RecordedFunction> recorded;
+  // What the plan is of, so that reading it can be checked against the reader's grants ("" in
+  // plans queued before they were recorded).
+  std::string application;
+  std::string environment;
 };
 
 // What a deploy would do to one function (PlanFunction in plan_summary.h).

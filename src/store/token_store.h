@@ -27,6 +27,9 @@ struct NewToken {
   std::vector<std::string> scopes;  // e.g. "read", "deploy", "admin"
   std::optional<TimePoint> expires_at;
   std::string owner;  // an existing account; "" = the service account named like the token
+  // A delegate token's delegate name: the only name it may register under. Unset: the first
+  // name it registers with (BindDelegateName).
+  std::optional<std::string> delegate_name;
 };
 
 struct TokenRecord {
@@ -40,6 +43,12 @@ struct TokenRecord {
   std::optional<TimePoint> last_used_at;  // refreshed at most once a minute
   std::optional<TimePoint> revoked_at;
   std::optional<std::string> revoked_by;
+  std::optional<std::string> delegate_name;  // a delegate token's delegate, once bound
+};
+
+struct DelegateBinding {
+  std::string delegate_name;  // the name the token is bound to
+  bool bound_now = false;     // this call bound it
 };
 
 struct IssuedToken {
@@ -59,6 +68,12 @@ class TokenStore {
   virtual Result<TokenRecord> Revoke(std::string_view name, const Actor& actor) = 0;
   // Ordered by name, revoked included.
   virtual Result<std::vector<TokenRecord>> List() = 0;
+  // Binds the token named `token_name` to `delegate_name` unless it is bound already (of two
+  // concurrent first bindings one wins), auditing the binding ("token.bind-delegate"). Returns
+  // the name it is bound to. kNotFound when no token has that name.
+  virtual Result<DelegateBinding> BindDelegateName(std::string_view token_name,
+                                                   std::string_view delegate_name,
+                                                   const Actor& actor) = 0;
 };
 
 }  // namespace ferry::store

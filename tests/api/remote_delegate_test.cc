@@ -214,7 +214,10 @@ TEST_F(RemoteDelegateTest, ShutdownEndsAHeldClaimButNotAResult) {
 
   delegate::HttpTransportOptions options;
   options.server_url = "http://127.0.0.1:" + std::to_string(server_->port());
-  options.token = delegate_token_;
+  // A delegate token registers one name: the "held" delegate has its own.
+  auto held_token = store_->tokens().Issue({"remote-held", {"delegate"}, std::nullopt}, "test");
+  ASSERT_TRUE(held_token.ok());
+  options.token = held_token->secret;
   options.name = "held";
   options.claim_wait = std::chrono::seconds(20);  // nothing is claimable: the server holds it
   auto held = delegate::HttpTaskTransport::Create(options, SystemClock::Instance());

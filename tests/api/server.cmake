@@ -17,6 +17,7 @@ ferry_test(api_server_tests
     delegate_routes_test.cc
     remote_delegate_test.cc
     route_roles_test.cc
+    scoped_reads_test.cc
     session_test.cc
     pipeline_routes_test.cc
     trigger_routes_test.cc

@@ -16,10 +16,11 @@ class SessionTest : public ApiServerTest {
     ASSERT_EQ(created.status, 201) << created.body;
   }
 
+  // `from`: the client address a trusted proxy (the test's 127.0.0.1) forwards.
   Reply SignIn(const std::string& body, const std::string& from = "") {
     httplib::Headers headers;
-    if (!from.empty()) headers.emplace("Authorization", "ignored");
-    return ToReply(client_->Post("/api/v1/session", body, "application/json"));
+    if (!from.empty()) headers.emplace("X-Forwarded-For", from);
+    return ToReply(client_->Post("/api/v1/session", headers, body, "application/json"));
   }
 
   static std::string Cookie(const Reply& reply) {
@@ -225,6 +226,59 @@ TEST_F(SessionTest, SignInCanIssueATokenAndScopedBindingsLimitWhereItDeploys) {
   // Disabling alice stops her token at once.
   ASSERT_EQ(Post("/api/v1/users/alice/disable", "{}").status, 200);
   EXPECT_EQ(ToReply(client_->Get("/api/v1/executions", auth)).status, 401);
+}
+
+// Issue 18: counting failures per user name alone let anyone lock a known user out by failing
+// on purpose. Now an address that fails 5 times for a user is refused for that user only; the
+// user from their own address signs in. Only failures from many addresses together (past
+// sign_in_failures_per_user) hold the name for everyone, as a last line against distributed
+// guessing.
+TEST_F(SessionTest, FailingOnPurposeFromOneAddressDoesNotLockTheUserOut) {
+  ApiServerOptions options;
+  options.trusted_proxies = {"127.0.0.1"};
+  options.sign_in_failures_per_user = 13;
+  StartServer(options);
+  const std::string wrong = Json{{"username", "alice"}, {"password", "not the password"}}.dump();
+  const std::string right = Json{{"username", "alice"}, {"password", kPassword}}.dump();
+  const std::string unknown = Json{{"username", "mallory"}, {"password", "not it at all"}}.dump();
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(SignIn(wrong, "203.0.113.66").status, 401);
+    EXPECT_EQ(SignIn(unknown, "203.0.113.66").status, 401);
+  }
+  Reply attacker = SignIn(right, "203.0.113.66");
+  Reply attacker_unknown = SignIn(unknown, "203.0.113.66");
+  EXPECT_EQ(attacker.status, 429) << attacker.body;
+  EXPECT_EQ(attacker_unknown.status, 429);
+  EXPECT_EQ(attacker.json["error"]["message"], attacker_unknown.json["error"]["message"]);
+  EXPECT_FALSE(attacker.Header("Retry-After").empty());
+  // Alice, from her own address, is not locked out.
+  EXPECT_EQ(SignIn(right, "198.51.100.7").status, 201);
+
+  // From more addresses, at 13 failures for the name in all: the name is held everywhere,
+  // known or not, with the same answer.
+  for (const char* from : {"203.0.113.67", "203.0.113.68"}) {
+    for (int i = 0; i < 4; ++i) {
+      EXPECT_EQ(SignIn(wrong, from).status, 401);
+      EXPECT_EQ(SignIn(unknown, from).status, 401);
+    }
+  }
+  Reply held = SignIn(right, "198.51.100.7");
+  Reply held_unknown = SignIn(unknown, "198.51.100.8");
+  EXPECT_EQ(held.status, 429) << held.body;
+  EXPECT_EQ(held_unknown.status, 429);
+  // Another user is served from any of those addresses (each has 8 or 10 failures of its 20).
+  ASSERT_EQ(Post("/api/v1/users", Json{{"name", "bob"}, {"password", kPassword}}.dump()).status,
+            201);
+  EXPECT_EQ(
+      SignIn(Json{{"username", "bob"}, {"password", kPassword}}.dump(), "203.0.113.67").status,
+      201);
+  // Without a trusted proxy X-Forwarded-For is ignored: every failure is 127.0.0.1's.
+  StartServer({});
+  for (int i = 0; i < 5; ++i)
+    SignIn(Json{{"username", "bob"}, {"password", "wrong one"}}.dump(),
+           "10.0.0." + std::to_string(i));
+  EXPECT_EQ(SignIn(Json{{"username", "bob"}, {"password", kPassword}}.dump(), "10.0.0.9").status,
+            429);
 }
 
 }  // namespace

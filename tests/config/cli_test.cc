@@ -105,6 +105,19 @@ TEST_F(CliTest, ValidateBoundsAliasExpansionByBytes) {
   EXPECT_THAT(r.out, ::testing::Not(HasSubstr("bad_alloc")));
 }
 
+// Issue 18's fuzz finding through the real binary: yaml-cpp's endless empty documents are refused
+// at their position, quickly, instead of growing until memory runs out.
+TEST_F(CliTest, ValidateRefusesTheYamlCppRunawayAtItsPosition) {
+  std::string file =
+      dir_.Write("runaway.yaml", testing::ReadFile(testing::SourceDir() /
+                                                   "fuzz/corpus/config_yaml/yaml-cpp-runaway.yaml"))
+          .string();
+  CliRun r = Ferry("validate -f " + Quote(file));
+  EXPECT_EQ(r.exit_code, 1) << r.out.substr(0, 2000);
+  EXPECT_THAT(r.out, HasSubstr(file + ":2:1: malformed YAML: unexpected \",\""));
+  EXPECT_THAT(r.out, ::testing::Not(HasSubstr("bad_alloc")));
+}
+
 TEST_F(CliTest, ValidateReportsEveryProblemAndExitsOne) {
   std::string bad =
       dir_.Write("bad.yaml", "kind: Application\nname: Shop\nfoo: 1\n---\nkind: Nope\n").string();

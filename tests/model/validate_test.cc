@@ -329,5 +329,28 @@ TEST(ValidateTest, FreezeWindowsDecodeOnlyKnownFieldsAndTypes) {
   }
 }
 
+// Fuzz finding (api_json): libstdc++'s regex compiler overflows a long (undefined behaviour) on
+// a back-reference or repetition count of 20 digits; such numbers are refused before compiling.
+TEST(ValidateTest, RegexNumbersTooLargeForTheCompilerAreRefused) {
+  auto with_filter = [](const std::string& filter) {
+    return R"({"kind": "Service", "application": "shop", "name": "orders",
+               "artifact": {"s3": {"bucket": "shop-artifacts", "prefix": "orders/", "filter": )" +
+           DumpJson(Json(filter)) +
+           R"(}}, "functions": [{"name": "api", "runtime": "python3.12", "handler": "a.h"}]})";
+  };
+  for (const std::string bad :
+       {R"(orders-(\d+)\88888888888888888888.zip)", "a{99999999999999999999}",
+        "a{1,99999999999999999999}", R"(\1234567)"}) {
+    auto pm = PathsAndMessages(Check(with_filter(bad)));
+    EXPECT_THAT(
+        pm, Contains(Pair("/artifact/s3/filter", HasSubstr("has a number of more than 6 digits"))))
+        << bad;
+  }
+  for (const std::string good :
+       {R"(orders-(\d+)\.zip)", "a{2,3}", R"(v\d{1,4}-(\w+)\1)", "build-12345678.zip"}) {
+    EXPECT_THAT(PathsAndMessages(Check(with_filter(good))), IsEmpty()) << good;
+  }
+}
+
 }  // namespace
 }  // namespace ferry::model

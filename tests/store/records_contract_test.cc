@@ -156,6 +156,48 @@ TEST_P(StoreContractTest, TokenSecretsAreUniqueAndLastUsedIsCoarse) {
   EXPECT_EQ(tokens.Authenticate(a->secret)->last_used_at, clock_.Now());
 }
 
+// Issue 18: a delegate token registers one delegate name, given when it is created or bound by
+// its first registration; a second binding keeps the first name.
+TEST_P(StoreContractTest, DelegateTokensBindOneDelegateName) {
+  auto& tokens = store().tokens();
+  auto named =
+      tokens.Issue({.name = "edge-eu", .scopes = {"delegate"}, .delegate_name = "eu-1"}, "admin");
+  FERRY_ASSERT_OK(named);
+  EXPECT_EQ(named->record.delegate_name, "eu-1");
+  auto kept = tokens.BindDelegateName("edge-eu", "us-1", "token:edge-eu");
+  FERRY_ASSERT_OK(kept);
+  EXPECT_EQ(kept->delegate_name, "eu-1");
+  EXPECT_FALSE(kept->bound_now);
+
+  auto open = tokens.Issue({.name = "edge", .scopes = {"delegate"}}, "admin");
+  FERRY_ASSERT_OK(open);
+  EXPECT_FALSE(open->record.delegate_name);
+  auto first = tokens.BindDelegateName("edge", "ap-1", "token:edge");
+  FERRY_ASSERT_OK(first);
+  EXPECT_EQ(first->delegate_name, "ap-1");
+  EXPECT_TRUE(first->bound_now);
+  auto second = tokens.BindDelegateName("edge", "ap-2", "token:edge");
+  FERRY_ASSERT_OK(second);
+  EXPECT_EQ(second->delegate_name, "ap-1");
+  EXPECT_FALSE(second->bound_now);
+  EXPECT_EQ(tokens.Authenticate(open->secret)->delegate_name, "ap-1");
+
+  EXPECT_EQ(tokens.BindDelegateName("nope", "ap-1", "x").error().code, ErrorCode::kNotFound);
+  for (const std::string& bad : {std::string(""), std::string(300, 'a'), std::string("a\nb")}) {
+    EXPECT_EQ(tokens.BindDelegateName("edge", bad, "x").error().code, ErrorCode::kInvalidArgument)
+        << bad;
+  }
+  EXPECT_EQ(tokens.Issue({.name = "bad", .scopes = {"delegate"}, .delegate_name = ""}, "admin")
+                .error()
+                .code,
+            ErrorCode::kInvalidArgument);
+  auto audit = store().audit().List({.action = "token.bind-delegate"});
+  FERRY_ASSERT_OK(audit);
+  ASSERT_EQ(audit->size(), 1u);
+  EXPECT_EQ((*audit)[0].actor, "token:edge");
+  EXPECT_NE((*audit)[0].details_json.find("ap-1"), std::string::npos);
+}
+
 TEST_P(StoreContractTest, DeploymentRecordsSupportRollbackAndPruning) {
   ExecutionRecord first = CreateExecution();
   auto& deployments = store().deployments();

@@ -29,6 +29,9 @@ class PostgresTokenStore final : public TokenStore {
   Result<TokenRecord> Authenticate(std::string_view secret) override;
   Result<TokenRecord> Revoke(std::string_view name, const Actor& actor) override;
   Result<std::vector<TokenRecord>> List() override;
+  Result<DelegateBinding> BindDelegateName(std::string_view token_name,
+                                           std::string_view delegate_name,
+                                           const Actor& actor) override;
 
  private:
   Context& context_;

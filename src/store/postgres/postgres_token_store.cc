@@ -18,7 +18,7 @@ constexpr int64_t kLastUsedResolutionMs = 60'000;
 
 constexpr const char* kSelectToken =
     "SELECT id, name, scopes_json, created_by, created_at_ms, expires_at_ms, last_used_at_ms, "
-    "revoked_at_ms, revoked_by, owner FROM api_tokens ";
+    "revoked_at_ms, revoked_by, owner, delegate_name FROM api_tokens ";
 
 std::optional<TimePoint> OptionalTime(const Statement& row, int column) {
   if (row.IsNull(column)) return std::nullopt;
@@ -41,6 +41,7 @@ Result<std::vector<TokenRecord>> SelectTokens(Statement& select) {
     t.revoked_at = OptionalTime(select, 7);
     t.revoked_by = select.OptionalText(8);
     t.owner = select.OptionalText(9).value_or(t.name);
+    t.delegate_name = select.OptionalText(10);
     out.push_back(std::move(t));
   }
 }
@@ -158,8 +159,15 @@ Result<IssuedToken> PostgresTokenStore::Issue(const NewToken& token, const Actor
     FERRY_ASSIGN_OR_RETURN(
         Statement insert,
         c.Prepare("INSERT INTO api_tokens (id, name, secret_sha256, scopes_json, created_by, "
-                  "created_at_ms, expires_at_ms, owner) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"));
+                  "created_at_ms, expires_at_ms, owner, delegate_name) "
+                  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"));
     insert.Bind(8, owner);
+    if (token.delegate_name) {
+      FERRY_RETURN_IF_ERROR(CheckName(*token.delegate_name, "delegate name"));
+      insert.Bind(9, *token.delegate_name);
+    } else {
+      insert.BindNull(9);
+    }
     insert.Bind(1, id).Bind(2, token.name).Bind(3, Sha256Hex(secret));
     insert.Bind(4, ToJsonArray(scopes)).Bind(5, actor.name).Bind(6, now);
     if (token.expires_at) {
@@ -169,6 +177,7 @@ Result<IssuedToken> PostgresTokenStore::Issue(const NewToken& token, const Actor
     }
     FERRY_RETURN_IF_ERROR(insert.Run());
     Json details = {{"name", token.name}, {"scopes", scopes}, {"owner", owner}};
+    if (token.delegate_name) details["delegateName"] = *token.delegate_name;
     FERRY_RETURN_IF_ERROR(InsertAudit(c, context_,
                                       AuditEntry{.actor = actor.name,
  .source = actor.source,
@@ -251,6 +260,37 @@ Result<std::vector<TokenRecord>> PostgresTokenStore::List() {
     return Ok();
   }));
   return tokens;
+}
+
+Result<DelegateBinding> PostgresTokenStore::BindDelegateName(std::string_view token_name,
+                                                             std::string_view delegate_name,
+                                                             const Actor& actor) {
+  FERRY_RETURN_IF_ERROR(CheckName(actor.name, "actor"));
+  FERRY_RETURN_IF_ERROR(CheckName(token_name, "token name"));
+  FERRY_RETURN_IF_ERROR(CheckName(delegate_name, "delegate name"));
+  DelegateBinding binding;
+  FERRY_RETURN_IF_ERROR(context_.db.Write([&](Connection& c) -> Status {
+    // Only an unbound token is bound: the row's own check, so a concurrent binding cannot be
+    // overwritten.
+    FERRY_ASSIGN_OR_RETURN(Statement bind, c.Prepare("UPDATE api_tokens SET delegate_name = $2 "
+                                                     "WHERE name = $1 AND delegate_name IS NULL"));
+    FERRY_RETURN_IF_ERROR(bind.Bind(1, token_name).Bind(2, delegate_name).Run());
+    binding.bound_now = c.Changes() > 0;
+    FERRY_ASSIGN_OR_RETURN(std::optional<TokenRecord> record, LoadBy(c, "name", token_name));
+    if (!record) return NotFound("no token is named '" + std::string(token_name) + "'");
+    if (!record->delegate_name) return Internal("the token's delegate name was not kept");
+    binding.delegate_name = *record->delegate_name;
+    if (!binding.bound_now) return Ok();
+    return InsertAudit(c, context_,
+                       AuditEntry{.actor = actor.name,
+                                  .source = actor.source,
+                                  .action = "token.bind-delegate",
+                                  .subject_type = "token",
+                                  .subject_id = record->id,
+                                  .details_json = DumpJson(Json{{"name", record->name},
+                                                                {"delegateName", delegate_name}})});
+  }));
+  return binding;
 }
 
 }  // namespace ferry::store::postgres
