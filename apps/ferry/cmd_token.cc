@@ -131,8 +131,8 @@ void AddTokenCommands(CLI::App& root, CommandContext& ctx) {
   delegate_create->add_option("token", flags->name, "Unique token name, e.g. delegate-eu-1")
       ->required();
   delegate_create->add_option("--name", flags->delegate_name,
-                              "The one delegate name the token may register under (default: the "
-                              "first it registers with)");
+                              "The one delegate name the token may register under (default: "
+                              "none, a fleet token its delegates share under their own names)");
   delegate_create->add_option("--data", flags->data_dir, "Data directory (env FERRY_DATA_DIR)");
   AddStoreFlag(*delegate_create, flags->store_url);
   delegate_create->add_option("--expires", flags->expires,

@@ -74,17 +74,15 @@ Error LeaseLost(const Error& error, const delegate::TaskAssignment& a) {
                             "): " + error.message);
 }
 
-// A delegate token registers one delegate name (docs/security.md): the one it was created for
-// (`ferry delegate-token create --name`), else the first it claims with; another is refused,
-// and the refusal audited, so a leaked token does not impersonate every delegate.
+// A delegate token created for one delegate (`ferry delegate-token create TOKEN --name N`)
+// registers only as that delegate; another name is refused, and the refusal audited, so such a
+// token, leaked, does not impersonate other delegates. A token created without --name is a fleet
+// token: the delegates sharing it (an autoscaled group) register under their own names
+// (docs/security.md).
 Status CheckDelegateName(RouteContext& ctx, const ApiRequest& request, const std::string& name) {
   const Principal& p = request.principal;
-  std::string bound = p.delegate_name;
-  if (bound.empty()) {
-    FERRY_ASSIGN_OR_RETURN(auto binding,
-                           ctx.store.tokens().BindDelegateName(p.token, name, ActorOf(request)));
-    bound = binding.delegate_name;
-  }
+  const std::string& bound = p.delegate_name;
+  if (bound.empty()) return Ok();
   if (bound == name) return Ok();
   auto audited =
       RecordAction(ctx.store.audit(), request,
